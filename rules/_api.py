@@ -1,0 +1,167 @@
+"""The rule API: metadata, findings, fixes. No LSP imports here or in any rule."""
+from __future__ import annotations
+
+import enum
+import inspect
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Protocol
+
+from dockwise.model import Dockerfile, Span
+
+
+class Severity(enum.IntEnum):
+    """Order is importance; values map to LSP's DiagnosticSeverity 1..4."""
+
+    ERROR = 1
+    WARNING = 2
+    INFO = 3
+    STYLE = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        key = text.strip().upper()
+        if key == "HINT":
+            key = "STYLE"
+        if key == "INFORMATION":
+            key = "INFO"
+        try:
+            return cls[key]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (error, warning, info, style)") from None
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"  # keeps what the build does; applied by fix-all and `dockwise fix`
+    UNSAFE = "unsafe"  # plausible but may change the build; opt-in
+    DISPLAY_ONLY = "display-only"  # shown, never applied
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+    def __post_init__(self) -> None:
+        edits = tuple(sorted(self.edits, key=lambda e: (e.span.start, e.span.end)))
+        for a, b in zip(edits, edits[1:]):
+            if b.span.start < a.span.end:
+                raise ValueError(f"overlapping edits in fix {self.title!r}")
+        object.__setattr__(self, "edits", edits)
+
+    @classmethod
+    def safe(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.SAFE)
+
+    @classmethod
+    def unsafe(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.UNSAFE)
+
+    @classmethod
+    def display_only(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.DISPLAY_ONLY)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a check yields; the engine turns it into a Violation."""
+
+    span: Span
+    message: str
+    fix: Fix | None = None
+    related: tuple[tuple[Span, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    code: str  # "DL3059" for hadolint's rules, "DWnnn" for ours
+    name: str  # kebab-case, unique
+    summary: str  # one line
+    severity: Severity
+    tags: frozenset[str]
+    aliases: tuple[str, ...]  # other names users know: BuildKit check names, hadolint codes
+    fixable: bool
+    docs: str  # Markdown, from the module docstring
+    module: str
+    default_enabled: bool = True
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
+
+
+class RuleContext(Protocol):
+    """What a check may read besides the model."""
+
+    @property
+    def options(self) -> dict: ...  # per-rule options from settings (may be empty)
+
+
+CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    check: CheckFn
+
+    @property
+    def code(self) -> str:
+        return self.meta.code
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    summary: str,
+    severity: Severity,
+    tags: Iterable[str] = (),
+    aliases: Iterable[str] = (),
+    fixable: bool = False,
+    default_enabled: bool = True,
+) -> Callable[[CheckFn], Rule]:
+    """Declare a rule; its docs are the defining module's docstring."""
+
+    def wrap(fn: CheckFn) -> Rule:
+        mod = sys.modules.get(fn.__module__)
+        docs = inspect.cleandoc(mod.__doc__ or "") if mod else ""
+        meta = RuleMeta(
+            code=code,
+            name=name,
+            summary=summary,
+            severity=severity,
+            tags=frozenset(tags),
+            aliases=tuple(aliases),
+            fixable=fixable,
+            docs=docs,
+            module=fn.__module__,
+            default_enabled=default_enabled,
+        )
+        return Rule(meta, fn)
+
+    return wrap
+
+
+@dataclass(slots=True)
+class Context:
+    options: dict = field(default_factory=dict)
+
+
+def iter_runs(df: Dockerfile) -> Iterator:
+    """Every RUN, including ONBUILD RUN triggers, as (outer instruction, effective)."""
+    for ins in df.instructions:
+        eff = ins.effective
+        if eff.keyword == "RUN":
+            yield ins, eff

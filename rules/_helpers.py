@@ -1,0 +1,72 @@
+"""Shared predicates for rules: commands, package managers, mounts, stages."""
+from __future__ import annotations
+
+import posixpath
+from typing import Iterator
+
+from dockwise.model import Dockerfile, Instruction, ShellCommand
+
+
+def base_name(cmd: str) -> str:
+    """``/usr/bin/apt-get`` → ``apt-get``."""
+    return posixpath.basename(cmd) if "/" in cmd else cmd
+
+
+def commands(ins: Instruction) -> list[ShellCommand]:
+    """Simple commands of a RUN (its ONBUILD trigger included); [] when unparsed."""
+    eff = ins.effective
+    if eff.shell is None:
+        return []
+    return eff.shell.commands
+
+
+def words_after_flags(cmd: ShellCommand) -> list[str]:
+    """Non-flag arguments of a command."""
+    return [w.value for w in cmd.args if not w.value.startswith("-")]
+
+
+def is_cmd(cmd: ShellCommand, *names: str) -> bool:
+    return base_name(cmd.name) in names
+
+
+def has_subcommand(cmd: ShellCommand, sub: str) -> bool:
+    """``apt-get -q update`` has the sub-command ``update`` (first non-flag word)."""
+    for w in cmd.args:
+        if w.value.startswith("-"):
+            continue
+        return w.value == sub
+    return False
+
+
+def mounts(ins: Instruction) -> Iterator[dict[str, str]]:
+    """``--mount`` flags of a RUN as lower-cased key → value dicts."""
+    for v in ins.effective.flag_values("mount"):
+        d: dict[str, str] = {}
+        for part in v.split(","):
+            k, eq, val = part.partition("=")
+            d[k.strip().lower()] = val.strip() if eq else "true"
+        d.setdefault("type", "bind")
+        yield d
+
+
+def cache_mount_targets(ins: Instruction) -> list[str]:
+    out = []
+    for m in mounts(ins):
+        if m.get("type", "bind").lower() in ("cache", "tmpfs"):
+            t = m.get("target") or m.get("dst") or m.get("destination")
+            if t:
+                out.append(t)
+    return out
+
+
+def used_as_base(df: Dockerfile) -> set[int]:
+    """Stages that a later FROM builds on."""
+    return {s.parent for s in df.stages if s.parent is not None}
+
+
+def relevant_stages(df: Dockerfile) -> set[int]:
+    """hadolint's "stage matters" rule: the last stage, or a stage used as a base."""
+    out = used_as_base(df)
+    if df.stages:
+        out.add(len(df.stages) - 1)
+    return out

@@ -1,0 +1,57 @@
+"""## What it does
+Flags the deprecated `MAINTAINER` instruction.
+
+## Why it matters
+`MAINTAINER` has been deprecated since Docker 1.13; the author belongs in a
+label, where tools (and `docker inspect`) can find it.
+
+## Example
+```dockerfile
+FROM alpine:3.20
+MAINTAINER Jane Doe <jane@example.org>
+```
+
+## Use instead
+```dockerfile
+FROM alpine:3.20
+LABEL maintainer="Jane Doe <jane@example.org>"
+```
+
+## Fix
+Rewrites `MAINTAINER x` as `LABEL maintainer="x"` (safe).
+
+## References
+- hadolint: DL4000
+- BuildKit build check: MaintainerDeprecated
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Edit, Finding, Fix, Severity, rule
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+@rule(
+    code="DL4000",
+    name="maintainer-deprecated",
+    summary="MAINTAINER is deprecated",
+    severity=Severity.ERROR,
+    tags=("deprecated",),
+    aliases=("MaintainerDeprecated",),
+    fixable=True,
+)
+def maintainer(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins in df.instructions:
+        if ins.keyword != "MAINTAINER":
+            continue
+        fix = None
+        if ins.start_line == ins.end_line and ins.text:
+            edit = Edit(ins.span, f"LABEL maintainer={_quote(ins.text)}")
+            fix = Fix.safe("Replace MAINTAINER with LABEL maintainer=…", edit)
+        out.append(Finding(ins.span, "MAINTAINER is deprecated", fix))
+    return out
