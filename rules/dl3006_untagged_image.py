@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags a `FROM` whose image has neither a tag nor a digest (`FROM ubuntu`).
 
 ## Why it matters

@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags a `FROM` image pinned to the tag `latest` without a digest.
 
 ## Why it matters

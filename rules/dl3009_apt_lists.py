@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags a `RUN` that runs `apt-get update` (or `apt update`, `aptitude update`)
 without deleting the package lists (`rm -rf /var/lib/apt/lists/*`) in the same
 `RUN`, in a stage that ends up in an image (the last stage, or a stage another

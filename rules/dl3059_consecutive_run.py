@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags a `RUN` that directly follows another `RUN` (only comments between them)
 with the same flags, when both are short (at most two simple commands each).
 

@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags the deprecated `MAINTAINER` instruction.
 
 ## Why it matters

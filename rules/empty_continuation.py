@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Flags a blank line inside a continued instruction (`RUN a && \` then an empty
 line then more text).
 

@@ -1,4 +1,4 @@
-"""## What it does
+r"""## What it does
 Reports text that BuildKit's parser or instruction layer rejects: a bad escape
 directive, a repeated directive, an unterminated heredoc, a JSON array with
 non-string elements, an ENV without a value, an unknown instruction, an

@@ -1,0 +1,528 @@
+"""The ``dockwise`` command line.
+
+::
+
+    dockwise lint [PATH ... | -] [-f tty|json|sarif] [--select CODES] [--extend-select CODES]
+                  [--ignore CODES] [--severity CODE=LEVEL] [-t THRESHOLD] [--no-fail]
+                  [-j N] [--no-color] [--stdin-filename NAME]
+    dockwise parse FILE|- [--format buildkit|json]
+    dockwise rule CODE|NAME|ALIAS | --all
+    dockwise serve [--stdio] [--tcp HOST:PORT]
+    dockwise --version
+
+Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
+
+* 1 when any file has a fatal parse error (a ``DW000`` violation at severity
+  ``error``) or any violation at or above ``--failure-threshold`` (default
+  ``info``: error, warning and info fail, style does not; ``ignore``/``none``
+  fail on any violation, as in hadolint); else 0. ``--no-fail`` makes this 0.
+* 2 when an input could not be linted: a missing path, a directory without
+  Dockerfiles, an unreadable, binary or non-UTF-8 file. Every other input is
+  still linted and reported. ``--no-fail`` does not hide input errors.
+* The final status is the larger of the two. Usage errors (bad options) exit 2.
+
+Nothing here (or anywhere in dockwise) executes anything from a Dockerfile.
+The lint path imports only the engine, parser and rules: never pygls.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+from . import __version__
+from .discover import SourceError, decode_source, expand_paths, read_source
+
+PROG = "dockwise"
+THRESHOLDS = ("error", "warning", "info", "style", "ignore", "none")
+_LEVELS = ("error", "warning", "info", "style", "off", "ignore", "none")
+PROGRESS_MIN_FILES = 50
+
+
+# -- output helpers -----------------------------------------------------------
+
+
+def _write(text: str, stream: Any = None) -> None:
+    """Write text as UTF-8 whatever the stream's encoding."""
+    stream = stream if stream is not None else sys.stdout
+    buf = getattr(stream, "buffer", None)
+    if buf is not None:
+        stream.flush()
+        buf.write(text.encode("utf-8", "surrogateescape"))
+        buf.flush()
+    else:
+        stream.write(text)
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"{PROG}: error: {msg}\n")
+
+
+def _warn(msg: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {msg}\n")
+
+
+# -- argument parsing ---------------------------------------------------------
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(s.strip() for s in v.split(",") if s.strip())
+    return out
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("job count must be >= 0 (0 = one per CPU)")
+    return n
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Dockerfile linter and language server.",
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = sub.add_parser(
+        "lint",
+        help="lint Dockerfiles",
+        description="Lint Dockerfiles. PATHs may be files, directories (searched for Dockerfile, "
+        "Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile*) or '-' for stdin. "
+        "Default: the current directory.",
+    )
+    lint.add_argument("paths", nargs="*", metavar="PATH")
+    lint.add_argument("-f", "--format", choices=("tty", "json", "sarif"), default="tty")
+    lint.add_argument("--select", action="append", metavar="CODES",
+                      help="only these rules (comma-separated codes, names, aliases, prefixes, tag:x, ALL)")
+    lint.add_argument("--extend-select", action="append", metavar="CODES",
+                      help="rules to add to the selection")
+    lint.add_argument("--ignore", action="append", metavar="CODES", help="rules to turn off")
+    lint.add_argument("--severity", action="append", metavar="CODE=LEVEL",
+                      help="override a rule's level: error, warning, info, style or off")
+    lint.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default="info",
+                      help="exit 1 if a violation is at or above this level (default: info)")
+    lint.add_argument("--no-fail", action="store_true", help="exit 0 even when violations are found")
+    lint.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                      help="parallel worker processes (default/0: one per CPU)")
+    lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
+    lint.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
+
+    parse = sub.add_parser("parse", help="print the parse tree of a Dockerfile")
+    parse.add_argument("file", metavar="FILE", help="a Dockerfile or '-' for stdin")
+    parse.add_argument("-f", "--format", choices=("buildkit", "json"), default="buildkit")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("key", nargs="?", metavar="CODE|NAME|ALIAS")
+    rule.add_argument("--all", action="store_true", help="list all rules")
+
+    serve = sub.add_parser("serve", help="run the language server")
+    serve.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    return p
+
+
+# -- lint ---------------------------------------------------------------------
+
+# A compact, picklable violation: (code, name, severity, message, l1, c1, l2, c2)
+Packed = tuple
+
+
+def _pack(violations: Sequence[Any]) -> tuple[bool, tuple]:
+    fatal = False
+    out = []
+    for v in violations:
+        s, e = v.span.start, v.span.end
+        sev = int(v.severity)
+        if v.code == "DW000" and sev == 1:
+            fatal = True
+        out.append((v.code, v.name, sev, v.message, s.line, s.col, e.line, e.col))
+    return fatal, tuple(out)
+
+
+def _unpack(packed: tuple) -> list:
+    from .engine import Violation
+    from .model import Pos, Span
+    from .rules._api import Severity
+
+    urls: dict[str, str] = {}
+    out = []
+    for code, name, sev, msg, l1, c1, l2, c2 in packed:
+        url = urls.get(code)
+        if url is None:
+            url = urls[code] = _rule_url(code)
+        out.append(Violation(code, name, Severity(sev), msg, Span(Pos(l1, c1), Pos(l2, c2)), url=url))
+    return out
+
+
+def _rule_url(code: str) -> str:
+    from . import rules as registry
+
+    r = registry.get(code)
+    return r.meta.url if r is not None else ""
+
+
+_WORKER_SETTINGS = None
+
+
+def _init_worker(settings: Any) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _lint_path(path: str, settings: Any) -> tuple:
+    """Lint one file: (error message or None, fatal, packed violations)."""
+    from .engine import lint_text
+
+    try:
+        text = read_source(path)
+    except SourceError as exc:
+        return (str(exc), False, ())
+    try:
+        res = lint_text(text, settings, path)
+    except Exception as exc:  # a parser/engine bug must not lose the other files
+        return (f"internal error: {type(exc).__name__}: {exc}", False, ())
+    fatal, packed = _pack(res.violations)
+    return (None, fatal, packed)
+
+
+def _lint_chunk(paths: list[str]) -> list[tuple]:
+    return [_lint_path(p, _WORKER_SETTINGS) for p in paths]
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class _Progress:
+    """``\\r[#####.....] 123/3288`` on stderr, cleared at the end."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.done = 0
+        self._last = -1
+
+    def advance(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.done += n
+        filled = self.WIDTH * self.done // max(1, self.total)
+        if filled == self._last and self.done < self.total:
+            return
+        self._last = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self._last >= 0:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 4 + 2 * len(str(self.total)) + 1) + "\r")
+            sys.stderr.flush()
+
+
+def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -> list[tuple]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .engine import lint_text
+
+    # Warm caches (rule plan, shell grammar) before fork so workers inherit them.
+    lint_text("FROM scratch\nRUN true\n", settings)
+    n = len(paths)
+    size = max(1, min(64, -(-n // (jobs * 8))))
+    chunks = [paths[i:i + size] for i in range(0, n, size)]
+    results: list[list[tuple] | None] = [None] * len(chunks)
+    ctx = None
+    if "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+    _init_worker(settings)
+    ex = ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), mp_context=ctx,
+        initializer=_init_worker, initargs=(settings,),
+    )
+    try:
+        futs = {ex.submit(_lint_chunk, c): i for i, c in enumerate(chunks)}
+        try:
+            for fut in as_completed(futs):
+                i = futs[fut]
+                results[i] = fut.result()
+                progress.advance(len(chunks[i]))
+        except BrokenProcessPool:
+            pass  # finish what is missing in-process below
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+    out: list[tuple] = []
+    for i, c in enumerate(chunks):
+        r = results[i]
+        if r is None:
+            r = [_lint_path(p, settings) for p in c]
+            progress.advance(len(c))
+        out.extend(r)
+    return out
+
+
+def _parse_severity(values: list[str] | None) -> dict[str, str] | str:
+    out: dict[str, str] = {}
+    for item in _codes(values):
+        key, sep, level = item.partition("=")
+        key, level = key.strip(), level.strip().lower()
+        if not sep or not key or level not in _LEVELS:
+            return f"--severity expects CODE=LEVEL with LEVEL one of error, warning, info, style, off (got {item!r})"
+        out[key] = level
+    return out
+
+
+def _check_selectors(selectors: list[str]) -> None:
+    import re
+
+    from . import rules as registry
+
+    for s in selectors:
+        if registry.resolve(s):
+            continue
+        # hadolint/ShellCheck codes we do not implement are accepted silently
+        # so hadolint command lines keep working.
+        if re.fullmatch(r"(?i)(DL|SC|DW)\d+", s):
+            continue
+        _warn(f"unknown rule selector {s!r} (matches no rule)")
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from . import report
+    from .engine import LintSettings, exceeds, lint_text, selected_codes
+
+    sev = _parse_severity(args.severity)
+    if isinstance(sev, str):
+        _err(sev)
+        return 2
+    select = _codes(args.select) if args.select is not None else None
+    extend, ignore = _codes(args.extend_select), _codes(args.ignore)
+    _check_selectors([*(select or ()), *extend, *ignore, *sev])
+    settings = LintSettings.make(select=select, extend_select=extend, ignore=ignore, severity=sev)
+
+    paths = args.paths or ["."]
+    files, input_errors = expand_paths(paths)
+    for e in input_errors:
+        _err(str(e))
+    messages: list[str] = [str(e) for e in input_errors]
+
+    stdin_name = args.stdin_filename or "-"
+    n = len(files)
+    jobs = args.jobs or _cpu_count()
+    progress = _Progress(n, n > PROGRESS_MIN_FILES and sys.stderr.isatty())
+
+    # (display path, error, fatal, violations) in input order
+    outcomes: list[tuple[str, str | None, bool, list]] = [None] * n  # type: ignore[list-item]
+    disk = [(i, p) for i, p in enumerate(files) if p != "-"]
+    for i, p in enumerate(files):
+        if p == "-":
+            try:
+                text = decode_source(sys.stdin.buffer.read())
+            except SourceError as exc:
+                outcomes[i] = (stdin_name, str(exc), False, [])
+            else:
+                res = lint_text(text, settings, args.stdin_filename)
+                fatal, _ = _pack(res.violations)
+                outcomes[i] = (stdin_name, None, fatal, list(res.violations))
+            progress.advance(1)
+    if disk:
+        if jobs <= 1 or len(disk) <= 1:
+            for i, p in disk:
+                try:
+                    text = read_source(p)
+                except SourceError as exc:
+                    outcomes[i] = (p, str(exc), False, [])
+                else:
+                    try:
+                        res = lint_text(text, settings, p)
+                    except Exception as exc:  # pragma: no cover - engine bug
+                        outcomes[i] = (p, f"internal error: {type(exc).__name__}: {exc}", False, [])
+                    else:
+                        fatal, _ = _pack(res.violations)
+                        outcomes[i] = (p, None, fatal, list(res.violations))
+                progress.advance(1)
+        else:
+            got = _run_pool([p for _, p in disk], settings, jobs, progress)
+            for (i, p), (err, fatal, packed) in zip(disk, got):
+                outcomes[i] = (p, err, fatal, _unpack(packed) if packed else [])
+    progress.clear()
+
+    reports: list[report.FileReport] = []
+    any_fatal = False
+    all_violations: list = []
+    for path, err, fatal, viols in outcomes:
+        if err is not None:
+            _err(f"{path}: {err}")
+            messages.append(f"{path}: {err}")
+            continue
+        any_fatal |= fatal
+        all_violations.extend(viols)
+        reports.append(report.FileReport(path, viols))
+
+    if args.format == "json":
+        _write(report.format_json(reports))
+    elif args.format == "sarif":
+        from . import rules as registry
+
+        metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
+        _write(report.format_sarif(reports, metas, tool_version=__version__, notifications=messages))
+    else:
+        color = (
+            not args.no_color
+            and not os.environ.get("NO_COLOR")
+            and sys.stdout.isatty()
+        )
+        _write(report.format_tty(reports, color=color))
+        sys.stderr.write(report.summary_line(reports, len(messages)) + "\n")
+
+    status = 0
+    if not args.no_fail and (any_fatal or exceeds(all_violations, args.failure_threshold)):
+        status = 1
+    if messages:
+        status = max(status, 2)
+    return status
+
+
+# -- parse --------------------------------------------------------------------
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    import json
+
+    from .parser import dump_buildkit, dump_json, parse
+
+    try:
+        if args.file == "-":
+            text = decode_source(sys.stdin.buffer.read())
+        else:
+            text = read_source(args.file)
+    except SourceError as exc:
+        _err(f"{args.file}: {exc}")
+        return 2
+    df = parse(text, path=None if args.file == "-" else args.file)
+    if args.format == "json":
+        _write(json.dumps(dump_json(df), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _write(dump_buildkit(df))
+    shown = args.file
+    status = 0
+    for e in df.errors:
+        where = f"{shown}:{e.span.start.line + 1}:{e.span.start.col + 1}"
+        if e.severity == "error":
+            status = 1
+            sys.stderr.write(f"{where}: {e.message}\n")
+        else:
+            sys.stderr.write(f"{where}: {e.severity}: {e.message}\n")
+    return status
+
+
+# -- rule ---------------------------------------------------------------------
+
+
+def _cmd_rule(args: argparse.Namespace) -> int:
+    from . import rules as registry
+
+    if args.all:
+        width_c = max((len(r.code) for r in registry.ALL_RULES), default=0)
+        width_n = max((len(r.meta.name) for r in registry.ALL_RULES), default=0)
+        lines = []
+        for r in registry.ALL_RULES:
+            off = "" if r.meta.default_enabled else " (off by default)"
+            lines.append(f"{r.code:<{width_c}}  {r.meta.name:<{width_n}}  {r.meta.summary}{off}".rstrip())
+        _write("".join(line + "\n" for line in lines))
+        return 0
+    if not args.key:
+        _err("rule: give a rule code, name or alias, or --all")
+        return 2
+    r = registry.get(args.key)
+    if r is None:
+        import difflib
+
+        keys = sorted({k for x in registry.ALL_RULES for k in (x.code, x.meta.name, *x.meta.aliases)})
+        close = difflib.get_close_matches(args.key, keys, n=3)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        _err(f"unknown rule {args.key!r}{hint}; see 'dockwise rule --all'")
+        return 2
+    m = r.meta
+    head = [
+        f"{m.code} {m.name}",
+        f"summary: {m.summary}",
+        f"severity: {m.severity.label}",
+        f"tags: {', '.join(sorted(m.tags)) or '-'}",
+        f"aliases: {', '.join(m.aliases) or '-'}",
+        f"fixable: {'yes' if m.fixable else 'no'}",
+        f"enabled by default: {'yes' if m.default_enabled else 'no'}",
+        f"url: {m.url}",
+    ]
+    text = "\n".join(head) + "\n"
+    if m.docs:
+        text += "\n" + m.docs.rstrip("\n") + "\n"
+    _write(text)
+    return 0
+
+
+# -- serve --------------------------------------------------------------------
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    tcp = None
+    if args.tcp:
+        host, sep, port = args.tcp.rpartition(":")
+        if not sep or not port.isdigit():
+            _err(f"--tcp expects HOST:PORT, got {args.tcp!r}")
+            return 2
+        tcp = (host.strip("[]") or "127.0.0.1", int(port))
+    from .lsp_server import serve  # lazy: only the server needs pygls
+
+    rc = serve(tcp=tcp)
+    return rc if isinstance(rc, int) else 0
+
+
+# -- entry point --------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help/--version (0) or a usage error (2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    handler = {
+        "lint": _cmd_lint,
+        "parse": _cmd_parse,
+        "rule": _cmd_rule,
+        "serve": _cmd_serve,
+    }[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. `| head`): stay quiet
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1

@@ -1,0 +1,323 @@
+"""Server settings: one dataclass, one schema, lenient validation.
+
+The same settings arrive from three places (``initializationOptions``,
+``workspace/configuration`` for section ``dockwise``, and the
+``workspace/didChangeConfiguration`` payload), either bare
+(``{"ignore": [...]}``) or wrapped (``{"dockwise": {"ignore": [...]}}``).
+:meth:`Settings.from_dict` accepts both, never raises, and records what it had
+to drop in ``Settings.warnings``.
+
+:data:`SETTINGS_SCHEMA` is the single source for the VS Code
+``contributes.configuration`` block and the README settings table; keep it in
+step with the dataclass (a test checks they agree).
+
+No LSP or engine imports at module level: this module is imported at server
+start-up and by the CLI.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import LintSettings
+
+SECTION = "dockwise"
+
+DIAGNOSTIC_MODES = ("auto", "push", "pull")
+LOG_LEVELS = ("error", "warning", "info", "debug")
+SEVERITY_LEVELS = ("error", "warning", "info", "style", "off")
+# accepted spellings for SEVERITY_LEVELS entries
+_SEVERITY_ALIASES = {
+    "error": "error",
+    "warning": "warning",
+    "warn": "warning",
+    "info": "info",
+    "information": "info",
+    "style": "style",
+    "hint": "style",
+    "off": "off",
+    "ignore": "off",
+    "none": "off",
+}
+_LOG_ALIASES = {"warn": "warning", "information": "info", "trace": "debug", "verbose": "debug"}
+MAX_DEBOUNCE_MS = 10_000
+
+
+class SettingSpec(NamedTuple):
+    """One row of the settings schema.
+
+    ``type`` is a JSON-schema type string (``"array"`` items are strings,
+    ``"object"`` values are strings); ``enum`` lists the allowed values.
+    """
+
+    name: str
+    type: str | tuple[str, ...]
+    default: Any
+    description: str
+    enum: tuple[str, ...] | None = None
+
+
+SETTINGS_SCHEMA: list[SettingSpec] = [
+    SettingSpec(
+        "select",
+        ("array", "null"),
+        None,
+        "Rules to run: codes (`DL3059`), names, aliases, code prefixes (`DL30`), tags "
+        "(`tag:apt`) or `ALL`. `null` runs every rule that is on by default.",
+    ),
+    SettingSpec(
+        "ignore",
+        "array",
+        [],
+        "Rules never to report (same selector syntax); applied after `select` and `extendSelect`.",
+    ),
+    SettingSpec(
+        "extendSelect",
+        "array",
+        [],
+        "Rules to run in addition to `select` (same selector syntax).",
+    ),
+    SettingSpec(
+        "severity",
+        "object",
+        {},
+        "Per-rule severity overrides: selector → `error`, `warning`, `info`, `style` or `off`.",
+    ),
+    SettingSpec(
+        "debounceMs",
+        "integer",
+        150,
+        "Delay in milliseconds between the last edit and re-linting (push diagnostics). "
+        f"0 lints on every change; at most {MAX_DEBOUNCE_MS}.",
+    ),
+    SettingSpec(
+        "diagnosticMode",
+        "string",
+        "auto",
+        "How diagnostics reach the editor: `push` (publishDiagnostics), `pull` "
+        "(textDocument/diagnostic), or `auto` (pull when the client supports it, else push). "
+        "Never both.",
+        DIAGNOSTIC_MODES,
+    ),
+    SettingSpec(
+        "logLevel",
+        "string",
+        "info",
+        "Server log level (stderr and the editor's output channel).",
+        LOG_LEVELS,
+    ),
+]
+
+# snake_case spellings are accepted too (CLI / config files use them)
+_ALIASES = {
+    "extend_select": "extendSelect",
+    "extend-select": "extendSelect",
+    "debounce_ms": "debounceMs",
+    "diagnostic_mode": "diagnosticMode",
+    "log_level": "logLevel",
+}
+
+
+def _warn(warnings: list[str], key: str, value: Any, why: str, default: Any) -> None:
+    warnings.append(f"setting {key!r}: {why} (got {value!r}); using {default!r}")
+
+
+def _str_list(key: str, value: Any, default: Any, warnings: list[str]) -> list[str] | Any:
+    if isinstance(value, str):  # "DL3006, DL3007" or a single code
+        return [s.strip() for s in value.split(",") if s.strip()]
+    if isinstance(value, (list, tuple)):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str) and item.strip():
+                out.append(item.strip())
+            elif not (isinstance(item, str)):
+                warnings.append(f"setting {key!r}: ignoring non-string entry {item!r}")
+        return out
+    _warn(warnings, key, value, "expected a list of strings", default)
+    return default
+
+
+@dataclass
+class Settings:
+    """Effective server settings (names as in the editor configuration)."""
+
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extendSelect: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    debounceMs: int = 150
+    diagnosticMode: str = "auto"
+    logLevel: str = "info"
+    # problems found by from_dict (not a setting; not compared)
+    warnings: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    # -- construction -------------------------------------------------------
+
+    @staticmethod
+    def unwrap(d: Any) -> Any:
+        """``{"dockwise": {...}}`` → ``{...}``; anything else unchanged."""
+        if isinstance(d, Mapping) and isinstance(d.get(SECTION), Mapping):
+            return d[SECTION]
+        return d
+
+    @staticmethod
+    def looks_like_settings(d: Any) -> bool:
+        """True when ``d`` is a settings dict (wrapped, or bare with a known key).
+
+        Used to tell a flat ``didChangeConfiguration`` payload from one that
+        only carries other extensions' sections.
+        """
+        if not isinstance(d, Mapping):
+            return False
+        if isinstance(d.get(SECTION), Mapping):
+            return True
+        known = {s.name for s in SETTINGS_SCHEMA} | set(_ALIASES)
+        return any(k in known for k in d)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Settings":
+        """Build settings from an editor payload; never raises.
+
+        Unknown keys and values of the wrong type or outside the allowed set
+        fall back to the default and add a message to ``warnings``.
+        """
+        out = cls()
+        warnings = out.warnings
+        if d is None:
+            return out
+        d = cls.unwrap(d)
+        if not isinstance(d, Mapping):
+            warnings.append(f"settings must be an object, got {type(d).__name__}; using defaults")
+            return out
+        known = {f.name for f in fields(cls)} - {"warnings"}
+        for raw_key, value in d.items():
+            key = _ALIASES.get(raw_key, raw_key) if isinstance(raw_key, str) else raw_key
+            if key not in known:
+                warnings.append(f"unknown setting {raw_key!r} ignored")
+                continue
+            try:
+                setattr(out, key, cls._validate(key, value, warnings))
+            except Exception as exc:  # belt and braces: never raise
+                default = getattr(cls(), key)
+                _warn(warnings, key, value, f"invalid ({exc})", default)
+                setattr(out, key, default)
+        return out
+
+    @classmethod
+    def _validate(cls, key: str, value: Any, warnings: list[str]) -> Any:
+        default = getattr(cls(), key)
+        if key == "select":
+            if value is None:
+                return None
+            return _str_list(key, value, default, warnings)
+        if key in ("ignore", "extendSelect"):
+            if value is None:
+                return []
+            return _str_list(key, value, default, warnings)
+        if key == "severity":
+            if value is None:
+                return {}
+            if not isinstance(value, Mapping):
+                _warn(warnings, key, value, "expected an object mapping rules to levels", default)
+                return default
+            sev: dict[str, str] = {}
+            for k, v in value.items():
+                level = _SEVERITY_ALIASES.get(str(v).strip().lower()) if isinstance(v, str) else None
+                if not isinstance(k, str) or not k.strip() or level is None:
+                    warnings.append(
+                        f"setting 'severity': ignoring {k!r}: {v!r} "
+                        f"(levels: {', '.join(SEVERITY_LEVELS)})"
+                    )
+                    continue
+                sev[k.strip()] = level
+            return sev
+        if key == "debounceMs":
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                _warn(warnings, key, value, "expected a number of milliseconds", default)
+                return default
+            try:
+                n = int(float(value))
+            except (TypeError, ValueError):
+                _warn(warnings, key, value, "expected a number of milliseconds", default)
+                return default
+            if n < 0:
+                _warn(warnings, key, value, "must not be negative", 0)
+                return 0
+            if n > MAX_DEBOUNCE_MS:
+                _warn(warnings, key, value, f"at most {MAX_DEBOUNCE_MS}", MAX_DEBOUNCE_MS)
+                return MAX_DEBOUNCE_MS
+            return n
+        if key == "diagnosticMode":
+            v = value.strip().lower() if isinstance(value, str) else None
+            if v not in DIAGNOSTIC_MODES:
+                _warn(warnings, key, value, f"expected one of {', '.join(DIAGNOSTIC_MODES)}", default)
+                return default
+            return v
+        if key == "logLevel":
+            v = value.strip().lower() if isinstance(value, str) else None
+            v = _LOG_ALIASES.get(v, v) if v is not None else None
+            if v not in LOG_LEVELS:
+                _warn(warnings, key, value, f"expected one of {', '.join(LOG_LEVELS)}", default)
+                return default
+            return v
+        raise KeyError(key)  # pragma: no cover (known keys are all handled)
+
+    # -- use ----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as an editor payload (bare, camelCase)."""
+        return {
+            "select": None if self.select is None else list(self.select),
+            "ignore": list(self.ignore),
+            "extendSelect": list(self.extendSelect),
+            "severity": dict(self.severity),
+            "debounceMs": self.debounceMs,
+            "diagnosticMode": self.diagnosticMode,
+            "logLevel": self.logLevel,
+        }
+
+    def lint_key(self) -> tuple:
+        """What the lint result depends on (hashable; no engine import)."""
+        return (
+            None if self.select is None else tuple(self.select),
+            tuple(self.extendSelect),
+            tuple(self.ignore),
+            tuple(sorted(self.severity.items())),
+        )
+
+    def to_lint_settings(self) -> "LintSettings":
+        from .engine import LintSettings
+
+        return LintSettings.make(
+            select=self.select,
+            extend_select=self.extendSelect,
+            ignore=self.ignore,
+            severity=self.severity,
+        )
+
+    @property
+    def log_level_number(self) -> int:
+        import logging
+
+        return {
+            "error": logging.ERROR,
+            "warning": logging.WARNING,
+            "info": logging.INFO,
+            "debug": logging.DEBUG,
+        }.get(self.logLevel, logging.INFO)
+
+
+def merge_payloads(*payloads: Any) -> dict[str, Any]:
+    """Overlay settings payloads (each bare or wrapped); later keys win.
+
+    Non-dict payloads are skipped, so the result is always a dict that
+    :meth:`Settings.from_dict` can read.
+    """
+    out: dict[str, Any] = {}
+    for p in payloads:
+        p = Settings.unwrap(p)
+        if isinstance(p, Mapping):
+            for k, v in p.items():
+                out[_ALIASES.get(k, k) if isinstance(k, str) else k] = v
+    return out

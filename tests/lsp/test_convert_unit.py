@@ -1,0 +1,217 @@
+"""dockwise.lsp_convert (positions, diagnostics, fix payloads) and the
+server's analysis cache, in process."""
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import PositionCodec
+
+from dockwise import lsp_server
+from dockwise.engine import Violation
+from dockwise.lsp_convert import (
+    PositionConverter,
+    fix_json,
+    range_json,
+    severity,
+    text_edits_from_fix_json,
+    to_diagnostic,
+)
+from dockwise.model import Pos, Span
+from dockwise.rules._api import Edit, Fix, Severity
+
+LINES = ["FROM ubuntu", 'LABEL a="é😀" b=1', "", "RUN x"]
+COL_B = LINES[1].index("b")  # 13 code points
+
+
+@pytest.mark.parametrize(
+    "codec,expected",
+    [
+        (None, 14),  # UTF-16 default: 😀 is 2 units
+        (PositionCodec(types.PositionEncodingKind.Utf16), 14),
+        (PositionCodec(types.PositionEncodingKind.Utf8), 17),  # é 2 bytes, 😀 4
+        (PositionCodec(types.PositionEncodingKind.Utf32), 13),
+        ("utf-8", 17),
+        ("utf-32", 13),
+    ],
+)
+def test_position_after_astral(codec, expected):
+    conv = PositionConverter(LINES, codec)
+    assert conv.position(Pos(1, COL_B)) == types.Position(line=1, character=expected)
+    assert conv.pos(types.Position(line=1, character=expected)) == Pos(1, COL_B)
+    # ASCII lines are unchanged in every encoding
+    assert conv.position(Pos(0, 5)) == types.Position(line=0, character=5)
+
+
+def test_clamping():
+    conv = PositionConverter(LINES, "utf-16")
+    assert conv.position(Pos(0, 99)) == types.Position(line=0, character=11)
+    assert conv.position(Pos(-1, 3)) == types.Position(line=0, character=0)
+    assert conv.position(Pos(4, 0)) == types.Position(line=4, character=0)  # just past the end
+    assert conv.pos(types.Position(line=0, character=99)) == Pos(0, 11)
+    assert conv.pos(types.Position(line=1, character=99)) == Pos(1, len(LINES[1]))
+    assert conv.pos(types.Position(line=9, character=3)) == Pos(9, 0)
+    # a position inside a surrogate pair snaps to the character after it
+    emoji = LINES[1].index("😀")
+    assert conv.pos(types.Position(line=1, character=emoji + 1)) == Pos(1, emoji + 1)
+
+
+def test_range_and_span_round_trip():
+    conv = PositionConverter(LINES, "utf-8")
+    span = Span(Pos(1, 6), Pos(1, COL_B + 3))
+    r = conv.range(span)
+    assert r == types.Range(start=types.Position(1, 6), end=types.Position(1, 20))
+    assert conv.span(r) == span
+    assert range_json(r) == {"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 20}}
+
+
+def test_lone_surrogates_do_not_crash():
+    conv = PositionConverter(["a\ud800b"], "utf-8")
+    assert conv.position(Pos(0, 3)).character >= 3
+    conv = PositionConverter(["a\ud800b"], "utf-16")
+    assert conv.position(Pos(0, 3)).character == 3
+
+
+def _violation(**kw) -> Violation:
+    base = dict(
+        code="DL4000",
+        name="maintainer-deprecated",
+        severity=Severity.ERROR,
+        message="MAINTAINER is deprecated",
+        span=Span(Pos(1, 0), Pos(1, len(LINES[1]))),
+        fix=None,
+        related=(),
+        url="https://example.invalid/dl4000",
+    )
+    base.update(kw)
+    return Violation(**base)
+
+
+def test_to_diagnostic_with_fix_in_client_units():
+    fix = Fix.safe("Replace", Edit(Span(Pos(1, COL_B), Pos(1, COL_B + 3)), "c=2"))
+    v = _violation(fix=fix)
+    conv = PositionConverter(LINES, "utf-16")
+    d = to_diagnostic(v, conv, version=7, uri="file:///x")
+    assert d.range == types.Range(start=types.Position(1, 0), end=types.Position(1, len(LINES[1]) + 1))
+    assert d.severity == types.DiagnosticSeverity.Error
+    assert d.code == "DL4000" and d.source == "dockwise"
+    assert d.code_description.href == "https://example.invalid/dl4000"
+    assert d.tags == [types.DiagnosticTag.Deprecated]
+    assert d.data == {
+        "rule": "DL4000",
+        "version": 7,
+        "fix": {
+            "title": "Replace",
+            "applicability": "safe",
+            "edits": [{"range": {"start": {"line": 1, "character": 14}, "end": {"line": 1, "character": 17}},
+                       "newText": "c=2"}],
+        },
+    }
+    (edit,) = text_edits_from_fix_json(d.data["fix"])
+    assert edit == types.TextEdit(range=types.Range(types.Position(1, 14), types.Position(1, 17)), new_text="c=2")
+
+
+def test_to_diagnostic_plain():
+    v = _violation(code="DL3006", severity=Severity.STYLE, url="", related=((Span(Pos(0, 0), Pos(0, 4)), "here"),))
+    conv = PositionConverter(LINES, "utf-16")
+    d = to_diagnostic(v, conv, version=None, uri="file:///x")
+    assert d.severity == types.DiagnosticSeverity.Hint
+    assert d.code_description is None
+    assert d.tags is None
+    assert d.data == {"rule": "DL3006", "version": None}
+    (rel,) = d.related_information
+    assert rel.location == types.Location(uri="file:///x", range=types.Range(types.Position(0, 0), types.Position(0, 4)))
+    assert to_diagnostic(v, conv, version=1, uri="file:///x", related_information=False).related_information is None
+
+
+def test_severity_mapping():
+    assert [severity(s) for s in Severity] == [
+        types.DiagnosticSeverity.Error,
+        types.DiagnosticSeverity.Warning,
+        types.DiagnosticSeverity.Information,
+        types.DiagnosticSeverity.Hint,
+    ]
+
+
+def test_fix_json_unsafe():
+    fix = Fix.unsafe("Do it", Edit(Span(Pos(0, 0), Pos(0, 4)), "from"))
+    assert fix_json(fix, PositionConverter(LINES))["applicability"] == "unsafe"
+    assert text_edits_from_fix_json({"edits": [{"range": "nope", "newText": 1}]}) is None
+
+
+# -- the server's cache ------------------------------------------------------------------------
+
+
+def _server_with(text: str, version: int = 1, uri: str = "file:///w/Dockerfile"):
+    ls = lsp_server.DockwiseServer()
+    doc = TextDocument(uri, text, version=version)
+    return ls, doc, uri
+
+
+def test_model_parsed_once_per_version(monkeypatch):
+    import dockwise.parser
+
+    calls = []
+    real = dockwise.parser.parse
+
+    def counting(text, path=None):
+        calls.append(text)
+        return real(text, path=path)
+
+    monkeypatch.setattr(dockwise.parser, "parse", counting)
+    ls, doc, uri = _server_with("FROM ubuntu\nMAINTAINER x\n")
+    monkeypatch.setattr(ls, "open_document", lambda u: doc)
+    st = ls.get_state(uri)
+    assert [v.code for v in st.violations] == ["DL3006", "DL4000"]
+    assert ls.get_state(uri) is st
+    # a settings change re-lints the same model without parsing again
+    ls._init_payload = {"ignore": ["DL3006"]}
+    ls.apply_settings("test", resync=False)
+    st2 = ls.get_state(uri)
+    assert st2.model is st.model and [v.code for v in st2.violations] == ["DL4000"]
+    assert st2.result_id != st.result_id
+    # a new version parses again
+    doc.version = 2
+    st3 = ls.get_state(uri)
+    assert st3.version == 2 and st3.model is not st.model
+    assert len(calls) == 2
+
+
+def test_analysis_failure_becomes_one_diagnostic(monkeypatch):
+    import dockwise.parser
+
+    def boom(text, path=None):
+        raise RuntimeError("parser exploded")
+
+    monkeypatch.setattr(dockwise.parser, "parse", boom)
+    ls, doc, uri = _server_with("FROM ubuntu\n")
+    st = ls._analyse(uri, doc, None)
+    (d,) = st.diagnostics
+    assert d.code == "DW999" and d.severity == types.DiagnosticSeverity.Error
+    assert "parser exploded" in d.message and st.error
+
+
+def test_too_many_problems_are_capped(monkeypatch):
+    ls, doc, uri = _server_with("FROM ubuntu\n" + "MAINTAINER x\n" * (lsp_server.MAX_DIAGNOSTICS + 5))
+    st = ls._analyse(uri, doc, None)
+    assert len(st.violations) > lsp_server.MAX_DIAGNOSTICS
+    assert len(st.diagnostics) == lsp_server.MAX_DIAGNOSTICS + 1
+    assert "more problems not shown" in st.diagnostics[-1].message
+
+
+def test_report_server_error_does_not_show_message(monkeypatch):
+    ls = lsp_server.DockwiseServer()
+    shown = []
+    monkeypatch.setattr(ls, "window_show_message", lambda *a, **k: shown.append(a))
+    ls.report_server_error(RuntimeError("x"), lsp_server.FeatureRequestError)
+    ls.report_server_error(RuntimeError("y"), Exception)
+    assert shown == []
+
+
+@pytest.mark.parametrize(
+    "tcp,expected",
+    [("127.0.0.1:2087", ("127.0.0.1", 2087)), ("2087", ("127.0.0.1", 2087)), (":9", ("127.0.0.1", 9)),
+     ("[::1]:5", ("::1", 5)), (("localhost", 7), ("localhost", 7))],
+)
+def test_parse_tcp(tcp, expected):
+    assert lsp_server._parse_tcp(tcp) == expected

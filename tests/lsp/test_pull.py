@@ -1,0 +1,97 @@
+"""Pull diagnostics for clients that advertise ``textDocument.diagnostic``:
+full reports with result ids, unchanged reports, and no pushes at all."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, utf_units
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+DOC = "FROM ubuntu\nMAINTAINER x\n"
+
+
+async def test_pull_report(pull_client: LanguageClient):
+    uri = new_uri()
+    open_doc(pull_client, uri, DOC, version=1)
+    report = await pull(pull_client, uri)
+    assert report.kind == "full"
+    assert report.result_id
+    dl3006, dl4000 = report.items
+    assert codes(report.items) == ["DL3006", "DL4000"]
+    assert dl3006.range == rng(0, 5, 0, 11)
+    assert dl3006.source == "dockwise"
+    assert dl3006.data == {"rule": "DL3006", "version": 1}
+    assert dl4000.range.start == types.Position(line=1, character=0)
+    assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
+    assert dl4000.data["fix"]["edits"][0]["newText"] == 'LABEL maintainer="x"'
+
+
+async def test_no_pushes_for_pull_clients(pull_client: LanguageClient):
+    uri = new_uri()
+    open_doc(pull_client, uri, DOC, version=1)
+    change_doc(pull_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
+    await pull(pull_client, uri)  # a round trip after the notifications
+    close_doc(pull_client, uri)
+    await pull(pull_client, new_uri())
+    await asyncio.sleep(0.05)
+    assert publishes(pull_client, uri) == []
+    assert pull_client.published == []
+
+
+async def test_unchanged_report(pull_client: LanguageClient):
+    uri = new_uri()
+    open_doc(pull_client, uri, DOC, version=1)
+    first = await pull(pull_client, uri)
+    again = await pull(pull_client, uri, previous_result_id=first.result_id)
+    assert again.kind == "unchanged"
+    assert again.result_id == first.result_id
+    # an unknown previous id gets a full report
+    other = await pull(pull_client, uri, previous_result_id="not-a-result-id")
+    assert other.kind == "full"
+    assert codes(other.items) == ["DL3006", "DL4000"]
+
+
+async def test_change_gives_new_result(pull_client: LanguageClient):
+    uri = new_uri()
+    open_doc(pull_client, uri, DOC, version=1)
+    first = await pull(pull_client, uri)
+    change_doc(pull_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
+    second = await pull(pull_client, uri, previous_result_id=first.result_id)
+    assert second.kind == "full"
+    assert second.result_id != first.result_id
+    assert codes(second.items) == ["DL4000"]
+    assert second.items[0].data["version"] == 2
+    third = await pull(pull_client, uri, previous_result_id=second.result_id)
+    assert third.kind == "unchanged"
+
+
+async def test_closed_or_unknown_document(pull_client: LanguageClient):
+    uri = new_uri()
+    open_doc(pull_client, uri, DOC, version=1)
+    await pull(pull_client, uri)
+    close_doc(pull_client, uri)
+    report = await pull(pull_client, uri)
+    assert report.kind == "full" and list(report.items) == []
+    report = await pull(pull_client, "file:///does/not/exist/Dockerfile")
+    assert report.kind == "full" and list(report.items) == []
+
+
+ASTRAL = "FROM --platform=😀 ubuntu\nMAINTAINER é😀 y\n"
+
+
+async def test_position_encoding(pull_client: LanguageClient):
+    enc = pull_client.persona.encoding
+    uri = new_uri("astral")
+    open_doc(pull_client, uri, ASTRAL, version=1)
+    report = await pull(pull_client, uri)
+    dl3006, dl4000 = report.items
+    line1 = ASTRAL.splitlines()[1]
+    start = utf_units("FROM --platform=😀 ", enc)
+    assert dl3006.range == rng(0, start, 0, start + 6)
+    assert dl4000.range.end.character == utf_units(line1, enc)
+    expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
+    assert (dl3006.range.start.character, dl4000.range.end.character) == expected

@@ -1,0 +1,203 @@
+"""Push diagnostics: open → publish, incremental change → publish with version,
+close → empty publish; exact ranges in each persona's position encoding."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsp_helpers import (
+    TIMEOUT,
+    change_doc,
+    close_doc,
+    codes,
+    new_uri,
+    open_doc,
+    publishes,
+    pull,
+    rng,
+    utf_units,
+    wait_publish,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from dockwise import rules as registry
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+DOC = "FROM ubuntu\nMAINTAINER x\n"
+
+
+def meta(code: str):
+    r = registry.get(code)
+    assert r is not None, code
+    return r.meta
+
+
+async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    pub = await wait_publish(push_client, uri)
+    assert pub.version == 1
+    dl3006, dl4000 = pub.diagnostics
+    assert codes(pub.diagnostics) == ["DL3006", "DL4000"]
+
+    # DL3006 covers the image word `ubuntu`
+    assert dl3006.range == rng(0, 5, 0, 11)
+    assert dl3006.severity == types.DiagnosticSeverity(int(meta("DL3006").severity))
+    assert dl3006.source == "dockwise"
+    assert dl3006.code_description is not None
+    assert dl3006.code_description.href == meta("DL3006").url
+    assert dl3006.data == {"rule": "DL3006", "version": 1}
+    assert not dl3006.tags
+
+    # DL4000 on line 1, tagged deprecated, with its fix in data
+    assert dl4000.range.start == types.Position(line=1, character=0)
+    assert dl4000.range.end.line == 1
+    assert dl4000.severity == types.DiagnosticSeverity(int(meta("DL4000").severity))
+    assert dl4000.source == "dockwise"
+    assert dl4000.code_description.href == meta("DL4000").url
+    assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
+    data = dl4000.data
+    assert data["rule"] == "DL4000" and data["version"] == 1
+    fix = data["fix"]
+    assert fix["applicability"] == "safe"
+    assert fix["title"]
+    assert fix["edits"] == [
+        {
+            "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 12}},
+            "newText": 'LABEL maintainer="x"',
+        }
+    ]
+
+
+async def test_incremental_change_republishes_with_version(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    await wait_publish(push_client, uri, 1)
+
+    # tag the image: `ubuntu` → `ubuntu:22.04` (insert at 0:11)
+    change_doc(push_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
+    pub = await wait_publish(push_client, uri, 2)
+    assert codes(pub.diagnostics) == ["DL4000"]
+    assert pub.diagnostics[0].data["version"] == 2
+
+    # delete the MAINTAINER line: nothing left to report
+    change_doc(push_client, uri, 3, rng(1, 0, 2, 0), "")
+    pub = await wait_publish(push_client, uri, 3)
+    assert list(pub.diagnostics) == []
+
+    # and bring a problem back, on a new line
+    change_doc(push_client, uri, 4, rng(1, 0, 1, 0), "MAINTAINER me\n")
+    pub = await wait_publish(push_client, uri, 4)
+    assert codes(pub.diagnostics) == ["DL4000"]
+    assert pub.diagnostics[0].range.start.line == 1
+
+
+async def test_several_changes_in_one_notification(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    await wait_publish(push_client, uri, 1)
+    push_client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(range=rng(1, 0, 2, 0), text=""),
+                types.TextDocumentContentChangePartial(range=rng(0, 11, 0, 11), text=":24.04"),
+            ],
+        )
+    )
+    pub = await wait_publish(push_client, uri, 2)
+    assert list(pub.diagnostics) == []
+
+
+async def test_full_text_change(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, "FROM ubuntu:22.04\n", version=1)
+    assert not (await wait_publish(push_client, uri, 1)).diagnostics
+    push_client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=DOC)],
+        )
+    )
+    pub = await wait_publish(push_client, uri, 2)
+    assert codes(pub.diagnostics) == ["DL3006", "DL4000"]
+
+
+async def test_close_clears(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    await wait_publish(push_client, uri, 1)
+    n = len(publishes(push_client, uri))
+    close_doc(push_client, uri)
+    pub = await wait_publish(push_client, uri, after=n)
+    assert list(pub.diagnostics) == []
+    assert list(push_client.diagnostics[uri]) == []
+
+
+async def test_reopen_after_close(push_client: LanguageClient):
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    await wait_publish(push_client, uri, 1)
+    close_doc(push_client, uri)
+    await wait_until_empty(push_client, uri)
+    n = len(publishes(push_client, uri))
+    open_doc(push_client, uri, "FROM ubuntu\n", version=7)
+    pub = await wait_publish(push_client, uri, 7, after=n)
+    assert codes(pub.diagnostics) == ["DL3006"]
+
+
+async def wait_until_empty(client, uri):
+    from lsp_helpers import wait_until
+
+    await wait_until(lambda: uri in client.diagnostics and not client.diagnostics[uri], what="cleared")
+
+
+async def test_pull_request_in_push_mode_is_empty(push_client: LanguageClient):
+    """A client that pulls although we push gets an empty report (never both)."""
+    uri = new_uri()
+    open_doc(push_client, uri, DOC, version=1)
+    await wait_publish(push_client, uri, 1)
+    report = await pull(push_client, uri)
+    assert report.kind == "full"
+    assert list(report.items) == []
+
+
+ASTRAL = "FROM --platform=😀 ubuntu\nMAINTAINER é😀 y\n"
+
+
+async def test_position_encoding(push_client: LanguageClient):
+    """Columns after an astral character differ between UTF-16 and UTF-8."""
+    enc = push_client.persona.encoding
+    uri = new_uri("astral")
+    open_doc(push_client, uri, ASTRAL, version=1)
+    pub = await wait_publish(push_client, uri, 1)
+    dl3006, dl4000 = pub.diagnostics
+    line0, line1 = ASTRAL.splitlines()
+    start = utf_units("FROM --platform=😀 ", enc)
+    assert dl3006.range == rng(0, start, 0, start + 6)
+    assert dl4000.range.end == types.Position(line=1, character=utf_units(line1, enc))
+    assert dl4000.data["fix"]["edits"][0]["range"]["end"] == {"line": 1, "character": utf_units(line1, enc)}
+    # concretely: UTF-16 counts 😀 as 2 units, UTF-8 as 4 (and é as 2)
+    expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
+    assert (dl3006.range.start.character, dl4000.range.end.character) == expected
+
+    # an incremental edit addressed in client units lands after the emoji
+    change_doc(push_client, uri, 2, rng(0, start + 6, 0, start + 6), ":22.04")
+    pub = await wait_publish(push_client, uri, 2)
+    assert codes(pub.diagnostics) == ["DL4000"]
+
+
+async def test_many_documents(push_client: LanguageClient):
+    uris = [new_uri("many") for _ in range(20)]
+    for i, uri in enumerate(uris):
+        open_doc(push_client, uri, DOC if i % 2 else "FROM ubuntu:22.04\n", version=1)
+    for i, uri in enumerate(uris):
+        pub = await wait_publish(push_client, uri, 1)
+        assert codes(pub.diagnostics) == (["DL3006", "DL4000"] if i % 2 else [])
+    for uri in uris:
+        close_doc(push_client, uri)
+    await asyncio.wait_for(
+        asyncio.gather(*(wait_until_empty(push_client, u) for u in uris)), TIMEOUT
+    )
