@@ -246,6 +246,7 @@ class DockwiseServer(LanguageServer):
         self._dynamic_payload: Any = None  # latest workspace/configuration or didChangeConfiguration
         self.generation = 0  # bumped when the lint settings change
         self.docs: dict[str, DocState] = {}
+        self.previous_models: dict[str, "Dockerfile"] = {}  # last model per URI, for incremental re-parsing
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._result_ids = itertools.count(1)
         self.mode = "push"  # effective diagnostic mode, decided at initialize
@@ -419,7 +420,7 @@ class DockwiseServer(LanguageServer):
             if model is None:
                 from .parser import parse
 
-                model = parse(source, path=doc.path or None)
+                model = parse(source, path=doc.path or None, previous=self.previous_models.pop(uri, None))
                 try:
                     model.version = version
                 except Exception:
@@ -461,6 +462,7 @@ class DockwiseServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self.cancel_timer(uri)
+        self.previous_models.pop(uri, None)
         self.docs.pop(uri, None)
 
     # -- push ------------------------------------------------------------------
@@ -560,6 +562,13 @@ def _warm_up() -> None:
         from . import engine, parser  # noqa: F401
         from . import rules  # noqa: F401
 
+        parser.parse("FROM scratch\nRUN true\n")  # loads tree-sitter's grammar
+        # Long-lived objects (modules, grammar, rule tables) need no GC scans,
+        # and young-generation collections are what made keystroke latency spiky.
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(20000, 20, 20)
         log.debug("engine, parser and rules imported in %.0f ms", (time.perf_counter() - t0) * 1000)
     except Exception:
         log.exception("importing the engine failed")
@@ -617,7 +626,10 @@ def create_server() -> DockwiseServer:
     def did_change(ls: DockwiseServer, params: types.DidChangeTextDocumentParams) -> None:
         try:
             uri = params.text_document.uri
-            ls.docs.pop(uri, None)  # the text changed: never trust the old analysis
+            old = ls.docs.pop(uri, None)  # the text changed: never trust the old analysis
+            if old is not None and old.model is not None:
+                # ...but let the parser reuse the instructions that did not change
+                ls.previous_models[uri] = old.model
             ls.schedule_publish(uri)
         except Exception:
             log.exception("didChange failed")

@@ -338,6 +338,9 @@ class Dockerfile:
     escape: str = "\\"
     path: str | None = None
     version: int | None = None
+    # per start line: (instruction, its physical lines, errors, comments, escape);
+    # lets the next version's parse reuse unchanged instructions
+    block_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def directive(self, key: str) -> str | None:
         for d in self.directives:

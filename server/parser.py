@@ -449,7 +449,7 @@ def _find_heredocs(line: str):
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None) -> None:
         self.text = text
         self.path = path
         lines = text.split("\n")
@@ -469,6 +469,33 @@ class _Parser:
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
         self.esc = "\\"
+        self.prev_cache: dict = prev.block_cache if prev is not None else {}
+        self.cache: dict = {}
+        self.reused = 0
+
+    def reuse(self, start: int, pending: list[Comment]) -> int | None:
+        """Reuse the previous version's instruction that starts on ``start``
+        when its physical lines are unchanged. Returns the next line index."""
+        got = self.prev_cache.get(start)
+        if got is None:
+            return None
+        ins, block, errors, comments, esc = got
+        end = start + len(block)
+        if esc != self.esc or end > len(self.lines) or self.lines[start:end] != block:
+            return None
+        if start == 0 and self.bom:
+            return None
+        # The object is taken over, not copied: the previous version's model is
+        # superseded once the new one exists (copying cost more than re-parsing).
+        ins.comments = list(pending)
+        ins.stage = -1
+        ins.index = len(self.instructions)
+        self.instructions.append(ins)
+        self.errors.extend(errors)
+        self.comments.extend(comments)
+        self.cache[start] = (ins, block, errors, comments, esc)
+        self.reused += 1
+        return end
 
     def err(self, msg: str, span: Span, fatal: bool = True, severity: str = "error") -> None:
         self.errors.append(ParseError(msg, span, severity, fatal))
@@ -535,6 +562,12 @@ class _Parser:
                 i += 1  # blank line
                 continue
             start_line = i
+            hit = self.reuse(start_line, pending)
+            if hit is not None:
+                i = hit
+                pending = []
+                continue
+            n_err, n_com = len(self.errors), len(self.comments)
             logical = _Logical()
             logical.add(first, i, col0 + lead)
             empty_cont = False
@@ -607,6 +640,14 @@ class _Parser:
                 target.span = Span(target.span.start, end)
             ins.index = len(self.instructions)
             self.instructions.append(ins)
+            if end.line < n - 1:  # a block that reaches EOF may grow with the next edit
+                self.cache[start_line] = (
+                    ins,
+                    lines[start_line : end.line + 1],
+                    self.errors[n_err:],
+                    self.comments[n_com:],
+                    self.esc,
+                )
             pending = []
         if not self.instructions:
             last = max(n - 1, 0)
@@ -934,6 +975,10 @@ def _attach_shell(df: Dockerfile) -> None:
                 continue
             # a SHELL decides; without one, a Windows base runs cmd
             windows = is_windows_shell(shell) if shell else win_base
+            if eff.shell is not None and (eff.shell.dialect == "none") == windows:
+                if windows:
+                    st.windows = True
+                continue  # reused from the previous version
             if windows:
                 st.windows = True
                 eff.shell = ShellScript(eff.text, [], True, dialect="none")
@@ -974,18 +1019,29 @@ def _attach_shell(df: Dockerfile) -> None:
         current_shell[st.index] = shell or []
 
 
-def parse(text: str, path: str | None = None, version: int | None = None, shell: bool = True) -> Dockerfile:
+def parse(
+    text: str,
+    path: str | None = None,
+    version: int | None = None,
+    shell: bool = True,
+    previous: Dockerfile | None = None,
+) -> Dockerfile:
     """Parse ``text`` into a model. Never raises.
 
     Each phase (syntax, instruction checks, stages and scopes, shell parsing)
     runs on its own; a bug in a later phase is reported as an internal parse
     error and the model built so far is kept.
+
+    ``previous`` (the model of the document's previous version) lets the parser
+    reuse every instruction whose physical lines and position did not change,
+    including its shell parse: a keystroke re-parses one instruction.
     """
     df = Dockerfile(text, [], [], [], [], [], [], [], path=path, version=version)
     try:
-        p = _Parser(text, path)
+        p = _Parser(text, path, previous if (previous is not None and shell) else None)
         df.lines = p.lines
         p.run()
+        df.block_cache = p.cache
         df.directives, df.comments, df.instructions = p.directives, p.comments, p.instructions
         df.errors, df.escape = p.errors, p.esc
     except Exception as exc:

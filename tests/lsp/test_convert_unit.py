@@ -154,9 +154,9 @@ def test_model_parsed_once_per_version(monkeypatch):
     calls = []
     real = dockwise.parser.parse
 
-    def counting(text, path=None):
+    def counting(text, path=None, **kw):
         calls.append(text)
-        return real(text, path=path)
+        return real(text, path=path, **kw)
 
     monkeypatch.setattr(dockwise.parser, "parse", counting)
     ls, doc, uri = _server_with("FROM ubuntu\nMAINTAINER x\n")
@@ -180,7 +180,7 @@ def test_model_parsed_once_per_version(monkeypatch):
 def test_analysis_failure_becomes_one_diagnostic(monkeypatch):
     import dockwise.parser
 
-    def boom(text, path=None):
+    def boom(text, path=None, **kw):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(dockwise.parser, "parse", boom)
