@@ -225,7 +225,7 @@ class ShellScript:
     text: str
     commands: list[ShellCommand]
     ok: bool  # tree-sitter parsed without errors
-    dialect: str = "bash"  # "bash" or "none" (PowerShell/cmd: not parsed)
+    dialect: str = "bash"  # "bash"; "exec" (JSON form: one command); "none" (PowerShell/cmd/other: not parsed)
 
 
 @dataclass(slots=True)

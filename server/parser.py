@@ -984,6 +984,7 @@ def _attach_shell(df: Dockerfile) -> None:
                 eff.shell = ShellScript(eff.text, [], True, dialect="none")
                 continue
             if eff.json:
+                eff.shell = _exec_form_script(eff)
                 continue
             if eff.heredocs and re.fullmatch(r"\d*<<-?\S+", eff.text.strip()) and len(eff.heredocs) == 1:
                 h = eff.heredocs[0]
@@ -1017,6 +1018,18 @@ def _attach_shell(df: Dockerfile) -> None:
                 continue
             eff.shell = parse_shell(eff.text, eff.text_map)
         current_shell[st.index] = shell or []
+
+
+def _exec_form_script(ins: Instruction):
+    """Exec form ``RUN ["apt-get", "update"]``: one command, argv as written."""
+    from .model import ShellCommand, ShellScript, Word
+
+    if not ins.args:
+        return ShellScript(ins.text, [], True, dialect="exec")
+    words = [Word(a.value, a.value, a.span, "$" not in a.value) for a in ins.args]
+    first = ins.args[0]
+    cmd = ShellCommand(first.value, words[1:], first.span.union(ins.args[-1].span), first.span)
+    return ShellScript(ins.text, [cmd], True, dialect="exec")
 
 
 def parse(

@@ -1,0 +1,717 @@
+"""dockwise benchmark: prints a Markdown table of every figure, writes JSON.
+
+    python bench/run.py [--corpus DIR] [--quick] [--no-hadolint] [--json OUT] [--only FIGS]
+
+Figures (keys in the JSON ``figures`` object):
+
+1. ``lint_throughput``: ``dockwise lint --format json --no-fail FILES...`` as a
+   subprocess over the corpus (median of 3 after one warm-up run), plus
+   in-process per-file parse+lint times (``dockwise.engine.lint_text``) and the
+   number of files where the parser reported an internal error or linting
+   raised (both must be 0).
+2. ``hadolint``: ``hadolint -f json --no-fail FILES...`` on the same files, with
+   an empty temporary HOME / XDG_CONFIG_HOME / cwd (no config applies); ratio
+   hadolint / dockwise wall time (target > 10); files hadolint could not parse
+   (DL1000).
+3. ``lsp_startup``: process start → ``initialize`` response (raw stdio
+   JSON-RPC), median/min/max of 10 runs after one warm-up; also start → first
+   ``publishDiagnostics``.
+4. ``did_open_latency``: ``didOpen`` → ``publishDiagnostics`` for generated
+   Dockerfiles of 10/100/1,000/5,000 lines (median of several opens, each a new
+   URI).
+5. ``did_change_latency``: ``didChange`` → ``publishDiagnostics`` over 200
+   single-character incremental edits typed into RUN lines of a 1,000-line
+   file (debounce 0; target p95 < 15 ms), and over 20 "Enter" keystrokes (a
+   newline after an instruction: every later line shifts).
+6. ``peak_rss``: VmHWM of the server after ``didOpen`` of every corpus file
+   (each publish awaited; target < 200 MB).
+7. ``dockerfile_parse``: our instruction line ranges vs dockerfile-parse's on
+   every file without heredocs; the full list of disagreements goes to
+   ``dockerfile-parse-disagreements.md`` next to the JSON.
+
+Default corpus: ``<repo>/../shared/corpus/real`` (every regular file except
+``*.dockerignore``, ``README.md`` and ``SOURCES.tsv``), else the repo's
+``examples/`` and ``tests/fixtures``. ``--quick``: 100 corpus files, one lint
+run, 3 start-ups, fewer opens, 20 keystrokes, 5 Enters, no hadolint.
+
+Output: the table on stdout (progress on stderr); JSON to ``--json OUT``
+(default ``bench/results/latest.json``) and the same table as Markdown beside
+it (``<OUT>.md``). Every server runs on stdio pipes only, every read has a
+timeout, and every server process is killed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from crosscheck import REASONS, CrossCheck, check_file, write_markdown  # noqa: E402
+from gen import generate  # noqa: E402
+from lspclient import LspProcess  # noqa: E402
+
+EXCLUDED_NAMES = {"README.md", "SOURCES.tsv"}
+FIGURES = ("lint", "hadolint", "startup", "open", "change", "rss", "crosscheck")
+TARGETS = {
+    "hadolint_ratio": 10.0,  # hadolint time / dockwise time must exceed
+    "change_p95_ms": 15.0,
+    "rss_mib": 200.0,
+}
+TIMEOUT = 60.0  # per LSP read
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+def pct(xs: list[float], p: float) -> float:
+    """Percentile with linear interpolation (p in 0..100)."""
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    k = (len(s) - 1) * p / 100.0
+    lo, hi = math.floor(k), math.ceil(k)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def ms(x: float) -> float:
+    return round(x * 1000.0, 3)
+
+
+def corpus_files(corpus: Path | None) -> tuple[list[str], str]:
+    """(sorted absolute file list, corpus description)."""
+    roots: list[Path]
+    if corpus is not None:
+        roots = [corpus]
+    else:
+        real = (REPO / ".." / "shared" / "corpus" / "real").resolve()
+        roots = [real] if real.is_dir() else [REPO / "examples", REPO / "tests" / "fixtures"]
+    files: list[str] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in filenames:
+                if name.endswith(".dockerignore") or name in EXCLUDED_NAMES:
+                    continue
+                p = os.path.join(dirpath, name)
+                if os.path.isfile(p) and not os.path.islink(p):
+                    files.append(os.path.abspath(p))
+    files.sort()
+    return files, " + ".join(str(r) for r in roots)
+
+
+def sample(files: list[str], n: int) -> list[str]:
+    """``n`` files spread evenly over the sorted list (every repository gets a say)."""
+    if len(files) <= n:
+        return files
+    step = len(files) / n
+    return [files[int(i * step)] for i in range(n)]
+
+
+def tool(name: str) -> str | None:
+    """An executable next to the running interpreter, else on PATH."""
+    cand = Path(sys.executable).parent / name
+    if cand.is_file() and os.access(cand, os.X_OK):
+        return str(cand)
+    return shutil.which(name)
+
+
+def server_cmd() -> list[str]:
+    return [sys.executable, "-m", "dockwise", "serve"]
+
+
+def rel(path: str, base: str) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:
+        return path
+
+
+# -- 1. lint throughput ----------------------------------------------------------------
+
+
+def fig_lint(files: list[str], total_bytes: int, quick: bool, cross: CrossCheck | None) -> dict:
+    from dockwise.discover import SourceError, decode_source
+    from dockwise.engine import DEFAULT_SETTINGS, INTERNAL_ERROR, lint_text
+
+    exe = tool("dockwise")
+    base_cmd = [exe] if exe else [sys.executable, "-m", "dockwise"]
+    cmd = [*base_cmd, "lint", "--format", "json", "--no-fail"]
+    runs = 1 if quick else 3
+
+    def run(extra: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+        t0 = time.perf_counter()
+        cp = subprocess.run([*cmd, *extra, *files], capture_output=True, timeout=900, stdin=subprocess.DEVNULL)
+        return time.perf_counter() - t0, cp
+
+    if not quick:
+        log("lint: warm-up run")
+        run([])
+    walls = []
+    cp = None
+    for k in range(runs):
+        w, cp = run([])
+        walls.append(w)
+        log(f"lint: run {k + 1}/{runs}: {w:.2f} s (exit {cp.returncode})")
+    assert cp is not None
+    try:
+        violations = len(json.loads(cp.stdout))
+    except ValueError:
+        violations = -1
+    cli_errors = sum(1 for line in cp.stderr.decode("utf-8", "replace").splitlines() if ": error: " in line)
+    w1, cp1 = run(["--jobs", "1"])
+    log(f"lint: --jobs 1: {w1:.2f} s")
+    med = statistics.median(walls)
+
+    # in-process: parse + lint per file (and the dockerfile-parse cross-check, untimed)
+    log("lint: in-process per-file parse+lint" + (" and dockerfile-parse cross-check" if cross else ""))
+    lint_text("FROM scratch\nRUN true\n")  # imports, rule plan, shell grammar
+    times: list[float] = []
+    slowest = ("", 0.0)
+    parser_internal = lint_raised = rule_internal = unreadable = 0
+    internal_files: list[str] = []
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            text = decode_source(data)
+        except (OSError, SourceError):
+            unreadable += 1
+            continue
+        t0 = time.perf_counter()
+        try:
+            res = lint_text(text, DEFAULT_SETTINGS, path)
+        except Exception as exc:
+            lint_raised += 1
+            internal_files.append(f"{path}: lint raised {type(exc).__name__}: {exc}")
+            continue
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        if dt > slowest[1]:
+            slowest = (path, dt)
+        if any(e.message.startswith("internal parser error") for e in res.model.errors):
+            parser_internal += 1
+            internal_files.append(f"{path}: parser internal error")
+        if any(v.code == INTERNAL_ERROR for v in res.violations):
+            rule_internal += 1
+            internal_files.append(f"{path}: rule internal error")
+        if cross is not None:
+            check_file(path, data, res.model, cross)
+    return {
+        "command": " ".join([*(["dockwise"] if exe else ["python", "-m", "dockwise"]), "lint", "--format", "json",
+                             "--no-fail", f"<{len(files)} files>"]),
+        "files": len(files),
+        "bytes": total_bytes,
+        "runs": runs,
+        "wall_s_runs": [round(w, 4) for w in walls],
+        "wall_s_median": round(med, 4),
+        "files_per_s": round(len(files) / med, 1),
+        "mb_per_s": round(total_bytes / 1e6 / med, 3),
+        "jobs": _cpu_count(),
+        "wall_s_jobs1": round(w1, 4),
+        "exit_status": cp.returncode,
+        "exit_status_jobs1": cp1.returncode,
+        "cli_input_errors": cli_errors,
+        "violations": violations,
+        "inproc_files": len(times),
+        "inproc_total_s": round(sum(times), 4),
+        "inproc_p50_ms": ms(pct(times, 50)),
+        "inproc_p95_ms": ms(pct(times, 95)),
+        "inproc_max_ms": ms(max(times) if times else float("nan")),
+        "inproc_slowest_file": slowest[0],
+        "parser_internal_errors": parser_internal,
+        "lint_exceptions": lint_raised,
+        "rule_internal_errors": rule_internal,
+        "unreadable_files": unreadable,
+        "internal_error_files": internal_files[:50],
+    }
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# -- 2. hadolint -------------------------------------------------------------------------
+
+
+def fig_hadolint(files: list[str], dockwise_s: float | None) -> dict:
+    exe = tool("hadolint")
+    if exe is None:
+        return {"skipped": True, "reason": "hadolint not found"}
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="bench-hadolint-") as home:
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("HADOLINT")}
+        env.update(HOME=home, XDG_CONFIG_HOME=home)
+        log(f"hadolint: {len(files)} files (this takes a while)")
+        t0 = time.perf_counter()
+        cp = subprocess.run([exe, "-f", "json", "--no-fail", *files], capture_output=True, cwd=home, env=env,
+                            timeout=1800, stdin=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+    log(f"hadolint: {wall:.1f} s (exit {cp.returncode})")
+    try:
+        out = json.loads(cp.stdout or b"[]")
+    except ValueError:
+        out = []
+    dl1000 = sorted({v.get("file") for v in out if v.get("code") == "DL1000"})
+    return {
+        "skipped": False,
+        "version": version,
+        "command": f"hadolint -f json --no-fail <{len(files)} files> (empty HOME/XDG_CONFIG_HOME/cwd)",
+        "wall_s": round(wall, 3),
+        "files_per_s": round(len(files) / wall, 1),
+        "ratio_vs_dockwise": round(wall / dockwise_s, 2) if dockwise_s else float("nan"),
+        "dl1000_files": len(dl1000),
+        "dl1000_list": dl1000,
+        "violations": len(out),
+        "exit_status": cp.returncode,
+    }
+
+
+# -- 3. LSP start-up ----------------------------------------------------------------------
+
+
+SMALL_DOC = "FROM ubuntu\nRUN apt-get update\nRUN apt-get install -y curl\n"
+
+
+def _server(workdir: str, name: str) -> LspProcess:
+    return LspProcess(server_cmd(), cwd=workdir, stderr_path=os.path.join(workdir, f"{name}.stderr"), timeout=TIMEOUT)
+
+
+def fig_startup(n: int, workdir: str) -> dict:
+    def once(k: int) -> tuple[float, float]:
+        with _server(workdir, f"startup-{k}") as lsp:
+            _, t_init = lsp.initialize({"debounceMs": 0})
+            lsp.notify("initialized", {})
+            uri = "file:///bench/startup/Dockerfile"
+            lsp.did_open(uri, SMALL_DOC)
+            t_diag, _ = lsp.wait_publish(uri, 1)
+            return t_init - lsp.t_spawn, t_diag - lsp.t_spawn
+
+    once(-1)  # warm the .pyc and page caches
+    inits, diags = [], []
+    for k in range(n):
+        a, b = once(k)
+        inits.append(a)
+        diags.append(b)
+    log(f"startup: median {statistics.median(inits) * 1000:.0f} ms over {n} runs")
+    return {
+        "command": " ".join(["python", "-m", "dockwise", "serve"]),
+        "runs": n,
+        "median_ms": ms(statistics.median(inits)),
+        "min_ms": ms(min(inits)),
+        "max_ms": ms(max(inits)),
+        "first_diag_median_ms": ms(statistics.median(diags)),
+        "first_diag_max_ms": ms(max(diags)),
+    }
+
+
+# -- 4./5. editing latency -------------------------------------------------------------------
+
+
+def fig_open(lsp: LspProcess, sizes: list[int], reps: int) -> dict:
+    # warm-up: first use of each message type, the parser and the rules
+    warm = generate(100, seed=999)
+    lsp.did_open("file:///bench/warm/Dockerfile", warm.text)
+    lsp.wait_publish("file:///bench/warm/Dockerfile", 1)
+    out: dict[str, Any] = {"reps": reps, "sizes": {}}
+    for size in sizes:
+        lats, ndiag, nbytes = [], [], []
+        for k in range(reps):
+            g = generate(size, seed=k + 1)
+            uri = f"file:///bench/open-{size}-{k}/Dockerfile"
+            t0 = lsp.did_open(uri, g.text)
+            t1, msg = lsp.wait_publish(uri, 1)
+            lats.append(t1 - t0)
+            ndiag.append(len(msg["params"]["diagnostics"]))
+            nbytes.append(len(g.text.encode()))
+            lsp.did_close(uri)
+            lsp.wait_publish(uri, None)  # the empty list didClose sends
+        out["sizes"][str(size)] = {
+            "lines": size,
+            "bytes": round(statistics.mean(nbytes)),
+            "opens": reps,
+            "median_ms": ms(statistics.median(lats)),
+            "min_ms": ms(min(lats)),
+            "max_ms": ms(max(lats)),
+            "diagnostics_median": statistics.median(ndiag),
+        }
+        log(f"open: {size} lines: median {statistics.median(lats) * 1000:.1f} ms")
+    return out
+
+
+def fig_change(lsp: LspProcess, n_keys: int, n_enters: int) -> dict:
+    from dockwise.engine import lint_text
+
+    g = generate(1000, seed=42)
+    uri = "file:///bench/typing/Dockerfile"
+    lsp.did_open(uri, g.text)
+    lsp.wait_publish(uri, 1)
+    lines = list(g.lines)
+    editable = {line: (col, suffix) for line, col, suffix in g.run_lines}
+    rng = random.Random(1234)
+    version = 1
+    last_msg: dict = {}
+
+    def edit(line: int, col: int, text: str) -> float:
+        nonlocal version, last_msg
+        version += 1
+        pos = {"line": line, "character": col}
+        t0 = lsp.did_change(uri, version, [{"range": {"start": pos, "end": pos}, "text": text}])
+        t1, last_msg = lsp.wait_publish(uri, version)
+        return t1 - t0
+
+    # typing: bursts of 1-8 letters at a random place of a random RUN line
+    keys: list[float] = []
+    while len(keys) < n_keys:
+        line = rng.choice(sorted(editable))
+        first, suffix = editable[line]
+        col = rng.randint(first, len(lines[line]) - suffix)
+        for _ in range(min(rng.randint(1, 8), n_keys - len(keys))):
+            ch = rng.choice(string.ascii_lowercase)
+            keys.append(edit(line, col, ch))
+            lines[line] = lines[line][:col] + ch + lines[line][col:]
+            col += 1
+
+    # Enter at the end of a line that ends an instruction (not a continuation or
+    # comment): a blank line appears and every later line moves down by one.
+    enters: list[float] = []
+    for _ in range(n_enters):
+        cands = [i for i, s in enumerate(lines)
+                 if s.strip() and not s.rstrip().endswith("\\") and not s.lstrip().startswith("#")]
+        i = rng.choice(cands)
+        enters.append(edit(i, len(lines[i]), "\n"))
+        lines.insert(i + 1, "")
+
+    # the server's final view must be ours: same diagnostics as an in-process lint
+    expected = len(lint_text("".join(s + "\n" for s in lines)).violations)
+    got = len(last_msg["params"]["diagnostics"])
+    log(f"change: p95 {pct(keys, 95) * 1000:.2f} ms over {len(keys)} keystrokes; Enter p95 {pct(enters, 95) * 1000:.2f} ms")
+    return {
+        "file_lines": 1000,
+        "keystrokes": len(keys),
+        "p50_ms": ms(pct(keys, 50)),
+        "p95_ms": ms(pct(keys, 95)),
+        "max_ms": ms(max(keys)),
+        "enters": len(enters),
+        "enter_p50_ms": ms(pct(enters, 50)),
+        "enter_p95_ms": ms(pct(enters, 95)),
+        "enter_max_ms": ms(max(enters)) if enters else float("nan"),
+        "final_diagnostics": got,
+        "final_diagnostics_expected": expected,
+        "final_state_matches": int(got == expected),
+    }
+
+
+# -- 6. peak RSS -----------------------------------------------------------------------------
+
+
+def fig_rss(files: list[str], workdir: str) -> dict:
+    from dockwise.discover import SourceError, read_source
+
+    with _server(workdir, "rss") as lsp:
+        lsp.initialize({"debounceMs": 0})
+        lsp.notify("initialized", {})
+        lsp.did_open("file:///bench/rss-warm/Dockerfile", SMALL_DOC)
+        lsp.wait_publish("file:///bench/rss-warm/Dockerfile", 1)
+        base_hwm = lsp.memory_kib("VmHWM")
+        lats: list[float] = []
+        internal = ndiag = opened = 0
+        t_all = time.perf_counter()
+        for k, path in enumerate(files):
+            try:
+                text = read_source(path)
+            except SourceError:
+                continue
+            uri = Path(path).as_uri()
+            t0 = lsp.did_open(uri, text)
+            t1, msg = lsp.wait_publish(uri, 1)
+            lats.append(t1 - t0)
+            diags = msg["params"]["diagnostics"]
+            ndiag += len(diags)
+            internal += any(d.get("code") == "DW999" for d in diags)
+            opened += 1
+            if (k + 1) % 500 == 0:
+                log(f"rss: {k + 1}/{len(files)} open, VmRSS {lsp.memory_kib('VmRSS') / 1024:.0f} MiB")
+        t_all = time.perf_counter() - t_all
+        hwm, rss = lsp.memory_kib("VmHWM"), lsp.memory_kib("VmRSS")
+        warnings = list(lsp.log_messages)
+    log(f"rss: VmHWM {hwm / 1024:.1f} MiB after {opened} documents")
+    return {
+        "files_opened": opened,
+        "vmhwm_mib": round(hwm / 1024, 1),
+        "vmrss_mib": round(rss / 1024, 1),
+        "baseline_vmhwm_mib": round(base_hwm / 1024, 1),
+        "open_total_s": round(t_all, 3),
+        "open_p50_ms": ms(pct(lats, 50)),
+        "open_p95_ms": ms(pct(lats, 95)),
+        "open_max_ms": ms(max(lats)) if lats else float("nan"),
+        "diagnostics": ndiag,
+        "internal_error_documents": internal,
+        "server_warnings": len(warnings),
+        "server_warning_samples": [m for _, m in warnings[:5]],
+    }
+
+
+# -- table -----------------------------------------------------------------------------------
+
+
+def fmt(x: Any, unit: str = "", nd: int = 1) -> str:
+    if isinstance(x, float) and math.isnan(x):
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.{nd}f}{unit}"
+    if isinstance(x, int):
+        return f"{x:,}{unit}"
+    return f"{x}{unit}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("✅" if ok else "❌")
+
+
+def build_table(res: dict) -> tuple[list[str], list[str]]:
+    """(table lines, notes lines)."""
+    F = res["figures"]
+    rows: list[tuple[str, str, str, str, str]] = []  # figure, value, target, ok, conditions
+
+    def row(fig: str, value: str, target: str = "", ok: bool | None = None, cond: str = "") -> None:
+        rows.append((fig, value, target, verdict(ok), cond))
+
+    n_files = res["meta"]["corpus_files"]
+    if "lint_throughput" in F:
+        L = F["lint_throughput"]
+        cond = f"`{L['command']}`, {L['jobs']} jobs (default), median of {L['runs']}" + (
+            " after 1 warm-up" if L["runs"] > 1 else "") + f": {', '.join(f'{w:.2f}' for w in L['wall_s_runs'])} s"
+        row("1 lint wall time", f"{L['wall_s_median']:.2f} s", "", None, cond)
+        row("1 lint throughput", f"{L['files_per_s']:,.0f} files/s, {L['mb_per_s']:.2f} MB/s", "", None,
+            f"{L['files']:,} files, {L['bytes'] / 1e6:.2f} MB; {L['violations']:,} violations; exit {L['exit_status']}")
+        row("1 lint wall time, `--jobs 1`", f"{L['wall_s_jobs1']:.2f} s", "", None, "same command plus `--jobs 1`, 1 run")
+        row("1 in-process parse+lint per file", f"p50 {L['inproc_p50_ms']:.2f} ms, p95 {L['inproc_p95_ms']:.2f} ms, "
+            f"max {L['inproc_max_ms']:.1f} ms", "", None,
+            f"`dockwise.engine.lint_text` per file, one process, sum {L['inproc_total_s']:.2f} s; "
+            f"slowest: `{rel(L['inproc_slowest_file'], res['meta']['corpus'])}`")
+        bad = L["parser_internal_errors"] + L["lint_exceptions"] + L["rule_internal_errors"]
+        row("1 parser internal errors / lint raised", f"{L['parser_internal_errors']} / {L['lint_exceptions']}"
+            f" (rule internal errors {L['rule_internal_errors']})", "0", bad == 0,
+            f"over {L['inproc_files']:,} files ({L['unreadable_files']} unreadable)")
+    if "hadolint" in F:
+        H = F["hadolint"]
+        if H.get("skipped"):
+            row("2 hadolint", "skipped", "ratio > 10", None, H.get("reason", ""))
+        else:
+            row("2 hadolint wall time", f"{H['wall_s']:.1f} s ({H['files_per_s']:,.0f} files/s)", "", None,
+                f"`{H['command']}`, 1 run, {H['version']}")
+            row("2 hadolint / dockwise time", f"{H['ratio_vs_dockwise']:.1f}×", f"> {TARGETS['hadolint_ratio']:.0f}×",
+                H["ratio_vs_dockwise"] > TARGETS["hadolint_ratio"], "hadolint wall / dockwise median wall")
+            row("2 hadolint parse failures (DL1000)", f"{H['dl1000_files']} files", "(reference: 44)", None,
+                f"{H['violations']:,} hadolint violations; exit {H['exit_status']}")
+    if "lsp_startup" in F:
+        S = F["lsp_startup"]
+        row("3 LSP start-up → initialize response", f"median {S['median_ms']:.0f} ms (min {S['min_ms']:.0f}, max {S['max_ms']:.0f})",
+            "", None, f"`{S['command']}`, raw stdio JSON-RPC client, {S['runs']} runs after 1 warm-up")
+        row("3 LSP start-up → first publishDiagnostics", f"median {S['first_diag_median_ms']:.0f} ms (max {S['first_diag_max_ms']:.0f})",
+            "", None, "initialize, initialized, didOpen of a 3-line file")
+    if "did_open_latency" in F:
+        O = F["did_open_latency"]
+        for size, d in O["sizes"].items():
+            row(f"4 didOpen → publishDiagnostics, {int(size):,} lines", f"median {d['median_ms']:.2f} ms (min {d['min_ms']:.2f}, max {d['max_ms']:.2f})",
+                "", None, f"generated file, {d['bytes'] / 1000:.1f} KB, {d['diagnostics_median']:g} diagnostics; {d['opens']} opens, new URI each")
+    if "did_change_latency" in F:
+        C = F["did_change_latency"]
+        row("5 didChange → publishDiagnostics, typing", f"p50 {C['p50_ms']:.2f} ms, p95 {C['p95_ms']:.2f} ms, max {C['max_ms']:.1f} ms",
+            f"p95 < {TARGETS['change_p95_ms']:.0f} ms", C["p95_ms"] < TARGETS["change_p95_ms"],
+            f"{C['keystrokes']} one-character incremental edits in RUN lines of a {C['file_lines']:,}-line file, debounce 0")
+        row("5 didChange → publishDiagnostics, Enter", f"p50 {C['enter_p50_ms']:.2f} ms, p95 {C['enter_p95_ms']:.2f} ms, max {C['enter_max_ms']:.1f} ms",
+            "", None, f"{C['enters']} newlines after random instructions (all later lines shift); "
+            f"final diagnostics match an in-process lint: {'yes' if C['final_state_matches'] else 'NO'}")
+    if "peak_rss" in F:
+        R = F["peak_rss"]
+        row("6 server peak RSS (VmHWM)", f"{R['vmhwm_mib']:.1f} MiB", f"< {TARGETS['rss_mib']:.0f} MB",
+            R["vmhwm_mib"] * 1.048576 < TARGETS["rss_mib"],
+            f"after didOpen of {R['files_opened']:,} files (each publish awaited); VmRSS {R['vmrss_mib']:.1f} MiB; "
+            f"{R['baseline_vmhwm_mib']:.1f} MiB after start-up")
+        row("6 corpus didOpen → publishDiagnostics", f"p50 {R['open_p50_ms']:.2f} ms, p95 {R['open_p95_ms']:.2f} ms, max {R['open_max_ms']:.1f} ms",
+            "", None, f"total {R['open_total_s']:.1f} s; {R['internal_error_documents']} documents with DW999; "
+            f"{R['server_warnings']} server warnings")
+    if "dockerfile_parse" in F:
+        D = F["dockerfile_parse"]
+        reasons = ", ".join(f"({k}) {v}" for k, v in D["by_reason"].items()) or "none"
+        row("7 dockerfile-parse agreement", f"{D['agree']:,} / {D['compared']:,} files agree ({D['disagree']} disagree)",
+            "", None, f"instruction (start, end) lines, files without heredocs ({D['heredoc_files']} with heredocs skipped)")
+        row("7 disagreements by reason", reasons, "", None, f"full list: `{D['report']}`")
+    head = ["| Figure | Value | Target | Met | Command / conditions |", "|---|---|---|:-:|---|"]
+    body = [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    notes: list[str] = []
+    if "dockerfile_parse" in F:
+        others = F["dockerfile_parse"].get("other", [])
+        if others:
+            notes.append("dockerfile-parse disagreements with reason (d) other:")
+            for o in others:
+                notes.append(f"- `{o['path']}` instruction #{o['index'] + 1}: ours {o['ours']}, dockerfile-parse {o['theirs']} (1-based)")
+                notes += [f"      {n + 1:5d}| {t!r}"[:160] for n, t in o["excerpt"]]
+    return head + body, notes
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def meta(corpus_desc: str, files: list[str], total_bytes: int, args: argparse.Namespace) -> dict:
+    import dockwise
+
+    def version(mod: str) -> str:
+        try:
+            from importlib.metadata import version as v
+
+            return v(mod)
+        except Exception:
+            return "?"
+
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+    except Exception:
+        commit, dirty = "?", False
+    return {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "corpus": corpus_desc,
+        "corpus_files": len(files),
+        "corpus_bytes": total_bytes,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": _cpu_count(),
+        "dockwise": dockwise.__version__,
+        "pygls": version("pygls"),
+        "lsprotocol": version("lsprotocol"),
+        "dockerfile_parse": version("dockerfile-parse"),
+        "commit": commit + ("+dirty" if dirty else ""),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, help="directory of Dockerfiles (default: ../shared/corpus/real)")
+    ap.add_argument("--quick", action="store_true", help="reduced run for a smoke test")
+    ap.add_argument("--no-hadolint", action="store_true", help="skip the hadolint comparison")
+    ap.add_argument("--json", type=Path, default=HERE / "results" / "latest.json", metavar="OUT",
+                    help="where to write the JSON (default: bench/results/latest.json)")
+    ap.add_argument("--only", metavar="FIGS", help=f"comma-separated subset of {','.join(FIGURES)}")
+    args = ap.parse_args(argv)
+    only = set(FIGURES) if not args.only else {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = only - set(FIGURES)
+    if unknown:
+        ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {', '.join(FIGURES)}")
+    if args.corpus is not None and not args.corpus.is_dir():
+        ap.error(f"--corpus {args.corpus}: not a directory")
+
+    all_files, corpus_desc = corpus_files(args.corpus)
+    if not all_files:
+        ap.error(f"no files in {corpus_desc}")
+    files = sample(all_files, 100) if args.quick else all_files
+    total_bytes = sum(os.path.getsize(p) for p in files)
+    out_json: Path = args.json
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    report_md = out_json.parent / "dockerfile-parse-disagreements.md"
+    res: dict[str, Any] = {"schema": 1, "meta": meta(corpus_desc, files, total_bytes, args), "figures": {}}
+    F = res["figures"]
+    log(f"corpus: {len(files)} files ({total_bytes / 1e6:.2f} MB) from {corpus_desc}")
+
+    with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as work:
+        cross = CrossCheck() if "crosscheck" in only else None
+        if "lint" in only or cross is not None:
+            lint = fig_lint(files, total_bytes, args.quick, cross)
+            if "lint" in only:
+                F["lint_throughput"] = lint
+        if cross is not None:
+            write_markdown(cross, str(report_md), corpus_desc, lambda p: rel(p, corpus_desc))
+            F["dockerfile_parse"] = {
+                "files": cross.files,
+                "heredoc_files": cross.heredoc_files,
+                "compared": cross.compared,
+                "agree": cross.agree,
+                "disagree": len(cross.disagreements),
+                "dockerfile_parse_errors": cross.skipped_errors,
+                "by_reason": cross.by_reason(),
+                "reasons": {k: REASONS[k] for k in cross.by_reason()},
+                "report": str(report_md),
+                "other": [
+                    {"path": rel(d.path, corpus_desc), "index": d.index,
+                     "ours": None if d.ours is None else [d.ours[0] + 1, d.ours[1] + 1],
+                     "theirs": None if d.theirs is None else [d.theirs[0] + 1, d.theirs[1] + 1],
+                     "excerpt": d.excerpt}
+                    for d in cross.disagreements if d.reason == "d"
+                ],
+            }
+            log(f"dockerfile-parse: {cross.agree}/{cross.compared} agree; {cross.by_reason()}")
+        if "hadolint" in only:
+            if args.no_hadolint or args.quick:
+                F["hadolint"] = {"skipped": True, "reason": "--quick" if args.quick else "--no-hadolint"}
+            else:
+                dockwise_s = F.get("lint_throughput", {}).get("wall_s_median")
+                F["hadolint"] = fig_hadolint(files, dockwise_s)
+        if "startup" in only:
+            F["lsp_startup"] = fig_startup(3 if args.quick else 10, work)
+        if "open" in only or "change" in only:
+            with _server(work, "editing") as lsp:
+                lsp.initialize({"debounceMs": 0})
+                lsp.notify("initialized", {})
+                if "open" in only:
+                    F["did_open_latency"] = fig_open(lsp, [10, 100, 1000, 5000], 2 if args.quick else 7)
+                if "change" in only:
+                    F["did_change_latency"] = fig_change(lsp, 20 if args.quick else 200, 5 if args.quick else 20)
+                for key in ("did_open_latency", "did_change_latency"):
+                    if key in F:
+                        F[key]["server_warnings"] = len(lsp.log_messages)
+        if "rss" in only:
+            F["peak_rss"] = fig_rss(files, work)
+
+    table, notes = build_table(res)
+    header = [
+        f"## dockwise benchmark ({'quick' if args.quick else 'full'})",
+        "",
+        f"`python bench/run.py{' --quick' if args.quick else ''}{' --no-hadolint' if args.no_hadolint else ''}"
+        f"{' --corpus ' + str(args.corpus) if args.corpus else ''}`: {res['meta']['date']}, commit {res['meta']['commit']}, "
+        f"Python {res['meta']['python']}, pygls {res['meta']['pygls']}, {res['meta']['cpus']} CPUs, {res['meta']['platform']}",
+        "",
+        f"Corpus: `{corpus_desc}`, {len(files):,} files, {total_bytes / 1e6:.2f} MB.",
+        "",
+    ]
+    text = "\n".join(header + table + ([""] + notes if notes else [])) + "\n"
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    res["table_markdown"] = text
+    out_json.write_text(json.dumps(res, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    out_json.with_suffix(".md").write_text(text, encoding="utf-8")
+    log(f"wrote {out_json} and {out_json.with_suffix('.md')}" + (f" and {report_md}" if "crosscheck" in only else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Smoke test of the benchmark (``bench/run.py --quick``): it runs and reports
+every figure. It checks that the benchmark works, never how fast anything is."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# figure -> metrics that must be numbers
+REQUIRED = {
+    "lint_throughput": [
+        "files", "bytes", "wall_s_median", "files_per_s", "mb_per_s", "wall_s_jobs1", "violations",
+        "inproc_files", "inproc_p50_ms", "inproc_p95_ms", "inproc_max_ms",
+        "parser_internal_errors", "lint_exceptions", "rule_internal_errors",
+    ],
+    "lsp_startup": ["runs", "median_ms", "min_ms", "max_ms", "first_diag_median_ms"],
+    "did_change_latency": [
+        "keystrokes", "p50_ms", "p95_ms", "max_ms", "enters", "enter_p50_ms", "enter_p95_ms", "final_state_matches",
+    ],
+    "peak_rss": ["files_opened", "vmhwm_mib", "vmrss_mib", "open_p50_ms", "open_p95_ms", "internal_error_documents"],
+    "dockerfile_parse": ["files", "heredoc_files", "compared", "agree", "disagree"],
+}
+OPEN_SIZES = ("10", "100", "1000", "5000")
+OPEN_METRICS = ("median_ms", "min_ms", "max_ms", "opens")
+
+
+def is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def test_bench_quick(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    cp = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--no-hadolint",
+         "--corpus", str(REPO / "tests" / "fixtures" / "buildkit-parser"), "--json", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert cp.returncode == 0, cp.stderr[-4000:]
+    assert "| Figure |" in cp.stdout
+
+    res = json.loads(out.read_text(encoding="utf-8"))
+    figures = res["figures"]
+    for fig, keys in REQUIRED.items():
+        assert fig in figures, fig
+        for k in keys:
+            assert is_number(figures[fig].get(k)), (fig, k, figures[fig].get(k))
+    assert figures["hadolint"] == {"skipped": True, "reason": "--quick"}
+    sizes = figures["did_open_latency"]["sizes"]
+    assert set(sizes) == set(OPEN_SIZES)
+    for size in OPEN_SIZES:
+        for k in OPEN_METRICS:
+            assert is_number(sizes[size][k]), (size, k)
+
+    lint = figures["lint_throughput"]
+    assert lint["files"] > 0 and lint["inproc_files"] == lint["files"]
+    assert lint["parser_internal_errors"] == 0, lint["internal_error_files"]
+    assert lint["lint_exceptions"] == 0, lint["internal_error_files"]
+    assert lint["rule_internal_errors"] == 0, lint["internal_error_files"]
+    assert lint["exit_status"] == 0
+    assert figures["peak_rss"]["internal_error_documents"] == 0
+    assert figures["peak_rss"]["files_opened"] == lint["files"]
+    assert figures["did_change_latency"]["final_state_matches"] == 1
+    cross = figures["dockerfile_parse"]
+    assert cross["agree"] + cross["disagree"] == cross["compared"]
+    assert (tmp_path / "dockerfile-parse-disagreements.md").is_file()
+    assert (tmp_path / "bench.md").is_file()

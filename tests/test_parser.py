@@ -1,0 +1,273 @@
+"""The model and parser: BuildKit conformance, positions, error tolerance."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dockwise.cli import main
+from dockwise.model import Pos, Span
+from dockwise.parser import dump_buildkit, parse
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+POSITIVE = sorted(p.name for p in (FIX / "buildkit-parser").iterdir() if (p / "result").exists())
+
+
+def read(p: Path) -> str:
+    return p.read_bytes().decode("utf-8")
+
+
+def test_fixture_count():
+    assert len(POSITIVE) == 33
+
+
+@pytest.mark.parametrize("case", POSITIVE)
+def test_buildkit_dump_matches_cli(case, capsysbinary):
+    """`dockwise parse --format buildkit FILE` prints BuildKit's dump byte for byte."""
+    d = FIX / "buildkit-parser" / case
+    main(["parse", "--format", "buildkit", str(d / "Dockerfile")])
+    out = capsysbinary.readouterr().out
+    assert out == (d / "result").read_bytes()
+
+
+def test_buildkit_dump_subprocess():
+    d = FIX / "buildkit-parser" / "lk4d4-the-edge-case-generator"
+    r = subprocess.run(
+        [sys.executable, "-m", "dockwise", "parse", "--format", "buildkit", str(d / "Dockerfile")],
+        capture_output=True, timeout=60,
+    )
+    assert r.stdout == (d / "result").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("empty_dockerfile", "file with no instructions"),
+        ("only_comments", "file with no instructions"),
+        ("env_no_value", "ENV must have two arguments"),
+        ("shykes-nested-json", "when using JSON array syntax, arrays must be comprised of strings only"),
+    ],
+)
+def test_negative_fixtures(case, message):
+    df = parse(read(FIX / "buildkit-parser-negative" / case / "Dockerfile"))
+    assert message in [e.message for e in df.errors if e.severity == "error"]
+
+
+def test_line_numbers_fixture():
+    d = FIX / "buildkit-parser-lines" / "testfile-line"
+    exp = json.loads((d / "expected-lines.json").read_text())
+    df = parse(read(d / "Dockerfile"))
+    got = [(i.keyword, i.start_line + 1, i.end_line + 1) for i in df.instructions]
+    assert got == [(e["keyword"], e["start_line"], e["end_line"]) for e in exp["instructions"]]
+    assert df.instructions[0].start_line + 1 == exp["root"]["start_line"]
+    assert df.instructions[-1].end_line + 1 == exp["root"]["end_line"]
+
+
+def sp(l1, c1, l2, c2):
+    return Span(Pos(l1, c1), Pos(l2, c2))
+
+
+def text_at(text: str, span: Span) -> str:
+    lines = text.split("\n")
+    if span.start.line == span.end.line:
+        return lines[span.start.line][span.start.col : span.end.col]
+    parts = [lines[span.start.line][span.start.col :]]
+    parts += lines[span.start.line + 1 : span.end.line]
+    parts.append(lines[span.end.line][: span.end.col])
+    return "\n".join(parts)
+
+
+def test_columns_of_keyword_flags_and_args():
+    src = "FROM alpine:3.20 AS base\n  COPY --from=base --chown=1:1 /a /b\n"
+    df = parse(src)
+    cp = df.instructions[1]
+    assert cp.keyword_span == sp(1, 2, 1, 6)
+    assert [f.name for f in cp.flags] == ["from", "chown"]
+    assert cp.flags[0].span == sp(1, 7, 1, 18) and text_at(src, cp.flags[0].value_span) == "base"
+    assert [(a.value, text_at(src, a.span)) for a in cp.args] == [("/a", "/a"), ("/b", "/b")]
+    st = df.stages[0]
+    assert st.name == "base" and text_at(src, st.name_span) == "base"
+    assert st.base.name == "alpine" and st.base.tag == "3.20" and st.base.path == "library/alpine"
+
+
+def test_continuation_maps_back_to_physical_lines():
+    src = "FROM x\nRUN apt-get update \\\n  # comment\n\n    && apt-get install -y curl\n"
+    df = parse(src)
+    run = df.instructions[1]
+    assert run.text == "apt-get update     && apt-get install -y curl"
+    assert run.span.start == Pos(1, 0) and run.end_line == 4
+    assert run.empty_continuation
+    i = run.text.index("curl")
+    assert run.text_map.span(i, i + 4) == sp(4, 26, 4, 30)
+    names = [(c.name, c.span.start.line) for c in run.shell.commands]
+    assert names == [("apt-get", 1), ("apt-get", 4)]
+    assert any(e.message == "Empty continuation line" and e.severity == "warning" for e in df.errors)
+    assert [c.text for c in df.comments] == ["comment"]
+
+
+def test_backtick_escape_directive():
+    src = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir C:\\ `\n  && echo hi\n"
+    df = parse(src)
+    assert df.escape == "`"
+    run = df.instructions[1]
+    assert run.text == "dir C:\\   && echo hi"
+    # Windows base without SHELL: cmd, not parsed as bash
+    assert run.shell is not None and run.shell.dialect == "none"
+
+
+def test_powershell_shell_not_parsed_as_bash():
+    src = 'FROM alpine:3\nSHELL ["pwsh", "-Command"]\nRUN Get-ChildItem | Select-Object Name\n'
+    df = parse(src)
+    assert df.instructions[2].shell.dialect == "none"
+    src2 = 'FROM alpine:3\nRUN ls | wc -l\n'
+    assert [c.name for c in parse(src2).instructions[1].shell.commands] == ["ls", "wc"]
+
+
+def test_heredocs_several_per_line_and_chomp():
+    src = "FROM x\nCOPY <<A <<-'B' /dst/\nbody a\nA\n\tbody b\n\tB\nRUN echo done\n"
+    df = parse(src)
+    cp = df.instructions[1]
+    assert [(h.name, h.chomp, h.quoted) for h in cp.heredocs] == [("A", False, False), ("B", True, True)]
+    assert cp.heredocs[0].body == "body a\n" and cp.heredocs[1].body == "\tbody b\n"
+    assert cp.end_line == 5
+    assert df.instructions[2].keyword == "RUN" and df.instructions[2].start_line == 6
+    assert text_at(src, cp.heredocs[1].opener_span) == "<<-'B'"
+
+
+def test_heredoc_run_script_is_parsed_with_positions():
+    src = "FROM x\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+    df = parse(src)
+    run = df.instructions[1]
+    cmds = run.shell.commands
+    assert [c.argv for c in cmds] == [["apt-get", "update"], ["apt-get", "install", "-y", "curl"]]
+    assert cmds[1].span == sp(3, 0, 3, 23)
+
+
+def test_heredoc_not_for_other_instructions_and_not_glued():
+    df = parse("FROM x\nRUN cat<<EOF\nEOF\n")
+    # `cat<<EOF` is not a heredoc opener for BuildKit: EOF becomes an instruction
+    assert [i.keyword for i in df.instructions] == ["FROM", "RUN", "EOF"]
+
+
+def test_unterminated_heredoc_is_an_error_not_an_exception():
+    df = parse("FROM x\nRUN <<EOF\necho hi\n")
+    assert "unterminated heredoc" in [e.message for e in df.errors]
+
+
+def test_json_form_and_fallback():
+    df = parse('FROM x\nCMD ["a", "b c"]\nCMD [\'a\']\nRUN ["x",\n')
+    assert df.instructions[1].json and [a.value for a in df.instructions[1].args] == ["a", "b c"]
+    assert not df.instructions[2].json and df.instructions[2].args[0].value == "['a']"
+    assert not df.instructions[3].json
+
+
+def test_env_forms_and_scopes():
+    src = (
+        "ARG BASE=python:3.12\nARG TAG\nFROM ${BASE}-slim AS build\nARG TAG\nENV A=1 B=\"two words\"\n"
+        "ENV LEGACY some value\nFROM build\nRUN echo\n"
+    )
+    df = parse(src)
+    s0, s1 = df.stages
+    assert s0.base.resolved == "python:3.12-slim" and s0.base.tag == "3.12-slim"
+    assert s1.parent == 0 and s1.base.resolved == "build"
+    env = df.instructions[4]
+    assert [(p.key, p.value, p.legacy) for p in env.pairs] == [("A", "1", False), ("B", '"two words"', False)]
+    assert env.pairs[1].unquoted == "two words"
+    legacy = df.instructions[5].pairs[0]
+    assert (legacy.key, legacy.value, legacy.legacy) == ("LEGACY", "some value", True)
+    v = df.lookup_var(s1, "B", df.instructions[-1].index)
+    assert v is not None and v.kind == "ENV" and v.value == "two words"
+    assert df.lookup_var(s1, "BASE", 99) is None  # global ARGs are only visible in FROM
+    assert [g.name for g in df.global_args] == ["BASE", "TAG"]
+
+
+def test_onbuild_trigger():
+    df = parse("FROM x\nONBUILD RUN apt-get update\n")
+    ob = df.instructions[1]
+    assert ob.trigger.keyword == "RUN" and ob.effective.shell.commands[0].name == "apt-get"
+    assert text_at("FROM x\nONBUILD RUN apt-get update\n", ob.trigger.keyword_span) == "RUN"
+
+
+def test_non_ascii_columns_are_code_points():
+    src = 'FROM x\nLABEL a="😀" b="é"\nRUN echo "✓" && ls\n'
+    df = parse(src)
+    lab = df.instructions[1]
+    assert lab.pairs[1].key_span == sp(1, 12, 1, 13)  # the emoji is one code point
+    ls = df.instructions[2].shell.commands[1]
+    assert ls.name == "ls" and ls.span == sp(2, 16, 2, 18)
+
+
+def test_crlf_and_bom():
+    src = "\ufeffFROM x\r\nRUN a \\\r\n  b\r\n"
+    df = parse(src)
+    assert [i.keyword for i in df.instructions] == ["FROM", "RUN"]
+    assert df.instructions[1].text == "a   b"
+    assert df.instructions[0].keyword_span == sp(0, 1, 0, 5)
+
+
+def test_unknown_instruction_and_before_from():
+    df = parse("RUN echo\nFROM x\nRUNN echo\n")
+    msgs = [e.message for e in df.errors]
+    assert "no build stage in current context" in msgs
+    assert "unknown instruction: RUNN (did you mean RUN?)" in msgs
+
+
+def test_directive_rules():
+    df = parse("# escape=`\n# escape=\\\nFROM x\n")
+    assert "only one escape parser directive can be used" in [e.message for e in df.errors]
+    df = parse("# hello\n# escape=`\nFROM x\n")
+    assert df.escape == "\\"
+    df = parse("# escape=x\nFROM x\n")
+    assert any("invalid escape token" in e.message for e in df.errors)
+
+
+def test_incremental_reparse_equals_full_parse():
+    from dockwise.parser import dump_json
+
+    base = "FROM alpine:3\n" + "".join(
+        f"# c{i}\nRUN apk add --no-cache p{i} && \\\n    echo {i}\nENV V{i}=$V{i - 1}x\n" for i in range(50)
+    )
+    prev = parse(base)
+    lines = base.split("\n")
+    for k in (5, 17, 40, 100, 3):
+        lines[k] += " z"
+        text = "\n".join(lines)
+        cur = parse(text, previous=prev)
+        assert dump_json(cur) == dump_json(parse(text))
+        prev = cur
+    lines.insert(20, "RUN inserted \\")  # changes the continuation structure
+    text = "\n".join(lines)
+    assert dump_json(parse(text, previous=prev)) == dump_json(parse(text))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_any_text_parses_without_exception(text):
+    df = parse(text)
+    assert not [e for e in df.errors if "internal" in e.message]
+    dump_buildkit(df)
+
+
+TOKENS = [
+    "FROM ", "RUN ", "COPY ", "ADD ", "ENV ", "ARG ", "LABEL ", "ONBUILD ", "CMD ", "SHELL ", "HEALTHCHECK ",
+    "<<EOF", "<<-'X'", "EOF", "X", "\\", "`", "\n", "\n", " ", "\t", "#", "# escape=`\n", '["a", "b"]', "[",
+    "--mount=type=cache,target=/x ", "--from=0 ", "$A", "${B:-c}", "&&", "|", ";", "'", '"', "=", "AS ", "é", "😀",
+    "\r\n",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=60))
+def test_dockerfile_like_text_parses_and_spans_are_in_range(tokens):
+    text = "".join(tokens)
+    df = parse(text)
+    assert not [e for e in df.errors if "internal" in e.message]
+    n = max(len(df.lines), 1)
+    for ins in df.instructions:
+        for s in [ins.span, ins.keyword_span, *(a.span for a in ins.args), *(f.span for f in ins.flags)]:
+            assert 0 <= s.start.line < n and 0 <= s.end.line < n and s.start <= s.end
+        if ins.effective.shell:
+            for c in ins.effective.shell.commands:
+                assert 0 <= c.span.start.line < n and c.span.start <= c.span.end

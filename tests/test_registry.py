@@ -1,0 +1,49 @@
+"""Every rule is documented, and its documented examples behave as documented."""
+import re
+
+import pytest
+
+from dockwise import rules
+from dockwise.engine import LintSettings, lint_text
+
+RULES = [r for r in rules.ALL_RULES]
+
+
+def blocks(docs: str, heading: str) -> list[str]:
+    m = re.search(rf"^## {heading}\n(.*?)(?=^## |\Z)", docs, re.S | re.M)
+    if not m:
+        return []
+    return re.findall(r"```dockerfile\n(.*?)```", m.group(1), re.S)
+
+
+def test_codes_names_unique_and_kebab():
+    assert len({r.code for r in RULES}) == len(RULES)
+    for r in RULES:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", r.meta.name), r.meta.name
+        assert re.fullmatch(r"(DL|DW)\d{3,4}", r.code)
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.code)
+def test_docs_have_required_sections(r):
+    for h in ("What it does", "Why it matters", "Example", "Use instead", "References"):
+        assert f"## {h}" in r.meta.docs, (r.code, h)
+    if r.meta.fixable:
+        assert "## Fix" in r.meta.docs
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.code)
+def test_doc_examples_fire_and_fixes_do_not(r):
+    s = LintSettings.make(select=[r.code])
+    bad = blocks(r.meta.docs, "Example")
+    good = blocks(r.meta.docs, "Use instead")
+    assert bad and good
+    for src in bad:
+        assert any(v.code == r.code for v in lint_text(src, s).violations), src
+    for src in good:
+        assert not [v for v in lint_text(src, s).violations if v.code == r.code], src
+
+
+def test_hadolint_codes_are_their_own_codes():
+    r = rules.get("DL3059")
+    assert r.meta.name == "consecutive-run"
+    assert rules.get("consecutive-run") is r and rules.get("dl3059") is r
