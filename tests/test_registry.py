@@ -47,3 +47,10 @@ def test_hadolint_codes_are_their_own_codes():
     r = rules.get("DL3059")
     assert r.meta.name == "consecutive-run"
     assert rules.get("consecutive-run") is r and rules.get("dl3059") is r
+
+
+def test_generated_docs_are_up_to_date():
+    """docs/rules.md and the README settings table are generated; CI fails on drift."""
+    from dockwise.docs import main
+
+    assert main(["--check"]) == 0, "run: python -m dockwise.docs --write"
