@@ -1,34 +1,30 @@
 """The rule set: one module per rule (or tight family), docs in its docstring.
 
-``ALL_RULES`` is the explicit, ordered registry; lookups accept a rule's code,
+Adding a rule is adding a module: every module here whose name does not start
+with ``_`` is imported. ``ALL_RULES`` is the registry, ordered by code; lookups accept a rule's code,
 its kebab-case name or any alias (hadolint code, BuildKit check name).
 """
 from __future__ import annotations
 
-from ._api import Rule
+import importlib
+import pkgutil
+import sys
 
-from . import (  # noqa: F401  (one import per rule module)
-    dl3006_untagged_image,
-    dl3007_latest_tag,
-    dl3009_apt_lists,
-    dl3059_consecutive_run,
-    dl4000_maintainer,
-    empty_continuation,
-    syntax,
-)
+from ._api import Rule
 
 
 def _collect() -> tuple[Rule, ...]:
+    """Import every rule module of this package (files not starting with ``_``)
+    and gather the rules each defines, ordered by code."""
     found: list[Rule] = []
-    import sys
-
     pkg = sys.modules[__name__]
-    for modname in sorted(vars(pkg)):
-        mod = getattr(pkg, modname)
-        if getattr(mod, "__name__", "").startswith(__name__ + "."):
-            for v in vars(mod).values():
-                if isinstance(v, Rule) and v.meta.module == mod.__name__:
-                    found.append(v)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        for v in vars(mod).values():
+            if isinstance(v, Rule) and v.meta.module == mod.__name__:
+                found.append(v)
     found.sort(key=lambda r: r.code)
     codes = [r.code for r in found]
     names = [r.meta.name for r in found]
