@@ -1015,9 +1015,40 @@ def _attach_shell(df: Dockerfile) -> None:
                         smap.add(off, h.terminator_span.start.line, 0, len(h.name))
                     off += len(h.name)
                 eff.shell = parse_shell("".join(parts), smap)
+                _add_heredoc_scripts(eff, df)
                 continue
             eff.shell = parse_shell(eff.text, eff.text_map)
         current_shell[st.index] = shell or []
+
+
+_SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
+
+
+def _add_heredoc_scripts(ins: Instruction, df: Dockerfile) -> None:
+    """``RUN bash <<EOF`` / ``RUN sh -s <<EOF``: the body is a script for that
+    shell, so its commands are the RUN's commands too (hadolint drops them)."""
+    from .shell import line_map, parse_shell
+
+    script = ins.shell
+    if script is None:
+        return
+    cmds = sorted(script.commands, key=lambda c: c.span.start)
+    extra = []
+    for k, c in enumerate(cmds):
+        name = c.name.rsplit("/", 1)[-1]
+        if name not in _SHELLS or any(w.value == "-c" for w in c.args):
+            continue
+        nxt = cmds[k + 1].span.start if k + 1 < len(cmds) else None
+        for h in ins.heredocs:
+            o = h.opener_span.start
+            if o >= c.span.start and (nxt is None or o < nxt) and h.body_span is not None:
+                body = h.body
+                if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
+                    break
+                extra += parse_shell(body, line_map(body, h.body_span.start.line, 0)).commands
+                break
+    if extra:
+        script.commands = sorted(script.commands + extra, key=lambda c: c.span.start)
 
 
 def _exec_form_script(ins: Instruction):

@@ -271,3 +271,13 @@ def test_dockerfile_like_text_parses_and_spans_are_in_range(tokens):
         if ins.effective.shell:
             for c in ins.effective.shell.commands:
                 assert 0 <= c.span.start.line < n and c.span.start <= c.span.end
+
+
+def test_shell_reading_a_heredoc_gets_the_body_commands():
+    run = parse("FROM x\nRUN set -e; bash -s <<-EOS arg\n\tapt-get update\n\tEOS\n").instructions[1]
+    assert [(c.name, c.span.start.line) for c in run.shell.commands] == [("set", 1), ("bash", 1), ("apt-get", 2)]
+    # the body belongs to cat, not to the later `sh /f`; python bodies are not shell
+    run = parse("FROM x\nRUN cat <<EOF > /f && sh /f\necho hi\nEOF\n").instructions[1]
+    assert [c.name for c in run.shell.commands] == ["cat", "sh"]
+    run = parse("FROM x\nRUN python3 <<EOF\nimport os\nEOF\n").instructions[1]
+    assert [c.name for c in run.shell.commands] == ["python3"]
