@@ -1,0 +1,90 @@
+r"""## What it does
+Flags each package of an `apt-get install` that is not pinned to a version:
+a package word without `=` (`curl=7.88.1-10+deb12u5`), without `/` (a
+release, `curl/bookworm-backports`, or a path) and not ending in `.deb`.
+Checked in every `RUN`, `ONBUILD RUN` and heredoc script.
+
+A word that is exactly a variable (`$PKGS`, `"${PKGS}"`) is looked up: when
+the ARG/ENV in scope has a known value, each package of it is checked and the
+word is flagged only if one of them is unpinned; an unknown variable is
+flagged, as hadolint does.
+
+## Why it matters
+Without a version the build installs whatever the mirror has that day: the
+same Dockerfile builds different images, and an upstream change can break a
+build that used to work. Pinning makes rebuilds reproducible and upgrades
+deliberate.
+
+Pinning has a cost: Debian and Ubuntu mirrors drop old versions, so a pinned
+build fails once a security update supersedes the version. Many teams prefer
+to pin the base image by digest and leave the packages floating; disable this
+rule if that is your policy.
+
+## Example
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
+```
+
+## Use instead
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \
+    && rm -rf /var/lib/apt/lists/*
+```
+
+## Differences from hadolint
+Options are parsed: the values of `-o`, `-t`, `-c`, `-a` and their long forms
+are not packages (hadolint reads `apt-get install -a arm64 x=1` as installing a
+package `arm64`), `--` is not a package, `install` must be the sub-command
+(hadolint takes any word `install`), and `/usr/bin/apt-get` counts as apt-get.
+
+## References
+- hadolint: DL3008
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, iter_runs, rule
+from ._packages import apt_installs, expand_packages, literal, run_commands
+
+
+def pinned(pkg: str) -> bool:
+    return "=" in pkg or "/" in pkg or pkg.endswith(".deb")
+
+
+@rule(
+    code="DL3008",
+    name="apt-get-pin-versions",
+    summary="Pin versions in apt-get install",
+    severity=Severity.WARNING,
+    tags=("apt", "pinning", "reproducibility"),
+)
+def apt_pin(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins, eff in iter_runs(df):
+        for cmd in run_commands(ins):
+            p = apt_installs(cmd)
+            if p is None:
+                continue
+            for w in p.after_subcommand():
+                if pinned(literal(w)):
+                    continue
+                pkgs = expand_packages(df, ins, w)
+                if pkgs is not None:
+                    loose = [x for x in pkgs if not pinned(x)]
+                    if not loose:
+                        continue
+                    msg = (
+                        f"Pin versions in apt get install. `{w.raw}` holds unpinned packages "
+                        f"({', '.join(loose)}); use `<package>=<version>`"
+                    )
+                else:
+                    msg = (
+                        f"Pin versions in apt get install. Instead of `apt-get install {w.value}` "
+                        f"use `apt-get install {w.value}=<version>`"
+                    )
+                out.append(Finding(w.span, msg))
+    return out

@@ -1,0 +1,97 @@
+r"""## What it does
+Flags each package of an `npm install <package>…` that is not pinned: a
+package needs `@<version>` or `@<tag>` after its (optional) `@scope/` name
+(`express@4.19.2`, `@types/node@20`), a git URL needs a `#<commit>` or
+`#semver:<range>`; tarballs (`.tar`, `.tar.gz`, `.tgz`) and folders (`/x`,
+`./x`, `../x`, `~/x`, `.`, `..`) are accepted. A bare `npm install` (the
+project's own `package.json`, ideally with `npm ci`) is not checked, nor are
+`npm i`, `yarn` and `pnpm`, as in hadolint. Checked in every `RUN`,
+`ONBUILD RUN` and heredoc script.
+
+A word that is exactly a variable (`$PKG`) is looked up: when the ARG/ENV in
+scope has a known value each of its packages is checked; an unknown variable
+is flagged, as hadolint does.
+
+## Why it matters
+Without a version npm installs the newest release of the day: the same
+Dockerfile builds different images, and a new major version can break the
+build or the application.
+
+## Example
+```dockerfile
+FROM node:22-alpine
+RUN npm install -g typescript
+```
+
+## Use instead
+```dockerfile
+FROM node:22-alpine
+RUN npm install -g typescript@5.6.3
+```
+
+## Differences from hadolint
+Options are parsed: the values of `--prefix`, `-w`/`--workspace`, `--cache`,
+`--tag` and the other value-taking options are not packages (hadolint reads
+`npm install -w app x@1` as installing `app`, and skips `npm --prefix /app
+install x` entirely because `/app` comes first), `--` is not a package, and
+`.` / `..` are folders (hadolint flags `npm install .`).
+
+## References
+- hadolint: DL3016
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, iter_runs, rule
+from ._packages import expand_packages, literal, npm_installs, run_commands
+
+_GIT = ("git://", "git+ssh://", "git+http://", "git+https://")
+_TARBALLS = (".tar", ".tar.gz", ".tgz")
+_FOLDERS = ("/", "./", "../", "~/")
+
+
+def pinned(pkg: str) -> bool:
+    if pkg.startswith(_GIT):
+        return "#" in pkg
+    if pkg.endswith(_TARBALLS) or pkg.startswith(_FOLDERS) or pkg in (".", ".."):
+        return True
+    name = pkg
+    if name.startswith("@"):  # @scope/name@version: drop the scope
+        name = name.split("/", 1)[1] if "/" in name else ""
+    return "@" in name
+
+
+@rule(
+    code="DL3016",
+    name="npm-pin-versions",
+    summary="Pin versions in npm install",
+    severity=Severity.WARNING,
+    tags=("npm", "node", "pinning", "reproducibility"),
+)
+def npm_pin(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins, eff in iter_runs(df):
+        for cmd in run_commands(ins):
+            p = npm_installs(cmd)
+            if p is None:
+                continue
+            for w in p.after_subcommand():
+                if pinned(literal(w)):
+                    continue
+                pkgs = expand_packages(df, ins, w)
+                if pkgs is not None:
+                    loose = [x for x in pkgs if not pinned(x)]
+                    if not loose:
+                        continue
+                    msg = (
+                        f"Pin versions in npm. `{w.raw}` holds unpinned packages "
+                        f"({', '.join(loose)}); use `<package>@<version>`"
+                    )
+                else:
+                    msg = (
+                        f"Pin versions in npm. Instead of `npm install {w.value}` "
+                        f"use `npm install {w.value}@<version>`"
+                    )
+                out.append(Finding(w.span, msg))
+    return out

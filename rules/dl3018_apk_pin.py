@@ -1,0 +1,81 @@
+r"""## What it does
+Flags each package of an `apk add` that is not pinned to a version: a package
+word without `=`, `~`, `>` or `<` (`curl=8.9.1-r0`, `curl~8.9`, `"curl>8"`)
+and not ending in `.apk`. Checked in every `RUN`, `ONBUILD RUN` and heredoc
+script.
+
+A word that is exactly a variable (`$PKGS`) is looked up: when the ARG/ENV in
+scope has a known value each of its packages is checked; an unknown variable
+is flagged, as hadolint does.
+
+## Why it matters
+Without a version the build installs whatever the Alpine repository has that
+day: the same Dockerfile builds different images. Pin (`~` pins the
+major.minor and still takes security fixes) so that upgrades are deliberate.
+
+## Example
+```dockerfile
+FROM alpine:3.20
+RUN apk add --no-cache curl
+```
+
+## Use instead
+```dockerfile
+FROM alpine:3.20
+RUN apk add --no-cache curl~8.9
+```
+
+## Differences from hadolint
+Options are parsed: the values of `-t`/`--virtual`, `-X`/`--repository`,
+`-p`/`--root` and the other value-taking options are not packages (hadolint
+reads `apk add --root /x curl=1` as installing `/x`), `--` is not a package,
+`add` must be the sub-command and `/sbin/apk` counts as apk.
+
+## References
+- hadolint: DL3018
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, iter_runs, rule
+from ._packages import apk_adds, expand_packages, literal, run_commands
+
+
+def pinned(pkg: str) -> bool:
+    return any(c in pkg for c in "=~<>") or pkg.endswith(".apk")
+
+
+@rule(
+    code="DL3018",
+    name="apk-pin-versions",
+    summary="Pin versions in apk add",
+    severity=Severity.WARNING,
+    tags=("apk", "pinning", "reproducibility"),
+)
+def apk_pin(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins, eff in iter_runs(df):
+        for cmd in run_commands(ins):
+            p = apk_adds(cmd)
+            if p is None:
+                continue
+            for w in p.after_subcommand():
+                if pinned(literal(w)):
+                    continue
+                pkgs = expand_packages(df, ins, w)
+                if pkgs is not None:
+                    loose = [x for x in pkgs if not pinned(x)]
+                    if not loose:
+                        continue
+                    msg = (
+                        f"Pin versions in apk add. `{w.raw}` holds unpinned packages "
+                        f"({', '.join(loose)}); use `<package>=<version>`"
+                    )
+                else:
+                    msg = (
+                        f"Pin versions in apk add. Instead of `apk add {w.value}` "
+                        f"use `apk add {w.value}=<version>`"
+                    )
+                out.append(Finding(w.span, msg))
+    return out

@@ -1,0 +1,99 @@
+r"""## What it does
+Flags a `RUN` that installs or upgrades packages with `yum` (`install`,
+`groupinstall`, `localinstall`, `reinstall`, `update`/`upgrade`,
+`downgrade`, `distro-sync`, `group install`, …) and does not run
+`yum clean all` (or remove the yum cache directory with `rm -rf`) later in
+the same `RUN`.
+
+## Why it matters
+yum keeps the repository metadata (often more than 100 MB) and, depending on
+`keepcache`, the downloaded packages under `/var/cache/yum`. Anything left
+there when the `RUN` ends is baked into the layer; deleting it in a later
+`RUN` does not shrink the image. Clean up in the same `RUN`, after the last
+install.
+
+Accepted as cleanup, when it comes after the install: `yum clean all` or
+`dnf clean all` (on RHEL 8 and later `yum` is dnf), and `rm -r` of
+`/var/cache/yum`, `/var/cache/dnf`, `/var/cache/libdnf5`, their contents
+(`/var/cache/yum/*`) or an ancestor (`/var/cache`). A cache or tmpfs mount
+over one of these directories keeps the cache out of the image and is
+accepted too. `sudo yum …` counts as `yum …`.
+
+Deliberate differences from hadolint 2.15.1, which accepts *any* `yum`
+command with an argument `clean` or `all` and *any* `rm -rf`:
+- `yum clean metadata` or `yum clean packages` alone is not enough (each
+  leaves half of the cache behind), and `rm -rf /tmp/foo` is not a cleanup
+  of the yum cache;
+- a cleanup placed before the install does not count (hadolint #957);
+- `yum update`/`upgrade` and the other sub-commands above fill the cache
+  just like `install` and are checked too (hadolint checks only `install`).
+
+## Example
+```dockerfile
+FROM centos:7
+RUN yum install -y httpd
+```
+
+## Use instead
+```dockerfile
+FROM centos:7
+RUN yum install -y httpd \
+    && yum clean all
+```
+
+## Fix
+Appends ` \` + newline + `    && yum clean all` at the end of the `RUN`
+(safe); in a `RUN` that spans several lines the new line is indented like
+the last one. Not offered for exec-form or heredoc `RUN`s, or when the
+script's last command is `exit`/`exec` or the appended command would not
+end up as a plain top-level command (for example after a trailing shell
+comment).
+
+## References
+- hadolint: DL3032
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+from ._rpm import (
+    RPM_CACHE_DIRS,
+    append_commands_fix,
+    mount_covers,
+    rm_cache,
+    rpm_cleans_all,
+    rpm_installs,
+    uncleaned,
+)
+
+MESSAGE = "`yum clean all` missing after yum command."
+
+
+def _install(inv) -> bool:
+    return rpm_installs(inv, ("yum",))
+
+
+def _clean(inv) -> bool:
+    return rpm_cleans_all(inv, ("yum", "dnf")) or rm_cache(inv, RPM_CACHE_DIRS)
+
+
+@rule(
+    code="DL3032",
+    name="yum-clean-missing",
+    summary="`yum clean all` missing after a yum install",
+    severity=Severity.WARNING,
+    tags=("yum", "rpm", "size", "layers"),
+    fixable=True,
+)
+def yum_clean(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins in df.instructions:
+        if ins.effective.keyword != "RUN":
+            continue
+        bad = uncleaned(ins, _install, _clean)
+        if bad is None or mount_covers(ins.effective, RPM_CACHE_DIRS):
+            continue
+        fix = append_commands_fix(df, ins, ["yum clean all"], "Append `yum clean all` to the RUN")
+        out.append(Finding(bad.cmd.span, MESSAGE, fix))
+    return out

@@ -1,0 +1,82 @@
+r"""## What it does
+Flags a `RUN` that installs or upgrades packages with `zypper` (`install`/
+`in`, `update`/`up`, `dist-upgrade`/`dup`, `patch`) and does not run
+`zypper clean` (`zypper cc`) or remove `/var/cache/zypp` with `rm -rf` later
+in the same `RUN`.
+
+## Why it matters
+zypper keeps repository metadata and packages under `/var/cache/zypp`.
+Anything left there when the `RUN` ends is part of the layer for good;
+cleaning in a later `RUN` does not shrink the image.
+
+A cache or tmpfs mount over `/var/cache/zypp` (or `/var/cache`) is
+accepted, and so is `rm -r` of `/var/cache/zypp`, its contents or an
+ancestor. `sudo zypper …` counts as `zypper …`.
+
+Differences from hadolint 2.15.1: `zypper update`, `dist-upgrade` and
+`patch` fill the cache too and are checked (hadolint checks only `install`
+and `in`); every install must be followed by a cleanup (hadolint compares
+only the first install with the first cleanup); an `rm -rf` of the cache
+directory is accepted.
+
+## Example
+```dockerfile
+FROM opensuse/leap:15.6
+RUN zypper install -y curl
+```
+
+## Use instead
+```dockerfile
+FROM opensuse/leap:15.6
+RUN zypper install -y curl \
+    && zypper clean
+```
+
+## Fix
+Appends ` \` + newline + `    && zypper clean` at the end of the `RUN`
+(safe); in a `RUN` that spans several lines the new line is indented like
+the last one. Not offered for exec-form or heredoc `RUN`s, or when the
+appended command would not end up as a plain top-level command.
+
+## References
+- hadolint: DL3036
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+from ._rpm import (
+    ZYPPER_CACHE_DIRS,
+    append_commands_fix,
+    mount_covers,
+    rm_cache,
+    uncleaned,
+    zypper_cleans,
+    zypper_installs,
+)
+
+
+def _clean(inv) -> bool:
+    return zypper_cleans(inv) or rm_cache(inv, ZYPPER_CACHE_DIRS)
+
+
+@rule(
+    code="DL3036",
+    name="zypper-clean-missing",
+    summary="`zypper clean` missing after a zypper install",
+    severity=Severity.WARNING,
+    tags=("zypper", "rpm", "size", "layers"),
+    fixable=True,
+)
+def zypper_clean(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins in df.instructions:
+        if ins.effective.keyword != "RUN":
+            continue
+        bad = uncleaned(ins, zypper_installs, _clean)
+        if bad is None or mount_covers(ins.effective, ZYPPER_CACHE_DIRS):
+            continue
+        fix = append_commands_fix(df, ins, ["zypper clean"], "Append `zypper clean` to the RUN")
+        out.append(Finding(bad.cmd.span, "`zypper clean` missing after zypper use.", fix))
+    return out

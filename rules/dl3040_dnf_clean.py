@@ -1,0 +1,115 @@
+r"""## What it does
+Flags a `RUN` that installs or upgrades packages with `dnf` (also `dnf5`) or
+`microdnf` (`install`, `reinstall`, `upgrade`/`update`, `upgrade-minimal`,
+`downgrade`, `distro-sync`, `swap`, `group install`, `module install`, …)
+and does not clean the cache with the same tool (`dnf clean all`,
+`microdnf clean all`) or remove the cache directory with `rm -rf` later in
+the same `RUN`.
+
+## Why it matters
+dnf keeps repository metadata and downloaded packages under `/var/cache/dnf`
+(dnf 4), `/var/cache/libdnf5` (dnf 5) or `/var/cache/yum` (microdnf). Left
+there, they are baked into the layer; deleting them in a later `RUN` does
+not shrink the image.
+
+Accepted as cleanup, when it comes after the install: `dnf clean all` (or
+`yum clean all`, the same program on dnf systems) for dnf, `microdnf clean
+all` for microdnf, and for either `rm -r` of `/var/cache/dnf`,
+`/var/cache/libdnf5`, `/var/cache/yum`, their contents (`/var/cache/dnf/*`)
+or an ancestor (`/var/cache`). A cache or tmpfs mount over one of these
+directories is accepted too. `sudo dnf …` counts as `dnf …`.
+
+Deliberate differences from hadolint 2.15.1 (which accepts any command of
+the tool with an argument `clean` or `all`, and any `rm -rf`):
+- `dnf clean metadata` or `dnf clean packages` alone is not enough, and
+  `rm -rf` of an unrelated path is not a cleanup;
+- every install must be followed by a cleanup (hadolint only compares the
+  first install with the first cleanup);
+- `dnf update`, `distro-sync`, `downgrade`, `swap`, `group install` and
+  `module install` fill the cache too and are checked.
+
+## Example
+```dockerfile
+FROM fedora:40
+RUN dnf install -y nginx
+```
+
+## Use instead
+```dockerfile
+FROM fedora:40
+RUN dnf install -y nginx \
+    && dnf clean all
+```
+
+## Fix
+Appends ` \` + newline + `    && dnf clean all` (or `microdnf clean all`)
+at the end of the `RUN`, one line per tool that lacks a cleanup (safe); in a
+`RUN` that spans several lines the new lines are indented like the last
+one. Not offered for exec-form or heredoc `RUN`s, or when the appended
+command would not end up as a plain top-level command.
+
+## References
+- hadolint: DL3040
+"""
+from __future__ import annotations
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+from ._rpm import (
+    RPM_CACHE_DIRS,
+    append_commands_fix,
+    mount_covers,
+    rm_cache,
+    rpm_cleans_all,
+    rpm_installs,
+    uncleaned,
+)
+
+# tool -> tools whose `clean all` cleans its cache
+_FAMILIES = {
+    "dnf": ("dnf", "dnf5", "yum"),
+    "dnf5": ("dnf", "dnf5"),
+    "microdnf": ("microdnf",),
+}
+
+
+def _checks(tool: str):
+    def install(inv) -> bool:
+        return rpm_installs(inv, (tool,))
+
+    def clean(inv) -> bool:
+        return rpm_cleans_all(inv, _FAMILIES[tool]) or rm_cache(inv, RPM_CACHE_DIRS)
+
+    return install, clean
+
+
+_CHECKS = [(tool, *_checks(tool)) for tool in ("dnf", "dnf5", "microdnf")]
+
+
+@rule(
+    code="DL3040",
+    name="dnf-clean-missing",
+    summary="`dnf clean all` missing after a dnf or microdnf install",
+    severity=Severity.WARNING,
+    tags=("dnf", "rpm", "size", "layers"),
+    fixable=True,
+)
+def dnf_clean(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins in df.instructions:
+        if ins.effective.keyword != "RUN" or mount_covers(ins.effective, RPM_CACHE_DIRS):
+            continue
+        bad = []
+        for tool, install, clean in _CHECKS:
+            inv = uncleaned(ins, install, clean)
+            if inv is not None:
+                bad.append((tool, inv))
+        if not bad:
+            continue
+        bad.sort(key=lambda b: b[1].cmd.span.start)
+        tool, first = bad[0]
+        cleans = [f"{t} clean all" for t, _ in bad]
+        fix = append_commands_fix(df, ins, cleans, "Append " + " and ".join(f"`{c}`" for c in cleans) + " to the RUN")
+        out.append(Finding(first.cmd.span, f"`{tool} clean all` missing after {tool} command.", fix))
+    return out

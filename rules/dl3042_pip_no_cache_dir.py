@@ -1,0 +1,128 @@
+r"""## What it does
+Flags a `pip install` (any spelling of pip: `pip`, `pip3`, `pip3.12`,
+`/opt/venv/bin/pip`, `python3 -m pip`; not `pipx` or `pipenv`) without
+`--no-cache-dir`, unless pip's cache is off anyway:
+
+* `PIP_NO_CACHE_DIR` is set where the `RUN` runs: an `ENV` (or an `ARG` with a
+  default) earlier in the stage or in a stage it is built `FROM`, an
+  assignment prefix (`PIP_NO_CACHE_DIR=1 pip install …`) or an earlier
+  `export PIP_NO_CACHE_DIR=…` in the same `RUN`;
+* a cache or tmpfs mount whose target contains `.cache/pip` keeps the cache
+  out of the image.
+
+Checked in every `RUN`, `ONBUILD RUN` and heredoc script. An `ONBUILD RUN`
+runs in the child build, where every `ENV` of this image applies (wherever it
+is in the stage) and earlier `ONBUILD ENV` triggers too, but no `ARG`.
+
+## Why it matters
+pip keeps every downloaded wheel and source archive in `~/.cache/pip`. In a
+container build nothing reuses that cache, yet it ships in the layer, often
+tens or hundreds of megabytes.
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+RUN pip install requests==2.32.3
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+RUN pip install --no-cache-dir requests==2.32.3
+```
+
+## Fix
+Inserts `--no-cache-dir` after `install` (safe: only the cache is affected).
+
+## Differences from hadolint
+pip disables its cache for *any* valid boolean value of `PIP_NO_CACHE_DIR`,
+`0`/`false`/`no`/`off` included (pip's own comment in `_handle_no_cache_dir`:
+kept for backwards compatibility), so those exempt too; hadolint only accepts
+true-ish values. An `ARG PIP_NO_CACHE_DIR=1` counts (build arguments are in
+the environment of `RUN`). The text `PIP_NO_CACHE_DIR=1` elsewhere in the
+`RUN` (an `echo`, a plain `X=1;` assignment that is not exported) does not
+count, because pip never sees it; hadolint searches the raw text. `install`
+must be the sub-command and pip called by path is recognised.
+
+## References
+- hadolint: DL3042
+"""
+from __future__ import annotations
+
+from dockwise.expand import unquote
+from dockwise.model import Dockerfile, Instruction, ShellCommand
+
+from ._api import Finding, Fix, Severity, iter_runs, rule
+from ._packages import cache_mount_covers, insert_after, pip_installs, run_commands
+
+MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
+VAR = "PIP_NO_CACHE_DIR"
+# pip parses the value with strtobool and turns the cache off for any valid one
+_VALID = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+
+
+def _valid(value: str | None) -> bool:
+    return value is not None and unquote(value).strip().lower() in _VALID
+
+
+def _assigned(text: str) -> bool:
+    name, eq, value = text.partition("=")
+    return bool(eq) and name == VAR and _valid(value)
+
+
+def _env_in_image(df: Dockerfile, ins: Instruction) -> bool:
+    """For an ONBUILD trigger: ENV anywhere in the stage chain, or an earlier
+    ONBUILD ENV trigger of the stage chain."""
+    st = df.stage_of(ins)
+    if st is None:
+        return False
+    for s in df.stage_chain(st):
+        for v in s.vars:
+            if v.name == VAR and v.kind == "ENV" and _valid(v.value):
+                return True
+        for i in s.instructions:
+            other = df.instructions[i]
+            if s.index == st.index and i >= ins.index:
+                break
+            t = other.trigger
+            if t is not None and t.keyword == "ENV":
+                if any(kv.key == VAR and _valid(kv.value) for kv in t.pairs):
+                    return True
+    return False
+
+
+def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[ShellCommand], cmd: ShellCommand) -> bool:
+    if any(_assigned(a) for a in cmd.assignments):
+        return True
+    for c in cmds:
+        if c is cmd or c.span.start >= cmd.span.start:
+            break
+        if c.name == "export" and any(_assigned(w.value) for w in c.args):
+            return True
+    if ins.trigger is not None:
+        return _env_in_image(df, ins)
+    v = df.lookup_var(df.stage_of(ins), VAR, ins.index)
+    return v is not None and _valid(v.value)
+
+
+@rule(
+    code="DL3042",
+    name="pip-no-cache-dir",
+    summary="Avoid use of cache directory with pip",
+    severity=Severity.WARNING,
+    tags=("pip", "python", "size"),
+    fixable=True,
+)
+def pip_no_cache_dir(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    for ins, eff in iter_runs(df):
+        if cache_mount_covers(ins, ".cache/pip"):
+            continue
+        cmds = run_commands(ins)
+        for cmd in cmds:
+            p = pip_installs(cmd)
+            if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, cmds, cmd):
+                continue
+            fix = Fix.safe("Add --no-cache-dir", insert_after(ins, p.subcommand, "--no-cache-dir"))
+            out.append(Finding(cmd.span, MESSAGE, fix))
+    return out

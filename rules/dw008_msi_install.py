@@ -1,0 +1,104 @@
+r"""## What it does
+Flags a `RUN` that installs a Windows Installer package: it calls `msiexec`
+(`msiexec /i x.msi`, `Start-Process msiexec.exe …`, `cmd /c msiexec …`) or
+starts an `.msi` file directly (`Start-Process x.msi`, `.\x.msi /quiet`), in
+a stage that ends up in the final image (the last stage and the stages it
+is built `FROM`). Heredoc scripts and `ONBUILD RUN` are searched too.
+
+## Why it matters
+Windows Installer keeps a copy of every installed package (and its patches)
+in `C:\Windows\Installer` so that it can repair or uninstall it. Deleting the
+downloaded `.msi` does not remove that copy: an MSI install costs the
+package's size twice. Prefer zip/xcopy distributions, or install in a
+builder stage and `COPY --from` the installed files ("Creating effective
+images": avoid MSI installs on Windows).
+
+## Example
+```dockerfile
+# escape=`
+FROM mcr.microsoft.com/windows/servercore:ltsc2022
+SHELL ["powershell", "-Command"]
+RUN Invoke-WebRequest https://example.com/tool.msi -OutFile tool.msi; `
+    Start-Process msiexec.exe -ArgumentList '/i', 'tool.msi', '/quiet' -Wait; `
+    Remove-Item tool.msi
+```
+
+## Use instead
+```dockerfile
+# escape=`
+FROM mcr.microsoft.com/windows/servercore:ltsc2022
+SHELL ["powershell", "-Command"]
+RUN Invoke-WebRequest https://example.com/tool.zip -OutFile tool.zip; `
+    Expand-Archive tool.zip -DestinationPath C:\tool; `
+    Remove-Item tool.zip
+```
+
+## References
+- DockerCon talk "Creating effective images": avoid MSI installs on Windows
+- https://learn.microsoft.com/en-us/virtualization/windowscontainers/manage-docker/optimize-windows-dockerfile
+"""
+from __future__ import annotations
+
+import re
+
+from dockwise.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+from ._talk import final_chain_indices, run_instructions, text_pieces
+
+_MSIEXEC = re.compile(r"(?i)(?<![\w.-])msiexec(\.exe)?(?![\w-])")
+_START_MSI = re.compile(r"(?i)\bStart-Process\b[^;|&\n]*?[\w\\/.:~$-]+\.msi\b")
+_DIRECT_MSI = re.compile(r"(?i)(?:^|[;&|\n]|\bcmd(?:\.exe)?\s+/[cCkK])\s*(?:&\s*)?[\"']?(?:\.[\\/])?[\w\\/.:~-]+\.msi\b")
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """True when the match sits inside a quoted message after other words
+    (``Write-Host ('Executing MsiExec.exe with parameters:')``): not a call."""
+    qb = max(text.rfind("'", 0, start), text.rfind('"', 0, start))
+    if qb < 0:
+        return False
+    before = text[qb + 1:start]
+    if not before.strip() or any(ch in before for ch in "|{}$=;()&"):
+        return False
+    qa = text.find(text[qb], end)
+    if qa < 0 or any(ch in text[end:qa] for ch in "|{};&\n"):
+        return False
+    return any(ch.isalpha() for ch in before)
+
+
+def _find(text: str):
+    for rx in (_MSIEXEC, _START_MSI, _DIRECT_MSI):
+        for m in rx.finditer(text):
+            if not _in_prose(text, m.start(), m.end()):
+                return m
+    return None
+
+
+@rule(
+    code="DW008",
+    name="msi-install",
+    summary="MSI package installed in a Windows image",
+    severity=Severity.WARNING,
+    tags=("size", "windows", "talk"),
+)
+def msi_install(df: Dockerfile, ctx) -> list[Finding]:
+    shipped = final_chain_indices(df)
+    out = []
+    for ins in run_instructions(df):
+        if ins.stage not in shipped:
+            continue
+        for text, span_of in text_pieces(ins):
+            m = _find(text)
+            if m:
+                s, e = m.span()
+                while s < e and text[s] in " \t;&|\n\"'":
+                    s += 1
+                out.append(
+                    Finding(
+                        span_of(s, e),
+                        "MSI install: Windows Installer keeps a cached copy of the package in C:\\Windows\\Installer; "
+                        "prefer a zip distribution or install in a builder stage and COPY --from it",
+                    )
+                )
+                break
+    return out
