@@ -4,6 +4,7 @@
 
     dockwise lint [PATH ... | -] [-f tty|json|sarif] [--select CODES] [--extend-select CODES]
                   [--ignore CODES] [--severity CODE=LEVEL] [-t THRESHOLD] [--no-fail]
+                  [-c FILE | --no-config] [--disable-ignore-pragma]
                   [-j N] [--no-color] [--stdin-filename NAME]
     dockwise parse FILE|- [--format buildkit|json]
     dockwise rule CODE|NAME|ALIAS | --all
@@ -20,6 +21,16 @@ Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
   Dockerfiles, an unreadable, binary or non-UTF-8 file. Every other input is
   still linted and reported. ``--no-fail`` does not hide input errors.
 * The final status is the larger of the two. Usage errors (bad options) exit 2.
+
+Configuration (see :mod:`dockwise.config`): ``HADOLINT_*`` environment
+variables < ``.hadolint.yaml`` (hadolint's search from the current directory)
+< ``dockwise.toml`` / ``pyproject.toml [tool.dockwise]`` in the current
+directory < command-line options. ``--failure-threshold``, ``--no-fail``,
+``--format`` and ``--no-color`` fall back to the configuration when not given.
+``-c/--config FILE`` reads only FILE (no search; a missing FILE is an input
+error, exit 2); ``--no-config`` reads no file. Problems in the configuration
+are printed to stderr as ``path:line: message`` and do not change the exit
+status; the rest of the configuration still applies.
 
 Nothing here (or anywhere in dockwise) executes anything from a Dockerfile.
 The lint path imports only the engine, parser and rules: never pygls.
@@ -99,7 +110,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "Default: the current directory.",
     )
     lint.add_argument("paths", nargs="*", metavar="PATH")
-    lint.add_argument("-f", "--format", choices=("tty", "json", "sarif"), default="tty")
+    lint.add_argument("-f", "--format", choices=("tty", "json", "sarif"), default=None,
+                      help="output format (default: the configuration's, else tty)")
     lint.add_argument("--select", action="append", metavar="CODES",
                       help="only these rules (comma-separated codes, names, aliases, prefixes, tag:x, ALL)")
     lint.add_argument("--extend-select", action="append", metavar="CODES",
@@ -107,9 +119,17 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--ignore", action="append", metavar="CODES", help="rules to turn off")
     lint.add_argument("--severity", action="append", metavar="CODE=LEVEL",
                       help="override a rule's level: error, warning, info, style or off")
-    lint.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default="info",
-                      help="exit 1 if a violation is at or above this level (default: info)")
+    lint.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
+                      help="exit 1 if a violation is at or above this level (default: the configuration's, "
+                           "else info)")
     lint.add_argument("--no-fail", action="store_true", help="exit 0 even when violations are found")
+    cfg = lint.add_mutually_exclusive_group()
+    cfg.add_argument("-c", "--config", metavar="FILE",
+                     help="read only this configuration file (.hadolint.yaml format, or dockwise's .toml); "
+                          "no search")
+    cfg.add_argument("--no-config", action="store_true", help="read no configuration file")
+    lint.add_argument("--disable-ignore-pragma", action="store_true",
+                      help="ignore in-file ignore pragmas (# hadolint ignore=, # dockwise: ignore=, # check=skip=)")
     lint.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
                       help="parallel worker processes (default/0: one per CPU)")
     lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
@@ -306,6 +326,35 @@ def _check_selectors(selectors: list[str]) -> None:
         _warn(f"unknown rule selector {s!r} (matches no rule)")
 
 
+def _load_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The configuration layer for this run, and input errors it causes
+    (``--config FILE`` missing or unreadable). Problems go to stderr."""
+    from .config import load_config
+
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    cfg = load_config(
+        cwd,
+        explicit=args.config,
+        search=not args.no_config and cwd is not None,
+        use_env=True,
+        display_root=cwd,
+    )
+    errors: list[str] = []
+    for p in cfg.problems:
+        if p.severity == "error":
+            _err(str(p))
+            errors.append(str(p))
+        else:
+            sys.stderr.write(f"{p}\n")
+    if cfg.verbose:
+        for f in cfg.files:
+            sys.stderr.write(f"{PROG}: using configuration file {f}\n")
+    return cfg, errors
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     from . import report
     from .engine import LintSettings, exceeds, lint_text, selected_codes
@@ -317,13 +366,21 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
     _check_selectors([*(select or ()), *extend, *ignore, *sev])
-    settings = LintSettings.make(select=select, extend_select=extend, ignore=ignore, severity=sev)
+    cfg, config_errors = _load_config(args)
+    settings = LintSettings.make(
+        select=select, extend_select=extend, ignore=ignore, severity=sev,
+        disable_ignore_pragma=args.disable_ignore_pragma,
+        base=cfg.lint_settings() if cfg.sources else None,
+    )
+    threshold = args.failure_threshold or cfg.failure_threshold or "info"
+    no_fail = args.no_fail or bool(cfg.no_fail)
+    out_format = args.format or cfg.format or "tty"
 
     paths = args.paths or ["."]
     files, input_errors = expand_paths(paths)
     for e in input_errors:
         _err(str(e))
-    messages: list[str] = [str(e) for e in input_errors]
+    messages: list[str] = config_errors + [str(e) for e in input_errors]
 
     stdin_name = args.stdin_filename or "-"
     n = len(files)
@@ -378,9 +435,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         all_violations.extend(viols)
         reports.append(report.FileReport(path, viols))
 
-    if args.format == "json":
+    if out_format == "json":
         _write(report.format_json(reports))
-    elif args.format == "sarif":
+    elif out_format == "sarif":
         from . import rules as registry
 
         metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
@@ -388,6 +445,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     else:
         color = (
             not args.no_color
+            and not cfg.no_color
             and not os.environ.get("NO_COLOR")
             and sys.stdout.isatty()
         )
@@ -395,7 +453,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         sys.stderr.write(report.summary_line(reports, len(messages)) + "\n")
 
     status = 0
-    if not args.no_fail and (any_fatal or exceeds(all_violations, args.failure_threshold)):
+    if not no_fail and (any_fatal or exceeds(all_violations, threshold)):
         status = 1
     if messages:
         status = max(status, 2)

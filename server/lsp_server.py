@@ -22,6 +22,17 @@ anyway shows the pushed diagnostics once).
 Settings come from ``initializationOptions``, ``workspace/configuration``
 (section ``dockwise``; only asked when the client advertises it) and the
 ``workspace/didChangeConfiguration`` payload; see :mod:`dockwise.settings`.
+They are a layer over the configuration files (:mod:`dockwise.config`:
+``.hadolint.yaml``, ``dockwise.toml``, ``pyproject.toml [tool.dockwise]``),
+read per *root*: the innermost workspace folder containing the document (from
+``initialize``'s ``workspaceFolders``/``rootUri`` and later folder changes), or,
+for a document outside every folder, the document's own directory (never a
+parent). Problems in a configuration file are diagnostics on that file when the
+client has it open, else one ``window/showMessage`` warning per distinct set
+of problems plus log lines. The files are re-read when
+``workspace/didChangeWatchedFiles`` reports one of them (the watcher is
+registered dynamically when the client supports it) and, in any case, when a
+stat on open/save shows that one changed; open documents are then re-linted.
 
 Nothing but the protocol goes to stdout: logs go to stderr (logger
 ``dockwise``) and are mirrored to ``window/logMessage``; in stdio mode
@@ -47,6 +58,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from . import __version__
+from .config import CONFIG_BASENAMES, WATCH_GLOBS, Config, ConfigProblem, load_config
 from .lsp_convert import SOURCE, PositionConverter, to_diagnostics
 from .settings import SECTION, Settings, merge_payloads
 
@@ -256,6 +268,14 @@ class DockwiseServer(LanguageServer):
         self.log_handler: LspLogHandler | None = None
         self._config_task: asyncio.Task | None = None
         self._warned: set[str] = set()
+        # configuration files, per root (a workspace folder or a lone document's directory)
+        self._root_configs: dict[str | None, Config] = {}
+        self._root_lint: dict[str | None, "LintSettings"] = {}
+        self._config_problems: dict[str, list[ConfigProblem]] = {}  # by config file path
+        self._reported_config: set[tuple] = set()
+        self._watching = False  # didChangeWatchedFiles registered
+        self._watch_requested = False
+        self._config_flush_pending = False
 
     # -- errors ----------------------------------------------------------------
 
@@ -330,6 +350,7 @@ class DockwiseServer(LanguageServer):
         if lint_changed:
             self._lint_key = new_key
             self._lint_settings = None  # built lazily: keeps the engine out of initialize
+            self._root_lint.clear()
         if self.loop is not None:  # after initialize
             self.mode = self.effective_mode()
         changed = new != old or self.mode != old_mode
@@ -375,6 +396,259 @@ class DockwiseServer(LanguageServer):
             self._config_task.cancel()
         self._config_task = self.loop.create_task(self.fetch_configuration())
 
+    # -- configuration files -----------------------------------------------------
+
+    @property
+    def client_watches_files(self) -> bool:
+        return bool(self._cap("workspace.did_change_watched_files.dynamic_registration", False))
+
+    def _folders(self) -> list[str]:
+        """Workspace folder paths (file: URIs only), plus the root URI's."""
+        out: list[str] = []
+        try:
+            ws = self.workspace
+        except RuntimeError:  # before initialize
+            return out
+        uris = [f.uri for f in ws.folders.values()]
+        if ws.root_uri:
+            uris.append(ws.root_uri)
+        for u in uris:
+            p = _uri_path(u)
+            if p and p not in out:
+                out.append(p)
+        return out
+
+    def root_for(self, uri: str) -> str | None:
+        """The directory whose configuration applies to ``uri``: the innermost
+        workspace folder containing it; else the document's own directory; for
+        a non-file document, the first workspace folder (None without one)."""
+        import os
+
+        path = _uri_path(uri)
+        folders = self._folders()
+        if path is None:
+            return folders[0] if folders else None
+        best = None
+        for f in folders:
+            if path == f or path.startswith(f.rstrip(os.sep) + os.sep):
+                if best is None or len(f) > len(best):
+                    best = f
+        return best if best is not None else os.path.dirname(path)
+
+    def is_config_document(self, uri: str) -> bool:
+        import os
+
+        path = _uri_path(uri)
+        return path is not None and os.path.basename(path) in CONFIG_BASENAMES
+
+    def config_for(self, root: str | None) -> Config:
+        cfg = self._root_configs.get(root)
+        if cfg is None:
+            cfg = self._load_root(root)
+            self._root_configs[root] = cfg
+            self._collect_problems()
+            self._note_problems(cfg)
+            self._maybe_watch(cfg)
+        return cfg
+
+    def _maybe_watch(self, cfg: Config) -> None:
+        """Register the file watcher once a configuration file is in use (and
+        only when the client supports dynamic registration of
+        didChangeWatchedFiles). Until then, and without that support, the
+        stat on open/save notices new and changed files."""
+        if self._watch_requested or self.loop is None or not (cfg.files or cfg.problems):
+            return
+        if not self.client_watches_files:
+            return
+        self._watch_requested = True
+        self.loop.create_task(self.register_watchers())
+
+    def _load_root(self, root: str | None) -> Config:
+        t0 = time.perf_counter()
+        cfg = load_config(root)
+        log.debug("configuration for %s: %s (%.1f ms)", root or "<no folder>", cfg.files or "no files",
+                  (time.perf_counter() - t0) * 1000)
+        if cfg.files:
+            log.info("configuration for %s from %s", root or "<no folder>", ", ".join(cfg.files))
+        return cfg
+
+    def lint_settings_for(self, uri: str) -> "LintSettings":
+        """The LSP settings layered on the configuration of ``uri``'s root."""
+        root = self.root_for(uri)
+        ls = self._root_lint.get(root)
+        if ls is None:
+            cfg = self.config_for(root)
+            ls = self.settings.to_lint_settings(base=cfg.lint_settings() if cfg.sources else None)
+            self._root_lint[root] = ls
+        return ls
+
+    def _collect_problems(self) -> None:
+        probs: dict[str, list[ConfigProblem]] = {}
+        for cfg in self._root_configs.values():
+            for p in cfg.problems:
+                lst = probs.setdefault(p.path, [])
+                if p not in lst:
+                    lst.append(p)
+        self._config_problems = probs
+
+    def _note_problems(self, cfg: Config) -> None:
+        """Report a configuration's problems once: as diagnostics when the file
+        is open, else as one showMessage warning; always as log lines."""
+        by_path: dict[str, list[ConfigProblem]] = {}
+        for p in cfg.problems:
+            by_path.setdefault(p.path, []).append(p)
+        for path, probs in by_path.items():
+            key = (path, tuple(str(p) for p in probs))
+            if key in self._reported_config:
+                continue
+            self._reported_config.add(key)
+            for p in probs:
+                log.log(logging.INFO if p.severity == "info" else logging.WARNING, "configuration: %s", p)
+            if self._open_uri_for_path(path) is not None:
+                self._schedule_config_flush()
+                continue
+            warnings = [p for p in probs if p.severity != "info"]
+            if warnings and self.loop is not None:
+                more = f" (and {len(warnings) - 1} more; see the dockwise log)" if len(warnings) > 1 else ""
+                try:
+                    self.window_show_message(types.ShowMessageParams(
+                        type=types.MessageType.Warning,
+                        message=f"dockwise: configuration problem: {warnings[0]}{more}",
+                    ))
+                except Exception:
+                    log.exception("window/showMessage failed")
+
+    def _open_uri_for_path(self, path: str) -> str | None:
+        try:
+            docs = self.workspace.text_documents
+        except RuntimeError:
+            return None
+        for doc in list(docs.values()):
+            if _uri_path(doc.uri) == path:
+                return doc.uri
+        return None
+
+    def _schedule_config_flush(self) -> None:
+        """Re-send the diagnostics of open configuration files (after the
+        current handler: never from inside another document's analysis)."""
+        if self.loop is None or self._config_flush_pending:
+            return
+        self._config_flush_pending = True
+        self.loop.call_soon(self._flush_config)
+
+    def _flush_config(self) -> None:
+        self._config_flush_pending = False
+        try:
+            uris = [d.uri for d in list(self.workspace.text_documents.values()) if self.is_config_document(d.uri)]
+            for uri in uris:
+                self.docs.pop(uri, None)  # problems may have changed without a new generation
+            if self.mode == "push":
+                for uri in uris:
+                    self.publish(uri)
+            elif uris and self.client_refresh:
+                self.workspace_diagnostic_refresh(None)
+        except Exception:
+            log.exception("publishing configuration diagnostics failed")
+
+    def config_diagnostics(self, uri: str, doc: "TextDocument") -> list[types.Diagnostic]:
+        path = _uri_path(uri)
+        if path is None:
+            return []
+        self.config_for(self.root_for(uri))  # make sure the file's own root was read
+        lines = doc.source.splitlines() or [""]
+        conv = PositionConverter(lines, doc.position_codec)
+        out = []
+        for p in self._config_problems.get(path, []):
+            line = min(max(p.line - 1, 0), len(lines) - 1)
+            text = lines[line]
+            start = len(text) - len(text.lstrip()) if p.line > 0 else 0
+            out.append(types.Diagnostic(
+                range=types.Range(
+                    start=types.Position(line=line, character=conv.units(text[:start])),
+                    end=types.Position(line=line, character=conv.units(text)),
+                ),
+                message=p.message,
+                severity=types.DiagnosticSeverity.Information if p.severity == "info"
+                else types.DiagnosticSeverity.Warning,
+                code=p.key or "config",
+                source=SOURCE,
+            ))
+        return out
+
+    def reload_configs(self, why: str, roots: "list[str | None] | None" = None) -> bool:
+        """Re-read the configuration of ``roots`` (all loaded ones by default);
+        when anything changed, re-lint open documents. Returns True on change."""
+        changed = False
+        for root in list(self._root_configs if roots is None else roots):
+            old = self._root_configs.get(root)
+            if old is None:
+                continue
+            new = self._load_root(root)
+            if _config_key(new) != _config_key(old):
+                changed = True
+                self._root_configs[root] = new
+                self._note_problems(new)
+                self._maybe_watch(new)
+            else:
+                self._root_configs[root] = new  # fresh signature
+        if changed:
+            log.info("configuration changed (%s): re-linting open documents", why)
+            self._collect_problems()
+            self._root_lint.clear()
+            self.generation += 1
+            if self.loop is not None:
+                self.resync(self.mode)
+        return changed
+
+    def forget_configs(self, why: str) -> None:
+        """Drop every root's configuration (workspace folders changed): read
+        again on next use; re-lint open documents."""
+        log.info("%s: configuration files will be read again", why)
+        self._root_configs.clear()
+        self._root_lint.clear()
+        self._config_problems = {}
+        self.generation += 1
+        if self.loop is not None:
+            self.resync(self.mode)
+
+    def check_config_changes(self, uri: str | None = None) -> None:
+        """Stat the configuration files of ``uri``'s root (of every root that
+        looked at ``uri`` when it is a configuration file; all roots for None)
+        and reload what changed."""
+        try:
+            path = _uri_path(uri) if uri is not None else None
+            if uri is not None and not self.is_config_document(uri):
+                roots = [self.root_for(uri)]
+            else:
+                roots = [r for r, c in self._root_configs.items() if path is None or path in c.searched]
+            stale = [r for r in roots if r in self._root_configs and self._root_configs[r].changed_on_disk()]
+            if stale:
+                self.reload_configs("files changed on disk", stale)
+        except Exception:
+            log.exception("checking configuration files failed")
+
+    async def register_watchers(self) -> None:
+        """Ask the client to watch the configuration files (only called when it
+        supports dynamic registration of didChangeWatchedFiles)."""
+        try:
+            await asyncio.wait_for(
+                self.client_register_capability_async(types.RegistrationParams(registrations=[
+                    types.Registration(
+                        id="dockwise-config-files",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]
+                        ),
+                    )
+                ])),
+                CONFIG_TIMEOUT_S,
+            )
+            self._watching = True
+            log.debug("watching configuration files")
+        except Exception as exc:
+            log.info("could not register file watchers (%s: %s); configuration files are re-read when "
+                     "a document is opened or saved", type(exc).__name__, exc)
+
     # -- documents and analysis ------------------------------------------------
 
     def open_document(self, uri: str) -> "TextDocument | None":
@@ -406,6 +680,14 @@ class DockwiseServer(LanguageServer):
         model = reuse.model if reuse is not None else None
         converter = reuse.converter if reuse is not None else None
         source = doc.source
+        _ensure_engine()
+        if self.is_config_document(uri):
+            try:
+                diagnostics = self.config_diagnostics(uri, doc)
+            except Exception:
+                log.exception("configuration diagnostics for %s failed", uri)
+                diagnostics = []
+            return DocState(version, None, [], diagnostics, f"{next(self._result_ids)}", self.generation)
         if len(source) > MAX_DOCUMENT_CHARS:
             log.warning("%s v%s not analysed: %d characters (limit %d)", uri, version, len(source), MAX_DOCUMENT_CHARS)
             note = _note(
@@ -428,7 +710,7 @@ class DockwiseServer(LanguageServer):
                 converter = PositionConverter(model.lines, doc.position_codec)
             if converter is None:
                 converter = PositionConverter(model.lines, doc.position_codec)
-            violations = lint_model(model, self.lint_settings)
+            violations = lint_model(model, self.lint_settings_for(uri))
             shown = violations
             if len(violations) > MAX_DIAGNOSTICS:
                 shown = violations[:MAX_DIAGNOSTICS]
@@ -535,6 +817,28 @@ class DockwiseServer(LanguageServer):
             self.cancel_timer(uri)
 
 
+def _uri_path(uri: str | None) -> str | None:
+    """The normalised file-system path of a ``file:`` URI, else None."""
+    if not uri:
+        return None
+    import os
+
+    from pygls.uris import to_fs_path
+
+    try:
+        p = to_fs_path(uri)
+    except Exception:
+        return None
+    if not p:
+        return None
+    return os.path.normpath(unquote(p))
+
+
+def _config_key(cfg: Config) -> tuple:
+    """What a configuration contributes (to tell whether a re-read changed anything)."""
+    return (cfg.lint_settings() if cfg.sources else None, tuple(str(p) for p in cfg.problems))
+
+
 def _internal_error(message: str, version: int | None) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
@@ -555,12 +859,32 @@ def _note(message: str) -> types.Diagnostic:
     )
 
 
+_IMPORT_LOCK = threading.Lock()
+_engine_ready = False
+
+
+def _ensure_engine() -> None:
+    """Import the engine, parser and rules exactly once, whichever thread comes
+    first (the warm-up thread or the first analysis): two threads importing
+    ``dockwise.rules`` at the same time can hit Python's import-lock deadlock
+    detection (the package's ``__init__`` and ``dockwise.rules._api``)."""
+    global _engine_ready
+    if _engine_ready:
+        return
+    with _IMPORT_LOCK:
+        if not _engine_ready:
+            from . import engine, parser  # noqa: F401
+            from . import rules  # noqa: F401
+
+            _engine_ready = True
+
+
 def _warm_up() -> None:
     """Import the engine, parser and rules off the event loop."""
     try:
         t0 = time.perf_counter()
-        from . import engine, parser  # noqa: F401
-        from . import rules  # noqa: F401
+        _ensure_engine()
+        from . import parser
 
         parser.parse("FROM scratch\nRUN true\n")  # loads tree-sitter's grammar
         # Long-lived objects (modules, grammar, rule tables) need no GC scans,
@@ -618,9 +942,35 @@ def create_server() -> DockwiseServer:
         try:
             uri = params.text_document.uri
             ls.forget(uri)
+            ls.check_config_changes(uri)
             ls.publish(uri)
         except Exception:
             log.exception("didOpen failed")
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: DockwiseServer, params: types.DidSaveTextDocumentParams) -> None:
+        try:
+            ls.check_config_changes(params.text_document.uri)
+        except Exception:
+            log.exception("didSave failed")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: DockwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
+        try:
+            import os
+
+            paths = [_uri_path(c.uri) for c in params.changes]
+            if any(p is not None and os.path.basename(p) in CONFIG_BASENAMES for p in paths):
+                ls.reload_configs("workspace/didChangeWatchedFiles")
+        except Exception:
+            log.exception("didChangeWatchedFiles failed")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(ls: DockwiseServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        try:
+            ls.forget_configs("workspace folders changed")
+        except Exception:
+            log.exception("didChangeWorkspaceFolders failed")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DockwiseServer, params: types.DidChangeTextDocumentParams) -> None:

@@ -11,6 +11,11 @@ to drop in ``Settings.warnings``.
 ``contributes.configuration`` block and the README settings table; keep it in
 step with the dataclass (a test checks they agree).
 
+Precedence: these settings are a layer over the configuration files
+(``.hadolint.yaml``, ``dockwise.toml`` / ``[tool.dockwise]``, read by
+:mod:`dockwise.config` from the workspace folder): a ``select`` here replaces
+the files' selection, ``ignore``/``extendSelect``/``severity`` refine it.
+
 No LSP or engine imports at module level: this module is imported at server
 start-up and by the CLI.
 """
@@ -286,7 +291,9 @@ class Settings:
             tuple(sorted(self.severity.items())),
         )
 
-    def to_lint_settings(self) -> "LintSettings":
+    def to_lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
+        """The editor settings as engine settings, layered on ``base`` (the
+        configuration files' layer, see :mod:`dockwise.config`) when given."""
         from .engine import LintSettings
 
         return LintSettings.make(
@@ -294,6 +301,7 @@ class Settings:
             extend_select=self.extendSelect,
             ignore=self.ignore,
             severity=self.severity,
+            base=base,
         )
 
     @property

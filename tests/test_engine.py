@@ -7,21 +7,29 @@ from dockwise.parser import parse
 from dockwise.rules._api import Finding, Rule, RuleMeta, Severity
 
 SRC = "FROM ubuntu\nMAINTAINER me\nRUN apt-get update\nRUN echo\n"
+# the rules these tests exercise; pinned so that new rules do not change them
+FIRST = ("DL3006", "DL3007", "DL3009", "DL3059", "DL4000", "DW000", "DW100", "DW101")
+PINNED = LintSettings.make(select=FIRST)
 
 
 def got(settings, src=SRC):
     return sorted({v.code for v in lint_text(src, settings).violations})
 
 
-def test_default_selection():
-    assert got(LintSettings()) == ["DL3006", "DL3009", "DL3059", "DL4000"]
+def test_default_selection_is_every_default_enabled_rule():
+    from dockwise.engine import selected_codes
+
+    assert selected_codes(LintSettings()) == sorted(r.code for r in rules.ALL_RULES if r.meta.default_enabled)
+    assert {"DL3006", "DL3009", "DL3059", "DL4000"} <= set(got(LintSettings()))
+    assert got(PINNED) == ["DL3006", "DL3009", "DL3059", "DL4000"]
 
 
 def test_select_ignore_by_code_name_alias_prefix_tag():
-    assert got(LintSettings.make(select=["DL30"])) == ["DL3006", "DL3009", "DL3059"]
-    assert got(LintSettings.make(ignore=["maintainer-deprecated", "DL3059"])) == ["DL3006", "DL3009"]
-    assert got(LintSettings.make(ignore=["MaintainerDeprecated"])) == ["DL3006", "DL3009", "DL3059"]
-    assert got(LintSettings.make(select=["tag:apt"])) == ["DL3009"]
+    assert got(LintSettings.make(select=["DL300"])) == ["DL3006", "DL3009"]
+    assert got(LintSettings.make(select=FIRST, ignore=["maintainer-deprecated", "DL3059"])) == ["DL3006", "DL3009"]
+    assert got(LintSettings.make(select=FIRST, ignore=["MaintainerDeprecated"])) == ["DL3006", "DL3009", "DL3059"]
+    assert "DL3009" in got(LintSettings.make(select=["tag:apt"]))
+    assert all("apt" in rules.get(c).meta.tags for c in got(LintSettings.make(select=["tag:apt"])))
 
 
 def test_severity_override_and_off():
@@ -41,28 +49,28 @@ def test_hadolint_pragmas():
         "# hadolint ignore=DL3059,DL3009\nRUN apt-get update\n"
         "# hadolint ignore=DL3059 # a reason\nRUN echo\nRUN other\n"
     )
-    vs = lint_text(src).violations
+    vs = lint_text(src, PINNED).violations
     assert [(v.code, v.line) for v in vs] == [("DL3059", 7)]
 
 
 def test_pragma_must_be_directly_above_and_covers_multiline():
     src = "FROM a:1\nRUN a\n# hadolint ignore=DL3059\n\nRUN b\n"
-    assert [v.code for v in lint_text(src).violations] == ["DL3059"]
+    assert [v.code for v in lint_text(src, PINNED).violations] == ["DL3059"]
     src = "FROM a:1\n# hadolint ignore=DL3009\nRUN echo x \\\n && apt-get update\n"
-    assert lint_text(src).violations == []
+    assert lint_text(src, PINNED).violations == []
 
 
 def test_global_and_stage_and_own_pragmas():
-    assert lint_text("FROM ubuntu\n# hadolint global ignore=DL3006\n").violations == []
+    assert lint_text("FROM ubuntu\n# hadolint global ignore=DL3006\n", PINNED).violations == []
     src = "FROM a:1\n# hadolint stage ignore=DL3059\nFROM b:1\nRUN a\nRUN b\nFROM c:1\nRUN a\nRUN b\n"
-    assert [v.line for v in lint_text(src).violations] == [8]
-    assert lint_text("# dockwise: ignore=untagged-image\nFROM ubuntu\n").violations == []
-    # invalid hadolint pragma (lower case) is ineffective, as in hadolint
-    assert [v.code for v in lint_text("# hadolint ignore=dl3006\nFROM ubuntu\n").violations] == ["DL3006"]
+    assert [v.line for v in lint_text(src, PINNED).violations] == [8]
+    assert lint_text("# dockwise: ignore=untagged-image\nFROM ubuntu\n", PINNED).violations == []
+    # a lower-case code: hadolint drops the whole pragma silently; we report it (DW101) and honour it
+    assert [v.code for v in lint_text("# hadolint ignore=dl3006\nFROM ubuntu\n", PINNED).violations] == ["DW101"]
 
 
 def test_disable_ignore_pragma():
-    s = LintSettings.make(disable_ignore_pragma=True)
+    s = LintSettings.make(select=FIRST, disable_ignore_pragma=True)
     assert [v.code for v in lint_text("# hadolint ignore=DL3006\nFROM ubuntu\n", s).violations] == ["DL3006"]
 
 
@@ -75,7 +83,7 @@ def test_failing_rule_becomes_internal_error_and_others_run(monkeypatch, caplog)
     monkeypatch.setattr(rules, "ALL_RULES", rules.ALL_RULES + (broken,))
     monkeypatch.setitem(rules._BY_KEY, "dw998", broken)
     with caplog.at_level(logging.ERROR, logger="dockwise.engine"):
-        vs = lint_model(parse("FROM ubuntu\n"), LintSettings.make(extend_select=["DW998"]))
+        vs = lint_model(parse("FROM ubuntu\n"), LintSettings.make(select=["DL3006", "DW998"]))
     assert [v.code for v in vs] == ["DW999", "DL3006"] or sorted(v.code for v in vs) == ["DL3006", "DW999"]
     err = [v for v in vs if v.code == "DW999"][0]
     assert "DW998" in err.message and "kaput" in err.message
