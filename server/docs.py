@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
+RSTART, REND = "<!-- rules:start -->", "<!-- rules:end -->"
 
 
 def settings_table() -> str:
@@ -23,6 +24,19 @@ def settings_table() -> str:
         if s.enum:
             desc += " One of " + ", ".join(f"`{e}`" for e in s.enum) + "."
         rows.append(f"| `{s.name}` | {default} | {desc} |")
+    return "\n".join(rows)
+
+
+def rules_table() -> str:
+    from . import rules
+
+    rows = ["| code | name | severity | default | fix | summary |", "|---|---|---|---|---|---|"]
+    for r in rules.ALL_RULES:
+        m = r.meta
+        rows.append(
+            f"| [{m.code}](docs/rules.md#{m.code.lower()}) | `{m.name}` | {m.severity.label} "
+            f"| {'on' if m.default_enabled else 'off'} | {'yes' if m.fixable else ''} | {m.summary} |"
+        )
     return "\n".join(rows)
 
 
@@ -59,12 +73,17 @@ def rules_reference() -> str:
     return "\n".join(out) + "\n"
 
 
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"README.md has no {start} … {end} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def _readme_with_table(text: str) -> str:
-    if START not in text or END not in text:
-        raise SystemExit("README.md has no settings markers")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{settings_table()}\n{END}{tail}"
+    text = _replace(text, START, END, settings_table())
+    return _replace(text, RSTART, REND, rules_table())
 
 
 def main(argv: list[str] | None = None) -> int:
