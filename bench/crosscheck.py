@@ -162,6 +162,23 @@ def check_file(path: str, data: bytes, df, result: CrossCheck) -> None:
     result.disagreements.append(d)
 
 
+def show(line: str) -> str:
+    """A physical line as written, with invisible characters made visible:
+    tab → ``→``, CR → ``␍``, other control or non-ASCII white space → ``<U+XXXX>``,
+    and ``⏎`` marking the end (so trailing blanks show)."""
+    out = []
+    for ch in line:
+        if ch == "\t":
+            out.append("→")
+        elif ch == "\r":
+            out.append("␍")
+        elif (ord(ch) < 32 or ch.isspace() and ch != " ") or ch == "\ufeff":
+            out.append(f"<U+{ord(ch):04X}>")
+        else:
+            out.append(ch)
+    return "".join(out) + "⏎"
+
+
 def _fmt(r: tuple[int, int] | None) -> str:
     return "—" if r is None else f"{r[0] + 1}–{r[1] + 1}"
 
@@ -198,7 +215,7 @@ def write_markdown(result: CrossCheck, out_path: str, corpus: str, rel) -> None:
                 lines.append("")
                 lines.append("  ```")
                 for n, text in d.excerpt:
-                    lines.append(f"  {n + 1:5d}| {text!r}"[:200])
+                    lines.append(f"  {n + 1:5d}| {show(text)}"[:240])
                 lines.append("  ```")
         lines.append("")
     with open(out_path, "w", encoding="utf-8") as f:

@@ -34,6 +34,12 @@ Default corpus: ``<repo>/../shared/corpus/real`` (every regular file except
 ``examples/`` and ``tests/fixtures``. ``--quick``: 100 corpus files, one lint
 run, 3 start-ups, fewer opens, 20 keystrokes, 5 Enters, no hadolint.
 
+By default the code measured is a snapshot of ``server/`` and ``rules/`` taken
+at start (other people edit the tree while this runs); ``--live`` measures the
+working tree itself. ``bench/profile_server.py`` runs the editing scenarios
+under cProfile and ``bench/memprobe.py`` breaks the model memory down, for
+when a figure misses its target.
+
 Output: the table on stdout (progress on stderr); JSON to ``--json OUT``
 (default ``bench/results/latest.json``) and the same table as Markdown beside
 it (``<OUT>.md``). Every server runs on stdio pipes only, every read has a
@@ -56,13 +62,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from crosscheck import REASONS, CrossCheck, check_file, write_markdown  # noqa: E402
+from crosscheck import REASONS, CrossCheck, check_file, show, write_markdown  # noqa: E402
 from gen import generate  # noqa: E402
 from lspclient import LspProcess  # noqa: E402
 
@@ -96,6 +102,75 @@ def pct(xs: list[float], p: float) -> float:
 
 def ms(x: float) -> float:
     return round(x * 1000.0, 3)
+
+
+class Background:
+    """CPU used by *other* processes while a figure runs (in cores, averaged):
+    all busy time from ``/proc/stat`` minus this process and its waited-for
+    children, and the live processes given in ``pids`` (a running server).
+    Timing figures are only comparable when this is near 0."""
+
+    def __init__(self, pids: tuple[int, ...] = ()) -> None:
+        self.pids = pids
+        self.t0 = time.perf_counter()
+        self.busy0 = self._busy()
+        self.ours0 = self._ours()
+
+    @staticmethod
+    def _proc_cpu(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    @staticmethod
+    def _busy() -> float:
+        try:
+            with open("/proc/stat") as f:
+                parts = f.readline().split()[1:]
+            v = [int(x) for x in parts]
+            idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+            return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+
+    def _ours(self) -> float:
+        import resource
+
+        a = resource.getrusage(resource.RUSAGE_SELF)
+        b = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime + sum(self._proc_cpu(p) for p in self.pids)
+
+    def cores(self) -> float:
+        wall = time.perf_counter() - self.t0
+        other = (self._busy() - self.busy0) - (self._ours() - self.ours0)
+        return round(max(0.0, other) / wall, 2) if wall > 0 else float("nan")
+
+
+QUIET = {"max_s": 0.0}  # set from --wait-quiet
+
+
+def wait_quiet(what: str, pids: tuple[int, ...] = ()) -> float:
+    """Wait (up to ``--wait-quiet`` seconds) until other processes use < 0.1
+    core over a 3 s window. Returns the seconds waited."""
+    limit = QUIET["max_s"]
+    if limit <= 0:
+        return 0.0
+    t0 = time.perf_counter()
+    while True:
+        bg = Background(pids)
+        time.sleep(3.0)
+        c = bg.cores()
+        waited = time.perf_counter() - t0
+        if c < 0.1:
+            if waited > 3.5:
+                log(f"{what}: waited {waited:.0f} s for a quiet machine")
+            return round(waited, 1)
+        if waited >= limit:
+            log(f"{what}: machine still busy ({c:.2f} cores used by others) after {waited:.0f} s; going on")
+            return round(waited, 1)
 
 
 def corpus_files(corpus: Path | None) -> tuple[list[str], str]:
@@ -166,6 +241,7 @@ def fig_lint(files: list[str], total_bytes: int, quick: bool, cross: CrossCheck 
         cp = subprocess.run([*cmd, *extra, *files], capture_output=True, timeout=900, stdin=subprocess.DEVNULL)
         return time.perf_counter() - t0, cp
 
+    bg = Background()
     if not quick:
         log("lint: warm-up run")
         run([])
@@ -184,6 +260,7 @@ def fig_lint(files: list[str], total_bytes: int, quick: bool, cross: CrossCheck 
     w1, cp1 = run(["--jobs", "1"])
     log(f"lint: --jobs 1: {w1:.2f} s")
     med = statistics.median(walls)
+    background = bg.cores()
 
     # in-process: parse + lint per file (and the dockerfile-parse cross-check, untimed)
     log("lint: in-process per-file parse+lint" + (" and dockerfile-parse cross-check" if cross else ""))
@@ -231,6 +308,7 @@ def fig_lint(files: list[str], total_bytes: int, quick: bool, cross: CrossCheck 
         "mb_per_s": round(total_bytes / 1e6 / med, 3),
         "jobs": _cpu_count(),
         "wall_s_jobs1": round(w1, 4),
+        "background_cores": background,
         "exit_status": cp.returncode,
         "exit_status_jobs1": cp1.returncode,
         "cli_input_errors": cli_errors,
@@ -441,6 +519,7 @@ def fig_rss(files: list[str], workdir: str) -> dict:
         base_hwm = lsp.memory_kib("VmHWM")
         lats: list[float] = []
         internal = ndiag = opened = 0
+        slowest = ("", 0.0)
         t_all = time.perf_counter()
         for k, path in enumerate(files):
             try:
@@ -451,6 +530,8 @@ def fig_rss(files: list[str], workdir: str) -> dict:
             t0 = lsp.did_open(uri, text)
             t1, msg = lsp.wait_publish(uri, 1)
             lats.append(t1 - t0)
+            if t1 - t0 > slowest[1]:
+                slowest = (path, t1 - t0)
             diags = msg["params"]["diagnostics"]
             ndiag += len(diags)
             internal += any(d.get("code") == "DW999" for d in diags)
@@ -460,12 +541,22 @@ def fig_rss(files: list[str], workdir: str) -> dict:
         t_all = time.perf_counter() - t_all
         hwm, rss = lsp.memory_kib("VmHWM"), lsp.memory_kib("VmRSS")
         warnings = list(lsp.log_messages)
-    log(f"rss: VmHWM {hwm / 1024:.1f} MiB after {opened} documents")
+    log(f"rss: VmHWM {hwm / 1024:.1f} MiB after {opened} documents; in-process memory probes")
+    probes = {}
+    for mode in ("text", "noshell", "shell", "lint"):
+        cp = subprocess.run([sys.executable, str(HERE / "memprobe.py"), mode], input="\n".join(files),
+                            capture_output=True, text=True, timeout=600)
+        try:
+            probes[mode] = json.loads(cp.stdout)
+        except ValueError:
+            probes[mode] = {"error": cp.stderr[-2000:]}
+    growth = {m: probes[m].get("rss_growth_mib", float("nan")) for m in probes}
     return {
         "files_opened": opened,
         "vmhwm_mib": round(hwm / 1024, 1),
         "vmrss_mib": round(rss / 1024, 1),
         "baseline_vmhwm_mib": round(base_hwm / 1024, 1),
+        "growth_per_doc_kib": round((hwm - base_hwm) / max(1, opened), 1),
         "open_total_s": round(t_all, 3),
         "open_p50_ms": ms(pct(lats, 50)),
         "open_p95_ms": ms(pct(lats, 95)),
@@ -474,6 +565,12 @@ def fig_rss(files: list[str], workdir: str) -> dict:
         "internal_error_documents": internal,
         "server_warnings": len(warnings),
         "server_warning_samples": [m for _, m in warnings[:5]],
+        "slowest_open_file": slowest[0],
+        "inproc_lines_mib": growth["text"],
+        "inproc_models_noshell_mib": growth["noshell"],
+        "inproc_models_mib": growth["shell"],
+        "inproc_models_lint_mib": growth["lint"],
+        "inproc_top_types": probes["lint"].get("top_types", []),
     }
 
 
@@ -494,6 +591,11 @@ def verdict(ok: bool | None) -> str:
     return "" if ok is None else ("✅" if ok else "❌")
 
 
+def bgtxt(fig: dict) -> str:
+    b = fig.get("background_cores")
+    return "" if b is None else f"; other processes used {b:.2f} of {_cpu_count()} cores meanwhile"
+
+
 def build_table(res: dict) -> tuple[list[str], list[str]]:
     """(table lines, notes lines)."""
     F = res["figures"]
@@ -507,7 +609,7 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
         L = F["lint_throughput"]
         cond = f"`{L['command']}`, {L['jobs']} jobs (default), median of {L['runs']}" + (
             " after 1 warm-up" if L["runs"] > 1 else "") + f": {', '.join(f'{w:.2f}' for w in L['wall_s_runs'])} s"
-        row("1 lint wall time", f"{L['wall_s_median']:.2f} s", "", None, cond)
+        row("1 lint wall time", f"{L['wall_s_median']:.2f} s", "", None, cond + bgtxt(L))
         row("1 lint throughput", f"{L['files_per_s']:,.0f} files/s, {L['mb_per_s']:.2f} MB/s", "", None,
             f"{L['files']:,} files, {L['bytes'] / 1e6:.2f} MB; {L['violations']:,} violations; exit {L['exit_status']}")
         row("1 lint wall time, `--jobs 1`", f"{L['wall_s_jobs1']:.2f} s", "", None, "same command plus `--jobs 1`, 1 run")
@@ -525,7 +627,7 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
             row("2 hadolint", "skipped", "ratio > 10", None, H.get("reason", ""))
         else:
             row("2 hadolint wall time", f"{H['wall_s']:.1f} s ({H['files_per_s']:,.0f} files/s)", "", None,
-                f"`{H['command']}`, 1 run, {H['version']}")
+                f"`{H['command']}`, 1 run, {H['version']}" + bgtxt(H))
             row("2 hadolint / dockwise time", f"{H['ratio_vs_dockwise']:.1f}×", f"> {TARGETS['hadolint_ratio']:.0f}×",
                 H["ratio_vs_dockwise"] > TARGETS["hadolint_ratio"], "hadolint wall / dockwise median wall")
             row("2 hadolint parse failures (DL1000)", f"{H['dl1000_files']} files", "(reference: 44)", None,
@@ -533,19 +635,21 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
     if "lsp_startup" in F:
         S = F["lsp_startup"]
         row("3 LSP start-up → initialize response", f"median {S['median_ms']:.0f} ms (min {S['min_ms']:.0f}, max {S['max_ms']:.0f})",
-            "", None, f"`{S['command']}`, raw stdio JSON-RPC client, {S['runs']} runs after 1 warm-up")
+            "", None, f"`{S['command']}`, raw stdio JSON-RPC client, {S['runs']} runs after 1 warm-up" + bgtxt(S))
         row("3 LSP start-up → first publishDiagnostics", f"median {S['first_diag_median_ms']:.0f} ms (max {S['first_diag_max_ms']:.0f})",
             "", None, "initialize, initialized, didOpen of a 3-line file")
     if "did_open_latency" in F:
         O = F["did_open_latency"]
         for size, d in O["sizes"].items():
             row(f"4 didOpen → publishDiagnostics, {int(size):,} lines", f"median {d['median_ms']:.2f} ms (min {d['min_ms']:.2f}, max {d['max_ms']:.2f})",
-                "", None, f"generated file, {d['bytes'] / 1000:.1f} KB, {d['diagnostics_median']:g} diagnostics; {d['opens']} opens, new URI each")
+                "", None, f"generated file, {d['bytes'] / 1000:.1f} KB, {d['diagnostics_median']:g} diagnostics; "
+                f"{d['opens']} opens, new URI each" + bgtxt(O))
     if "did_change_latency" in F:
         C = F["did_change_latency"]
         row("5 didChange → publishDiagnostics, typing", f"p50 {C['p50_ms']:.2f} ms, p95 {C['p95_ms']:.2f} ms, max {C['max_ms']:.1f} ms",
             f"p95 < {TARGETS['change_p95_ms']:.0f} ms", C["p95_ms"] < TARGETS["change_p95_ms"],
-            f"{C['keystrokes']} one-character incremental edits in RUN lines of a {C['file_lines']:,}-line file, debounce 0")
+            f"{C['keystrokes']} one-character incremental edits in RUN lines of a {C['file_lines']:,}-line file, "
+            "debounce 0" + bgtxt(C))
         row("5 didChange → publishDiagnostics, Enter", f"p50 {C['enter_p50_ms']:.2f} ms, p95 {C['enter_p95_ms']:.2f} ms, max {C['enter_max_ms']:.1f} ms",
             "", None, f"{C['enters']} newlines after random instructions (all later lines shift); "
             f"final diagnostics match an in-process lint: {'yes' if C['final_state_matches'] else 'NO'}")
@@ -554,10 +658,17 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
         row("6 server peak RSS (VmHWM)", f"{R['vmhwm_mib']:.1f} MiB", f"< {TARGETS['rss_mib']:.0f} MB",
             R["vmhwm_mib"] * 1.048576 < TARGETS["rss_mib"],
             f"after didOpen of {R['files_opened']:,} files (each publish awaited); VmRSS {R['vmrss_mib']:.1f} MiB; "
-            f"{R['baseline_vmhwm_mib']:.1f} MiB after start-up")
+            f"{R['baseline_vmhwm_mib']:.1f} MiB after start-up, {R['growth_per_doc_kib']:.0f} KiB per document")
         row("6 corpus didOpen → publishDiagnostics", f"p50 {R['open_p50_ms']:.2f} ms, p95 {R['open_p95_ms']:.2f} ms, max {R['open_max_ms']:.1f} ms",
             "", None, f"total {R['open_total_s']:.1f} s; {R['internal_error_documents']} documents with DW999; "
-            f"{R['server_warnings']} server warnings")
+            f"{R['server_warnings']} server warnings; slowest `{rel(R['slowest_open_file'], res['meta']['corpus'])}`"
+            + bgtxt(R))
+        top = ", ".join(f"{t['type']} {t['count']:,} ({t['mib']:.0f} MiB)" for t in R.get("inproc_top_types", [])[:4])
+        row("6 in-process memory of kept models (RSS growth)",
+            f"{R['inproc_models_lint_mib']:.0f} MiB (lines only {R['inproc_lines_mib']:.0f}, "
+            f"no shell parse {R['inproc_models_noshell_mib']:.0f}, with shell parse {R['inproc_models_mib']:.0f})",
+            "", None, f"`bench/memprobe.py MODE`, fresh interpreter, all {R['files_opened']:,} files kept; "
+            f"biggest: {top}")
     if "dockerfile_parse" in F:
         D = F["dockerfile_parse"]
         reasons = ", ".join(f"({k}) {v}" for k, v in D["by_reason"].items()) or "none"
@@ -573,7 +684,7 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
             notes.append("dockerfile-parse disagreements with reason (d) other:")
             for o in others:
                 notes.append(f"- `{o['path']}` instruction #{o['index'] + 1}: ours {o['ours']}, dockerfile-parse {o['theirs']} (1-based)")
-                notes += [f"      {n + 1:5d}| {t!r}"[:160] for n, t in o["excerpt"]]
+                notes += [f"      {n + 1:5d}| {show(t)}"[:200] for n, t in o["excerpt"]]
     return head + body, notes
 
 
@@ -623,7 +734,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=HERE / "results" / "latest.json", metavar="OUT",
                     help="where to write the JSON (default: bench/results/latest.json)")
     ap.add_argument("--only", metavar="FIGS", help=f"comma-separated subset of {','.join(FIGURES)}")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
+                    help="before each timed figure, wait up to S seconds until other processes use < 0.1 core")
+    ap.add_argument("--live", action="store_true",
+                    help="measure the working tree as it changes (default: a snapshot of server/ and rules/ "
+                    "taken at start, so concurrent edits cannot mix two versions into one run)")
     args = ap.parse_args(argv)
+    QUIET["max_s"] = args.wait_quiet
     only = set(FIGURES) if not args.only else {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(FIGURES)
     if unknown:
@@ -638,67 +755,128 @@ def main(argv: list[str] | None = None) -> int:
     total_bytes = sum(os.path.getsize(p) for p in files)
     out_json: Path = args.json
     out_json.parent.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as work:
+        code = "live working tree"
+        if not args.live:
+            code = snapshot(work)
+        res = run_figures(args, only, files, total_bytes, corpus_desc, out_json, work)
+        res["meta"]["code"] = code
+    return report(args, res, files, total_bytes, corpus_desc, out_json, only)
+
+
+def snapshot(work: str) -> str:
+    """Copy server/ and rules/ to ``work``/code as the ``dockwise`` package and
+    put it first on the path of this process and of every child (PYTHONPATH
+    beats the editable install's finder). Returns a description."""
+    root = Path(work) / "code"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "server", root / "dockwise", ignore=ignore)
+    shutil.copytree(REPO / "rules", root / "dockwise" / "rules", ignore=ignore)
+    sys.path.insert(0, str(root))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(root) + (os.pathsep + old if old else "")
+    import dockwise
+    import dockwise.rules
+
+    for mod in (dockwise, dockwise.rules):
+        if not str(mod.__file__).startswith(str(root)):
+            raise SystemExit(f"snapshot not used: {mod.__name__} imported from {mod.__file__}")
+    child = subprocess.run([sys.executable, "-c", "import dockwise.rules as r; print(r.__file__)"],
+                           capture_output=True, text=True, timeout=60, cwd=work)
+    if not child.stdout.strip().startswith(str(root)):
+        raise SystemExit(f"snapshot not used by children: {child.stdout.strip() or child.stderr[-500:]}")
+    n = sum(1 for p in (root / "dockwise" / "rules").glob("*.py") if not p.name.startswith("_"))
+    log(f"code: snapshot of server/ and rules/ ({n} rule modules) in {root}")
+    return f"snapshot of the working tree's server/ and rules/ at start ({n} rule modules)"
+
+
+def run_figures(args: argparse.Namespace, only: set[str], files: list[str], total_bytes: int, corpus_desc: str,
+                out_json: Path, work: str) -> dict:
     report_md = out_json.parent / "dockerfile-parse-disagreements.md"
     res: dict[str, Any] = {"schema": 1, "meta": meta(corpus_desc, files, total_bytes, args), "figures": {}}
     F = res["figures"]
     log(f"corpus: {len(files)} files ({total_bytes / 1e6:.2f} MB) from {corpus_desc}")
+    cross = CrossCheck() if "crosscheck" in only else None
+    if "lint" in only or cross is not None:
+        wait_quiet("lint")
+        lint = fig_lint(files, total_bytes, args.quick, cross)
+        if "lint" in only:
+            F["lint_throughput"] = lint
+    if cross is not None:
+        write_markdown(cross, str(report_md), corpus_desc, lambda p: rel(p, corpus_desc))
+        F["dockerfile_parse"] = {
+            "files": cross.files,
+            "heredoc_files": cross.heredoc_files,
+            "compared": cross.compared,
+            "agree": cross.agree,
+            "disagree": len(cross.disagreements),
+            "dockerfile_parse_errors": cross.skipped_errors,
+            "by_reason": cross.by_reason(),
+            "reasons": {k: REASONS[k] for k in cross.by_reason()},
+            "report": str(report_md),
+            "other": [
+                {"path": rel(d.path, corpus_desc), "index": d.index,
+                 "ours": None if d.ours is None else [d.ours[0] + 1, d.ours[1] + 1],
+                 "theirs": None if d.theirs is None else [d.theirs[0] + 1, d.theirs[1] + 1],
+                 "excerpt": d.excerpt}
+                for d in cross.disagreements if d.reason == "d"
+            ],
+        }
+        log(f"dockerfile-parse: {cross.agree}/{cross.compared} agree; {cross.by_reason()}")
+    if "hadolint" in only:
+        if args.no_hadolint or args.quick:
+            F["hadolint"] = {"skipped": True, "reason": "--quick" if args.quick else "--no-hadolint"}
+        else:
+            dockwise_s = F.get("lint_throughput", {}).get("wall_s_median")
+            wait_quiet("hadolint")
+            bg = Background()
+            F["hadolint"] = fig_hadolint(files, dockwise_s)
+            if not F["hadolint"].get("skipped"):
+                F["hadolint"]["background_cores"] = bg.cores()
+    if "startup" in only:
+        wait_quiet("startup")
+        bg = Background()
+        F["lsp_startup"] = fig_startup(3 if args.quick else 10, work)
+        F["lsp_startup"]["background_cores"] = bg.cores()
+    if "open" in only or "change" in only:
+        with _server(work, "editing") as lsp:
+            lsp.initialize({"debounceMs": 0})
+            lsp.notify("initialized", {})
+            if "open" in only:
+                wait_quiet("open", (lsp.pid,))
+                bg = Background((lsp.pid,))
+                F["did_open_latency"] = fig_open(lsp, [10, 100, 1000, 5000], 2 if args.quick else 7)
+                F["did_open_latency"]["background_cores"] = bg.cores()
+            if "change" in only:
+                wait_quiet("change", (lsp.pid,))
+                bg = Background((lsp.pid,))
+                F["did_change_latency"] = fig_change(lsp, 20 if args.quick else 200, 5 if args.quick else 20)
+                F["did_change_latency"]["background_cores"] = bg.cores()
+            for key in ("did_open_latency", "did_change_latency"):
+                if key in F:
+                    F[key]["server_warnings"] = len(lsp.log_messages)
+    if "rss" in only:
+        wait_quiet("rss")
+        bg = Background()
+        F["peak_rss"] = fig_rss(files, work)
+        F["peak_rss"]["background_cores"] = bg.cores()
+    return res
 
-    with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as work:
-        cross = CrossCheck() if "crosscheck" in only else None
-        if "lint" in only or cross is not None:
-            lint = fig_lint(files, total_bytes, args.quick, cross)
-            if "lint" in only:
-                F["lint_throughput"] = lint
-        if cross is not None:
-            write_markdown(cross, str(report_md), corpus_desc, lambda p: rel(p, corpus_desc))
-            F["dockerfile_parse"] = {
-                "files": cross.files,
-                "heredoc_files": cross.heredoc_files,
-                "compared": cross.compared,
-                "agree": cross.agree,
-                "disagree": len(cross.disagreements),
-                "dockerfile_parse_errors": cross.skipped_errors,
-                "by_reason": cross.by_reason(),
-                "reasons": {k: REASONS[k] for k in cross.by_reason()},
-                "report": str(report_md),
-                "other": [
-                    {"path": rel(d.path, corpus_desc), "index": d.index,
-                     "ours": None if d.ours is None else [d.ours[0] + 1, d.ours[1] + 1],
-                     "theirs": None if d.theirs is None else [d.theirs[0] + 1, d.theirs[1] + 1],
-                     "excerpt": d.excerpt}
-                    for d in cross.disagreements if d.reason == "d"
-                ],
-            }
-            log(f"dockerfile-parse: {cross.agree}/{cross.compared} agree; {cross.by_reason()}")
-        if "hadolint" in only:
-            if args.no_hadolint or args.quick:
-                F["hadolint"] = {"skipped": True, "reason": "--quick" if args.quick else "--no-hadolint"}
-            else:
-                dockwise_s = F.get("lint_throughput", {}).get("wall_s_median")
-                F["hadolint"] = fig_hadolint(files, dockwise_s)
-        if "startup" in only:
-            F["lsp_startup"] = fig_startup(3 if args.quick else 10, work)
-        if "open" in only or "change" in only:
-            with _server(work, "editing") as lsp:
-                lsp.initialize({"debounceMs": 0})
-                lsp.notify("initialized", {})
-                if "open" in only:
-                    F["did_open_latency"] = fig_open(lsp, [10, 100, 1000, 5000], 2 if args.quick else 7)
-                if "change" in only:
-                    F["did_change_latency"] = fig_change(lsp, 20 if args.quick else 200, 5 if args.quick else 20)
-                for key in ("did_open_latency", "did_change_latency"):
-                    if key in F:
-                        F[key]["server_warnings"] = len(lsp.log_messages)
-        if "rss" in only:
-            F["peak_rss"] = fig_rss(files, work)
 
+def report(args: argparse.Namespace, res: dict, files: list[str], total_bytes: int, corpus_desc: str,
+           out_json: Path, only: set[str]) -> int:
+    report_md = out_json.parent / "dockerfile-parse-disagreements.md"
     table, notes = build_table(res)
     header = [
         f"## dockwise benchmark ({'quick' if args.quick else 'full'})",
         "",
         f"`python bench/run.py{' --quick' if args.quick else ''}{' --no-hadolint' if args.no_hadolint else ''}"
-        f"{' --corpus ' + str(args.corpus) if args.corpus else ''}`: {res['meta']['date']}, commit {res['meta']['commit']}, "
+        f"{' --corpus ' + str(args.corpus) if args.corpus else ''}{' --live' if args.live else ''}"
+        f"{f' --wait-quiet {args.wait_quiet:g}' if args.wait_quiet else ''}`: {res['meta']['date']}, commit {res['meta']['commit']}, "
         f"Python {res['meta']['python']}, pygls {res['meta']['pygls']}, {res['meta']['cpus']} CPUs, {res['meta']['platform']}",
+        "",
+        f"Code measured: {res['meta']['code']}.",
         "",
         f"Corpus: `{corpus_desc}`, {len(files):,} files, {total_bytes / 1e6:.2f} MB.",
         "",
