@@ -7,6 +7,29 @@ from typing import Iterator
 from dockwise.model import Dockerfile, Instruction, ShellCommand
 
 
+def per_command(fn):
+    """Memoise ``fn(cmd)`` on the command itself. For facts that depend on the
+    command alone: commands are immutable and survive incremental re-parses,
+    so every rule and every keystroke after the first gets the cached value."""
+    key = f"{fn.__module__}.{fn.__qualname__}"
+
+    def wrapper(cmd):
+        memo = cmd.memo
+        if memo is None:
+            memo = cmd.memo = {}
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = fn(cmd)
+            return value
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
 def base_name(cmd: str) -> str:
     """``/usr/bin/apt-get`` → ``apt-get``."""
     return posixpath.basename(cmd) if "/" in cmd else cmd

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from dockwise.model import Dockerfile, Instruction, Pos, ShellCommand, Span, Word
 
 from ._api import Edit
-from ._helpers import base_name, cache_mount_targets
+from ._helpers import base_name, cache_mount_targets, per_command
 
 
 # -- option parsing ----------------------------------------------------------
@@ -236,6 +236,7 @@ APT_GET = OptSpec(
 )
 
 
+@per_command
 def apt_get(cmd: ShellCommand) -> Parsed | None:
     """``apt-get …`` parsed; None for other commands (``apt`` is DL3027's business)."""
     if not is_program(cmd, "apt-get"):
@@ -243,6 +244,7 @@ def apt_get(cmd: ShellCommand) -> Parsed | None:
     return parse_options(cmd, cmd.args, APT_GET)
 
 
+@per_command
 def apt_installs(cmd: ShellCommand) -> Parsed | None:
     """``apt-get [options] install …`` parsed, else None."""
     p = apt_get(cmd)
@@ -308,6 +310,7 @@ _PIP_NAME = re.compile(r"pip(-?[0-9][0-9.]*)?")
 _PYTHON_NAME = re.compile(r"python[0-9.]*")
 
 
+@per_command
 def pip_argv(cmd: ShellCommand) -> list[Word] | None:
     """The words pip receives: the args of ``pip``/``pip3``/``pip3.12``/``pip-3``, or
     what follows ``-m pip`` in ``python``/``python3``/``python3.12 [opts] -m pip``.

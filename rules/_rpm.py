@@ -16,7 +16,7 @@ from typing import Callable, Iterable, NamedTuple
 from dockwise.model import Dockerfile, Instruction, ShellCommand, Span, Word
 
 from ._api import Edit, Fix
-from ._helpers import base_name, mounts
+from ._helpers import base_name, mounts, per_command
 
 
 class Invocation(NamedTuple):
@@ -28,6 +28,7 @@ class Invocation(NamedTuple):
 _SUDO_VALUE_OPTS = frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "-R"})
 
 
+@per_command
 def invocation(cmd: ShellCommand) -> Invocation:
     """The command a simple command runs, seeing through ``sudo [options]``."""
     tool = base_name(cmd.name)
@@ -283,10 +284,13 @@ def uncleaned(
     if eff.shell is None:
         return None
     invs = [invocation(c) for c in eff.shell.commands]
+    installs = [i for i in invs if is_install(i)]
+    if not installs:  # the common case; the cleanup checks are the costly part
+        return None
     cleans = [i.cmd.span.start for i in invs if is_clean(i)]
     last_clean = max(cleans) if cleans else None
-    for i in invs:
-        if is_install(i) and (last_clean is None or last_clean <= i.cmd.span.start):
+    for i in installs:
+        if last_clean is None or last_clean <= i.cmd.span.start:
             return i
     return None
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from dockwise.model import Arg, Dockerfile, Instruction, Pos, ShellCommand, Span, Stage, Word
 
-from ._helpers import base_name, mounts
+from ._helpers import base_name, mounts, per_command
 
 TALK = 'DockerCon talk "Creating effective images"'
 BEST_PRACTICES = "https://docs.docker.com/build/building/best-practices/"
@@ -174,6 +174,7 @@ def _parse_string(w: Word) -> list[ShellCommand]:
     return out
 
 
+@per_command
 def _to_cmd(c: ShellCommand) -> Cmd:
     name, args, nspan = _unwrap(c.name, list(c.args))
     return Cmd(name, args, c.span, nspan or c.name_span, c)

@@ -98,14 +98,14 @@ _CHECKS = [(tool, *_checks(tool)) for tool in ("dnf", "dnf5", "microdnf")]
 def dnf_clean(df: Dockerfile, ctx) -> list[Finding]:
     out = []
     for ins in df.instructions:
-        if ins.effective.keyword != "RUN" or mount_covers(ins.effective, RPM_CACHE_DIRS):
+        if ins.effective.keyword != "RUN" or ins.effective.shell is None:
             continue
         bad = []
         for tool, install, clean in _CHECKS:
             inv = uncleaned(ins, install, clean)
             if inv is not None:
                 bad.append((tool, inv))
-        if not bad:
+        if not bad or mount_covers(ins.effective, RPM_CACHE_DIRS):
             continue
         bad.sort(key=lambda b: b[1].cmd.span.start)
         tool, first = bad[0]

@@ -209,6 +209,9 @@ class ShellCommand:
     background: bool = False  # ended by '&'
     subshell: bool = False  # inside ( ) or $( )
     negated: bool = False
+    # derived facts rules compute from this command alone (see rules._helpers.per_command);
+    # the command is immutable and reused across document versions, so they stay valid
+    memo: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def argv(self) -> list[str]:
