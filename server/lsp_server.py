@@ -81,6 +81,7 @@ MAX_DIAGNOSTICS = 1000
 # beyond this size are not analysed at all (one note says so). Real
 # Dockerfiles are a few KB; a 20,000-line continuation is ~160 KB.
 MAX_DOCUMENT_CHARS = 512 * 1024
+MAX_ANALYSED_DOCUMENTS = 64  # analyses kept in memory (LRU); the others are recomputed on demand
 SLOW_ANALYSIS_S = 1.0
 
 
@@ -259,6 +260,7 @@ class DockwiseServer(LanguageServer):
         self.generation = 0  # bumped when the lint settings change
         self.docs: dict[str, DocState] = {}
         self.previous_models: dict[str, "Dockerfile"] = {}  # last model per URI, for incremental re-parsing
+        self._recent: dict[str, None] = {}  # URIs with a kept analysis, least recently used first
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._result_ids = itertools.count(1)
         self.mode = "push"  # effective diagnostic mode, decided at initialize
@@ -672,7 +674,21 @@ class DockwiseServer(LanguageServer):
         else:
             st = self._analyse(uri, doc, reuse=None)
         self.docs[uri] = st
+        self._keep(uri)
         return st
+
+    def _keep(self, uri: str) -> None:
+        """Keep analyses (model, violations, diagnostics) only for the most
+        recently used documents; an evicted one is re-analysed on demand.
+        Opening a whole workspace must not keep every model in memory."""
+        lru = self._recent
+        lru.pop(uri, None)
+        lru[uri] = None
+        while len(lru) > MAX_ANALYSED_DOCUMENTS:
+            old = next(iter(lru))
+            del lru[old]
+            self.docs.pop(old, None)
+            self.previous_models.pop(old, None)
 
     def _analyse(self, uri: str, doc: "TextDocument", reuse: DocState | None) -> DocState:
         version = doc.version
@@ -746,6 +762,7 @@ class DockwiseServer(LanguageServer):
         self.cancel_timer(uri)
         self.previous_models.pop(uri, None)
         self.docs.pop(uri, None)
+        self._recent.pop(uri, None)
 
     # -- push ------------------------------------------------------------------
 

@@ -215,3 +215,19 @@ def test_report_server_error_does_not_show_message(monkeypatch):
 )
 def test_parse_tcp(tcp, expected):
     assert lsp_server._parse_tcp(tcp) == expected
+
+
+def test_only_recent_analyses_are_kept(monkeypatch):
+    """Opening a whole workspace keeps at most MAX_ANALYSED_DOCUMENTS models;
+    an evicted document is analysed again, with the same result, on demand."""
+    monkeypatch.setattr(lsp_server, "MAX_ANALYSED_DOCUMENTS", 3)
+    ls = lsp_server.DockwiseServer()
+    docs = {f"file:///w/{i}/Dockerfile": TextDocument(f"file:///w/{i}/Dockerfile", "FROM ubuntu\n", version=1)
+            for i in range(5)}
+    monkeypatch.setattr(ls, "open_document", lambda u: docs.get(u))
+    first = {u: ls.get_state(u) for u in docs}
+    assert len(ls.docs) == 3 and list(ls.docs) == list(docs)[2:]
+    again = ls.get_state("file:///w/0/Dockerfile")
+    assert again is not first["file:///w/0/Dockerfile"]
+    assert [v.code for v in again.violations] == [v.code for v in first["file:///w/0/Dockerfile"].violations] == ["DL3006"]
+    assert "file:///w/1/Dockerfile" not in ls.docs and len(ls.docs) == 3
