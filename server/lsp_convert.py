@@ -272,3 +272,79 @@ def to_diagnostics(
         to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
         for v in violations
     ]
+
+
+class DiagnosticCache:
+    """Reuses the LSP diagnostic of a violation that did not change between two
+    versions of a document (most of them, while typing): the conversion
+    depends only on the violation and the text of the lines it touches, so
+    those lines are part of the key. ``data`` (which carries the document
+    version) is rebuilt each time. Keeps only the entries of the last call."""
+
+    __slots__ = ("_entries", "_json")
+
+    def __init__(self) -> None:
+        self._entries: dict = {}
+        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON without "data")
+
+    def as_json(self, d: types.Diagnostic, unstructure) -> dict:
+        """``d`` as JSON-ready data; the unstructured form of a reused
+        diagnostic is reused too (only ``data`` changes between versions)."""
+        hit = self._json.get(id(d))
+        if hit is None or hit[0] is not d:
+            j = unstructure(d)
+            j.pop("data", None)
+            self._json[id(d)] = hit = (d, j)
+        out = dict(hit[1])
+        if d.data is not None:
+            out["data"] = d.data
+        return out
+
+    @staticmethod
+    def _lines(v: "Violation") -> tuple[int, ...]:
+        spans = [v.span]
+        if v.fix is not None:
+            spans += [e.span for e in v.fix.edits]
+        for item in v.related or ():
+            try:
+                spans.append(item[0])
+            except (TypeError, IndexError):
+                pass
+        out: set[int] = set()
+        for sp in spans:
+            out.update(range(sp.start.line, sp.end.line + 1))
+        return tuple(sorted(out))
+
+    def convert(
+        self,
+        violations: Sequence["Violation"],
+        conv: PositionConverter,
+        *,
+        version: int | None,
+        uri: str | None = None,
+        related_information: bool = True,
+    ) -> list[types.Diagnostic]:
+        lines = conv.lines
+        n = len(lines)
+        old = self._entries
+        new: dict = {}
+        out = []
+        for v in violations:
+            try:
+                key = (v, conv.encoding, uri, related_information,
+                       tuple(lines[i] if i < n else None for i in self._lines(v)))
+                hash(key)
+            except TypeError:  # an unhashable violation: convert without caching
+                out.append(to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information))
+                continue
+            d = old.get(key) or new.get(key)
+            if d is None:
+                d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+            else:
+                d.data = {**d.data, "version": version}
+            new[key] = d
+            out.append(d)
+        self._entries = new
+        keep = {id(d) for d in new.values()}
+        self._json = {k: v for k, v in self._json.items() if k in keep}
+        return out

@@ -59,7 +59,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from . import __version__
 from .config import CONFIG_BASENAMES, WATCH_GLOBS, Config, ConfigProblem, load_config
-from .lsp_convert import SOURCE, PositionConverter, to_diagnostics
+from .lsp_convert import SOURCE, DiagnosticCache, PositionConverter, to_diagnostics  # noqa: F401
 from .settings import SECTION, Settings, merge_payloads
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,6 +261,7 @@ class DockwiseServer(LanguageServer):
         self.docs: dict[str, DocState] = {}
         self.previous_models: dict[str, "Dockerfile"] = {}  # last model per URI, for incremental re-parsing
         self._recent: dict[str, None] = {}  # URIs with a kept analysis, least recently used first
+        self._diag_caches: dict[str, DiagnosticCache] = {}  # per URI: unchanged violations keep their diagnostic
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._result_ids = itertools.count(1)
         self.mode = "push"  # effective diagnostic mode, decided at initialize
@@ -689,6 +690,7 @@ class DockwiseServer(LanguageServer):
             del lru[old]
             self.docs.pop(old, None)
             self.previous_models.pop(old, None)
+            self._diag_caches.pop(old, None)
 
     def _analyse(self, uri: str, doc: "TextDocument", reuse: DocState | None) -> DocState:
         version = doc.version
@@ -730,7 +732,10 @@ class DockwiseServer(LanguageServer):
             shown = violations
             if len(violations) > MAX_DIAGNOSTICS:
                 shown = violations[:MAX_DIAGNOSTICS]
-            diagnostics = to_diagnostics(
+            cache = self._diag_caches.get(uri)
+            if cache is None:
+                cache = self._diag_caches[uri] = DiagnosticCache()
+            diagnostics = cache.convert(
                 shown, converter, version=version, uri=uri, related_information=self.client_related_information
             )
             if len(violations) > MAX_DIAGNOSTICS:
@@ -763,6 +768,7 @@ class DockwiseServer(LanguageServer):
         self.previous_models.pop(uri, None)
         self.docs.pop(uri, None)
         self._recent.pop(uri, None)
+        self._diag_caches.pop(uri, None)
 
     # -- push ------------------------------------------------------------------
 
@@ -773,13 +779,29 @@ class DockwiseServer(LanguageServer):
         st = self.get_state(uri)
         if st is None:
             return
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=st.diagnostics, version=st.version)
-        )
+        self._send_diagnostics(uri, st)
         if st.diagnostics:
             self._pushed.add(uri)
         else:
             self._pushed.discard(uri)
+
+    def _send_diagnostics(self, uri: str, st: DocState) -> None:
+        """publishDiagnostics. Diagnostics that did not change since the last
+        version go out from their cached JSON form; this skips cattrs'
+        per-object unstructuring, the largest cost of publishing while typing."""
+        cache = self._diag_caches.get(uri)
+        send = getattr(self.protocol, "_send_data", None)
+        conv = getattr(self.protocol, "_converter", None)
+        if cache is None or send is None or conv is None:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=st.diagnostics, version=st.version)
+            )
+            return
+        items = [cache.as_json(d, conv.unstructure) for d in st.diagnostics]
+        params: dict[str, Any] = {"uri": uri, "diagnostics": items}
+        if st.version is not None:
+            params["version"] = st.version
+        send({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
     def clear(self, uri: str) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
