@@ -40,7 +40,10 @@ from ._api import Finding, Severity, rule
 def _literal_commands(script) -> int:
     if not script.ok:  # hadolint: a script that does not parse has no commands
         return 0
-    return sum(1 for c in script.commands if c.name and "$" not in c.name and "`" not in c.name)
+    # ShellCheck (hadolint's parser) does not count `[ … ]` / `[[ … ]]` tests as commands
+    return sum(
+        1 for c in script.commands if c.name and c.name not in ("[", "[[") and "$" not in c.name and "`" not in c.name
+    )
 
 
 def _count(ins: Instruction) -> int:
