@@ -433,3 +433,29 @@ def end_of_text(ins: Instruction) -> Pos:
     eff = ins.effective
     n = len(eff.text.rstrip())
     return eff.text_map.end_pos(n)
+
+
+def unpinned_findings(df, ins, words, pinned, label: str, syntax: str, direct) -> list:
+    """Findings for the package words of one install that are not pinned.
+
+    ``pinned(text)`` decides for one package; a word that is exactly ``$VAR``
+    is looked up in the stage's ARG/ENV (``expand_packages``) and flagged when
+    any package it holds is unpinned. ``label`` names the tool in the message
+    ("apk add"), ``syntax`` is the pinned form ("<package>=<version>"),
+    ``direct(word)`` the message for a plain unpinned word."""
+    from ._api import Finding
+
+    out = []
+    for w in words:
+        if pinned(literal(w)):
+            continue
+        pkgs = expand_packages(df, ins, w)
+        if pkgs is not None:
+            loose = [x for x in pkgs if not pinned(x)]
+            if not loose:
+                continue
+            msg = f"Pin versions in {label}. `{w.raw}` holds unpinned packages ({', '.join(loose)}); use `{syntax}`"
+        else:
+            msg = direct(w)
+        out.append(Finding(w.span, msg))
+    return out

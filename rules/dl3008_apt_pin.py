@@ -48,7 +48,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile
 
 from ._api import Finding, Severity, iter_runs, rule
-from ._packages import apt_installs, expand_packages, literal, run_commands
+from ._packages import apt_installs, run_commands, unpinned_findings
 
 
 def pinned(pkg: str) -> bool:
@@ -69,22 +69,5 @@ def apt_pin(df: Dockerfile, ctx) -> list[Finding]:
             p = apt_installs(cmd)
             if p is None:
                 continue
-            for w in p.after_subcommand():
-                if pinned(literal(w)):
-                    continue
-                pkgs = expand_packages(df, ins, w)
-                if pkgs is not None:
-                    loose = [x for x in pkgs if not pinned(x)]
-                    if not loose:
-                        continue
-                    msg = (
-                        f"Pin versions in apt get install. `{w.raw}` holds unpinned packages "
-                        f"({', '.join(loose)}); use `<package>=<version>`"
-                    )
-                else:
-                    msg = (
-                        f"Pin versions in apt get install. Instead of `apt-get install {w.value}` "
-                        f"use `apt-get install {w.value}=<version>`"
-                    )
-                out.append(Finding(w.span, msg))
+            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apt get install', '<package>=<version>', lambda w: f"Pin versions in apt get install. Instead of `apt-get install {w.value}` use `apt-get install {w.value}=<version>`")
     return out

@@ -49,7 +49,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile
 
 from ._api import Finding, Severity, iter_runs, rule
-from ._packages import Parsed, expand_packages, literal, pip_installs, pipx_installs, run_commands
+from ._packages import Parsed, pip_installs, pipx_installs, run_commands, unpinned_findings
 
 _SPECIFIERS = ("==", ">", "<", "!=", "~=")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
@@ -102,19 +102,5 @@ def pip_pin(df: Dockerfile, ctx) -> list[Finding]:
             p = pip_installs(cmd) or pipx_installs(cmd)
             if p is None or from_files(p):
                 continue
-            for w in p.after_subcommand():
-                if pinned(literal(w)):
-                    continue
-                pkgs = expand_packages(df, ins, w)
-                if pkgs is not None:
-                    loose = [x for x in pkgs if not pinned(x)]
-                    if not loose:
-                        continue
-                    msg = (
-                        f"Pin versions in pip. `{w.raw}` holds unpinned packages "
-                        f"({', '.join(loose)}); use `<package>==<version>`"
-                    )
-                else:
-                    msg = MESSAGE.format(pkg=w.value)
-                out.append(Finding(w.span, msg))
+            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'pip', '<package>==<version>', lambda w: MESSAGE.format(pkg=w.value))
     return out

@@ -44,7 +44,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile
 
 from ._api import Finding, Severity, iter_runs, rule
-from ._packages import expand_packages, literal, npm_installs, run_commands
+from ._packages import npm_installs, run_commands, unpinned_findings
 
 _GIT = ("git://", "git+ssh://", "git+http://", "git+https://")
 _TARBALLS = (".tar", ".tar.gz", ".tgz")
@@ -76,22 +76,5 @@ def npm_pin(df: Dockerfile, ctx) -> list[Finding]:
             p = npm_installs(cmd)
             if p is None:
                 continue
-            for w in p.after_subcommand():
-                if pinned(literal(w)):
-                    continue
-                pkgs = expand_packages(df, ins, w)
-                if pkgs is not None:
-                    loose = [x for x in pkgs if not pinned(x)]
-                    if not loose:
-                        continue
-                    msg = (
-                        f"Pin versions in npm. `{w.raw}` holds unpinned packages "
-                        f"({', '.join(loose)}); use `<package>@<version>`"
-                    )
-                else:
-                    msg = (
-                        f"Pin versions in npm. Instead of `npm install {w.value}` "
-                        f"use `npm install {w.value}@<version>`"
-                    )
-                out.append(Finding(w.span, msg))
+            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'npm', '<package>@<version>', lambda w: f"Pin versions in npm. Instead of `npm install {w.value}` use `npm install {w.value}@<version>`")
     return out

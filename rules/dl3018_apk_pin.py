@@ -39,7 +39,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile
 
 from ._api import Finding, Severity, iter_runs, rule
-from ._packages import apk_adds, expand_packages, literal, run_commands
+from ._packages import apk_adds, run_commands, unpinned_findings
 
 
 def pinned(pkg: str) -> bool:
@@ -60,22 +60,5 @@ def apk_pin(df: Dockerfile, ctx) -> list[Finding]:
             p = apk_adds(cmd)
             if p is None:
                 continue
-            for w in p.after_subcommand():
-                if pinned(literal(w)):
-                    continue
-                pkgs = expand_packages(df, ins, w)
-                if pkgs is not None:
-                    loose = [x for x in pkgs if not pinned(x)]
-                    if not loose:
-                        continue
-                    msg = (
-                        f"Pin versions in apk add. `{w.raw}` holds unpinned packages "
-                        f"({', '.join(loose)}); use `<package>=<version>`"
-                    )
-                else:
-                    msg = (
-                        f"Pin versions in apk add. Instead of `apk add {w.value}` "
-                        f"use `apk add {w.value}=<version>`"
-                    )
-                out.append(Finding(w.span, msg))
+            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apk add', '<package>=<version>', lambda w: f"Pin versions in apk add. Instead of `apk add {w.value}` use `apk add {w.value}=<version>`")
     return out
