@@ -19,6 +19,8 @@ def test_wheel_contains_and_imports_both_packages(tmp_path):
     assert {n[len("dockwise/"):-3] for n in names if n.startswith("dockwise/") and n.count("/") == 1 and n.endswith(".py")} == modules
     assert {n[len("dockwise/rules/"):-3] for n in names if n.startswith("dockwise/rules/") and n.endswith(".py")} == rule_modules
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
+    data = {p.name for p in (ROOT / "server" / "data").glob("*.json")}
+    assert data and {n.rsplit("/", 1)[1] for n in names if n.startswith("dockwise/data/")} >= data
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(whl)],
