@@ -5,7 +5,9 @@
     dockwise lint [PATH ... | -] [-f tty|json|sarif] [--select CODES] [--extend-select CODES]
                   [--ignore CODES] [--severity CODE=LEVEL] [-t THRESHOLD] [--no-fail]
                   [-c FILE | --no-config] [--disable-ignore-pragma]
-                  [-j N] [--no-color] [--stdin-filename NAME]
+                  [-j N] [--no-color] [--stdin-filename NAME] [--fix [--unsafe-fixes]]
+    dockwise fix [PATH ... | -] [--unsafe-fixes] [--select/--extend-select/--ignore CODES]
+                 [--diff] [--check] [-c FILE | --no-config] [--stdin-filename NAME]
     dockwise parse FILE|- [--format buildkit|json]
     dockwise rule CODE|NAME|ALIAS | --all
     dockwise serve [--stdio] [--tcp HOST:PORT]
@@ -21,6 +23,14 @@ Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
   Dockerfiles, an unreadable, binary or non-UTF-8 file. Every other input is
   still linted and reported. ``--no-fail`` does not hide input errors.
 * The final status is the larger of the two. Usage errors (bad options) exit 2.
+
+``dockwise fix`` rewrites files in place (atomically, keeping the mode,
+never touching a file whose content would not change) and writes the fixed
+text of ``-`` to stdout; ``--diff`` prints a unified diff and ``--check``
+reports what would change, both without writing and exiting 1 when something
+would change. A summary goes to stderr. Input errors exit 2 as for ``lint``.
+``lint --fix`` fixes the files in place first and then lints them (lint's exit
+status; it refuses ``-``).
 
 Configuration (see :mod:`dockwise.config`): ``HADOLINT_*`` environment
 variables < ``.hadolint.yaml`` (hadolint's search from the current directory)
@@ -134,6 +144,32 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="parallel worker processes (default/0: one per CPU)")
     lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
     lint.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
+    lint.add_argument("--fix", action="store_true",
+                      help="apply safe fixes to the files in place first, then report what is left")
+    lint.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
+
+    fix = sub.add_parser(
+        "fix",
+        help="apply fixes to Dockerfiles",
+        description="Apply the safe fixes (and the unsafe ones with --unsafe-fixes) to Dockerfiles, "
+        "in place; '-' reads stdin and writes the fixed text to stdout. Same file discovery and "
+        "configuration as 'lint'.",
+    )
+    fix.add_argument("paths", nargs="*", metavar="PATH")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    fix.add_argument("--select", action="append", metavar="CODES", help="only fix these rules")
+    fix.add_argument("--extend-select", action="append", metavar="CODES", help="rules to add to the selection")
+    fix.add_argument("--ignore", action="append", metavar="CODES", help="rules not to fix")
+    fix.add_argument("--diff", action="store_true",
+                     help="print a unified diff of the changes instead of writing them (exit 1 if any)")
+    fix.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 when a file would change")
+    fcfg = fix.add_mutually_exclusive_group()
+    fcfg.add_argument("-c", "--config", metavar="FILE", help="read only this configuration file; no search")
+    fcfg.add_argument("--no-config", action="store_true", help="read no configuration file")
+    fix.add_argument("--disable-ignore-pragma", action="store_true",
+                     help="ignore in-file ignore pragmas (fix what they hide)")
+    fix.add_argument("--stdin-filename", metavar="NAME", help="file name to use for '-'")
 
     parse = sub.add_parser("parse", help="print the parse tree of a Dockerfile")
     parse.add_argument("file", metavar="FILE", help="a Dockerfile or '-' for stdin")
@@ -355,11 +391,12 @@ def _load_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
     return cfg, errors
 
 
-def _cmd_lint(args: argparse.Namespace) -> int:
-    from . import report
-    from .engine import LintSettings, exceeds, lint_text, selected_codes
+def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
+    """(engine settings, configuration, configuration input errors) from the
+    command line and the configuration files, or 2 after a usage error."""
+    from .engine import LintSettings
 
-    sev = _parse_severity(args.severity)
+    sev = _parse_severity(getattr(args, "severity", None))
     if isinstance(sev, str):
         _err(sev)
         return 2
@@ -372,6 +409,20 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         disable_ignore_pragma=args.disable_ignore_pragma,
         base=cfg.lint_settings() if cfg.sources else None,
     )
+    return settings, cfg, config_errors
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from . import report
+    from .engine import exceeds, lint_text, selected_codes
+
+    if args.fix and "-" in (args.paths or ()):
+        _err("lint --fix cannot rewrite stdin; use 'dockwise fix -' (fixed text on stdout)")
+        return 2
+    got = _settings(args)
+    if isinstance(got, int):
+        return got
+    settings, cfg, config_errors = got
     threshold = args.failure_threshold or cfg.failure_threshold or "info"
     no_fail = args.no_fail or bool(cfg.no_fail)
     out_format = args.format or cfg.format or "tty"
@@ -381,6 +432,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     for e in input_errors:
         _err(str(e))
     messages: list[str] = config_errors + [str(e) for e in input_errors]
+    if args.fix:
+        messages += _fix_files(files, settings, args.unsafe_fixes)
 
     stdin_name = args.stdin_filename or "-"
     n = len(files)
@@ -457,6 +510,164 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         status = 1
     if messages:
         status = max(status, 2)
+    return status
+
+
+# -- fix ----------------------------------------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_for_fix(path: str) -> tuple[str, bool]:
+    """(text without BOM, had a BOM); raises SourceError."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        text = read_source(path)  # its error messages
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(3)
+        except OSError as exc:
+            raise SourceError((exc.strerror or str(exc)).lower()) from None
+        return text, head == _BOM
+    return decode_source(data), data.startswith(_BOM)
+
+
+def _encode(text: str, bom: bool) -> bytes:
+    return (_BOM if bom else b"") + text.encode("utf-8", "surrogateescape")
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace the file's content atomically (a temporary file in the same
+    directory + os.replace), keeping its mode; a symlink stays a symlink."""
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target) or "."
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _fix_one(path: str, settings: Any, unsafe: bool, stdin_name: str | None):
+    """(original text, bom, FixResult) for one input; raises SourceError."""
+    from .fixes import fix_text
+
+    text, bom = _read_for_fix(path)
+    shown = (stdin_name if path == "-" else path) or None
+    return text, bom, fix_text(text, settings, shown, unsafe=unsafe)
+
+
+def _report_fix_notes(shown: str, res: Any) -> None:
+    for code, why in res.declined:
+        _warn(f"{shown}: {code}: {why}")
+    if not res.converged:
+        _warn(f"{shown}: fixes did not converge after {res.rounds} rounds; the file may need another run")
+
+
+def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
+    """``lint --fix``: fix the files in place; input errors are left to the
+    lint that follows; write errors are returned as messages."""
+    fixed = changed = 0
+    messages: list[str] = []
+    for p in files:
+        try:
+            text, bom, res = _fix_one(p, settings, unsafe, None)
+        except SourceError:
+            continue
+        except Exception as exc:  # pragma: no cover - engine bug
+            _err(f"{p}: internal error while fixing: {type(exc).__name__}: {exc}")
+            continue
+        _report_fix_notes(p, res)
+        if res.text == text:
+            continue
+        try:
+            write_atomic(p, _encode(res.text, bom))
+        except OSError as exc:
+            msg = f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}"
+            _err(msg)
+            messages.append(msg)
+            continue
+        fixed += len(res.applied)
+        changed += 1
+    if fixed:
+        sys.stderr.write(f"Fixed {_n(fixed, 'problem')} in {_n(changed, 'file')}\n")
+    return messages
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    import difflib
+
+    got = _settings(args)
+    if isinstance(got, int):
+        return got
+    settings, _cfg, config_errors = got
+    files, input_errors = expand_paths(args.paths or ["."])
+    for e in input_errors:
+        _err(str(e))
+    status = 2 if (config_errors or input_errors) else 0
+    dry = args.diff or args.check
+    stdin_name = args.stdin_filename or "-"
+    fixed = changed = remaining = 0
+    for p in files:
+        shown = stdin_name if p == "-" else p
+        try:
+            text, bom, res = _fix_one(p, settings, args.unsafe_fixes, args.stdin_filename)
+        except SourceError as exc:
+            _err(f"{shown}: {exc}")
+            status = 2
+            continue
+        except Exception as exc:  # pragma: no cover - engine bug
+            _err(f"{shown}: internal error while fixing: {type(exc).__name__}: {exc}")
+            status = 2
+            continue
+        _report_fix_notes(shown, res)
+        remaining += len(res.remaining)
+        differs = res.text != text
+        if differs:
+            fixed += len(res.applied)
+            changed += 1
+        if args.diff and differs:
+            diff = difflib.unified_diff(
+                text.splitlines(keepends=True), res.text.splitlines(keepends=True),
+                fromfile=f"a/{shown}" if p != "-" else shown, tofile=f"b/{shown}" if p != "-" else shown,
+            )
+            _write("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                           for line in diff))
+        if args.check and differs:
+            codes = ", ".join(sorted({c for c, _ in res.applied}))
+            sys.stderr.write(f"Would fix {shown}: {_n(len(res.applied), 'problem')} ({codes})\n")
+        if dry:
+            continue
+        if p == "-":
+            _write(res.text if not bom else "\ufeff" + res.text)
+        elif differs:
+            try:
+                write_atomic(p, _encode(res.text, bom))
+            except OSError as exc:
+                _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
+                status = 2
+    verb = "Would fix" if dry else "Fixed"
+    sys.stderr.write(f"{verb} {_n(fixed, 'problem')} in {_n(changed, 'file')}; {remaining} remaining\n")
+    if dry and changed:
+        status = max(status, 1)
     return status
 
 
@@ -570,6 +781,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handler = {
         "lint": _cmd_lint,
+        "fix": _cmd_fix,
         "parse": _cmd_parse,
         "rule": _cmd_rule,
         "serve": _cmd_serve,
