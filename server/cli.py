@@ -647,7 +647,8 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         if args.diff and differs:
             diff = difflib.unified_diff(
                 text.splitlines(keepends=True), res.text.splitlines(keepends=True),
-                fromfile=f"a/{shown}" if p != "-" else shown, tofile=f"b/{shown}" if p != "-" else shown,
+                fromfile=f"a/{shown}" if p != "-" and not os.path.isabs(shown) else shown,
+                tofile=f"b/{shown}" if p != "-" and not os.path.isabs(shown) else shown,
             )
             _write("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                            for line in diff))
