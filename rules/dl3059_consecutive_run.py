@@ -27,14 +27,38 @@ RUN apt-get update && \
     apt-get install -y curl
 ```
 
+## Fix
+Merges the flagged `RUN` into the previous one: the previous `RUN` gets
+` && \\` (the file's escape character) and a continuation line holding the
+later `RUN`'s command, indented like the previous `RUN`'s continuation lines
+(4 spaces when it has none). Comment lines between the two `RUN`s move above
+the merged `RUN`; blank lines between them go. In a chain of three or more,
+each pass merges one pair, so `dockwise fix` ends with a single `RUN`.
+
+Safe, except that it is **unsafe** when the earlier `RUN` changes the state
+the later command would run in, or can end the script early: it uses `cd`,
+`pushd`/`popd`, `export`, `set`, `unset`, `source`/`.`, `umask`, `shopt`,
+`ulimit`, `alias`, `trap`, `eval`, `exec`, `exit`, `return`, a bare variable
+assignment, a command whose name is not literal or a function definition, or
+it ends in a background `&` (then the two are joined with a plain
+continuation, as `& &&` is not valid shell).
+
+Not offered for exec-form or heredoc `RUN`s, differing flags, a non-POSIX
+shell (`SHELL` for cmd/PowerShell), a script that does not parse, a script
+holding a shell comment (it would swallow what follows), an earlier `RUN`
+ending in `;`, `|`, `(` or a continuation, or a later `RUN` that is not one
+plain command (`b || c` after `a &&` would change what runs when `a` fails).
+
 ## References
 - hadolint: DL3059
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+import re
 
-from ._api import Finding, Severity, rule
+from dockwise.model import Dockerfile, Instruction, Pos, Span
+
+from ._api import Edit, Finding, Fix, Severity, rule
 
 
 def _literal_commands(script) -> int:
@@ -68,12 +92,102 @@ def _flags(ins: Instruction) -> list[str]:
     return sorted(f.raw for f in ins.flags)
 
 
+# a shell comment runs to the end of the joined text and would swallow what follows
+_COMMENT = re.compile(r"(?:^|[\s;&|()])#")
+_FUNCTION = re.compile(r"\(\s*\)|(?:^|[\s;&|({])function\s")
+# builtins whose effect outlives the command, or that end the script early
+_STATEFUL = frozenset(
+    ("cd", "pushd", "popd", "export", "set", "unset", "source", ".", "umask", "shopt", "ulimit", "alias",
+     "trap", "eval", "exec", "exit", "return", "declare", "typeset", "readonly", "local", "enable", "hash")
+)
+_BAD_END = ";&|(`\\"
+
+
+def _end_of_text(ins: Instruction) -> Pos:
+    return ins.text_map.end_pos(len(ins.text.rstrip()))
+
+
+def _mergeable(ins: Instruction) -> bool:
+    sh = ins.shell
+    return not (
+        ins.json
+        or ins.heredocs
+        or ins.trigger is not None
+        or sh is None
+        or sh.dialect != "bash"
+        or not sh.ok
+        or not sh.commands
+        or not ins.text.strip()
+        or _COMMENT.search(ins.text)
+    )
+
+
+def _indent(df: Dockerfile, prev: Instruction) -> str:
+    """Leading blanks of the previous RUN's last continuation line, else 4 spaces."""
+    for line in range(prev.end_line, prev.start_line, -1):
+        raw = df.lines[line]
+        body = raw.lstrip(" \t")
+        if body and not body.startswith("#"):
+            return raw[: len(raw) - len(body)]
+    return "    "
+
+
+def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
+    """Merge ``ins`` into ``prev`` (see the module docs); None when unprovable."""
+    if not (_mergeable(prev) and _mergeable(ins)) or _flags(prev) != _flags(ins):
+        return None
+    esc = df.escape
+    ptext, ltext = prev.text.rstrip(), ins.text.rstrip()
+    if ltext[-1] in _BAD_END or ltext[-1] == esc or _FUNCTION.search(ltext):
+        return None
+    # the later RUN must be one plain command: it becomes the right side of `&&`
+    top = [c for c in ins.shell.commands if not c.subshell]
+    if len(top) != 1 or top[0].background or top[0].negated:
+        return None
+    last = max((c for c in prev.shell.commands if not c.subshell), key=lambda c: c.span.end, default=None)
+    if last is None:
+        return None
+    background = last.background and ptext.endswith("&") and not ptext.endswith("&&")
+    if not background and (ptext[-1] in _BAD_END or ptext[-1] == esc):
+        return None
+    unsafe = background or bool(_FUNCTION.search(ptext)) or any(
+        c.name in _STATEFUL or (not c.name and c.assignments) or "$" in c.name or "`" in c.name
+        or (c.background and c is not last)
+        for c in prev.shell.commands
+    )
+    # only comment and blank lines may sit between the two
+    moved = []
+    for line in range(prev.end_line + 1, ins.start_line):
+        body = df.lines[line].strip()
+        if body.startswith("#"):
+            moved.append(df.lines[line])
+        elif body:
+            return None
+    start, end = ins.text_map.pos(0), _end_of_text(ins)
+    if start.line != ins.start_line or end.line < start.line:
+        return None
+    if start.line == end.line:
+        command = df.lines[start.line][start.col : end.col]
+    else:
+        command = "\n".join(
+            [df.lines[start.line][start.col :], *df.lines[start.line + 1 : end.line], df.lines[end.line][: end.col]]
+        )
+    joiner = f" {esc}\n" if background else f" && {esc}\n"
+    at = _end_of_text(prev)
+    edits = [Edit(Span(at, end), joiner + _indent(df, prev) + command)]
+    if moved:
+        edits.append(Edit(Span(Pos(prev.start_line, 0), Pos(prev.start_line, 0)), "".join(m + "\n" for m in moved)))
+    title = "Chain with the previous RUN"
+    return Fix.unsafe(title, *edits) if unsafe else Fix.safe(title, *edits)
+
+
 @rule(
     code="DL3059",
     name="consecutive-run",
     summary="Multiple consecutive RUN instructions; consider consolidation",
     severity=Severity.INFO,
     tags=("layers", "size"),
+    fixable=True,
 )
 def consecutive_run(df: Dockerfile, ctx) -> list[Finding]:
     out = []
@@ -93,6 +207,7 @@ def consecutive_run(df: Dockerfile, ctx) -> list[Finding]:
                 Finding(
                     ins.keyword_span,
                     "Multiple consecutive `RUN` instructions. Consider consolidation.",
+                    fix=_fix(df, prev, ins),
                     related=((prev.keyword_span, "previous RUN"),),
                 )
             )

@@ -108,7 +108,10 @@ def test_select_fixes_applicability_and_overlap():
 
 EXAMPLE_SAFE = EXAMPLE.replace(
     "MAINTAINER Jane Doe <jane@example.com>", 'LABEL maintainer="Jane Doe <jane@example.com>"'
-).replace("RUN pip install -r", "RUN pip install --no-cache-dir -r")
+).replace("RUN pip install -r", "RUN pip install --no-cache-dir -r").replace(
+    "RUN apt-get update\nRUN apt-get install -y curl build-essential\n",
+    "RUN apt-get update && \\\n    apt-get install -y curl build-essential \\\n    && rm -rf /var/lib/apt/lists/*\n",
+)
 
 
 def codes(vs):
@@ -119,16 +122,17 @@ def test_example_safe_fixes_exact():
     before = codes(lint_text(EXAMPLE).violations)
     assert {"DL4000", "DL3042", "DL3009", "DL3015", "DL3025", "DW001"} <= before
     res = fix_text(EXAMPLE)
-    assert res.text == EXAMPLE_SAFE
-    assert res.converged and res.rounds == 1 and not res.declined
-    assert sorted(res.applied) == [("DL3042", "Add --no-cache-dir"),
+    assert EXAMPLE_SAFE != EXAMPLE and res.text == EXAMPLE_SAFE
+    # round 1 chains the two RUNs; round 2 can then clean the apt lists in the merged RUN
+    assert res.converged and res.rounds == 2 and not res.declined
+    assert sorted(res.applied) == [("DL3009", "Delete the apt lists at the end of the RUN"),
+                                   ("DL3042", "Add --no-cache-dir"),
+                                   ("DL3059", "Chain with the previous RUN"),
                                    ("DL4000", "Replace MAINTAINER with LABEL maintainer=…")]
     left = codes(res.remaining)
-    assert "DL4000" not in left and "DL3042" not in left
+    assert not {"DL4000", "DL3042", "DL3059", "DL3009"} & left
     # unsafe fixes are only applied with the flag
     assert {"DL3015", "DL3025", "DW001"} <= left
-    # DL3009's fix declines here: the later RUN installs with apt and needs the lists
-    assert "DL3009" in left
     assert res.remaining == lint_text(res.text).violations
 
 
@@ -157,7 +161,7 @@ def test_dl3009_fixed_when_update_and_install_share_the_run():
 def test_fixes_respect_selection():
     res = fix_text(EXAMPLE, LintSettings.make(ignore=["DL4000"]))
     assert "MAINTAINER Jane" in res.text and "--no-cache-dir" in res.text
-    assert [c for c, _ in res.applied] == ["DL3042"]
+    assert sorted(c for c, _ in res.applied) == ["DL3009", "DL3042", "DL3059"]
 
 
 def test_idempotent():
@@ -350,7 +354,7 @@ def test_cli_fix_in_place(tmp_path, capsys, monkeypatch):
     assert f.read_text(encoding="utf-8") == EXAMPLE_SAFE
     assert stat.S_IMODE(f.stat().st_mode) == 0o640
     assert clean.stat().st_mtime_ns == mtime  # unchanged content: not written
-    assert "Fixed 2 problems in 1 file;" in err and "remaining" in err
+    assert "Fixed 4 problems in 1 file;" in err and "remaining" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "sub"]  # no temp files left
     # a second run changes nothing
     assert main(["fix", "--no-config", "--check", "."]) == 0
