@@ -1069,7 +1069,18 @@ def create_server() -> DockwiseServer:
         except Exception:
             log.exception("didChangeConfiguration failed")
 
+    # Feature modules: each registers its handlers (thin: convert, call the
+    # engine-side module, convert back). They import only lsprotocol at module
+    # level, so start-up stays cheap.
+    import importlib
+
+    for name in FEATURE_MODULES:
+        importlib.import_module(f".{name}", __package__).register(server)
     return server
+
+
+# code actions (issue 4), hover and inlay hints (5), navigation and editing (6)
+FEATURE_MODULES = ("lsp_actions", "lsp_hover", "lsp_navigation", "lsp_editing")
 
 
 # -- entry points -------------------------------------------------------------------------

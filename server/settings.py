@@ -21,6 +21,7 @@ start-up and by the CLI.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
@@ -112,7 +113,56 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "Server log level (stderr and the editor's output channel).",
         LOG_LEVELS,
     ),
+    SettingSpec(
+        "unsafeFixes",
+        "boolean",
+        False,
+        "Apply unsafe fixes too in `source.fixAll.dockwise` (fix-all on save). Unsafe fixes are always "
+        "offered one by one as quick fixes, marked in their title.",
+    ),
+    SettingSpec(
+        "images.online",
+        "boolean",
+        True,
+        "Look up base-image sizes live in their registry (the OCI distribution API) when the shipped "
+        "table does not know them or is older. `DOCKWISE_OFFLINE=1` turns this off too.",
+    ),
+    SettingSpec(
+        "images.platform",
+        ("string", "null"),
+        None,
+        "Build platform for image sizes (`linux/amd64`, `linux/arm64`, …) when a FROM has no "
+        "`--platform`. `null`: the host's platform.",
+    ),
+    SettingSpec(
+        "images.inlayHints",
+        "boolean",
+        True,
+        "Show the compressed size of each FROM image at the end of its line (inlay hint, or code "
+        "lens for clients without inlay hints).",
+    ),
 ]
+
+# settings whose names have a dot arrive nested in editor payloads
+# ({"images": {"online": false}}) or flat ("images.online"); the dataclass
+# field is the name with "_" for "."
+NESTED_GROUPS = frozenset(s.name.split(".", 1)[0] for s in SETTINGS_SCHEMA if "." in s.name)
+
+
+def attr_name(name: str) -> str:
+    """The Settings field for a schema name (``images.online`` → ``images_online``)."""
+    return name.replace(".", "_")
+
+
+def _flatten(d: Mapping) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for k, v in d.items():
+        if isinstance(k, str) and k in NESTED_GROUPS and isinstance(v, Mapping):
+            for k2, v2 in v.items():
+                out[f"{k}.{k2}"] = v2
+        else:
+            out[k] = v
+    return out
 
 # snake_case spellings are accepted too (CLI / config files use them)
 _ALIASES = {
@@ -121,6 +171,8 @@ _ALIASES = {
     "debounce_ms": "debounceMs",
     "diagnostic_mode": "diagnosticMode",
     "log_level": "logLevel",
+    "unsafe_fixes": "unsafeFixes",
+    "unsafe-fixes": "unsafeFixes",
 }
 
 
@@ -154,6 +206,10 @@ class Settings:
     debounceMs: int = 150
     diagnosticMode: str = "auto"
     logLevel: str = "info"
+    unsafeFixes: bool = False
+    images_online: bool = True
+    images_platform: str | None = None
+    images_inlayHints: bool = True
     # problems found by from_dict (not a setting; not compared)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -177,7 +233,7 @@ class Settings:
             return False
         if isinstance(d.get(SECTION), Mapping):
             return True
-        known = {s.name for s in SETTINGS_SCHEMA} | set(_ALIASES)
+        known = {s.name for s in SETTINGS_SCHEMA} | set(_ALIASES) | NESTED_GROUPS
         return any(k in known for k in d)
 
     @classmethod
@@ -195,12 +251,13 @@ class Settings:
         if not isinstance(d, Mapping):
             warnings.append(f"settings must be an object, got {type(d).__name__}; using defaults")
             return out
-        known = {f.name for f in fields(cls)} - {"warnings"}
-        for raw_key, value in d.items():
+        known = {s.name for s in SETTINGS_SCHEMA}
+        for raw_key, value in _flatten(d).items():
             key = _ALIASES.get(raw_key, raw_key) if isinstance(raw_key, str) else raw_key
             if key not in known:
                 warnings.append(f"unknown setting {raw_key!r} ignored")
                 continue
+            key = attr_name(key)
             try:
                 setattr(out, key, cls._validate(key, value, warnings))
             except Exception as exc:  # belt and braces: never raise
@@ -266,6 +323,20 @@ class Settings:
                 _warn(warnings, key, value, f"expected one of {', '.join(LOG_LEVELS)}", default)
                 return default
             return v
+        if key in ("unsafeFixes", "images_online", "images_inlayHints"):
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false", "on", "off", "1", "0"):
+                return value.strip().lower() in ("true", "on", "1")
+            _warn(warnings, key.replace("_", "."), value, "expected true or false", default)
+            return default
+        if key == "images_platform":
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            if isinstance(value, str) and re.fullmatch(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?", value.strip().lower()):
+                return value.strip().lower()
+            _warn(warnings, "images.platform", value, "expected OS/ARCH[/VARIANT] such as linux/arm64", default)
+            return default
         raise KeyError(key)  # pragma: no cover (known keys are all handled)
 
     # -- use ----------------------------------------------------------------
@@ -280,6 +351,12 @@ class Settings:
             "debounceMs": self.debounceMs,
             "diagnosticMode": self.diagnosticMode,
             "logLevel": self.logLevel,
+            "unsafeFixes": self.unsafeFixes,
+            "images": {
+                "online": self.images_online,
+                "platform": self.images_platform,
+                "inlayHints": self.images_inlayHints,
+            },
         }
 
     def lint_key(self) -> tuple:
@@ -326,6 +403,6 @@ def merge_payloads(*payloads: Any) -> dict[str, Any]:
     for p in payloads:
         p = Settings.unwrap(p)
         if isinstance(p, Mapping):
-            for k, v in p.items():
+            for k, v in _flatten(p).items():
                 out[_ALIASES.get(k, k) if isinstance(k, str) else k] = v
     return out

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from dockwise.engine import LintSettings
-from dockwise.settings import SETTINGS_SCHEMA, Settings, merge_payloads
+from dockwise.settings import SETTINGS_SCHEMA, Settings, attr_name, merge_payloads
 
 
 def test_defaults():
@@ -19,10 +19,10 @@ def test_defaults():
 
 def test_schema_matches_dataclass():
     names = [f.name for f in dataclasses.fields(Settings) if f.name != "warnings"]
-    assert [row.name for row in SETTINGS_SCHEMA] == names
+    assert [attr_name(row.name) for row in SETTINGS_SCHEMA] == names
     defaults = Settings()
     for row in SETTINGS_SCHEMA:
-        assert row.default == getattr(defaults, row.name), row.name
+        assert row.default == getattr(defaults, attr_name(row.name)), row.name
         assert row.description.strip()
         if row.enum is not None:
             assert row.default in row.enum
@@ -119,3 +119,19 @@ def test_to_lint_settings():
     assert ls == LintSettings.make(select=["DL30"], extend_select=["DL4000"], ignore=["DL3007"],
                                    severity={"DL3006": "error"})
     assert Settings().to_lint_settings() == LintSettings()
+
+
+def test_nested_and_dotted_image_settings():
+    s = Settings.from_dict({"dockwise": {"images": {"online": False, "platform": "Linux/ARM64"}, "unsafeFixes": True}})
+    assert s.warnings == []
+    assert (s.images_online, s.images_platform, s.images_inlayHints, s.unsafeFixes) == (False, "linux/arm64", True, True)
+    flat = Settings.from_dict({"images.inlayHints": "off", "images.platform": None})
+    assert flat.warnings == [] and flat.images_inlayHints is False and flat.images_platform is None
+    assert Settings.from_dict(flat.to_dict()) == flat
+    bad = Settings.from_dict({"images": {"online": "maybe", "platform": "x86", "colour": 1}})
+    assert bad.images_online is True and bad.images_platform is None
+    assert len(bad.warnings) == 3 and any("images.colour" in w for w in bad.warnings)
+    # layering nested payloads keeps the keys of both
+    merged = merge_payloads({"images": {"online": False}}, {"dockwise": {"images": {"platform": "linux/arm64"}}})
+    s2 = Settings.from_dict(merged)
+    assert (s2.images_online, s2.images_platform) == (False, "linux/arm64")
