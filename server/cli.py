@@ -761,7 +761,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             _err(f"--tcp expects HOST:PORT, got {args.tcp!r}")
             return 2
         tcp = (host.strip("[]") or "127.0.0.1", int(port))
-    from .lsp_server import serve  # lazy: only the server needs pygls
+    from ._startup import cached_attrs_compile
+
+    with cached_attrs_compile():  # reuses attrs' generated code for lsprotocol (start-up time)
+        from .lsp_server import serve  # lazy: only the server needs pygls
 
     rc = serve(tcp=tcp)
     return rc if isinstance(rc, int) else 0
