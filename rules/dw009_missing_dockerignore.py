@@ -35,7 +35,10 @@ CMD ["node", "server.js"]
 ```
 
 ## Options
-- `context` (path): the build context folder, when it is not the Dockerfile's folder.
+- `context` (path): the build context folder, when it is not the Dockerfile's folder
+  (`[tool.dockwise.options.DW009] context = ".."` or `dockwise lint --context DIR`). A relative
+  path in a configuration file is taken from the Dockerfile's folder; `--context` from the
+  current directory.
 
 ## References
 - DockerCon talk "Creating effective images": keep the build context small with .dockerignore
@@ -75,6 +78,10 @@ def missing_dockerignore(df: Dockerfile, ctx) -> list[Finding]:
         here = os.path.dirname(df.path) or "."
     if not isinstance(context, str) or not context:
         context = here
+    elif not os.path.isabs(context):
+        if here is None:
+            return []
+        context = os.path.normpath(os.path.join(here, context))
     if not context or not os.path.isdir(context):
         return []
     candidates = [os.path.join(context, ".dockerignore")]

@@ -144,6 +144,8 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="parallel worker processes (default/0: one per CPU)")
     lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
     lint.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
+    lint.add_argument("--context", metavar="DIR",
+                      help="the build context folder (DW009 looks for its .dockerignore); default: each Dockerfile's folder")
     lint.add_argument("--fix", action="store_true",
                       help="apply safe fixes to the files in place first, then report what is left")
     lint.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
@@ -170,6 +172,7 @@ def _build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--disable-ignore-pragma", action="store_true",
                      help="ignore in-file ignore pragmas (fix what they hide)")
     fix.add_argument("--stdin-filename", metavar="NAME", help="file name to use for '-'")
+    fix.add_argument("--context", metavar="DIR", help="the build context folder (as for lint)")
 
     parse = sub.add_parser("parse", help="print the parse tree of a Dockerfile")
     parse.add_argument("file", metavar="FILE", help="a Dockerfile or '-' for stdin")
@@ -403,10 +406,15 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
     _check_selectors([*(select or ()), *extend, *ignore, *sev])
+    context = getattr(args, "context", None)
+    if context is not None and not os.path.isdir(context):
+        _err(f"--context {context}: not a directory")
+        return 2
     cfg, config_errors = _load_config(args)
     settings = LintSettings.make(
         select=select, extend_select=extend, ignore=ignore, severity=sev,
         disable_ignore_pragma=args.disable_ignore_pragma,
+        options={"DW009": {"context": os.path.abspath(context)}} if context else None,
         base=cfg.lint_settings() if cfg.sources else None,
     )
     return settings, cfg, config_errors

@@ -752,3 +752,24 @@ def test_matches_hadolint(case, tmp_path, capsys):
     _, data, _ = run_json(capsys, "--select", ",".join(sorted(OURS)), str(work / "Dockerfile"))
     ours = {(d["code"], d["line"]) for d in data}
     assert ours == theirs
+
+
+def test_lint_context_option_points_dw009_at_the_build_context(tmp_path, capsys):
+    from dockwise.cli import main
+
+    (tmp_path / "docker").mkdir()
+    df = tmp_path / "docker" / "Dockerfile"
+    df.write_text("FROM alpine:3.20\nCOPY . /app\n")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    args = ["lint", "--no-config", "--select", "DW009", "-f", "json"]
+    assert main(args + [str(df)]) == 1  # the Dockerfile's folder has no .dockerignore
+    found = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in found] == ["DW009"] and str(tmp_path / "docker") in found[0]["message"]
+    assert main(args + ["--context", str(ctx), str(df)]) == 1  # neither has the context
+    assert str(ctx) in json.loads(capsys.readouterr().out)[0]["message"]
+    (ctx / ".dockerignore").write_text(".git\n")
+    assert main(args + ["--context", str(ctx), str(df)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(args + ["--context", str(tmp_path / "missing"), str(df)]) == 2
+    assert "not a directory" in capsys.readouterr().err

@@ -368,6 +368,20 @@ def test_dw009_context_option(tmp_path):
     assert spans(COPY_ALL, "DW009", options={"DW009": {"context": str(ctx)}}) == [(2, 5, 2, 6)]
 
 
+def test_dw009_relative_context_is_taken_from_the_dockerfile(tmp_path):
+    sub = tmp_path / "docker"
+    sub.mkdir()
+    path = str(sub / "Dockerfile")
+    rel = {"DW009": {"context": ".."}}
+    assert spans(COPY_ALL, "DW009", path=path, options=rel) == [(2, 5, 2, 6)]
+    (v,) = found(COPY_ALL, "DW009", path=path, options=rel)
+    assert f"no .dockerignore in {tmp_path}:" in v.message  # the resolved folder, not ".."
+    (tmp_path / ".dockerignore").write_text("x\n")
+    assert spans(COPY_ALL, "DW009", path=path, options=rel) == []
+    # without a path a relative context means nothing: not checked
+    assert spans(COPY_ALL, "DW009", options=rel) == []
+
+
 def test_dw009_not_checked_without_a_folder(tmp_path):
     assert spans(COPY_ALL, "DW009") == []
     assert spans(COPY_ALL, "DW009", path=str(tmp_path / "missing" / "Dockerfile")) == []
