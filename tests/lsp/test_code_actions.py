@@ -1,0 +1,515 @@
+"""Code actions against the real server: every test applies the returned
+workspace edit to the text (as the editor would) and checks the result.
+
+Personas: ``vscode`` (resolves ``edit``, versioned ``documentChanges``,
+UTF-16), ``nvim-0.7`` (resolves ``edit``, plain ``changes``, UTF-16) and
+``plain-u8`` (VS Code's capabilities without resolve support or
+``documentChanges``, UTF-8 positions: edits must come eagerly).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+import pytest_lsp
+from lsp_helpers import (
+    PERSONAS,
+    TIMEOUT,
+    Persona,
+    change_doc,
+    client_config,
+    end_session,
+    new_uri,
+    open_doc,
+    rng,
+    start_session,
+    wait_publish,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from dockwise.engine import LintSettings, lint_text
+from dockwise.fixes import apply_edits, fix_text
+from dockwise.parser import parse
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+INIT = {"debounceMs": 0, "images": {"online": False}}
+QUICKFIX = types.CodeActionKind.QuickFix.value
+REWRITE = types.CodeActionKind.RefactorRewrite.value
+
+
+def kind(a: types.CodeAction) -> str:
+    return str(getattr(a.kind, "value", a.kind))
+
+
+@dataclass(frozen=True)
+class _Custom(Persona):
+    make: Callable[[], types.ClientCapabilities] | None = None
+
+    def capabilities(self) -> types.ClientCapabilities:
+        return self.make()
+
+
+def _plain_u8() -> types.ClientCapabilities:
+    caps = client_capabilities("visual-studio-code")
+    caps.text_document.code_action.resolve_support = None
+    caps.workspace.workspace_edit.document_changes = None
+    caps.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
+    return caps
+
+
+CA_PERSONAS = {
+    "vscode": PERSONAS["vscode"],
+    "nvim-0.7": PERSONAS["nvim-0.7"],
+    "plain-u8": _Custom("plain-u8", "utf-8", pulls=False, configuration=True, make=_plain_u8),
+}
+
+
+@pytest_lsp.fixture(scope="module", params=list(CA_PERSONAS), config=client_config())
+async def client(lsp_client: LanguageClient, request):
+    await start_session(lsp_client, CA_PERSONAS[request.param], INIT)
+    yield
+    await end_session(lsp_client)
+
+
+# -- applying a workspace edit as an editor does -------------------------------------------
+
+
+def _units(ch: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(ch.encode("utf-8"))
+    if encoding == "utf-16":
+        return 2 if ord(ch) > 0xFFFF else 1
+    return 1
+
+
+def _offset(text: str, pos: types.Position, encoding: str) -> int:
+    lines = text.split("\n")
+    if pos.line >= len(lines):
+        return len(text)
+    off = sum(len(line) + 1 for line in lines[: pos.line])
+    units = 0
+    for i, ch in enumerate(lines[pos.line]):
+        if units >= pos.character:
+            return off + i
+        units += _units(ch, encoding)
+    assert units >= pos.character, f"position {pos} is past the end of line {pos.line}"
+    return off + len(lines[pos.line])
+
+
+def apply_workspace_edit(client: LanguageClient, text: str, edit: types.WorkspaceEdit, uri: str,
+                         version: int | None = None) -> str:
+    """Apply ``edit`` (for ``uri``) to ``text``; check the form the persona may receive."""
+    we = _persona_caps(client).workspace.workspace_edit
+    versioned = bool(we and we.document_changes)
+    if versioned:
+        assert edit.changes is None and edit.document_changes is not None
+        (tde,) = edit.document_changes
+        assert tde.text_document.uri == uri
+        if version is not None:
+            assert tde.text_document.version == version
+        edits = tde.edits
+    else:
+        assert edit.document_changes is None and edit.changes is not None
+        assert set(edit.changes) <= {uri}
+        edits = edit.changes.get(uri, [])
+    enc = client.persona.encoding
+    spans = sorted(((_offset(text, e.range.start, enc), _offset(text, e.range.end, enc), e.new_text) for e in edits),
+                   reverse=True)
+    for (a, b, _), (_, b2, _) in zip(spans, spans[1:]):
+        assert b2 <= a, "overlapping edits"
+    for a, b, new in spans:
+        text = text[:a] + new + text[b:]
+    return text
+
+
+def _persona_caps(client) -> types.ClientCapabilities:
+    return client.persona.capabilities()
+
+
+def resolves(client) -> bool:
+    rs = _persona_caps(client).text_document.code_action.resolve_support
+    return rs is not None and "edit" in rs.properties
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+
+async def open_and_wait(client, text: str, version: int = 1) -> tuple[str, list[types.Diagnostic]]:
+    uri = new_uri()
+    open_doc(client, uri, text, version)
+    pub = await wait_publish(client, uri, version)
+    return uri, list(pub.diagnostics)
+
+
+async def code_actions(client, uri, range_, diagnostics=(), only=None) -> list[types.CodeAction]:
+    res = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=range_,
+        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+    )), TIMEOUT)
+    return list(res or [])
+
+
+async def resolved(client, action: types.CodeAction) -> types.CodeAction:
+    if action.edit is None:
+        assert resolves(client), "an action without edit for a client that cannot resolve"
+        action = await asyncio.wait_for(client.code_action_resolve_async(action), TIMEOUT)
+    assert action.edit is not None
+    return action
+
+
+def diag(diags, code) -> types.Diagnostic:
+    found = [d for d in diags if d.code == code]
+    assert found, f"no {code} among {[d.code for d in diags]}"
+    return found[0]
+
+
+def lint_codes(text: str) -> list[str]:
+    return [v.code for v in lint_text(text).violations]
+
+
+def engine_fix(text: str, code: str) -> tuple[str, str]:
+    """What the engine's own fix for ``code`` makes of ``text``, and its applicability."""
+    (v,) = [v for v in lint_text(text, LintSettings.make(select=[code])).violations if v.code == code]
+    assert v.fix is not None, code
+    return apply_edits(text, v.fix.edits), v.fix.applicability.value
+
+
+# -- quick fixes for every fixable rule ------------------------------------------------------
+
+FIXABLE = {
+    "DL3059": "FROM debian:12\nRUN apt-get update\nRUN echo hi\n",
+    "DL3009": "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=8.1\n",
+    "DL3014": "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\n",
+    "DL3015": "FROM debian:12\nRUN apt-get install -y curl=8.1\n",
+    "DL3019": "FROM alpine:3.20\nRUN apk add curl=8.9\n",
+    "DL3020": "FROM alpine:3.20\nADD a.txt /a.txt\n",
+    "DL3025": "FROM alpine:3.20\nCMD echo hi\n",
+    "DL3032": "FROM centos:7\nRUN yum install -y curl-7.29.0\n",
+    "DL3036": "FROM opensuse/leap:15\nRUN zypper install -y curl=8.1\n",
+    "DL3040": "FROM fedora:40\nRUN dnf install -y curl-8.6.0\n",
+    "DL3042": "FROM python:3.12-slim\nRUN pip install requests==2.32.3\n",
+    "DL3060": "FROM node:22-slim\nRUN yarn install\n",
+    "DL4000": "FROM alpine:3.20\nMAINTAINER Jane Doe <jane@example.com>\n",
+    "DW001": "FROM python:3.12\nRUN echo\n",
+}
+
+
+@pytest.mark.parametrize("code", list(FIXABLE))
+async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str):
+    text = FIXABLE[code]
+    want, applicability = engine_fix(text, code)
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, code)
+    acts = await code_actions(client, uri, d.range, [d], only=[QUICKFIX])
+    fixes = [a for a in acts if not a.title.startswith("Ignore ")]
+    assert len(fixes) == 1, [a.title for a in acts]
+    (a,) = fixes
+    assert kind(a) == QUICKFIX and list(a.diagnostics) == [d]
+    assert a.title.endswith("(unsafe)") == (applicability == "unsafe")
+    assert bool(a.is_preferred) == (applicability == "safe")
+    got = apply_workspace_edit(client, text, a.edit, uri, version=1)
+    assert got == want
+    assert code not in lint_codes(got)
+
+
+async def test_expected_texts_of_some_fixes(client: LanguageClient):
+    """Readable spot checks of what a user gets."""
+    cases = [
+        ("DL3014", "RUN apt-get install -y --no-install-recommends curl=8.1"),
+        ("DL4000", 'LABEL maintainer="Jane Doe <jane@example.com>"'),
+        ("DL3020", "COPY a.txt /a.txt"),
+        ("DL3019", "RUN apk add --no-cache curl=8.9"),
+    ]
+    for code, line in cases:
+        text = FIXABLE[code]
+        uri, diags = await open_and_wait(client, text)
+        d = diag(diags, code)
+        (a,) = [a for a in await code_actions(client, uri, d.range, [d], only=[QUICKFIX])
+                if not a.title.startswith("Ignore ")]
+        assert apply_workspace_edit(client, text, a.edit, uri).splitlines()[1] == line
+
+
+async def test_quick_fix_positions_after_an_emoji(client: LanguageClient):
+    text = 'FROM debian:12\nRUN echo "🐳 é" && apt-get install --no-install-recommends curl=8.1\n'
+    want, _ = engine_fix(text, "DL3014")
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DL3014")
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title == "Add -y"]
+    assert apply_workspace_edit(client, text, a.edit, uri) == want
+    # the same through the cached lint (a client that dropped data)
+    d.data = None
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title == "Add -y"]
+    assert apply_workspace_edit(client, text, a.edit, uri) == want
+
+
+async def test_crlf_document_gets_crlf_line_breaks(client: LanguageClient):
+    text = "FROM debian:12\r\nRUN apt-get update\r\nRUN echo hi\r\n"
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DL3059")
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title.startswith("Chain")]
+    got = apply_workspace_edit(client, text, a.edit, uri)
+    assert got == "FROM debian:12\r\nRUN apt-get update && \\\r\n    echo hi\r\n"
+
+
+async def test_display_only_and_other_sources_are_not_offered(client: LanguageClient):
+    text = FIXABLE["DL3014"]
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DL3014")
+    d.data = {**d.data, "fix": {**d.data["fix"], "applicability": "display-only"}}
+    titles = [a.title for a in await code_actions(client, uri, d.range, [d])]
+    assert "Add -y" not in titles and "Ignore DL3014 for this line" in titles
+    other = types.Diagnostic(range=d.range, message="x", source="someone-else", code="DL3014")
+    assert await code_actions(client, uri, d.range, [other], only=[QUICKFIX]) == []
+
+
+# -- stale data and dropped data ------------------------------------------------------------
+
+
+async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: LanguageClient):
+    text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\nMAINTAINER me\n"
+    uri, diags = await open_and_wait(client, text)
+    stripped = [types.Diagnostic(range=d.range, message=d.message, source=d.source, code=d.code) for d in diags]
+    acts = await code_actions(client, uri, rng(0, 0, 3, 0), stripped, only=[QUICKFIX])
+    titles = [a.title for a in acts]
+    assert "Add -y" in titles and 'Replace MAINTAINER with LABEL maintainer=…' in titles
+    assert "Ignore DL3014 for this line" in titles and "Ignore DL4000 for this file" in titles
+    (a,) = [a for a in acts if a.title == "Add -y"]
+    assert apply_workspace_edit(client, text, a.edit, uri, version=1) == engine_fix(text, "DL3014")[0]
+
+
+async def test_stale_data_version_uses_the_current_lint(client: LanguageClient):
+    text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\n"
+    uri, diags = await open_and_wait(client, text)
+    old = diag(diags, "DL3014")
+    # insert a line above: the finding moves to line 2, version 2
+    change_doc(client, uri, 2, rng(1, 0, 1, 0), "ENV A=1\n")
+    pub = await wait_publish(client, uri, 2)
+    text2 = "FROM debian:12\nENV A=1\nRUN apt-get install --no-install-recommends curl=8.1\n"
+    # the old diagnostic (v1 data, old range) no longer matches anything: no edit for the wrong place
+    assert await code_actions(client, uri, old.range, [old], only=[QUICKFIX]) == []
+    # the old data with the new range: the fix comes from the current lint, for version 2
+    new = diag(pub.diagnostics, "DL3014")
+    moved = types.Diagnostic(range=new.range, message=old.message, source=old.source, code=old.code, data=old.data)
+    (a,) = [a for a in await code_actions(client, uri, new.range, [moved]) if a.title == "Add -y"]
+    assert apply_workspace_edit(client, text2, a.edit, uri, version=2) == engine_fix(text2, "DL3014")[0]
+
+
+# -- ignore actions ---------------------------------------------------------------------------
+
+
+IGNORE_DOC = (
+    "# syntax=docker/dockerfile:1\n"
+    "FROM debian:12\n"
+    "RUN apt-get update\n"
+    "    # hadolint ignore=DL3008\n"
+    "    RUN apt-get install -y curl\n"
+    "  RUN apt-get install -y --no-install-recommends wget=1.21\n"
+)
+
+
+@pytest.mark.parametrize("code,line,scope", [
+    ("DL3015", 4, "line"), ("DL3059", 5, "line"), ("DW002", 2, "line"), ("DL3059", 5, "file"), ("DW002", 2, "file"),
+])
+async def test_ignore_actions_silence_the_finding(client: LanguageClient, code: str, line: int, scope: str):
+    text = IGNORE_DOC
+    uri, diags = await open_and_wait(client, text)
+    (d,) = [d for d in diags if d.code == code and d.range.start.line == line]
+    title = f"Ignore {code} for this {scope}"
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title == title]
+    assert kind(a) == QUICKFIX and not a.is_preferred
+    got = apply_workspace_edit(client, text, a.edit, uri)
+    before, after = lint_codes(text), lint_codes(got)
+    # exactly the finding goes (all of its code for the file); nothing else changes, no DW101
+    want = [c for c in before if c != code] if scope == "file" else before[:]
+    if scope == "line":
+        want.remove(code)
+    assert sorted(after) == sorted(want), (got, after)
+    lines = got.splitlines()
+    if scope == "file":
+        assert lines[0] == "# syntax=docker/dockerfile:1"  # parser directives stay on top
+        assert lines[1] == ("# hadolint global ignore=" if code.startswith("DL") else "# dockwise: global ignore=") + code
+    elif code == "DL3015":  # added to the hadolint pragma right above
+        assert lines[3] == "    # hadolint ignore=DL3008,DL3015"
+    elif code == "DL3059":  # a new pragma line, indented like the instruction
+        assert lines[5:7] == ["  # hadolint ignore=DL3059", IGNORE_DOC.splitlines()[5]]
+    else:
+        assert lines[2] == "# dockwise: ignore=DW002"
+    # the server agrees once the editor sends the change
+    change_doc(client, uri, 2, rng(0, 0, len(text.splitlines()), 0), got)
+    pub = await wait_publish(client, uri, 2)
+    assert sorted(x.code for x in pub.diagnostics) == sorted(after)
+
+
+# -- refactorings ------------------------------------------------------------------------------
+
+
+CHAIN_DOC = (
+    "FROM debian:12\n"
+    "RUN apt-get update\n"
+    "# install\n"
+    "RUN apt-get install -y --no-install-recommends curl=8.1\n"
+    "RUN echo 🐳 done\n"
+    "FROM alpine:3.20\n"
+    "RUN echo other stage\n"
+)
+
+
+async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageClient):
+    text = CHAIN_DOC
+    uri, _ = await open_and_wait(client, text)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"dockwise": {**INIT, "ignore": ["DL3059"]}}))
+    try:
+        acts = await code_actions(client, uri, rng(1, 0, 5, 0), only=[REWRITE])
+        (a,) = [a for a in acts if a.title == "Chain RUN instructions"]
+        assert kind(a) == REWRITE
+        got = apply_workspace_edit(client, text, a.edit, uri)
+        assert got == (
+            "FROM debian:12\n"
+            "# install\n"
+            "RUN apt-get update && \\\n"
+            "    apt-get install -y --no-install-recommends curl=8.1 && \\\n"
+            "    echo 🐳 done\n"
+            "FROM alpine:3.20\n"
+            "RUN echo other stage\n"
+        )
+        df, orig = parse(got), parse(text)
+        assert [c.argv for i in df.instructions if i.keyword == "RUN" for c in i.shell.commands] == \
+            [c.argv for i in orig.instructions if i.keyword == "RUN" for c in i.shell.commands]
+        # a single RUN, or RUNs of different stages, offer nothing
+        for r in (rng(1, 0, 1, 5), rng(4, 0, 6, 3)):
+            assert not [a for a in await code_actions(client, uri, r, only=[REWRITE]) if a.title.startswith("Chain")]
+        # a selection inside the emoji line, in the persona's units, still counts that line
+        col = 12 if client.persona.encoding == "utf-8" else 10
+        acts = await code_actions(client, uri, rng(3, 4, 4, col), only=[REWRITE])
+        (a,) = [a for a in acts if a.title == "Chain RUN instructions"]
+        assert "apt-get install -y --no-install-recommends curl=8.1 && \\\n    echo 🐳 done" in \
+            apply_workspace_edit(client, text, a.edit, uri)
+    finally:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
+
+
+async def test_chain_after_cd_is_marked_unsafe(client: LanguageClient):
+    text = "FROM debian:12\nRUN cd /tmp\nRUN make\n"
+    uri, _ = await open_and_wait(client, text)
+    (a,) = await code_actions(client, uri, rng(1, 0, 2, 8), only=[REWRITE])
+    assert a.title == "Chain RUN instructions (unsafe)"
+    assert apply_workspace_edit(client, text, a.edit, uri) == "FROM debian:12\nRUN cd /tmp && \\\n    make\n"
+
+
+CLEANUP_CASES = [
+    ("RUN apt-get update && apt-get install -y curl", "RUN apt-get update && apt-get install -y curl \\\n"
+                                                      "    && rm -rf /var/lib/apt/lists/*"),
+    ("RUN apk add curl", "RUN apk add --no-cache curl"),
+    ("RUN yum install -y curl", "RUN yum install -y curl \\\n    && yum clean all"),
+    ("RUN dnf install -y curl", "RUN dnf install -y curl \\\n    && dnf clean all"),
+    ("RUN zypper install -y curl", "RUN zypper install -y curl \\\n    && zypper clean"),
+    ("RUN pip install requests", "RUN pip install --no-cache-dir requests"),
+    ("RUN npm install", "RUN npm install \\\n    && npm cache clean --force"),
+    ("RUN yarn install", "RUN yarn install \\\n    && yarn cache clean"),
+]
+
+
+@pytest.mark.parametrize("run,want", CLEANUP_CASES, ids=[c[0].split()[1] for c in CLEANUP_CASES])
+async def test_add_package_manager_cleanup(client: LanguageClient, run: str, want: str):
+    # a builder stage: DL3009/DL3060 would not even report there, the refactoring still applies
+    text = f"FROM debian:12 AS build\n{run}\nFROM scratch\nCOPY --from=build /x /x\n"
+    uri, _ = await open_and_wait(client, text)
+    acts = await code_actions(client, uri, rng(1, 5, 1, 5), only=[REWRITE])
+    (a,) = [a for a in acts if a.title == "Add package-manager cleanup"]
+    got = apply_workspace_edit(client, text, a.edit, uri)
+    assert got == text.replace(run, want)
+    # nothing left to add: not offered again
+    uri2, _ = await open_and_wait(client, got)
+    assert not [a for a in await code_actions(client, uri2, rng(1, 5, 1, 5), only=[REWRITE])
+                if a.title == "Add package-manager cleanup"]
+
+
+async def test_no_cleanup_offered_without_an_install(client: LanguageClient):
+    uri, _ = await open_and_wait(client, "FROM debian:12\nRUN echo hi\nRUN rm -rf /tmp/x\n")
+    titles = [a.title for a in await code_actions(client, uri, rng(1, 0, 2, 3), only=[REWRITE])]
+    assert titles == ["Chain RUN instructions"]
+
+
+# -- fix all ------------------------------------------------------------------------------------
+
+FIX_ALL_DOC = (
+    "FROM debian:12\n"
+    "RUN apt-get update\n"
+    "RUN apt-get install --no-install-recommends curl=8.1\n"
+    "ADD app.txt /app.txt\n"
+    "RUN pip install flask==3.0.0\n"
+    "CMD echo hi\n"
+)
+
+
+async def _fix_all(client, uri, only) -> types.CodeAction:
+    acts = await code_actions(client, uri, rng(0, 0, 0, 0), only=only)
+    (a,) = acts
+    assert kind(a) == "source.fixAll.dockwise"
+    assert (a.edit is None) == resolves(client)  # lazily computed when the client can resolve
+    return await resolved(client, a)
+
+
+@pytest.mark.parametrize("only", [["source.fixAll"], ["source.fixAll.dockwise"], ["source"]])
+async def test_fix_all_applies_every_safe_fix(client: LanguageClient, only):
+    text = FIX_ALL_DOC
+    uri, _ = await open_and_wait(client, text)
+    a = await _fix_all(client, uri, only)
+    got = apply_workspace_edit(client, text, a.edit, uri, version=1)
+    assert got == fix_text(text).text  # the fix loop's result, overlapping fixes converged
+    assert "COPY app.txt /app.txt" in got and "--no-cache-dir" in got and " -y " in got
+    assert "CMD echo hi" in got  # DL3025's fix is unsafe: not applied
+    assert not {"DL3014", "DL3020", "DL3042", "DL3059"} & set(lint_codes(got))
+
+
+async def test_fix_all_with_unsafe_fixes_on(client: LanguageClient):
+    text = FIX_ALL_DOC
+    uri, _ = await open_and_wait(client, text)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"dockwise": {**INIT, "unsafeFixes": True}}))
+    try:
+        a = await _fix_all(client, uri, ["source.fixAll"])
+        assert "unsafe" in a.title
+        got = apply_workspace_edit(client, text, a.edit, uri)
+        assert got == fix_text(text, unsafe=True).text
+        assert 'CMD ["echo", "hi"]' in got
+    finally:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
+
+
+async def test_fix_all_resolved_after_the_document_changed(client: LanguageClient):
+    if not resolves(client):
+        pytest.skip("this persona gets fix-all edits eagerly: there is no later resolve")
+    text = FIX_ALL_DOC
+    uri, _ = await open_and_wait(client, text)
+    (a,) = await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"])
+    assert a.edit is None and a.data["version"] == 1
+    change_doc(client, uri, 2, rng(5, 0, 6, 0), "MAINTAINER me\n")
+    await wait_publish(client, uri, 2)
+    text2 = FIX_ALL_DOC.replace("CMD echo hi\n", "MAINTAINER me\n")
+    a = await resolved(client, a)
+    got = apply_workspace_edit(client, text2, a.edit, uri, version=2)
+    assert got == fix_text(text2).text and 'LABEL maintainer="me"' in got
+
+
+async def test_only_filters_kinds(client: LanguageClient):
+    text = FIX_ALL_DOC
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DL3020")
+    everything = await code_actions(client, uri, rng(1, 0, 2, 5), diags)
+    kinds = {kind(a) for a in everything}
+    assert kinds == {QUICKFIX, REWRITE, "source.fixAll.dockwise"}
+    assert {kind(a) for a in await code_actions(client, uri, rng(1, 0, 2, 5), diags, only=[QUICKFIX])} == {QUICKFIX}
+    assert {kind(a) for a in await code_actions(client, uri, rng(1, 0, 2, 5), [d], only=["refactor"])} == {REWRITE}
+    assert await code_actions(client, uri, rng(1, 0, 2, 5), diags, only=["refactor.extract"]) == []
+
+
+async def test_no_fix_all_when_nothing_is_fixable(client: LanguageClient):
+    uri, _ = await open_and_wait(client, "FROM debian:12\nCMD [\"true\"]\n")
+    assert await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"]) == []
