@@ -513,3 +513,26 @@ async def test_only_filters_kinds(client: LanguageClient):
 async def test_no_fix_all_when_nothing_is_fixable(client: LanguageClient):
     uri, _ = await open_and_wait(client, "FROM debian:12\nCMD [\"true\"]\n")
     assert await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"]) == []
+
+
+async def test_odd_requests_get_an_answer(client: LanguageClient):
+    text = FIXABLE["DL3014"]
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DL3014")
+    # malformed data: no fix from it, and no match in the cached lint for a wrong range
+    junk = [
+        types.Diagnostic(range=d.range, message="x", source="dockwise", code="DL3014", data={"rule": "DL3014",
+                         "version": 1, "fix": ["not", "a", "fix"]}),
+        types.Diagnostic(range=d.range, message="x", source="dockwise", code="DL3014", data="text"),
+        types.Diagnostic(range=rng(40, 0, 41, 0), message="x", source="dockwise", code="DL3014"),
+        types.Diagnostic(range=d.range, message="x", source="dockwise", code="DW999"),
+    ]
+    titles = [a.title for a in await code_actions(client, uri, rng(40, 0, 90, 3), junk)]
+    # the fix comes from the cached lint for the second one (data dropped); nothing for the others
+    assert titles.count("Add -y") == 1 and "Ignore DL3014 for this line" in titles
+    assert not [t for t in titles if "DW999" in t]
+    assert await code_actions(client, new_uri(), rng(0, 0, 0, 0), [d]) == []  # not open
+    bogus = types.CodeAction(title="x", data={"action": "fixAll", "uri": new_uri(), "version": 1})
+    if resolves(client):
+        res = await asyncio.wait_for(client.code_action_resolve_async(bogus), TIMEOUT)
+        assert res.edit is not None and not res.edit.changes and not res.edit.document_changes
