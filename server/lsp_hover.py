@@ -65,6 +65,18 @@ def _hints(ls: "DockwiseServer", uri: str, start_line: int = 0, end_line: int | 
     return st.converter, hints
 
 
+def refresh_sizes(ls: "DockwiseServer") -> None:
+    """Ask the client to re-request inlay hints and code lenses (after a change
+    of ``images.inlayHints`` / ``images.platform``), when it supports refresh."""
+    try:
+        if ls._cap("workspace.inlay_hint.refresh_support", False):
+            ls.workspace_inlay_hint_refresh(None)
+        if ls._cap("workspace.code_lens.refresh_support", False) and not _client_inlay_hints(ls):
+            ls.workspace_code_lens_refresh(None)
+    except Exception:
+        log.exception("refreshing inlay hints / code lenses failed")
+
+
 def register(server: "DockwiseServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: "DockwiseServer", params: types.HoverParams) -> types.Hover | None:

@@ -363,6 +363,11 @@ class DockwiseServer(LanguageServer):
             self.generation += 1
         if resync and (lint_changed or self.mode != old_mode):
             self.resync(old_mode)
+        if resync and self.loop is not None and (old.images_inlayHints, old.images_platform) != (
+                new.images_inlayHints, new.images_platform):
+            from .lsp_hover import refresh_sizes
+
+            refresh_sizes(self)  # size hints/lenses depend on these settings
         return changed
 
     def _set_log_level(self, level: int) -> None:

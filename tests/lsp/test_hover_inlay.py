@@ -20,6 +20,7 @@ from lsp_helpers import (
     start_session,
     utf_units,
     wait_publish,
+    wait_until,
 )
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -171,3 +172,20 @@ async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
     assert await inlay_hints(fresh, uri) == []
     assert await code_lenses(fresh, uri) == []
     assert (await hover(fresh, uri, 3, 8)) is not None  # hover stays
+
+
+@pytest.mark.parametrize("persona,method", [
+    ("vscode", types.WORKSPACE_CODE_LENS_REFRESH), ("nvim-0.11", types.WORKSPACE_INLAY_HINT_REFRESH)])
+async def test_setting_change_refreshes(fresh: LanguageClient, persona: str, method: str):
+    refreshed: list[str] = []
+    for m in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
+        fresh.feature(m)(lambda params, m=m: refreshed.append(m))
+    await start_session(fresh, PERSONAS[persona], INIT)
+    uri = await opened(fresh, DOC)
+    shown = await (inlay_hints if persona == "nvim-0.11" else code_lenses)(fresh, uri)
+    assert len(shown) == 3
+    fresh.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"dockwise": {**INIT, "images": {"platform": AMD, "inlayHints": False}}}))
+    await wait_until(lambda: refreshed, what=f"{method}")
+    assert refreshed == [method]
+    assert await (inlay_hints if persona == "nvim-0.11" else code_lenses)(fresh, uri) == []
