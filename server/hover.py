@@ -20,7 +20,9 @@ Everything here answers from :func:`dockwise.images.lookup` (the shipped
 table, or figures a live source already has) and never waits for the
 network. A ``live`` callable may be passed: it is called with
 ``(ref, platform)`` for images nothing knows yet, to start a background
-lookup; it must return at once.
+lookup, and must return at once: True (or None) when a lookup is under way,
+False when none was started (lookups off), or a short text saying why there
+is no figure (``registry example.com: not found``).
 """
 from __future__ import annotations
 
@@ -308,7 +310,9 @@ def image_markdown(
                     started = live(ref, eff)
                 except Exception:
                     started = False
-            if live is not None and started is not False:
+            if isinstance(started, str) and started:
+                msg += f" Live lookup: {_esc(started)}."
+            elif live is not None and started is not False:
                 msg += f" Looking up {code(qualified(ref))} for {_esc(eff)} in its registry… hover again in a moment."
             else:
                 msg += " Live registry lookups are off or unavailable (setting `images.online`)."

@@ -34,12 +34,28 @@ log = logging.getLogger("dockwise")
 
 
 def _live(ls: "DockwiseServer") -> Any:
-    """A ``(ref, platform)`` callable that starts a background lookup, or None."""
+    """A ``(ref, platform)`` callable that starts a background lookup (see
+    :func:`dockwise.hover.hover`), or None when there is no live source or
+    ``images.online`` is off."""
     live = getattr(ls, "live_images", None)
     if live is None or not getattr(ls.settings, "images_online", True):
         return None
     request = getattr(live, "request", None)
-    return request if callable(request) else None
+    if not callable(request):
+        return None
+
+    def start(ref, platform):
+        if request(ref, platform):
+            return True
+        cached = getattr(live, "cached", None)
+        res = cached(ref, platform) if callable(cached) else None
+        status = getattr(res, "status", "ok")
+        if res is not None and status != "ok":  # a recent failure the cache remembers
+            err = getattr(res, "error", "")
+            return f"registry {getattr(res, 'registry', '') or '?'}: {status.replace('_', ' ')}" + (f" ({err})" if err else "")
+        return False
+
+    return start
 
 
 def _markdown_ok(ls: "DockwiseServer") -> bool:

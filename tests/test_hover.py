@@ -267,6 +267,8 @@ def test_unknown_image_without_and_with_live():
     assert calls == [("myorg/app:1.0", AMD)]
     assert "Looking up `docker.io/myorg/app:1.0`" in md
     assert "Looking up" not in hov(src, "myorg", live=lambda ref, plat: False).markdown
+    md = hov(src, "myorg", live=lambda ref, plat: "registry docker.io: not found").markdown
+    assert "Live lookup: registry docker.io: not found." in md and "Looking up" not in md
 
     def broken(ref, plat):
         raise RuntimeError("boom")
@@ -348,3 +350,34 @@ def test_every_position_answers_without_html(src):
                 assert_plain(r.markdown)
                 assert r.span.start <= Pos(line, col) <= r.span.end, (line, col, r.span)
     H.size_hints(df)
+
+
+def test_lsp_live_adapter():
+    """lsp_hover's bridge to ``server.live_images`` (another module's object,
+    optional): request, then the cache's reason when nothing was started."""
+    from types import SimpleNamespace as NS
+
+    from dockwise import lsp_hover
+
+    ref = parse("FROM myorg/app:1\n").stages[0].base
+    started = []
+
+    class Live:
+        def __init__(self, ok, cached=None):
+            self.ok, self._cached = ok, cached
+
+        def request(self, r, plat):
+            started.append((r.resolved, plat))
+            return self.ok
+
+        def cached(self, r, plat):
+            return self._cached
+
+    on = NS(images_online=True)
+    assert lsp_hover._live(NS(settings=on)) is None  # no live helper: fine
+    assert lsp_hover._live(NS(settings=NS(images_online=False), live_images=Live(True))) is None
+    assert lsp_hover._live(NS(settings=on, live_images=Live(True)))(ref, AMD) is True
+    assert started == [("myorg/app:1", AMD)]
+    failed = NS(status="not_found", registry="docker.io", error="")
+    assert lsp_hover._live(NS(settings=on, live_images=Live(False, failed)))(ref, AMD) == "registry docker.io: not found"
+    assert lsp_hover._live(NS(settings=on, live_images=Live(False, None)))(ref, AMD) is False
