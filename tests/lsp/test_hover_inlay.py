@@ -30,7 +30,7 @@ from dockwise import images
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 AMD = "linux/amd64"
-INIT = {"debounceMs": 0, "images": {"platform": AMD}}
+INIT = {"debounceMs": 0, "images": {"platform": AMD, "online": False}}  # never any network
 HTML_TAG = re.compile(r"</?[A-Za-z!][^>]*>")
 
 
@@ -147,6 +147,7 @@ async def test_unknown_image_answers_offline(client: LanguageClient):
     h = await hover(client, uri, 0, 8)
     assert "`localhost:5000/team/app:1`" in h.contents.value
     assert "Not in dockwise's offline size table" in h.contents.value
+    assert "Live registry lookups are off" in h.contents.value  # images.online is false here
 
 
 async def test_sizes_as_inlay_hints_or_code_lenses(client: LanguageClient):
@@ -167,7 +168,7 @@ async def test_sizes_as_inlay_hints_or_code_lenses(client: LanguageClient):
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
 async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
-    await start_session(fresh, PERSONAS[persona], {**INIT, "images": {"platform": AMD, "inlayHints": False}})
+    await start_session(fresh, PERSONAS[persona], {**INIT, "images": {**INIT["images"], "inlayHints": False}})
     uri = await opened(fresh, DOC)
     assert await inlay_hints(fresh, uri) == []
     assert await code_lenses(fresh, uri) == []
@@ -185,7 +186,7 @@ async def test_setting_change_refreshes(fresh: LanguageClient, persona: str, met
     shown = await (inlay_hints if persona == "nvim-0.11" else code_lenses)(fresh, uri)
     assert len(shown) == 3
     fresh.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"dockwise": {**INIT, "images": {"platform": AMD, "inlayHints": False}}}))
+        settings={"dockwise": {**INIT, "images": {**INIT["images"], "inlayHints": False}}}))
     await wait_until(lambda: refreshed, what=f"{method}")
     assert refreshed == [method]
     assert await (inlay_hints if persona == "nvim-0.11" else code_lenses)(fresh, uri) == []
