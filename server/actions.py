@@ -79,9 +79,17 @@ def diff_edit(old: str, new: str) -> Edit | None:
     return Edit(Span(_pos(old, i), _pos(old, end)), new[i:new_end])
 
 
-def _safe_result(df: Dockerfile, text: str) -> bool:
-    """``text`` (derived from ``df``) adds no syntax error and keeps the stages."""
-    return not _breaks(_shape(df), parse(text, path=df.path))
+def _reparse(text: str, df: Dockerfile, cur: Dockerfile) -> Dockerfile:
+    """Parse ``text``, an edit of ``cur``, itself derived from ``df``. The
+    parser may take over ``cur``'s unchanged instructions (it re-indexes them),
+    so only an intermediate model of ours is offered, never ``df``, which
+    the server's cache still shares."""
+    return parse(text, path=df.path, previous=cur if cur is not df else None)
+
+
+def _safe_result(df: Dockerfile, new: Dockerfile) -> bool:
+    """``new`` (derived from ``df``) adds no syntax error and keeps the stages."""
+    return not _breaks(_shape(df), new)
 
 
 # -- ignore pragmas -------------------------------------------------------------------
@@ -223,10 +231,10 @@ def chain_runs(df: Dockerfile, first: int, last: int) -> Proposal | None:
             anchor = now
             continue
         text = apply_edits(text, fix.edits)
-        cur = parse(text, path=df.path)
+        cur = _reparse(text, df, cur)
         merged += 1
         unsafe = unsafe or fix.applicability is Applicability.UNSAFE
-    if not merged or not _safe_result(df, text):
+    if not merged or not _safe_result(df, cur):
         return None
     e = diff_edit(df.text, text)
     app = Applicability.UNSAFE if unsafe else Applicability.SAFE
@@ -389,11 +397,11 @@ def add_cleanup(df: Dockerfile, first: int, last: int) -> Proposal | None:
             new = apply_edits(text, fix.edits)
             if new == text:
                 continue
-            text, cur = new, parse(new, path=df.path)
+            text, cur = new, _reparse(new, df, cur)
             if len(cur.instructions) != len(df.instructions):
                 return None
             unsafe = unsafe or fix.applicability is Applicability.UNSAFE
-    if text == df.text or not _safe_result(df, text):
+    if text == df.text or not _safe_result(df, cur):
         return None
     e = diff_edit(df.text, text)
     app = Applicability.UNSAFE if unsafe else Applicability.SAFE

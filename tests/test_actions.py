@@ -275,3 +275,63 @@ def test_has_fixes():
     assert actions.has_fixes(vs, unsafe=True)
     assert actions.titled("Use X", Applicability.UNSAFE) == "Use X (unsafe)"
     assert actions.titled("Use X", Applicability.SAFE) == "Use X"
+
+
+# -- the real-Dockerfile corpus ------------------------------------------------------------
+
+
+CLEANUPS = {("rm", "-rf", "/var/lib/apt/lists/*"), ("yum", "clean", "all"), ("dnf", "clean", "all"),
+            ("dnf5", "clean", "all"), ("microdnf", "clean", "all"), ("zypper", "clean"),
+            ("npm", "cache", "clean", "--force"), ("yarn", "cache", "clean")}
+
+
+def _strip(argv: list[str]) -> tuple[str, ...]:
+    """argv without the flags cleanup adds (also inside an exec-form ``sh -c`` script)."""
+    flags = ("--no-cache-dir", "--no-cache")
+    return tuple(a.replace(" --no-cache-dir", "").replace(" --no-cache", "") for a in argv if a not in flags)
+
+
+def test_refactorings_over_the_corpus():
+    """Chain and cleanup on every whole file of the corpus: no new syntax error,
+    the same stages; chaining keeps the sequence of commands, cleanup only adds
+    commands (and flags) after the existing ones."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from corpus_util import corpus_dir, corpus_files
+
+    root = corpus_dir()
+    if root is None:
+        pytest.skip("no corpus (../shared/corpus/real or $DOCKWISE_CORPUS)")
+    chained = cleaned = 0
+    for f in corpus_files(root):
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        df = parse(text)
+        n = len(df.lines)
+        before = commands(text)
+        p = actions.chain_runs(df, 0, n)
+        if p is not None:
+            chained += 1
+            got = apply(text, p)
+            assert commands(got) == before, f
+            assert len(parse(got).stages) == len(df.stages), f
+        p = actions.add_cleanup(df, 0, n)
+        if p is not None:
+            cleaned += 1
+            got = apply(text, p)
+            assert len(parse(got).stages) == len(df.stages), f
+            # the old commands in order (flags aside), with only cleanup commands in between
+            old, new = [_strip(a) for a in before], [_strip(a) for a in commands(got)]
+            i, extras = 0, []
+            for a in new:
+                if i < len(old) and a == old[i]:
+                    i += 1
+                else:
+                    extras.append(a)
+            assert i == len(old) and set(extras) <= CLEANUPS and got != text, (f, extras)
+    assert chained and cleaned
+    print(f"corpus: chain changes {chained} files, cleanup {cleaned}")
