@@ -536,3 +536,10 @@ async def test_odd_requests_get_an_answer(client: LanguageClient):
     if resolves(client):
         res = await asyncio.wait_for(client.code_action_resolve_async(bogus), TIMEOUT)
         assert res.edit is not None and not res.edit.changes and not res.edit.document_changes
+
+
+async def test_capability_is_advertised(client: LanguageClient):
+    cap = client.init_result.capabilities.code_action_provider
+    assert cap.resolve_provider is True
+    assert {str(getattr(k, "value", k)) for k in cap.code_action_kinds} == {
+        "quickfix", "refactor.rewrite", "source.fixAll", "source.fixAll.dockwise"}
