@@ -198,6 +198,7 @@ class _Index:
                 st_uf.union(s.index, s.parent)
         self.family = {s.index: st_uf.find(s.index) for s in df.stages}
         self.family[-1] = -1
+        self._inh: dict[tuple, tuple] = {}
         self._group_vars()
         for ins in df.instructions:
             try:
@@ -227,18 +228,19 @@ class _Index:
             if v.name in glob:
                 uf.union(glob[v.name], d)
             glob.setdefault(v.name, d)
+        visible: dict[int, dict[str, tuple]] = {}  # per stage: name -> a def of it in the stage or its ancestors
         for s in df.stages:
-            chain = df.stage_chain(s)
+            seen = dict(visible.get(s.parent, {})) if s.parent is not None and s.parent < s.index else {}
             for v in s.vars:
                 d = _def_id(v)
                 self.defs[d], self.def_stage[d] = v, s.index
                 uf.find(d)
                 if v.kind == "ARG" and v.name in glob:
                     uf.union(glob[v.name], d)
-                for anc in chain:  # same stage (earlier defs) and ancestors
-                    for w in anc.vars:
-                        if w.name == v.name and w is not v:
-                            uf.union(_def_id(w), d)
+                if v.name in seen:  # same name earlier in the stage or in a stage it is built FROM
+                    uf.union(seen[v.name], d)
+                seen[v.name] = d
+            visible[s.index] = seen
         self.var_key = {d: ("var", uf.find(d)) for d in self.defs}
 
     def _resolve(self, scope: int, before: int, name: str, runtime: bool) -> VarDef | None:
@@ -249,21 +251,42 @@ class _Index:
                 if v.name == name and v.instruction < before:
                     best = v
             return best
-        arg = None
-        for depth, st in enumerate(df.stage_chain(df.stages[scope])):
-            limit = before if depth == 0 else _INF
-            env_here = arg_here = None
-            for v in st.vars:
-                if v.name == name and v.instruction < limit:
+        env = arg = None
+        for v in df.stages[scope].vars:
+            if v.name == name and v.instruction < before:
+                if v.kind == "ENV":
+                    env = v
+                else:
+                    arg = v
+        if env is not None:
+            return env
+        parent = df.stages[scope].parent
+        a_env, a_arg = self._inherited(parent, name) if parent is not None else (None, None)
+        if a_env is not None or runtime:
+            return a_env
+        return arg or a_arg
+
+    def _inherited(self, stage: int, name: str) -> tuple[VarDef | None, VarDef | None]:
+        """(nearest ENV, nearest ARG) named ``name`` in ``stage`` or the stages it is built FROM."""
+        cache = self._inh
+        path: list[int] = []
+        cur: int | None = stage
+        while cur is not None and (cur, name) not in cache and cur not in path:
+            path.append(cur)
+            p = self.df.stages[cur].parent
+            cur = p if p is not None and p < cur else None
+        env, arg = cache.get((cur, name), (None, None)) if cur is not None else (None, None)
+        for i in reversed(path):
+            e_here = a_here = None
+            for v in self.df.stages[i].vars:
+                if v.name == name:
                     if v.kind == "ENV":
-                        env_here = v
+                        e_here = v
                     else:
-                        arg_here = v
-            if env_here is not None:
-                return env_here
-            if arg is None and arg_here is not None and not runtime:
-                arg = arg_here
-        return arg
+                        a_here = v
+            env, arg = e_here or env, a_here or arg
+            cache[(i, name)] = (env, arg)
+        return env, arg
 
     def _var_ref(self, span: Span, name: str, scope: int, before: int, runtime: bool = False) -> None:
         if not _VAR_NAME.match(name):

@@ -529,3 +529,37 @@ def test_random_mutations_never_raise():
                 nav.rename_edits(df, o.span.start.line, o.span.start.col, "renamed")
             except nav.RenameError:
                 pass
+
+
+# -- rename keeps every binding (property over the samples) -------------------------------------
+
+
+def _bindings(df):
+    """Occurrence start → (role, start of the definition it resolves to), and the
+    partition of occurrences into symbols."""
+    idx = nav._index(df)
+    res = {}
+    for o in idx.occs:
+        tgt = o.target.span.start if isinstance(o.target, nav.VarDef) else o.target
+        res[o.span.start] = (o.role, tgt)
+    groups = {frozenset(o.span.start for o in occs) for occs in idx.by_key.values()}
+    return res, groups
+
+
+@pytest.mark.parametrize("text", [MULTI, GLOBAL, ENVS, HEREDOCS])
+def test_every_rename_keeps_every_binding(text):
+    df = parse(text)
+    old = _bindings(df)
+    done = 0
+    for o in nav._index(df).occs:
+        # a same-length name keeps every position, so bindings can be compared directly
+        new_name = ("q" if o.kind == "stage" else "Q") * len(o.name)
+        try:
+            edits = nav.rename_edits(df, o.span.start.line, o.span.start.col, new_name)
+        except nav.RenameError:
+            continue
+        done += 1
+        new_text = apply(text, edits)
+        assert _bindings(parse(new_text)) == old, (o, new_text)
+        assert all(span_text(new_text, s) == new_name for s, _ in edits)
+    assert done >= 3
