@@ -127,6 +127,13 @@ def _append_to(p, code: str) -> Edit | None:
     return Edit(Span(at, at), f",{code}")
 
 
+def _line_start(df: Dockerfile, line: int) -> Pos:
+    """Where a new line is inserted before ``line``: after a byte-order mark
+    on the first line (text before it would make the BOM part of line 2)."""
+    col = 1 if line == 0 and df.lines and df.lines[0].startswith("\ufeff") else 0
+    return Pos(line, col)
+
+
 def instruction_at(df: Dockerfile, line: int) -> Instruction | None:
     for ins in df.instructions:
         if ins.start_line <= line <= ins.end_line:
@@ -162,7 +169,9 @@ def ignore_line_edit(df: Dockerfile, code: str, line: int) -> Edit | None:
         p.tool == "hadolint" and p.kind == "ignore" and p.span.start.line == above for p in analyse(df).pragmas
     ):
         at = above  # keep hadolint's pragma right above the instruction
-    return Edit(Span(Pos(at, 0), Pos(at, 0)), _pragma_line(tool, "", code, indent))
+    raw = raw.lstrip("\ufeff") if at == 0 else raw
+    indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+    return Edit(Span(_line_start(df, at), _line_start(df, at)), _pragma_line(tool, "", code, indent))
 
 
 def ignore_file_edit(df: Dockerfile, code: str) -> Edit | None:
@@ -176,7 +185,7 @@ def ignore_file_edit(df: Dockerfile, code: str) -> Edit | None:
         if p.kind == "global" and p.tool == tool and p.codes:
             return _append_to(p, code)
     line = max((d.span.end.line + 1 for d in df.directives), default=0)
-    return Edit(Span(Pos(line, 0), Pos(line, 0)), _pragma_line(tool, "global", code))
+    return Edit(Span(_line_start(df, line), _line_start(df, line)), _pragma_line(tool, "global", code))
 
 
 def ignore_proposals(df: Dockerfile, code: str, line: int) -> list[Proposal]:

@@ -335,3 +335,19 @@ def test_refactorings_over_the_corpus():
             assert i == len(old) and set(extras) <= CLEANUPS and got != text, (f, extras)
     assert chained and cleaned
     print(f"corpus: chain changes {chained} files, cleanup {cleaned}")
+
+
+@pytest.mark.parametrize("scope", ["line", "file"])
+def test_ignore_pragma_goes_after_a_byte_order_mark(scope):
+    from dockwise.actions import ignore_file_edit, ignore_line_edit
+    from dockwise.fixes import apply_edits
+
+    text = "\ufeffMAINTAINER me\nFROM alpine:3.20\nRUN echo\n" if scope == "line" else "\ufeffFROM alpine:3.20\nMAINTAINER me\n"
+    df = parse(text)
+    edit = ignore_line_edit(df, "DL4000", 0) if scope == "line" else ignore_file_edit(df, "DL4000")
+    new = apply_edits(text, [edit])
+    assert new.startswith("\ufeff# hadolint ") and new.count("\ufeff") == 1
+    before = [v.code for v in lint_text(text).violations]
+    after = [v.code for v in lint_text(new).violations]
+    assert "DL4000" in before and "DL4000" not in after
+    assert sorted(c for c in before if c != "DL4000") == sorted(after)
