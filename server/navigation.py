@@ -219,11 +219,10 @@ class _Index:
         df = self.df
         uf = _UF()
         self.defs: dict[tuple, VarDef] = {}
-        self.def_stage: dict[tuple, int] = {}
         glob: dict[str, tuple] = {}
         for v in df.global_args:
             d = _def_id(v)
-            self.defs[d], self.def_stage[d] = v, -1
+            self.defs[d] = v
             uf.find(d)
             if v.name in glob:
                 uf.union(glob[v.name], d)
@@ -233,7 +232,7 @@ class _Index:
             seen = dict(visible.get(s.parent, {})) if s.parent is not None and s.parent < s.index else {}
             for v in s.vars:
                 d = _def_id(v)
-                self.defs[d], self.def_stage[d] = v, s.index
+                self.defs[d] = v
                 uf.find(d)
                 if v.kind == "ARG" and v.name in glob:
                     uf.union(glob[v.name], d)
@@ -298,15 +297,14 @@ class _Index:
             key = ("free", name, self.family.get(scope, scope))
         self.occs.append(Occurrence(span, key, name, "reference", scope, v))
 
-    def _scan_vars(self, text: str, mapper, scope: int, before: int, esc: str, runtime: bool = False,
-                   base: int = 0) -> None:
+    def _scan_vars(self, text: str, mapper, scope: int, before: int, esc: str, runtime: bool = False) -> None:
         from .expand import variables_in
 
         if "$" not in text:
             return
         for name, s, _e in variables_in(text, esc):
             ns = s + (2 if text.startswith("${", s) else 1)
-            self._var_ref(mapper(base + ns, base + ns + len(name)), name, scope, before, runtime)
+            self._var_ref(mapper(ns, ns + len(name)), name, scope, before, runtime)
 
     # stages
 
