@@ -435,13 +435,23 @@ def _occurrence_at(df: Dockerfile, line: int, col: int) -> Occurrence | None:
         idx = _index(df)
     except Exception:
         return None
+    occs = idx.by_line.get(line, ())
+    if not occs:
+        return None
     p = Pos(line, col)
     at_end = None
-    for o in idx.by_line.get(line, ()):
+    for o in occs:
         if o.span.start <= p < o.span.end:
             return o
         if p == o.span.end and at_end is None:
             at_end = o  # cursor just after the name
+    if at_end is None and 0 <= line < len(df.lines):  # on the "$" or "${" before a variable name
+        text = df.lines[line]
+        skip = 2 if text.startswith("${", col) else 1 if text.startswith("$", col) or (
+            col > 0 and text.startswith("${", col - 1)) else 0
+        for o in occs if skip else ():
+            if o.span.start == Pos(line, col + skip) and o.kind == "variable":
+                return o
     return at_end
 
 

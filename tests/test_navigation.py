@@ -112,10 +112,15 @@ def test_highlight_from_a_reference_includes_the_definition():
     assert nav.highlights(df, 1, 3) == []  # WORKDIR keyword
 
 
-def test_cursor_just_after_a_name_still_finds_it():
+def test_cursor_just_after_a_name_or_on_its_dollar_still_finds_it():
     df = parse(MULTI)
     line, col = at(MULTI, "FROM build", 0, len("FROM build"))
     assert nav.symbol_at(df, line, col).name == "build"
+    text = "FROM alpine\nARG V=1\nRUN echo $V ${V} $ V\n"
+    df = parse(text)
+    for needle, off in [("$V", 0), ("${V}", 0), ("${V}", 1)]:
+        assert where(text, nav.definition_at(df, *at(text, needle, 0, off))) == [(1, "V")], (needle, off)
+    assert nav.symbol_at(df, *at(text, "$ V", 0, 0)) is None
 
 
 GLOBAL = """\
