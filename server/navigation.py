@@ -71,6 +71,14 @@ _EXPANDED_FLAGS = {"ADD": ("chown", "chmod", "checksum"), "COPY": ("chown", "chm
 _INF = 1 << 60
 
 
+STRICT = False  # tests set this: internal errors raise instead of degrading to partial results
+
+
+def _strict() -> None:
+    if STRICT:
+        raise
+
+
 class RenameError(Exception):
     """The rename cannot be done; the message says why (shown to the user)."""
 
@@ -175,6 +183,10 @@ def _flag_value_mapper(df: Dockerfile, f: Flag) -> Callable[[int, int], Span] | 
     return span
 
 
+def _is_index(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
 def _mount_fields(value: str) -> Iterable[tuple[str, str, int]]:
     """(key lower-cased, value, offset of value) for each CSV field of a --mount."""
     off = 0
@@ -204,6 +216,7 @@ class _Index:
             try:
                 self._scan(ins)
             except Exception:  # a malformed instruction must not cost the whole index
+                _strict()
                 continue
         self.occs.sort(key=lambda o: (o.span.start, o.span.end))
         self.by_line: dict[int, list[Occurrence]] = {}
@@ -309,7 +322,7 @@ class _Index:
     # stages
 
     def _stage_by_ref(self, value: str) -> Stage | None:
-        if value.isdigit():
+        if _is_index(value):
             i = int(value)
             return self.df.stages[i] if i < len(self.df.stages) else None
         low = value.lower()
@@ -323,7 +336,7 @@ class _Index:
         s = self._stage_by_ref(value)
         if s is None:
             return False
-        role = "index" if value.isdigit() else "reference"
+        role = "index" if _is_index(value) else "reference"
         self.occs.append(Occurrence(span, ("stage", s.index), s.name or f"stage {s.index}", role, scope, s.index))
         return True
 
@@ -434,6 +447,7 @@ def _occurrence_at(df: Dockerfile, line: int, col: int) -> Occurrence | None:
     try:
         idx = _index(df)
     except Exception:
+        _strict()
         return None
     occs = idx.by_line.get(line, ())
     if not occs:
@@ -497,6 +511,7 @@ def references(df: Dockerfile, symbol: Symbol | tuple, include_declaration: bool
     try:
         occs = _index(df).by_key.get(key, [])
     except Exception:
+        _strict()
         return []
     return [o for o in occs if include_declaration or o.role != "definition"]
 
@@ -658,7 +673,7 @@ def document_symbols(df: Dockerfile) -> list[DocSymbol]:
             sym.children = [_ins_symbol(df.instructions[i], label) for i in st.instructions if i != st.from_instruction]
             out.append(sym)
     except Exception:
-        pass
+        _strict()
     return out
 
 
@@ -715,7 +730,7 @@ def folding_ranges(df: Dockerfile) -> list[Fold]:
                 folds.append(Fold(run[0], run[-1], "comment"))
             run = [ln] if ln is not None and ln not in body_lines else []
     except Exception:
-        pass
+        _strict()
     best: dict[int, Fold] = {}
     for f in folds:
         if f.start_line not in best or f.end_line > best[f.start_line].end_line:
@@ -826,6 +841,7 @@ def semantic_tokens(df: Dockerfile) -> list[Token]:
             try:
                 _paint_instruction(p, ins)
             except Exception:
+                _strict()
                 continue
         idx = _index(df)
         for sp in idx.trigger_vars:
@@ -838,7 +854,7 @@ def semantic_tokens(df: Dockerfile) -> list[Token]:
                 lib = ("defaultLibrary",) if o.key[0] == "free" and o.name in PREDEFINED_ARGS else ()
                 p.paint(o.span, "variable", decl + lib)
     except Exception:
-        pass
+        _strict()
     return p.tokens()
 
 
@@ -896,5 +912,5 @@ def document_links(df: Dockerfile) -> list[tuple[Span, str]]:
             if url:
                 out.append((_sub_span(span, 0, len(_repo_part(raw))), url))
     except Exception:
-        pass
+        _strict()
     return out

@@ -11,6 +11,12 @@ from dockwise.model import Span
 from dockwise.parser import parse
 
 
+@pytest.fixture(autouse=True)
+def strict(monkeypatch):
+    """Internal errors raise here instead of degrading to partial results."""
+    monkeypatch.setattr(nav, "STRICT", True)
+
+
 def at(text: str, needle: str, nth: int = 0, offset: int = 0) -> tuple[int, int]:
     """(line, col) of the nth occurrence of ``needle`` (plus ``offset`` columns)."""
     lines = text.split("\n")
@@ -483,7 +489,7 @@ BROKEN = [
     "", "\n\n", "FROM", "FROM AS", "FROM a AS", "FROM a AS 1bad\nCOPY --from= /x /y", "ARG\nFROM $",
     "FROM a\nRUN echo ${", "FROM a\nRUN echo ${V:-${W", "FROM a\nENV =x\nENV A", "FROM a AS b\nFROM b AS a\nFROM a",
     "FROM a\nCOPY <<EOF", "FROM a\nRUN <<EOF <<'B'\nx $Y\nEOF\n", "FROM a\nRUN --mount=from=,from,=x,from==y true",
-    "# escape=`\nFROM a `\n", "FROM a\nCOPY --from=99 / /\nCOPY --from=-1 / /", "ONBUILD\nFROM a\nONBUILD ONBUILD RUN $X",
+    "# escape=`\nFROM a `\n", "FROM a\nCOPY --from=99 / /\nCOPY --from=-1 / /\nCOPY --from=² / /", "ONBUILD\nFROM a\nONBUILD ONBUILD RUN $X",
     "FROM a\nHEALTHCHECK CMD\nHEALTHCHECK CMD [\"x\"]\nHEALTHCHECK", "FROM 😀 AS b\nRUN echo $😀 ${é}",
     "\ufeffFROM a\r\nRUN x \\\r\n  y\r\n", "FROM a\nLABEL \"k k\"=\"v\" 'x'=y\nENV \"Q\"=1\nRUN echo $Q",
 ]
