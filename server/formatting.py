@@ -7,9 +7,13 @@ BuildKit parses (apart from the case of instruction keywords). Per line:
 * the first line of an instruction: leading white space removed, a known
   keyword upper-cased (also an ONBUILD trigger's keyword), exactly one space
   between the keyword and what follows on that line;
-* continuation lines: leading white space set to one indentation unit
-  (``tabSize`` spaces or a tab; 4 spaces by default); comment lines inside a
-  continuation get the same indentation; blank ones become empty. A
+* continuation lines: leading white space set to indentation units
+  (``tabSize`` spaces or a tab; 4 spaces by default). Nesting is kept: within
+  an instruction, the smallest indentation becomes one unit, the next larger
+  one two units, and so on (so a package list indented under its
+  ``apt-get install`` stays indented under it). A comment line inside a
+  continuation gets the indentation of the line it precedes; blank ones
+  become empty. A
   continuation line is re-indented only where that cannot change the
   instruction: the line break must fall *between* words (white space on at
   least one side, not escaped) and outside quotes, and the instruction must
@@ -43,8 +47,12 @@ class FormatOptions:
     insert_final_newline: bool = False
 
     @property
+    def tab(self) -> int:
+        return max(1, min(int(self.tab_size or 4), 16))
+
+    @property
     def unit(self) -> str:
-        return " " * max(1, min(int(self.tab_size or 4), 16)) if self.insert_spaces else "\t"
+        return " " * self.tab if self.insert_spaces else "\t"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,42 +91,60 @@ def _reindentable(df: Dockerfile, ins: Instruction) -> bool:
 
 
 class _Scan:
-    """Quote/escape state over an instruction's logical text (conservative:
-    both ``\\`` and the escape character escape; a command substitution inside
-    double quotes makes the rest of the instruction opaque)."""
+    """Quoting state over an instruction's logical text, conservatively:
+    both ``\\`` and the escape character escape; ``$( )`` nests (inside it
+    words are split again, also within double quotes); anything unclear
+    (backticks or quotes inside ``"${…}"``) makes the rest of the instruction
+    opaque. Contexts: ``sq``/``dq`` quotes, ``cs`` command substitution,
+    ``br`` a ``${…}`` inside double quotes."""
 
-    __slots__ = ("esc", "single", "double", "escaped", "last_escaped", "opaque", "prev")
+    __slots__ = ("esc", "stack", "escaped", "last_escaped", "opaque", "prev")
 
     def __init__(self, esc: str) -> None:
         self.esc = esc
-        self.single = self.double = self.escaped = self.last_escaped = self.opaque = False
+        self.stack: list[str] = []
+        self.escaped = self.last_escaped = self.opaque = False
         self.prev = ""
 
     def feed(self, text: str) -> None:
+        stack = self.stack
         for c in text:
             self.last_escaped = False
+            top = stack[-1] if stack else ""
             if self.escaped:
                 self.escaped = False
                 self.last_escaped = True
-            elif self.single:
+            elif top == "sq":
                 if c == "'":
-                    self.single = False
+                    stack.pop()
             elif c in ("\\", self.esc):
                 self.escaped = True
-            elif self.double:
+            elif top == "dq":
                 if c == '"':
-                    self.double = False
-                elif c == "`" or (c == "(" and self.prev == "$"):
+                    stack.pop()
+                elif self.prev == "$" and c in "({":
+                    stack.append("cs" if c == "(" else "br")
+                elif c == "`":
+                    self.opaque = True
+            elif top == "br":
+                if c == "}":
+                    stack.pop()
+                elif c in "'\"`":
                     self.opaque = True
             elif c == "'":
-                self.single = True
+                stack.append("sq")
             elif c == '"':
-                self.double = True
+                stack.append("dq")
+            elif top == "cs" and c in "()":
+                if c == "(":
+                    stack.append("cs")
+                else:
+                    stack.pop()
             self.prev = c
 
     def between_words(self, ends_blank: bool, lead: bool) -> bool:
         """May the white space at the current point change width?"""
-        if self.single or self.double or self.escaped or self.opaque:
+        if self.escaped or self.opaque or (self.stack and self.stack[-1] != "cs"):
             return False
         return lead or (ends_blank and not self.last_escaped)
 
@@ -185,7 +211,8 @@ def _format_first(line: str, ins: Instruction) -> str:
     return line
 
 
-def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen: set[int], unit: str) -> None:
+def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen: set[int], unit: str,
+                        tab: int) -> None:
     got = _layout(df, ins)
     if got is None:
         for ln in range(ins.start_line, ins.end_line + 1):
@@ -199,6 +226,8 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
     reindent = _reindentable(df, ins)
     scan = _Scan(esc)
     logical_end_blank = False
+    movable: list[tuple[int, int, str]] = []  # (line, width of its indentation, text after it)
+    comments: list[tuple[int, str]] = []
     for ln, role in layout:
         text = lines[ln]
         if role == "first":
@@ -209,7 +238,7 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
             new[ln] = ""
             continue
         elif role == "comment":
-            new[ln] = unit + text[_lstrip_go(text):]
+            comments.append((ln, text[_lstrip_go(text):]))
             continue
         else:
             piece, _ = _continues(text, esc)
@@ -218,10 +247,32 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
                 k += 1
             if (reindent and k < len(text) and text[k] not in _GO_SPACE
                     and scan.between_words(logical_end_blank, k > 0)):
-                new[ln] = unit + text[k:]
+                movable.append((ln, _width(text[:k], tab), text[k:]))
         scan.feed(piece)
         if piece:
             logical_end_blank = piece[-1] in _BLANK
+    # nesting is kept: the n-th smallest indentation becomes n units
+    levels = {w: i + 1 for i, w in enumerate(sorted({w for _, w, _ in movable}))}
+    indent: dict[int, str] = {}
+    for ln, w, rest in movable:
+        indent[ln] = unit * levels[w]
+        new[ln] = indent[ln] + rest
+    content = sorted(ln for ln, role in layout if role == "cont")
+    for ln, rest in comments:  # a comment takes the indentation of the line it precedes
+        nxt = [c for c in content if c > ln]
+        prv = [c for c in content if c < ln]
+        ref = nxt[0] if nxt else (prv[-1] if prv else None)
+        if ref is not None and ref not in indent:
+            new[ln] = lines[ln]  # that line keeps its indentation: so does the comment
+            continue
+        new[ln] = indent.get(ref, unit) + rest
+
+
+def _width(blanks: str, tab: int) -> int:
+    w = 0
+    for c in blanks:
+        w = (w // tab + 1) * tab if c == "\t" else w + 1
+    return w
 
 
 def _line_range(rng: Span | None, n: int) -> tuple[int, int]:
@@ -247,7 +298,7 @@ def format_lines(df: Dockerfile, options: FormatOptions | None = None, rng: Span
             frozen.update(range(ins.start_line, ins.end_line + 1))
             continue
         owned.update(range(ins.start_line, ins.end_line + 1))
-        _format_instruction(df, ins, new, frozen, opts.unit)
+        _format_instruction(df, ins, new, frozen, opts.unit, opts.tab)
     for ln in range(len(lines)):
         if ln in frozen or (ln not in owned and not a <= ln <= b):
             new[ln] = lines[ln]

@@ -1,0 +1,130 @@
+"""Parse-equivalence of two Dockerfile texts, for the formatter tests.
+
+Two texts are equivalent when the parser sees the same thing in both, apart
+from the case of instruction keywords: same directives, instructions, flags,
+arguments, key/value pairs and heredoc bodies. The text of a shell-form
+RUN/CMD/ENTRYPOINT/HEALTHCHECK may differ only in the width of white space
+between shell words: both texts collapse to the same words and tree-sitter-bash
+finds the same commands in both with the same literal words (a word with
+expansions is compared with its ``$( )`` contents left out — the commands
+inside are in the list and compared on their own).
+"""
+from __future__ import annotations
+
+from dockwise.parser import parse
+from dockwise.shell import line_map, parse_shell
+
+_SHELL_FORM = frozenset(("RUN", "CMD", "ENTRYPOINT"))
+
+
+def _collapse(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _without_substitutions(raw: str) -> str:
+    out, depth, i = [], 0, 0
+    while i < len(raw):
+        if depth == 0 and raw.startswith("$(", i):
+            out.append("$(")
+            depth, i = 1, i + 2
+            continue
+        c = raw[i]
+        if depth:
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                out.append(")")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def same_commands(s1, s2) -> bool:
+    if s1.ok != s2.ok or len(s1.commands) != len(s2.commands):
+        return False
+    for c1, c2 in zip(s1.commands, s2.commands):
+        if c1.name != c2.name or len(c1.args) != len(c2.args) or \
+                [_without_substitutions(a) for a in c1.assignments] != [_without_substitutions(a) for a in c2.assignments]:
+            return False
+        for w1, w2 in zip(c1.args, c2.args):
+            if w1.static != w2.static:
+                return False
+            if w1.static:
+                if w1.value != w2.value:
+                    return False
+            elif _without_substitutions(w1.raw) != _without_substitutions(w2.raw):
+                return False
+    return True
+
+
+def shell_equivalent(a: str, b: str) -> bool:
+    """Same shell words: white-space runs between words may differ in width."""
+    if a == b:
+        return True
+    if _collapse(a) != _collapse(b):
+        return False
+    return same_commands(parse_shell(a, line_map(a, 0)), parse_shell(b, line_map(b, 0)))
+
+
+def _args(ins) -> list:
+    vals = [a.value for a in ins.args]
+    if ins.json:
+        return vals
+    if ins.keyword in _SHELL_FORM and vals:
+        return [("shell", vals[0])]
+    if ins.keyword == "HEALTHCHECK" and len(vals) > 1:
+        return [vals[0], ("shell", vals[1])]
+    return vals
+
+
+def _same_args(x: list, y: list) -> bool:
+    if len(x) != len(y):
+        return False
+    for a, b in zip(x, y):
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            if not shell_equivalent(a[1], b[1]):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+def _view(ins):
+    return (
+        ins.keyword if ins.known else ins.raw_keyword.upper(),
+        [f.raw for f in ins.flags],
+        ins.json,
+        [(h.name, h.chomp, h.quoted, h.fd, h.body) for h in ins.heredocs],
+        ins.stage,
+        [(p.key, p.value, p.legacy) for p in ins.pairs],
+    )
+
+
+def differences(before: str, after: str) -> list[str]:
+    """What the parser sees differently in ``after`` (empty: equivalent modulo keyword case)."""
+    d1, d2 = parse(before, shell=False), parse(after, shell=False)
+    out = []
+    if len(d1.lines) != len(d2.lines):
+        out.append(f"line count {len(d1.lines)} -> {len(d2.lines)}")
+    if d1.escape != d2.escape or [(d.key, d.value) for d in d1.directives] != [(d.key, d.value) for d in d2.directives]:
+        out.append("directives differ")
+    if len(d1.instructions) != len(d2.instructions):
+        out.append(f"instruction count {len(d1.instructions)} -> {len(d2.instructions)}")
+        return out
+    for i1, i2 in zip(d1.instructions, d2.instructions):
+        a, b = i1, i2
+        while True:
+            if _view(a) != _view(b) or not _same_args(_args(a), _args(b)):
+                out.append(f"line {i1.start_line + 1}: {_view(a)} {_args(a)} -> {_view(b)} {_args(b)}")
+                break
+            if (a.trigger is None) != (b.trigger is None):
+                out.append(f"line {i1.start_line + 1}: trigger differs")
+                break
+            if a.trigger is None:
+                break
+            a, b = a.trigger, b.trigger
+    e1 = sorted(e.message for e in d1.errors)
+    e2 = sorted(e.message for e in d2.errors)
+    if e1 != e2:
+        out.append(f"errors {e1} -> {e2}")
+    return out
