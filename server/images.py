@@ -219,7 +219,8 @@ class TableSource:
                     break
         if n is None:
             return None
-        src = f"docker-library/repo-info {e.get('source_file', '')} @ {e.get('commit', '')[:12]}".strip()
+        # entries refreshed by scripts/refresh-image-sizes name their registry in "source"
+        src = e.get("source") or f"docker-library/repo-info {e.get('source_file', '')} @ {e.get('commit', '')[:12]}".strip()
         return SizeInfo(repository, tag, key, int(n), e.get("as_of"), src, e.get("resolved_version"))
 
 

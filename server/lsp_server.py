@@ -1085,7 +1085,7 @@ def create_server() -> DockwiseServer:
 
 
 # code actions (issue 4), hover and inlay hints (5), navigation and editing (6)
-FEATURE_MODULES = ("lsp_actions", "lsp_hover", "lsp_navigation", "lsp_editing")
+FEATURE_MODULES = ("lsp_actions", "lsp_hover", "lsp_navigation", "lsp_editing", "lsp_live")
 
 
 # -- entry points -------------------------------------------------------------------------
