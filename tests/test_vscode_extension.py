@@ -1,0 +1,139 @@
+"""CI builds the VS Code extension: `npm ci`, `npm test` (node's test runner with a
+stubbed `vscode`), `npm run package` (.vsix with vsce), then checks that the .vsix
+carries the client and a server that runs from its bundled libraries alone."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT = ROOT / "vscode-client"
+STEP_TIMEOUT = 600
+
+
+def _run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float = STEP_TIMEOUT) -> subprocess.CompletedProcess:
+    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    return r
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip("npm/node not installed: the VS Code extension is not built")
+    work = tmp_path_factory.mktemp("vscode") / "vscode-client"
+    shutil.copytree(CLIENT, work, ignore=shutil.ignore_patterns("node_modules", "out", "dist", "bundled", "*.vsix"))
+    env = {**os.environ, "DOCKWISE_ROOT": str(ROOT), "DOCKWISE_PYTHON": sys.executable, "npm_config_update_notifier": "false"}
+    _run([npm, "ci", "--no-audit", "--no-fund", "--prefer-offline"], work, env)
+    tests = _run([npm, "test"], work, env)
+    _run([npm, "run", "package"], work, env)
+    (vsix,) = work.glob("*.vsix")
+    return work, vsix, tests.stdout
+
+
+def test_unit_tests_pass(built):
+    _, _, out = built
+    assert "# fail 0" in out
+    passed = int(next(line for line in out.splitlines() if line.startswith("# pass ")).split()[2])
+    assert passed >= 20, out[-2000:]
+
+
+def test_vsix_contains_client_server_and_dependencies(built):
+    _, vsix, _ = built
+    names = set(zipfile.ZipFile(vsix).namelist())
+    for required in (
+        "extension/package.json",
+        "extension/dist/extension.js",
+        "extension/bundled/libs/dockwise/__init__.py",
+        "extension/bundled/libs/dockwise/lsp_server.py",
+        "extension/bundled/libs/dockwise/rules/__init__.py",
+        "extension/bundled/libs/pygls/__init__.py",
+        "extension/bundled/libs/lsprotocol/__init__.py",
+        "extension/bundled/libs/tree_sitter_bash/__init__.py",
+    ):
+        assert required in names, required
+    assert any(n.startswith("extension/bundled/libs/dockwise/data/") and n.endswith(".json") for n in names)
+    assert not any("/node_modules/" in n or n.startswith("extension/src/") or n.endswith((".ts", ".pyc", ".map")) for n in names)
+    assert not any(n.startswith("extension/bundled/libs/bin/") for n in names)
+    manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
+    assert manifest["main"] == "./dist/extension.js"
+    assert "dockwise.images.online" in manifest["contributes"]["configuration"]["properties"]
+
+
+def _unzip(vsix: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(vsix) as z:
+        z.extractall(dest)
+    return dest / "extension" / "bundled" / "libs"
+
+
+def _bundled_env(libs: Path) -> dict:
+    # only the bundled libraries: no site-packages (-S), no project checkout
+    return {"PYTHONPATH": str(libs), "PYTHONSAFEPATH": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
+def test_bundled_server_imports_and_lints_without_the_environment(built, tmp_path):
+    _, vsix, _ = built
+    libs = _unzip(vsix, tmp_path)
+    env = _bundled_env(libs)
+    r = _run([sys.executable, "-S", "-c", "import dockwise.lsp_server, dockwise, pygls; print(dockwise.__file__); print(pygls.__file__)"], tmp_path, env, 60)
+    assert all(line.startswith(str(libs)) for line in r.stdout.splitlines()), r.stdout
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n")
+    r = subprocess.run([sys.executable, "-S", "-m", "dockwise", "lint", "--no-config", "-f", "json", "Dockerfile"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert "DL3059" in r.stdout, r.stdout + r.stderr
+    r = _run([sys.executable, "-S", "-m", "dockwise", "rule", "--all"], tmp_path, env, 60)
+    assert any(line.startswith("DL3059 ") for line in r.stdout.splitlines())
+
+
+def _frame(msg: dict) -> bytes:
+    body = json.dumps(msg).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def test_bundled_server_answers_initialize_with_the_extensions_default_settings(built, tmp_path):
+    """The command line the extension runs (`python -m dockwise serve`, bundled libs on
+    PYTHONPATH) with the initializationOptions it sends when nothing is configured."""
+    _, vsix, _ = built
+    libs = _unzip(vsix, tmp_path)
+    manifest = json.loads((tmp_path / "extension" / "package.json").read_text())
+    options: dict = {}
+    for key, prop in manifest["contributes"]["configuration"]["properties"].items():
+        name = key.removeprefix("dockwise.")
+        if name in ("interpreter", "path", "trace.server"):
+            continue
+        head, _, tail = name.partition(".")
+        (options.setdefault(head, {}) if tail else options)[tail or name] = prop["default"]
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}, "initializationOptions": options}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
+        {"jsonrpc": "2.0", "method": "exit", "params": None},
+    ]
+    env = {**_bundled_env(libs), "DOCKWISE_OFFLINE": "1"}  # tests never touch the internet
+    r = subprocess.run([sys.executable, "-S", "-m", "dockwise", "serve"], input=b"".join(map(_frame, messages)),
+                       cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    err = r.stderr.decode()
+    assert r.returncode == 0, err  # 0: exit after shutdown
+    replies = {m["id"]: m for m in _frames(r.stdout) if "id" in m}
+    assert "textDocumentSync" in replies[1]["result"]["capabilities"], replies
+    assert replies[2]["result"] is None
+    assert "WARNING" not in err and "ERROR" not in err, err  # every contributed default is a valid setting
+
+
+def _frames(data: bytes) -> list[dict]:
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")))
+        out.append(json.loads(rest[:length]))
+        data = rest[length:]
+    return out

@@ -1,0 +1,154 @@
+// The server process and why it failed. No `vscode` import: unit-testable in plain Node.
+import { ChildProcess, spawn } from "node:child_process";
+import type { ServerCommand } from "./python";
+
+export interface Channel {
+  append(text: string): void;
+}
+
+/**
+ * Copies the server's stderr to the output channel, keeps its last lines for
+ * error messages, and — once the server mirrors its log through
+ * window/logMessage (after `initialize`) — drops the `dockwise` logger's
+ * records (with their tracebacks), which would otherwise appear twice. Other
+ * records (pygls warnings) always go through; after a crash, ServerProcess
+ * writes the last lines again so a traceback is never lost.
+ */
+export class StderrRelay {
+  private partial = "";
+  private readonly tail: string[] = [];
+  private dropping = false;
+  /** Set when the client has initialized: duplicates are dropped from then on. */
+  mirrored = false;
+
+  constructor(private readonly channel: Channel, private readonly keep = 40) {}
+
+  write(chunk: string): void {
+    const lines = (this.partial + chunk).split(/\r?\n/);
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.line(line);
+  }
+
+  flush(): void {
+    if (this.partial) this.line(this.partial);
+    this.partial = "";
+  }
+
+  lines(): string[] {
+    return [...this.tail];
+  }
+
+  private line(line: string): void {
+    this.tail.push(line);
+    if (this.tail.length > this.keep) this.tail.shift();
+    const record = /^\d{4}-\d\d-\d\d [\d:,.]+ [A-Z]+ (\S+): /.exec(line);
+    if (record) this.dropping = this.mirrored && /^dockwise(\.|$)/.test(record[1]);
+    if (!this.dropping) this.channel.append(line + "\n");
+  }
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: NodeJS.ErrnoException;
+}
+
+export class ServerProcess {
+  readonly child: ChildProcess;
+  readonly stderr: StderrRelay;
+  private exit: Exit | undefined;
+  private stopping = false;
+  private readonly exited: Promise<Exit>;
+
+  constructor(cmd: ServerCommand, cwd: string, channel: Channel) {
+    this.stderr = new StderrRelay(channel);
+    this.child = spawn(cmd.command, cmd.args, { cwd, env: cmd.env, stdio: "pipe", windowsHide: true });
+    this.exited = new Promise<Exit>((resolve) => {
+      this.child.on("error", (error: NodeJS.ErrnoException) => {
+        this.exit = { code: null, signal: null, error };
+        resolve(this.exit);
+      });
+      this.child.on("exit", (code, signal) => {
+        this.exit = this.exit ?? { code, signal };
+        resolve(this.exit);
+      });
+      this.child.on("close", () => {
+        if (this.stderr.mirrored && !this.stopping && this.exit?.code !== 0) {
+          channel.append(`[dockwise] the server exited (${this.exit?.signal ?? `code ${this.exit?.code}`}); its last output:\n${this.stderr.lines().join("\n")}\n`);
+        }
+      });
+    });
+    this.child.stdin?.on("error", () => {}); // EPIPE when it died: reported through `exit`
+    this.child.stderr?.setEncoding("utf8");
+    this.child.stderr?.on("data", (d: string) => this.stderr.write(d));
+    this.child.stderr?.on("end", () => this.stderr.flush());
+  }
+
+  get running(): boolean {
+    return this.exit === undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The exit, if it happens within `ms`. */
+  async exitWithin(ms: number): Promise<Exit | undefined> {
+    if (this.exit) return this.exit;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+    const result = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Kill it unless it exits by itself within `graceMs` (after shutdown/exit). */
+  async ensureStopped(graceMs = 2000): Promise<void> {
+    this.stopping = true;
+    if (!this.running) return;
+    if (await this.exitWithin(graceMs)) return;
+    this.child.kill();
+    await this.exitWithin(1000);
+  }
+}
+
+/** Where the bundled libraries came from (bundled/bundle.json, written by scripts/package.js). */
+export interface BundleInfo {
+  python?: string;
+  platform?: string;
+}
+
+/** A one-paragraph reason for a failed start, with the next step for the user. */
+export function describeStartFailure(
+  cmd: ServerCommand,
+  exit: Exit | undefined,
+  stderr: string[],
+  clientError: unknown,
+  bundle: BundleInfo = {},
+): string {
+  const program = `"${[cmd.command, ...cmd.args].join(" ")}"`;
+  const from = cmd.source === "default" ? "" : ` (from ${cmd.source})`;
+  const fix = cmd.bundled
+    ? "Choose a Python 3.11+ interpreter (setting dockwise.interpreter or the Python extension), or point dockwise.path at an installed dockwise."
+    : "Check the setting dockwise.path (it should run an installed dockwise, e.g. [\"/usr/local/bin/dockwise\"]).";
+  if (exit?.error) {
+    const e = exit.error;
+    const why = e.code === "ENOENT" ? `"${cmd.command}" was not found` : e.code === "EACCES" ? `"${cmd.command}" is not executable` : e.message;
+    return `Could not start the dockwise server${from}: ${why}. ${fix}`;
+  }
+  const last = lastError(stderr);
+  let hint = "";
+  if (cmd.bundled && /ModuleNotFoundError|ImportError|SyntaxError|Unknown option|requires Python/.test(stderr.join("\n"))) {
+    const built = bundle.python ? ` (bundled for CPython ${bundle.python}${bundle.platform ? ` on ${bundle.platform}` : ""})` : "";
+    hint = ` The bundled server needs CPython 3.11 or later${built}.`;
+  }
+  if (exit) {
+    const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+    return `The dockwise server ${program}${from} ${how} while starting${last ? `: ${last}` : ""}.${hint} ${fix}`;
+  }
+  const why = clientError instanceof Error ? clientError.message : String(clientError ?? "unknown error");
+  return `The dockwise server ${program}${from} did not start: ${last || why}.${hint} ${fix}`;
+}
+
+/** The most telling stderr line: the last exception line, else the last non-empty one. */
+export function lastError(lines: string[]): string {
+  const text = lines.map((l) => l.trim()).filter(Boolean);
+  for (let i = text.length - 1; i >= 0; i--) if (/^[\w.]*(Error|Exception)\b/.test(text[i]) || /^usage:|error:/.test(text[i])) return text[i];
+  return text[text.length - 1] ?? "";
+}

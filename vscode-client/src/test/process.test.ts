@@ -1,0 +1,68 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { ServerProcess, StderrRelay, describeStartFailure, lastError } from "../process";
+import { serverCommand } from "../python";
+import { FakeChannel } from "./stub";
+
+test("stderr goes to the log; once the server mirrors its log, its own records are not shown twice", () => {
+  const ch = new FakeChannel();
+  const relay = new StderrRelay(ch);
+  relay.write("2025-01-01 10:00:00,001 INFO dockwise: starting\n");
+  relay.mirrored = true;
+  relay.write("2025-01-01 10:00:01,002 ERROR dockwise.lsp: boom\nTraceback (most recent call last):\n  File x\nValueError: bad\n");
+  relay.write("2025-01-01 10:00:02,003 WARNING pygls.protocol: odd\n2025-01-01 10:00:03,000 INFO dock");
+  relay.write("wise: split line\n");
+  relay.write("2025-01-01 10:00:04,000 ERROR pygls.server: failed\nTraceback (most recent call last):\nKeyError: 'x'");
+  relay.flush();
+  assert.equal(ch.text, "2025-01-01 10:00:00,001 INFO dockwise: starting\n2025-01-01 10:00:02,003 WARNING pygls.protocol: odd\n2025-01-01 10:00:04,000 ERROR pygls.server: failed\nTraceback (most recent call last):\nKeyError: 'x'\n");
+  assert.equal(relay.lines().at(-1), "KeyError: 'x'");
+  assert.equal(relay.lines().length, 10, "every line is kept for error messages");
+});
+
+test("a missing interpreter is explained, with the setting to change", async () => {
+  const cmd = serverCommand({ path: [], interpreter: ["/nonexistent/python3"], source: "dockwise.interpreter", bundledLibs: "/b" });
+  const proc = new ServerProcess(cmd, process.cwd(), new FakeChannel());
+  const exit = await proc.exitWithin(5000);
+  assert.equal(exit?.error?.code, "ENOENT");
+  const msg = describeStartFailure(cmd, exit, proc.stderr.lines(), new Error("closed"));
+  assert.match(msg, /"\/nonexistent\/python3" was not found/);
+  assert.match(msg, /from dockwise\.interpreter/);
+  assert.match(msg, /Python 3\.11\+/);
+});
+
+test("a server that dies at start is explained by its last error line", async () => {
+  const script = "process.stderr.write('Traceback (most recent call last):\\n  File \"x\"\\nModuleNotFoundError: No module named \\'tree_sitter._binding\\'\\n'); process.exit(1)";
+  const cmd = serverCommand({ path: [], interpreter: [process.execPath, "-e", script, "--"], source: "default", bundledLibs: "/b" });
+  const proc = new ServerProcess(cmd, process.cwd(), new FakeChannel());
+  const exit = await proc.exitWithin(10000);
+  assert.equal(exit?.code, 1);
+  await new Promise((r) => setTimeout(r, 50)); // stderr may end just after exit
+  const msg = describeStartFailure(cmd, exit, proc.stderr.lines(), undefined, { python: "3.11", platform: "linux-x64" });
+  assert.match(msg, /exited with code 1 while starting: ModuleNotFoundError: No module named 'tree_sitter._binding'/);
+  assert.match(msg, /needs CPython 3\.11 or later \(bundled for CPython 3\.11 on linux-x64\)/);
+});
+
+test("after a crash of a running server its last stderr lines are written to the log", async () => {
+  const ch = new FakeChannel();
+  const script = "process.stderr.write('2025-01-01 10:00:00,000 ERROR dockwise: dying\\nRuntimeError: gone\\n'); setTimeout(() => process.exit(2), 200)";
+  const cmd = serverCommand({ path: [process.execPath, "-e", script, "--"], interpreter: [], source: "dockwise.path", bundledLibs: "/b" });
+  const proc = new ServerProcess(cmd, process.cwd(), ch);
+  proc.stderr.mirrored = true;
+  await proc.exitWithin(10000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(ch.text, /the server exited \(code 2\); its last output:\n2025-01-01 10:00:00,000 ERROR dockwise: dying\nRuntimeError: gone\n/);
+});
+
+test("a stuck server is killed after its grace period", async () => {
+  const cmd = serverCommand({ path: [process.execPath, "-e", "setInterval(() => {}, 1000)", "--"], interpreter: [], source: "dockwise.path", bundledLibs: "/b" });
+  const proc = new ServerProcess(cmd, process.cwd(), new FakeChannel());
+  assert.equal(proc.running, true);
+  await proc.ensureStopped(100);
+  assert.equal(proc.running, false);
+});
+
+test("lastError prefers the exception line", () => {
+  assert.equal(lastError(["Traceback (most recent call last):", "  File x", "SyntaxError: invalid syntax", "", "  "]), "SyntaxError: invalid syntax");
+  assert.equal(lastError(["something", "went wrong"]), "went wrong");
+  assert.equal(lastError([]), "");
+});
