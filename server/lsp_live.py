@@ -11,8 +11,8 @@ DW010, hover, inlay hints — prefers a fresh live figure.
   hover/inlay code may call ``server.live_images.request(ref, platform)`` too.
 * When a lookup brings a new figure: open documents are re-linted
   (push: re-published; pull: ``workspace/diagnostic/refresh`` when the client
-  supports it) and ``workspace/inlayHint/refresh`` (and
-  ``workspace/codeLens/refresh``, when the server offers code lenses) is sent
+  supports it) and ``workspace/inlayHint/refresh`` (``workspace/codeLens/refresh``
+  for clients without inlay hints, which get the sizes as code lenses) is sent
   to clients that support it — from the event loop, coalesced.
 * ``images.online`` is followed live: turning it off removes the source and
   stops lookups at once.
@@ -140,6 +140,7 @@ def _refresh(server: "DockwiseServer") -> None:
         if server._cap("workspace.inlay_hint.refresh_support", False):
             server.workspace_inlay_hint_refresh(None)
         if (server._cap("workspace.code_lens.refresh_support", False)
+                and server._cap("text_document.inlay_hint", None) is None  # sizes are code lenses there
                 and types.TEXT_DOCUMENT_CODE_LENS in server.protocol.fm.features):
             server.workspace_code_lens_refresh(None)
     except Exception:

@@ -4,6 +4,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Tests never touch the internet: live registry lookups (dockwise.registry) are off,
+# also in language servers the tests start, unless a test turns them on itself.
+os.environ.setdefault("DOCKWISE_OFFLINE", "1")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
