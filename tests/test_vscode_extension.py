@@ -137,3 +137,39 @@ def _frames(data: bytes) -> list[dict]:
         out.append(json.loads(rest[:length]))
         data = rest[length:]
     return out
+
+
+def _smoke(work: Path, settings: dict) -> dict:
+    """scripts/smoke.js: the built extension with the real vscode-languageclient and a fake `vscode`."""
+    env = {**os.environ, "DOCKWISE_OFFLINE": "1"}
+    r = subprocess.run(["node", "scripts/smoke.js", json.dumps(settings)], cwd=work, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_built_extension_starts_the_bundled_server_and_answers_its_configuration_requests(built):
+    work, _, _ = built
+    got = _smoke(work, {"dockwise.interpreter": [sys.executable, "-S"], "dockwise.trace.server": "verbose",
+                        "dockwise.ignore": ["DL3008"], "dockwise.images.online": False})
+    assert got["running"], got["log"][-3000:]
+    assert got["popups"] == []
+    assert got["serverExited"] is True  # deactivate: shutdown, exit
+    log = got["log"]
+    assert "-S -m dockwise serve" in log
+    # initializationOptions, then the answer to the server's workspace/configuration request
+    answer = log.split("Sending response 'workspace/configuration", 1)[1].split("Result:", 1)[1]
+    result = json.loads(answer.split("\n\n", 1)[0])
+    assert result[0]["ignore"] == ["DL3008"] and result[0]["images"]["online"] is False
+    assert not {"interpreter", "path", "trace"} & set(result[0])
+
+
+def test_built_extension_reports_a_failed_start_once_with_its_reason(built):
+    work, _, _ = built
+    got = _smoke(work, {"dockwise.interpreter": ["/nonexistent/bin/python3"]})
+    assert not got["running"]
+    assert [p["items"] for p in got["popups"]] == [["Show log"]]
+    assert '"/nonexistent/bin/python3" was not found' in got["popups"][0]["message"]
+    got = _smoke(work, {"dockwise.path": [sys.executable, "-c", "import dockwise_missing_module"]})
+    assert len(got["popups"]) == 1, got["popups"]
+    assert "No module named 'dockwise_missing_module'" in got["popups"][0]["message"]

@@ -11,7 +11,6 @@ import {
   ErrorHandlerResult,
   LanguageClient,
   LanguageClientOptions,
-  State,
   StreamInfo,
 } from "vscode-languageclient/node";
 import { BundleInfo, ServerProcess, describeStartFailure } from "./process";
@@ -105,16 +104,15 @@ export class Controller implements vscode.Disposable {
     const serverOptions = async (): Promise<StreamInfo> => {
       const proc = new ServerProcess(cmd, cwd, this.output);
       this.process = proc;
+      await proc.spawned(); // a missing program fails here, before anything is written to it
       return { reader: proc.child.stdout!, writer: proc.child.stdin!, detached: false };
     };
     const client = new DockwiseClient("dockwise", "dockwise", serverOptions, this.clientOptions());
     this.client = client;
-    this.clientDisposables.push(client.onDidChangeState((e) => {
-      // the server mirrors its log to window/logMessage once initialized (also after a crash restart)
-      if (e.newState === State.Running && this.process) this.process.stderr.mirrored = true;
-    }));
     try {
       await withTimeout(client.start(), START_TIMEOUT_MS, `no answer to initialize within ${START_TIMEOUT_MS / 1000} s`);
+      // start() also resolves when the connection closed during initialize
+      if (!client.isRunning()) throw new Error("the server closed the connection during initialize");
       client.quiet = false;
       this.crashes = [];
       this.shownErrors.clear();
@@ -136,6 +134,8 @@ export class Controller implements vscode.Disposable {
       outputChannel: this.output,
       traceOutputChannel: this.output,
       initializationOptions: this.serverSettings(),
+      // no pop-up of its own: doStart reports the failure once, with the reason
+      initializationFailedHandler: (error) => (this.log(`initialize failed: ${errorText(error)}`), false),
       errorHandler: {
         error: (_error, _message, count): ErrorHandlerResult => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
         closed: (): CloseHandlerResult => this.onClosed(),
@@ -256,7 +256,7 @@ export class Controller implements vscode.Disposable {
     if (client) {
       client.quiet = true;
       try {
-        await client.stop(2000);
+        if (client.isRunning()) await client.stop(2000); // a failed client has stopped itself
       } catch (err) {
         this.log(`stopping the server: ${errorText(err)}`);
       }

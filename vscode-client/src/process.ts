@@ -7,19 +7,19 @@ export interface Channel {
 }
 
 /**
- * Copies the server's stderr to the output channel, keeps its last lines for
- * error messages, and — once the server mirrors its log through
- * window/logMessage (after `initialize`) — drops the `dockwise` logger's
- * records (with their tracebacks), which would otherwise appear twice. Other
- * records (pygls warnings) always go through; after a crash, ServerProcess
- * writes the last lines again so a traceback is never lost.
+ * Copies the server's stderr to the output channel and keeps its last lines for
+ * error messages. The `dockwise` logger's records (with their tracebacks) are
+ * not copied while `mirrored` is set: the server sends them through
+ * window/logMessage too (from `initialize` on; it logs nothing before), and
+ * they would appear twice. Other output (pygls warnings, a crash's traceback)
+ * always goes through; after an abnormal exit ServerProcess writes the recent
+ * hidden lines, so nothing is lost when the server dies.
  */
 export class StderrRelay {
   private partial = "";
-  private readonly tail: string[] = [];
+  private readonly tail: { line: string; hidden: boolean }[] = [];
   private dropping = false;
-  /** Set when the client has initialized: duplicates are dropped from then on. */
-  mirrored = false;
+  mirrored = true;
 
   constructor(private readonly channel: Channel, private readonly keep = 40) {}
 
@@ -35,14 +35,19 @@ export class StderrRelay {
   }
 
   lines(): string[] {
-    return [...this.tail];
+    return this.tail.map((t) => t.line);
+  }
+
+  /** The hidden lines among the last `n`. */
+  hiddenRecent(n = 20): string[] {
+    return this.tail.slice(-n).filter((t) => t.hidden).map((t) => t.line);
   }
 
   private line(line: string): void {
-    this.tail.push(line);
-    if (this.tail.length > this.keep) this.tail.shift();
     const record = /^\d{4}-\d\d-\d\d [\d:,.]+ [A-Z]+ (\S+): /.exec(line);
     if (record) this.dropping = this.mirrored && /^dockwise(\.|$)/.test(record[1]);
+    this.tail.push({ line, hidden: this.dropping });
+    if (this.tail.length > this.keep) this.tail.shift();
     if (!this.dropping) this.channel.append(line + "\n");
   }
 }
@@ -73,8 +78,9 @@ export class ServerProcess {
         resolve(this.exit);
       });
       this.child.on("close", () => {
-        if (this.stderr.mirrored && !this.stopping && this.exit?.code !== 0) {
-          channel.append(`[dockwise] the server exited (${this.exit?.signal ?? `code ${this.exit?.code}`}); its last output:\n${this.stderr.lines().join("\n")}\n`);
+        const hidden = this.stderr.hiddenRecent();
+        if (!this.stopping && this.exit?.code !== 0 && hidden.length) {
+          channel.append(`[dockwise] the server exited (${this.exit?.signal ?? `code ${this.exit?.code}`}); its last log lines:\n${hidden.join("\n")}\n`);
         }
       });
     });
@@ -82,6 +88,16 @@ export class ServerProcess {
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (d: string) => this.stderr.write(d));
     this.child.stderr?.on("end", () => this.stderr.flush());
+  }
+
+  /** Resolves once the program runs; rejects with the reason when it cannot be started. */
+  spawned(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.exit?.error) return reject(this.exit.error);
+      if (this.child.pid !== undefined) return resolve();
+      this.child.once("spawn", () => resolve());
+      this.child.once("error", (err) => reject(err));
+    });
   }
 
   get running(): boolean {

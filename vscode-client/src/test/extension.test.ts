@@ -160,7 +160,7 @@ test("a start error is shown once, with the reason and a Show log button", async
   assert.deepEqual(fake.errors[0].items, ["Show log"]);
   await new Promise((r) => setImmediate(r));
   assert.equal(fake.channels[0].shown, 1, "Show log opens the output channel");
-  assert.equal(fake.clients[0].stopped, true);
+  assert.equal(c.client, undefined, "no client is left behind");
 
   await fake.commands.get("dockwise.restart")!();
   await c.restart("again");
@@ -172,6 +172,19 @@ test("a start error is shown once, with the reason and a Show log button", async
   await c.restart("other");
   assert.equal(fake.errors.length, 2);
   assert.match(fake.errors[1].message, /exited with code 3 while starting: SyntaxError: invalid syntax/);
+});
+
+test("a start() that resolves without a running client counts as a failure", async () => {
+  // vscode-languageclient 9 resolves start() when the connection closed during initialize
+  fake.start = async (client: any) => {
+    client.clientOptions.initializationFailedHandler(new Error("Pending response rejected since connection got disposed"));
+    client.stopped = true;
+  };
+  fake.settings["dockwise.interpreter"] = ["/venv/bin/python"];
+  await start();
+  assert.equal(fake.errors.length, 1);
+  assert.match(fake.errors[0].message, /did not start: the server closed the connection during initialize/);
+  assert.doesNotMatch(fake.channels[0].text, /server started/);
 });
 
 test("vscode-languageclient's own pop-ups are silenced while the controller starts the server", async () => {

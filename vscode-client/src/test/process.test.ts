@@ -7,6 +7,7 @@ import { FakeChannel } from "./stub";
 test("stderr goes to the log; once the server mirrors its log, its own records are not shown twice", () => {
   const ch = new FakeChannel();
   const relay = new StderrRelay(ch);
+  relay.mirrored = false; // a server that does not mirror its log
   relay.write("2025-01-01 10:00:00,001 INFO dockwise: starting\n");
   relay.mirrored = true;
   relay.write("2025-01-01 10:00:01,002 ERROR dockwise.lsp: boom\nTraceback (most recent call last):\n  File x\nValueError: bad\n");
@@ -17,6 +18,7 @@ test("stderr goes to the log; once the server mirrors its log, its own records a
   assert.equal(ch.text, "2025-01-01 10:00:00,001 INFO dockwise: starting\n2025-01-01 10:00:02,003 WARNING pygls.protocol: odd\n2025-01-01 10:00:04,000 ERROR pygls.server: failed\nTraceback (most recent call last):\nKeyError: 'x'\n");
   assert.equal(relay.lines().at(-1), "KeyError: 'x'");
   assert.equal(relay.lines().length, 10, "every line is kept for error messages");
+  assert.deepEqual(relay.hiddenRecent(6), ["ValueError: bad", "2025-01-01 10:00:03,000 INFO dockwise: split line"]);
 });
 
 test("a missing interpreter is explained, with the setting to change", async () => {
@@ -42,15 +44,14 @@ test("a server that dies at start is explained by its last error line", async ()
   assert.match(msg, /needs CPython 3\.11 or later \(bundled for CPython 3\.11 on linux-x64\)/);
 });
 
-test("after a crash of a running server its last stderr lines are written to the log", async () => {
+test("after a crash its recent hidden log lines are written to the log", async () => {
   const ch = new FakeChannel();
   const script = "process.stderr.write('2025-01-01 10:00:00,000 ERROR dockwise: dying\\nRuntimeError: gone\\n'); setTimeout(() => process.exit(2), 200)";
   const cmd = serverCommand({ path: [process.execPath, "-e", script, "--"], interpreter: [], source: "dockwise.path", bundledLibs: "/b" });
   const proc = new ServerProcess(cmd, process.cwd(), ch);
-  proc.stderr.mirrored = true;
   await proc.exitWithin(10000);
   await new Promise((r) => setTimeout(r, 100));
-  assert.match(ch.text, /the server exited \(code 2\); its last output:\n2025-01-01 10:00:00,000 ERROR dockwise: dying\nRuntimeError: gone\n/);
+  assert.equal(ch.text, "[dockwise] the server exited (code 2); its last log lines:\n2025-01-01 10:00:00,000 ERROR dockwise: dying\nRuntimeError: gone\n");
 });
 
 test("a stuck server is killed after its grace period", async () => {

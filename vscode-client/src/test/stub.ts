@@ -177,8 +177,14 @@ export class FakeLanguageClient {
     this.stateChanged.fire({ oldState: 3, newState: 2 });
   }
   async stop() {
+    if (!this.started) throw new Error("Client is not running and can't be stopped.");
     this.stopped = true;
+    this.started = false;
   }
+  isRunning() {
+    return this.started && !this.stopped;
+  }
+  dispose() {}
   error(message: string, _data?: unknown, show?: unknown) {
     this.errorsLogged.push({ message, show });
   }
