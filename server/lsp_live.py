@@ -19,8 +19,10 @@ DW010, hover, inlay hints — prefers a fresh live figure.
 
 pygls allows one handler per notification and ``initialized`` belongs to
 :mod:`dockwise.lsp_server`, so this module hooks ``apply_settings`` instead
-(it runs in ``initialize`` and on every settings change). Creating
-``LiveImages`` is cheap: httpx is imported by the first lookup, in a worker.
+(it runs in ``initialize`` and on every settings change) and syncs right
+after the current message, so the ``initialize`` answer is not delayed.
+Creating ``LiveImages`` is cheap: httpx is imported by the first lookup, in a
+worker thread.
 """
 from __future__ import annotations
 
@@ -45,10 +47,8 @@ def register(server: "DockwiseServer") -> None:
 
     def apply_settings_and_sync(*args: Any, **kwargs: Any) -> bool:
         changed = apply_settings(*args, **kwargs)
-        try:
-            sync(server)
-        except Exception:
-            log.exception("enabling/disabling live image lookups failed")
+        if server.loop is not None:  # after the current message (initialize answers first)
+            server.loop.call_soon(_safe_sync, server)
         return changed
 
     def analyse_and_prefetch(uri: str, doc: Any, reuse: Any) -> Any:
@@ -61,6 +61,13 @@ def register(server: "DockwiseServer") -> None:
 
     server.apply_settings = apply_settings_and_sync  # type: ignore[method-assign]
     server._analyse = analyse_and_prefetch  # type: ignore[method-assign]
+
+
+def _safe_sync(server: "DockwiseServer") -> None:
+    try:
+        sync(server)
+    except Exception:
+        log.exception("enabling/disabling live image lookups failed")
 
 
 def sync(server: "DockwiseServer") -> None:

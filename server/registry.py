@@ -384,6 +384,7 @@ class DockerConfig:
     def __init__(self, directory: str | os.PathLike | None = None):
         self._dir = directory
         self._cache: tuple[float, dict] | None = None
+        self._memo: dict[tuple, tuple[float, Credential | None]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -424,8 +425,21 @@ class DockerConfig:
         return any(_hostname(_auth_key(k)) == want for k in (*self._section("auths"), *self._section("credHelpers")))
 
     def get(self, registry: str, timeout: float = HELPER_TIMEOUT) -> Credential | None:
-        """The credentials for ``registry`` (a :func:`normalize_registry` name), or None."""
+        """The credentials for ``registry`` (a :func:`normalize_registry` name), or None.
+        Remembered for 5 minutes while the file does not change (helpers are slow)."""
         reg = normalize_registry(registry)
+        key = (reg, self.mtime(), str(self.path))
+        with self._lock:
+            got = self._memo.get(key)
+        if got is not None and time.monotonic() - got[0] < 300:
+            return got[1]
+        cred = self._get(reg, timeout)
+        with self._lock:
+            self._memo = {k: v for k, v in self._memo.items() if k[1:] == key[1:]}
+            self._memo[key] = (time.monotonic(), cred)
+        return cred
+
+    def _get(self, reg: str, timeout: float) -> Credential | None:
         server = DOCKER_HUB_AUTH_KEY if reg == DOCKER_HUB else reg
         for key, helper in self._section("credHelpers").items():
             if _auth_key(key) == reg and isinstance(helper, str):
@@ -1225,7 +1239,8 @@ class LiveImages:
         try:
             if not self.allowed:
                 raise Offline("registry lookups are off")
-            self.requests_started += 1
+            with self._lock:
+                self.requests_started += 1
             budget = _Budget(time.monotonic() + self.total_timeout)
             outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms)
             outcome["fetched"] = time.time()
