@@ -78,6 +78,8 @@ def _reindentable(df: Dockerfile, ins: Instruction) -> bool:
         return not any(p.legacy for p in eff.pairs)
     if kw in _WORDY:
         return True
+    if kw == "HEALTHCHECK" and not (eff.args and eff.args[0].value.upper() == "CMD"):
+        return False  # the type is split off at the first blank, quotes or not
     if kw in _SHELLY:
         st = df.stage_of(ins)
         if df.escape != "\\" or st is None or st.windows:
@@ -192,6 +194,8 @@ def _format_first(line: str, ins: Instruction) -> str:
         return line
     edits: list[tuple[int, int, str]] = []
     lead = line[: ks.start.col]
+    if _lstrip_go(lead.lstrip("\ufeff")) != len(lead.lstrip("\ufeff")) or ks.start == ks.end:
+        return line  # odd layouts (no keyword): leave the line alone
     edits.append((0, ks.start.col, "\ufeff" if lead.startswith("\ufeff") else ""))
     if ins.known:
         edits.append((ks.start.col, ks.end.col, ins.keyword))
@@ -305,6 +309,9 @@ def format_lines(df: Dockerfile, options: FormatOptions | None = None, rng: Span
             continue
         if opts.trim_trailing_whitespace:
             new[ln] = new[ln].rstrip(_BLANK)
+    last = len(lines) - 1
+    if last >= 0 and last in owned and not new[last] and lines[last] and not df.text.endswith("\n"):
+        new[last] = lines[last]  # emptying an unterminated last line would remove that line
     return new
 
 
