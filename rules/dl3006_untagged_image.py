@@ -22,6 +22,13 @@ FROM ubuntu
 FROM ubuntu:24.04
 ```
 
+## Fix
+Adds the version tag that `latest` stands for in dockwise's image knowledge,
+as DL3007's fix does (`FROM python` → `FROM python:3.14`, `FROM ubuntu` →
+`FROM ubuntu:26.04`). Unsafe. Not offered for images the snapshot does not
+know, for references built from variables (`FROM $BASE`), stage names or
+digests.
+
 ## References
 - hadolint: DL3006
 """
@@ -30,6 +37,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile
 
 from ._api import Finding, Severity, rule
+from .dl3007_latest_tag import pin_fix
 
 
 @rule(
@@ -38,6 +46,7 @@ from ._api import Finding, Severity, rule
     summary="Always tag the version of an image explicitly",
     severity=Severity.WARNING,
     tags=("reproducibility", "base-image"),
+    fixable=True,
 )
 def untagged_image(df: Dockerfile, ctx) -> list[Finding]:
     out = []
@@ -50,5 +59,5 @@ def untagged_image(df: Dockerfile, ctx) -> list[Finding]:
         if b.unresolved and b.raw.startswith("$"):
             continue
         if b.tag is None and b.digest is None:
-            out.append(Finding(b.span, f"Always tag the version of an image explicitly ({b.resolved})"))
+            out.append(Finding(b.span, f"Always tag the version of an image explicitly ({b.resolved})", pin_fix(b)))
     return out

@@ -30,6 +30,24 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 ```
 
+## Fix
+Moves the update into the `RUN` that installs: the next `RUN` of the stage
+that installs or upgrades with the same package manager gets the update
+command, as written, in front (`apt-get update && apt-get install …`), and
+the update leaves its own `RUN`: the whole `RUN` is deleted when the update
+is all it runs; when the update ends a `&&` chain only ` && apt-get update`
+is removed. Safe: the index is refreshed right before the install, as
+before, and nothing that ran before the update moves.
+
+Not offered when the installing `RUN` is not found before another `FROM`,
+or when something between the two could depend on the index or change what
+the update sees: a `RUN` that runs any package manager command or a script
+dockwise cannot see into, a `USER`, `SHELL` or `ONBUILD`, or a `COPY`/`ADD`
+into `/etc`. Also not offered for exec-form, heredoc or `ONBUILD` `RUN`s, an
+update inside `sh -c "…"`, a script with a shell comment, `RUN`s with
+different flags, an installing `RUN` using `||`, or an update that is not
+the last command of a `&&` chain.
+
 ## References
 - DockerCon talk "Creating effective images": chain update and install, clean up in the same layer
 - https://docs.docker.com/build/building/best-practices/#apt-get
@@ -37,10 +55,93 @@ RUN apt-get update \
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction, Span
 
-from ._api import Finding, Severity, rule
-from ._talk import commands, run_instructions, runs_unknown_script, updates_index, uses_index
+from ._api import Edit, Finding, Fix, Severity, rule
+from ._runfix import and_chain, argvs, delete_instruction, flags_key, logical_commands, plain_run
+from ._talk import APK, APT, RPM, ZYPPER, Cmd, commands, copy_sources, run_instructions, runs_unknown_script
+from ._talk import updates_index, uses_index
+
+_FAMILIES = (APT, APK, RPM, ZYPPER)
+# package tools besides the managers themselves that read or change their state
+_PACKAGE_TOOLS = APT | APK | RPM | ZYPPER | {
+    "apt-cache", "apt-key", "apt-mark", "add-apt-repository", "apt-add-repository", "dpkg", "rpm",
+    "yum-config-manager", "dnf-config-manager", "install_packages", "add-pkg", "apt-fast", "apt-install",
+}
+
+
+def _family(c: Cmd) -> int | None:
+    for i, names in enumerate(_FAMILIES):
+        if c.name in names:
+            return i
+    return None
+
+
+def _target(df: Dockerfile, ins: Instruction, fam: int) -> Instruction | None:
+    """The next RUN of the stage that installs with family ``fam``; None when
+    something in between makes moving the update unprovable."""
+    st = df.stage_of(ins)
+    if st is None:
+        return None
+    for i in st.instructions:
+        if i <= ins.index:
+            continue
+        other = df.instructions[i]
+        if other.trigger is not None or other.keyword in ("USER", "SHELL", "ONBUILD", "FROM"):
+            return None
+        if other.keyword in ("COPY", "ADD"):
+            dest = other.args[-1].value if other.args else ""
+            if dest.startswith("/etc") or "$" in dest:
+                return None
+            continue
+        if other.keyword != "RUN":
+            continue
+        cs = commands(other)
+        if any(uses_index(c) and _family(c) == fam for c in cs):
+            return other
+        if any(c.name in _PACKAGE_TOOLS or runs_unknown_script(c) for c in cs):
+            return None
+    return None
+
+
+def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
+    fam = _family(upd)
+    if fam is None or not plain_run(ins) or upd.source is None:
+        return None
+    cmds = ins.shell.commands
+    text = ins.text.rstrip()
+    if len(cmds) == 1 and cmds[0] is upd.source:
+        update_text = text
+        remove = delete_instruction(df, ins)
+    else:
+        chain = and_chain(text)
+        if chain is None or len(chain) != len(cmds) or cmds[-1] is not upd.source:
+            return None
+        cut = chain[-2].span.end.col
+        update_text = text[chain[-1].span.start.col :]
+        start, end = ins.text_map.end_pos(cut), ins.text_map.end_pos(len(text))
+        if any(df.lines[i].lstrip().startswith("#") for i in range(start.line + 1, end.line + 1)):
+            return None
+        remove = Edit(Span(start, end), "")
+    target = _target(df, ins, fam)
+    if remove is None or target is None or not plain_run(target) or flags_key(target) != flags_key(ins):
+        return None
+    if "||" in target.text:
+        return None
+    tcs = commands(target)
+    first_use = next(i for i, c in enumerate(tcs) if uses_index(c) and _family(c) == fam)
+    title = f"Move `{update_text}` into the RUN that installs (line {target.start_line + 1})"
+    if any(updates_index(c) and _family(c) == fam for c in tcs[:first_use]):
+        return Fix.safe(title, remove)  # the installing RUN updates already
+    new_text = f"{update_text} && {target.text}"
+    ok, new_cmds = logical_commands(new_text)
+    if not ok or argvs(new_cmds) != [c.argv for c in cmds if c is upd.source] + argvs(target.shell.commands):
+        return None
+    first = new_cmds[0]
+    if first.subshell or first.in_pipe or first.background or first.negated:
+        return None
+    at = target.text_map.pos(0)
+    return Fix.safe(title, remove, Edit(Span(at, at), f"{update_text} && "))
 
 
 @rule(
@@ -49,6 +150,7 @@ from ._talk import commands, run_instructions, runs_unknown_script, updates_inde
     summary="Package index updated in a RUN that installs nothing",
     severity=Severity.WARNING,
     tags=("cache", "apt", "layers", "talk"),
+    fixable=True,
 )
 def apt_update_alone(df: Dockerfile, ctx) -> list[Finding]:
     out = []
@@ -66,6 +168,7 @@ def apt_update_alone(df: Dockerfile, ctx) -> list[Finding]:
                 c.span,
                 f"`{what}` without an install in the same RUN: the cached index goes stale for later "
                 "installs; update and install in one RUN",
+                _fix(df, ins, c),
             )
         )
     return out

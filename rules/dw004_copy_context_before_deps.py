@@ -39,18 +39,55 @@ COPY . .
 CMD ["node", "server.js"]
 ```
 
+## Fix
+Copies the manifests first and the rest after the install: the
+whole-context `COPY` becomes `COPY <manifests> <dest>/` (its flags kept) and
+the original `COPY` is inserted again right after the install `RUN`:
+
+```dockerfile
+COPY package*.json .npmrc* ./
+RUN npm ci
+COPY . .
+```
+
+Unsafe: the install no longer sees the rest of the context (a requirements
+file naming `-e .`, an install script reading the sources). Manifests that
+may be missing are copied with a wildcard (`poetry.lock*`), which BuildKit
+accepts when nothing matches. Offered for `pip install -r <file>` (without
+`-c` or local paths), `pipenv install|sync`, `poetry install --no-root`,
+`uv sync --no-install-project`, `npm ci|install`, `bundle install`,
+`composer install --no-scripts` and `go mod download`; the install `RUN` may
+also hold cache cleanups, nothing else, as a plain `&&` chain.
+
+Not offered when the manifests' place is not certain: the `RUN`'s working
+directory and the `COPY` destination are computed as BuildKit does (an
+absolute `WORKDIR`, later relative ones joined to it, ARG/ENV defaults
+expanded) and the fix declines when a relative path meets an unknown
+working directory (no absolute `WORKDIR` in the stage: the base image's is
+unknown), when a manifest lies outside the copied destination or the
+manifests lie in different folders, or when a tool is told to work
+elsewhere (`--prefix`, `--cwd`, `-C`, `--working-dir`). Also declined for
+exec-form, heredoc and `ONBUILD` instructions, a `COPY` with other sources,
+`--from`, `--parents` or `--exclude`, Windows stages, and when anything but
+metadata (`WORKDIR`, `ENV`, `ARG`, `LABEL`, `EXPOSE`, `USER`, `CMD`,
+`ENTRYPOINT`, …) sits between the `COPY` and the install, or a `WORKDIR`
+sits there while the destination is relative.
+
 ## References
 - DockerCon talk "Creating effective images": order instructions for the build cache
 - https://docs.docker.com/build/cache/optimize/#order-your-layers
 """
 from __future__ import annotations
 
+import posixpath
+import re
 from fnmatch import fnmatchcase
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.model import Dockerfile, Instruction, Pos, Span
 
-from ._api import Finding, Severity, rule
-from ._talk import Cmd, basename, bind_mount_paths, commands, copy_sources, whole_context_arg
+from ._api import Edit, Finding, Fix, Severity, rule
+from ._runfix import and_chain, plain_run
+from ._talk import Cmd, basename, bind_mount_paths, commands, copy_sources, expand_simple, whole_context_arg
 
 _NPM = ("package.json", "package-lock.json", "npm-shrinkwrap.json")
 
@@ -124,7 +161,152 @@ def _covers(source: str, manifest: str) -> bool:
     return src in parts[:-1]
 
 
-def _check(seq: list[Instruction], earlier_sources: list[str]) -> list[Finding]:
+# -- the fix -----------------------------------------------------------------------
+
+_METADATA = {"WORKDIR", "ENV", "ARG", "LABEL", "EXPOSE", "USER", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK",
+             "CMD", "ENTRYPOINT"}
+_ELSEWHERE = ("--prefix", "--cwd", "-C", "--working-dir", "-d", "--dir", "--directory", "--project", "--gemfile")
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/@+-]+$")
+
+
+def _fix_manifests(c: Cmd) -> list[tuple[str, bool]] | None:
+    """(path, required) pairs the install ``c`` reads, when the set is certain."""
+    n, vals, sub = c.name, c.values, c.sub()
+    if any(v == e or v.startswith(e + "=") for v in vals for e in _ELSEWHERE) and not n.startswith("pip"):
+        return None
+    if n == "uv" and sub == "sync":
+        return [("pyproject.toml", True), ("uv.lock*", False)] if "--no-install-project" in vals else None
+    if n.startswith("pip") and sub == "install":
+        files = manifests(c)
+        if not files or any(v in ("-c", "--constraint", "-e", "--editable") or v.startswith("--constraint=") for v in vals):
+            return None
+        skip = {i + 1 for i, v in enumerate(vals) if v in ("-r", "--requirement", "-i", "--index-url", "--extra-index-url",
+                                                               "--trusted-host", "-f", "--find-links", "--target", "-t")}
+        names = [v for i, v in enumerate(vals) if i not in skip and not v.startswith("-") and v != "install"]
+        if any("/" in v or v.startswith(".") for v in names):
+            return None  # a local path: it needs the sources
+        return [(f, True) for f in files]
+    if n == "pipenv" and manifests(c):
+        return [("Pipfile", True), ("Pipfile.lock*", False)]
+    if n == "poetry" and sub == "install":
+        return [("pyproject.toml", True), ("poetry.lock*", False)] if "--no-root" in vals else None
+    if n == "npm" and manifests(c):
+        return [("package*.json", True), (".npmrc*", False)]
+    if n in ("bundle", "bundler") and manifests(c):
+        return [("Gemfile", True), ("Gemfile.lock*", False)]
+    if n in ("composer", "composer.phar") and sub == "install":
+        return [("composer.json", True), ("composer.lock*", False)] if "--no-scripts" in vals else None
+    if n == "go" and manifests(c):
+        return [("go.mod", True), ("go.sum*", False)]
+    return None
+
+
+def _workdir(df: Dockerfile, ins: Instruction) -> str | None:
+    """The working directory ``ins`` runs in, as BuildKit computes it; None when unknown."""
+    st = df.stage_of(ins)
+    if st is None or st.windows:
+        return None
+    cwd: str | None = None
+    chain = df.stage_chain(st)[::-1]
+    if chain[0].base is not None and (chain[0].base.resolved or "").lower() == "scratch":
+        cwd = "/"
+    for stage in chain:
+        for i in stage.instructions:
+            if stage is st and i >= ins.index:
+                break
+            w = df.instructions[i]
+            if w.keyword != "WORKDIR":
+                continue
+            v = expand_simple(df, w, w.text.strip())
+            if not v or "$" in v or '"' in v or "'" in v:
+                return None
+            cwd = posixpath.normpath(v) if v.startswith("/") else (posixpath.normpath(posixpath.join(cwd, v)) if cwd else None)
+    return cwd
+
+
+def _fix(df: Dockerfile, whole: Instruction, run: Instruction) -> Fix | None:
+    st = df.stage_of(run)
+    if st is None or st.windows or whole.trigger is not None or whole.json or whole.heredocs or not plain_run(run):
+        return None
+    if len(copy_sources(whole)) != 1 or len(whole.args) != 2:
+        return None
+    if any(f.name not in ("chown", "chmod", "link") for f in whole.flags):
+        return None
+    chain = and_chain(run.text)
+    cs = commands(run)
+    if chain is None or len(chain) != len(cs):
+        return None
+    from .dw011_cleanup_in_separate_layer import _is_cleanup
+
+    wanted: list[tuple[str, bool]] = []
+    for c in cs:
+        m = _fix_manifests(c)
+        if m is None:
+            if not _is_cleanup(c, []):
+                return None
+            continue
+        wanted.extend(m)
+    if not wanted:
+        return None
+    dest_arg = whole.args[-1]
+    between = df.instructions[whole.index + 1 : run.index]
+    if any(b.keyword not in _METADATA or b.trigger is not None for b in between):
+        return None
+    dest_raw = dest_arg.value
+    if not dest_raw.startswith("/") and any(b.keyword == "WORKDIR" for b in between):
+        return None
+    if "$" in dest_raw and any(b.keyword in ("ENV", "ARG") for b in between):
+        return None
+    dest = expand_simple(df, whole, dest_raw)
+    if not dest or "$" in dest:
+        return None
+    if not dest.startswith("/"):
+        cwd = _workdir(df, whole)
+        if cwd is None:
+            return None
+        dest = posixpath.join(cwd, dest)
+    dest = posixpath.normpath(dest)
+    run_cwd = _workdir(df, run)
+    sources: list[str] = []
+    dirs = set()
+    for path, _required in dict.fromkeys(wanted):
+        if not path.startswith("/"):
+            if run_cwd is None:
+                return None
+            path = posixpath.join(run_cwd, path)
+        path = posixpath.normpath(path)
+        rel = posixpath.relpath(path, dest)
+        if rel.startswith("..") or not _SAFE_PATH.match(rel.replace("*", "")):
+            return None
+        dirs.add(posixpath.dirname(path))
+        sources.append(rel)
+    if len(dirs) != 1:
+        return None
+    (where,) = dirs
+    if where == dest:
+        d = df.lines[dest_arg.span.start.line][dest_arg.span.start.col : dest_arg.span.end.col]
+        if dest_arg.span.start.line != dest_arg.span.end.line or not d:
+            return None
+        target = d if d.endswith("/") else d + "/"
+    else:
+        target = where.rstrip("/") + "/"
+    src_arg = copy_sources(whole)[0]
+    edits = [Edit(Span(src_arg.span.start, dest_arg.span.end), " ".join(sources + [target]))]
+    # the whole COPY, as written, after the install
+    start = whole.span.start
+    if df.lines[start.line][: start.col].strip():
+        return None
+    copy_text = "\n".join(df.lines[start.line : whole.end_line + 1])
+    after = run.end_line + 1
+    if after < len(df.lines) and (after < len(df.lines) - 1 or df.text.endswith("\n")):
+        edits.append(Edit(Span(Pos(after, 0), Pos(after, 0)), copy_text + "\n"))
+    else:
+        end = Pos(run.end_line, len(df.lines[run.end_line]))
+        edits.append(Edit(Span(end, end), "\n" + copy_text))
+    return Fix.unsafe(f"Copy {', '.join(sources)} and install before copying the whole context", *edits)
+
+
+def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -> list[Finding]:
     out = []
     whole: Instruction | None = None
     sources = list(earlier_sources)
@@ -153,6 +335,7 @@ def _check(seq: list[Instruction], earlier_sources: list[str]) -> list[Finding]:
                     c.span,
                     f"`{what}` runs after `{whole.effective.keyword} {arg.value if arg else '.'}` copied the whole "
                     f"build context: every source edit re-runs it; copy {names} first, install, then copy the rest",
+                    _fix(df, whole, ins),
                     related=((whole.span, "the whole build context is copied here"),),
                 )
             )
@@ -166,6 +349,7 @@ def _check(seq: list[Instruction], earlier_sources: list[str]) -> list[Finding]:
     summary="Dependencies installed after copying the whole build context",
     severity=Severity.WARNING,
     tags=("cache", "talk"),
+    fixable=True,
 )
 def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
     out = []
@@ -176,6 +360,6 @@ def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
             for ins in df.stage_instructions(anc):
                 if ins.trigger is None and whole_context_arg(ins) is None:
                     earlier.extend(a.value for a in copy_sources(ins))
-        out.extend(_check([i for i in own if i.trigger is None], earlier))
-        out.extend(_check([i for i in own if i.trigger is not None], []))
+        out.extend(_check(df, [i for i in own if i.trigger is None], earlier))
+        out.extend(_check(df, [i for i in own if i.trigger is not None], []))
     return out
