@@ -19,9 +19,9 @@ from the cursor's line; nothing here blocks or touches the network. It offers:
 * parser directives (``# syntax=``, ``# escape=``, ``# check=``) and their
   values in the directive lines at the top;
 * image names and tags after FROM from the offline image table
-  (:func:`dockwise.images.size_table`) plus whatever a live image source has
-  already cached (``live`` argument; only cached data is read), and earlier
-  stage names;
+  (:func:`dockwise.images.size_table`) plus the tags a live image source
+  (``server.live_images``, :class:`dockwise.registry.LiveImages`) has already
+  cached (only cached data is read), and earlier stage names;
 * a few argument values: ``HEALTHCHECK CMD|NONE``, ``AS`` after the FROM
   image, predefined ARG names after ``ARG``, ``EXPOSE`` protocols,
   ``STOPSIGNAL`` signals, ``SHELL`` forms.
@@ -577,8 +577,17 @@ def _live_repos(live: Any) -> list[str]:
 
 
 def _live_tags(live: Any, repo: str) -> list[str]:
-    for name in ("cached_tags", "tags"):
-        fn = getattr(live, name, None)
+    """Tags the live source has cached for ``repo`` (``cached_tags(repo)``, or
+    the ``tags(repo)`` of its size source, which lists cached tags only)."""
+    fns = [getattr(live, "cached_tags", None)]
+    src = getattr(live, "as_size_source", None)
+    if callable(src):
+        try:
+            fns.append(getattr(src(), "tags", None))
+        except Exception:
+            pass
+    fns.append(getattr(live, "tags", None))
+    for fn in fns:
         if callable(fn):
             try:
                 return [str(t) for t in (fn(repo) or ())]

@@ -373,3 +373,18 @@ def test_no_signature_outside_arguments():
     for marked in ("|", "FROM x\n|", "FROM x\n# c|", "FROM x\nRU|"):
         text, pos = at(marked)
         assert signature_help(parse(text), pos) is None
+
+
+class SourceLive:
+    """Shaped like dockwise.registry.LiveImages: cached tags through its size source."""
+
+    class _Src:
+        def tags(self, repo):
+            return ["7.7-cached"] if repo == "ghcr.io/acme/tool" else []
+
+    def as_size_source(self):
+        return self._Src()
+
+
+def test_live_images_size_source_tags():
+    assert labels("FROM ghcr.io/acme/tool:|", live=SourceLive()) == ["7.7-cached"]
