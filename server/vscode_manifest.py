@@ -1,10 +1,11 @@
 """The VS Code extension's settings (``contributes.configuration`` in
-``vscode-client/package.json``), generated from :data:`dockwise.settings.SETTINGS_SCHEMA`
-plus the settings only the extension reads (interpreter, path, trace).
+``vscode-client/package.json`` and the table in ``vscode-client/README.md``),
+generated from :data:`dockwise.settings.SETTINGS_SCHEMA` plus the settings only
+the extension reads (interpreter, path, trace).
 
-``python -m dockwise.vscode_manifest --check`` fails when package.json drifted
-(the test suite runs it); ``--write`` regenerates the block and leaves the rest
-of package.json as it is. The extension sends every ``dockwise.*`` property that
+``python -m dockwise.vscode_manifest --check`` fails when either drifted (the
+test suite runs it); ``--write`` regenerates them and leaves the rest of both
+files as it is. The extension sends every ``dockwise.*`` property that
 is not client-only to the server, so a setting added to the schema reaches the
 server once this is re-run.
 """
@@ -18,6 +19,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_JSON = ROOT / "vscode-client" / "package.json"
+README = ROOT / "vscode-client" / "README.md"
+START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 TITLE = "dockwise"
 # one language server per window, asked for its settings without a scope:
 # per-folder values could not be honoured, so VS Code says so in its UI
@@ -83,26 +86,50 @@ def render(package: dict[str, Any]) -> str:
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
 
 
+def settings_table() -> str:
+    """Markdown table of every contributed setting (for the extension's README)."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for key, p in configuration()["properties"].items():
+        default = "all default rules" if key == "dockwise.select" else f"`{json.dumps(p['default'])}`"
+        desc = p["markdownDescription"].replace("|", "\\|")
+        if p.get("enum"):
+            desc += " One of " + ", ".join(f"`{e}`" for e in p["enum"]) + "."
+        rows.append(f"| `{key}` | {default} | {desc} |")
+    return "\n".join(rows)
+
+
+def render_readme(text: str) -> str:
+    if START not in text or END not in text:
+        raise ValueError(f"no {START} … {END} markers")
+    head, rest = text.split(START, 1)
+    return f"{head}{START}\n{settings_table()}\n{END}{rest.split(END, 1)[1]}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dockwise.vscode_manifest", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="update vscode-client/package.json")
-    ap.add_argument("--check", action="store_true", help="exit 1 when package.json is out of date")
+    ap.add_argument("--write", action="store_true", help="update vscode-client/package.json and README.md")
+    ap.add_argument("--check", action="store_true", help="exit 1 when either is out of date")
     ap.add_argument("--package-json", type=Path, default=PACKAGE_JSON, help=argparse.SUPPRESS)
+    ap.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
-    path: Path = a.package_json
-    try:
-        old = path.read_text(encoding="utf-8")
-        new = render(json.loads(old))
-    except (OSError, ValueError) as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
-        return 2
-    if new == old:
-        return 0
-    if a.write:
-        path.write_text(new, encoding="utf-8")
-        return 0
-    print(f"{path} is out of date: run python -m dockwise.vscode_manifest --write", file=sys.stderr)
-    return 1
+    targets = {a.package_json: lambda old: render(json.loads(old)), a.readme: render_readme}
+    stale = []
+    for path, make in targets.items():
+        try:
+            old = path.read_text(encoding="utf-8")
+            new = make(old)
+        except (OSError, ValueError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 2
+        if new != old:
+            stale.append(path)
+            if a.write:
+                path.write_text(new, encoding="utf-8")
+    if stale and not a.write:
+        for path in stale:
+            print(f"{path} is out of date: run python -m dockwise.vscode_manifest --write", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from dockwise.settings import SETTINGS_SCHEMA, Settings
-from dockwise.vscode_manifest import CLIENT_SETTINGS, PACKAGE_JSON, main
+from dockwise.vscode_manifest import CLIENT_SETTINGS, PACKAGE_JSON, README, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,18 +60,28 @@ def test_client_only_settings_agree_with_the_typescript_client():
 
 
 def test_check_reports_drift_and_write_repairs_it_keeping_the_rest(tmp_path, capsys):
-    copy = tmp_path / "package.json"
+    copy, readme = tmp_path / "package.json", tmp_path / "README.md"
     shutil.copy(PACKAGE_JSON, copy)
+    readme.write_text(README.read_text(encoding="utf-8").replace("`dockwise.images.online`", "`dockwise.images.offline`"))
     data = json.loads(copy.read_text(encoding="utf-8"))
     del data["contributes"]["configuration"]["properties"]["dockwise.images.online"]
     data["contributes"]["configuration"]["properties"]["dockwise.gone"] = {"type": "string"}
     copy.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
-    assert main(["--check", "--package-json", str(copy)]) == 1
-    assert "out of date" in capsys.readouterr().err
-    assert main(["--write", "--package-json", str(copy)]) == 0
-    assert main(["--check", "--package-json", str(copy)]) == 0
+    args = ["--package-json", str(copy), "--readme", str(readme)]
+    assert main(["--check", *args]) == 1
+    err = capsys.readouterr().err
+    assert f"{copy} is out of date" in err and f"{readme} is out of date" in err
+    assert main(["--write", *args]) == 0
+    assert main(["--check", *args]) == 0
     assert copy.read_text(encoding="utf-8") == PACKAGE_JSON.read_text(encoding="utf-8")
+    assert readme.read_text(encoding="utf-8") == README.read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_contributed_setting():
+    text = README.read_text(encoding="utf-8")
+    for key in _props():
+        assert f"| `{key}` |" in text
 
 
 def test_language_contribution_adds_names_to_the_builtin_dockerfile_language():

@@ -80,6 +80,11 @@ export class Controller implements vscode.Disposable {
     return this.queue;
   }
 
+  /** Resolves when queued starts and restarts are done. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   /** The server command from the settings (path → interpreter → Python extension → python3). */
   async resolveCommand(subcommand: string[] = ["serve"]): Promise<ServerCommand> {
     const cfg = vscode.workspace.getConfiguration(SECTION);
