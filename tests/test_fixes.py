@@ -110,7 +110,7 @@ EXAMPLE_SAFE = EXAMPLE.replace(
     "MAINTAINER Jane Doe <jane@example.com>", 'LABEL maintainer="Jane Doe <jane@example.com>"'
 ).replace("RUN pip install -r", "RUN pip install --no-cache-dir -r").replace(
     "RUN apt-get update\nRUN apt-get install -y curl build-essential\n",
-    "RUN apt-get update && \\\n    apt-get install -y curl build-essential \\\n    && rm -rf /var/lib/apt/lists/*\n",
+    "RUN apt-get update && apt-get install -y curl build-essential \\\n    && rm -rf /var/lib/apt/lists/*\n",
 )
 
 
@@ -123,12 +123,13 @@ def test_example_safe_fixes_exact():
     assert {"DL4000", "DL3042", "DL3009", "DL3015", "DL3025", "DW001"} <= before
     res = fix_text(EXAMPLE)
     assert EXAMPLE_SAFE != EXAMPLE and res.text == EXAMPLE_SAFE
-    # round 1 chains the two RUNs; round 2 can then clean the apt lists in the merged RUN
+    # round 1 merges the update into the installing RUN (DW002, preferred over DL3059's
+    # chain: both edit that RUN); round 2 can then clean the apt lists in the merged RUN
     assert res.converged and res.rounds == 2 and not res.declined
     assert sorted(res.applied) == [("DL3009", "Delete the apt lists at the end of the RUN"),
                                    ("DL3042", "Add --no-cache-dir"),
-                                   ("DL3059", "Chain with the previous RUN"),
-                                   ("DL4000", "Replace MAINTAINER with LABEL maintainer=…")]
+                                   ("DL4000", "Replace MAINTAINER with LABEL maintainer=…"),
+                                   ("DW002", "Move `apt-get update` into the RUN that installs (line 8)")]
     left = codes(res.remaining)
     assert not {"DL4000", "DL3042", "DL3059", "DL3009"} & left
     # unsafe fixes are only applied with the flag
@@ -142,7 +143,7 @@ def test_example_unsafe_fixes():
     left = codes(res.remaining)
     for gone in ("DL4000", "DL3042", "DL3015", "DL3025", "DW001"):
         assert gone not in left
-    assert "FROM python:slim\n" in res.text
+    assert "FROM python:3.14-slim\n" in res.text  # DL3007 pins latest, then DW001 slims it
     assert 'CMD ["python", "app.py"]\n' in res.text
     assert "apt-get install --no-install-recommends -y curl" in res.text
     assert syntax_errors(parse(res.text)) == 0
@@ -161,7 +162,7 @@ def test_dl3009_fixed_when_update_and_install_share_the_run():
 def test_fixes_respect_selection():
     res = fix_text(EXAMPLE, LintSettings.make(ignore=["DL4000"]))
     assert "MAINTAINER Jane" in res.text and "--no-cache-dir" in res.text
-    assert sorted(c for c, _ in res.applied) == ["DL3009", "DL3042", "DL3059"]
+    assert sorted(c for c, _ in res.applied) == ["DL3009", "DL3042", "DW002"]
 
 
 def test_idempotent():
