@@ -1,0 +1,267 @@
+"""Completion, signature help and formatting over the protocol (real server),
+with the VS Code persona (snippets, UTF-16) and the Neovim 0.7 one (no
+snippets, UTF-16), plus VS Code with UTF-8 positions for the column maths."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import pytest_lsp
+from lsp_helpers import (
+    PERSONAS,
+    TIMEOUT,
+    client_config,
+    end_session,
+    new_uri,
+    open_doc,
+    start_session,
+    utf_units,
+    wait_publish,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+INIT = {"debounceMs": 0, "images": {"online": False}}  # never any network
+
+
+@pytest_lsp.fixture(scope="module", params=["vscode", "nvim-0.7", "vscode-u8"], config=client_config())
+async def client(lsp_client: LanguageClient, request):
+    await start_session(lsp_client, PERSONAS[request.param], INIT)
+    yield
+    await end_session(lsp_client)
+
+
+def persona(client: LanguageClient) -> str:
+    return client.persona.name  # type: ignore[attr-defined]
+
+
+def snippets(client: LanguageClient) -> bool:
+    return persona(client) in ("vscode", "vscode-u8")
+
+
+async def opened(client: LanguageClient, text: str) -> str:
+    uri = new_uri()
+    open_doc(client, uri, text)
+    await wait_publish(client, uri, 1)  # analysed
+    return uri
+
+
+def pos(client: LanguageClient, text: str, line: int, col: int) -> types.Position:
+    """Model (code point) column → the persona's units."""
+    return types.Position(line=line, character=utf_units(text.split("\n")[line][:col], client.persona.encoding))
+
+
+async def complete(client: LanguageClient, uri: str, position: types.Position) -> list[types.CompletionItem]:
+    got = await asyncio.wait_for(client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
+    assert isinstance(got, types.CompletionList)
+    return got.items
+
+
+def apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+    """Apply LSP edits (client units) to ``text``."""
+    lines = text.split("\n")
+
+    def offset(p: types.Position) -> int:
+        line = lines[p.line] if p.line < len(lines) else ""
+        col, units = 0, 0
+        while col < len(line) and units < p.character:
+            units += utf_units(line[col], encoding)
+            col += 1
+        return sum(len(x) + 1 for x in lines[: p.line]) + col
+
+    out = text
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        a, b = offset(e.range.start), offset(e.range.end)
+        out = out[:a] + e.new_text + out[b:]
+    return out
+
+
+# -- capabilities -------------------------------------------------------------------------
+
+
+async def test_capabilities_advertised(client: LanguageClient):
+    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+    assert caps.completion_provider is not None and "$" in caps.completion_provider.trigger_characters
+    assert caps.signature_help_provider is not None and " " in caps.signature_help_provider.trigger_characters
+    assert caps.document_formatting_provider and caps.document_range_formatting_provider
+
+
+# -- completion --------------------------------------------------------------------------
+
+
+async def test_keyword_completion_snippet_or_plain(client: LanguageClient):
+    text = "FROM alpine\nRU\n"
+    uri = await opened(client, text)
+    items = await complete(client, uri, pos(client, text, 1, 2))
+    run = next(i for i in items if i.label == "RUN")
+    assert run.kind == types.CompletionItemKind.Keyword
+    assert run.text_edit.range.start == types.Position(line=1, character=0)
+    assert run.text_edit.range.end == pos(client, text, 1, 2)
+    if snippets(client):
+        assert run.insert_text_format == types.InsertTextFormat.Snippet
+        assert run.text_edit.new_text == "RUN ${1:command}"
+        assert any(i.label == "RUN --mount=type=cache" for i in items)
+    else:
+        assert run.insert_text_format == types.InsertTextFormat.PlainText
+        assert run.text_edit.new_text == "RUN "
+        assert all(i.insert_text_format != types.InsertTextFormat.Snippet for i in items)
+    assert isinstance(run.documentation, types.MarkupContent)
+    assert run.documentation.kind == types.MarkupKind.Markdown and "docs.docker.com" in run.documentation.value
+    maint = next(i for i in items if i.label == "MAINTAINER")
+    ci = client.persona.capabilities().text_document.completion.completion_item  # type: ignore[attr-defined]
+    if ci.tag_support and types.CompletionItemTag.Deprecated in ci.tag_support.value_set:
+        assert list(maint.tags) == [types.CompletionItemTag.Deprecated]
+    elif ci.deprecated_support:
+        assert maint.deprecated
+    else:  # nothing the client would understand
+        assert not maint.tags and not maint.deprecated
+
+
+async def test_flag_and_stage_completion(client: LanguageClient):
+    text = "FROM golang AS build\nFROM alpine\nCOPY --\nCOPY --from=\n"
+    uri = await opened(client, text)
+    flags = {i.label for i in await complete(client, uri, pos(client, text, 2, 7))}
+    assert {"--from=", "--chown=", "--chmod=", "--link", "--parents", "--exclude="} <= flags
+    stages = await complete(client, uri, pos(client, text, 3, 12))
+    assert [i.label for i in stages] == ["build", "0"]
+    assert apply(text, [stages[0].text_edit], client.persona.encoding).split("\n")[3] == "COPY --from=build"
+
+
+async def test_mount_completion(client: LanguageClient):
+    text = "FROM alpine\nRUN --mount=type=cache,\n"
+    uri = await opened(client, text)
+    keys = {i.label for i in await complete(client, uri, pos(client, text, 1, 23))}
+    assert {"target=", "id=", "sharing="} <= keys and "size=" not in keys
+
+
+async def test_variable_completion_in_scope(client: LanguageClient):
+    text = "ARG VERSION=3.12\nFROM python:${\nENV APP=/app\nRUN echo $\n"
+    uri = await opened(client, text)
+    in_from = await complete(client, uri, pos(client, text, 1, 14))
+    names = [i.label for i in in_from]
+    assert "VERSION" in names and "APP" not in names
+    v = next(i for i in in_from if i.label == "VERSION")
+    assert v.text_edit.new_text == "VERSION}" and v.insert_text_format == types.InsertTextFormat.PlainText
+    in_run = [i.label for i in await complete(client, uri, pos(client, text, 3, 10))]
+    assert "APP" in in_run and "VERSION" not in in_run
+
+
+async def test_image_and_tag_completion_with_non_ascii_before(client: LanguageClient):
+    # the comment makes UTF-8 and UTF-16 columns differ on line 0 only
+    text = "# é€ 🐳\nFROM python:3.12-\n"
+    uri = await opened(client, text)
+    tags = await complete(client, uri, pos(client, text, 1, 17))
+    slim = next(i for i in tags if i.label == "3.12-slim")
+    assert slim.text_edit.range.start == pos(client, text, 1, 12)
+    out = apply(text, [slim.text_edit], client.persona.encoding)
+    assert out.split("\n")[1] == "FROM python:3.12-slim"
+    names = [i.label for i in await complete(client, uri, pos(client, text, 1, 5))]
+    assert "python" in names and "alpine" in names
+
+
+async def test_directive_completion(client: LanguageClient):
+    text = "# \nFROM alpine\n"
+    uri = await opened(client, text)
+    assert [i.label for i in await complete(client, uri, pos(client, text, 0, 2))] == ["syntax=", "escape=", "check="]
+
+
+async def test_completion_for_unknown_document_is_empty(client: LanguageClient):
+    items = await complete(client, "file:///nowhere/Dockerfile", types.Position(line=0, character=0))
+    assert list(items) == []
+
+
+# -- signature help ------------------------------------------------------------------------
+
+
+async def signature(client: LanguageClient, uri: str, position: types.Position) -> types.SignatureHelp | None:
+    return await asyncio.wait_for(client.text_document_signature_help_async(types.SignatureHelpParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
+
+
+def active_text(sh: types.SignatureHelp) -> str:
+    s = sh.signatures[sh.active_signature]
+    label = s.parameters[sh.active_parameter].label
+    if isinstance(label, str):
+        return label
+    a, b = label
+    return s.label.encode("utf-16-le")[2 * a:2 * b].decode("utf-16-le")
+
+
+async def test_signature_help(client: LanguageClient):
+    text = "FROM alpine\nCOPY --chown=app a b\nHEALTHCHECK --interval=5s CMD curl\nEXPOSE 80/\n"
+    uri = await opened(client, text)
+    sh = await signature(client, uri, pos(client, text, 1, 20))
+    assert sh is not None and sh.signatures[0].label.startswith("COPY [--from=")
+    assert active_text(sh) == "<dest>"
+    assert active_text(await signature(client, uri, pos(client, text, 1, 18))) == "<src>..."
+    assert active_text(await signature(client, uri, pos(client, text, 1, 8))) == "[--chown=<user>[:<group>]]"
+    sh = await signature(client, uri, pos(client, text, 2, 34))
+    assert active_text(sh) == "<command>" and len(sh.signatures) == 2
+    assert active_text(await signature(client, uri, pos(client, text, 3, 10))) == "[/<protocol>]"
+    assert await signature(client, uri, pos(client, text, 0, 2)) is None
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+MESSY = (
+    "# café ☕ note   \n"
+    "from   alpine:3.20 AS base  \n"
+    "run apk add --no-cache \\\n"
+    "\tcurl \\\n"
+    "  # why git\n"
+    "\t\tgit   \n"
+    "RUN <<EOF  \n"
+    "  keep   this   \n"
+    "EOF\n"
+    "workdir    /app\n"
+)
+
+
+async def format_doc(client: LanguageClient, uri: str, **opts) -> list[types.TextEdit]:
+    options = types.FormattingOptions(tab_size=opts.pop("tab_size", 4), insert_spaces=opts.pop("insert_spaces", True),
+                                      **opts)
+    got = await asyncio.wait_for(client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), options=options)), TIMEOUT)
+    return got or []
+
+
+async def test_document_formatting_edits_apply_cleanly(client: LanguageClient):
+    uri = await opened(client, MESSY)
+    edits = await format_doc(client, uri)
+    assert all(e.range.start.line == e.range.end.line for e in edits)  # one edit per changed line
+    assert len(edits) == len({e.range.start.line for e in edits})
+    out = apply(MESSY, edits, client.persona.encoding)
+    assert out == (
+        "# café ☕ note\n"
+        "FROM alpine:3.20 AS base\n"
+        "RUN apk add --no-cache \\\n"
+        "    curl \\\n"
+        "        # why git\n"
+        "        git\n"
+        "RUN <<EOF\n"
+        "  keep   this   \n"
+        "EOF\n"
+        "WORKDIR /app\n"
+    )
+
+
+async def test_formatting_with_tabs_and_idempotence(client: LanguageClient):
+    uri = await opened(client, MESSY)
+    out = apply(MESSY, await format_doc(client, uri, tab_size=8, insert_spaces=False), client.persona.encoding)
+    assert out.split("\n")[3:6] == ["\tcurl \\", "\t\t# why git", "\t\tgit"]
+    uri2 = await opened(client, out)
+    assert await format_doc(client, uri2, tab_size=8, insert_spaces=False) == []
+
+
+async def test_range_formatting_only_touches_the_range(client: LanguageClient):
+    uri = await opened(client, MESSY)
+    rng = types.Range(start=types.Position(line=9, character=0), end=types.Position(line=9, character=3))
+    got = await asyncio.wait_for(client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=rng,
+        options=types.FormattingOptions(tab_size=4, insert_spaces=True))), TIMEOUT)
+    assert got and {e.range.start.line for e in got} == {9}
+    out = apply(MESSY, got, client.persona.encoding)
+    assert out.split("\n")[9] == "WORKDIR /app" and out.split("\n")[:9] == MESSY.split("\n")[:9]
