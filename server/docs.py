@@ -19,7 +19,7 @@ def settings_table() -> str:
 
     rows = ["| setting | default | meaning |", "|---|---|---|"]
     for s in SETTINGS_SCHEMA:
-        default = "all default rules" if s.default is None else f"`{json.dumps(s.default)}`"
+        default = "all default rules" if s.name == "select" else f"`{json.dumps(s.default)}`"
         desc = s.description.replace("|", "\\|")
         if s.enum:
             desc += " One of " + ", ".join(f"`{e}`" for e in s.enum) + "."
