@@ -26,8 +26,9 @@ from the cursor's line; nothing here blocks or touches the network. It offers:
   image, predefined ARG names after ``ARG``, ``EXPOSE`` protocols,
   ``STOPSIGNAL`` signals, ``SHELL`` forms.
 
-Each :class:`Item` replaces the text from ``start`` up to the cursor (always
-on the cursor's line), so a typed prefix such as ``2.1-`` is never doubled.
+Each :class:`Item` replaces the text from ``start`` up to the cursor (or, for
+a keyword being edited, to the keyword's end; always on the cursor's line), so
+a typed prefix such as ``2.1-`` is never doubled.
 :func:`context_at` (shared with :mod:`dockwise.signature`) works out where the
 cursor is from the physical lines, so half-typed input works.
 """
@@ -67,6 +68,7 @@ class Context:
     word: str = ""
     word_start: Pos | None = None
     line_prefix: str = ""
+    word_end: Pos | None = None  # set when the whole word (past the cursor) is replaced
 
     @property
     def flags_phase(self) -> bool:
@@ -162,7 +164,8 @@ def context_at(df: Dockerfile, pos: Pos) -> Context:
     if ins.start_line == pos.line and ins.keyword_span.start.line == ins.keyword_span.end.line \
             and col <= ins.keyword_span.end.col:
         start = ins.keyword_span.start
-        return Context("keyword", pos, ins, word=line_text[start.col:col], word_start=start, line_prefix=prefix)
+        return Context("keyword", pos, ins, word=line_text[start.col:col], word_start=start, line_prefix=prefix,
+                       word_end=ins.keyword_span.end)
     logical = _logical_prefix(df, ins.start_line, pos)
     toks = logical.split()
     ends_blank = not logical or logical[-1] in " \t"
@@ -199,6 +202,7 @@ class Item:
     kind: str  # keyword | flag | value | variable | stage | image | tag | directive | snippet
     insert: str
     start: Pos
+    end: Pos | None = None  # None: the cursor
     snippet: bool = False  # ``insert`` is snippet syntax
     detail: str | None = None
     doc: str | None = None  # Markdown
@@ -264,9 +268,10 @@ def flag_doc(keyword: str, flag: str) -> tuple[str | None, str | None]:
 
 def _keyword_items(ctx: Context, df: Dockerfile, snippets: bool) -> list[Item]:
     start = ctx.word_start or ctx.pos
+    end = ctx.word_end if ctx.word_end is not None and ctx.word_end > ctx.pos else None
     line = df.lines[ctx.pos.line] if ctx.pos.line < len(df.lines) else ""
-    # text already after the cursor (editing an existing keyword): insert the bare word
-    followed = bool(line[ctx.pos.col:].strip())
+    # text already after the keyword (editing an existing one): insert the bare word
+    followed = bool(line[(end or ctx.pos).col:].strip())
     first_from = df.instructions[df.stages[0].from_instruction].start_line if df.stages else None
     if ctx.onbuild:
         allowed = [k for k in _ORDER if k not in ("ONBUILD", "FROM", "MAINTAINER")]
@@ -283,7 +288,7 @@ def _keyword_items(ctx: Context, df: Dockerfile, snippets: bool) -> list[Item]:
                 insert = kw if followed else kw + " "
             else:
                 insert = snip
-            out.append(Item(label, "keyword" if k == 0 else "snippet", insert, start, snippet=snip is not None,
+            out.append(Item(label, "keyword" if k == 0 else "snippet", insert, start, end, snippet=snip is not None,
                             detail=docs.INSTRUCTIONS[kw]["syntax"][0], doc=doc, filter=kw,
                             sort=f"{rank:02d}{k}", deprecated=kw == "MAINTAINER"))
     return out

@@ -78,9 +78,11 @@ def _completion_items(ls: "DockwiseServer", params: types.CompletionParams) -> l
     out = []
     for it in items:
         start = conv.position(it.start)
-        if start.line != params.position.line or start.character > params.position.character:
+        end = conv.position(it.end) if it.end is not None else params.position
+        if start.line != params.position.line or start.character > params.position.character \
+                or end.line != start.line or end.character < params.position.character:
             continue  # the spec wants a single-line range containing the cursor
-        edit = types.TextEdit(range=types.Range(start=start, end=params.position), new_text=it.insert)
+        edit = types.TextEdit(range=types.Range(start=start, end=end), new_text=it.insert)
         dep = it.deprecated
         out.append(types.CompletionItem(
             label=it.label,

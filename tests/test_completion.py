@@ -34,7 +34,8 @@ def applied(marked: str, label: str, **kw) -> str:
     it = next(i for i in complete(parse(text), pos, **kw) if i.label == label)
     line = text.split("\n")[pos.line]
     assert it.start.line == pos.line and it.start.col <= pos.col
-    return line[: it.start.col] + it.insert + line[pos.col:]
+    end = it.end.col if it.end is not None else pos.col
+    return line[: it.start.col] + it.insert + line[end:]
 
 
 # -- keywords ---------------------------------------------------------------------------
@@ -69,6 +70,8 @@ def test_keyword_plain_vs_snippet():
 
 def test_keyword_replaced_in_place_when_text_follows():
     assert applied("FROM x\nru| echo hi", "RUN") == "RUN echo hi"
+    assert applied("FROM x\nr|un echo hi", "RUN") == "RUN echo hi"  # the whole keyword is replaced
+    assert applied("FROM x\nr|n", "RUN") == "RUN "
     # snippets would duplicate the arguments: the bare keyword is inserted
     its = items("FROM x\nru| echo hi", snippets=True)
     assert all(not i.snippet for i in its)
