@@ -265,3 +265,12 @@ async def test_range_formatting_only_touches_the_range(client: LanguageClient):
     assert got and {e.range.start.line for e in got} == {9}
     out = apply(MESSY, got, client.persona.encoding)
     assert out.split("\n")[9] == "WORKDIR /app" and out.split("\n")[:9] == MESSY.split("\n")[:9]
+
+
+async def test_editing_a_keyword_replaces_all_of_it(client: LanguageClient):
+    text = "FROM alpine\nrn echo hi\n"
+    uri = await opened(client, text)
+    items = await complete(client, uri, pos(client, text, 1, 1))
+    run = next(i for i in items if i.label == "RUN")
+    assert run.text_edit.new_text == "RUN"  # arguments follow: no snippet, no extra space
+    assert apply(text, [run.text_edit], client.persona.encoding).split("\n")[1] == "RUN echo hi"
