@@ -1,0 +1,67 @@
+"""DL3006 / DL3007 fixes: pin the version `latest` stands for in the image table."""
+from __future__ import annotations
+
+import pytest
+from fixutil import declined, fixed
+
+from dockwise import images
+from dockwise.engine import LintSettings
+from dockwise.fixes import fix_text
+from dockwise.parser import parse
+from dockwise.rules.dl3007_latest_tag import current_tag
+
+
+def _latest(repo):
+    return images.size_table()["images"][repo]["latest"]
+
+
+def test_current_tag_follows_the_table():
+    # the alias when the table names one (python:latest is python:3.14 in the snapshot)
+    assert current_tag(parse("FROM python\n").stages[0].base) == _latest("python")["alias_of"]
+    assert current_tag(parse("FROM debian\n").stages[0].base) == _latest("debian")["alias_of"]
+    # else the shortest listed version the resolved version starts with
+    assert _latest("node")["resolved_version"].startswith(current_tag(parse("FROM node\n").stages[0].base) + ".")
+    assert current_tag(parse("FROM ubuntu\n").stages[0].base) == _latest("ubuntu")["resolved_version"]
+
+
+@pytest.mark.parametrize(
+    "code, src, want",
+    [
+        ("DL3007", "FROM ubuntu:latest\n", "FROM ubuntu:26.04\n"),
+        ("DL3007", "FROM docker.io/library/python:latest AS base\n", "FROM docker.io/library/python:3.14 AS base\n"),
+        ("DL3007", "FROM --platform=linux/arm64 node:latest\n", "FROM --platform=linux/arm64 node:26\n"),
+        ("DL3006", "FROM python\nRUN echo hi\n", "FROM python:3.14\nRUN echo hi\n"),
+        ("DL3006", "FROM debian AS b\nFROM b\n", "FROM debian:trixie AS b\nFROM b\n"),
+        ("DL3006", "# escape=`\nFROM golang\n", "# escape=`\nFROM golang:1.26\n"),
+    ],
+)
+def test_pinned(code, src, want):
+    assert fixed(src, code) == ("unsafe", want)
+
+
+def test_crlf_fix_all_pins_every_stage():
+    src = "FROM ubuntu AS a\r\nFROM node:latest\r\nCOPY --from=a /x /x\r\n"
+    settings = LintSettings.make(select=["DL3006", "DL3007"])
+    assert fix_text(src, settings).text == src  # unsafe only
+    res = fix_text(src, settings, unsafe=True)
+    assert res.text == "FROM ubuntu:26.04 AS a\r\nFROM node:26\r\nCOPY --from=a /x /x\r\n"
+    assert not res.remaining
+
+
+@pytest.mark.parametrize(
+    "code, src",
+    [
+        ("DL3006", "FROM example/app\n"),  # not an official image: unknown
+        ("DL3006", "FROM alpine\n"),  # the table lists no version for alpine's latest
+        ("DL3007", "FROM registry.example.com/python:latest\n"),
+        ("DL3006", "ARG BASE=python\nFROM $BASE\n"),  # built from a variable
+        ("DL3007", "ARG V=latest\nFROM python:${V}\n"),
+    ],
+)
+def test_declined(code, src):
+    assert declined(src, code)
+
+
+def test_digest_and_stage_names_are_not_flagged():
+    assert not fix_text("FROM python:latest@sha256:" + "a" * 64 + "\nFROM python:3 AS b\nFROM b\n",
+                        LintSettings.make(select=["DL3006", "DL3007"]), unsafe=True).applied
