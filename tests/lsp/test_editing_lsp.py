@@ -274,3 +274,36 @@ async def test_editing_a_keyword_replaces_all_of_it(client: LanguageClient):
     run = next(i for i in items if i.label == "RUN")
     assert run.text_edit.new_text == "RUN"  # arguments follow: no snippet, no extra space
     assert apply(text, [run.text_edit], client.persona.encoding).split("\n")[1] == "RUN echo hi"
+
+
+async def test_typing_character_by_character_never_fails(client: LanguageClient):
+    """Every prefix of half-typed lines gets an answer (no error responses), as
+    when a user types; positions past the end of the document are fine too."""
+    from lsp_helpers import change_doc, rng
+
+    base = "FROM golang AS build\n"
+    logged = len(client.log_messages)
+    uri = await opened(client, base)
+    version = 1
+    typed = 'COPY --from=build --chown=1:1 /a /b\nRUN --mount=type=cache,target=/c echo ${A:-x} "$(x\nHEALTHCHECK CMD ["a",'
+    line, col = 1, 0
+    for ch in typed:
+        version += 1
+        change_doc(client, uri, version, rng(line, col, line, col), ch)
+        if ch == "\n":
+            line, col = line + 1, 0
+        else:
+            col += 1
+        p = types.Position(line=line, character=col)
+        await complete(client, uri, p)
+        await signature(client, uri, p)
+    await complete(client, uri, types.Position(line=400, character=7))
+    assert await signature(client, uri, types.Position(line=400, character=7)) is None
+    edits = await format_doc(client, uri, tab_size=0)
+    assert isinstance(edits, list)
+    got = await asyncio.wait_for(client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=rng(50, 0, 90, 0),
+        options=types.FormattingOptions(tab_size=4, insert_spaces=True))), TIMEOUT)
+    assert list(got or []) == []
+    failures = [m.message for m in client.log_messages[logged:] if "failed" in m.message]
+    assert failures == []  # handlers log (and swallow) exceptions: there must be none
