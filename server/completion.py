@@ -211,10 +211,6 @@ class Item:
     deprecated: bool = False
 
 
-def snippet_escape(text: str) -> str:
-    return re.sub(r"([$}\\])", r"\\\1", text)
-
-
 # instruction keyword → (label, snippet) variants; the first one is the main item
 _SNIPPETS: dict[str, list[tuple[str, str]]] = {
     "FROM": [("FROM", "FROM ${1:image}:${2:tag}"), ("FROM image:tag AS name", "FROM ${1:image}:${2:tag} AS ${3:name}")],
@@ -521,7 +517,7 @@ def variables_in_scope(df: Dockerfile, ins: Instruction | None, keyword: str | N
     kw = keyword or (ins.effective.keyword if ins is not None else "")
     if ins is None or ins.stage < 0 or kw == "FROM" or ins.keyword == "FROM":
         before = ins.index if ins is not None else 1 << 60
-        for name, what in docs.PREDEFINED_ARGS.items():
+        for name in docs.PREDEFINED_ARGS:
             out[name] = ("ARG", None, None)
         for v in df.global_args:
             if v.instruction < before:
