@@ -36,7 +36,8 @@ that installs or upgrades with the same package manager gets the update
 command, as written, in front (`apt-get update && apt-get install …`), and
 the update leaves its own `RUN`: the whole `RUN` is deleted when the update
 is all it runs; when the update ends a `&&` chain only ` && apt-get update`
-is removed. Safe: the index is refreshed right before the install, as
+is removed (unless a command before it changes the shell's state: `cd`,
+`export`, …). Safe: the index is refreshed right before the install, as
 before, and nothing that ran before the update moves.
 
 Not offered when the installing `RUN` is not found before another `FROM`,
@@ -46,7 +47,7 @@ dockwise cannot see into, a `USER`, `SHELL` or `ONBUILD`, or a `COPY`/`ADD`
 into `/etc`. Also not offered for exec-form, heredoc or `ONBUILD` `RUN`s, an
 update inside `sh -c "…"`, a script with a shell comment, `RUN`s with
 different flags, an installing `RUN` using `||`, or an update that is not
-the last command of a `&&` chain.
+the last command of the script, joined by `&&`.
 
 ## References
 - DockerCon talk "Creating effective images": chain update and install, clean up in the same layer
@@ -58,7 +59,7 @@ from __future__ import annotations
 from dockwise.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._runfix import and_chain, argvs, delete_instruction, flags_key, logical_commands, plain_run
+from ._runfix import STATEFUL, argvs, delete_instruction, flags_key, logical_commands, plain_run
 from ._talk import APK, APT, RPM, ZYPPER, Cmd, commands, copy_sources, run_instructions, runs_unknown_script
 from ._talk import updates_index, uses_index
 
@@ -114,11 +115,19 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
         update_text = text
         remove = delete_instruction(df, ins)
     else:
-        chain = and_chain(text)
-        if chain is None or len(chain) != len(cmds) or cmds[-1] is not upd.source:
+        # the update ends the script after `&&`: what runs before it stays as it is
+        ok, lcmds = logical_commands(text)
+        if not ok or len(lcmds) != len(cmds) or cmds[-1] is not upd.source:
             return None
-        cut = chain[-2].span.end.col
-        update_text = text[chain[-1].span.start.col :]
+        last, prev = lcmds[-1], lcmds[-2]
+        if last.subshell or last.in_pipe or last.background or last.negated or text[last.span.end.col :].strip():
+            return None
+        if text[prev.span.end.col : last.span.start.col].strip() != "&&":
+            return None
+        if any(c.name in STATEFUL or not c.name for c in lcmds[:-1]):
+            return None  # `export http_proxy=… && apt-get update`: the update needs what ran before
+        cut = prev.span.end.col
+        update_text = text[last.span.start.col :]
         start, end = ins.text_map.end_pos(cut), ins.text_map.end_pos(len(text))
         if any(df.lines[i].lstrip().startswith("#") for i in range(start.line + 1, end.line + 1)):
             return None

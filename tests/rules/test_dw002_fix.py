@@ -22,6 +22,9 @@ ONLY = LintSettings.make(select=["DW002"])
         ("FROM a:1\nRUN echo deb u > /etc/apt/sources.list.d/u.list \\\n    && apt-get update\n"
          "RUN apt-get install -y u\n",
          "FROM a:1\nRUN echo deb u > /etc/apt/sources.list.d/u.list\nRUN apt-get update && apt-get install -y u\n"),
+        # a pipe before the update stays as it is
+        ("FROM a:1\nRUN curl -s https://e.x/k | apt-key add - && apt-get update\nRUN apt-get install -y x\n",
+         "FROM a:1\nRUN curl -s https://e.x/k | apt-key add -\nRUN apt-get update && apt-get install -y x\n"),
         # the installing RUN's continuation lines are kept
         ("FROM a:1\nRUN apt-get update\nRUN apt-get install -y \\\n      curl \\\n      git\n",
          "FROM a:1\nRUN apt-get update && apt-get install -y \\\n      curl \\\n      git\n"),
@@ -68,7 +71,9 @@ def test_crlf():
         "FROM a:1\nRUN apt-get update\nFROM a:1\nRUN apt-get install -y x\n",  # another stage
         "FROM a:1\nRUN apt-get update\nRUN apk add x\n",  # another package manager
         "FROM a:1\nRUN apt-get update && echo done\nRUN apt-get install -y x\n",  # not last in the chain
-        "FROM a:1\nRUN echo a; apt-get update\nRUN apt-get install -y x\n",  # not a && chain
+        "FROM a:1\nRUN echo a; apt-get update\nRUN apt-get install -y x\n",  # not after &&
+        "FROM a:1\nRUN export http_proxy=p && apt-get update\nRUN apt-get install -y x\n",  # needs the state
+        "FROM a:1\nRUN if true; then apt-get update; fi\nRUN apt-get install -y x\n",
         "FROM a:1\nRUN echo a \\\n# why\n  && apt-get update\nRUN apt-get install -y x\n",  # comment line inside
         "FROM a:1\nRUN --network=host apt-get update\nRUN apt-get install -y x\n",  # different flags
         "FROM a:1\nRUN apt-get update\nRUN apt-get install -y x || true\n",  # `update && a || b`

@@ -1,0 +1,112 @@
+"""Fix benchmark over the real-Dockerfile corpus: what each fix changes and what fix-all costs.
+
+    python bench/fixcorpus.py [--corpus DIR] [--out FILE]
+
+Selects every fixable rule of the registry. Per rule: its findings over the
+corpus, how many carry a safe / unsafe fix and how many the fix builder
+declined (no fix offered), and how many files fix-all changes with that
+rule's fixes, in safe mode and with ``--unsafe-fixes``. Also the fix-all wall
+time over the whole corpus per mode (one process, one core: read, lint, fix
+to a fixed point), the passes it needed, and the fixes the engine declined
+because they would add a syntax error. ``--out`` writes the report as
+Markdown with the command line that produced it (docs/fix-corpus.md).
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from corpus_util import corpus_dir, corpus_files  # noqa: E402
+
+from dockwise.engine import LintSettings, lint_text  # noqa: E402
+from dockwise.fixes import fix_text  # noqa: E402
+from dockwise.rules import ALL_RULES  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, help="folder of Dockerfiles (default ../shared/corpus/real)")
+    ap.add_argument("--out", type=Path, help="also write the report as Markdown here")
+    a = ap.parse_args(argv)
+    root = a.corpus or corpus_dir() or (Path("/tmp/shared/corpus/real") if Path("/tmp/shared/corpus/real").is_dir() else None)
+    if root is None or not root.is_dir():
+        print("corpus not found (../shared/corpus/real, /tmp/shared/corpus/real; or pass --corpus)", file=sys.stderr)
+        return 2
+    rules = [r for r in ALL_RULES if r.meta.fixable]
+    codes = [r.code for r in rules]
+    settings = LintSettings.make(select=codes)
+    texts = [(str(p), p.read_bytes().decode("utf-8", "surrogateescape")) for p in corpus_files(root)]
+
+    found, safe, unsafe, none = Counter(), Counter(), Counter(), Counter()
+    t0 = time.perf_counter()
+    for path, text in texts:
+        for v in lint_text(text, settings, path).violations:
+            found[v.code] += 1
+            if v.fix is None:
+                none[v.code] += 1
+            elif v.fix.applicability.value == "safe":
+                safe[v.code] += 1
+            elif v.fix.applicability.value == "unsafe":
+                unsafe[v.code] += 1
+    lint_s = time.perf_counter() - t0
+
+    modes = {}
+    for mode in ("safe", "unsafe"):
+        files, changed, passes, declined = Counter(), 0, Counter(), Counter()
+        not_converged = 0
+        t0 = time.perf_counter()
+        for path, text in texts:
+            res = fix_text(text, settings, path, unsafe=mode == "unsafe")
+            if res.text != text:
+                changed += 1
+            for code in {c for c, _ in res.applied}:
+                files[code] += 1
+            passes[res.rounds] += 1
+            not_converged += not res.converged
+            for code, _ in res.declined:
+                declined[code] += 1
+        modes[mode] = dict(files=files, changed=changed, passes=passes, declined=declined,
+                           seconds=time.perf_counter() - t0, not_converged=not_converged)
+
+    n = len(texts)
+    cmd = "python bench/fixcorpus.py" + (f" --corpus {a.corpus}" if a.corpus else "") + (f" --out {a.out}" if a.out else "")
+    lines = [
+        f"Corpus: {n} files ({root.name}/); {len(codes)} fixable rules; "
+        f"Python {platform.python_version()} on {platform.machine()}, one process.",
+        "",
+        "| rule | findings | safe fix | unsafe fix | declined (no fix) | files changed, safe | files changed, unsafe |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in codes:
+        lines.append(f"| {c} | {found[c]} | {safe[c]} | {unsafe[c]} | {none[c]} | "
+                     f"{modes['safe']['files'][c]} | {modes['unsafe']['files'][c]} |")
+    lines += ["", "| fix-all | files changed | wall time | per file | passes (files) | not converged | "
+              "declined by the engine (would add a syntax error) |", "|---|---:|---:|---:|---|---:|---|"]
+    for mode, m in modes.items():
+        passes = ", ".join(f"{k}: {v}" for k, v in sorted(m["passes"].items()))
+        decl = ", ".join(f"{k} {v}" for k, v in sorted(m["declined"].items())) or "none"
+        lines.append(f"| {mode} | {m['changed']} | {m['seconds']:.1f} s | {m['seconds'] / n * 1000:.1f} ms | "
+                     f"{passes} | {m['not_converged']} | {decl} |")
+    lines += ["", f"Lint alone (the fixable rules, once per file): {lint_s:.1f} s."]
+    report = "\n".join(lines)
+    print(report)
+    if a.out:
+        a.out.write_text(
+            "# Fixes over the real-Dockerfile corpus\n\n"
+            "Generated by `" + cmd + "` (see the script's docstring for what is counted); "
+            "`tests/test_fix_corpus.py` checks that none of these edits breaks a file.\n\n"
+            + report + "\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
