@@ -24,7 +24,10 @@ async def test_pull_report(pull_client: LanguageClient):
     assert codes(report.items) == ["DL3006", "DL4000"]
     assert dl3006.range == rng(0, 5, 0, 11)
     assert dl3006.source == "dockwise"
-    assert dl3006.data == {"rule": "DL3006", "version": 1}
+    assert (dl3006.data["rule"], dl3006.data["version"]) == ("DL3006", 1)
+    # its fix (unsafe) pins the image to a version tag
+    assert dl3006.data["fix"]["applicability"] == "unsafe"
+    assert dl3006.data["fix"]["edits"][0]["newText"].startswith("ubuntu:")
     assert dl4000.range.start == types.Position(line=1, character=0)
     assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
     assert dl4000.data["fix"]["edits"][0]["newText"] == 'LABEL maintainer="x"'

@@ -48,7 +48,10 @@ async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
     assert dl3006.source == "dockwise"
     assert dl3006.code_description is not None
     assert dl3006.code_description.href == meta("DL3006").url
-    assert dl3006.data == {"rule": "DL3006", "version": 1}
+    assert (dl3006.data["rule"], dl3006.data["version"]) == ("DL3006", 1)
+    # its fix (unsafe) pins the image to a version tag
+    assert dl3006.data["fix"]["applicability"] == "unsafe"
+    assert dl3006.data["fix"]["edits"][0]["newText"].startswith("ubuntu:")
     assert not dl3006.tags
 
     # DL4000 on line 1, tagged deprecated, with its fix in data
