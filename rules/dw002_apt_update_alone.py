@@ -43,8 +43,8 @@ before, and nothing that ran before the update moves.
 Not offered when the installing `RUN` is not found before another `FROM`,
 or when something between the two could depend on the index or change what
 the update sees: a `RUN` that runs any package manager command or a script
-dockwise cannot see into, a `USER`, `SHELL` or `ONBUILD`, or a `COPY`/`ADD`
-into `/etc`. Also not offered for exec-form, heredoc or `ONBUILD` `RUN`s, an
+dockwise cannot see into, a `USER`, `SHELL` or `ONBUILD`, a `COPY`/`ADD`
+into `/etc`, or an `ENV`/`ARG` that sets a proxy. Also not offered for exec-form, heredoc or `ONBUILD` `RUN`s, an
 update inside `sh -c "…"`, a script with a shell comment, `RUN`s with
 different flags, an installing `RUN` using `||`, or an update that is not
 the last command of the script, joined by `&&`.
@@ -90,6 +90,8 @@ def _target(df: Dockerfile, ins: Instruction, fam: int) -> Instruction | None:
         other = df.instructions[i]
         if other.trigger is not None or other.keyword in ("USER", "SHELL", "ONBUILD", "FROM"):
             return None
+        if other.keyword in ("ENV", "ARG") and any("proxy" in kv.key.lower() for kv in other.pairs):
+            return None  # the update would now go through another proxy
         if other.keyword in ("COPY", "ADD"):
             dest = other.args[-1].value if other.args else ""
             if dest.startswith("/etc") or "$" in dest:

@@ -68,6 +68,7 @@ def test_crlf():
         "FROM a:1\nRUN apt-get update\nRUN apt-cache policy x\nRUN apt-get install -y x\n",  # uses the lists
         "FROM a:1\nRUN apt-get update\nRUN ./setup.sh\nRUN apt-get install -y x\n",  # unknown script
         "FROM a:1\nRUN apt-get update\nCOPY sources.list /etc/apt/\nRUN apt-get install -y x\n",
+        "FROM a:1\nRUN apt-get update\nENV https_proxy=http://p:3128\nRUN apt-get install -y x\n",
         "FROM a:1\nRUN apt-get update\nFROM a:1\nRUN apt-get install -y x\n",  # another stage
         "FROM a:1\nRUN apt-get update\nRUN apk add x\n",  # another package manager
         "FROM a:1\nRUN apt-get update && echo done\nRUN apt-get install -y x\n",  # not last in the chain
