@@ -196,7 +196,21 @@ FIXABLE = {
     "DL3060": "FROM node:22-slim\nRUN yarn install\n",
     "DL4000": "FROM alpine:3.20\nMAINTAINER Jane Doe <jane@example.com>\n",
     "DW001": "FROM python:3.12\nRUN echo\n",
+    "DW002": "FROM debian:12\nRUN apt-get update\n"
+             "RUN apt-get install -y --no-install-recommends curl=8.1 && rm -rf /var/lib/apt/lists/*\n",
+    "DW011": "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=8.1\n"
+             "RUN rm -rf /var/lib/apt/lists/*\n",
+    "DW004": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n",
+    "DL3006": "FROM ubuntu\nRUN echo\n",
+    "DL3007": "FROM ubuntu:latest\nRUN echo\n",
 }
+
+
+async def test_every_fixable_rule_has_an_editor_case():
+    from dockwise import rules
+
+    fixable = {r.meta.code for r in rules.ALL_RULES if r.meta.fixable}
+    assert fixable == set(FIXABLE)
 
 
 @pytest.mark.parametrize("code", list(FIXABLE))
