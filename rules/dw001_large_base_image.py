@@ -89,16 +89,8 @@ def _replace_tag(text: str, ref: ImageRef, new_tag: str) -> str | None:
     return None
 
 
-def _repo_text(ref: ImageRef) -> str:
-    """``python`` for ``python:3.12@sha256:…``: the reference without tag and digest."""
-    text = ref.resolved.split("@", 1)[0]
-    if ref.tag and text.endswith(":" + ref.tag):
-        text = text[: -len(ref.tag) - 1]
-    return text
-
-
 def _fix(df: Dockerfile, ref: ImageRef, v: images.Variant) -> Fix | None:
-    title = f"Use {_repo_text(ref)}:{v.tag} (-{_mb(v.saving)})"
+    title = f"Use {images.reference_without_tag(ref)}:{v.tag} (-{_mb(v.saving)})"
     if "$" not in ref.raw:
         new = _replace_tag(ref.raw, ref, v.tag)
         return Fix.unsafe(title, Edit(ref.span, new)) if new else None
@@ -145,7 +137,7 @@ def large_base_image(df: Dockerfile, ctx) -> list[Finding]:
         if not vs:
             continue
         best = _pick(vs)
-        name = _repo_text(b)
+        name = images.reference_without_tag(b)
         est = "" if info.exact else f", size of {name}:{info.tag}"
         others = [v for v in vs if v is not best]
         also = ""

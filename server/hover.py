@@ -190,14 +190,6 @@ def qualified(ref: ImageRef) -> str:
     return out
 
 
-def _repo_text(ref: ImageRef) -> str:
-    """``python`` for ``python:3.12@sha256:…`` (the reference as written, without tag and digest)."""
-    text = ref.resolved.split("@", 1)[0]
-    if ref.tag and text.endswith(":" + ref.tag):
-        text = text[: -len(ref.tag) - 1]
-    return text
-
-
 def _short(ref: ImageRef) -> str:
     text = ref.resolved
     if ref.digest and len(ref.digest) > 19:
@@ -279,7 +271,7 @@ def image_markdown(
         version = f" · version {_esc(rv)}" if rv and info.exact and any(c.isdigit() for c in rv) else ""
         lines.append(f"**{fmt_size(info.size)}** compressed (download size) for {_esc(eff)} ({why}){version}")
         if not info.exact:
-            facts.append(f"- Estimated from {code(_repo_text(ref) + ':' + info.tag)}: "
+            facts.append(f"- Estimated from {code(images.reference_without_tag(ref) + ':' + info.tag)}: "
                          f"no figure for {code(ref.tag or 'latest')} itself")
         facts.append(f"- On disk: about {fmt_size(info.size * DISK_FACTOR)} (estimate: {DISK_FACTOR}× the compressed "
                      f"size; measured ratios are {DISK_RANGE})")
@@ -289,7 +281,7 @@ def image_markdown(
         variants = images.smaller_variants(ref, eff)
         if variants:
             facts.append(f"- Smaller variants of the same version ({_esc(eff)}):")
-            base = _repo_text(ref)
+            base = images.reference_without_tag(ref)
             for v in variants[:4]:
                 facts.append(f"  - {code(base + ':' + v.tag)} {fmt_size(v.info.size)}, saves {fmt_size(v.saving)}")
     else:
@@ -637,7 +629,7 @@ def size_hints(
                     pass
             continue
         label = ("" if info.exact else "~") + fmt_size(info.size)
-        est = "" if info.exact else f", estimated from {_repo_text(b)}:{info.tag}"
+        est = "" if info.exact else f", estimated from {images.reference_without_tag(b)}:{info.tag}"
         when = f", as of {info.as_of}" if info.as_of else ""
         tooltip = f"{_short(b)}: {fmt_size(info.size)} compressed for {info.platform}{est}. Source: {info.source}{when}"
         text = df.lines[line] if line < len(df.lines) else ""

@@ -101,6 +101,15 @@ def repository(ref: "ImageRef") -> str:
     return f"{reg}/{ref.path.lower()}"
 
 
+def reference_without_tag(ref: "ImageRef") -> str:
+    """``python`` for ``python:3.12@sha256:…``: the reference as written (ARGs
+    resolved), without its tag and digest."""
+    text = ref.resolved.split("@", 1)[0]
+    if ref.tag and text.endswith(":" + ref.tag):
+        text = text[: -len(ref.tag) - 1]
+    return text
+
+
 def platform_of(ref: "ImageRef", platform: str | None) -> str:
     """The platform to look up: the per-architecture namespace wins
     (``arm64v8/python``), then ``platform``, then linux/amd64."""
