@@ -38,9 +38,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 ## Fix
 Appends `&& rm -rf /var/lib/apt/lists/*` on a new continuation line at the end
 of the `RUN` (safe). Not offered for heredoc or exec-form `RUN`s, for a script
-that does not end in a plain command (a trailing `;`, `&`, comment or `exit`),
-or when a later `RUN` of the stage (or of a stage built from it) uses apt
-without its own `apt-get update`: that `RUN` would lose the lists it relies on.
+that does not end in a plain command (a trailing `;`, `&`, comment or `exit`).
+**Unsafe** when a later `RUN` of the stage (or of a stage built from it) uses
+apt without its own `apt-get update`: that `RUN` would lose the lists it relies
+on (chain it into this one, or give it its own update, first).
 
 ## Differences from hadolint
 hadolint accepts any `rm` with `-rf` as cleanup (`rm -rf /tmp/build` hides the
@@ -143,11 +144,13 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
     last = max(sh.commands, key=lambda c: c.span.end)
     if last.background or is_program(last, "exit"):
         return None
-    if _needs_lists_later(df, ins):
-        return None
     at = end_of_text(ins)
     new = f" {df.escape}\n    && rm -rf {LISTS}/*"
-    return Fix.safe("Delete the apt lists at the end of the RUN", Edit(Span(at, at), new))
+    title = "Delete the apt lists at the end of the RUN"
+    if _needs_lists_later(df, ins):
+        # a later RUN installs with apt without updating: it would lose the lists
+        return Fix.unsafe(title, Edit(Span(at, at), new))
+    return Fix.safe(title, Edit(Span(at, at), new))
 
 
 @rule(

@@ -297,6 +297,12 @@ def test_rule_table(code, src, expected):
 
 
 FIXES = [
+    # DL3009 is unsafe when a later RUN (of the stage or a stage built on it) relies on the lists
+    ("DL3009", D + "RUN apt-get update\nRUN apt-get install -y curl\n",
+     D + "RUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y curl\n", "unsafe"),
+    ("DL3009", "FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN apt-cache policy curl\n",
+     "FROM debian:12 AS base\nRUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nFROM base\nRUN apt-cache policy curl\n",
+     "unsafe"),
     # (code, source, fixed source, applicability)
     ("DL3014", D + "RUN apt-get install curl=1\n", D + "RUN apt-get install -y curl=1\n", "safe"),
     ("DL3014", D + "RUN apt-get -q install curl=1\n", D + "RUN apt-get -q install -y curl=1\n", "safe"),
@@ -344,15 +350,13 @@ def test_fix(code, src, fixed, applicability):
 
 
 NO_FIX = [
-    # DL3009: heredoc, exec form, a trailing comment / `;` / `&`, an `exit`, or a later RUN relying on the lists
+    # DL3009: heredoc, exec form, a trailing comment / `;` / `&`, an `exit`
     ("DL3009", D + "RUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"),
     ("DL3009", D + 'RUN ["apt-get", "update"]\n'),
     ("DL3009", D + "RUN apt-get update # refresh\n"),
     ("DL3009", D + "RUN apt-get update;\n"),
     ("DL3009", D + "RUN apt-get update &\n"),
     ("DL3009", D + "RUN apt-get update && exit 0\n"),
-    ("DL3009", D + "RUN apt-get update\nRUN apt-get install -y curl\n"),
-    ("DL3009", "FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN apt-cache policy curl\n"),
 ]
 
 
