@@ -23,8 +23,11 @@ RUN apk add --no-cache curl~8.9
 ```
 
 ## Fix
-Inserts `--no-cache` after `add` (safe). An existing `apk update` or
-`rm -rf /var/cache/apk/*` is left in place: it becomes redundant, not wrong.
+Inserts `--no-cache` after `add` (safe). When the `RUN` is a plain `&&` chain
+with this one `apk add` and, after it, an `rm` whose only paths are
+`/var/cache/apk/*` (or the folder), that now-pointless `rm` is dropped with its
+`&&`. Anything else (an `apk update`, an `rm` of other paths too) is left in
+place: it becomes redundant, not wrong.
 
 ## Differences from hadolint
 `add` must be the sub-command (hadolint also flags `apk del add`) and
@@ -35,9 +38,10 @@ Inserts `--no-cache` after `add` (safe). An existing `apk update` or
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Span
 
-from ._api import Finding, Fix, Severity, iter_runs, rule
+from ._api import Edit, Finding, Fix, Severity, iter_runs, rule
+from ._runfix import and_chain, plain_run
 from ._packages import apk_adds, cache_mount_covers, insert_after, run_commands
 
 MESSAGE = (
@@ -63,6 +67,39 @@ def apk_no_cache(df: Dockerfile, ctx) -> list[Finding]:
             p = apk_adds(cmd)
             if p is None or p.has("no-cache"):
                 continue
-            fix = Fix.safe("Add --no-cache", insert_after(ins, p.subcommand, "--no-cache"))
+            edit = insert_after(ins, p.subcommand, "--no-cache")
+            drop = _drop_cache_rm(ins)
+            fix = (Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop) if drop
+                   else Fix.safe("Add --no-cache", edit))
             out.append(Finding(cmd.span, MESSAGE, fix))
     return out
+
+
+_CACHE_PATHS = frozenset(("/var/cache/apk/*", "/var/cache/apk", "/var/cache/apk/"))
+_RM_FLAGS = frozenset(("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force"))
+
+
+def _drop_cache_rm(ins) -> Edit | None:
+    """The edit removing ``&& rm -rf /var/cache/apk/*`` from a plain ``&&``
+    chain whose only apk install is before it; None when not that simple."""
+    if not plain_run(ins):
+        return None
+    text = ins.text.rstrip()
+    cmds = and_chain(text)
+    if not cmds:
+        return None
+    adds = [i for i, c in enumerate(cmds) if apk_adds(c) is not None]
+    rms = [
+        i for i, c in enumerate(cmds)
+        if c.name == "rm" and not c.assignments
+        and any(w.raw in _CACHE_PATHS for w in c.args)
+        and all(w.raw in _CACHE_PATHS or w.raw in _RM_FLAGS for w in c.args)
+    ]
+    if len(adds) != 1 or len(rms) != 1 or rms[0] < adds[0]:
+        return None
+    k = rms[0]
+    if k + 1 < len(cmds):  # `rm … && next`: remove up to the next command
+        start, end = cmds[k].span.start.col, cmds[k + 1].span.start.col
+        return Edit(Span(ins.text_map.pos(start), ins.text_map.pos(end)), "")
+    start, end = cmds[k - 1].span.end.col, cmds[k].span.end.col  # `prev && rm …` at the end
+    return Edit(Span(ins.text_map.end_pos(start), ins.text_map.end_pos(end)), "")

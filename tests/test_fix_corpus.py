@@ -125,6 +125,16 @@ def _is_cleanup(argv) -> bool:
     return cleanup(_to_cmd(sc), [])
 
 
+_APK_CACHE = {"/var/cache/apk/*", "/var/cache/apk", "/var/cache/apk/"}
+
+
+def _is_apk_cache_rm(argv) -> bool:
+    """``rm -rf /var/cache/apk/*``: DL3019's fix drops it once ``--no-cache`` is added."""
+    args = argv[1:]
+    return bool(argv) and argv[0] == "rm" and any(a in _APK_CACHE for a in args) and all(
+        a in _APK_CACHE or a.startswith("-") for a in args)
+
+
 def problems(before: str, after: str, applied: set[str], path: str | None = None) -> list[str]:
     """What ``after`` (fix-all's result) broke in ``before``."""
     out = []
@@ -150,6 +160,7 @@ def problems(before: str, after: str, applied: set[str], path: str | None = None
     bad_missing = [
         c for c in missing
         if not (c in ca and ("DW011" in applied and _is_cleanup(c) or "DW002" in applied and _is_update(c)))
+        and not ("DL3019" in applied and _is_apk_cache_rm(c))
     ]
     if bad_extra or bad_missing:
         out.append(f"RUN commands changed: added {bad_extra}, removed {bad_missing}")
@@ -161,6 +172,8 @@ def problems(before: str, after: str, applied: set[str], path: str | None = None
                 if c in extra and c in ADDED_COMMANDS:
                     continue
                 if "DW002" in applied and _is_update(c) or "DW011" in applied and _is_cleanup(c):
+                    continue
+                if "DL3019" in applied and _is_apk_cache_rm(c):
                     continue
                 keep.append(c)
             return keep

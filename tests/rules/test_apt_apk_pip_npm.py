@@ -304,6 +304,18 @@ FIXES = [
      "FROM debian:12 AS base\nRUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nFROM base\nRUN apt-cache policy curl\n",
      "unsafe"),
     # (code, source, fixed source, applicability)
+    # DL3019 drops a now-pointless rm of the apk cache from a plain && chain
+    ("DL3019", "FROM alpine:3.20\nRUN apk add curl=8 && rm -rf /var/cache/apk/*\n",
+     "FROM alpine:3.20\nRUN apk add --no-cache curl=8\n", "safe"),
+    ("DL3019", "FROM alpine:3.20\nRUN apk update && apk add curl=8 \\\n    && rm -rf /var/cache/apk/* \\\n    && echo ok\n",
+     "FROM alpine:3.20\nRUN apk update && apk add --no-cache curl=8 \\\n    && echo ok\n", "safe"),
+    # ... but not an rm of other paths too, one before the install, or after `;`
+    ("DL3019", "FROM alpine:3.20\nRUN apk add curl=8 && rm -rf /var/cache/apk/* /tmp/x\n",
+     "FROM alpine:3.20\nRUN apk add --no-cache curl=8 && rm -rf /var/cache/apk/* /tmp/x\n", "safe"),
+    ("DL3019", "FROM alpine:3.20\nRUN rm -rf /var/cache/apk/* && apk add curl=8\n",
+     "FROM alpine:3.20\nRUN rm -rf /var/cache/apk/* && apk add --no-cache curl=8\n", "safe"),
+    ("DL3019", "FROM alpine:3.20\nRUN apk add curl=8; rm -rf /var/cache/apk/*\n",
+     "FROM alpine:3.20\nRUN apk add --no-cache curl=8; rm -rf /var/cache/apk/*\n", "safe"),
     ("DL3014", D + "RUN apt-get install curl=1\n", D + "RUN apt-get install -y curl=1\n", "safe"),
     ("DL3014", D + "RUN apt-get -q install curl=1\n", D + "RUN apt-get -q install -y curl=1\n", "safe"),
     ("DL3014", D + "RUN apt-get update && apt-get install \\\n    curl=1\n",
@@ -317,7 +329,7 @@ FIXES = [
      "# escape=`\n" + D + "RUN apt-get install --no-install-recommends -y `\n    curl=1\n", "unsafe"),
     ("DL3019", A + "RUN apk add curl=1\n", A + "RUN apk add --no-cache curl=1\n", "safe"),
     ("DL3019", A + "RUN apk update && apk add curl=1 && rm -rf /var/cache/apk/*\n",
-     A + "RUN apk update && apk add --no-cache curl=1 && rm -rf /var/cache/apk/*\n", "safe"),
+     A + "RUN apk update && apk add --no-cache curl=1\n", "safe"),
     ("DL3019", A + 'RUN ["apk", "add", "curl=1"]\n', A + 'RUN ["apk", "add", "--no-cache", "curl=1"]\n', "safe"),
     ("DL3042", P + "RUN pip install requests==2\n", P + "RUN pip install --no-cache-dir requests==2\n", "safe"),
     ("DL3042", P + "RUN python3 -m pip install -U pip\n", P + "RUN python3 -m pip install --no-cache-dir -U pip\n", "safe"),
