@@ -167,3 +167,60 @@ async def test_concurrent_requests(client: LanguageClient):
 
     results = await asyncio.wait_for(asyncio.gather(*(one(u) for u in uris)), TIMEOUT)
     assert results == [["DL3006", "DL4000"]] * len(uris)
+
+
+# -- every feature request on every bad document -----------------------------------------
+
+BAD_DOCUMENTS = {
+    "huge": "FROM ubuntu:22.04\n" + "RUN echo hello world && apt-get install -y curl\n" * (5_100_000 // 48),
+    "continuation": "FROM ubuntu:22.04\n" + "RUN a \\\n" * 20_000 + "  && true\n",
+    "nul": "FROM ubuntu\x00\nRUN \x00\x01\x02\x7f \\\n\x00\nMAINTAINER \x00\n",
+    "surrogates": "FROM scratch\nLABEL a=\"\ud800\" b=\udfff\nRUN echo \ufeff\ufffe\uffff\n",
+    "codepoints": "".join(chr(i) for i in range(0, 0x3000, 7)),
+    "broken": "FROM\nCOPY --from= \nRUN <<EOF\nARG ${\nFROM a AS\nRUN --mount=type=,from=${X:-\n",
+}
+
+
+def _feature_requests(uri: str, line: int, col: int) -> list[tuple[str, dict]]:
+    td = {"uri": uri}
+    pos = {"line": line, "character": col}
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": line + 1, "character": 0}}
+    fmt = {"tabSize": 4, "insertSpaces": True}
+    return [
+        ("textDocument/hover", {"textDocument": td, "position": pos}),
+        ("textDocument/completion", {"textDocument": td, "position": pos}),
+        ("textDocument/signatureHelp", {"textDocument": td, "position": pos}),
+        ("textDocument/definition", {"textDocument": td, "position": pos}),
+        ("textDocument/references", {"textDocument": td, "position": pos, "context": {"includeDeclaration": True}}),
+        ("textDocument/documentHighlight", {"textDocument": td, "position": pos}),
+        ("textDocument/prepareRename", {"textDocument": td, "position": pos}),
+        ("textDocument/documentSymbol", {"textDocument": td}),
+        ("textDocument/foldingRange", {"textDocument": td}),
+        ("textDocument/semanticTokens/full", {"textDocument": td}),
+        ("textDocument/semanticTokens/range", {"textDocument": td, "range": whole}),
+        ("textDocument/documentLink", {"textDocument": td}),
+        ("textDocument/inlayHint", {"textDocument": td, "range": whole}),
+        ("textDocument/codeLens", {"textDocument": td}),
+        ("textDocument/codeAction", {"textDocument": td, "range": whole, "context": {"diagnostics": []}}),
+        ("textDocument/formatting", {"textDocument": td, "options": fmt}),
+        ("textDocument/rangeFormatting", {"textDocument": td, "range": whole, "options": fmt}),
+        ("workspace/symbol", {"query": ""}),
+    ]
+
+
+@pytest.mark.parametrize("name", list(BAD_DOCUMENTS))
+async def test_every_feature_answers_on_bad_documents(client: LanguageClient, name: str):
+    """Each request gets an answer (a result or a clean error) in bounded time,
+    at the start, in the middle and past the end of the document."""
+    uri = new_uri(f"features-{name}")
+    text = BAD_DOCUMENTS[name]
+    open_doc(client, uri, text)
+    await diagnostics_now(client, uri)
+    last = text.count("\n")
+    for line, col in ((0, 0), (1, 3), (last // 2, 5), (last + 5, 99)):
+        for method, params in _feature_requests(uri, line, col):
+            try:
+                await raw_request(client, method, params, timeout=TIMEOUT)
+            except JsonRpcException as exc:  # a clean error is an answer (e.g. nothing to rename)
+                assert "Internal" not in type(exc).__name__, (method, line, col, exc)
+    await assert_alive(client)
