@@ -42,8 +42,16 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("dockwise", appauthor=False))
 
 
-def _cache_file(attrs_version: str) -> Path:
-    tag = f"{sys.implementation.cache_tag}-attrs{attrs_version}-f{_FORMAT}"
+def _cache_file(make_module) -> Path:
+    """One file per Python and attrs build: attrs' version is read from the
+    size and mtime of its ``_make.py`` (``attr.__version__`` would import
+    importlib.metadata, ~15 ms of the start-up this module exists to save)."""
+    try:
+        st = os.stat(make_module.__file__)
+        build = f"{st.st_size:x}{st.st_mtime_ns:x}"
+    except (OSError, TypeError, AttributeError):
+        build = "unknown"
+    tag = f"{sys.implementation.cache_tag}-attrs{build}-f{_FORMAT}"
     return cache_dir() / f"attrs-code-{tag}.marshal"
 
 
@@ -94,7 +102,6 @@ def cached_attrs_compile() -> Iterator[dict]:
     (``hits``, ``misses``) for tests and the benchmark."""
     stats = {"hits": 0, "misses": 0, "patched": False}
     try:
-        import attr
         from attr import _make
     except Exception:
         yield stats
@@ -107,7 +114,7 @@ def cached_attrs_compile() -> Iterator[dict]:
     if params != ["script", "globs", "locs", "filename"] or os.environ.get("DOCKWISE_NO_STARTUP_CACHE"):
         yield stats
         return
-    path = _cache_file(getattr(attr, "__version__", "unknown"))
+    path = _cache_file(_make)
     codes = _load(path)
     used: dict[bytes, object] = {}
 
