@@ -8,6 +8,7 @@
                   [-j N] [--no-color] [--stdin-filename NAME] [--fix [--unsafe-fixes]]
     dockwise fix [PATH ... | -] [--unsafe-fixes] [--select/--extend-select/--ignore CODES]
                  [--diff] [--check] [-c FILE | --no-config] [--stdin-filename NAME]
+    dockwise format [PATH ... | -] [--diff] [--check] [--indent N] [--tabs]
     dockwise parse FILE|- [--format buildkit|json]
     dockwise rule CODE|NAME|ALIAS | --all
     dockwise serve [--stdio] [--tcp HOST:PORT]
@@ -173,6 +174,15 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="ignore in-file ignore pragmas (fix what they hide)")
     fix.add_argument("--stdin-filename", metavar="NAME", help="file name to use for '-'")
     fix.add_argument("--context", metavar="DIR", help="the build context folder (as for lint)")
+
+    fmt = sub.add_parser("format", help="format Dockerfiles (keyword case, spacing, continuation indentation)")
+    fmt.add_argument("paths", nargs="*", metavar="PATH")
+    fmt.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
+    fmt.add_argument("--check", action="store_true", help="exit 1 when a file would change; write nothing")
+    fmt.add_argument("--indent", type=int, default=4, metavar="N",
+                     help="spaces per continuation level (default 4)")
+    fmt.add_argument("--tabs", action="store_true", help="indent continuation lines with tabs")
+    fmt.add_argument("--stdin-filename", metavar="NAME", help="file name to show for '-'")
 
     parse = sub.add_parser("parse", help="print the parse tree of a Dockerfile")
     parse.add_argument("file", metavar="FILE", help="a Dockerfile or '-' for stdin")
@@ -621,8 +631,6 @@ def _n(k: int, word: str) -> str:
 
 
 def _cmd_fix(args: argparse.Namespace) -> int:
-    import difflib
-
     got = _settings(args)
     if isinstance(got, int):
         return got
@@ -653,13 +661,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             fixed += len(res.applied)
             changed += 1
         if args.diff and differs:
-            diff = difflib.unified_diff(
-                text.splitlines(keepends=True), res.text.splitlines(keepends=True),
-                fromfile=f"a/{shown}" if p != "-" and not os.path.isabs(shown) else shown,
-                tofile=f"b/{shown}" if p != "-" and not os.path.isabs(shown) else shown,
-            )
-            _write("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                           for line in diff))
+            _write(_unified(text, res.text, shown, p == "-" or os.path.isabs(shown)))
         if args.check and differs:
             codes = ", ".join(sorted({c for c, _ in res.applied}))
             sys.stderr.write(f"Would fix {shown}: {_n(len(res.applied), 'problem')} ({codes})\n")
@@ -675,6 +677,66 @@ def _cmd_fix(args: argparse.Namespace) -> int:
                 status = 2
     verb = "Would fix" if dry else "Fixed"
     sys.stderr.write(f"{verb} {_n(fixed, 'problem')} in {_n(changed, 'file')}; {remaining} remaining\n")
+    if dry and changed:
+        status = max(status, 1)
+    return status
+
+
+# -- format -------------------------------------------------------------------
+
+
+def _unified(old: str, new: str, shown: str, absolute: bool) -> str:
+    import difflib
+
+    a, b = (shown, shown) if absolute else (f"a/{shown}", f"b/{shown}")
+    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=a, tofile=b)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+
+
+def _cmd_format(args: argparse.Namespace) -> int:
+    from .formatting import FormatOptions, format_text
+
+    if not 1 <= args.indent <= 16:
+        _err(f"--indent expects 1 to 16, got {args.indent}")
+        return 2
+    options = FormatOptions(tab_size=args.indent, insert_spaces=not args.tabs)
+    files, input_errors = expand_paths(args.paths or ["."])
+    for e in input_errors:
+        _err(str(e))
+    status = 2 if input_errors else 0
+    dry = args.diff or args.check
+    changed = 0
+    for p in files:
+        shown = (args.stdin_filename or "-") if p == "-" else p
+        try:
+            text, bom = _read_for_fix(p)
+            new = format_text(text, options)
+        except SourceError as exc:
+            _err(f"{shown}: {exc}")
+            status = 2
+            continue
+        except Exception as exc:  # pragma: no cover - formatter bug
+            _err(f"{shown}: internal error while formatting: {type(exc).__name__}: {exc}")
+            status = 2
+            continue
+        differs = new != text
+        changed += differs
+        if args.diff and differs:
+            _write(_unified(text, new, shown, p == "-" or os.path.isabs(shown)))
+        if args.check and differs:
+            sys.stderr.write(f"Would reformat {shown}\n")
+        if dry:
+            continue
+        if p == "-":
+            _write(new if not bom else "\ufeff" + new)
+        elif differs:
+            try:
+                write_atomic(p, _encode(new, bom))
+            except OSError as exc:
+                _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
+                status = 2
+    verb = "Would reformat" if dry else "Reformatted"
+    sys.stderr.write(f"{verb} {_n(changed, 'file')}; {_n(len(files) - changed, 'file')} unchanged\n")
     if dry and changed:
         status = max(status, 1)
     return status
@@ -797,6 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "parse": _cmd_parse,
         "rule": _cmd_rule,
         "serve": _cmd_serve,
+        "format": _cmd_format,
     }[args.command]
     try:
         return handler(args)
