@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
-from dockwise.model import Dockerfile, Span
+from dockwise.model import Dockerfile, Instruction, Span
 
 
 class Severity(enum.IntEnum):
@@ -109,12 +109,31 @@ class RuleContext(Protocol):
 
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
+EachFn = Callable[[Dockerfile, Instruction, RuleContext], Iterable[Finding]]
+
+# What the findings of a per-instruction rule (``rule(each=...)``) on one
+# instruction may depend on besides that instruction's own lines and position,
+# and ``df.path``/``df.escape``/line endings/the lines before the first FROM.
+# The engine reuses findings while these are unchanged (see engine.LintCache):
+#   "instruction": the *declarations* (DECLARATIONS) of the instruction's stage
+#                  chain (the stage and the stages it is built FROM): FROM (bases,
+#                  names, platforms), ARG/ENV (variables in scope), SHELL, ONBUILD;
+#                  plus the stages' ``windows`` flags
+#   "stage":       every line of the stage chain (e.g. a fix that looks at the
+#                  next RUN of the stage).
+# Anything else (other stages, the final stage, df.errors, df.comments) is not
+# allowed: such a rule stays a whole-file ``check``.
+SCOPES = ("instruction", "stage")
+DECLARATIONS = frozenset({"FROM", "ARG", "ENV", "SHELL", "ONBUILD"})
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     meta: RuleMeta
     check: CheckFn
+    each: EachFn | None = None  # per-instruction check (``check`` runs it over every instruction)
+    scope: str = "file"  # "file" | "instruction" | "stage" (see SCOPES)
+    keywords: frozenset[str] | None = None  # effective keywords ``each`` cares about (None: all)
 
     @property
     def code(self) -> str:
@@ -131,10 +150,21 @@ def rule(
     aliases: Iterable[str] = (),
     fixable: bool = False,
     default_enabled: bool = True,
+    each: str | None = None,
+    keywords: Iterable[str] | None = None,
 ) -> Callable[[CheckFn], Rule]:
-    """Declare a rule; its docs are the defining module's docstring."""
+    """Declare a rule; its docs are the defining module's docstring.
 
-    def wrap(fn: CheckFn) -> Rule:
+    Without ``each`` the function is the whole-file check ``fn(df, ctx)``.
+    With ``each`` (a scope from SCOPES) it is a per-instruction check
+    ``fn(df, ins, ctx)`` whose findings the engine may reuse across document
+    versions; ``keywords`` limits it to instructions whose effective keyword
+    is one of those (ONBUILD RUN counts as RUN)."""
+    if each is not None and each not in SCOPES:
+        raise ValueError(f"unknown scope {each!r}")
+    kws = frozenset(keywords) if keywords is not None else None
+
+    def wrap(fn) -> Rule:
         mod = sys.modules.get(fn.__module__)
         docs = inspect.cleandoc(mod.__doc__ or "") if mod else ""
         meta = RuleMeta(
@@ -149,7 +179,19 @@ def rule(
             module=fn.__module__,
             default_enabled=default_enabled,
         )
-        return Rule(meta, fn)
+        if each is None:
+            return Rule(meta, fn)
+
+        def check(df: Dockerfile, ctx) -> list[Finding]:
+            out: list[Finding] = []
+            for ins in df.instructions:
+                if kws is None or ins.effective.keyword in kws:
+                    out.extend(fn(df, ins, ctx))
+            return out
+
+        check.__name__ = fn.__name__
+        check.__doc__ = fn.__doc__
+        return Rule(meta, check, fn, each, kws)
 
     return wrap
 

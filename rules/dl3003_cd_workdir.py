@@ -59,18 +59,19 @@ def _windows_cds(ins: Instruction) -> list[Span]:
     summary="Use WORKDIR to switch to a directory",
     severity=Severity.WARNING,
     tags=("workdir", "readability"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def cd_workdir(df: Dockerfile, ctx) -> list[Finding]:
+def cd_workdir(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.keyword != "RUN" or ins.shell is None:
-            continue
-        stage = df.stage_of(ins)
-        if ins.shell.dialect == "none" and stage is not None and stage.windows and not ins.json:
-            spans = _windows_cds(ins)
-        else:
-            spans = [c.span for c in ins.shell.commands if is_cmd(c, "cd")]
-        if spans:
-            related = tuple((s, "another cd") for s in spans[1:])
-            out.append(Finding(spans[0], "Use WORKDIR to switch to a directory", related=related))
+    if ins.keyword != "RUN" or ins.shell is None:
+        return out
+    stage = df.stage_of(ins)
+    if ins.shell.dialect == "none" and stage is not None and stage.windows and not ins.json:
+        spans = _windows_cds(ins)
+    else:
+        spans = [c.span for c in ins.shell.commands if is_cmd(c, "cd")]
+    if spans:
+        related = tuple((s, "another cd") for s in spans[1:])
+        out.append(Finding(spans[0], "Use WORKDIR to switch to a directory", related=related))
     return out

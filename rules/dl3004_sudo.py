@@ -30,7 +30,7 @@ USER app
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import commands, is_cmd
@@ -42,19 +42,20 @@ from ._helpers import commands, is_cmd
     summary="Do not use sudo",
     severity=Severity.ERROR,
     tags=("security", "user"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def no_sudo(df: Dockerfile, ctx) -> list[Finding]:
+def no_sudo(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN":
-            continue
-        found = [c for c in commands(ins) if is_cmd(c, "sudo")]
-        if found:
-            out.append(
-                Finding(
-                    found[0].span,
-                    "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root",
-                    related=tuple((c.span, "another sudo") for c in found[1:]),
-                )
+    if ins.effective.keyword != "RUN":
+        return out
+    found = [c for c in commands(ins) if is_cmd(c, "sudo")]
+    if found:
+        out.append(
+            Finding(
+                found[0].span,
+                "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root",
+                related=tuple((c.span, "another sudo") for c in found[1:]),
             )
+        )
     return out

@@ -45,9 +45,9 @@ package `arm64`), `--` is not a package, `install` must be the sub-command
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Severity, iter_runs, rule
+from ._api import Finding, Severity, rule
 from ._packages import apt_installs, run_commands, unpinned_findings
 
 
@@ -61,13 +61,14 @@ def pinned(pkg: str) -> bool:
     summary="Pin versions in apt-get install",
     severity=Severity.WARNING,
     tags=("apt", "pinning", "reproducibility"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def apt_pin(df: Dockerfile, ctx) -> list[Finding]:
+def apt_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = apt_installs(cmd)
-            if p is None:
-                continue
-            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apt get install', '<package>=<version>', lambda w: f"Pin versions in apt get install. Instead of `apt-get install {w.value}` use `apt-get install {w.value}=<version>`")
+    for cmd in run_commands(ins):
+        p = apt_installs(cmd)
+        if p is None:
+            continue
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apt get install', '<package>=<version>', lambda w: f"Pin versions in apt get install. Instead of `apt-get install {w.value}` use `apt-get install {w.value}=<version>`")
     return out

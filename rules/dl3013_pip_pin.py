@@ -46,9 +46,9 @@ belongs to the user) and `name @ git+https://host/x/y` are unpinned
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Severity, iter_runs, rule
+from ._api import Finding, Severity, rule
 from ._packages import Parsed, pip_installs, pipx_installs, run_commands, unpinned_findings
 
 _SPECIFIERS = ("==", ">", "<", "!=", "~=")
@@ -94,13 +94,14 @@ MESSAGE = (
     summary="Pin versions in pip install",
     severity=Severity.WARNING,
     tags=("pip", "python", "pinning", "reproducibility"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def pip_pin(df: Dockerfile, ctx) -> list[Finding]:
+def pip_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = pip_installs(cmd) or pipx_installs(cmd)
-            if p is None or from_files(p):
-                continue
-            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'pip', '<package>==<version>', lambda w: MESSAGE.format(pkg=w.value))
+    for cmd in run_commands(ins):
+        p = pip_installs(cmd) or pipx_installs(cmd)
+        if p is None or from_files(p):
+            continue
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'pip', '<package>==<version>', lambda w: MESSAGE.format(pkg=w.value))
     return out

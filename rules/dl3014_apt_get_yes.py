@@ -39,9 +39,9 @@ apt-get.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Fix, Severity, iter_runs, rule
+from ._api import Finding, Fix, Severity, rule
 from ._packages import Parsed, apt_installs, apt_option_is, insert_after, run_commands
 
 MESSAGE = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`"
@@ -74,14 +74,15 @@ def assumes_yes(p: Parsed) -> bool:
     severity=Severity.WARNING,
     tags=("apt", "build"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def apt_get_yes(df: Dockerfile, ctx) -> list[Finding]:
+def apt_get_yes(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = apt_installs(cmd)
-            if p is None or assumes_yes(p):
-                continue
-            fix = Fix.safe("Add -y", insert_after(ins, p.subcommand, "-y"))
-            out.append(Finding(cmd.span, MESSAGE, fix))
+    for cmd in run_commands(ins):
+        p = apt_installs(cmd)
+        if p is None or assumes_yes(p):
+            continue
+        fix = Fix.safe("Add -y", insert_after(ins, p.subcommand, "-y"))
+        out.append(Finding(cmd.span, MESSAGE, fix))
     return out

@@ -38,9 +38,9 @@ counts as apt-get.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Fix, Severity, iter_runs, rule
+from ._api import Finding, Fix, Severity, rule
 from ._packages import Parsed, apt_installs, apt_option_is, insert_after, run_commands
 
 MESSAGE = "Avoid additional packages by specifying `--no-install-recommends`"
@@ -62,14 +62,15 @@ def no_recommends(p: Parsed) -> bool:
     severity=Severity.INFO,
     tags=("apt", "size"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def apt_no_recommends(df: Dockerfile, ctx) -> list[Finding]:
+def apt_no_recommends(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = apt_installs(cmd)
-            if p is None or no_recommends(p):
-                continue
-            fix = Fix.unsafe("Add --no-install-recommends", insert_after(ins, p.subcommand, "--no-install-recommends"))
-            out.append(Finding(cmd.span, MESSAGE, fix))
+    for cmd in run_commands(ins):
+        p = apt_installs(cmd)
+        if p is None or no_recommends(p):
+            continue
+        fix = Fix.unsafe("Add --no-install-recommends", insert_after(ins, p.subcommand, "--no-install-recommends"))
+        out.append(Finding(cmd.span, MESSAGE, fix))
     return out

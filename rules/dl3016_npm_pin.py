@@ -41,9 +41,9 @@ install x` entirely because `/app` comes first), `--` is not a package, and
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Severity, iter_runs, rule
+from ._api import Finding, Severity, rule
 from ._packages import npm_installs, run_commands, unpinned_findings
 
 _GIT = ("git://", "git+ssh://", "git+http://", "git+https://")
@@ -68,13 +68,14 @@ def pinned(pkg: str) -> bool:
     summary="Pin versions in npm install",
     severity=Severity.WARNING,
     tags=("npm", "node", "pinning", "reproducibility"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def npm_pin(df: Dockerfile, ctx) -> list[Finding]:
+def npm_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = npm_installs(cmd)
-            if p is None:
-                continue
-            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'npm', '<package>@<version>', lambda w: f"Pin versions in npm. Instead of `npm install {w.value}` use `npm install {w.value}@<version>`")
+    for cmd in run_commands(ins):
+        p = npm_installs(cmd)
+        if p is None:
+            continue
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'npm', '<package>@<version>', lambda w: f"Pin versions in npm. Instead of `npm install {w.value}` use `npm install {w.value}@<version>`")
     return out

@@ -36,9 +36,9 @@ reads `apk add --root /x curl=1` as installing `/x`), `--` is not a package,
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
-from ._api import Finding, Severity, iter_runs, rule
+from ._api import Finding, Severity, rule
 from ._packages import apk_adds, run_commands, unpinned_findings
 
 
@@ -52,13 +52,14 @@ def pinned(pkg: str) -> bool:
     summary="Pin versions in apk add",
     severity=Severity.WARNING,
     tags=("apk", "pinning", "reproducibility"),
+    each="instruction",
+    keywords=("RUN",),
 )
-def apk_pin(df: Dockerfile, ctx) -> list[Finding]:
+def apk_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        for cmd in run_commands(ins):
-            p = apk_adds(cmd)
-            if p is None:
-                continue
-            out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apk add', '<package>=<version>', lambda w: f"Pin versions in apk add. Instead of `apk add {w.value}` use `apk add {w.value}=<version>`")
+    for cmd in run_commands(ins):
+        p = apk_adds(cmd)
+        if p is None:
+            continue
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apk add', '<package>=<version>', lambda w: f"Pin versions in apk add. Instead of `apk add {w.value}` use `apk add {w.value}=<version>`")
     return out

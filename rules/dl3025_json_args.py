@@ -167,23 +167,24 @@ def _fix(df: Dockerfile, ins: Instruction, start: int, end: int, span: Span) -> 
     tags=("cmd", "entrypoint", "signals"),
     aliases=("JSONArgsRecommended",),
     fixable=True,
+    each="instruction",
+    keywords=("CMD", "ENTRYPOINT", "HEALTHCHECK"),
 )
-def json_args(df: Dockerfile, ctx) -> list[Finding]:
+def json_args(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.keyword not in ("CMD", "ENTRYPOINT", "HEALTHCHECK") or ins.json:
-            continue
-        part = _command_part(ins)
-        if part is None:
-            continue
-        start, end = part
-        span = ins.text_map.span(start, end)
-        what = "HEALTHCHECK CMD" if ins.keyword == "HEALTHCHECK" else ins.keyword
-        out.append(
-            Finding(
-                span,
-                f"Use arguments JSON notation for {what} arguments",
-                _fix(df, ins, start, end, span),
-            )
+    if ins.keyword not in ("CMD", "ENTRYPOINT", "HEALTHCHECK") or ins.json:
+        return out
+    part = _command_part(ins)
+    if part is None:
+        return out
+    start, end = part
+    span = ins.text_map.span(start, end)
+    what = "HEALTHCHECK CMD" if ins.keyword == "HEALTHCHECK" else ins.keyword
+    out.append(
+        Finding(
+            span,
+            f"Use arguments JSON notation for {what} arguments",
+            _fix(df, ins, start, end, span),
         )
+    )
     return out

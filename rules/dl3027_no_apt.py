@@ -26,7 +26,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import commands, is_cmd
@@ -38,19 +38,20 @@ from ._helpers import commands, is_cmd
     summary="Do not use apt; use apt-get or apt-cache",
     severity=Severity.WARNING,
     tags=("apt",),
+    each="instruction",
+    keywords=("RUN",),
 )
-def no_apt(df: Dockerfile, ctx) -> list[Finding]:
+def no_apt(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN":
-            continue
-        found = [c for c in commands(ins) if is_cmd(c, "apt")]
-        if found:
-            out.append(
-                Finding(
-                    found[0].span,
-                    "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
-                    related=tuple((c.span, "another apt") for c in found[1:]),
-                )
+    if ins.effective.keyword != "RUN":
+        return out
+    found = [c for c in commands(ins) if is_cmd(c, "apt")]
+    if found:
+        out.append(
+            Finding(
+                found[0].span,
+                "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
+                related=tuple((c.span, "another apt") for c in found[1:]),
             )
+        )
     return out

@@ -54,7 +54,7 @@ comment).
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (
@@ -85,15 +85,16 @@ def _clean(inv) -> bool:
     severity=Severity.WARNING,
     tags=("yum", "rpm", "size", "layers"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def yum_clean(df: Dockerfile, ctx) -> list[Finding]:
+def yum_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN":
-            continue
-        bad = uncleaned(ins, _install, _clean)
-        if bad is None or mount_covers(ins.effective, RPM_CACHE_DIRS):
-            continue
-        fix = append_commands_fix(df, ins, ["yum clean all"], "Append `yum clean all` to the RUN")
-        out.append(Finding(bad.cmd.span, MESSAGE, fix))
+    if ins.effective.keyword != "RUN":
+        return out
+    bad = uncleaned(ins, _install, _clean)
+    if bad is None or mount_covers(ins.effective, RPM_CACHE_DIRS):
+        return out
+    fix = append_commands_fix(df, ins, ["yum clean all"], "Append `yum clean all` to the RUN")
+    out.append(Finding(bad.cmd.span, MESSAGE, fix))
     return out

@@ -43,7 +43,7 @@ appended command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (
@@ -68,15 +68,16 @@ def _clean(inv) -> bool:
     severity=Severity.WARNING,
     tags=("zypper", "rpm", "size", "layers"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def zypper_clean(df: Dockerfile, ctx) -> list[Finding]:
+def zypper_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN":
-            continue
-        bad = uncleaned(ins, zypper_installs, _clean)
-        if bad is None or mount_covers(ins.effective, ZYPPER_CACHE_DIRS):
-            continue
-        fix = append_commands_fix(df, ins, ["zypper clean"], "Append `zypper clean` to the RUN")
-        out.append(Finding(bad.cmd.span, "`zypper clean` missing after zypper use.", fix))
+    if ins.effective.keyword != "RUN":
+        return out
+    bad = uncleaned(ins, zypper_installs, _clean)
+    if bad is None or mount_covers(ins.effective, ZYPPER_CACHE_DIRS):
+        return out
+    fix = append_commands_fix(df, ins, ["zypper clean"], "Append `zypper clean` to the RUN")
+    out.append(Finding(bad.cmd.span, "`zypper clean` missing after zypper use.", fix))
     return out

@@ -53,7 +53,7 @@ command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (
@@ -94,22 +94,23 @@ _CHECKS = [(tool, *_checks(tool)) for tool in ("dnf", "dnf5", "microdnf")]
     severity=Severity.WARNING,
     tags=("dnf", "rpm", "size", "layers"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def dnf_clean(df: Dockerfile, ctx) -> list[Finding]:
+def dnf_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN" or ins.effective.shell is None:
-            continue
-        bad = []
-        for tool, install, clean in _CHECKS:
-            inv = uncleaned(ins, install, clean)
-            if inv is not None:
-                bad.append((tool, inv))
-        if not bad or mount_covers(ins.effective, RPM_CACHE_DIRS):
-            continue
-        bad.sort(key=lambda b: b[1].cmd.span.start)
-        tool, first = bad[0]
-        cleans = [f"{t} clean all" for t, _ in bad]
-        fix = append_commands_fix(df, ins, cleans, "Append " + " and ".join(f"`{c}`" for c in cleans) + " to the RUN")
-        out.append(Finding(first.cmd.span, f"`{tool} clean all` missing after {tool} command.", fix))
+    if ins.effective.keyword != "RUN" or ins.effective.shell is None:
+        return out
+    bad = []
+    for tool, install, clean in _CHECKS:
+        inv = uncleaned(ins, install, clean)
+        if inv is not None:
+            bad.append((tool, inv))
+    if not bad or mount_covers(ins.effective, RPM_CACHE_DIRS):
+        return out
+    bad.sort(key=lambda b: b[1].cmd.span.start)
+    tool, first = bad[0]
+    cleans = [f"{t} clean all" for t, _ in bad]
+    fix = append_commands_fix(df, ins, cleans, "Append " + " and ".join(f"`{c}`" for c in cleans) + " to the RUN")
+    out.append(Finding(first.cmd.span, f"`{tool} clean all` missing after {tool} command.", fix))
     return out

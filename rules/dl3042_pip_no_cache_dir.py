@@ -52,7 +52,7 @@ from __future__ import annotations
 from dockwise.expand import unquote
 from dockwise.model import Dockerfile, Instruction, ShellCommand
 
-from ._api import Finding, Fix, Severity, iter_runs, rule
+from ._api import Finding, Fix, Severity, rule
 from ._packages import cache_mount_covers, insert_after, pip_installs, run_commands
 
 MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
@@ -112,17 +112,18 @@ def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[ShellCommand], c
     severity=Severity.WARNING,
     tags=("pip", "python", "size"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def pip_no_cache_dir(df: Dockerfile, ctx) -> list[Finding]:
+def pip_no_cache_dir(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        if cache_mount_covers(ins, ".cache/pip"):
+    if cache_mount_covers(ins, ".cache/pip"):
+        return out
+    cmds = run_commands(ins)
+    for cmd in cmds:
+        p = pip_installs(cmd)
+        if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, cmds, cmd):
             continue
-        cmds = run_commands(ins)
-        for cmd in cmds:
-            p = pip_installs(cmd)
-            if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, cmds, cmd):
-                continue
-            fix = Fix.safe("Add --no-cache-dir", insert_after(ins, p.subcommand, "--no-cache-dir"))
-            out.append(Finding(cmd.span, MESSAGE, fix))
+        fix = Fix.safe("Add --no-cache-dir", insert_after(ins, p.subcommand, "--no-cache-dir"))
+        out.append(Finding(cmd.span, MESSAGE, fix))
     return out

@@ -60,7 +60,7 @@ from dockwise.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import STATEFUL, argvs, delete_instruction, flags_key, logical_commands, plain_run
-from ._talk import APK, APT, RPM, ZYPPER, Cmd, commands, copy_sources, run_instructions, runs_unknown_script
+from ._talk import APK, APT, RPM, ZYPPER, Cmd, commands, copy_sources, runs_unknown_script
 from ._talk import updates_index, uses_index
 
 _FAMILIES = (APT, APK, RPM, ZYPPER)
@@ -162,24 +162,25 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
     severity=Severity.WARNING,
     tags=("cache", "apt", "layers", "talk"),
     fixable=True,
+    each="stage",
+    keywords=("RUN",),
 )
-def apt_update_alone(df: Dockerfile, ctx) -> list[Finding]:
+def apt_update_alone(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins in run_instructions(df):
-        cs = commands(ins)
-        ups = [c for c in cs if updates_index(c)]
-        if not ups:
-            continue
-        if any(uses_index(c) or runs_unknown_script(c) for c in cs):
-            continue
-        c = ups[0]
-        what = f"{c.name} {c.sub()}"
-        out.append(
-            Finding(
-                c.span,
-                f"`{what}` without an install in the same RUN: the cached index goes stale for later "
-                "installs; update and install in one RUN",
-                _fix(df, ins, c),
-            )
+    cs = commands(ins)
+    ups = [c for c in cs if updates_index(c)]
+    if not ups:
+        return out
+    if any(uses_index(c) or runs_unknown_script(c) for c in cs):
+        return out
+    c = ups[0]
+    what = f"{c.name} {c.sub()}"
+    out.append(
+        Finding(
+            c.span,
+            f"`{what}` without an install in the same RUN: the cached index goes stale for later "
+            "installs; update and install in one RUN",
+            _fix(df, ins, c),
         )
+    )
     return out

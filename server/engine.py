@@ -234,36 +234,165 @@ def collect_suppressions(df: Dockerfile) -> Suppressions:
 INTERNAL_ERROR = "DW999"
 
 
-def lint_model(df: Dockerfile, settings: LintSettings = DEFAULT_SETTINGS) -> list[Violation]:
-    from dockwise.rules._api import Context, Severity
+class LintCache:
+    """Findings of per-instruction rules (``rule(each=...)``) from the last
+    lint of one document, reused by the next: while typing, one instruction
+    changes and every other instruction's findings are taken over as they are
+    (the same :class:`Violation` objects).
+
+    Keys are made of text, not of objects: an instruction's own lines, its
+    first line and index, plus a token of what the rule's scope allows it to
+    read (see ``rules._api.SCOPES``): the lines before the first FROM,
+    ``df.path``, ``df.escape``, the line-ending style, and the declarations
+    (instruction scope) or all lines (stage scope) of the stage chain. Equal
+    keys mean an equal parse of everything such a rule reads, hence equal
+    findings. Only the entries of the last call are kept, so the cache is
+    bounded by the document's size; it lives as long as the document's state.
+    """
+
+    __slots__ = ("settings", "entries", "tokens")
+
+    def __init__(self) -> None:
+        self.settings: LintSettings | None = None
+        self.entries: dict = {}
+        self.tokens: dict = {}  # token -> small int (cheap keys)
+
+
+def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
+    from dockwise.rules._api import Severity
+
+    try:
+        for f in r.check(df, ctx):
+            out.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url))
+    except Exception as exc:  # a broken rule must not take the others down
+        log.exception("rule %s failed on %s", r.code, df.path or "<text>")
+        out.append(
+            Violation(
+                INTERNAL_ERROR,
+                "internal-error",
+                Severity.ERROR,
+                f"internal error in rule {r.code} ({r.meta.name}): {type(exc).__name__}: {exc}",
+                Span(Pos(0, 0), Pos(0, 0)),
+            )
+        )
+
+
+def lint_model(
+    df: Dockerfile, settings: LintSettings = DEFAULT_SETTINGS, cache: LintCache | None = None
+) -> list[Violation]:
+    """Run the selected rules on ``df``. ``cache`` (one per document, passed
+    with every version) lets per-instruction rules reuse the findings of
+    unchanged instructions; the result is the same with or without it."""
+    from dockwise.rules._api import Context
 
     plan = _plan(settings)
     options, disable_pragmas = _runtime(settings)
     out: list[Violation] = []
+    local = []
     for r, sev in plan:
         opts = options.get(r.code)
         ctx = Context(options=dict(opts) if isinstance(opts, dict) else {})
-        try:
-            for f in r.check(df, ctx):
-                out.append(
-                    Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url)
-                )
-        except Exception as exc:  # a broken rule must not take the others down
-            log.exception("rule %s failed on %s", r.code, df.path or "<text>")
-            span = Span(Pos(0, 0), Pos(0, 0))
-            out.append(
-                Violation(
-                    INTERNAL_ERROR,
-                    "internal-error",
-                    Severity.ERROR,
-                    f"internal error in rule {r.code} ({r.meta.name}): {type(exc).__name__}: {exc}",
-                    span,
-                )
-            )
+        if cache is not None and r.each is not None:
+            local.append((r, sev, ctx))
+        else:
+            _run_rule(r, sev, ctx, df, out)
+    if local:
+        if cache.settings is not settings:
+            cache.settings, cache.entries, cache.tokens = settings, {}, {}
+        failed = _lint_local(df, local, cache, out)
+        if failed:  # entries made after the failure lack the rule's findings
+            cache.entries = {}
+        for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
+            out = [v for v in out if v.code != r.code]
+            _run_rule(r, sev, ctx, df, out)
     if out and (df.comments or df.directives):
         out = _apply_pragmas(df, out, disable_pragmas)
     out.sort(key=lambda v: (v.span.start, v.code))
     return out
+
+
+def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violation]) -> list:
+    """Per-instruction rules with reuse (see LintCache); returns the rules that raised."""
+    from dockwise.rules._api import DECLARATIONS
+
+    lines = df.lines
+    ins_list = df.instructions
+    stages = df.stages
+    first = stages[0] if stages else None
+    pre_end = ins_list[first.from_instruction].start_line if first is not None else len(lines)
+    glob = (df.path, df.escape, "\r\n" in df.text, df.text.endswith("\n"), tuple(lines[:pre_end]))
+    # each stage's line range: from its FROM to the next stage's FROM (or the end)
+    bounds = []
+    for k, st in enumerate(stages):
+        a = ins_list[st.from_instruction].start_line
+        b = ins_list[stages[k + 1].from_instruction].start_line if k + 1 < len(stages) else len(lines)
+        bounds.append((a, b))
+    old_tokens, tokens = cache.tokens, {}
+
+    def tok(t) -> int:
+        n = tokens.get(t)
+        if n is None:
+            n = old_tokens.get(t)
+            if n is None:
+                n = len(old_tokens) + len(tokens) + 1
+                while n in used:
+                    n += 1
+            tokens[t] = n
+            used.add(n)
+        return n
+
+    used: set[int] = set(old_tokens.values())
+    decl_tok: dict[int, int] = {-1: tok(("d", glob))}
+    stage_tok: dict[int, int] = {-1: tok(("s", glob))}
+    for st in stages:
+        chain = df.stage_chain(st)
+        decls, whole = [], []
+        for c in chain:
+            decls.append((c.index, c.windows, tuple(
+                (i.start_line, tuple(lines[i.start_line : i.end_line + 1]))
+                for i in df.stage_instructions(c) if i.keyword in DECLARATIONS)))
+            a, b = bounds[c.index]
+            whole.append((c.index, a, tuple(lines[a:b])))
+        decl_tok[st.index] = tok(("d", glob, tuple(decls)))
+        stage_tok[st.index] = tok(("s", glob, tuple(whole)))
+    cache.tokens = tokens
+
+    by_scope = {"instruction": [], "stage": []}
+    for item in local:
+        by_scope[item[0].scope].append(item)
+    old, new = cache.entries, {}
+    failed: dict[str, tuple] = {}
+    for ins in ins_list:
+        kw = ins.effective.keyword
+        own = None
+        for scope, rules_ in by_scope.items():
+            todo = [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]
+            if not todo:
+                continue
+            if own is None:
+                own = (ins.index, ins.start_line, tuple(lines[ins.start_line : ins.end_line + 1]))
+            key = ((decl_tok if scope == "instruction" else stage_tok).get(ins.stage), own)
+            got = old.get(key)
+            if got is None:
+                got = []
+                ok = True
+                for r, sev, ctx in todo:
+                    if r.code in failed:
+                        continue
+                    try:
+                        for f in r.each(df, ins, ctx):
+                            got.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                                 r.meta.url))
+                    except Exception:
+                        failed[r.code] = (r, sev, ctx)
+                        ok = False
+                if not ok:
+                    out.extend(got)
+                    continue
+            new[key] = got
+            out.extend(got)
+    cache.entries = new
+    return list(failed.values())
 
 
 def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -> list[Violation]:

@@ -279,26 +279,59 @@ class DiagnosticCache:
     versions of a document (most of them, while typing): the conversion
     depends only on the violation and the text of the lines it touches, so
     those lines are part of the key. ``data`` (which carries the document
-    version) is rebuilt each time. Keeps only the entries of the last call."""
+    version) is rebuilt each time. Keeps only the entries of the last call.
 
-    __slots__ = ("_entries", "_json")
+    Two ways to find the previous diagnostic: by identity (the engine's
+    :class:`~dockwise.engine.LintCache` hands back the very same violation
+    objects for unchanged instructions: no hashing) and by value (a
+    violation recomputed equal). ``lint`` holds the document's LintCache (set
+    by the server), so both die with the document's state."""
+
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "lint")
 
     def __init__(self) -> None:
         self._entries: dict = {}
-        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON without "data")
+        self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
+        self._ctx: tuple | None = None
+        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
+        self.lint = None
+
+    def _parts(self, d: types.Diagnostic, unstructure) -> tuple | None:
+        """(head, tail): ``d``'s JSON text is head + JSON of data.version + tail.
+        Cached per diagnostic; valid while ``data`` differs only in its version."""
+        data = d.data
+        if not isinstance(data, dict) or "version" not in data:
+            return None
+        hit = self._json.get(id(d))
+        if hit is not None and hit[0] is d and len(hit[1]) == len(data) - 1 and all(
+            data.get(k) is v for k, v in hit[1]
+        ):
+            return hit[2], hit[3]
+        import json
+
+        marker = "\x00dockwise-version\x00"
+        j = unstructure(d)
+        j["data"] = {**j.get("data", {}), "version": marker}
+        pieces = json.dumps(j).split(json.dumps(marker))
+        if len(pieces) != 2:
+            return None
+        check = tuple((k, v) for k, v in data.items() if k != "version")
+        self._json[id(d)] = (d, check, pieces[0], pieces[1])
+        return pieces[0], pieces[1]
+
+    def json_text(self, d: types.Diagnostic, unstructure) -> str:
+        """``d`` as JSON text; a diagnostic reused from the last version costs
+        a string concatenation (only ``data.version`` changes)."""
+        import json
+
+        parts = self._parts(d, unstructure)
+        if parts is None:
+            return json.dumps(self.as_json(d, unstructure))
+        return parts[0] + json.dumps(d.data["version"]) + parts[1]
 
     def as_json(self, d: types.Diagnostic, unstructure) -> dict:
-        """``d`` as JSON-ready data; the unstructured form of a reused
-        diagnostic is reused too (only ``data`` changes between versions)."""
-        hit = self._json.get(id(d))
-        if hit is None or hit[0] is not d:
-            j = unstructure(d)
-            j.pop("data", None)
-            self._json[id(d)] = hit = (d, j)
-        out = dict(hit[1])
-        if d.data is not None:
-            out["data"] = d.data
-        return out
+        """``d`` as JSON-ready data."""
+        return unstructure(d)
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
@@ -326,13 +359,25 @@ class DiagnosticCache:
     ) -> list[types.Diagnostic]:
         lines = conv.lines
         n = len(lines)
-        old = self._entries
+        ctx = (conv.encoding, uri, related_information)
+        if ctx != self._ctx:
+            self._ctx, self._entries, self._by_id = ctx, {}, {}
+        old, old_ids = self._entries, self._by_id
         new: dict = {}
+        new_ids: dict[int, tuple] = {}
         out = []
         for v in violations:
+            hit = old_ids.get(id(v))
+            if hit is not None and hit[0] is v and all((lines[i] if i < n else None) == t for i, t in hit[1]):
+                d = hit[2]
+                d.data = {**d.data, "version": version}
+                new_ids[id(v)] = hit
+                out.append(d)
+                continue
             try:
-                key = (v, conv.encoding, uri, related_information,
-                       tuple(lines[i] if i < n else None for i in self._lines(v)))
+                idx = self._lines(v)
+                texts = tuple(lines[i] if i < n else None for i in idx)
+                key = (v, texts)
                 hash(key)
             except TypeError:  # an unhashable violation: convert without caching
                 out.append(to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information))
@@ -343,8 +388,9 @@ class DiagnosticCache:
             else:
                 d.data = {**d.data, "version": version}
             new[key] = d
+            new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
             out.append(d)
-        self._entries = new
-        keep = {id(d) for d in new.values()}
-        self._json = {k: v for k, v in self._json.items() if k in keep}
+        self._entries, self._by_id = new, new_ids
+        keep = {id(d) for d in out}
+        self._json = {k: e for k, e in self._json.items() if k in keep}
         return out

@@ -42,7 +42,9 @@ stream.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
+import json
 import logging
 import sys
 import threading
@@ -733,13 +735,17 @@ class DockwiseServer(LanguageServer):
                 converter = PositionConverter(model.lines, doc.position_codec)
             if converter is None:
                 converter = PositionConverter(model.lines, doc.position_codec)
-            violations = lint_model(model, self.lint_settings_for(uri))
-            shown = violations
-            if len(violations) > MAX_DIAGNOSTICS:
-                shown = violations[:MAX_DIAGNOSTICS]
             cache = self._diag_caches.get(uri)
             if cache is None:
                 cache = self._diag_caches[uri] = DiagnosticCache()
+            if cache.lint is None:
+                from .engine import LintCache
+
+                cache.lint = LintCache()  # unchanged instructions keep their findings
+            violations = lint_model(model, self.lint_settings_for(uri), cache=cache.lint)
+            shown = violations
+            if len(violations) > MAX_DIAGNOSTICS:
+                shown = violations[:MAX_DIAGNOSTICS]
             diagnostics = cache.convert(
                 shown, converter, version=version, uri=uri, related_information=self.client_related_information
             )
@@ -792,21 +798,48 @@ class DockwiseServer(LanguageServer):
 
     def _send_diagnostics(self, uri: str, st: DocState) -> None:
         """publishDiagnostics. Diagnostics that did not change since the last
-        version go out from their cached JSON form; this skips cattrs'
-        per-object unstructuring, the largest cost of publishing while typing."""
+        version go out from their cached JSON text (only ``data.version`` is
+        spliced in); this skips cattrs' per-object unstructuring and most of
+        the JSON encoding, the largest costs of publishing while typing."""
         cache = self._diag_caches.get(uri)
-        send = getattr(self.protocol, "_send_data", None)
-        conv = getattr(self.protocol, "_converter", None)
+        proto = self.protocol
+        send = getattr(proto, "_send_data", None)
+        conv = getattr(proto, "_converter", None)
         if cache is None or send is None or conv is None:
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=st.diagnostics, version=st.version)
             )
             return
-        items = [cache.as_json(d, conv.unstructure) for d in st.diagnostics]
-        params: dict[str, Any] = {"uri": uri, "diagnostics": items}
-        if st.version is not None:
-            params["version"] = st.version
-        send({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+        writer = getattr(proto, "writer", None)
+        headers = getattr(proto, "_include_headers", None)
+        charset = getattr(proto, "CHARSET", None)
+        ctype = getattr(proto, "CONTENT_TYPE", None)
+        if writer is None or not isinstance(headers, bool) or not charset or not ctype:
+            items = [cache.as_json(d, conv.unstructure) for d in st.diagnostics]
+            params: dict[str, Any] = {"uri": uri, "diagnostics": items}
+            if st.version is not None:
+                params["version"] = st.version
+            send({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+            return
+        # the message as pygls' _send_data would frame it, with the body built from cached pieces
+        body = "".join((
+            '{"jsonrpc": "2.0", "method": ', json.dumps(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
+            ', "params": {"uri": ', json.dumps(uri), ', "diagnostics": [',
+            ", ".join(cache.json_text(d, conv.unstructure) for d in st.diagnostics), "]",
+            "" if st.version is None else f', "version": {json.dumps(st.version)}', "}}",
+        )).encode(charset)
+        if headers:
+            body = f"Content-Length: {len(body)}\r\nContent-Type: {ctype}; charset={charset}\r\n\r\n".encode(
+                charset) + body
+        try:
+            res = writer.write(body)
+            if inspect.isawaitable(res):
+                asyncio.ensure_future(res)
+        except BrokenPipeError:
+            log.exception("sending diagnostics for %s: broken pipe", uri)
+            raise
+        except Exception:
+            log.exception("sending diagnostics for %s failed", uri)
 
     def clear(self, uri: str) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

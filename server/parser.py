@@ -960,6 +960,9 @@ def _attach_shell(df: Dockerfile) -> None:
     from .model import ShellScript
 
     current_shell: dict[int, list[str]] = {}
+    for ins in df.instructions:  # a reused RUN now before any FROM is not parsed, as in a fresh parse
+        if ins.stage < 0 and ins.effective.shell is not None:
+            ins.effective.shell = None
     for st in df.stages:
         shell: list[str] | None = None
         if st.parent is not None:
