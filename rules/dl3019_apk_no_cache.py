@@ -38,9 +38,9 @@ place: it becomes redundant, not wrong.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Span
+from dockwise.model import Dockerfile, Instruction, Span
 
-from ._api import Edit, Finding, Fix, Severity, iter_runs, rule
+from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import and_chain, plain_run
 from ._packages import apk_adds, cache_mount_covers, insert_after, run_commands
 
@@ -57,21 +57,22 @@ MESSAGE = (
     severity=Severity.INFO,
     tags=("apk", "size"),
     fixable=True,
+    each="instruction",
+    keywords=("RUN",),
 )
-def apk_no_cache(df: Dockerfile, ctx) -> list[Finding]:
+def apk_no_cache(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for ins, eff in iter_runs(df):
-        if cache_mount_covers(ins, "/var/cache/apk"):
+    if cache_mount_covers(ins, "/var/cache/apk"):
+        return out
+    for cmd in run_commands(ins):
+        p = apk_adds(cmd)
+        if p is None or p.has("no-cache"):
             continue
-        for cmd in run_commands(ins):
-            p = apk_adds(cmd)
-            if p is None or p.has("no-cache"):
-                continue
-            edit = insert_after(ins, p.subcommand, "--no-cache")
-            drop = _drop_cache_rm(ins)
-            fix = (Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop) if drop
-                   else Fix.safe("Add --no-cache", edit))
-            out.append(Finding(cmd.span, MESSAGE, fix))
+        edit = insert_after(ins, p.subcommand, "--no-cache")
+        drop = _drop_cache_rm(ins)
+        fix = (Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop) if drop
+               else Fix.safe("Add --no-cache", edit))
+        out.append(Finding(cmd.span, MESSAGE, fix))
     return out
 
 

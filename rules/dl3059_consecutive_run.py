@@ -188,28 +188,26 @@ def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
     severity=Severity.INFO,
     tags=("layers", "size"),
     fixable=True,
+    each="stage",
+    keywords=("RUN",),
 )
-def consecutive_run(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    prev: Instruction | None = None
-    for ins in df.instructions:
-        if ins.keyword != "RUN":
-            prev = None
-            continue
-        if (
-            prev is not None
-            and prev.stage == ins.stage
-            and _flags(prev) == _flags(ins)
-            and _count(prev) <= 1
-            and _count(ins) <= 1
-        ):
-            out.append(
-                Finding(
-                    ins.keyword_span,
-                    "Multiple consecutive `RUN` instructions. Consider consolidation.",
-                    fix=_fix(df, prev, ins),
-                    related=((prev.keyword_span, "previous RUN"),),
-                )
+def consecutive_run(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
+    if ins.keyword != "RUN" or ins.index == 0:
+        return []
+    prev = df.instructions[ins.index - 1]  # the RUN right before, in the same stage
+    if (
+        prev.keyword == "RUN"
+        and prev.stage == ins.stage
+        and _flags(prev) == _flags(ins)
+        and _count(prev) <= 1
+        and _count(ins) <= 1
+    ):
+        return [
+            Finding(
+                ins.keyword_span,
+                "Multiple consecutive `RUN` instructions. Consider consolidation.",
+                fix=_fix(df, prev, ins),
+                related=((prev.keyword_span, "previous RUN"),),
             )
-        prev = ins
-    return out
+        ]
+    return []

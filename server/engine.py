@@ -357,21 +357,23 @@ def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violati
         stage_tok[st.index] = tok(("s", glob, tuple(whole)))
     cache.tokens = tokens
 
-    by_scope = {"instruction": [], "stage": []}
-    for item in local:
-        by_scope[item[0].scope].append(item)
+    scopes = ((decl_tok, [x for x in local if x[0].scope == "instruction"]),
+              (stage_tok, [x for x in local if x[0].scope == "stage"]))
+    todo_by_kw: dict[str, tuple] = {}  # effective keyword -> ((tokens, rules), ...) that apply
     old, new = cache.entries, {}
     failed: dict[str, tuple] = {}
     for ins in ins_list:
         kw = ins.effective.keyword
-        own = None
-        for scope, rules_ in by_scope.items():
-            todo = [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]
-            if not todo:
-                continue
-            if own is None:
-                own = (ins.index, ins.start_line, tuple(lines[ins.start_line : ins.end_line + 1]))
-            key = ((decl_tok if scope == "instruction" else stage_tok).get(ins.stage), own)
+        work = todo_by_kw.get(kw)
+        if work is None:
+            work = todo_by_kw[kw] = tuple(
+                (toks, todo) for toks, rules_ in scopes
+                if (todo := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
+        if not work:
+            continue
+        own = (ins.index, ins.start_line, tuple(lines[ins.start_line : ins.end_line + 1]))
+        for toks, todo in work:
+            key = (toks[ins.stage], own)
             got = old.get(key)
             if got is None:
                 got = []

@@ -287,13 +287,15 @@ class DiagnosticCache:
     violation recomputed equal). ``lint`` holds the document's LintCache (set
     by the server), so both die with the document's state."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "lint")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "lint")
 
     def __init__(self) -> None:
         self._entries: dict = {}
         self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
         self._ctx: tuple | None = None
         self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
+        self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data without "data")
+        self._version: tuple | None = None  # (version, its JSON text)
         self.lint = None
 
     def _parts(self, d: types.Diagnostic, unstructure) -> tuple | None:
@@ -327,11 +329,24 @@ class DiagnosticCache:
         parts = self._parts(d, unstructure)
         if parts is None:
             return json.dumps(self.as_json(d, unstructure))
-        return parts[0] + json.dumps(d.data["version"]) + parts[1]
+        v = d.data["version"]
+        memo = self._version
+        if memo is None or memo[0] is not v and not (type(v) is type(memo[0]) is int and v == memo[0]):
+            memo = self._version = (v, json.dumps(v))
+        return parts[0] + memo[1] + parts[1]
 
     def as_json(self, d: types.Diagnostic, unstructure) -> dict:
-        """``d`` as JSON-ready data."""
-        return unstructure(d)
+        """``d`` as JSON-ready data; the unstructured form of a reused
+        diagnostic is reused too (only ``data`` changes between versions)."""
+        hit = self._dicts.get(id(d))
+        if hit is None or hit[0] is not d:
+            j = unstructure(d)
+            j.pop("data", None)
+            self._dicts[id(d)] = hit = (d, j)
+        out = dict(hit[1])
+        if d.data is not None:
+            out["data"] = d.data
+        return out
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
@@ -393,4 +408,5 @@ class DiagnosticCache:
         self._entries, self._by_id = new, new_ids
         keep = {id(d) for d in out}
         self._json = {k: e for k, e in self._json.items() if k in keep}
+        self._dicts = {k: e for k, e in self._dicts.items() if k in keep}
         return out
