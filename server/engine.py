@@ -297,7 +297,7 @@ def lint_model(
         else:
             _run_rule(r, sev, ctx, df, out)
     if local:
-        if cache.settings is not settings:
+        if cache.settings is not settings and cache.settings != settings:
             cache.settings, cache.entries, cache.tokens = settings, {}, {}
         failed = _lint_local(df, local, cache, out)
         if failed:  # entries made after the failure lack the rule's findings
