@@ -376,8 +376,19 @@ def fig_hadolint(files: list[str], dockwise_s: float | None) -> dict:
 SMALL_DOC = "FROM ubuntu\nRUN apt-get update\nRUN apt-get install -y curl\n"
 
 
+def server_env() -> dict[str, str]:
+    """The servers' environment: as installed from a wheel (bytecode is
+    written on the warm-up run and read afterwards, even where the shell sets
+    PYTHONDONTWRITEBYTECODE, as this machine does), and offline (no registry
+    lookups in the background while timing)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["DOCKWISE_OFFLINE"] = "1"
+    return env
+
+
 def _server(workdir: str, name: str) -> LspProcess:
-    return LspProcess(server_cmd(), cwd=workdir, stderr_path=os.path.join(workdir, f"{name}.stderr"), timeout=TIMEOUT)
+    return LspProcess(server_cmd(), cwd=workdir, env=server_env(),
+                      stderr_path=os.path.join(workdir, f"{name}.stderr"), timeout=TIMEOUT)
 
 
 def fig_startup(n: int, workdir: str) -> dict:
