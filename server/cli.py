@@ -660,21 +660,11 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         if differs:
             fixed += len(res.applied)
             changed += 1
-        if args.diff and differs:
-            _write(_unified(text, res.text, shown, p == "-" or os.path.isabs(shown)))
         if args.check and differs:
             codes = ", ".join(sorted({c for c, _ in res.applied}))
             sys.stderr.write(f"Would fix {shown}: {_n(len(res.applied), 'problem')} ({codes})\n")
-        if dry:
-            continue
-        if p == "-":
-            _write(res.text if not bom else "\ufeff" + res.text)
-        elif differs:
-            try:
-                write_atomic(p, _encode(res.text, bom))
-            except OSError as exc:
-                _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
-                status = 2
+        if not _emit(p, shown, text, res.text, bom, args):
+            status = 2
     verb = "Would fix" if dry else "Fixed"
     sys.stderr.write(f"{verb} {_n(fixed, 'problem')} in {_n(changed, 'file')}; {remaining} remaining\n")
     if dry and changed:
@@ -691,6 +681,25 @@ def _unified(old: str, new: str, shown: str, absolute: bool) -> str:
     a, b = (shown, shown) if absolute else (f"a/{shown}", f"b/{shown}")
     diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=a, tofile=b)
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+
+
+def _emit(p: str, shown: str, old: str, new: str, bom: bool, args: argparse.Namespace) -> bool:
+    """Output of ``fix``/``format`` for one input: the diff (``--diff``),
+    nothing more when dry (``--diff``/``--check``), else stdin's text on
+    stdout or the file rewritten when it changed. False after a write error."""
+    if args.diff and new != old:
+        _write(_unified(old, new, shown, p == "-" or os.path.isabs(shown)))
+    if args.diff or args.check:
+        return True
+    if p == "-":
+        _write(new if not bom else "\ufeff" + new)
+    elif new != old:
+        try:
+            write_atomic(p, _encode(new, bom))
+        except OSError as exc:
+            _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
+            return False
+    return True
 
 
 def _cmd_format(args: argparse.Namespace) -> int:
@@ -721,20 +730,10 @@ def _cmd_format(args: argparse.Namespace) -> int:
             continue
         differs = new != text
         changed += differs
-        if args.diff and differs:
-            _write(_unified(text, new, shown, p == "-" or os.path.isabs(shown)))
         if args.check and differs:
             sys.stderr.write(f"Would reformat {shown}\n")
-        if dry:
-            continue
-        if p == "-":
-            _write(new if not bom else "\ufeff" + new)
-        elif differs:
-            try:
-                write_atomic(p, _encode(new, bom))
-            except OSError as exc:
-                _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
-                status = 2
+        if not _emit(p, shown, text, new, bom, args):
+            status = 2
     verb = "Would reformat" if dry else "Reformatted"
     sys.stderr.write(f"{verb} {_n(changed, 'file')}; {_n(len(files) - changed, 'file')} unchanged\n")
     if dry and changed:
