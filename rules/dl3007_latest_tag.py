@@ -80,7 +80,9 @@ def pin_fix(ref: ImageRef) -> Fix | None:
         new = ref.raw[: -len("latest")] + tag
     else:
         return None
-    return Fix.unsafe(f"Pin {new} (what latest is today)", Edit(ref.span, new))
+    entry = images.size_table().get("images", {}).get(images.official_name(ref) or "", {}).get("latest", {})
+    when = f" as of {entry['as_of']}" if isinstance(entry, dict) and entry.get("as_of") else ""
+    return Fix.unsafe(f"Pin {new} (what latest was in dockwise's image table{when})", Edit(ref.span, new))
 
 
 @rule(

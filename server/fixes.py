@@ -113,7 +113,11 @@ def _select(violations: Sequence[Violation], unsafe: bool, skip=None) -> list[tu
     chosen: list[tuple[Violation, Fix]] = []
     taken: list[Edit] = []
     seen: set = set()
-    for v in violations:
+    # safe fixes first: where a safe and an unsafe fix compete for the same
+    # text (DW002 merging a lone `apt-get update` into the install vs DL3009
+    # cleaning the lists right after that update), the safe one wins this round
+    ordered = sorted(violations, key=lambda v: v.fix is not None and v.fix.applicability is not Applicability.SAFE)
+    for v in ordered:
         f = v.fix
         if f is None or not f.edits or not _allowed(f, unsafe):
             continue
@@ -130,7 +134,7 @@ def _select(violations: Sequence[Violation], unsafe: bool, skip=None) -> list[tu
 
 
 def select_fixes(violations: Sequence[Violation], unsafe: bool = False) -> list[Fix]:
-    """The fixes one round applies, in the violations' order: safe ones, plus
+    """The fixes one round applies: safe ones in the violations' order, then
     unsafe ones when ``unsafe``; never display-only; a fix overlapping one
     already chosen is left for a later round."""
     return [f for _, f in _select(violations, unsafe)]

@@ -147,6 +147,21 @@ def test_example_unsafe_fixes():
     assert 'CMD ["python", "app.py"]\n' in res.text
     assert "apt-get install --no-install-recommends -y curl" in res.text
     assert syntax_errors(parse(res.text)) == 0
+    # the talk's advice, all of it: update, install and cleanup in one RUN (the safe merge
+    # wins over the unsafe cleanup that would leave the later install without lists),
+    # the manifest copied and installed before the source
+    assert ("RUN apt-get update && apt-get install --no-install-recommends -y curl build-essential \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\n") in res.text
+    assert "COPY requirements.txt /app/\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . /app\n" in res.text
+    assert res.text.count("RUN ") == 2
+
+
+def test_safe_fix_wins_over_an_overlapping_unsafe_one():
+    src = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl=1\n"
+    res = fix_text(src, LintSettings.make(select=["DL3009", "DW002"]), unsafe=True)
+    assert res.applied[0][0] == "DW002"
+    assert res.text == ("FROM debian:12\nRUN apt-get update && apt-get install -y curl=1 \\\n"
+                        "    && rm -rf /var/lib/apt/lists/*\n")
 
 
 def test_dl3009_fixed_when_update_and_install_share_the_run():
