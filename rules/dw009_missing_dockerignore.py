@@ -36,8 +36,9 @@ CMD ["node", "server.js"]
 
 ## Options
 - `context` (path): the build context folder, when it is not the Dockerfile's folder
-  (`[tool.dockwise.options.DW009] context = ".."` or `dockwise lint --context DIR`). A relative
-  path in a configuration file is taken from the Dockerfile's folder; `--context` from the
+  (`[options.DW009] context = "."` in dockwise.toml, or `dockwise lint --context DIR`). A
+  relative path in a configuration file is taken from that file's folder, and a file found in
+  the workspace may not point outside it (reported, ignored); `--context` is taken from the
   current directory.
 
 ## References

@@ -436,9 +436,37 @@ def _load_explicit(cfg: Config, path: str, display_root: str | None) -> None:
             severity="error"))
         return
     if fc is not None:
+        _anchor_paths(fc, path, None, cfg.problems)  # a file named on the command line: the user's choice
         cfg.sources.append(fc)
     elif base == PYPROJECT and not any(p.path == shown for p in cfg.problems):
         cfg.problems.append(ConfigProblem(shown, 0, "has no [tool.dockwise] table; nothing to use"))
+
+
+# rule options that name a folder: relative to the configuration file's folder,
+# and (for files found in a workspace) never outside it
+_PATH_OPTIONS = {"DW009": ("context",)}
+
+
+def _anchor_paths(fc: "FileConfig", config_path: str, root: str | None, problems: list[ConfigProblem]) -> None:
+    folder = os.path.dirname(os.path.abspath(config_path))
+    for rk, opts in list(fc.options.items()):
+        for key in _PATH_OPTIONS.get(_rule_code(rk), ()):
+            if key not in opts:
+                continue
+            value = opts[key]
+            line, name = fc.lines.get(("options", rk), (0, None))
+            shown_key = f"{name or 'options.' + rk}.{key}"
+            if not isinstance(value, str) or not value.strip():
+                problems.append(ConfigProblem(fc.path, line, f"'{shown_key}' must be a folder path; ignored", shown_key))
+                del opts[key]
+                continue
+            resolved = os.path.normpath(os.path.join(folder, os.path.expanduser(value)))
+            if root is not None and not _inside(root, resolved):
+                problems.append(ConfigProblem(
+                    fc.path, line, f"'{shown_key}' = {value!r} is outside the workspace ({root}); ignored", shown_key))
+                del opts[key]
+                continue
+            opts[key] = resolved
 
 
 def _as_error(p: ConfigProblem) -> ConfigProblem:
@@ -482,6 +510,7 @@ def _search(cfg: Config, root: str | None, env: Mapping[str, str], display_root:
             continue
         fc = parse_dockwise_toml(text, shown, cfg.problems, pyproject=is_pyproject)
         if fc is not None:
+            _anchor_paths(fc, path, root, cfg.problems)
             cfg.sources.append(fc)
             used = shown
 

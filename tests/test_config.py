@@ -613,3 +613,41 @@ def test_same_yaml_same_effect_as_hadolint(isolated, capsys):
     ours = sorted((d["code"], d["line"], d["level"]) for d in json.loads(capsys.readouterr().out)
                   if d["code"] in ("DL3006", "DL3059", "DL4000"))
     assert ours == theirs == [("DL3059", 4, "error"), ("DL4000", 2, "info")]
+
+
+# -- folder options are anchored to the configuration file and stay in the workspace ----
+
+
+def dw009_context(cfg):
+    opts = dict(cfg.lint_settings().options).get("DW009")
+    return dict(opts).get("context") if opts else None
+
+
+def test_dw009_context_is_taken_from_the_config_folder(isolated, capsys):
+    write(isolated / "dockwise.toml", '[options.DW009]\ncontext = "ctx"\n')
+    (isolated / "ctx").mkdir()
+    cfg = load_config(str(isolated))
+    assert msgs(cfg) == [] and dw009_context(cfg) == str(isolated / "ctx")
+    # a Dockerfile in a sub-folder: the context is still the configured folder
+    df = write(isolated / "docker" / "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n")
+    assert main(["lint", "-f", "json", "--select", "DW009", str(df)]) == 1
+    assert str(isolated / "ctx") in json.loads(capsys.readouterr().out)[0]["message"]
+    write(isolated / "ctx" / ".dockerignore", ".git\n")
+    assert main(["lint", "-f", "json", "--select", "DW009", str(df)]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("value", ["..", "/etc", "ctx/../../.."])
+def test_dw009_context_outside_the_workspace_is_refused(isolated, value):
+    write(isolated / "dockwise.toml", f'[options.missing-dockerignore]\ncontext = "{value}"\n')
+    cfg = load_config(str(isolated))
+    (problem,) = cfg.problems
+    assert problem.line == 1 and "outside the workspace" in problem.message and "context" in problem.message
+    assert dw009_context(cfg) is None  # dropped; the rest of the file still applies
+
+
+def test_dw009_context_must_be_a_path(isolated):
+    write(isolated / "dockwise.toml", "[options.DW009]\ncontext = 3\nthreshold = 1\n")
+    cfg = load_config(str(isolated))
+    assert any("must be a folder path" in str(p) for p in cfg.problems)
+    assert dw009_context(cfg) is None
