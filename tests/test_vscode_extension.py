@@ -1,10 +1,15 @@
 """CI builds the VS Code extension: `npm ci`, `npm test` (node's test runner with a
 stubbed `vscode`), `npm run package` (.vsix with vsce), then checks that the .vsix
-carries the client and a server that runs from its bundled libraries alone."""
+carries the client and a server that runs from its bundled libraries alone, with
+compiled modules for every CPython version that bundled/bundle.json declares (run
+under each of those versions that this machine has)."""
 from __future__ import annotations
 
+import glob
 import json
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +71,72 @@ def test_vsix_contains_client_server_and_dependencies(built):
     manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
     assert manifest["main"] == "./dist/extension.js"
     assert "dockwise.images.online" in manifest["contributes"]["configuration"]["properties"]
+
+
+def _host_target() -> str:
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower(), platform.machine())
+    return f"{'linux' if sys.platform.startswith('linux') else sys.platform}-{arch}"
+
+
+def _bundle_json(vsix: Path) -> dict:
+    return json.loads(zipfile.ZipFile(vsix).read("extension/bundled/bundle.json"))
+
+
+def test_vsix_declares_its_platform_and_has_compiled_modules_for_each_declared_python(built):
+    _, vsix, _ = built
+    bundle = _bundle_json(vsix)
+    assert bundle["implementation"] == "CPython"
+    assert bundle["platform"] == _host_target() == vsix.name.split("-", 1)[1].rsplit("-", 1)[0]
+    # tree-sitter 0.26 has wheels for these on every VS Code platform (3.14 too, so far)
+    assert {"3.11", "3.12", "3.13"} <= set(bundle["pythons"]), bundle
+    names = zipfile.ZipFile(vsix).namelist()
+    tagged = lambda pkg: {m.group(1) for n in names if (m := re.fullmatch(rf"extension/bundled/libs/{pkg}/_\w+\.(?:cpython-|cp)(3\d+)[-.][^/]*\.(?:so|pyd)", n))}
+    declared = {v.replace(".", "") for v in bundle["pythons"]}
+    assert tagged("tree_sitter") == declared, "one tree-sitter binding per declared version, none other"
+    assert tagged("yaml") == declared, "PyYAML's C module for each version (else its pure fallback; both import)"
+    assert "extension/bundled/libs/tree_sitter_bash/_binding.abi3.so" in names
+
+
+def _pythons() -> dict[str, str]:
+    """CPython interpreters on this machine by version: PATH, then pyenv's installs."""
+    found: dict[str, str] = {}
+    for minor in range(10, 16):
+        v = f"3.{minor}"
+        for exe in [shutil.which(f"python{v}"), *sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{v}.*/bin/python{v}")))]:
+            if not exe:
+                continue
+            try:
+                r = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.implementation.name)"],
+                                   capture_output=True, text=True, timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if r.returncode == 0 and r.stdout.split() == [v, "cpython"]:
+                found[v] = exe
+                break
+    return found
+
+
+PYTHONS = _pythons()
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13", "3.14"])
+def test_bundled_server_lints_under_each_declared_python(built, tmp_path, version):
+    _, vsix, _ = built
+    if version not in _bundle_json(vsix)["pythons"]:
+        pytest.skip(f"the bundle does not declare CPython {version} (no wheels for it)")
+    exe = sys.executable if version == f"{sys.version_info[0]}.{sys.version_info[1]}" else PYTHONS.get(version)
+    if exe is None:
+        pytest.skip(f"no CPython {version} on this machine to run the bundle with (the file check above covers it)")
+    libs = _unzip(vsix, tmp_path)
+    env = _bundled_env(libs)
+    r = _run([exe, "-S", "-c", "import tree_sitter, yaml, dockwise.lsp_server; print(tree_sitter.__file__); print(yaml.__with_libyaml__)"], tmp_path, env, 60)
+    assert r.stdout.split() == [str(libs / "tree_sitter" / "__init__.py"), "True"], r.stdout
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && cd /tmp\n")
+    r = subprocess.run([exe, "-S", "-m", "dockwise", "lint", "--no-config", "-f", "json", "Dockerfile"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    codes = {v["code"] for v in json.loads(r.stdout)}
+    # both need the shell parser (tree-sitter); without its binding the file gets a DW000 parser error instead
+    assert {"DL3008", "DL3003"} <= codes and "DW000" not in codes, r.stdout + r.stderr
 
 
 def _unzip(vsix: Path, dest: Path) -> Path:
@@ -162,6 +233,32 @@ def test_built_extension_starts_the_bundled_server_and_answers_its_configuration
     result = json.loads(answer.split("\n\n", 1)[0])
     assert result[0]["ignore"] == ["DL3008"] and result[0]["images"]["online"] is False
     assert not {"interpreter", "path", "trace"} & set(result[0])
+
+
+def test_built_extension_runs_under_another_declared_python(built):
+    work, vsix, _ = built
+    other = [v for v in _bundle_json(vsix)["pythons"] if v in PYTHONS and PYTHONS[v] != sys.executable and v != f"{sys.version_info[0]}.{sys.version_info[1]}"]
+    if not other:
+        pytest.skip("no other declared CPython version on this machine")
+    got = _smoke(work, {"dockwise.interpreter": [PYTHONS[other[-1]]], "dockwise.images.online": False})
+    assert got["running"], got["log"][-3000:]
+    assert got["popups"] == []
+    assert f"interpreter: cpython {other[-1]} on {_host_target()}" in got["log"]
+
+
+def test_built_extension_refuses_a_python_the_bundle_does_not_fit(built):
+    work, vsix, _ = built
+    old = PYTHONS.get("3.10")
+    # the real thing when this machine has a 3.10; else an interpreter that answers the version probe as one
+    interpreter = [old] if old else [sys.executable, "-c", f"print('[\"cpython\", \"3.10\", \"{sys.platform}\", \"{platform.machine()}\", false]')"]
+    got = _smoke(work, {"dockwise.interpreter": interpreter})
+    assert not got["running"]
+    assert len(got["popups"]) == 1, got["popups"]
+    message = got["popups"][0]["message"]
+    versions = _bundle_json(vsix)["pythons"]
+    assert f"runs on CPython {', '.join(versions[:-1])} or {versions[-1]} on {_host_target()}, but " in message, message
+    assert re.search(r'but ".*" is CPython 3\.10\. ', message), message
+    assert "dockwise.path" in message
 
 
 def test_built_extension_reports_a_failed_start_once_with_its_reason(built):

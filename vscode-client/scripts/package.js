@@ -2,26 +2,51 @@
 // npm run package: bundle the server's Python code and dependencies into
 // bundled/libs, bundle the client with esbuild, build the .vsix with vsce.
 //
-//   DOCKWISE_PYTHON  Python (3.11+) that runs pip; default: the repository's .venv, else python3
-//   DOCKWISE_ROOT    the dockwise repository (pyproject.toml); default: this directory's parent
+//   npm run package [-- --target linux-arm64]
 //
-// tree-sitter ships compiled modules, so the bundle is for one platform and
-// CPython version (the packaging Python's); the .vsix is marked with that
-// platform (vsce --target) and bundled/bundle.json records both.
+//   --target / DOCKWISE_TARGET  VS Code platform to build for: linux-x64, linux-arm64,
+//                               darwin-x64, darwin-arm64 or win32-x64; default: this machine's
+//   DOCKWISE_PYTHONS  CPython versions to bundle, comma-separated; default 3.11,3.12,3.13,3.14
+//   DOCKWISE_PYTHON   Python (3.11+) that runs pip; default: the repository's .venv, else python3
+//   DOCKWISE_ROOT     the dockwise repository (pyproject.toml); default: this directory's parent
+//
+// tree-sitter ships compiled modules built for one CPython version each (no
+// abi3). Extension modules carry their version in their file name
+// (_binding.cpython-312-x86_64-linux-gnu.so, _binding.cp312-win_amd64.pyd), so
+// the builds for every bundled version live side by side in one bundled/libs:
+// dockwise and all dependencies are installed once (for the lowest version),
+// then the compiled dependencies again for each further version. A version
+// whose compiled dependencies have no wheel for the target is left out (with a
+// note); PyYAML may lack one, it falls back to pure Python. bundled/bundle.json
+// records the platform and versions; the client checks the interpreter against it.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const here = path.resolve(__dirname, "..");
 const root = path.resolve(process.env.DOCKWISE_ROOT || path.join(here, ".."));
 const libs = path.join(here, "bundled", "libs");
 
+/** VS Code target → pip --platform tags, best first (VS Code itself needs glibc 2.28 / macOS 11). */
+const PLATFORM_TAGS = {
+  "linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
+  "linux-arm64": ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
+  "darwin-x64": ["macosx_11_0_x86_64"], // pip adds older macOS releases and universal2
+  "darwin-arm64": ["macosx_11_0_arm64"],
+  "win32-x64": ["win_amd64"],
+};
+const DEFAULT_PYTHONS = ["3.11", "3.12", "3.13", "3.14"];
+/** Compiled dependencies with a pure-Python fallback: a missing wheel does not drop a version. */
+const PURE_FALLBACK = new Set(["pyyaml"]);
+const PIP_QUIET = ["--quiet", "--disable-pip-version-check", "--no-compile", "--no-warn-script-location"];
+
 function run(cmd, args, opts = {}) {
   console.log(`$ ${[cmd, ...args].join(" ")}`);
   const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} exited with ${r.status}`);
+  if (r.status !== 0 && !opts.mayFail) throw new Error(`${cmd} exited with ${r.status}`);
   return r;
 }
 
@@ -32,24 +57,154 @@ function python() {
   return process.platform === "win32" ? "python" : "python3";
 }
 
-function vsceTarget() {
+function hostTarget() {
   const arch = { x64: "x64", arm64: "arm64", arm: "armhf" }[process.arch] || process.arch;
   let platform = process.platform;
   if (platform === "linux" && fs.existsSync("/etc/alpine-release")) platform = "alpine";
   return `${platform}-${arch}`;
 }
 
+function chosenTarget(argv) {
+  const i = argv.findIndex((a) => a === "--target" || a.startsWith("--target="));
+  const target = i < 0 ? process.env.DOCKWISE_TARGET || hostTarget() : argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
+  if (!PLATFORM_TAGS[target]) throw new Error(`cannot bundle for target "${target}": choose one of ${Object.keys(PLATFORM_TAGS).join(", ")} (--target or DOCKWISE_TARGET)`);
+  return target;
+}
+
+function chosenPythons() {
+  const list = (process.env.DOCKWISE_PYTHONS || DEFAULT_PYTHONS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
+  for (const v of list) if (!/^3\.\d+$/.test(v)) throw new Error(`DOCKWISE_PYTHONS: "${v}" is not a CPython version like 3.12`);
+  return list.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+}
+
+function pipFor(version, target) {
+  return ["--only-binary=:all:", "--implementation", "cp", "--python-version", version, ...PLATFORM_TAGS[target].flatMap((t) => ["--platform", t])];
+}
+
+/** The installed distributions that are not pure Python: [{name, version, abi3}]. */
+function compiledDists(dir) {
+  const out = [];
+  for (const d of fs.readdirSync(dir).filter((f) => f.endsWith(".dist-info"))) {
+    const wheel = fs.readFileSync(path.join(dir, d, "WHEEL"), "utf8");
+    if (!/^Root-Is-Purelib: false/m.test(wheel)) continue;
+    const meta = fs.readFileSync(path.join(dir, d, "METADATA"), "utf8");
+    const field = (k) => new RegExp(`^${k}: (.+)$`, "m").exec(meta)[1].trim();
+    const tags = [...wheel.matchAll(/^Tag: (.+)$/gm)].map((m) => m[1]);
+    out.push({ name: field("Name").toLowerCase().replace(/[-_.]+/g, "-"), version: field("Version"), abi3: tags.every((t) => t.split("-")[1] === "abi3") });
+  }
+  return out;
+}
+
+/** Files under dir, relative, skipping *.dist-info and bin. */
+function files(dir, rel = "") {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const r = path.join(rel, e.name);
+    if (e.isDirectory()) return rel === "" && (e.name.endsWith(".dist-info") || e.name === "bin") ? [] : files(dir, r);
+    return [r];
+  });
+}
+
+/** The CPython version an extension module is built for ("312"), undefined for abi3 / pure files. */
+function extensionTag(file) {
+  const m = /\.(?:cpython-|cp)(3\d+)[^.]*\.(so|pyd)$/.exec(file);
+  return m ? m[1] : undefined;
+}
+
+/** Installs the compiled dependencies for `version` beside the base ones; false when they have no wheels. */
+function addVersion(py, version, target, dists, work) {
+  const tmp = path.join(work, version);
+  const needed = dists.filter((d) => !d.abi3);
+  let ok = run(py, ["-m", "pip", "install", ...PIP_QUIET, "--no-deps", "--target", tmp, ...pipFor(version, target), ...needed.map((d) => `${d.name}==${d.version}`)], { mayFail: true }).status === 0;
+  const required = needed.filter((d) => !PURE_FALLBACK.has(d.name));
+  if (!ok && required.length < needed.length) {
+    console.log(`note: retrying CPython ${version} without ${needed.filter((d) => PURE_FALLBACK.has(d.name)).map((d) => d.name).join(", ")} (pure-Python fallback)`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    ok = run(py, ["-m", "pip", "install", ...PIP_QUIET, "--no-deps", "--target", tmp, ...pipFor(version, target), ...required.map((d) => `${d.name}==${d.version}`)], { mayFail: true }).status === 0;
+  }
+  if (!ok) return false;
+  for (const f of files(tmp)) {
+    const dest = path.join(libs, f);
+    if (!fs.existsSync(dest)) {
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(path.join(tmp, f), dest);
+    } else if (!extensionTag(f) && !fs.readFileSync(dest).equals(fs.readFileSync(path.join(tmp, f)))) {
+      throw new Error(`${f} differs between the CPython ${version} wheel and the base one: they cannot share bundled/libs`);
+    }
+  }
+  return true;
+}
+
+// Requires-Dist markers and Requires-Python of everything in bundled/libs, evaluated
+// for each version on the target platform: the pure dependencies were resolved once
+// (pip evaluates markers for the machine it runs on), so check that nothing that
+// another version or platform needs is missing.
+const CHECK = `
+import json, re, sys
+from pathlib import Path
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.specifiers import SpecifierSet
+from email.parser import Parser
+libs, target, versions = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+system, arch = target.split("-")
+env0 = {"sys_platform": system, "platform_system": {"linux": "Linux", "darwin": "Darwin", "win32": "Windows"}[system],
+        "os_name": "nt" if system == "win32" else "posix", "platform_machine": {"x64": "AMD64" if system == "win32" else "x86_64", "arm64": "arm64" if system == "darwin" else "aarch64"}[arch],
+        "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
+norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
+dists = {}
+for d in libs.glob("*.dist-info"):
+    meta = Parser().parsestr((d / "METADATA").read_text(encoding="utf-8"), headersonly=True)
+    dists[norm(meta["Name"])] = meta
+problems = []
+for v in versions:
+    env = {**env0, "python_version": v, "python_full_version": v + ".0", "implementation_version": v + ".0"}
+    for name, meta in dists.items():
+        if meta["Requires-Python"] and not SpecifierSet(meta["Requires-Python"]).contains(v + ".0", prereleases=True):
+            problems.append(f"{name} {meta['Version']} requires Python {meta['Requires-Python']} (not {v})")
+        for r in map(Requirement, meta.get_all("Requires-Dist") or []):
+            if r.marker and not r.marker.evaluate(env):
+                continue
+            got = dists.get(norm(r.name))
+            if got is None:
+                problems.append(f"{name} needs {r} on CPython {v} {target}, which is not bundled")
+            elif not r.specifier.contains(got["Version"], prereleases=True):
+                problems.append(f"{name} needs {r}, bundled is {got['Version']}")
+print("\\n".join(problems))
+sys.exit(1 if problems else 0)
+`;
+
+function bundlePython(py, target, pythons) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "dockwise-bundle-"));
+  try {
+    run(py, ["-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps", "--wheel-dir", work, root]);
+    const wheel = fs.readdirSync(work).find((f) => /^dockwise-.*\.whl$/.test(f));
+    if (!wheel) throw new Error("pip wheel did not build dockwise");
+    const [base, ...rest] = pythons;
+    run(py, ["-m", "pip", "install", ...PIP_QUIET, "--target", libs, ...pipFor(base, target), path.join(work, wheel)]);
+    fs.rmSync(path.join(libs, "bin"), { recursive: true, force: true }); // console scripts with this machine's shebang
+    if (!fs.existsSync(path.join(libs, "dockwise", "__init__.py"))) throw new Error("pip did not install dockwise into bundled/libs");
+    const dists = compiledDists(libs);
+    const supported = [base];
+    for (const v of rest) {
+      if (addVersion(py, v, target, dists, work)) supported.push(v);
+      else console.log(`note: no ${dists.filter((d) => !d.abi3).map((d) => d.name).join("/")} wheels for CPython ${v} on ${target}: the bundle leaves it out`);
+    }
+    const check = spawnSync(py, ["-c", CHECK, libs, target, JSON.stringify(supported)], { encoding: "utf8" });
+    if (check.status !== 0) throw new Error(`the bundled dependencies do not fit every version:\n${check.stdout}${check.stderr}`);
+    return supported;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function main() {
   if (!fs.existsSync(path.join(root, "pyproject.toml"))) throw new Error(`${root} has no pyproject.toml (set DOCKWISE_ROOT)`);
+  const target = chosenTarget(process.argv.slice(2));
   const py = python();
   fs.rmSync(path.join(here, "bundled"), { recursive: true, force: true });
-  run(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile", "--no-warn-script-location", "--target", libs, root]);
-  fs.rmSync(path.join(libs, "bin"), { recursive: true, force: true }); // console scripts with this machine's shebang
-  const target = vsceTarget();
-  const info = spawnSync(py, ["-c", "import sys, platform; print(f'{sys.version_info[0]}.{sys.version_info[1]}', platform.python_implementation())"], { encoding: "utf8" });
-  const [pyVersion, impl] = (info.stdout || "").trim().split(" ");
-  fs.writeFileSync(path.join(here, "bundled", "bundle.json"), JSON.stringify({ python: pyVersion, implementation: impl, platform: target }, null, 2) + "\n");
-  if (!fs.existsSync(path.join(libs, "dockwise", "__init__.py"))) throw new Error("pip did not install dockwise into bundled/libs");
+  const pythons = bundlePython(py, target, chosenPythons());
+  const info = { implementation: "CPython", pythons, platform: target };
+  fs.writeFileSync(path.join(here, "bundled", "bundle.json"), JSON.stringify(info, null, 2) + "\n");
+  console.log(`bundled the server for CPython ${pythons.join(", ")} on ${target}`);
 
   require("esbuild").buildSync({
     entryPoints: [path.join(here, "src", "extension.ts")],

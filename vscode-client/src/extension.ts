@@ -13,8 +13,8 @@ import {
   LanguageClientOptions,
   StreamInfo,
 } from "vscode-languageclient/node";
-import { BundleInfo, ServerProcess, describeStartFailure } from "./process";
-import { ServerCommand, errorText, pythonExtensionInterpreter, resolveInterpreter, serverCommand, substitute, withTimeout, PYTHON_EXTENSION_ID } from "./python";
+import { BundleInfo, ServerProcess, bundleMismatch, describeStartFailure } from "./process";
+import { ServerCommand, errorText, probeInterpreter, pythonExtensionInterpreter, resolveInterpreter, serverCommand, substitute, withTimeout, PYTHON_EXTENSION_ID } from "./python";
 import { parseRuleList, ruleMarkdown, runCli } from "./rules";
 import { RESTART_SETTINGS, SECTION, argv, serverSettingNames, serverSettings } from "./settings";
 
@@ -105,6 +105,8 @@ export class Controller implements vscode.Disposable {
     const cmd = await this.resolveCommand();
     this.command = cmd;
     this.log(`starting the server (${reason}): ${[cmd.command, ...cmd.args].join(" ")} [${cmd.source}]`);
+    const mismatch = await this.checkInterpreter(cmd);
+    if (mismatch) return this.showStartError(mismatch);
     const cwd = this.context.extensionPath;
     const serverOptions = async (): Promise<StreamInfo> => {
       const proc = new ServerProcess(cmd, cwd, this.output);
@@ -241,6 +243,25 @@ export class Controller implements vscode.Disposable {
       void vscode.window.showErrorMessage(`dockwise: cannot show the rule documentation: ${errorText(err)}`, "Show log").then((c) => {
         if (c === "Show log") this.output.show(true);
       });
+    }
+  }
+
+  /**
+   * Why the bundled server cannot run on the command's interpreter, if it cannot
+   * (see bundle.json). An interpreter that cannot be asked is not refused here:
+   * starting it tells why it fails.
+   */
+  private async checkInterpreter(cmd: ServerCommand): Promise<string | undefined> {
+    if (!cmd.bundled || !cmd.interpreter?.length) return undefined;
+    const bundle = this.bundleInfo();
+    if (!bundle.pythons?.length) return undefined;
+    try {
+      const info = await probeInterpreter(cmd.interpreter);
+      this.log(`interpreter: ${info.implementation} ${info.version} on ${info.platform}${info.freeThreaded ? " (free-threaded)" : ""}`);
+      return bundleMismatch(bundle, info, cmd.interpreter);
+    } catch (err) {
+      this.log(`could not ask ${cmd.interpreter.join(" ")} for its version: ${errorText(err)}`);
+      return undefined;
     }
   }
 

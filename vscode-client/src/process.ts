@@ -1,6 +1,6 @@
 // The server process and why it failed. No `vscode` import: unit-testable in plain Node.
 import { ChildProcess, spawn } from "node:child_process";
-import type { ServerCommand } from "./python";
+import type { InterpreterInfo, ServerCommand } from "./python";
 
 export interface Channel {
   append(text: string): void;
@@ -124,10 +124,38 @@ export class ServerProcess {
   }
 }
 
-/** Where the bundled libraries came from (bundled/bundle.json, written by scripts/package.js). */
+/** What the bundled libraries were built for (bundled/bundle.json, written by scripts/package.js). */
 export interface BundleInfo {
-  python?: string;
+  implementation?: string;
+  /** CPython versions with compiled modules in the bundle, e.g. ["3.11", "3.12"]. */
+  pythons?: string[];
   platform?: string;
+}
+
+/** "CPython 3.11, 3.12 or 3.13 on linux-x64" */
+export function bundleDescription(bundle: BundleInfo): string {
+  const v = bundle.pythons ?? [];
+  const versions = v.length > 1 ? `${v.slice(0, -1).join(", ")} or ${v[v.length - 1]}` : v.join("");
+  return `${bundle.implementation ?? "CPython"} ${versions || "3.11+"}${bundle.platform ? ` on ${bundle.platform}` : ""}`.replace(/ +/g, " ");
+}
+
+const SETTING_HINT = "Choose another interpreter (setting dockwise.interpreter or the Python extension), or point dockwise.path at an installed dockwise.";
+
+/**
+ * Why the bundled server cannot run on this interpreter (undefined: it can):
+ * its compiled modules (tree-sitter) exist only for the bundle's CPython
+ * versions and platform. A bundle that declares nothing is not checked.
+ */
+export function bundleMismatch(bundle: BundleInfo, info: InterpreterInfo, interpreter: string[]): string | undefined {
+  if (!bundle.pythons?.length) return undefined;
+  const impl = (bundle.implementation ?? "CPython").toLowerCase();
+  const problems: string[] = [];
+  if (info.implementation.toLowerCase() !== impl) problems.push(info.implementation);
+  else if (!bundle.pythons.includes(info.version)) problems.push(`${bundle.implementation ?? "CPython"} ${info.version}`);
+  else if (info.freeThreaded) problems.push(`a free-threaded build of ${info.version}`);
+  if (bundle.platform && info.platform !== bundle.platform) problems.push(`on ${info.platform}`);
+  if (!problems.length) return undefined;
+  return `The bundled dockwise server runs on ${bundleDescription(bundle)}, but "${interpreter.join(" ")}" is ${problems.join(" ")}. ${SETTING_HINT}`;
 }
 
 /** A one-paragraph reason for a failed start, with the next step for the user. */
@@ -141,7 +169,7 @@ export function describeStartFailure(
   const program = `"${[cmd.command, ...cmd.args].join(" ")}"`;
   const from = cmd.source === "default" ? "" : ` (from ${cmd.source})`;
   const fix = cmd.bundled
-    ? "Choose a Python 3.11+ interpreter (setting dockwise.interpreter or the Python extension), or point dockwise.path at an installed dockwise."
+    ? SETTING_HINT
     : "Check the setting dockwise.path (it should run an installed dockwise, e.g. [\"/usr/local/bin/dockwise\"]).";
   if (exit?.error) {
     const e = exit.error;
@@ -151,8 +179,7 @@ export function describeStartFailure(
   const last = lastError(stderr);
   let hint = "";
   if (cmd.bundled && /ModuleNotFoundError|ImportError|SyntaxError|Unknown option|requires Python/.test(stderr.join("\n"))) {
-    const built = bundle.python ? ` (bundled for CPython ${bundle.python}${bundle.platform ? ` on ${bundle.platform}` : ""})` : "";
-    hint = ` The bundled server needs CPython 3.11 or later${built}.`;
+    hint = ` The bundled server runs on ${bundleDescription(bundle)}.`;
   }
   if (exit) {
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;

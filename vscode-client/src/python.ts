@@ -1,4 +1,5 @@
 // Which command starts the server. No `vscode` import: unit-testable in plain Node.
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 
 export type Source = "dockwise.path" | "dockwise.interpreter" | "Python extension" | "default";
@@ -11,6 +12,8 @@ export interface ServerCommand {
   source: Source;
   /** True when the bundled libraries are on PYTHONPATH. */
   bundled: boolean;
+  /** The interpreter (and its arguments) that runs the bundled server. */
+  interpreter?: string[];
 }
 
 /** What we need from the Python extension (ms-python.python), behind a function so tests can fake it. */
@@ -70,7 +73,47 @@ export function serverCommand(
   env.PYTHONPATH = [opts.bundledLibs, env.PYTHONPATH].filter(Boolean).join(path.delimiter);
   // sys.path[0] is never the current directory (Python ≥ 3.11): nothing from the cwd is imported
   env.PYTHONSAFEPATH = "1";
-  return { command, args: [...rest, "-m", "dockwise", ...subcommand], env, source: opts.source, bundled: true };
+  return { command, args: [...rest, "-m", "dockwise", ...subcommand], env, source: opts.source, bundled: true, interpreter: opts.interpreter };
+}
+
+/** What the bundled libraries must fit: implementation, version, VS Code platform, free-threaded build. */
+export interface InterpreterInfo {
+  implementation: string;
+  version: string;
+  /** VS Code's platform name: linux-x64, darwin-arm64, win32-x64, ... */
+  platform: string;
+  freeThreaded: boolean;
+}
+
+/** Prints what InterpreterInfo needs; runs on any Python 3 (isolated, no site). */
+export const INTERPRETER_PROBE =
+  "import json, platform, sys, sysconfig; print(json.dumps([sys.implementation.name, '%d.%d' % sys.version_info[:2], sys.platform, platform.machine(), bool(sysconfig.get_config_var('Py_GIL_DISABLED'))]))";
+export const PROBE_TIMEOUT_MS = 10_000;
+
+/** The probe's output line as InterpreterInfo; undefined when it is not the probe's output. */
+export function parseProbe(stdout: string): InterpreterInfo | undefined {
+  try {
+    const line = stdout.trim().split(/\r?\n/).pop() ?? "";
+    const [impl, version, sysPlatform, machine, freeThreaded] = JSON.parse(line);
+    if (typeof impl !== "string" || typeof version !== "string" || typeof sysPlatform !== "string" || typeof machine !== "string") return undefined;
+    const arch = ({ x86_64: "x64", amd64: "x64", aarch64: "arm64", arm64: "arm64", armv7l: "armhf" } as Record<string, string>)[machine.toLowerCase()] ?? machine;
+    const platform = sysPlatform.startsWith("linux") ? "linux" : sysPlatform;
+    return { implementation: impl, version, platform: `${platform}-${arch}`, freeThreaded: freeThreaded === true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the probe with the interpreter; rejects when it cannot run or answers something else. */
+export function probeInterpreter(interpreter: string[], timeoutMs = PROBE_TIMEOUT_MS): Promise<InterpreterInfo> {
+  const [command, ...rest] = interpreter;
+  return new Promise((resolve, reject) => {
+    execFile(command, [...rest, "-I", "-S", "-c", INTERPRETER_PROBE], { timeout: timeoutMs, windowsHide: true, encoding: "utf8" }, (err, stdout, stderr) => {
+      const info = parseProbe(stdout ?? "");
+      if (info) return resolve(info);
+      reject(err ?? new Error(`unexpected answer: ${(stdout + stderr).trim().slice(0, 200)}`));
+    });
+  });
 }
 
 /**

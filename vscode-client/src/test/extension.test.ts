@@ -73,6 +73,49 @@ test("a new active interpreter in the Python extension restarts the server", asy
   assert.equal(fake.clients[0].stopped, true);
 });
 
+/** A stand-in interpreter that answers the version probe as `answer` (node ignores the probe's arguments after `--`). */
+const fakePython = (answer: unknown[]) => [process.execPath, "-e", `console.log(${JSON.stringify(JSON.stringify(answer))})`, "--"];
+const BUNDLE = { implementation: "CPython", pythons: ["3.11", "3.12", "3.13"], platform: "linux-x64" };
+
+test("an interpreter the bundle has no compiled modules for is refused before the server starts, once, with both sides named", async () => {
+  fake.settings["dockwise.interpreter"] = fakePython(["cpython", "3.10", "linux", "x86_64", false]);
+  const c = await activate(context(BUNDLE) as any);
+  assert.equal(fake.clients.length, 0, "no server is started");
+  assert.equal(fake.errors.length, 1);
+  assert.match(fake.errors[0].message, /runs on CPython 3\.11, 3\.12 or 3\.13 on linux-x64, but ".*" is CPython 3\.10\. /);
+  assert.match(fake.errors[0].message, /dockwise\.path/);
+  assert.deepEqual(fake.errors[0].items, ["Show log"]);
+  await c.restart("test");
+  assert.equal(fake.errors.length, 1, "the same message is not shown again");
+
+  changeSettings({ "dockwise.interpreter": fakePython(["cpython", "3.12", "linux", "aarch64", false]) });
+  await c.settled();
+  assert.match(fake.errors[1].message, /but ".*" is on linux-arm64\. /, "right version, wrong platform");
+  changeSettings({ "dockwise.interpreter": fakePython(["cpython", "3.13", "linux", "x86_64", true]) });
+  await c.settled();
+  assert.match(fake.errors[2].message, /is a free-threaded build of 3\.13\. /);
+  assert.equal(fake.clients.length, 0);
+});
+
+test("an interpreter the bundle declares starts; one that cannot be asked starts too (and fails with its own reason)", async () => {
+  fake.settings["dockwise.interpreter"] = fakePython(["cpython", "3.12", "linux", "x86_64", false]);
+  const c = await activate(context(BUNDLE) as any);
+  assert.equal(fake.clients.length, 1);
+  assert.equal(fake.errors.length, 0);
+  assert.match(fake.channels[0].text, /interpreter: cpython 3\.12 on linux-x64/);
+  changeSettings({ "dockwise.interpreter": ["/nonexistent/python3"] });
+  await c.settled();
+  assert.equal(fake.clients.length, 2, "not refused: starting it reports the real problem");
+  assert.match(fake.channels[0].text, /could not ask \/nonexistent\/python3 for its version/);
+});
+
+test("without bundle.json (a development checkout) the interpreter is not checked", async () => {
+  fake.settings["dockwise.interpreter"] = fakePython(["cpython", "3.10", "linux", "x86_64", false]);
+  await start();
+  assert.equal(fake.clients.length, 1);
+  assert.doesNotMatch(fake.channels[0].text, /interpreter: /);
+});
+
 test("initializationOptions: the dockwise section with nested dotted names, defaults from package.json, no client-only settings", async () => {
   fake.settings["dockwise.ignore"] = ["DL3008"];
   fake.settings["dockwise.images.online"] = false;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ServerProcess, StderrRelay, describeStartFailure, lastError } from "../process";
+import { ServerProcess, StderrRelay, bundleDescription, bundleMismatch, describeStartFailure, lastError } from "../process";
 import { serverCommand } from "../python";
 import { FakeChannel } from "./stub";
 
@@ -29,7 +29,7 @@ test("a missing interpreter is explained, with the setting to change", async () 
   const msg = describeStartFailure(cmd, exit, proc.stderr.lines(), new Error("closed"));
   assert.match(msg, /"\/nonexistent\/python3" was not found/);
   assert.match(msg, /from dockwise\.interpreter/);
-  assert.match(msg, /Python 3\.11\+/);
+  assert.match(msg, /Choose another interpreter \(setting dockwise\.interpreter or the Python extension\), or point dockwise\.path/);
 });
 
 test("a server that dies at start is explained by its last error line", async () => {
@@ -39,9 +39,9 @@ test("a server that dies at start is explained by its last error line", async ()
   const exit = await proc.exitWithin(10000);
   assert.equal(exit?.code, 1);
   await new Promise((r) => setTimeout(r, 50)); // stderr may end just after exit
-  const msg = describeStartFailure(cmd, exit, proc.stderr.lines(), undefined, { python: "3.11", platform: "linux-x64" });
+  const msg = describeStartFailure(cmd, exit, proc.stderr.lines(), undefined, { implementation: "CPython", pythons: ["3.11", "3.12"], platform: "linux-x64" });
   assert.match(msg, /exited with code 1 while starting: ModuleNotFoundError: No module named 'tree_sitter._binding'/);
-  assert.match(msg, /needs CPython 3\.11 or later \(bundled for CPython 3\.11 on linux-x64\)/);
+  assert.match(msg, /The bundled server runs on CPython 3\.11 or 3\.12 on linux-x64\./);
 });
 
 test("after a crash its recent hidden log lines are written to the log", async () => {
@@ -66,4 +66,19 @@ test("lastError prefers the exception line", () => {
   assert.equal(lastError(["Traceback (most recent call last):", "  File x", "SyntaxError: invalid syntax", "", "  "]), "SyntaxError: invalid syntax");
   assert.equal(lastError(["something", "went wrong"]), "went wrong");
   assert.equal(lastError([]), "");
+});
+
+test("bundle.json's versions and platform decide which interpreters fit", () => {
+  const bundle = { implementation: "CPython", pythons: ["3.11", "3.12", "3.13", "3.14"], platform: "darwin-arm64" };
+  const py = (version: string, platform = "darwin-arm64", implementation = "cpython", freeThreaded = false) => ({ implementation, version, platform, freeThreaded });
+  for (const v of bundle.pythons) assert.equal(bundleMismatch(bundle, py(v), ["python3"]), undefined, v);
+  assert.equal(bundleMismatch(bundle, py("3.10"), ["python3"]), 'The bundled dockwise server runs on CPython 3.11, 3.12, 3.13 or 3.14 on darwin-arm64, but "python3" is CPython 3.10. Choose another interpreter (setting dockwise.interpreter or the Python extension), or point dockwise.path at an installed dockwise.');
+  assert.match(bundleMismatch(bundle, py("3.15"), ["/opt/py/bin/python3.15", "-X", "utf8"])!, /but "\/opt\/py\/bin\/python3\.15 -X utf8" is CPython 3\.15\./);
+  assert.match(bundleMismatch(bundle, py("3.12", "darwin-x64"), ["python3"])!, /but "python3" is on darwin-x64\./, "an x86_64 Python under Rosetta");
+  assert.match(bundleMismatch(bundle, py("3.10", "linux-x64"), ["python3"])!, /is CPython 3\.10 on linux-x64\./);
+  assert.match(bundleMismatch(bundle, py("3.11", "darwin-arm64", "pypy"), ["pypy3"])!, /is pypy\./);
+  assert.match(bundleMismatch(bundle, py("3.14", "darwin-arm64", "cpython", true), ["python3.14t"])!, /is a free-threaded build of 3\.14\./);
+  assert.equal(bundleMismatch({}, py("3.9"), ["python3"]), undefined, "a bundle that declares nothing is not checked");
+  assert.equal(bundleDescription({ pythons: ["3.12"] }), "CPython 3.12");
+  assert.equal(bundleDescription({}), "CPython 3.11+");
 });

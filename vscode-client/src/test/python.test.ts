@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { pythonExtensionInterpreter, resolveInterpreter, serverCommand, substitute } from "../python";
+import { spawnSync } from "node:child_process";
+import { parseProbe, probeInterpreter, pythonExtensionInterpreter, resolveInterpreter, serverCommand, substitute } from "../python";
 import { pythonExtension } from "./stub";
 
 test("the dockwise.interpreter setting wins over the Python extension", async () => {
@@ -65,4 +66,31 @@ test("dockwise.path runs an installed dockwise without the bundled libs", () => 
 test("settings may use ${workspaceFolder}, ${userHome} and ~", () => {
   assert.deepEqual(substitute(["${workspaceFolder}/.venv/bin/python", "~/x", "${userHome}/y", "${other}"], { workspaceFolder: "/ws", userHome: "/home/u" }), ["/ws/.venv/bin/python", "/home/u/x", "/home/u/y", "${other}"]);
   assert.deepEqual(substitute(["${workspaceFolder}/p"], {}), ["${workspaceFolder}/p"]);
+});
+
+test("the interpreter probe's answer names VS Code's platform", () => {
+  assert.deepEqual(parseProbe('["cpython", "3.12", "linux", "x86_64", false]\n'), { implementation: "cpython", version: "3.12", platform: "linux-x64", freeThreaded: false });
+  assert.equal(parseProbe('["cpython", "3.13", "darwin", "arm64", true]')!.platform, "darwin-arm64");
+  assert.equal(parseProbe('["cpython", "3.13", "darwin", "arm64", true]')!.freeThreaded, true);
+  assert.equal(parseProbe('["cpython", "3.11", "win32", "AMD64", false]')!.platform, "win32-x64");
+  assert.equal(parseProbe('["cpython", "3.11", "linux", "aarch64", null]')!.platform, "linux-arm64");
+  assert.equal(parseProbe("Python 2.7.18"), undefined);
+  assert.equal(parseProbe(""), undefined);
+  assert.equal(parseProbe('{"a": 1}'), undefined);
+});
+
+test("probing an interpreter: a real Python answers, a missing one or a non-Python rejects", async () => {
+  const python = ["python3", "python"].find((p) => spawnSync(p, ["--version"]).status === 0);
+  if (python) {
+    const info = await probeInterpreter([python]);
+    const want = spawnSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).stdout.trim();
+    assert.equal(info.version, want);
+    assert.equal(info.implementation, "cpython");
+    assert.equal(info.platform, `${process.platform}-${process.arch}`);
+  } else {
+    console.log("# no python3 on PATH: only the failure cases are checked");
+  }
+  await assert.rejects(probeInterpreter(["/nonexistent/python3"]), /ENOENT/);
+  await assert.rejects(probeInterpreter([process.execPath, "-e", "console.log('hello')", "--"]), /unexpected answer: hello/);
+  await assert.rejects(probeInterpreter([process.execPath, "-e", "setInterval(() => {}, 1000)", "--"], 200));
 });

@@ -1,6 +1,7 @@
 // A stubbed `vscode` module and `vscode-languageclient/node`, injected through a
 // require hook (VS Code itself cannot run here). Import this before ../extension.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import Module = require("node:module");
 
@@ -208,12 +209,17 @@ const origLoad = (Module as any)._load;
   return origLoad.call(this, request, ...rest);
 };
 
-/** An ExtensionContext for the extension directory. */
-export function context() {
+/**
+ * An ExtensionContext for the extension directory. Its bundled/bundle.json is
+ * `bundle` when given, else missing (whatever a local `npm run package` left).
+ */
+export function context(bundle?: object) {
+  const bundleJson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockwise-test-")), "bundle.json");
+  if (bundle) fs.writeFileSync(bundleJson, JSON.stringify(bundle));
   return {
     subscriptions: [] as { dispose(): unknown }[],
     extensionPath: EXTENSION_DIR,
-    asAbsolutePath: (p: string) => path.join(EXTENSION_DIR, p),
+    asAbsolutePath: (p: string) => (p === "bundled/bundle.json" ? bundleJson : path.join(EXTENSION_DIR, p)),
     extension: { packageJSON: PACKAGE_JSON },
   };
 }
