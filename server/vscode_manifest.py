@@ -33,7 +33,7 @@ CLIENT_SETTINGS: dict[str, dict[str, Any]] = {
         **_ARGV,
         "markdownDescription": "Python interpreter (and arguments) that runs the bundled server, e.g. "
         '`["/usr/bin/python3.12"]`. Empty: the Python extension\'s active interpreter when that '
-        "extension is installed, else `python3` (`python` on Windows). Needs Python 3.11 or later.",
+        "extension is installed, else `python3` (`python` on Windows). The bundled server runs on the CPython versions and platform the package was built for (3.11–3.14 by default; see `bundled/bundle.json`).",
     },
     "path": {
         **_ARGV,
