@@ -7,7 +7,8 @@ and the saving. Builder-only stages are never flagged: their base is not
 shipped.
 
 Sizes are compressed download sizes for the stage's platform (`FROM
---platform=…`, else linux/amd64) from a dated snapshot of
+--platform=…`, else the `platform` option — in the editor the
+`images.platform` setting — else linux/amd64) from a dated snapshot of
 docker-library/repo-info shipped with dockwise (official images only). A
 patch version (`python:3.12.4`) is sized by its minor version's entry
 (`python:3.12`), and the message says so. A variant is only proposed when it
@@ -45,6 +46,8 @@ CMD ["python", "/app/app.py"]
 ## Options
 - `threshold_mb` (number, default 150): flag bases of at least this many MB (10^6 bytes, compressed).
 - `min_saving_percent` (number, default 25): only propose variants that save at least this share.
+- `platform` (string, default linux/amd64): the build platform for stages without `--platform`
+  (`linux/arm64`, …). The language server sets it from the `images.platform` setting.
 
 ## Fix
 Replaces the image reference with the proposed variant (unsafe: the variant
@@ -130,10 +133,11 @@ def large_base_image(df: Dockerfile, ctx) -> list[Finding]:
         b = st.base
         if st.parent is not None or b is None or b.unresolved or is_scratch(b):
             continue
-        info = images.lookup(b, st.platform)
+        platform = st.platform or (opts.get("platform") if isinstance(opts.get("platform"), str) else None)
+        info = images.lookup(b, platform)
         if info is None or info.size < threshold:
             continue
-        vs = [v for v in images.smaller_variants(b, st.platform) if v.saving * 100 >= info.size * min_pct]
+        vs = [v for v in images.smaller_variants(b, platform) if v.saving * 100 >= info.size * min_pct]
         if not vs:
             continue
         best = _pick(vs)

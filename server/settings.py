@@ -366,6 +366,7 @@ class Settings:
             tuple(self.extendSelect),
             tuple(self.ignore),
             tuple(sorted(self.severity.items())),
+            self.images_platform,
         )
 
     def to_lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
@@ -378,6 +379,8 @@ class Settings:
             extend_select=self.extendSelect,
             ignore=self.ignore,
             severity=self.severity,
+            # the editor's build platform sizes DW001 the way hover and inlay hints do
+            options={"DW001": {"platform": self.images_platform}} if self.images_platform else None,
             base=base,
         )
 

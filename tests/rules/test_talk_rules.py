@@ -455,3 +455,29 @@ def test_talk_rules_cite_the_talk():
         assert r is not None
         assert 'DockerCon talk "Creating effective images"' in r.meta.docs, r.code
         assert "talk" in r.meta.tags
+
+
+def test_dw001_platform_option_sizes_stages_without_platform():
+    from dockwise import images
+    from dockwise.parser import parse
+
+    src = "FROM python:3.12\nCMD [\"python\"]\n"
+    ref = parse(src).stages[0].base
+    amd, arm = images.lookup(ref, "linux/amd64"), images.lookup(ref, "linux/arm64")
+    assert amd and arm and amd.size != arm.size
+    (v,) = found(src, "DW001")
+    assert f"{amd.size / 1e6:.1f} MB" in v.message and "linux/amd64" in v.message
+    (v,) = found(src, "DW001", options={"DW001": {"platform": "linux/arm64"}})
+    assert f"{arm.size / 1e6:.1f} MB" in v.message and "linux/arm64" in v.message
+    # a FROM --platform wins over the option
+    (v,) = found("FROM --platform=linux/amd64 python:3.12\n", "DW001", options={"DW001": {"platform": "linux/arm64"}})
+    assert "linux/amd64" in v.message
+
+
+def test_editor_platform_setting_reaches_dw001():
+    from dockwise.settings import Settings
+
+    s = Settings.from_dict({"images": {"platform": "linux/arm64"}})
+    opts = dict(s.to_lint_settings().options)
+    assert dict(opts["DW001"])["platform"] == "linux/arm64"
+    assert Settings().lint_key() != s.lint_key()  # changing it re-lints open documents
