@@ -59,6 +59,7 @@ import re
 from dockwise.model import Dockerfile, Instruction, Pos, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
+from ._runfix import indent_of_last_line
 
 
 def _literal_commands(script) -> int:
@@ -122,16 +123,6 @@ def _mergeable(ins: Instruction) -> bool:
     )
 
 
-def _indent(df: Dockerfile, prev: Instruction) -> str:
-    """Leading blanks of the previous RUN's last continuation line, else 4 spaces."""
-    for line in range(prev.end_line, prev.start_line, -1):
-        raw = df.lines[line]
-        body = raw.lstrip(" \t")
-        if body and not body.startswith("#"):
-            return raw[: len(raw) - len(body)]
-    return "    "
-
-
 def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
     """Merge ``ins`` into ``prev`` (see the module docs); None when unprovable."""
     if not (_mergeable(prev) and _mergeable(ins)) or _flags(prev) != _flags(ins):
@@ -174,7 +165,7 @@ def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
         )
     joiner = f" {esc}\n" if background else f" && {esc}\n"
     at = _end_of_text(prev)
-    edits = [Edit(Span(at, end), joiner + _indent(df, prev) + command)]
+    edits = [Edit(Span(at, end), joiner + indent_of_last_line(df, prev) + command)]
     if moved:
         edits.append(Edit(Span(Pos(prev.start_line, 0), Pos(prev.start_line, 0)), "".join(m + "\n" for m in moved)))
     title = "Chain with the previous RUN"

@@ -23,7 +23,6 @@ import logging
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -79,18 +78,10 @@ def _load(path: Path) -> dict[bytes, object]:
 
 
 def _save(path: Path, codes: dict[bytes, object]) -> None:
+    from .atomic import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".attrs-code-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps(codes))
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, marshal.dumps(codes), mode=0o600, make_dirs=True)
     except Exception as exc:  # a read-only home must not stop the server
         log.debug("could not write the start-up cache %s: %s", path, exc)
 

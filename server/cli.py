@@ -556,28 +556,10 @@ def _encode(text: str, bom: bool) -> bytes:
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Replace the file's content atomically (a temporary file in the same
-    directory + os.replace), keeping its mode; a symlink stays a symlink."""
-    import stat
-    import tempfile
+    """Replace the file's content atomically, keeping its mode; a symlink stays a symlink."""
+    from .atomic import write_atomic as _write_atomic
 
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target) or "."
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _write_atomic(path, data, fsync=True)
 
 
 def _fix_one(path: str, settings: Any, unsafe: bool, stdin_name: str | None):

@@ -73,7 +73,6 @@ import queue
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from concurrent.futures import Future
@@ -84,6 +83,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from . import images
+from .atomic import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
@@ -882,18 +882,8 @@ class DiskCache:
             try:
                 refs = self.load(registry, path)
                 refs[ref] = entry
-                f.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=f.parent)
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as out:
-                        json.dump({"format": CACHE_FORMAT, "registry": registry, "path": path, "refs": refs}, out)
-                    os.replace(tmp, f)
-                except BaseException:
-                    try:
-                        os.unlink(tmp)
-                    except OSError:
-                        pass
-                    raise
+                doc = {"format": CACHE_FORMAT, "registry": registry, "path": path, "refs": refs}
+                write_atomic(f, json.dumps(doc).encode("utf-8"), mode=0o600, make_dirs=True)
             except OSError as exc:
                 log.info("could not write the image cache %s: %s", f, exc)
 
@@ -911,11 +901,8 @@ class DiskCache:
             return
         with self._lock:
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(backoff, out)
-                os.replace(tmp, self.root / "backoff.json")
+                write_atomic(self.root / "backoff.json", json.dumps(backoff).encode("utf-8"), mode=0o600,
+                             make_dirs=True)
             except OSError:
                 pass
 
