@@ -46,7 +46,7 @@ def run_hadolint(files: list[Path]) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     from dockwise import rules
-    from dockwise.engine import LintSettings, lint_text
+    from dockwise.lint.engine import LintSettings, lint_text
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=None)

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from corpus_util import corpus_dir, corpus_files  # noqa: E402
 
-from dockwise.engine import LintSettings, lint_text  # noqa: E402
-from dockwise.fixes import fix_text  # noqa: E402
+from dockwise.lint.engine import LintSettings, lint_text  # noqa: E402
+from dockwise.lint.fixes import fix_text  # noqa: E402
 from dockwise.rules import ALL_RULES  # noqa: E402
 
 

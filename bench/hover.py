@@ -3,7 +3,7 @@
 Two measurements over one Dockerfile with a FROM line for every tag of the
 shipped size table (plus unknown images, ARG-built names and stage refs):
 
-* **in-process**: ``dockwise.hover.hover`` on each FROM image (the engine's
+* **in-process**: ``dockwise.editor.hover.hover`` on each FROM image (the engine's
   cost: lookup, variants, other platforms, EOL), after a cold first call that
   also loads the image tables;
 * **over the protocol**: the real server (``python -m dockwise serve``) over
@@ -34,7 +34,7 @@ BUDGET_MS = 300.0
 
 def make_doc() -> tuple[str, list[tuple[int, int]]]:
     """The Dockerfile and the (line, column) of every FROM image in it."""
-    from dockwise import images
+    from dockwise.images import catalog as images
 
     lines = ["ARG BASE=python:3.12", "ARG REG=localhost:5000"]
     for repo, tags in sorted(images.size_table()["images"].items()):
@@ -60,11 +60,11 @@ def summary(xs: list[float]) -> dict:
 
 def in_process(doc: str, spots: list[tuple[int, int]], rounds: int) -> dict:
     t0 = time.perf_counter()
-    from dockwise import hover as H
-    from dockwise.model import Pos
-    from dockwise.parser import parse
+    from dockwise.editor import hover as H
+    from dockwise.syntax.model import Pos
+    from dockwise.syntax.parser import parse
 
-    from dockwise import images
+    from dockwise.images import catalog as images
 
     df = parse(doc)
     images.size_table.cache_clear()  # the cold call loads the tables again

@@ -32,9 +32,9 @@ def rss_mib() -> float:
 
 def main() -> int:
     mode = sys.argv[1]
-    from dockwise.discover import SourceError, read_source
-    from dockwise.engine import lint_model
-    from dockwise.parser import parse
+    from dockwise.lint.discover import SourceError, read_source
+    from dockwise.lint.engine import lint_model
+    from dockwise.syntax.parser import parse
 
     texts = []
     for path in sys.stdin.read().splitlines():

@@ -58,7 +58,7 @@ def main() -> int:
                         lsp.did_open(uri, generate(size, seed=k).text)
                         lsp.wait_publish(uri, 1)
             else:
-                from dockwise.discover import SourceError, read_source
+                from dockwise.lint.discover import SourceError, read_source
 
                 files, _ = run.corpus_files(None)
                 for p in files:

@@ -6,7 +6,7 @@ Figures (keys in the JSON ``figures`` object):
 
 1. ``lint_throughput``: ``dockwise lint --format json --no-fail FILES...`` as a
    subprocess over the corpus (median of 3 after one warm-up run), plus
-   in-process per-file parse+lint times (``dockwise.engine.lint_text``) and the
+   in-process per-file parse+lint times (``dockwise.lint.engine.lint_text``) and the
    number of files where the parser reported an internal error or linting
    raised (both must be 0).
 2. ``hadolint``: ``hadolint -f json --no-fail FILES...`` on the same files, with
@@ -228,8 +228,8 @@ def rel(path: str, base: str) -> str:
 
 
 def fig_lint(files: list[str], total_bytes: int, quick: bool, cross: CrossCheck | None) -> dict:
-    from dockwise.discover import SourceError, decode_source
-    from dockwise.engine import DEFAULT_SETTINGS, INTERNAL_ERROR, lint_text
+    from dockwise.lint.discover import SourceError, decode_source
+    from dockwise.lint.engine import DEFAULT_SETTINGS, INTERNAL_ERROR, lint_text
 
     exe = tool("dockwise")
     base_cmd = [exe] if exe else [sys.executable, "-m", "dockwise"]
@@ -454,7 +454,7 @@ def fig_open(lsp: LspProcess, sizes: list[int], reps: int) -> dict:
 
 
 def fig_change(lsp: LspProcess, n_keys: int, n_enters: int) -> dict:
-    from dockwise.engine import lint_text
+    from dockwise.lint.engine import lint_text
 
     g = generate(1000, seed=42)
     uri = "file:///bench/typing/Dockerfile"
@@ -520,7 +520,7 @@ def fig_change(lsp: LspProcess, n_keys: int, n_enters: int) -> dict:
 
 
 def fig_rss(files: list[str], workdir: str) -> dict:
-    from dockwise.discover import SourceError, read_source
+    from dockwise.lint.discover import SourceError, read_source
 
     with _server(workdir, "rss") as lsp:
         lsp.initialize({"debounceMs": 0})
@@ -626,7 +626,7 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
         row("1 lint wall time, `--jobs 1`", f"{L['wall_s_jobs1']:.2f} s", "", None, "same command plus `--jobs 1`, 1 run")
         row("1 in-process parse+lint per file", f"p50 {L['inproc_p50_ms']:.2f} ms, p95 {L['inproc_p95_ms']:.2f} ms, "
             f"max {L['inproc_max_ms']:.1f} ms", "", None,
-            f"`dockwise.engine.lint_text` per file, one process, sum {L['inproc_total_s']:.2f} s; "
+            f"`dockwise.lint.engine.lint_text` per file, one process, sum {L['inproc_total_s']:.2f} s; "
             f"slowest: `{rel(L['inproc_slowest_file'], res['meta']['corpus'])}`")
         bad = L["parser_internal_errors"] + L["lint_exceptions"] + L["rule_internal_errors"]
         row("1 parser internal errors / lint raised", f"{L['parser_internal_errors']} / {L['lint_exceptions']}"

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 
 class Severity(enum.IntEnum):

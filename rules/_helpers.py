@@ -4,7 +4,7 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
-from dockwise.model import Dockerfile, Instruction, ShellCommand
+from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand
 
 
 def per_command(fn):

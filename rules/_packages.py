@@ -1,6 +1,6 @@
 """Package-manager command classification shared by the apt/apk/pip/npm rules.
 
-Every helper takes a :class:`~dockwise.model.ShellCommand` from a RUN's
+Every helper takes a :class:`~dockwise.syntax.model.ShellCommand` from a RUN's
 ``shell.commands`` (shell form, heredoc script or exec form alike) and reads
 its words with real option parsing: an option that takes a value consumes it
 (``-t bookworm``, ``--virtual .deps``, ``-o Foo=bar``), ``--opt=value`` and
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dockwise.model import Dockerfile, Instruction, Pos, ShellCommand, Span, Word
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, ShellCommand, Span, Word
 
 from ._api import Edit
 from ._helpers import base_name, cache_mount_targets, per_command
@@ -144,7 +144,7 @@ def _exec_commands(ins: Instruction) -> list[ShellCommand]:
     """Exec form: the argv as one command; for ``["sh", "-c", "script"]`` also
     the commands of the script (when its JSON string has no escapes, so that
     positions map one to one)."""
-    from dockwise.shell import line_map, parse_shell
+    from dockwise.syntax.shell import line_map, parse_shell
 
     args = ins.args
     if not args:
@@ -173,7 +173,7 @@ def run_commands(ins: Instruction) -> list[ShellCommand]:
     plus the commands of ``["sh", "-c", "script"]``. In a Windows stage (cmd or
     PowerShell; the model does not parse those) the text is read as POSIX
     shell, as hadolint does: ``RUN pip install x`` is the same command there."""
-    from dockwise.shell import parse_shell
+    from dockwise.syntax.shell import parse_shell
 
     eff = ins.effective
     sh = eff.shell
@@ -203,7 +203,7 @@ def literal(word: Word) -> str:
     a ``/`` inside a command substitution does not read as a path."""
     if word.static:
         return word.value
-    from dockwise.shell import unquote_word
+    from dockwise.syntax.shell import unquote_word
 
     raw = _EXPANSION.sub(_keep_alternative, word.raw)
     return unquote_word(raw)

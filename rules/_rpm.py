@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from typing import Callable, Iterable, NamedTuple
 
-from dockwise.model import Dockerfile, Instruction, ShellCommand, Span, Word
+from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand, Span, Word
 
 from ._api import Edit, Fix
 from ._helpers import base_name, mounts, per_command
@@ -305,7 +305,7 @@ def append_commands_fix(df: Dockerfile, ins: Instruction, commands: list[str], t
     non-bash scripts, a script ending in ``exit``/``exec``, and whenever the
     extended script would not parse into the old commands followed by the new
     ones as plain top-level commands (a trailing comment, ``;`` or ``&``)."""
-    from dockwise.shell import line_map, parse_shell
+    from dockwise.syntax.shell import line_map, parse_shell
 
     eff = ins.effective
     sh = eff.shell

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile, Instruction, Pos, ShellCommand, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, ShellCommand, Span
 
 from ._api import Edit
 
@@ -43,7 +43,7 @@ def flags_key(ins: Instruction) -> list[str]:
 
 def logical_commands(text: str) -> tuple[bool, list[ShellCommand]]:
     """Parse ``text`` (no newlines) so that command spans are offsets (columns of line 0)."""
-    from dockwise.shell import line_map, parse_shell
+    from dockwise.syntax.shell import line_map, parse_shell
 
     sh = parse_shell(text, line_map(text, 0))
     return sh.ok, sh.commands

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from dockwise.model import Arg, Dockerfile, Instruction, Pos, ShellCommand, Span, Stage, Word
+from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, ShellCommand, Span, Stage, Word
 
 from ._helpers import base_name, mounts, per_command
 
@@ -156,7 +156,7 @@ def _nested(cmd: ShellCommand) -> list[ShellCommand]:
 
 
 def _parse_string(w: Word) -> list[ShellCommand]:
-    from dockwise.shell import line_map, parse_shell
+    from dockwise.syntax.shell import line_map, parse_shell
 
     raw, value = w.raw, w.value
     one_line = w.span.start.line == w.span.end.line

@@ -36,8 +36,8 @@ USER app
 """
 from __future__ import annotations
 
-from dockwise.expand import ExpandError, expand_detailed
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.expand import ExpandError, expand_detailed
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Finding, Severity, rule
 from ._helpers import is_cmd

@@ -34,7 +34,7 @@ digests.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from .dl3007_latest_tag import pin_fix

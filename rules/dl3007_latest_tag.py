@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import re
 
-from dockwise import images
-from dockwise.model import Dockerfile, ImageRef
+from dockwise.images import catalog as images
+from dockwise.syntax.model import Dockerfile, ImageRef
 
 from ._api import Edit, Finding, Fix, Severity, rule
 

@@ -45,7 +45,7 @@ package `arm64`), `--` is not a package, `install` must be the sub-command
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._packages import apt_installs, run_commands, unpinned_findings

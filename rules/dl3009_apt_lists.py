@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile, Instruction, ShellCommand, Span
-from dockwise.shell import unquote_word
+from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand, Span
+from dockwise.syntax.shell import unquote_word
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._helpers import cache_mount_targets, relevant_stages

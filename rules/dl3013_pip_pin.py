@@ -46,7 +46,7 @@ belongs to the user) and `name @ git+https://host/x/y` are unpinned
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._packages import Parsed, pip_installs, pipx_installs, run_commands, unpinned_findings

@@ -38,7 +38,7 @@ counts as apt-get.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
 from ._packages import Parsed, apt_installs, apt_option_is, insert_after, run_commands

@@ -41,7 +41,7 @@ install x` entirely because `/app` comes first), `--` is not a package, and
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._packages import npm_installs, run_commands, unpinned_findings

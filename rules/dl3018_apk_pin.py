@@ -36,7 +36,7 @@ reads `apk add --root /x curl=1` as installing `/x`), `--` is not a package,
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._packages import apk_adds, run_commands, unpinned_findings

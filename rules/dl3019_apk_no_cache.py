@@ -38,7 +38,7 @@ place: it becomes redundant, not wrong.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import and_chain, plain_run

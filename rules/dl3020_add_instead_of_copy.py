@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import re
 
-from dockwise.expand import ExpandError, expand_detailed
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.expand import ExpandError, expand_detailed
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Edit, Finding, Fix, Severity, rule
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import re
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 
@@ -123,7 +123,7 @@ def _command_part(ins: Instruction) -> tuple[int, int] | None:
 def _windows(df: Dockerfile, ins: Instruction) -> bool:
     """The stage runs cmd or PowerShell: a Windows base image, or a SHELL
     naming one in this stage (before ``ins``) or a stage it is built FROM."""
-    from dockwise.shell import is_windows_shell
+    from dockwise.syntax.shell import is_windows_shell
 
     stage = df.stage_of(ins)
     if stage is None:

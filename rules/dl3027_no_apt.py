@@ -26,7 +26,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import commands, is_cmd

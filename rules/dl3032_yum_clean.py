@@ -54,7 +54,7 @@ comment).
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (

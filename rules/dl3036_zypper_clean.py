@@ -43,7 +43,7 @@ appended command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (

@@ -53,7 +53,7 @@ command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._rpm import (

@@ -49,8 +49,8 @@ must be the sub-command and pip called by path is recognised.
 """
 from __future__ import annotations
 
-from dockwise.expand import unquote
-from dockwise.model import Dockerfile, Instruction, ShellCommand
+from dockwise.syntax.expand import unquote
+from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand
 
 from ._api import Finding, Fix, Severity, rule
 from ._packages import cache_mount_covers, insert_after, pip_installs, run_commands

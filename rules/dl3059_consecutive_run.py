@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile, Instruction, Pos, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import indent_of_last_line
@@ -83,7 +83,7 @@ def _count(ins: Instruction) -> int:
         return 0
     if sh.dialect == "bash":
         return _literal_commands(sh)
-    from dockwise.shell import line_map, parse_shell
+    from dockwise.syntax.shell import line_map, parse_shell
 
     text = " ".join(a.value for a in ins.args) if ins.json else ins.text
     return _literal_commands(parse_shell(text, line_map(text, ins.start_line)))

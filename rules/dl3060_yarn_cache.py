@@ -47,7 +47,7 @@ appended command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._helpers import relevant_stages

@@ -26,7 +26,7 @@ Rewrites `MAINTAINER x` as `LABEL maintainer="x"` (safe).
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Edit, Finding, Fix, Severity, rule
 

@@ -56,7 +56,7 @@ the last command of the script, joined by `&&`.
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import STATEFUL, argvs, delete_instruction, flags_key, logical_commands, plain_run

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import copy_sources, expand_simple

@@ -83,7 +83,7 @@ import posixpath
 import re
 from fnmatch import fnmatchcase
 
-from dockwise.model import Dockerfile, Instruction, Pos, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._runfix import and_chain, plain_run

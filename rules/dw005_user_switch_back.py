@@ -40,7 +40,7 @@ RUN echo "as app"
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import expand_simple, is_root_user, user_of

@@ -45,8 +45,8 @@ CMD ["python", "/app/app.py"]
 """
 from __future__ import annotations
 
-from dockwise import images
-from dockwise.model import Dockerfile
+from dockwise.images import catalog as images
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import is_scratch

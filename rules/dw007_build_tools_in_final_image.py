@@ -60,8 +60,8 @@ from __future__ import annotations
 
 import re
 
-from dockwise import images
-from dockwise.model import Dockerfile
+from dockwise.images import catalog as images
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import Cmd, apk_virtual, is_dev_environment, commands, installed_packages, package_name, removed_packages

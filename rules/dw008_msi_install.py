@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import final_chain_indices, run_instructions, text_pieces

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import os
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import whole_context_arg

@@ -12,7 +12,7 @@ stages too: an end-of-life toolchain is compiled into what you ship.
 End of life means the end of free security support: Ubuntu's standard
 support (ESM is paid), Debian LTS, Alpine's main repository, the language's
 last security release. The table, with a source per product, ships as
-`dockwise/data/eol.json`; dates are compared with today's date.
+`dockwise/images/data/eol.json`; dates are compared with today's date.
 
 ## Why it matters
 An end-of-life base gets no security fixes: every vulnerability found from
@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dockwise import images
-from dockwise.model import Dockerfile
+from dockwise.images import catalog as images
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._talk import is_scratch

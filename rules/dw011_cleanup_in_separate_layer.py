@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._helpers import cache_mount_targets

@@ -27,7 +27,7 @@ RUN apt-get update && \
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 

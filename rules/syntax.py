@@ -26,7 +26,7 @@ ENV PATH=/usr/local/bin:$PATH
 """
 from __future__ import annotations
 
-from dockwise.model import Dockerfile
+from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 

@@ -1,3 +1,3 @@
-from .cli import main
+from dockwise.cli.main import main
 
 raise SystemExit(main())

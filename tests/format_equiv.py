@@ -11,8 +11,8 @@ inside are in the list and compared on their own).
 """
 from __future__ import annotations
 
-from dockwise.parser import parse
-from dockwise.shell import line_map, parse_shell
+from dockwise.syntax.parser import parse
+from dockwise.syntax.shell import line_map, parse_shell
 
 _SHELL_FORM = frozenset(("RUN", "CMD", "ENTRYPOINT"))
 

@@ -1,4 +1,4 @@
-"""Code actions, engine side (dockwise.actions): the edits are applied to the
+"""Code actions, engine side (dockwise.editor.actions): the edits are applied to the
 text and the result is parsed or linted again, as the editor's user would see it."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockwise import actions
-from dockwise.engine import LintSettings, lint_text
-from dockwise.fixes import apply_edits, fix_text
-from dockwise.parser import parse
+from dockwise.editor import actions
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import apply_edits, fix_text
+from dockwise.syntax.parser import parse
 from dockwise.rules._api import Applicability
 
 
@@ -343,8 +343,8 @@ def test_refactorings_over_the_corpus():
 
 @pytest.mark.parametrize("scope", ["line", "file"])
 def test_ignore_pragma_goes_after_a_byte_order_mark(scope):
-    from dockwise.actions import ignore_file_edit, ignore_line_edit
-    from dockwise.fixes import apply_edits
+    from dockwise.editor.actions import ignore_file_edit, ignore_line_edit
+    from dockwise.lint.fixes import apply_edits
 
     text = "\ufeffMAINTAINER me\nFROM alpine:3.20\nRUN echo\n" if scope == "line" else "\ufeffFROM alpine:3.20\nMAINTAINER me\n"
     df = parse(text)

@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 
 from dockwise import __version__
-from dockwise.cli import _Progress, main
-from dockwise.discover import (
+from dockwise.cli.main import _Progress, main
+from dockwise.lint.discover import (
     SourceError,
     decode_source,
     expand_paths,
     is_dockerfile_name,
     iter_dockerfiles,
 )
-from dockwise.engine import Violation
-from dockwise.model import Pos, Span
-from dockwise.report import (
+from dockwise.lint.engine import Violation
+from dockwise.syntax.model import Pos, Span
+from dockwise.lint.report import (
     FileReport,
     artifact_location,
     format_json,
@@ -699,10 +699,10 @@ def test_subprocess_lint_and_version(tmp_path):
 def test_lint_does_not_import_lsp(tmp_path):
     f = write(tmp_path / "Dockerfile", CLEAN)
     code = (
-        "import sys\nfrom dockwise.cli import main\n"
+        "import sys\nfrom dockwise.cli.main import main\n"
         f"rc = main(['lint', {str(f)!r}])\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs'))\n"
-        "assert not bad, bad\nassert 'dockwise.lsp_server' not in sys.modules\nprint(rc)\n"
+        "assert not bad, bad\nassert 'dockwise.lsp.server' not in sys.modules\nprint(rc)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
@@ -755,7 +755,7 @@ def test_matches_hadolint(case, tmp_path, capsys):
 
 
 def test_lint_context_option_points_dw009_at_the_build_context(tmp_path, capsys):
-    from dockwise.cli import main
+    from dockwise.cli.main import main
 
     (tmp_path / "docker").mkdir()
     df = tmp_path / "docker" / "Dockerfile"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from dockwise.cli import main
-from dockwise.parser import parse
+from dockwise.cli.main import main
+from dockwise.syntax.parser import parse
 
 MESSY = "from alpine:3.20\nrun   apk add --no-cache curl \\\n  && echo ok   \nCOPY . /app\n"
 TIDY = "FROM alpine:3.20\nRUN apk add --no-cache curl \\\n    && echo ok\nCOPY . /app\n"

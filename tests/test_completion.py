@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockwise import images
-from dockwise.completion import complete
-from dockwise.model import Pos
-from dockwise.parser import parse
-from dockwise.signature import signature_help
+from dockwise.images import catalog as images
+from dockwise.editor.completion import complete
+from dockwise.syntax.model import Pos
+from dockwise.syntax.parser import parse
+from dockwise.editor.signature import signature_help
 
 
 def at(text: str) -> tuple[str, Pos]:
@@ -379,7 +379,7 @@ def test_no_signature_outside_arguments():
 
 
 class SourceLive:
-    """Shaped like dockwise.registry.LiveImages: cached tags through its size source."""
+    """Shaped like dockwise.images.registry.LiveImages: cached tags through its size source."""
 
     class _Src:
         def tags(self, repo):

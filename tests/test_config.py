@@ -1,4 +1,4 @@
-"""Configuration files (dockwise.config) and their use by `dockwise lint`.
+"""Configuration files (dockwise.lint.config) and their use by `dockwise lint`.
 
 HOME, XDG_CONFIG_HOME and HADOLINT_* are isolated per test; rule selections
 are explicit where findings are compared, so rules added later do not change
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.cli import main
-from dockwise.config import (
+from dockwise.cli.main import main
+from dockwise.lint.config import (
     ConfigProblem,
     env_config,
     hadolint_candidates,
@@ -23,7 +23,7 @@ from dockwise.config import (
     parse_dockwise_toml,
     parse_hadolint,
 )
-from dockwise.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, lint_text
 
 DOCKERFILE = "FROM ubuntu\nMAINTAINER me\nRUN a\nRUN b\n"  # DL3006 (warning), DL4000 (error), DL3059 (info)
 # prefixes, not exact codes: an exact code on the command line would override the files' ignores

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpus_util import corpus_dir, corpus_files
-from dockwise.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, lint_text
 
 CORPUS = corpus_dir()
 pytestmark = pytest.mark.skipif(CORPUS is None, reason="corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")

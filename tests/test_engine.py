@@ -2,8 +2,8 @@
 import logging
 
 from dockwise import rules
-from dockwise.engine import LintSettings, exceeds, lint_model, lint_text
-from dockwise.parser import parse
+from dockwise.lint.engine import LintSettings, exceeds, lint_model, lint_text
+from dockwise.syntax.parser import parse
 from dockwise.rules._api import Finding, Rule, RuleMeta, Severity
 
 SRC = "FROM ubuntu\nMAINTAINER me\nRUN apt-get update\nRUN echo\n"
@@ -17,7 +17,7 @@ def got(settings, src=SRC):
 
 
 def test_default_selection_is_every_default_enabled_rule():
-    from dockwise.engine import selected_codes
+    from dockwise.lint.engine import selected_codes
 
     assert selected_codes(LintSettings()) == sorted(r.code for r in rules.ALL_RULES if r.meta.default_enabled)
     assert {"DL3006", "DL3009", "DL3059", "DL4000"} <= set(got(LintSettings()))
@@ -82,7 +82,7 @@ def test_failing_rule_becomes_internal_error_and_others_run(monkeypatch, caplog)
     broken = Rule(meta, boom)
     monkeypatch.setattr(rules, "ALL_RULES", rules.ALL_RULES + (broken,))
     monkeypatch.setitem(rules._BY_KEY, "dw998", broken)
-    with caplog.at_level(logging.ERROR, logger="dockwise.engine"):
+    with caplog.at_level(logging.ERROR, logger="dockwise.lint.engine"):
         vs = lint_model(parse("FROM ubuntu\n"), LintSettings.make(select=["DL3006", "DW998"]))
     assert [v.code for v in vs] == ["DW999", "DL3006"] or sorted(v.code for v in vs) == ["DL3006", "DW999"]
     err = [v for v in vs if v.code == "DW999"][0]

@@ -1,4 +1,4 @@
-"""Tests for dockwise.expand (BuildKit shell/lex.go port).
+"""Tests for dockwise.syntax.expand (BuildKit shell/lex.go port).
 
 The two BuildKit tables in fixtures/buildkit-shell/ (envVarTest, wordsTest) are
 run case by case; the rest are unit tests (many ported from BuildKit's
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockwise.expand import (
+from dockwise.syntax.expand import (
     MAX_DEPTH,
     ExpandError,
     expand_detailed,
@@ -23,7 +23,7 @@ from dockwise.expand import (
     unquote,
     variables_in,
 )
-from dockwise import expand as _expand_mod
+from dockwise.syntax import expand as _expand_mod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "buildkit-shell"
 

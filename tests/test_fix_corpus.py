@@ -35,9 +35,9 @@ from pathlib import Path
 import pytest
 
 from corpus_util import corpus_dir, corpus_files
-from dockwise.engine import LintSettings, lint_text
-from dockwise.fixes import fix_text
-from dockwise.parser import parse
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import fix_text
+from dockwise.syntax.parser import parse
 from dockwise.rules import ALL_RULES
 
 
@@ -116,7 +116,7 @@ def _is_update(argv) -> bool:
 
 
 def _is_cleanup(argv) -> bool:
-    from dockwise.model import ShellCommand, Span, Word
+    from dockwise.syntax.model import ShellCommand, Span, Word
     from dockwise.rules._talk import _to_cmd
     from dockwise.rules.dw011_cleanup_in_separate_layer import _is_cleanup as cleanup
 

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dockwise import rules
-from dockwise.cli import main
-from dockwise.engine import LintSettings, Violation, lint_text
-from dockwise.fixes import DECLINED, apply_edits, fix_text, select_fixes, syntax_errors
-from dockwise.model import Span
-from dockwise.parser import parse
+from dockwise.cli.main import main
+from dockwise.lint.engine import LintSettings, Violation, lint_text
+from dockwise.lint.fixes import DECLINED, apply_edits, fix_text, select_fixes, syntax_errors
+from dockwise.syntax.model import Span
+from dockwise.syntax.parser import parse
 from dockwise.rules._api import Edit, Fix, Severity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,7 +208,7 @@ def test_multi_round_overlapping_fixes_converge():
 @pytest.fixture
 def fake_rule(monkeypatch):
     """Install a rule (by code) whose check is the given function."""
-    from dockwise import engine
+    from dockwise.lint import engine
     from dockwise.rules._api import Rule, RuleMeta
 
     def install(check, code="DW990"):
@@ -224,7 +224,7 @@ def fake_rule(monkeypatch):
         return LintSettings.make(select=[code])
 
     yield install
-    from dockwise import engine as e
+    from dockwise.lint import engine as e
 
     e._plan.cache_clear()
     e._runtime.cache_clear()
@@ -490,7 +490,7 @@ def test_cli_lint_fix_refuses_stdin_and_keeps_input_errors(tmp_path, capsys):
 
 
 def test_cli_fix_write_error(tmp_path, capsys, monkeypatch):
-    from dockwise import cli
+    from dockwise.cli import main as cli
 
     f = write(tmp_path / "Dockerfile", "FROM x\nMAINTAINER me\n")
 

@@ -9,9 +9,9 @@ from format_equiv import differences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dockwise.formatting import FormatOptions, apply, format_edits, format_text
-from dockwise.model import Pos, Span
-from dockwise.parser import parse
+from dockwise.editor.formatting import FormatOptions, apply, format_edits, format_text
+from dockwise.syntax.model import Pos, Span
+from dockwise.syntax.parser import parse
 
 
 def fmt(text: str, **kw) -> str:

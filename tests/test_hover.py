@@ -1,4 +1,4 @@
-"""Hover text and size hints, engine side (dockwise.hover; no LSP)."""
+"""Hover text and size hints, engine side (dockwise.editor.hover; no LSP)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from dockwise import hover as H
-from dockwise import images, instruction_docs
-from dockwise.model import Pos
-from dockwise.parser import parse
+from dockwise.editor import hover as H
+from dockwise.images import catalog as images
+from dockwise.editor import instruction_docs
+from dockwise.syntax.model import Pos
+from dockwise.syntax.parser import parse
 
 AMD, ARM = "linux/amd64", "linux/arm64"
 TODAY = dt.date(2026, 11, 28)
@@ -244,7 +245,7 @@ def test_flags():
 
 
 def test_instruction_docs_cover_every_instruction():
-    from dockwise.parser import parse as p
+    from dockwise.syntax.parser import parse as p
 
     for kw, d in instruction_docs.INSTRUCTIONS.items():
         assert d["summary"] and d["syntax"] and d["url"].startswith("https://docs.docker.com/")
@@ -357,7 +358,7 @@ def test_lsp_live_adapter():
     optional): request, then the cache's reason when nothing was started."""
     from types import SimpleNamespace as NS
 
-    from dockwise import lsp_hover
+    from dockwise.lsp import hover as lsp_hover
 
     ref = parse("FROM myorg/app:1\n").stages[0].base
     started = []

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise import images
-from dockwise.parser import parse
+from dockwise.images import catalog as images
+from dockwise.syntax.parser import parse
 
 DATA = Path(images.__file__).parent / "data"
 
@@ -54,12 +54,12 @@ def test_data_files_are_package_data():
 
 def test_import_is_light_and_lazy():
     code = (
-        "import sys, dockwise.images as i;"
+        "import sys, dockwise.images.catalog as i;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dockwise', 'pygls', 'lsprotocol', 'tree_sitter', 'yaml')));"
         "print(i.size_table.cache_info().currsize, i.eol_table.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['dockwise', 'dockwise.images']", "0 0"]
+    assert out == ["['dockwise', 'dockwise.images', 'dockwise.images.catalog']", "0 0"]
 
 
 # -- sizes -----------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dockwise import rules
-from dockwise.engine import LintCache, LintSettings, lint_model
-from dockwise.parser import parse
+from dockwise.lint.engine import LintCache, LintSettings, lint_model
+from dockwise.syntax.parser import parse
 
 from corpus_util import corpus_dir, corpus_files
 
@@ -203,7 +203,7 @@ def test_a_failing_rule_is_one_internal_error_with_or_without_cache(monkeypatch)
 
     broken = type(rule)(rule.meta, check, flaky, rule.scope, rule.keywords)
     monkeypatch.setattr(rules, "ALL_RULES", tuple(broken if r is rule else r for r in rules.ALL_RULES))
-    from dockwise import engine
+    from dockwise.lint import engine
 
     engine._plan.cache_clear()
     try:

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from dockwise import navigation as nav
-from dockwise.model import Span
-from dockwise.parser import parse
+from dockwise.editor import navigation as nav
+from dockwise.syntax.model import Span
+from dockwise.syntax.parser import parse
 
 
 @pytest.fixture(autouse=True)
@@ -444,7 +444,7 @@ HEALTHCHECK --interval=5s CMD true
 
 
 def test_semantic_tokens_legend_matches_the_lsp_module():
-    from dockwise import lsp_navigation
+    from dockwise.lsp import navigation as lsp_navigation
 
     assert tuple(lsp_navigation.TOKEN_TYPES) == nav.TOKEN_TYPES
     assert tuple(lsp_navigation.TOKEN_MODIFIERS) == nav.TOKEN_MODIFIERS

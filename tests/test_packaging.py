@@ -19,16 +19,16 @@ def test_wheel_contains_and_imports_both_packages(tmp_path):
     assert {n[len("dockwise/"):-3] for n in names if n.startswith("dockwise/") and n.count("/") == 1 and n.endswith(".py")} == modules
     assert {n[len("dockwise/rules/"):-3] for n in names if n.startswith("dockwise/rules/") and n.endswith(".py")} == rule_modules
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
-    data = {p.name for p in (ROOT / "server" / "data").glob("*.json")}
-    assert data and {n.rsplit("/", 1)[1] for n in names if n.startswith("dockwise/data/")} >= data
+    data = {p.name for p in (ROOT / "server" / "images" / "data").glob("*.json")}
+    assert data and {n.rsplit("/", 1)[1] for n in names if n.startswith("dockwise/images/data/")} >= data
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(whl)],
         check=True, timeout=300, capture_output=True,
     )
     code = (
-        "import dockwise, dockwise.rules, dockwise.cli, dockwise.lsp_server;"
-        "from dockwise.engine import lint_text;"
+        "import dockwise, dockwise.rules, dockwise.cli.main, dockwise.lsp.server;"
+        "from dockwise.lint.engine import lint_text;"
         "print(dockwise.__file__);"
         "print(sorted({v.code for v in lint_text('FROM ubuntu\\n').violations}))"
     )

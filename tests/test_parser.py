@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dockwise.cli import main
-from dockwise.model import Pos, Span
-from dockwise.parser import dump_buildkit, parse
+from dockwise.cli.main import main
+from dockwise.syntax.model import Pos, Span
+from dockwise.syntax.parser import dump_buildkit, parse
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 POSITIVE = sorted(p.name for p in (FIX / "buildkit-parser").iterdir() if (p / "result").exists())
@@ -224,7 +224,7 @@ def test_directive_rules():
 
 
 def test_incremental_reparse_equals_full_parse():
-    from dockwise.parser import dump_json
+    from dockwise.syntax.parser import dump_json
 
     base = "FROM alpine:3\n" + "".join(
         f"# c{i}\nRUN apk add --no-cache p{i} && \\\n    echo {i}\nENV V{i}=$V{i - 1}x\n" for i in range(50)

@@ -1,13 +1,13 @@
-"""In-file pragmas (dockwise.pragmas) as the engine applies them, and rule
+"""In-file pragmas (dockwise.lint.pragmas) as the engine applies them, and rule
 DW101 (unknown-pragma-code) which reports what hadolint/BuildKit drop silently.
 
 Only the rules named in each case are selected, so rules added later do not
 change these tables."""
 import pytest
 
-from dockwise.engine import LintSettings, collect_suppressions, lint_text, shell_pragmas
-from dockwise.parser import parse
-from dockwise.pragmas import BUILDKIT_CHECKS, HADOLINT_CODES, analyse
+from dockwise.lint.engine import LintSettings, collect_suppressions, lint_text, shell_pragmas
+from dockwise.syntax.parser import parse
+from dockwise.lint.pragmas import BUILDKIT_CHECKS, HADOLINT_CODES, analyse
 from dockwise.rules._api import Severity
 
 BASE = ["DL3006", "DL3059", "DL4000", "DW100"]
@@ -280,7 +280,7 @@ def test_layers_are_hashable_and_options_merge():
     base = LintSettings.make(options={"DL3059": {"a": 1, "nested": {"x": [1, 2]}}})
     top = LintSettings.make(options={"consecutive-run": {"b": 2}}, base=base)
     hash(top)
-    from dockwise.engine import _runtime
+    from dockwise.lint.engine import _runtime
 
     opts, disabled = _runtime(top)
     assert opts["DL3059"] == {"a": 1, "nested": {"x": [1, 2]}, "b": 2} and disabled is False

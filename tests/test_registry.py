@@ -4,7 +4,7 @@ import re
 import pytest
 
 from dockwise import rules
-from dockwise.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, lint_text
 
 RULES = [r for r in rules.ALL_RULES]
 
@@ -53,6 +53,6 @@ def test_hadolint_codes_are_their_own_codes():
 
 def test_generated_docs_are_up_to_date():
     """docs/rules.md and the README settings table are generated; CI fails on drift."""
-    from dockwise.docs import main
+    from dockwise.cli.docs import main
 
-    assert main(["--check"]) == 0, "run: python -m dockwise.docs --write"
+    assert main(["--check"]) == 0, "run: python -m dockwise.cli.docs --write"

@@ -1,4 +1,4 @@
-"""Live image sizes (dockwise.registry) against a real registry.
+"""Live image sizes (dockwise.images.registry) against a real registry.
 
 Debian's ``docker-registry`` (distribution 2.8) runs on 127.0.0.1 at a free
 port with images pushed through its HTTP API (an OCI index with linux/amd64
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from dockwise import images, registry
-from dockwise.parser import parse_image_ref
+from dockwise.images import catalog as images
+from dockwise.images import registry
+from dockwise.syntax.parser import parse_image_ref
 from registry_util import (
     DelayProxy, Registry, Stub, TokenIssuer, basic_auth, fake_credential_helper, registry_missing_reason, sha,
     write_docker_config,
@@ -567,7 +568,7 @@ def test_refresh_image_sizes_script(open_registry, tmp_path):
     reg = open_registry
     pushed = reg.push_index("library/alpine", "3.21", {"linux/amd64": [3_000_001], "linux/arm64": [2_999],
                                                        "linux/s390x": [1_234]})
-    src = json.loads((ROOT / "server/data/image-sizes.json").read_text())
+    src = json.loads((ROOT / "server/images/data/image-sizes.json").read_text())
     data = tmp_path / "image-sizes.json"
     data.write_text(json.dumps(src, indent=1) + "\n")
     env = {**os.environ, "DOCKWISE_CACHE_DIR": str(tmp_path / "cache"), "DOCKER_CONFIG": str(tmp_path / "nodocker")}

@@ -1,4 +1,4 @@
-"""Tests for dockwise.shell: the tree-sitter-bash view of RUN instructions."""
+"""Tests for dockwise.syntax.shell: the tree-sitter-bash view of RUN instructions."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,8 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockwise.model import Pos, SourceMap, Span
-from dockwise.shell import (
+from dockwise.syntax.model import Pos, SourceMap, Span
+from dockwise.syntax.shell import (
     _spanner,
     is_windows_shell,
     line_map,
@@ -462,7 +462,7 @@ def test_is_windows_shell():
 
 
 def test_import_does_not_load_tree_sitter():
-    code = "import sys, dockwise.shell; sys.exit(1 if 'tree_sitter' in sys.modules else 0)"
+    code = "import sys, dockwise.syntax.shell; sys.exit(1 if 'tree_sitter' in sys.modules else 0)"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
@@ -472,7 +472,7 @@ def test_astral_after_brace_does_not_crash():
     # tree-sitter-bash 0.25 segfaults on "{" + a 4-byte UTF-8 character
     # (tree-sitter/tree-sitter-bash#337); run in a child so a crash fails cleanly
     code = (
-        "from dockwise.shell import parse_shell, line_map\n"
+        "from dockwise.syntax.shell import parse_shell, line_map\n"
         "for t in ['{\\U000ce05a', '\\x8am{\\U000ce05a\\xcb\\U000d3c29$w', '{\\U00031860',\n"
         "          'echo {\\U0001F600,b} && ls']:\n"
         "    parse_shell(t, line_map(t, 0))\n"

@@ -1,4 +1,4 @@
-"""The start-up cache of attrs-generated code (dockwise._startup)."""
+"""The start-up cache of attrs-generated code (dockwise.lsp.startup)."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from dockwise import _startup
+from dockwise.lsp import startup as _startup
 
 PROBE = """
 import json, sys
-from dockwise._startup import cached_attrs_compile
+from dockwise.lsp.startup import cached_attrs_compile
 with cached_attrs_compile() as stats:
     import lsprotocol.types as t
 # the classes behave as attrs made them

@@ -58,14 +58,14 @@ def test_vsix_contains_client_server_and_dependencies(built):
         "extension/package.json",
         "extension/dist/extension.js",
         "extension/bundled/libs/dockwise/__init__.py",
-        "extension/bundled/libs/dockwise/lsp_server.py",
+        "extension/bundled/libs/dockwise/lsp/server.py",
         "extension/bundled/libs/dockwise/rules/__init__.py",
         "extension/bundled/libs/pygls/__init__.py",
         "extension/bundled/libs/lsprotocol/__init__.py",
         "extension/bundled/libs/tree_sitter_bash/__init__.py",
     ):
         assert required in names, required
-    assert any(n.startswith("extension/bundled/libs/dockwise/data/") and n.endswith(".json") for n in names)
+    assert any(n.startswith("extension/bundled/libs/dockwise/images/data/") and n.endswith(".json") for n in names)
     assert not any("/node_modules/" in n or n.startswith("extension/src/") or n.endswith((".ts", ".pyc", ".map")) for n in names)
     assert not any(n.startswith("extension/bundled/libs/bin/") for n in names)
     manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
@@ -129,7 +129,7 @@ def test_bundled_server_lints_under_each_declared_python(built, tmp_path, versio
         pytest.skip(f"no CPython {version} on this machine to run the bundle with (the file check above covers it)")
     libs = _unzip(vsix, tmp_path)
     env = _bundled_env(libs)
-    r = _run([exe, "-S", "-c", "import tree_sitter, yaml, dockwise.lsp_server; print(tree_sitter.__file__); print(yaml.__with_libyaml__)"], tmp_path, env, 60)
+    r = _run([exe, "-S", "-c", "import tree_sitter, yaml, dockwise.lsp.server; print(tree_sitter.__file__); print(yaml.__with_libyaml__)"], tmp_path, env, 60)
     assert r.stdout.split() == [str(libs / "tree_sitter" / "__init__.py"), "True"], r.stdout
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && cd /tmp\n")
     r = subprocess.run([exe, "-S", "-m", "dockwise", "lint", "--no-config", "-f", "json", "Dockerfile"],
@@ -154,7 +154,7 @@ def test_bundled_server_imports_and_lints_without_the_environment(built, tmp_pat
     _, vsix, _ = built
     libs = _unzip(vsix, tmp_path)
     env = _bundled_env(libs)
-    r = _run([sys.executable, "-S", "-c", "import dockwise.lsp_server, dockwise, pygls; print(dockwise.__file__); print(pygls.__file__)"], tmp_path, env, 60)
+    r = _run([sys.executable, "-S", "-c", "import dockwise.lsp.server, dockwise, pygls; print(dockwise.__file__); print(pygls.__file__)"], tmp_path, env, 60)
     assert all(line.startswith(str(libs)) for line in r.stdout.splitlines()), r.stdout
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n")
     r = subprocess.run([sys.executable, "-S", "-m", "dockwise", "lint", "--no-config", "-f", "json", "Dockerfile"],

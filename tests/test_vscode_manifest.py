@@ -6,8 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
-from dockwise.settings import SETTINGS_SCHEMA, Settings
-from dockwise.vscode_manifest import CLIENT_SETTINGS, PACKAGE_JSON, README, main
+from dockwise.editor.settings import SETTINGS_SCHEMA, Settings
+from dockwise.cli.vscode_manifest import CLIENT_SETTINGS, PACKAGE_JSON, README, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ def _props() -> dict:
 
 
 def test_package_json_is_up_to_date():
-    assert main(["--check"]) == 0, "run: python -m dockwise.vscode_manifest --write"
+    assert main(["--check"]) == 0, "run: python -m dockwise.cli.vscode_manifest --write"
 
 
 def test_every_server_setting_is_contributed_with_its_default_and_choices():

@@ -166,7 +166,7 @@ def test_diagnostics_arrive_with_positions(nvim):
 
 def test_readme_settings_reach_the_server(nvim):
     """The snippet's ``settings = { dockwise = { ignore = { "DL3008" } } }`` takes effect."""
-    from dockwise.engine import lint_text
+    from dockwise.lint.engine import lint_text
 
     assert any(v.code == "DL3008" for v in lint_text(DOCKERFILE).violations), "fixture must trigger DL3008"
     assert nvim.result.get("diagnostics_wait_ok"), "DL4000 shown and DL3008 ignored never happened" + nvim.why()

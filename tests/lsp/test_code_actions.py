@@ -30,9 +30,9 @@ from lsp_helpers import (
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from dockwise.engine import LintSettings, lint_text
-from dockwise.fixes import apply_edits, fix_text
-from dockwise.parser import parse
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import apply_edits, fix_text
+from dockwise.syntax.parser import parse
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -1,4 +1,4 @@
-"""dockwise.lsp_convert (positions, diagnostics, fix payloads) and the
+"""dockwise.lsp.convert (positions, diagnostics, fix payloads) and the
 server's analysis cache, in process."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
-from dockwise import lsp_server
-from dockwise.engine import Violation
-from dockwise.lsp_convert import (
+from dockwise.lsp import server as lsp_server
+from dockwise.lint.engine import Violation
+from dockwise.lsp.convert import (
     PositionConverter,
     fix_json,
     range_json,
@@ -17,7 +17,7 @@ from dockwise.lsp_convert import (
     text_edits_from_fix_json,
     to_diagnostic,
 )
-from dockwise.model import Pos, Span
+from dockwise.syntax.model import Pos, Span
 from dockwise.rules._api import Edit, Fix, Severity
 
 LINES = ["FROM ubuntu", 'LABEL a="é😀" b=1', "", "RUN x"]
@@ -149,16 +149,16 @@ def _server_with(text: str, version: int = 1, uri: str = "file:///w/Dockerfile")
 
 
 def test_model_parsed_once_per_version(monkeypatch):
-    import dockwise.parser
+    import dockwise.syntax.parser
 
     calls = []
-    real = dockwise.parser.parse
+    real = dockwise.syntax.parser.parse
 
     def counting(text, path=None, **kw):
         calls.append(text)
         return real(text, path=path, **kw)
 
-    monkeypatch.setattr(dockwise.parser, "parse", counting)
+    monkeypatch.setattr(dockwise.syntax.parser, "parse", counting)
     ls, doc, uri = _server_with("FROM ubuntu\nMAINTAINER x\n")
     monkeypatch.setattr(ls, "open_document", lambda u: doc)
     st = ls.get_state(uri)
@@ -178,12 +178,12 @@ def test_model_parsed_once_per_version(monkeypatch):
 
 
 def test_analysis_failure_becomes_one_diagnostic(monkeypatch):
-    import dockwise.parser
+    import dockwise.syntax.parser
 
     def boom(text, path=None, **kw):
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(dockwise.parser, "parse", boom)
+    monkeypatch.setattr(dockwise.syntax.parser, "parse", boom)
     ls, doc, uri = _server_with("FROM ubuntu\n")
     st = ls._analyse(uri, doc, None)
     (d,) = st.diagnostics

@@ -25,7 +25,7 @@ from lsp_helpers import (
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from dockwise import images
+from dockwise.images import catalog as images
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -92,12 +92,12 @@ def dw001(client, uri):
 
 
 async def test_live_figure_refreshes_inlay_hints_diagnostics_and_hover(reg, tmp_path):
-    from dockwise.hover import fmt_size
+    from dockwise.editor.hover import fmt_size
 
     ws = workspace(tmp_path)
     # an earlier session already looked up the slim variant (the cache is shared on disk)
-    from dockwise import registry
-    from dockwise.parser import parse_image_ref
+    from dockwise.images import registry
+    from dockwise.syntax.parser import parse_image_ref
 
     slim = f"{reg.host}/team/app:1-slim"
     pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config")
@@ -132,8 +132,8 @@ async def test_live_figure_refreshes_inlay_hints_diagnostics_and_hover(reg, tmp_
 
 async def test_client_without_inlay_refresh_gets_republished_diagnostics_only(reg, tmp_path):
     ws = workspace(tmp_path)
-    from dockwise import registry
-    from dockwise.parser import parse_image_ref
+    from dockwise.images import registry
+    from dockwise.syntax.parser import parse_image_ref
 
     slim = f"{reg.host}/team/app:1-slim"
     pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config")

@@ -1,12 +1,12 @@
-"""dockwise.settings: lenient parsing, both payload shapes, schema in step."""
+"""dockwise.editor.settings: lenient parsing, both payload shapes, schema in step."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from dockwise.engine import LintSettings
-from dockwise.settings import SETTINGS_SCHEMA, Settings, attr_name, merge_payloads
+from dockwise.lint.engine import LintSettings
+from dockwise.editor.settings import SETTINGS_SCHEMA, Settings, attr_name, merge_payloads
 
 
 def test_defaults():

@@ -1,9 +1,9 @@
 """Helpers for the fix tables of tests/rules/test_*_fix.py."""
 from __future__ import annotations
 
-from dockwise.engine import LintSettings, lint_text
-from dockwise.fixes import apply_edits
-from dockwise.parser import parse
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import apply_edits
+from dockwise.syntax.parser import parse
 
 
 def findings(src: str, code: str):

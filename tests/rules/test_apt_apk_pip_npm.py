@@ -8,7 +8,7 @@ exact fixed text and check that the fixed text no longer triggers the rule.
 """
 import pytest
 
-from dockwise.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.rules import _packages
 
 D = "FROM debian:12\n"
@@ -412,7 +412,7 @@ def test_rule_metadata():
 
 
 def _cmd(text):
-    from dockwise.parser import parse
+    from dockwise.syntax.parser import parse
 
     (ins,) = [i for i in parse("FROM a:1\nRUN " + text + "\n").instructions if i.keyword == "RUN"]
     return ins.shell.commands[0]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.engine import LintSettings, lint_text
-from dockwise.fixes import apply_edits, fix_text
-from dockwise.parser import parse
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import apply_edits, fix_text
+from dockwise.syntax.parser import parse
 
 ONLY = LintSettings.make(select=["DL3059"])
 

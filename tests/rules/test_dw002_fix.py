@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from fixutil import declined, fixed, run_argvs
 
-from dockwise.engine import LintSettings
-from dockwise.fixes import fix_text
+from dockwise.lint.engine import LintSettings
+from dockwise.lint.fixes import fix_text
 
 ONLY = LintSettings.make(select=["DW002"])
 

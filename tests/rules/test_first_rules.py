@@ -1,7 +1,7 @@
 """Valid/invalid tables for the first rules (hadolint semantics, exact spans)."""
 import pytest
 
-from dockwise.model import Pos, Span
+from dockwise.syntax.model import Pos, Span
 
 
 def codes(violations, code):

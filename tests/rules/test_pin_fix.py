@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from fixutil import declined, fixed
 
-from dockwise import images
-from dockwise.engine import LintSettings
-from dockwise.fixes import fix_text
-from dockwise.parser import parse
+from dockwise.images import catalog as images
+from dockwise.lint.engine import LintSettings
+from dockwise.lint.fixes import fix_text
+from dockwise.syntax.parser import parse
 from dockwise.rules.dl3007_latest_tag import current_tag
 
 

@@ -3,7 +3,7 @@ DL3003 DL3027 DL3004 (hadolint semantics, documented deviations), exact spans
 and fixes."""
 import pytest
 
-from dockwise.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, lint_text
 
 WIN = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
 

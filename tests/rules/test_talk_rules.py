@@ -5,8 +5,8 @@ Cases cover continuations, heredoc RUNs, ONBUILD, multi-stage builds, Windows
 """
 import pytest
 
-from dockwise.engine import LintSettings, lint_text
-from dockwise.model import Pos, Span
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.syntax.model import Pos, Span
 
 TODAY = "2026-11-28"  # DW010 compares with this date in every test
 
@@ -458,8 +458,8 @@ def test_talk_rules_cite_the_talk():
 
 
 def test_dw001_platform_option_sizes_stages_without_platform():
-    from dockwise import images
-    from dockwise.parser import parse
+    from dockwise.images import catalog as images
+    from dockwise.syntax.parser import parse
 
     src = "FROM python:3.12\nCMD [\"python\"]\n"
     ref = parse(src).stages[0].base
@@ -475,7 +475,7 @@ def test_dw001_platform_option_sizes_stages_without_platform():
 
 
 def test_editor_platform_setting_reaches_dw001():
-    from dockwise.settings import Settings
+    from dockwise.editor.settings import Settings
 
     s = Settings.from_dict({"images": {"platform": "linux/arm64"}})
     opts = dict(s.to_lint_settings().options)

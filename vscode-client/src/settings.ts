@@ -2,7 +2,7 @@
 //
 // The server's settings are every `dockwise.*` property of package.json's
 // contributes.configuration except the client-only ones below (package.json is
-// generated from the server's schema by `python -m dockwise.vscode_manifest`).
+// generated from the server's schema by `python -m dockwise.cli.vscode_manifest`).
 
 export const SECTION = "dockwise";
 /** Read by the extension only (same list as CLIENT_SETTINGS in server/vscode_manifest.py). */

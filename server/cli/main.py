@@ -1,0 +1,857 @@
+"""The ``dockwise`` command line.
+
+::
+
+    dockwise lint [PATH ... | -] [-f tty|json|sarif] [--select CODES] [--extend-select CODES]
+                  [--ignore CODES] [--severity CODE=LEVEL] [-t THRESHOLD] [--no-fail]
+                  [-c FILE | --no-config] [--disable-ignore-pragma]
+                  [-j N] [--no-color] [--stdin-filename NAME] [--fix [--unsafe-fixes]]
+    dockwise fix [PATH ... | -] [--unsafe-fixes] [--select/--extend-select/--ignore CODES]
+                 [--diff] [--check] [-c FILE | --no-config] [--stdin-filename NAME]
+    dockwise format [PATH ... | -] [--diff] [--check] [--indent N] [--tabs]
+    dockwise parse FILE|- [--format buildkit|json]
+    dockwise rule CODE|NAME|ALIAS | --all
+    dockwise serve [--stdio] [--tcp HOST:PORT]
+    dockwise --version
+
+Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
+
+* 1 when any file has a fatal parse error (a ``DW000`` violation at severity
+  ``error``) or any violation at or above ``--failure-threshold`` (default
+  ``info``: error, warning and info fail, style does not; ``ignore``/``none``
+  fail on any violation, as in hadolint); else 0. ``--no-fail`` makes this 0.
+* 2 when an input could not be linted: a missing path, a directory without
+  Dockerfiles, an unreadable, binary or non-UTF-8 file. Every other input is
+  still linted and reported. ``--no-fail`` does not hide input errors.
+* The final status is the larger of the two. Usage errors (bad options) exit 2.
+
+``dockwise fix`` rewrites files in place (atomically, keeping the mode,
+never touching a file whose content would not change) and writes the fixed
+text of ``-`` to stdout; ``--diff`` prints a unified diff and ``--check``
+reports what would change, both without writing and exiting 1 when something
+would change. A summary goes to stderr. Input errors exit 2 as for ``lint``.
+``lint --fix`` fixes the files in place first and then lints them (lint's exit
+status; it refuses ``-``).
+
+Configuration (see :mod:`dockwise.lint.config`): ``HADOLINT_*`` environment
+variables < ``.hadolint.yaml`` (hadolint's search from the current directory)
+< ``dockwise.toml`` / ``pyproject.toml [tool.dockwise]`` in the current
+directory < command-line options. ``--failure-threshold``, ``--no-fail``,
+``--format`` and ``--no-color`` fall back to the configuration when not given.
+``-c/--config FILE`` reads only FILE (no search; a missing FILE is an input
+error, exit 2); ``--no-config`` reads no file. Problems in the configuration
+are printed to stderr as ``path:line: message`` and do not change the exit
+status; the rest of the configuration still applies.
+
+Nothing here (or anywhere in dockwise) executes anything from a Dockerfile.
+The lint path imports only the engine, parser and rules: never pygls.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+from dockwise import __version__
+from dockwise.lint.discover import SourceError, decode_source, expand_paths, read_source
+
+PROG = "dockwise"
+THRESHOLDS = ("error", "warning", "info", "style", "ignore", "none")
+_LEVELS = ("error", "warning", "info", "style", "off", "ignore", "none")
+PROGRESS_MIN_FILES = 50
+
+
+# -- output helpers -----------------------------------------------------------
+
+
+def _write(text: str, stream: Any = None) -> None:
+    """Write text as UTF-8 whatever the stream's encoding."""
+    stream = stream if stream is not None else sys.stdout
+    buf = getattr(stream, "buffer", None)
+    if buf is not None:
+        stream.flush()
+        buf.write(text.encode("utf-8", "surrogateescape"))
+        buf.flush()
+    else:
+        stream.write(text)
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"{PROG}: error: {msg}\n")
+
+
+def _warn(msg: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {msg}\n")
+
+
+# -- argument parsing ---------------------------------------------------------
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(s.strip() for s in v.split(",") if s.strip())
+    return out
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("job count must be >= 0 (0 = one per CPU)")
+    return n
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Dockerfile linter and language server.",
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = sub.add_parser(
+        "lint",
+        help="lint Dockerfiles",
+        description="Lint Dockerfiles. PATHs may be files, directories (searched for Dockerfile, "
+        "Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile*) or '-' for stdin. "
+        "Default: the current directory.",
+    )
+    lint.add_argument("paths", nargs="*", metavar="PATH")
+    lint.add_argument("-f", "--format", choices=("tty", "json", "sarif"), default=None,
+                      help="output format (default: the configuration's, else tty)")
+    lint.add_argument("--select", action="append", metavar="CODES",
+                      help="only these rules (comma-separated codes, names, aliases, prefixes, tag:x, ALL)")
+    lint.add_argument("--extend-select", action="append", metavar="CODES",
+                      help="rules to add to the selection")
+    lint.add_argument("--ignore", action="append", metavar="CODES", help="rules to turn off")
+    lint.add_argument("--severity", action="append", metavar="CODE=LEVEL",
+                      help="override a rule's level: error, warning, info, style or off")
+    lint.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
+                      help="exit 1 if a violation is at or above this level (default: the configuration's, "
+                           "else info)")
+    lint.add_argument("--no-fail", action="store_true", help="exit 0 even when violations are found")
+    cfg = lint.add_mutually_exclusive_group()
+    cfg.add_argument("-c", "--config", metavar="FILE",
+                     help="read only this configuration file (.hadolint.yaml format, or dockwise's .toml); "
+                          "no search")
+    cfg.add_argument("--no-config", action="store_true", help="read no configuration file")
+    lint.add_argument("--disable-ignore-pragma", action="store_true",
+                      help="ignore in-file ignore pragmas (# hadolint ignore=, # dockwise: ignore=, # check=skip=)")
+    lint.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                      help="parallel worker processes (default/0: one per CPU)")
+    lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
+    lint.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
+    lint.add_argument("--context", metavar="DIR",
+                      help="the build context folder (DW009 looks for its .dockerignore); default: each Dockerfile's folder")
+    lint.add_argument("--fix", action="store_true",
+                      help="apply safe fixes to the files in place first, then report what is left")
+    lint.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
+
+    fix = sub.add_parser(
+        "fix",
+        help="apply fixes to Dockerfiles",
+        description="Apply the safe fixes (and the unsafe ones with --unsafe-fixes) to Dockerfiles, "
+        "in place; '-' reads stdin and writes the fixed text to stdout. Same file discovery and "
+        "configuration as 'lint'.",
+    )
+    fix.add_argument("paths", nargs="*", metavar="PATH")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    fix.add_argument("--select", action="append", metavar="CODES", help="only fix these rules")
+    fix.add_argument("--extend-select", action="append", metavar="CODES", help="rules to add to the selection")
+    fix.add_argument("--ignore", action="append", metavar="CODES", help="rules not to fix")
+    fix.add_argument("--diff", action="store_true",
+                     help="print a unified diff of the changes instead of writing them (exit 1 if any)")
+    fix.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 when a file would change")
+    fcfg = fix.add_mutually_exclusive_group()
+    fcfg.add_argument("-c", "--config", metavar="FILE", help="read only this configuration file; no search")
+    fcfg.add_argument("--no-config", action="store_true", help="read no configuration file")
+    fix.add_argument("--disable-ignore-pragma", action="store_true",
+                     help="ignore in-file ignore pragmas (fix what they hide)")
+    fix.add_argument("--stdin-filename", metavar="NAME", help="file name to use for '-'")
+    fix.add_argument("--context", metavar="DIR", help="the build context folder (as for lint)")
+
+    fmt = sub.add_parser("format", help="format Dockerfiles (keyword case, spacing, continuation indentation)")
+    fmt.add_argument("paths", nargs="*", metavar="PATH")
+    fmt.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
+    fmt.add_argument("--check", action="store_true", help="exit 1 when a file would change; write nothing")
+    fmt.add_argument("--indent", type=int, default=4, metavar="N",
+                     help="spaces per continuation level (default 4)")
+    fmt.add_argument("--tabs", action="store_true", help="indent continuation lines with tabs")
+    fmt.add_argument("--stdin-filename", metavar="NAME", help="file name to show for '-'")
+
+    parse = sub.add_parser("parse", help="print the parse tree of a Dockerfile")
+    parse.add_argument("file", metavar="FILE", help="a Dockerfile or '-' for stdin")
+    parse.add_argument("-f", "--format", choices=("buildkit", "json"), default="buildkit")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("key", nargs="?", metavar="CODE|NAME|ALIAS")
+    rule.add_argument("--all", action="store_true", help="list all rules")
+
+    serve = sub.add_parser("serve", help="run the language server")
+    serve.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    return p
+
+
+# -- lint ---------------------------------------------------------------------
+
+# A compact, picklable violation: (code, name, severity, message, l1, c1, l2, c2)
+Packed = tuple
+
+
+def _pack(violations: Sequence[Any]) -> tuple[bool, tuple]:
+    fatal = False
+    out = []
+    for v in violations:
+        s, e = v.span.start, v.span.end
+        sev = int(v.severity)
+        if v.code == "DW000" and sev == 1:
+            fatal = True
+        out.append((v.code, v.name, sev, v.message, s.line, s.col, e.line, e.col))
+    return fatal, tuple(out)
+
+
+def _unpack(packed: tuple) -> list:
+    from dockwise.lint.engine import Violation
+    from dockwise.syntax.model import Pos, Span
+    from dockwise.rules._api import Severity
+
+    urls: dict[str, str] = {}
+    out = []
+    for code, name, sev, msg, l1, c1, l2, c2 in packed:
+        url = urls.get(code)
+        if url is None:
+            url = urls[code] = _rule_url(code)
+        out.append(Violation(code, name, Severity(sev), msg, Span(Pos(l1, c1), Pos(l2, c2)), url=url))
+    return out
+
+
+def _rule_url(code: str) -> str:
+    from dockwise import rules as registry
+
+    r = registry.get(code)
+    return r.meta.url if r is not None else ""
+
+
+_WORKER_SETTINGS = None
+
+
+def _init_worker(settings: Any) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _lint_path(path: str, settings: Any) -> tuple:
+    """Lint one file: (error message or None, fatal, packed violations)."""
+    from dockwise.lint.engine import lint_text
+
+    try:
+        text = read_source(path)
+    except SourceError as exc:
+        return (str(exc), False, ())
+    try:
+        res = lint_text(text, settings, path)
+    except Exception as exc:  # a parser/engine bug must not lose the other files
+        return (f"internal error: {type(exc).__name__}: {exc}", False, ())
+    fatal, packed = _pack(res.violations)
+    return (None, fatal, packed)
+
+
+def _lint_chunk(paths: list[str]) -> list[tuple]:
+    return [_lint_path(p, _WORKER_SETTINGS) for p in paths]
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class _Progress:
+    """``\\r[#####.....] 123/3288`` on stderr, cleared at the end."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.done = 0
+        self._last = -1
+
+    def advance(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.done += n
+        filled = self.WIDTH * self.done // max(1, self.total)
+        if filled == self._last and self.done < self.total:
+            return
+        self._last = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self._last >= 0:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 4 + 2 * len(str(self.total)) + 1) + "\r")
+            sys.stderr.flush()
+
+
+def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -> list[tuple]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from dockwise.lint.engine import lint_text
+
+    # Warm caches (rule plan, shell grammar) before fork so workers inherit them.
+    lint_text("FROM scratch\nRUN true\n", settings)
+    import gc
+
+    gc.freeze()  # shared pages stay shared after fork; no GC scans of start-up objects
+    n = len(paths)
+    size = max(1, min(64, -(-n // (jobs * 8))))
+    chunks = [paths[i:i + size] for i in range(0, n, size)]
+    results: list[list[tuple] | None] = [None] * len(chunks)
+    ctx = None
+    if "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+    _init_worker(settings)
+    ex = ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), mp_context=ctx,
+        initializer=_init_worker, initargs=(settings,),
+    )
+    try:
+        futs = {ex.submit(_lint_chunk, c): i for i, c in enumerate(chunks)}
+        try:
+            for fut in as_completed(futs):
+                i = futs[fut]
+                results[i] = fut.result()
+                progress.advance(len(chunks[i]))
+        except BrokenProcessPool:
+            pass  # finish what is missing in-process below
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+    out: list[tuple] = []
+    for i, c in enumerate(chunks):
+        r = results[i]
+        if r is None:
+            r = [_lint_path(p, settings) for p in c]
+            progress.advance(len(c))
+        out.extend(r)
+    return out
+
+
+def _parse_severity(values: list[str] | None) -> dict[str, str] | str:
+    out: dict[str, str] = {}
+    for item in _codes(values):
+        key, sep, level = item.partition("=")
+        key, level = key.strip(), level.strip().lower()
+        if not sep or not key or level not in _LEVELS:
+            return f"--severity expects CODE=LEVEL with LEVEL one of error, warning, info, style, off (got {item!r})"
+        out[key] = level
+    return out
+
+
+def _check_selectors(selectors: list[str]) -> None:
+    import re
+
+    from dockwise import rules as registry
+
+    for s in selectors:
+        if registry.resolve(s):
+            continue
+        # hadolint/ShellCheck codes we do not implement are accepted silently
+        # so hadolint command lines keep working.
+        if re.fullmatch(r"(?i)(DL|SC|DW)\d+", s):
+            continue
+        _warn(f"unknown rule selector {s!r} (matches no rule)")
+
+
+def _load_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The configuration layer for this run, and input errors it causes
+    (``--config FILE`` missing or unreadable). Problems go to stderr."""
+    from dockwise.lint.config import load_config
+
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    cfg = load_config(
+        cwd,
+        explicit=args.config,
+        search=not args.no_config and cwd is not None,
+        use_env=True,
+        display_root=cwd,
+    )
+    errors: list[str] = []
+    for p in cfg.problems:
+        if p.severity == "error":
+            _err(str(p))
+            errors.append(str(p))
+        else:
+            sys.stderr.write(f"{p}\n")
+    if cfg.verbose:
+        for f in cfg.files:
+            sys.stderr.write(f"{PROG}: using configuration file {f}\n")
+    return cfg, errors
+
+
+def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
+    """(engine settings, configuration, configuration input errors) from the
+    command line and the configuration files, or 2 after a usage error."""
+    from dockwise.lint.engine import LintSettings
+
+    sev = _parse_severity(getattr(args, "severity", None))
+    if isinstance(sev, str):
+        _err(sev)
+        return 2
+    select = _codes(args.select) if args.select is not None else None
+    extend, ignore = _codes(args.extend_select), _codes(args.ignore)
+    _check_selectors([*(select or ()), *extend, *ignore, *sev])
+    context = getattr(args, "context", None)
+    if context is not None and not os.path.isdir(context):
+        _err(f"--context {context}: not a directory")
+        return 2
+    cfg, config_errors = _load_config(args)
+    settings = LintSettings.make(
+        select=select, extend_select=extend, ignore=ignore, severity=sev,
+        disable_ignore_pragma=args.disable_ignore_pragma,
+        options={"DW009": {"context": os.path.abspath(context)}} if context else None,
+        base=cfg.lint_settings() if cfg.sources else None,
+    )
+    return settings, cfg, config_errors
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from dockwise.lint import report
+    from dockwise.lint.engine import exceeds, lint_text, selected_codes
+
+    if args.fix and "-" in (args.paths or ()):
+        _err("lint --fix cannot rewrite stdin; use 'dockwise fix -' (fixed text on stdout)")
+        return 2
+    got = _settings(args)
+    if isinstance(got, int):
+        return got
+    settings, cfg, config_errors = got
+    threshold = args.failure_threshold or cfg.failure_threshold or "info"
+    no_fail = args.no_fail or bool(cfg.no_fail)
+    out_format = args.format or cfg.format or "tty"
+
+    paths = args.paths or ["."]
+    files, input_errors = expand_paths(paths)
+    for e in input_errors:
+        _err(str(e))
+    messages: list[str] = config_errors + [str(e) for e in input_errors]
+    if args.fix:
+        messages += _fix_files(files, settings, args.unsafe_fixes)
+
+    stdin_name = args.stdin_filename or "-"
+    n = len(files)
+    jobs = args.jobs or _cpu_count()
+    progress = _Progress(n, n > PROGRESS_MIN_FILES and sys.stderr.isatty())
+
+    # (display path, error, fatal, violations) in input order
+    outcomes: list[tuple[str, str | None, bool, list]] = [None] * n  # type: ignore[list-item]
+    disk = [(i, p) for i, p in enumerate(files) if p != "-"]
+    for i, p in enumerate(files):
+        if p == "-":
+            try:
+                text = decode_source(sys.stdin.buffer.read())
+            except SourceError as exc:
+                outcomes[i] = (stdin_name, str(exc), False, [])
+            else:
+                res = lint_text(text, settings, args.stdin_filename)
+                fatal, _ = _pack(res.violations)
+                outcomes[i] = (stdin_name, None, fatal, list(res.violations))
+            progress.advance(1)
+    if disk:
+        if jobs <= 1 or len(disk) <= 1:
+            for i, p in disk:
+                try:
+                    text = read_source(p)
+                except SourceError as exc:
+                    outcomes[i] = (p, str(exc), False, [])
+                else:
+                    try:
+                        res = lint_text(text, settings, p)
+                    except Exception as exc:  # pragma: no cover - engine bug
+                        outcomes[i] = (p, f"internal error: {type(exc).__name__}: {exc}", False, [])
+                    else:
+                        fatal, _ = _pack(res.violations)
+                        outcomes[i] = (p, None, fatal, list(res.violations))
+                progress.advance(1)
+        else:
+            got = _run_pool([p for _, p in disk], settings, jobs, progress)
+            for (i, p), (err, fatal, packed) in zip(disk, got):
+                outcomes[i] = (p, err, fatal, _unpack(packed) if packed else [])
+    progress.clear()
+
+    reports: list[report.FileReport] = []
+    any_fatal = False
+    all_violations: list = []
+    for path, err, fatal, viols in outcomes:
+        if err is not None:
+            _err(f"{path}: {err}")
+            messages.append(f"{path}: {err}")
+            continue
+        any_fatal |= fatal
+        all_violations.extend(viols)
+        reports.append(report.FileReport(path, viols))
+
+    if out_format == "json":
+        _write(report.format_json(reports))
+    elif out_format == "sarif":
+        from dockwise import rules as registry
+
+        metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
+        _write(report.format_sarif(reports, metas, tool_version=__version__, notifications=messages))
+    else:
+        color = (
+            not args.no_color
+            and not cfg.no_color
+            and not os.environ.get("NO_COLOR")
+            and sys.stdout.isatty()
+        )
+        _write(report.format_tty(reports, color=color))
+        sys.stderr.write(report.summary_line(reports, len(messages)) + "\n")
+
+    status = 0
+    if not no_fail and (any_fatal or exceeds(all_violations, threshold)):
+        status = 1
+    if messages:
+        status = max(status, 2)
+    return status
+
+
+# -- fix ----------------------------------------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_for_fix(path: str) -> tuple[str, bool]:
+    """(text without BOM, had a BOM); raises SourceError."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        text = read_source(path)  # its error messages
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(3)
+        except OSError as exc:
+            raise SourceError((exc.strerror or str(exc)).lower()) from None
+        return text, head == _BOM
+    return decode_source(data), data.startswith(_BOM)
+
+
+def _encode(text: str, bom: bool) -> bytes:
+    return (_BOM if bom else b"") + text.encode("utf-8", "surrogateescape")
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace the file's content atomically, keeping its mode; a symlink stays a symlink."""
+    from dockwise.atomic import write_atomic as _write_atomic
+
+    _write_atomic(path, data, fsync=True)
+
+
+def _fix_one(path: str, settings: Any, unsafe: bool, stdin_name: str | None):
+    """(original text, bom, FixResult) for one input; raises SourceError."""
+    from dockwise.lint.fixes import fix_text
+
+    text, bom = _read_for_fix(path)
+    shown = (stdin_name if path == "-" else path) or None
+    return text, bom, fix_text(text, settings, shown, unsafe=unsafe)
+
+
+def _report_fix_notes(shown: str, res: Any) -> None:
+    for code, why in res.declined:
+        _warn(f"{shown}: {code}: {why}")
+    if not res.converged:
+        _warn(f"{shown}: fixes did not converge after {res.rounds} rounds; the file may need another run")
+
+
+def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
+    """``lint --fix``: fix the files in place; input errors are left to the
+    lint that follows; write errors are returned as messages."""
+    fixed = changed = 0
+    messages: list[str] = []
+    for p in files:
+        try:
+            text, bom, res = _fix_one(p, settings, unsafe, None)
+        except SourceError:
+            continue
+        except Exception as exc:  # pragma: no cover - engine bug
+            _err(f"{p}: internal error while fixing: {type(exc).__name__}: {exc}")
+            continue
+        _report_fix_notes(p, res)
+        if res.text == text:
+            continue
+        try:
+            write_atomic(p, _encode(res.text, bom))
+        except OSError as exc:
+            msg = f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}"
+            _err(msg)
+            messages.append(msg)
+            continue
+        fixed += len(res.applied)
+        changed += 1
+    if fixed:
+        sys.stderr.write(f"Fixed {_n(fixed, 'problem')} in {_n(changed, 'file')}\n")
+    return messages
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    got = _settings(args)
+    if isinstance(got, int):
+        return got
+    settings, _cfg, config_errors = got
+    files, input_errors = expand_paths(args.paths or ["."])
+    for e in input_errors:
+        _err(str(e))
+    status = 2 if (config_errors or input_errors) else 0
+    dry = args.diff or args.check
+    stdin_name = args.stdin_filename or "-"
+    fixed = changed = remaining = 0
+    for p in files:
+        shown = stdin_name if p == "-" else p
+        try:
+            text, bom, res = _fix_one(p, settings, args.unsafe_fixes, args.stdin_filename)
+        except SourceError as exc:
+            _err(f"{shown}: {exc}")
+            status = 2
+            continue
+        except Exception as exc:  # pragma: no cover - engine bug
+            _err(f"{shown}: internal error while fixing: {type(exc).__name__}: {exc}")
+            status = 2
+            continue
+        _report_fix_notes(shown, res)
+        remaining += len(res.remaining)
+        differs = res.text != text
+        if differs:
+            fixed += len(res.applied)
+            changed += 1
+        if args.check and differs:
+            codes = ", ".join(sorted({c for c, _ in res.applied}))
+            sys.stderr.write(f"Would fix {shown}: {_n(len(res.applied), 'problem')} ({codes})\n")
+        if not _emit(p, shown, text, res.text, bom, args):
+            status = 2
+    verb = "Would fix" if dry else "Fixed"
+    sys.stderr.write(f"{verb} {_n(fixed, 'problem')} in {_n(changed, 'file')}; {remaining} remaining\n")
+    if dry and changed:
+        status = max(status, 1)
+    return status
+
+
+# -- format -------------------------------------------------------------------
+
+
+def _unified(old: str, new: str, shown: str, absolute: bool) -> str:
+    import difflib
+
+    a, b = (shown, shown) if absolute else (f"a/{shown}", f"b/{shown}")
+    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=a, tofile=b)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+
+
+def _emit(p: str, shown: str, old: str, new: str, bom: bool, args: argparse.Namespace) -> bool:
+    """Output of ``fix``/``format`` for one input: the diff (``--diff``),
+    nothing more when dry (``--diff``/``--check``), else stdin's text on
+    stdout or the file rewritten when it changed. False after a write error."""
+    if args.diff and new != old:
+        _write(_unified(old, new, shown, p == "-" or os.path.isabs(shown)))
+    if args.diff or args.check:
+        return True
+    if p == "-":
+        _write(new if not bom else "\ufeff" + new)
+    elif new != old:
+        try:
+            write_atomic(p, _encode(new, bom))
+        except OSError as exc:
+            _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
+            return False
+    return True
+
+
+def _cmd_format(args: argparse.Namespace) -> int:
+    from dockwise.editor.formatting import FormatOptions, format_text
+
+    if not 1 <= args.indent <= 16:
+        _err(f"--indent expects 1 to 16, got {args.indent}")
+        return 2
+    options = FormatOptions(tab_size=args.indent, insert_spaces=not args.tabs)
+    files, input_errors = expand_paths(args.paths or ["."])
+    for e in input_errors:
+        _err(str(e))
+    status = 2 if input_errors else 0
+    dry = args.diff or args.check
+    changed = 0
+    for p in files:
+        shown = (args.stdin_filename or "-") if p == "-" else p
+        try:
+            text, bom = _read_for_fix(p)
+            new = format_text(text, options)
+        except SourceError as exc:
+            _err(f"{shown}: {exc}")
+            status = 2
+            continue
+        except Exception as exc:  # pragma: no cover - formatter bug
+            _err(f"{shown}: internal error while formatting: {type(exc).__name__}: {exc}")
+            status = 2
+            continue
+        differs = new != text
+        changed += differs
+        if args.check and differs:
+            sys.stderr.write(f"Would reformat {shown}\n")
+        if not _emit(p, shown, text, new, bom, args):
+            status = 2
+    verb = "Would reformat" if dry else "Reformatted"
+    sys.stderr.write(f"{verb} {_n(changed, 'file')}; {_n(len(files) - changed, 'file')} unchanged\n")
+    if dry and changed:
+        status = max(status, 1)
+    return status
+
+
+# -- parse --------------------------------------------------------------------
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    import json
+
+    from dockwise.syntax.parser import dump_buildkit, dump_json, parse
+
+    try:
+        if args.file == "-":
+            text = decode_source(sys.stdin.buffer.read())
+        else:
+            text = read_source(args.file)
+    except SourceError as exc:
+        _err(f"{args.file}: {exc}")
+        return 2
+    df = parse(text, path=None if args.file == "-" else args.file)
+    if args.format == "json":
+        _write(json.dumps(dump_json(df), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _write(dump_buildkit(df))
+    shown = args.file
+    status = 0
+    for e in df.errors:
+        where = f"{shown}:{e.span.start.line + 1}:{e.span.start.col + 1}"
+        if e.severity == "error":
+            status = 1
+            sys.stderr.write(f"{where}: {e.message}\n")
+        else:
+            sys.stderr.write(f"{where}: {e.severity}: {e.message}\n")
+    return status
+
+
+# -- rule ---------------------------------------------------------------------
+
+
+def _cmd_rule(args: argparse.Namespace) -> int:
+    from dockwise import rules as registry
+
+    if args.all:
+        width_c = max((len(r.code) for r in registry.ALL_RULES), default=0)
+        width_n = max((len(r.meta.name) for r in registry.ALL_RULES), default=0)
+        lines = []
+        for r in registry.ALL_RULES:
+            off = "" if r.meta.default_enabled else " (off by default)"
+            lines.append(f"{r.code:<{width_c}}  {r.meta.name:<{width_n}}  {r.meta.summary}{off}".rstrip())
+        _write("".join(line + "\n" for line in lines))
+        return 0
+    if not args.key:
+        _err("rule: give a rule code, name or alias, or --all")
+        return 2
+    r = registry.get(args.key)
+    if r is None:
+        import difflib
+
+        keys = sorted({k for x in registry.ALL_RULES for k in (x.code, x.meta.name, *x.meta.aliases)})
+        close = difflib.get_close_matches(args.key, keys, n=3)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        _err(f"unknown rule {args.key!r}{hint}; see 'dockwise rule --all'")
+        return 2
+    m = r.meta
+    head = [
+        f"{m.code} {m.name}",
+        f"summary: {m.summary}",
+        f"severity: {m.severity.label}",
+        f"tags: {', '.join(sorted(m.tags)) or '-'}",
+        f"aliases: {', '.join(m.aliases) or '-'}",
+        f"fixable: {'yes' if m.fixable else 'no'}",
+        f"enabled by default: {'yes' if m.default_enabled else 'no'}",
+        f"url: {m.url}",
+    ]
+    text = "\n".join(head) + "\n"
+    if m.docs:
+        text += "\n" + m.docs.rstrip("\n") + "\n"
+    _write(text)
+    return 0
+
+
+# -- serve --------------------------------------------------------------------
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    tcp = None
+    if args.tcp:
+        host, sep, port = args.tcp.rpartition(":")
+        if not sep or not port.isdigit():
+            _err(f"--tcp expects HOST:PORT, got {args.tcp!r}")
+            return 2
+        tcp = (host.strip("[]") or "127.0.0.1", int(port))
+    from dockwise.lsp.startup import cached_attrs_compile
+
+    with cached_attrs_compile():  # reuses attrs' generated code for lsprotocol (start-up time)
+        from dockwise.lsp.server import serve  # lazy: only the server needs pygls
+
+    rc = serve(tcp=tcp)
+    return rc if isinstance(rc, int) else 0
+
+
+# -- entry point --------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help/--version (0) or a usage error (2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    handler = {
+        "lint": _cmd_lint,
+        "fix": _cmd_fix,
+        "parse": _cmd_parse,
+        "rule": _cmd_rule,
+        "serve": _cmd_serve,
+        "format": _cmd_format,
+    }[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. `| head`): stay quiet
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1

@@ -1,0 +1,1 @@
+"""Editor features on the model (hover, completion, navigation, formatting, actions); no LSP types."""

@@ -1,0 +1,1 @@
+"""Image knowledge: the shipped tables and live registry lookups."""

@@ -1,0 +1,1256 @@
+"""Live image sizes from OCI registries (issue 5).
+
+The compressed size of an image on a platform is the sum of ``layers[].size``
+of the platform's manifest. :class:`RegistryClient` gets it with the OCI
+distribution API over httpx: ``GET /v2/<path>/manifests/<tag>`` (Accept: OCI
+index, Docker manifest list, OCI manifest, Docker v2 manifest); an index
+gives one ``GET`` per platform manifest (at most ``max_platforms``;
+attestation manifests — annotation ``vnd.docker.reference.type:
+attestation-manifest`` or platform ``unknown/unknown`` — are skipped).
+
+Where requests go
+    Docker Hub names (``python``, ``user/app``, ``docker.io/…``) go to
+    ``registry-1.docker.io`` (``library/`` for one-component names); any
+    other registry is the first path component (``ghcr.io``,
+    ``127.0.0.1:5000``). Loopback registries (``localhost``, ``127.*``,
+    ``[::1]``) and hosts in ``insecure`` (or ``DOCKWISE_INSECURE_REGISTRIES``,
+    comma-separated) use plain http, everything else https. A 401 with a
+    ``Bearer realm=…,service=…,scope=…`` challenge is answered by fetching a
+    token from the realm (anonymous unless the user has credentials; an
+    ``identitytoken`` is exchanged with the OAuth2 refresh-token POST); a
+    ``Basic`` challenge is answered with the user's credentials for that
+    registry, if any. Nothing else is ever sent anywhere: no telemetry.
+
+Credentials (:class:`DockerConfig`)
+    Read from ``$DOCKER_CONFIG/config.json`` (else ``~/.docker/config.json``):
+    ``auths`` (base64 ``auth`` or ``username``/``password``, ``identitytoken``),
+    ``credHelpers`` and ``credsStore`` (``docker-credential-<name> get`` with
+    the registry on stdin, 2 s timeout, only when the helper is on PATH).
+    The entry for a registry is only ever sent to that registry, and to its
+    token realm only when (:func:`may_send_credentials`) the realm uses https
+    or is on loopback, **and** its host is the registry's host (any port),
+    Docker Hub's ``auth.docker.io`` for Docker Hub, or a host the user's
+    Docker config itself names (add an ``auths`` entry for a realm on another
+    host, e.g. ``gitlab.com`` for ``registry.gitlab.com``). Otherwise the
+    token is asked for anonymously. Secrets never appear in logs, reprs or
+    errors.
+
+Budgets and caching (:class:`LiveImages`)
+    Connect timeout 1 s, 3 s for a whole lookup. A 429 backs the host off
+    until ``Retry-After`` / ``RateLimit-Reset`` / ``X-RateLimit-Reset`` says
+    (5 minutes when none is given, at most 6 hours; remembered on disk): no
+    request goes to it meanwhile. Results are cached in memory and on disk
+    (platformdirs' user cache dir, or ``DOCKWISE_CACHE_DIR``; one JSON file
+    per repository, written to a temporary file and renamed; unreadable files
+    are ignored): figures for 7 days, not-found and unauthorized answers for an
+    hour, other failures (timeouts, refused connections, malformed manifests)
+    for 15 minutes. A malformed or inconsistent manifest (missing layers,
+    non-integer sizes, a digest that does not match its body) gives an error
+    entry, never a figure. At most one lookup per image is in flight (threads
+    share it). ``DOCKWISE_OFFLINE=1`` or ``online=False``: no request at all.
+
+:meth:`LiveImages.as_size_source` plugs the cache into
+:func:`dockwise.images.catalog.add_source`, so :func:`dockwise.images.catalog.lookup` (rules
+DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
+``SizeInfo.source`` like ``registry 127.0.0.1:5000, fetched 2026-11-28 12:00
+UTC``. The editor never waits: :meth:`LiveImages.cached` reads memory/disk
+only; :meth:`LiveImages.request` queues a background lookup and the
+``on_update`` callback (called from the worker thread) says when a new figure
+arrived. No pygls/lsprotocol here; httpx and platformdirs are imported on
+first use.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import email.utils
+import hashlib
+import ipaddress
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as _FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from dockwise.images import catalog as images
+from dockwise.atomic import write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
+    from dockwise.syntax.model import ImageRef
+
+log = logging.getLogger("dockwise.images.registry")
+
+# -- constants ---------------------------------------------------------------------
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
+MANIFEST_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
+ACCEPT_ALL = ", ".join(INDEX_TYPES + MANIFEST_TYPES)
+ACCEPT_MANIFEST = ", ".join(MANIFEST_TYPES)
+
+DOCKER_HUB = "docker.io"  # display / cache name
+DOCKER_HUB_HOST = "registry-1.docker.io"
+DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"  # the key docker login uses
+_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+
+CONNECT_TIMEOUT = 1.0
+TOTAL_TIMEOUT = 3.0
+TTL = 7 * 86400.0
+NOT_FOUND_TTL = 3600.0
+ERROR_TTL = 900.0
+DEFAULT_BACKOFF = 300.0
+MAX_BACKOFF = 6 * 3600.0
+MAX_PLATFORMS = 16
+MAX_MANIFEST_BYTES = 4 << 20
+MAX_CONFIG_BYTES = 1 << 20
+MAX_SIZE = 1 << 50  # a layer larger than 1 PiB is not a real figure
+HELPER_TIMEOUT = 2.0
+WORKERS = 4
+CACHE_FORMAT = 1
+
+_PATH_RE = re.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$")
+_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}$")
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+OK, NOT_FOUND, UNAUTHORIZED, ERROR, RATE_LIMITED, OFFLINE = (
+    "ok", "not_found", "unauthorized", "error", "rate_limited", "offline")
+_CACHED_STATUSES = (OK, NOT_FOUND, UNAUTHORIZED, ERROR)
+
+
+def offline_env() -> bool:
+    """True when ``DOCKWISE_OFFLINE`` asks for no network at all."""
+    return os.environ.get("DOCKWISE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("DOCKWISE_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dockwise", appauthor=False))
+
+
+# -- errors ------------------------------------------------------------------------
+
+
+class LookupFailed(Exception):
+    status = ERROR
+
+
+class NotFound(LookupFailed):
+    status = NOT_FOUND
+
+
+class Unauthorized(LookupFailed):
+    status = UNAUTHORIZED
+
+
+class Malformed(LookupFailed):
+    status = ERROR
+
+
+class RateLimited(LookupFailed):
+    status = RATE_LIMITED
+
+    def __init__(self, msg: str, until: float):
+        super().__init__(msg)
+        self.until = until
+
+
+class Offline(LookupFailed):
+    status = OFFLINE
+
+
+# -- names, hosts, platforms -------------------------------------------------------
+
+
+def normalize_registry(registry: str | None) -> str:
+    """``docker.io`` for every Docker Hub spelling (and None), else the host lower-cased."""
+    reg = (registry or "").strip().lower()
+    if not reg or reg in _HUB_ALIASES:
+        return DOCKER_HUB
+    return reg
+
+
+def split_repository(key: str) -> tuple[str, str]:
+    """``images.repository()`` key → (registry, path): ``python`` →
+    (docker.io, library/python); ``127.0.0.1:5000/app`` → (127.0.0.1:5000, app)."""
+    first, sep, rest = key.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return normalize_registry(first), rest
+    return DOCKER_HUB, key if "/" in key else f"library/{key}"
+
+
+def _hostname(host: str) -> str:
+    """The host without its port (``[::1]:5000`` → ``::1``)."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0].lower()
+    return host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
+
+
+def is_loopback(host: str) -> bool:
+    name = _hostname(host)
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _insecure_env() -> set[str]:
+    return {h.strip().lower() for h in os.environ.get("DOCKWISE_INSECURE_REGISTRIES", "").split(",") if h.strip()}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an image lives: ``registry`` (cache/display name), ``host`` (to
+    connect to), ``scheme``, repository ``path``."""
+
+    registry: str
+    host: str
+    scheme: str
+    path: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://{self.host}/v2/{self.path}"
+
+
+def locate(registry: str | None, path: str, insecure: Iterable[str] = ()) -> Location:
+    reg = normalize_registry(registry)
+    host = DOCKER_HUB_HOST if reg == DOCKER_HUB else reg
+    if not _HOST_RE.match(host):
+        raise LookupFailed(f"not a registry host: {host!r}")
+    if not _PATH_RE.match(path):
+        raise LookupFailed(f"not a repository path: {path!r}")
+    plain = is_loopback(host) or reg in {h.lower() for h in insecure} | _insecure_env()
+    return Location(reg, host, "http" if plain else "https", path)
+
+
+def norm_platform(platform: str | None) -> str:
+    p = (platform or images.DEFAULT_PLATFORM).strip().lower()
+    return p[: -len("/v8")] if p.startswith("linux/arm64/v8") else p
+
+
+def platform_key(plat: Mapping[str, Any]) -> str | None:
+    """``{"os": "linux", "architecture": "arm", "variant": "v7"}`` →
+    ``linux/arm/v7``; Windows adds the build: ``windows/amd64 10.0.20348``
+    (the offline table's format). None for unknown/unknown."""
+    if not isinstance(plat, Mapping):
+        return None
+    os_, arch = plat.get("os"), plat.get("architecture")
+    if not isinstance(os_, str) or not isinstance(arch, str) or not os_ or not arch:
+        return None
+    if os_ == "unknown" or arch == "unknown":
+        return None
+    key = f"{os_}/{arch}".lower()
+    variant = plat.get("variant")
+    if isinstance(variant, str) and variant and not (arch == "arm64" and variant == "v8"):
+        key += f"/{variant.lower()}"
+    version = plat.get("os.version")
+    if os_ == "windows" and isinstance(version, str) and version.count(".") >= 2:
+        key += " " + ".".join(version.split(".")[:3])
+    return key
+
+
+def match_platform(sizes: Mapping[str, int], platform: str) -> str | None:
+    """The key of ``sizes`` that answers for ``platform`` (exact, else a more
+    specific key: ``windows/amd64`` → ``windows/amd64 10.0.20348``; ``*``:
+    a single-platform image whose platform is unknown)."""
+    if platform in sizes:
+        return platform
+    for k in sizes:
+        if k.startswith(platform + " ") or k.startswith(platform + "/"):
+            return k
+    return "*" if "*" in sizes else None
+
+
+def reference_of(ref: "ImageRef") -> str:
+    """What to ask the registry for: the digest if pinned, else the tag."""
+    return ref.digest if ref.digest else (ref.tag or "latest")
+
+
+def cache_ref(reference: str) -> str:
+    return "@" + reference if ":" in reference else reference
+
+
+# -- challenges, rate-limit headers ---------------------------------------------------
+
+_PARAM_RE = re.compile(r'([A-Za-z][\w.-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))')
+
+
+def parse_challenge(header: str | None) -> tuple[str, dict[str, str]] | None:
+    """``WWW-Authenticate`` → (scheme, params), preferring Bearer over Basic."""
+    if not header:
+        return None
+    parts = re.split(r"(?:^|,)\s*(?=(?:Bearer|Basic)\b)", header, flags=re.I)
+    found = []
+    for part in parts:
+        part = part.strip().strip(",").strip()
+        if not part:
+            continue
+        scheme, _, rest = part.partition(" ")
+        params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)).replace('\\"', '"')
+                  for m in _PARAM_RE.finditer(rest)}
+        found.append((scheme.lower(), params))
+    for want in ("bearer", "basic"):
+        for scheme, params in found:
+            if scheme == want:
+                return scheme, params
+    return None
+
+
+def retry_after(headers: Mapping[str, str], now: float) -> float:
+    """When a 429 ends (epoch seconds): ``Retry-After`` (seconds or an HTTP
+    date), ``RateLimit-Reset`` (seconds; a value above 10^9 is an epoch),
+    ``X-RateLimit-Reset``, ``RateLimit: …;t=N``; else ``DEFAULT_BACKOFF``.
+    Clamped to [1 s, 6 h]."""
+    delay: float | None = None
+    ra = headers.get("retry-after")
+    if ra:
+        try:
+            delay = float(ra.strip())
+        except ValueError:
+            try:
+                delay = email.utils.parsedate_to_datetime(ra).timestamp() - now
+            except (TypeError, ValueError):
+                delay = None
+    if delay is None:
+        for name in ("ratelimit-reset", "x-ratelimit-reset"):
+            v = headers.get(name)
+            if v:
+                m = re.match(r"\s*(\d+(?:\.\d+)?)", v)
+                if m:
+                    n = float(m.group(1))
+                    delay = n - now if n > 1e9 else n
+                    break
+    if delay is None:
+        m = re.search(r"(?:\breset=|;t=)(\d+)", headers.get("ratelimit", ""))
+        if m:
+            delay = float(m.group(1))
+    if delay is None:
+        delay = DEFAULT_BACKOFF
+    return now + min(max(delay, 1.0), MAX_BACKOFF)
+
+
+# -- credentials -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str = ""
+    password: str = field(default="", repr=False)
+    identity_token: str = field(default="", repr=False)
+    origin: str = ""  # "auths", "credHelpers:NAME", "credsStore:NAME"
+
+    def basic(self) -> str:
+        raw = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.username}\0{self.password}\0{self.identity_token}".encode()).hexdigest()[:16]
+
+
+def _auth_key(key: str) -> str:
+    """A Docker config key (``https://index.docker.io/v1/``, ``ghcr.io``,
+    ``http://localhost:5000``) → registry name as :func:`normalize_registry`."""
+    k = key.strip()
+    if "://" in k:
+        k = urlsplit(k).netloc or k.split("://", 1)[1]
+    return normalize_registry(k.split("/", 1)[0])
+
+
+class DockerConfig:
+    """The user's Docker client configuration (re-read when it changes)."""
+
+    def __init__(self, directory: str | os.PathLike | None = None):
+        self._dir = directory
+        self._cache: tuple[float, dict] | None = None
+        self._memo: dict[tuple, tuple[float, Credential | None]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        d = self._dir or os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker"
+        return Path(d) / "config.json"
+
+    def mtime(self) -> float:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def data(self) -> dict:
+        mt = self.mtime()
+        with self._lock:
+            if self._cache is not None and self._cache[0] == mt:
+                return self._cache[1]
+            data: dict = {}
+            if mt:
+                try:
+                    with open(self.path, "rb") as f:
+                        raw = f.read(1 << 20)
+                    loaded = json.loads(raw)
+                    data = loaded if isinstance(loaded, dict) else {}
+                except (OSError, ValueError):
+                    log.warning("could not read the Docker configuration %s; using no credentials", self.path)
+            self._cache = (mt, data)
+            return data
+
+    def _section(self, name: str) -> dict[str, Any]:
+        sec = self.data().get(name)
+        return sec if isinstance(sec, dict) else {}
+
+    def names(self, host: str) -> bool:
+        """Whether the configuration has an entry for ``host`` (hostname match)."""
+        want = _hostname(normalize_registry(host))
+        return any(_hostname(_auth_key(k)) == want for k in (*self._section("auths"), *self._section("credHelpers")))
+
+    def get(self, registry: str, timeout: float = HELPER_TIMEOUT) -> Credential | None:
+        """The credentials for ``registry`` (a :func:`normalize_registry` name), or None.
+        Remembered for 5 minutes while the file does not change (helpers are slow)."""
+        reg = normalize_registry(registry)
+        key = (reg, self.mtime(), str(self.path))
+        with self._lock:
+            got = self._memo.get(key)
+        if got is not None and time.monotonic() - got[0] < 300:
+            return got[1]
+        cred = self._get(reg, timeout)
+        with self._lock:
+            self._memo = {k: v for k, v in self._memo.items() if k[1:] == key[1:]}
+            self._memo[key] = (time.monotonic(), cred)
+        return cred
+
+    def _get(self, reg: str, timeout: float) -> Credential | None:
+        server = DOCKER_HUB_AUTH_KEY if reg == DOCKER_HUB else reg
+        for key, helper in self._section("credHelpers").items():
+            if _auth_key(key) == reg and isinstance(helper, str):
+                return _run_helper(helper, server, timeout)
+        for key, entry in self._section("auths").items():
+            if _auth_key(key) != reg or not isinstance(entry, dict):
+                continue
+            user, pw = entry.get("username"), entry.get("password")
+            auth = entry.get("auth")
+            if isinstance(auth, str) and auth:
+                try:
+                    user, _, pw = base64.b64decode(auth + "=" * (-len(auth) % 4)).decode("utf-8").partition(":")
+                except (ValueError, UnicodeDecodeError):
+                    log.warning("Docker configuration: unreadable 'auth' entry for %s ignored", reg)
+                    continue
+            tok = entry.get("identitytoken")
+            if isinstance(tok, str) and tok:
+                return Credential(user if isinstance(user, str) else "", "", tok, "auths")
+            if isinstance(user, str) and user and isinstance(pw, str):
+                return Credential(user, pw, "", "auths")
+        store = self.data().get("credsStore")
+        if isinstance(store, str) and store:
+            return _run_helper(store, server, timeout, kind="credsStore")
+        return None
+
+
+def _run_helper(name: str, server: str, timeout: float, kind: str = "credHelpers") -> Credential | None:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        return None
+    exe = shutil.which(f"docker-credential-{name}")
+    if exe is None:
+        log.debug("credential helper docker-credential-%s is not on PATH", name)
+        return None
+    try:
+        proc = subprocess.run([exe, "get"], input=server.encode(), capture_output=True,
+                              timeout=max(0.1, timeout), stdin=None)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.info("credential helper docker-credential-%s failed: %s", name, type(exc).__name__)
+        return None
+    if proc.returncode != 0:  # "credentials not found" and friends; never log the output
+        log.debug("credential helper docker-credential-%s: no credentials (exit %s)", name, proc.returncode)
+        return None
+    try:
+        out = json.loads(proc.stdout)
+        user, secret = str(out.get("Username") or ""), str(out.get("Secret") or "")
+    except (ValueError, AttributeError):
+        log.info("credential helper docker-credential-%s gave unreadable output", name)
+        return None
+    if not secret:
+        return None
+    origin = f"{kind}:{name}"
+    return Credential("", "", secret, origin) if user == "<token>" else Credential(user, secret, "", origin)
+
+
+def may_send_credentials(registry_host: str, realm: str, config: DockerConfig | None = None) -> bool:
+    """Whether a registry's credentials may go to its token ``realm`` (see the
+    module docstring): https (or loopback) and the same host, Docker Hub's
+    auth server for Docker Hub, or a host the config names."""
+    try:
+        parts = urlsplit(realm)
+    except ValueError:
+        return False
+    rhost = (parts.hostname or "").lower()
+    if not rhost or parts.scheme not in ("https", "http"):
+        return False
+    if parts.scheme == "http" and not is_loopback(rhost):
+        return False
+    reg = _hostname(normalize_registry(registry_host))
+    reg = _hostname(DOCKER_HUB_HOST) if reg == DOCKER_HUB else reg
+    if rhost == reg:
+        return True
+    if reg == DOCKER_HUB_HOST and rhost == "auth.docker.io":
+        return True
+    return bool(config is not None and config.names(rhost))
+
+
+# -- the HTTP client ---------------------------------------------------------------------
+
+
+@dataclass
+class _Budget:
+    deadline: float  # time.monotonic()
+    connect: float = CONNECT_TIMEOUT
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout(self) -> "httpx.Timeout":
+        import httpx
+
+        rem = self.remaining()
+        if rem <= 0.01:
+            raise LookupFailed("timed out")
+        return httpx.Timeout(connect=min(self.connect, rem), read=rem, write=rem, pool=rem)
+
+
+class RegistryClient:
+    """Synchronous OCI distribution client (thread-safe). ``backoff`` maps
+    host → epoch until which no request may go there."""
+
+    def __init__(
+        self,
+        *,
+        docker_config: DockerConfig | None = None,
+        insecure: Iterable[str] = (),
+        connect_timeout: float = CONNECT_TIMEOUT,
+        transport: "httpx.BaseTransport | None" = None,
+        backoff: "Callable[[str], float] | None" = None,
+        on_rate_limit: "Callable[[str, float], None] | None" = None,
+    ):
+        self.config = docker_config or DockerConfig()
+        self.insecure = tuple(insecure)
+        self.connect_timeout = connect_timeout
+        self._transport = transport
+        self._client: "httpx.Client | None" = None
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple, tuple[str, float]] = {}  # (host, path, cred) → (Authorization, expiry)
+        self._backoff = backoff or (lambda host: 0.0)
+        self._on_rate_limit = on_rate_limit or (lambda host, until: None)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _http(self) -> "httpx.Client":
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                direct = None if self._transport else {  # a proxy from the environment never applies to loopback
+                    f"all://{h}": httpx.HTTPTransport() for h in ("127.0.0.1", "localhost", "[::1]")}
+                self._client = httpx.Client(
+                    transport=self._transport, mounts=direct, follow_redirects=False, trust_env=True,
+                    headers={"User-Agent": "dockwise (image size lookup)"},
+                    limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+                )
+            return self._client
+
+    # -- requests ------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, budget: _Budget, *, headers: dict, limit: int,
+              data: dict | None = None, params: dict | None = None, follow: bool = False) -> tuple[int, Any, bytes]:
+        """One request with the budget's timeouts; the body is read up to
+        ``limit`` bytes (more: :class:`Malformed`). Returns (status, headers, body)."""
+        import httpx
+
+        host = urlsplit(url).netloc.lower()
+        if time.time() < self._backoff(host):
+            raise RateLimited(f"{host} is rate-limiting; not asking before the back-off ends", self._backoff(host))
+        budget.connect = self.connect_timeout
+        try:
+            with self._http().stream(method, url, headers=headers, timeout=budget.timeout(), data=data,
+                                     params=params, follow_redirects=follow) as resp:
+                body = bytearray()
+                if resp.status_code == 200:
+                    for chunk in resp.iter_bytes():
+                        body += chunk
+                        if len(body) > limit:
+                            raise Malformed(f"response from {host} is larger than {limit} bytes")
+                        if budget.remaining() <= 0:
+                            raise LookupFailed(f"timed out reading from {host}")
+                log.debug("%s %s → %s", method, url.split("?", 1)[0], resp.status_code)
+                return resp.status_code, resp.headers, bytes(body)
+        except httpx.TimeoutException:
+            raise LookupFailed(f"{host} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise LookupFailed(f"cannot reach {host}: {type(exc).__name__}") from None
+
+    def _check(self, status: int, hdrs: Any, host: str, what: str) -> None:
+        if status == 200:
+            return
+        if status == 429:
+            until = retry_after({k.lower(): v for k, v in hdrs.items()}, time.time())
+            self._on_rate_limit(host, until)
+            raise RateLimited(f"{host} answered 429 (too many requests)", until)
+        if status == 404:
+            raise NotFound(f"{what} not found on {host}")
+        if status in (401, 403):
+            raise Unauthorized(f"{host} refused access to {what} ({status})")
+        raise LookupFailed(f"{host} answered {status} for {what}")
+
+    def get(self, loc: Location, url: str, accept: str, budget: _Budget, limit: int,
+            follow: bool = False, method: str = "GET") -> tuple[Any, bytes]:
+        """GET with the registry's auth flow (token per repository, cached)."""
+        cred_box: list[Credential | None] = []
+
+        def cred() -> Credential | None:
+            if not cred_box:
+                cred_box.append(self.config.get(loc.registry, min(HELPER_TIMEOUT, max(budget.remaining() - 0.5, 0.1))))
+            return cred_box[0]
+
+        key = (loc.host, loc.path)
+        headers = {"Accept": accept}
+        with self._lock:
+            tok = self._tokens.get(key)
+        if tok and tok[1] > time.monotonic():
+            headers["Authorization"] = tok[0]
+        status, hdrs, body = self._send(method, url, budget, headers=headers, limit=limit, follow=follow)
+        if status == 401:
+            ch = parse_challenge(hdrs.get("www-authenticate"))
+            auth: str | None = None
+            if ch and ch[0] == "bearer" and ch[1].get("realm"):
+                auth, ttl = self._token(loc, ch[1], budget, cred())
+                with self._lock:
+                    self._tokens[key] = (auth, time.monotonic() + ttl)
+            elif ch and ch[0] == "basic" and cred() is not None and cred().password:
+                auth = cred().basic()
+                with self._lock:
+                    self._tokens[key] = (auth, time.monotonic() + 3600)
+            if auth is None:
+                raise Unauthorized(f"{loc.host} asks for authentication dockwise cannot provide")
+            headers["Authorization"] = auth
+            status, hdrs, body = self._send(method, url, budget, headers=headers, limit=limit, follow=follow)
+        self._check(status, hdrs, loc.host, f"{loc.path}")
+        return hdrs, body
+
+    def _token(self, loc: Location, ch: dict[str, str], budget: _Budget, cred: Credential | None) -> tuple[str, float]:
+        realm = ch["realm"]
+        if not may_send_credentials(loc.registry, realm, self.config):
+            if cred is not None:
+                log.info("not sending credentials for %s to token server %s (another host)", loc.registry,
+                         urlsplit(realm).netloc)
+            cred = None
+        if urlsplit(realm).scheme not in ("http", "https"):
+            raise Unauthorized(f"{loc.host}: unusable token realm")
+        scope = ch.get("scope") or f"repository:{loc.path}:pull"
+        params = {"scope": scope}
+        if ch.get("service"):
+            params["service"] = ch["service"]
+        headers = {"Accept": "application/json"}
+        rhost = urlsplit(realm).netloc.lower()
+        if cred is not None and cred.identity_token:
+            data = {"grant_type": "refresh_token", "refresh_token": cred.identity_token,
+                    "client_id": "dockwise", **params}
+            status, hdrs, body = self._send("POST", realm, budget, headers=headers, limit=1 << 20, data=data)
+        else:
+            if cred is not None:
+                headers["Authorization"] = cred.basic()
+                params["account"] = cred.username
+            status, hdrs, body = self._send("GET", realm, budget, headers=headers, limit=1 << 20, params=params)
+        if status == 429:  # the registry is unusable until its token server lets us in again
+            self._on_rate_limit(loc.host, retry_after({k.lower(): v for k, v in hdrs.items()}, time.time()))
+        if status in (401, 403):
+            raise Unauthorized(f"token server {rhost} refused {'the credentials' if cred else 'anonymous access'}")
+        self._check(status, hdrs, rhost, "token")
+        try:
+            doc = json.loads(body)
+            token = doc.get("token") or doc.get("access_token")
+            ttl = float(doc.get("expires_in") or 60)
+        except (ValueError, AttributeError, TypeError):
+            raise Unauthorized(f"token server {rhost} gave an unreadable answer") from None
+        if not isinstance(token, str) or not token:
+            raise Unauthorized(f"token server {rhost} gave no token")
+        return f"Bearer {token}", max(5.0, min(ttl, 3600.0) - 5.0)
+
+    # -- manifests ---------------------------------------------------------------------
+
+    def manifest(self, loc: Location, reference: str, budget: _Budget, accept: str = ACCEPT_ALL) -> tuple[str, dict, str]:
+        """(media type, parsed manifest, digest) for a tag or digest."""
+        if not (_TAG_RE.match(reference) or _DIGEST_RE.match(reference)):
+            raise LookupFailed(f"not a tag or digest: {reference!r}")
+        hdrs, body = self.get(loc, f"{loc.base}/manifests/{reference}", accept, budget, MAX_MANIFEST_BYTES)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if ":" in reference and reference.startswith("sha256:") and reference != digest:
+            raise Malformed(f"manifest {reference[:19]}… does not match its digest")
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise Malformed("manifest is not JSON") from None
+        if not isinstance(doc, dict):
+            raise Malformed("manifest is not a JSON object")
+        ctype = (hdrs.get("content-type") or "").split(";", 1)[0].strip().lower()
+        mtype = doc.get("mediaType") if isinstance(doc.get("mediaType"), str) else ctype
+        if doc.get("schemaVersion") != 2:
+            raise Malformed(f"unsupported manifest schema {doc.get('schemaVersion')!r}")
+        if mtype not in INDEX_TYPES + MANIFEST_TYPES:
+            mtype = OCI_INDEX if "manifests" in doc else OCI_MANIFEST if "layers" in doc else mtype
+        return mtype, doc, digest
+
+    def head_digest(self, loc: Location, reference: str, budget: _Budget) -> str | None:
+        """The ``Docker-Content-Digest`` of a tag (a HEAD: not counted as a pull on Docker Hub)."""
+        if not _TAG_RE.match(reference):
+            raise LookupFailed(f"not a tag: {reference!r}")
+        hdrs, _ = self.get(loc, f"{loc.base}/manifests/{reference}", ACCEPT_ALL, budget, 0, method="HEAD")
+        d = hdrs.get("docker-content-digest")
+        return d if isinstance(d, str) and _DIGEST_RE.match(d) else None
+
+    def blob_json(self, loc: Location, digest: str, budget: _Budget) -> Any:
+        """A small JSON blob (an image config), checked against its digest."""
+        if not _DIGEST_RE.match(digest):
+            raise Malformed("invalid blob digest")
+        _, body = self.get(loc, f"{loc.base}/blobs/{digest}", "*/*", budget, MAX_CONFIG_BYTES, follow=True)
+        if digest.startswith("sha256:") and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise Malformed("blob does not match its digest")
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise Malformed("blob is not JSON") from None
+
+    @staticmethod
+    def layer_sum(doc: dict) -> int:
+        layers = doc.get("layers")
+        if not isinstance(layers, list):
+            raise Malformed("manifest has no layers list")
+        total = 0
+        for layer in layers:
+            size = layer.get("size") if isinstance(layer, dict) else None
+            if type(size) is not int or size < 0 or size > MAX_SIZE:
+                raise Malformed(f"manifest layer with an invalid size {size!r}")
+            total += size
+        if total > MAX_SIZE:
+            raise Malformed("manifest sizes add up to nonsense")
+        return total
+
+    def _config_platform(self, loc: Location, doc: dict, budget: _Budget) -> str:
+        cfg = doc.get("config")
+        digest = cfg.get("digest") if isinstance(cfg, dict) else None
+        if not isinstance(digest, str) or budget.remaining() < 0.2:
+            return "*"
+        try:
+            return platform_key(self.blob_json(loc, digest, budget)) or "*"
+        except (LookupFailed, AttributeError):
+            return "*"
+
+    def sizes(self, loc: Location, reference: str, want: Iterable[str], budget: _Budget,
+              max_platforms: int = MAX_PLATFORMS, configs: dict[str, str] | None = None) -> dict:
+        """The cache entry for one image: ``sizes`` per platform (the wanted
+        ones first, then others up to ``max_platforms``), ``listed`` platforms,
+        ``digest``; ``configs`` (if given) receives each platform's config
+        digest. Raises :class:`LookupFailed` subclasses."""
+        want = [norm_platform(p) for p in want]
+        mtype, doc, digest = self.manifest(loc, reference, budget)
+        sizes: dict[str, int] = {}
+        listed: list[str] = []
+        if mtype in INDEX_TYPES:
+            mans = doc.get("manifests")
+            if not isinstance(mans, list):
+                raise Malformed("index has no manifests list")
+            entries: list[tuple[str, str]] = []
+            for m in mans:
+                if not isinstance(m, dict):
+                    raise Malformed("index entry is not an object")
+                ann = m.get("annotations") if isinstance(m.get("annotations"), dict) else {}
+                if ann.get("vnd.docker.reference.type") == "attestation-manifest":
+                    continue
+                key = platform_key(m.get("platform") or {})
+                d = m.get("digest")
+                if key is None or m.get("mediaType") in INDEX_TYPES:
+                    continue
+                if not isinstance(d, str) or not _DIGEST_RE.match(d):
+                    raise Malformed("index entry with an invalid digest")
+                if key not in listed:
+                    listed.append(key)
+                    entries.append((key, d))
+            wanted = [e for e in entries if any(match_platform({e[0]: 0}, p) for p in want)]
+            order = wanted + [e for e in entries if e not in wanted]
+            for key, d in order[:max(max_platforms, len(wanted))]:
+                is_wanted = (key, d) in wanted
+                if not is_wanted and budget.remaining() < 0.3:
+                    break  # keep what we have; the wanted platforms are done
+                try:
+                    _, pdoc, _ = self.manifest(loc, d, budget, ACCEPT_MANIFEST)
+                    sizes[key] = self.layer_sum(pdoc)
+                    if configs is not None and isinstance(pdoc.get("config"), dict):
+                        configs[key] = str(pdoc["config"].get("digest", ""))
+                except (Malformed, NotFound) as exc:
+                    if is_wanted:
+                        raise Malformed(f"{key} manifest: {exc}") from None
+                    log.debug("%s/%s: skipping %s (%s)", loc.registry, loc.path, key, exc)
+                except LookupFailed:
+                    if is_wanted:
+                        raise
+                    break
+        elif mtype in MANIFEST_TYPES:
+            total = self.layer_sum(doc)
+            key = self._config_platform(loc, doc, budget)
+            if configs is not None and isinstance(doc.get("config"), dict):
+                configs[key] = str(doc["config"].get("digest", ""))
+            sizes[key] = total
+            listed.append(key)
+        else:
+            raise Malformed(f"unknown manifest type {mtype!r}")
+        return {"status": OK, "sizes": sizes, "listed": listed, "digest": digest, "media_type": mtype}
+
+
+# -- disk cache ------------------------------------------------------------------------------
+
+
+def _valid_entry(e: Any) -> bool:
+    if not isinstance(e, dict) or e.get("status") not in _CACHED_STATUSES:
+        return False
+    if not isinstance(e.get("fetched"), (int, float)):
+        return False
+    if e["status"] == OK:
+        sz = e.get("sizes")
+        if not isinstance(sz, dict) or not all(
+                isinstance(k, str) and type(v) is int and 0 <= v <= MAX_SIZE for k, v in sz.items()):
+            return False
+        if not isinstance(e.get("listed", []), list):
+            return False
+    return True
+
+
+class DiskCache:
+    """One JSON file per repository under ``root/registry-v1``."""
+
+    def __init__(self, root: str | os.PathLike | None):
+        self.root = Path(root) / f"registry-v{CACHE_FORMAT}" if root is not None else None
+        self._lock = threading.Lock()
+
+    def _file(self, registry: str, path: str) -> Path | None:
+        if self.root is None:
+            return None
+        h = hashlib.sha256(f"{registry}/{path}".encode()).hexdigest()[:32]
+        return self.root / f"{h}.json"
+
+    def load(self, registry: str, path: str) -> dict[str, dict]:
+        f = self._file(registry, path)
+        if f is None:
+            return {}
+        try:
+            with open(f, "rb") as fh:
+                doc = json.loads(fh.read(8 << 20))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(doc, dict) or doc.get("registry") != registry or doc.get("path") != path:
+            return {}
+        refs = doc.get("refs")
+        if not isinstance(refs, dict):
+            return {}
+        return {k: v for k, v in refs.items() if isinstance(k, str) and _valid_entry(v)}
+
+    def store(self, registry: str, path: str, ref: str, entry: dict) -> None:
+        f = self._file(registry, path)
+        if f is None:
+            return
+        with self._lock:
+            try:
+                refs = self.load(registry, path)
+                refs[ref] = entry
+                doc = {"format": CACHE_FORMAT, "registry": registry, "path": path, "refs": refs}
+                write_atomic(f, json.dumps(doc).encode("utf-8"), mode=0o600, make_dirs=True)
+            except OSError as exc:
+                log.info("could not write the image cache %s: %s", f, exc)
+
+    def load_backoff(self) -> dict[str, float]:
+        if self.root is None:
+            return {}
+        try:
+            doc = json.loads((self.root / "backoff.json").read_text("utf-8"))
+            return {str(k): float(v) for k, v in doc.items() if isinstance(v, (int, float))}
+        except (OSError, ValueError, AttributeError, TypeError):
+            return {}
+
+    def store_backoff(self, backoff: dict[str, float]) -> None:
+        if self.root is None:
+            return
+        with self._lock:
+            try:
+                write_atomic(self.root / "backoff.json", json.dumps(backoff).encode("utf-8"), mode=0o600,
+                             make_dirs=True)
+            except OSError:
+                pass
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+def _fmt_time(ts: float) -> str:
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What is known about one image on one platform."""
+
+    image: str  # "127.0.0.1:5000/app:1"
+    platform: str
+    status: str  # ok | not_found | unauthorized | error | rate_limited | offline
+    size: int | None = None  # bytes for ``platform`` (None: no figure, even when status is ok)
+    sizes: Mapping[str, int] = field(default_factory=dict)  # every platform fetched
+    registry: str = ""
+    fetched: float | None = None
+    digest: str | None = None
+    error: str = ""
+    info: images.SizeInfo | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK and self.size is not None
+
+
+def _source_text(registry: str, fetched: float) -> str:
+    return f"registry {registry}, fetched {_fmt_time(fetched)}"
+
+
+class _SizeSource:
+    """:class:`dockwise.images.catalog.SizeSource` over a :class:`LiveImages` cache
+    (memory and disk; never the network)."""
+
+    name = "registry"
+
+    def __init__(self, live: "LiveImages"):
+        self._live = live
+
+    def size(self, repository: str, tag: str, platform: str) -> images.SizeInfo | None:
+        reg, path = split_repository(repository)
+        e = self._live._entry(reg, path, cache_ref(tag))
+        if e is None or e["status"] != OK:
+            return None
+        key = match_platform(e["sizes"], norm_platform(platform))
+        if key is None:
+            return None
+        return images.SizeInfo(
+            repository, tag, platform if key == "*" else key, e["sizes"][key],
+            _dt.datetime.fromtimestamp(e["fetched"], _dt.timezone.utc).date().isoformat(),
+            _source_text(reg, e["fetched"]),
+        )
+
+    def tags(self, repository: str) -> Iterable[str]:
+        reg, path = split_repository(repository)
+        return self._live._tags(reg, path)
+
+
+# -- the editor-facing API ----------------------------------------------------------------------
+
+
+class LiveImages:
+    """Live image sizes for the editor: never blocks in :meth:`cached` and
+    :meth:`request`; :meth:`fetch` blocks at most ``total_timeout`` (+0.25 s)."""
+
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike | None = None,
+        *,
+        online: bool = True,
+        on_update: "Callable[[ImageRef], None] | None" = None,
+        workers: int = WORKERS,
+        insecure: Iterable[str] = (),
+        docker_config: str | os.PathLike | DockerConfig | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        total_timeout: float = TOTAL_TIMEOUT,
+        ttl: float = TTL,
+        not_found_ttl: float = NOT_FOUND_TTL,
+        error_ttl: float = ERROR_TTL,
+        max_platforms: int = MAX_PLATFORMS,
+        use_disk: bool = True,
+        transport: "httpx.BaseTransport | None" = None,
+    ):
+        self.online = online
+        self.on_update = on_update
+        self.total_timeout = total_timeout
+        self.ttl, self.not_found_ttl, self.error_ttl = ttl, not_found_ttl, error_ttl
+        self.max_platforms = max_platforms
+        self.insecure = tuple(insecure)
+        root = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) if use_disk else None
+        self.disk = DiskCache(root)
+        cfg = docker_config if isinstance(docker_config, DockerConfig) else DockerConfig(docker_config)
+        self._lock = threading.RLock()
+        self._repos: dict[tuple[str, str], tuple[float, dict[str, dict]]] = {}  # → (loaded at, refs)
+        self._backoff: dict[str, float] = self.disk.load_backoff()
+        self.client = RegistryClient(docker_config=cfg, insecure=self.insecure, connect_timeout=connect_timeout,
+                                     transport=transport, backoff=self._backoff_until,
+                                     on_rate_limit=self._rate_limited)
+        self._inflight: dict[tuple[str, str, str], tuple[Future, set[str]]] = {}
+        self._queue: "queue.Queue[Any]" = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._max_workers = max(1, workers)
+        self._busy = 0
+        self._closed = False
+        self._source = _SizeSource(self)
+        self.requests_started = 0  # lookups that went to the network (for tests and logs)
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def allowed(self) -> bool:
+        return self.online and not offline_env() and not self._closed
+
+    def close(self) -> None:
+        self._closed = True
+        for _ in self._threads:
+            self._queue.put(None)
+        self.client.close()
+
+    def as_size_source(self) -> images.SizeSource:
+        return self._source
+
+    def _backoff_until(self, host: str) -> float:
+        with self._lock:
+            return self._backoff.get(host.lower(), 0.0)
+
+    def _rate_limited(self, host: str, until: float) -> None:
+        log.info("%s is rate-limiting registry requests: none until %s", host, _fmt_time(until))
+        with self._lock:
+            self._backoff[host.lower()] = max(until, self._backoff.get(host.lower(), 0.0))
+            now = time.time()
+            snapshot = {h: t for h, t in self._backoff.items() if t > now}
+        self.disk.store_backoff(snapshot)
+
+    # -- cache ---------------------------------------------------------------------------
+
+    def _refs(self, reg: str, path: str) -> dict[str, dict]:
+        key = (reg, path)
+        now = time.monotonic()
+        with self._lock:
+            got = self._repos.get(key)
+            if got is not None and now - got[0] < 5.0:
+                return got[1]
+        disk = self.disk.load(reg, path)  # another editor may have written it
+        with self._lock:
+            mem = self._repos.get(key, (0.0, {}))[1]
+            merged = dict(disk)
+            for r, e in mem.items():  # keep the newer of memory and disk
+                if r not in merged or merged[r]["fetched"] < e["fetched"]:
+                    merged[r] = e
+            self._repos[key] = (now, merged)
+            return merged
+
+    def _fresh(self, e: dict | None) -> bool:
+        if e is None:
+            return False
+        age = time.time() - e["fetched"]
+        if e["status"] == OK:
+            return age < self.ttl
+        if e["status"] == UNAUTHORIZED and self.client.config.mtime() > e["fetched"]:
+            return False  # the user changed their credentials since
+        return age < (self.not_found_ttl if e["status"] in (NOT_FOUND, UNAUTHORIZED) else self.error_ttl)
+
+    def _entry(self, reg: str, path: str, ref: str) -> dict | None:
+        e = self._refs(reg, path).get(ref)
+        return e if self._fresh(e) else None
+
+    def _tags(self, reg: str, path: str) -> list[str]:
+        return [r for r, e in self._refs(reg, path).items()
+                if not r.startswith("@") and e["status"] == OK and self._fresh(e)]
+
+    def _put(self, reg: str, path: str, ref: str, entry: dict) -> None:
+        self._refs(reg, path)
+        with self._lock:
+            self._repos[(reg, path)][1][ref] = entry
+        self.disk.store(reg, path, ref, entry)
+
+    @staticmethod
+    def _key(ref: "ImageRef") -> tuple[str, str, str]:
+        reg, path = split_repository(images.repository(ref))
+        return reg, path, reference_of(ref)
+
+    def _result(self, ref: "ImageRef", platform: str, e: dict, reg: str, path: str) -> LiveResult:
+        name = f"{reg}/{path}:{reference_of(ref)}" if not ref.digest else f"{reg}/{path}@{ref.digest}"
+        size = None
+        info = None
+        if e["status"] == OK:
+            key = match_platform(e["sizes"], platform)
+            if key is not None:
+                size = e["sizes"][key]
+                tag = cache_ref(ref.digest) if ref.digest else (ref.tag or "latest")
+                info = images.SizeInfo(
+                    images.repository(ref), tag, platform if key == "*" else key, size,
+                    _dt.datetime.fromtimestamp(e["fetched"], _dt.timezone.utc).date().isoformat(),
+                    _source_text(reg, e["fetched"]))
+        return LiveResult(name, platform, e["status"], size, dict(e.get("sizes", {})), reg, e["fetched"],
+                          e.get("digest"), e.get("error", ""), info)
+
+    def _answers(self, e: dict | None, platform: str) -> bool:
+        """Whether a cache entry settles ``platform`` (no lookup needed)."""
+        if not self._fresh(e):
+            return False
+        if e["status"] != OK:
+            return True
+        return match_platform(e["sizes"], platform) is not None or not any(
+            match_platform({k: 0}, platform) for k in e.get("listed", []))
+
+    # -- API ------------------------------------------------------------------------------
+
+    def cached(self, ref: "ImageRef", platform: str | None = None) -> LiveResult | None:
+        """What the memory/disk cache knows about ``ref`` (a fresh figure or a
+        fresh failure), else None. Never touches the network."""
+        if ref is None or ref.unresolved:
+            return None
+        try:
+            reg, path, reference = self._key(ref)
+        except Exception:
+            return None
+        plat = norm_platform(images.platform_of(ref, platform))
+        e = self._entry(reg, path, cache_ref(reference))
+        return self._result(ref, plat, e, reg, path) if e is not None else None
+
+    def request(self, ref: "ImageRef", platform: str | None = None) -> bool:
+        """Start a background lookup unless the cache settles it or lookups are
+        off (or the registry is backing off). True when one is queued or
+        already in flight. Returns at once."""
+        if ref is None or ref.unresolved or not self.allowed:
+            return False
+        try:
+            reg, path, reference = self._key(ref)
+            loc = locate(reg, path, self.insecure)
+        except Exception:
+            return False
+        plat = norm_platform(images.platform_of(ref, platform))
+        if self._answers(self._entry(reg, path, cache_ref(reference)), plat):
+            return False
+        if time.time() < self._backoff_until(loc.host):
+            return False
+        self._submit(ref, loc, reference, plat)
+        return True
+
+    def fetch(self, ref: "ImageRef", platform: str | None = None) -> LiveResult:
+        """Blocking lookup (scripts, CLI): the cache when it settles the
+        question, else the registry; returns within ``total_timeout`` + 0.25 s."""
+        t0 = time.monotonic()
+        plat = norm_platform(images.platform_of(ref, platform)) if ref is not None else images.DEFAULT_PLATFORM
+        if ref is None or ref.unresolved:
+            return LiveResult(getattr(ref, "raw", ""), plat, ERROR, error="unresolved image reference")
+        try:
+            reg, path, reference = self._key(ref)
+            loc = locate(reg, path, self.insecure)
+        except Exception as exc:
+            return LiveResult(ref.resolved, plat, ERROR, error=str(exc))
+        e = self._entry(reg, path, cache_ref(reference))
+        if self._answers(e, plat):
+            return self._result(ref, plat, e, reg, path)
+        if not self.allowed:
+            return LiveResult(ref.resolved, plat, OFFLINE, registry=reg, error="registry lookups are off")
+        until = self._backoff_until(loc.host)
+        if time.time() < until:
+            return LiveResult(ref.resolved, plat, RATE_LIMITED, registry=reg,
+                              error=f"{loc.host} is rate-limiting until {_fmt_time(until)}")
+        fut = self._submit(ref, loc, reference, plat)
+        try:
+            fut.result(timeout=max(0.05, self.total_timeout + 0.25 - (time.monotonic() - t0)))
+        except _FutureTimeout:
+            return LiveResult(ref.resolved, plat, ERROR, registry=reg, error="timed out")
+        except Exception as exc:  # pragma: no cover - the worker catches everything
+            return LiveResult(ref.resolved, plat, ERROR, registry=reg, error=str(exc))
+        outcome = fut.result()
+        if outcome.get("status") == RATE_LIMITED:
+            return LiveResult(ref.resolved, plat, RATE_LIMITED, registry=reg, error=outcome.get("error", ""))
+        e = self._refs(reg, path).get(cache_ref(reference)) or outcome
+        return self._result(ref, plat, e, reg, path)
+
+    # -- workers --------------------------------------------------------------------------
+
+    def _submit(self, ref: "ImageRef", loc: Location, reference: str, plat: str) -> Future:
+        key = (loc.registry, loc.path, reference)
+        with self._lock:
+            got = self._inflight.get(key)
+            if got is not None:
+                got[1].add(plat)
+                return got[0]
+            fut: Future = Future()
+            self._inflight[key] = (fut, {plat})
+            if len(self._threads) < self._max_workers and self._busy + self._queue.qsize() >= len(self._threads):
+                t = threading.Thread(target=self._worker, name=f"dockwise-registry-{len(self._threads)}", daemon=True)
+                self._threads.append(t)
+                t.start()
+        self._queue.put((key, ref, loc, reference))
+        return fut
+
+    def _worker(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            with self._lock:
+                self._busy += 1
+            try:
+                self._run(*job)
+            except Exception:  # never let a worker die
+                log.exception("registry lookup crashed")
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+    def _run(self, key: tuple[str, str, str], ref: "ImageRef", loc: Location, reference: str) -> None:
+        with self._lock:
+            fut, plats = self._inflight[key]
+            want = sorted(plats)
+        cref = cache_ref(reference)
+        before = self._refs(loc.registry, loc.path).get(cref)
+        outcome: dict
+        try:
+            if not self.allowed:
+                raise Offline("registry lookups are off")
+            with self._lock:
+                self.requests_started += 1
+            budget = _Budget(time.monotonic() + self.total_timeout)
+            outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms)
+            outcome["fetched"] = time.time()
+            self._put(loc.registry, loc.path, cref, outcome)
+            log.info("%s/%s:%s: %s", loc.registry, loc.path, reference,
+                     ", ".join(f"{p} {n / 1e6:.1f} MB" for p, n in outcome["sizes"].items()) or "no platforms")
+        except LookupFailed as exc:
+            outcome = {"status": exc.status, "fetched": time.time(), "error": str(exc)}
+            if exc.status in _CACHED_STATUSES:
+                self._put(loc.registry, loc.path, cref, outcome)
+            log.info("registry lookup of %s/%s:%s: %s", loc.registry, loc.path, reference, exc)
+        except Exception as exc:
+            log.exception("registry lookup of %s/%s:%s failed", loc.registry, loc.path, reference)
+            outcome = {"status": ERROR, "fetched": time.time(), "error": f"{type(exc).__name__}"}
+            self._put(loc.registry, loc.path, cref, outcome)
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+        fut.set_result(outcome)
+        new = outcome.get("status") == OK and outcome.get("sizes") and (
+            before is None or before.get("status") != OK or before.get("sizes") != outcome["sizes"])
+        if new and self.on_update is not None:
+            try:
+                self.on_update(ref)
+            except Exception:
+                log.exception("on_update callback failed")

@@ -1,0 +1,1 @@
+"""The engine: rule selection, pragmas, configuration, fixes, reports, file discovery."""

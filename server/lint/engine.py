@@ -1,0 +1,448 @@
+"""The lint engine: model → selected rules → violations. No LSP imports.
+
+``lint_text`` parses and lints; ``lint_model`` lints an existing model (the
+language server builds the model once per document version and shares it).
+A rule that raises is reported as one ``internal-error`` violation and logged;
+the other rules still run. In-file pragmas (``# hadolint ignore=``,
+``# dockwise: ignore=``, ``# check=skip=``/``error=``, …) are parsed by
+:mod:`dockwise.lint.pragmas` and applied after the rules ran.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Iterable
+
+from dockwise.syntax.model import Dockerfile, Pos, Span
+from dockwise.lint.pragmas import Suppressions, shell_pragmas  # noqa: F401  (re-exported)
+
+log = logging.getLogger("dockwise.lint.engine")
+
+
+class _FrozenMap(tuple):
+    """A mapping frozen into sorted ``(key, value)`` pairs (hashable)."""
+
+    __slots__ = ()
+
+
+def freeze(value: object) -> object:
+    """Make option values hashable: mappings → sorted pairs, lists → tuples."""
+    if isinstance(value, _FrozenMap):
+        return value
+    if isinstance(value, dict):
+        return _FrozenMap(sorted(((str(k), freeze(v)) for k, v in value.items()), key=lambda kv: kv[0]))
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted((freeze(v) for v in value), key=repr))
+    return value
+
+
+def thaw(value: object) -> object:
+    """The inverse of :func:`freeze` (tuples come back as lists)."""
+    if isinstance(value, _FrozenMap):
+        return {k: thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """What to run and how to report it.
+
+    ``select``: selectors (codes, names, aliases, code prefixes, ``tag:x``,
+    ``ALL``); None means every rule that is on by default. ``extend_select``
+    adds to that. ``ignore`` removes. ``severity`` maps a selector to a level
+    name (error/warning/info/style) or ``off``; within one settings value a
+    more specific selector wins (``ALL`` < ``tag:x`` < prefix < exact key).
+
+    ``base``: lower-precedence settings (configuration files) this value is
+    layered on: the base's selection is computed first; then a ``select`` here
+    *replaces* it and ``extend_select``/``ignore`` add to and remove from it,
+    except that what a lower layer *ignores* stays ignored unless this layer
+    names the rule exactly (code, name or alias, not a prefix, tag or ``ALL``)
+    in ``select``/``extend_select``. ``severity`` entries here are applied
+    after the base's. ``options`` merge per rule and per key (this value wins);
+    ``disable_ignore_pragma`` is on when any layer turns it on.
+
+    Hashable (an ``lru_cache`` key): build it with :meth:`make`, which freezes
+    option values.
+    """
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()
+    disable_ignore_pragma: bool = False
+    options: tuple[tuple[str, object], ...] = ()  # per-rule options, by code (frozen)
+    base: "LintSettings | None" = None
+
+    @staticmethod
+    def make(
+        select: Iterable[str] | None = None,
+        extend_select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        severity: dict[str, str] | None = None,
+        disable_ignore_pragma: bool = False,
+        options: dict[str, object] | None = None,
+        base: "LintSettings | None" = None,
+    ) -> "LintSettings":
+        return LintSettings(
+            select=None if select is None else tuple(select),
+            extend_select=tuple(extend_select),
+            ignore=tuple(ignore),
+            severity=tuple(sorted((severity or {}).items())),
+            disable_ignore_pragma=disable_ignore_pragma,
+            options=tuple(sorted(((k, freeze(v)) for k, v in (options or {}).items()), key=lambda kv: kv[0])),
+            base=base,
+        )
+
+    def layers(self) -> list["LintSettings"]:
+        """The chain of settings, lowest precedence first."""
+        chain: list[LintSettings] = []
+        s: LintSettings | None = self
+        while s is not None:
+            chain.append(s)
+            s = s.base
+        return chain[::-1]
+
+
+DEFAULT_SETTINGS = LintSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    name: str
+    severity: "Severity"
+    message: str
+    span: Span
+    fix: "Fix | None" = None
+    related: tuple = ()
+    url: str = ""
+
+    @property
+    def line(self) -> int:  # 1-based, for reports
+        return self.span.start.line + 1
+
+
+@dataclass(slots=True)
+class LintResult:
+    model: Dockerfile
+    violations: list[Violation] = field(default_factory=list)
+
+
+# -- rule selection ---------------------------------------------------------
+
+
+def _specificity(selector: str) -> int:
+    """Order of application of severity entries within one layer."""
+    from dockwise import rules as registry
+
+    s = selector.strip()
+    if s.upper() == "ALL":
+        return 0
+    if s.lower().startswith("tag:"):
+        return 1
+    if registry.get(s) is not None:
+        return 1000
+    return 2 + len(s)  # a code prefix: longer is more specific
+
+
+@lru_cache(maxsize=64)
+def _plan(settings: LintSettings) -> tuple:
+    """Resolve settings to ((rule, severity), ...) once per settings value."""
+    from dockwise import rules as registry
+    from dockwise.rules._api import Severity
+
+    chosen = {r.code: r for r in registry.ALL_RULES if r.meta.default_enabled}
+    levels: dict[str, Severity | None] = {}
+    ignored_below: set[str] = set()  # what lower layers ignore
+    for layer in settings.layers():
+        named = set()  # rules this layer names exactly (code, name or alias) in select/extend_select
+        for sel in (*(layer.select or ()), *layer.extend_select):
+            r = registry.get(sel)
+            if r is not None:
+                named.add(r.code)
+        if layer.select is not None:
+            chosen = {}
+            for sel in layer.select:
+                for r in registry.resolve(sel):
+                    chosen[r.code] = r
+        for sel in layer.extend_select:
+            for r in registry.resolve(sel):
+                chosen[r.code] = r
+        ignored_below -= named
+        for code in ignored_below:
+            chosen.pop(code, None)
+        for sel in layer.ignore:
+            for r in registry.resolve(sel):
+                chosen.pop(r.code, None)
+                ignored_below.add(r.code)
+        for sel, level in sorted(layer.severity, key=lambda kv: (_specificity(kv[0]), kv[0])):
+            lv = str(level).strip().lower()
+            sev = None if lv in ("off", "ignore", "none") else Severity.parse(lv)
+            for r in registry.resolve(sel):
+                levels[r.code] = sev
+    plan = []
+    for code in sorted(chosen):
+        r = chosen[code]
+        sev = levels.get(code, r.meta.severity)
+        if sev is None:
+            continue
+        plan.append((r, sev))
+    return tuple(plan)
+
+
+@lru_cache(maxsize=64)
+def _runtime(settings: LintSettings) -> tuple[dict[str, dict], bool]:
+    """(per-rule options by code, disable_ignore_pragma) over all layers."""
+    from dockwise import rules as registry
+
+    options: dict[str, dict] = {}
+    disable = False
+    for layer in settings.layers():
+        disable = disable or layer.disable_ignore_pragma
+        for key, value in layer.options:
+            r = registry.get(key)
+            code = r.code if r is not None else key
+            v = thaw(value)
+            if isinstance(v, dict):
+                options.setdefault(code, {}).update(v)
+            else:
+                options[code] = v
+    return options, disable
+
+
+def selected_codes(settings: LintSettings) -> list[str]:
+    return [r.code for r, _ in _plan(settings)]
+
+
+# -- pragmas ----------------------------------------------------------------
+# The parser lives in :mod:`dockwise.lint.pragmas` (shared with rule DW101).
+
+def collect_suppressions(df: Dockerfile) -> Suppressions:
+    from dockwise.lint import pragmas
+
+    return pragmas.suppressions(pragmas.analyse(df))
+
+
+# -- running ----------------------------------------------------------------
+
+INTERNAL_ERROR = "DW999"
+
+
+class LintCache:
+    """Findings of per-instruction rules (``rule(each=...)``) from the last
+    lint of one document, reused by the next: while typing, one instruction
+    changes and every other instruction's findings are taken over as they are
+    (the same :class:`Violation` objects).
+
+    Keys are made of text, not of objects: an instruction's own lines, its
+    first line and index, plus a token of what the rule's scope allows it to
+    read (see ``rules._api.SCOPES``): the lines before the first FROM,
+    ``df.path``, ``df.escape``, the line-ending style, and the declarations
+    (instruction scope) or all lines (stage scope) of the stage chain. Equal
+    keys mean an equal parse of everything such a rule reads, hence equal
+    findings. Only the entries of the last call are kept, so the cache is
+    bounded by the document's size; it lives as long as the document's state.
+    """
+
+    __slots__ = ("settings", "entries", "tokens")
+
+    def __init__(self) -> None:
+        self.settings: LintSettings | None = None
+        self.entries: dict = {}
+        self.tokens: dict = {}  # token -> small int (cheap keys)
+
+
+def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
+    from dockwise.rules._api import Severity
+
+    try:
+        for f in r.check(df, ctx):
+            out.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url))
+    except Exception as exc:  # a broken rule must not take the others down
+        log.exception("rule %s failed on %s", r.code, df.path or "<text>")
+        out.append(
+            Violation(
+                INTERNAL_ERROR,
+                "internal-error",
+                Severity.ERROR,
+                f"internal error in rule {r.code} ({r.meta.name}): {type(exc).__name__}: {exc}",
+                Span(Pos(0, 0), Pos(0, 0)),
+            )
+        )
+
+
+def lint_model(
+    df: Dockerfile, settings: LintSettings = DEFAULT_SETTINGS, cache: LintCache | None = None
+) -> list[Violation]:
+    """Run the selected rules on ``df``. ``cache`` (one per document, passed
+    with every version) lets per-instruction rules reuse the findings of
+    unchanged instructions; the result is the same with or without it."""
+    from dockwise.rules._api import Context
+
+    plan = _plan(settings)
+    options, disable_pragmas = _runtime(settings)
+    out: list[Violation] = []
+    local = []
+    for r, sev in plan:
+        opts = options.get(r.code)
+        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {})
+        if cache is not None and r.each is not None:
+            local.append((r, sev, ctx))
+        else:
+            _run_rule(r, sev, ctx, df, out)
+    if local:
+        if cache.settings is not settings and cache.settings != settings:
+            cache.settings, cache.entries, cache.tokens = settings, {}, {}
+        failed = _lint_local(df, local, cache, out)
+        if failed:  # entries made after the failure lack the rule's findings
+            cache.entries = {}
+        for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
+            out = [v for v in out if v.code != r.code]
+            _run_rule(r, sev, ctx, df, out)
+    if out and (df.comments or df.directives):
+        out = _apply_pragmas(df, out, disable_pragmas)
+    out.sort(key=lambda v: (v.span.start, v.code))
+    return out
+
+
+def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violation]) -> list:
+    """Per-instruction rules with reuse (see LintCache); returns the rules that raised."""
+    from dockwise.rules._api import DECLARATIONS
+
+    lines = df.lines
+    ins_list = df.instructions
+    stages = df.stages
+    first = stages[0] if stages else None
+    pre_end = ins_list[first.from_instruction].start_line if first is not None else len(lines)
+    glob = (df.path, df.escape, "\r\n" in df.text, df.text.endswith("\n"), tuple(lines[:pre_end]))
+    # each stage's line range: from its FROM to the next stage's FROM (or the end)
+    bounds = []
+    for k, st in enumerate(stages):
+        a = ins_list[st.from_instruction].start_line
+        b = ins_list[stages[k + 1].from_instruction].start_line if k + 1 < len(stages) else len(lines)
+        bounds.append((a, b))
+    old_tokens, tokens = cache.tokens, {}
+
+    def tok(t) -> int:
+        n = tokens.get(t)
+        if n is None:
+            n = old_tokens.get(t)
+            if n is None:
+                n = len(old_tokens) + len(tokens) + 1
+                while n in used:
+                    n += 1
+            tokens[t] = n
+            used.add(n)
+        return n
+
+    used: set[int] = set(old_tokens.values())
+    decl_tok: dict[int, int] = {-1: tok(("d", glob))}
+    stage_tok: dict[int, int] = {-1: tok(("s", glob))}
+    for st in stages:
+        chain = df.stage_chain(st)
+        decls, whole = [], []
+        for c in chain:
+            decls.append((c.index, c.windows, tuple(
+                (i.start_line, tuple(lines[i.start_line : i.end_line + 1]))
+                for i in df.stage_instructions(c) if i.keyword in DECLARATIONS)))
+            a, b = bounds[c.index]
+            whole.append((c.index, a, tuple(lines[a:b])))
+        decl_tok[st.index] = tok(("d", glob, tuple(decls)))
+        stage_tok[st.index] = tok(("s", glob, tuple(whole)))
+    cache.tokens = tokens
+
+    scopes = ((decl_tok, [x for x in local if x[0].scope == "instruction"]),
+              (stage_tok, [x for x in local if x[0].scope == "stage"]))
+    todo_by_kw: dict[str, tuple] = {}  # effective keyword -> ((tokens, rules), ...) that apply
+    old, new = cache.entries, {}
+    failed: dict[str, tuple] = {}
+    for ins in ins_list:
+        kw = ins.effective.keyword
+        work = todo_by_kw.get(kw)
+        if work is None:
+            work = todo_by_kw[kw] = tuple(
+                (toks, todo) for toks, rules_ in scopes
+                if (todo := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
+        if not work:
+            continue
+        own = (ins.index, ins.start_line, tuple(lines[ins.start_line : ins.end_line + 1]))
+        for toks, todo in work:
+            key = (toks[ins.stage], own)
+            got = old.get(key)
+            if got is None:
+                got = []
+                ok = True
+                for r, sev, ctx in todo:
+                    if r.code in failed:
+                        continue
+                    try:
+                        for f in r.each(df, ins, ctx):
+                            got.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                                 r.meta.url))
+                    except Exception:
+                        failed[r.code] = (r, sev, ctx)
+                        ok = False
+                if not ok:
+                    out.extend(got)
+                    continue
+            new[key] = got
+            out.extend(got)
+    cache.entries = new
+    return list(failed.values())
+
+
+def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -> list[Violation]:
+    """Drop what ignore pragmas hide (unless disabled) and apply
+    ``# check=error=true`` (findings of rules with a BuildKit alias → error)."""
+    from dockwise import rules as registry
+    from dockwise.rules._api import Severity
+
+    from dockwise.lint import pragmas
+
+    found = pragmas.analyse(df)
+    if not found.pragmas:
+        return out
+    sup = None if disable_ignore else pragmas.suppressions(found)
+    raise_errors = found.check_error
+    if not sup and not raise_errors:
+        return out
+    kept = []
+    for v in out:
+        r = registry.get(v.code)
+        aliases = r.meta.aliases if r is not None else ()
+        checks = [a for a in aliases if a in pragmas.BUILDKIT_CHECKS]
+        if sup:
+            keys = {v.code.upper(), v.name.upper()} | {a.upper() for a in aliases}
+            if sup.suppressed(keys, v.span.start.line, checks):
+                continue
+        if raise_errors and checks and v.severity != Severity.ERROR:
+            v = replace(v, severity=Severity.ERROR)
+        kept.append(v)
+    return kept
+
+
+def lint_text(
+    text: str, settings: LintSettings = DEFAULT_SETTINGS, path: str | None = None
+) -> LintResult:
+    from dockwise.syntax.parser import parse
+
+    df = parse(text, path=path)
+    return LintResult(df, lint_model(df, settings))
+
+
+def exceeds(violations: Iterable[Violation], threshold: str) -> bool:
+    """hadolint's failure threshold: error|warning|info|style|ignore|none."""
+    from dockwise.rules._api import Severity
+
+    t = threshold.strip().lower()
+    if t in ("ignore", "none"):
+        limit = Severity.STYLE
+    else:
+        limit = Severity.parse(t)
+    return any(v.severity <= limit for v in violations)

@@ -1,0 +1,296 @@
+"""Code actions: quick fixes from Diagnostic.data, refactorings, source.fixAll.dockwise (with codeAction/resolve).
+
+Handlers are thin: the document's cached analysis comes from
+``DockwiseServer.get_state`` (one model per document version); the work is
+done by :mod:`dockwise.editor.actions`, which imports nothing from pygls or
+lsprotocol.
+
+* ``quickfix``: a diagnostic's fix straight from ``data.fix`` (already in
+  client units) when ``data.version`` is the document's version; otherwise
+  (``data`` dropped by the client, or stale) the diagnostic is matched by code
+  and range against the cached lint of the current version. Unsafe fixes say
+  so in their title; safe ones are preferred; display-only ones are not
+  offered. Every dockwise diagnostic also gets "Ignore CODE for this line" and
+  "…for this file" (pragmas; not offered when ``disable-ignore-pragma`` is on).
+* ``refactor.rewrite``: "Chain RUN instructions" (a range over two or more
+  RUNs) and "Add package-manager cleanup" (a range over RUNs that install
+  packages without cleaning up), whatever rules are enabled.
+* ``source.fixAll.dockwise``: every safe fix (and unsafe ones with the
+  ``unsafeFixes`` setting) through the fix loop; the edit is computed in
+  ``codeAction/resolve`` when the client can resolve ``edit``.
+
+Edits are versioned ``documentChanges`` when the client supports them, else
+``changes``; in a CRLF document inserted line breaks are CRLF.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.editor.actions import Proposal
+    from dockwise.lsp.server import DocState, DockwiseServer
+
+log = logging.getLogger("dockwise")
+
+FIX_ALL_KIND = "source.fixAll.dockwise"
+KINDS = [
+    types.CodeActionKind.QuickFix,
+    types.CodeActionKind.RefactorRewrite,
+    types.CodeActionKind.SourceFixAll,
+    FIX_ALL_KIND,
+]
+
+
+def _kind(k: Any) -> str:
+    return str(getattr(k, "value", k))
+
+
+def _wanted(only: list[str] | None, kind: str) -> bool:
+    """``context.only`` is hierarchical: ``source`` and ``source.fixAll`` ask for ``source.fixAll.dockwise``."""
+    return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+class _Ctx:
+    """What building the actions of one document needs."""
+
+    def __init__(self, ls: "DockwiseServer", uri: str, st: "DocState", text: str):
+        from dockwise.lint.fixes import _uses_crlf
+
+        self.ls, self.uri, self.st, self.text = ls, uri, st, text
+        self.conv = st.converter
+        self.crlf = _uses_crlf(text)
+        self.versioned = bool(ls._cap("workspace.workspace_edit.document_changes", False))
+
+    def text_edit(self, rng: types.Range, new_text: str) -> types.TextEdit:
+        if self.crlf and "\n" in new_text:
+            from dockwise.lint.fixes import _to_crlf
+
+            new_text = _to_crlf(new_text)
+        return types.TextEdit(range=rng, new_text=new_text)
+
+    def model_edits(self, edits) -> list[types.TextEdit]:
+        return [self.text_edit(self.conv.range(e.span), e.new_text) for e in edits]
+
+    def workspace_edit(self, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
+        if self.versioned:
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=self.uri, version=self.st.version),
+                edits=edits,
+            )])
+        return types.WorkspaceEdit(changes={self.uri: edits})
+
+    def action(self, p: "Proposal", diagnostics=None, preferred: bool | None = None) -> types.CodeAction:
+        from dockwise.editor.actions import titled
+
+        return types.CodeAction(
+            title=titled(p.title, p.applicability),
+            kind=p.kind,
+            diagnostics=diagnostics,
+            is_preferred=preferred,
+            edit=self.workspace_edit(self.model_edits(p.edits)),
+        )
+
+
+def _context(ls: "DockwiseServer", uri: str) -> _Ctx | None:
+    doc = ls.open_document(uri)
+    st = ls.get_state(uri)
+    if doc is None or st is None or st.model is None or st.converter is None or st.error:
+        return None
+    return _Ctx(ls, uri, st, doc.source)
+
+
+# -- quick fixes ---------------------------------------------------------------------------
+
+
+def _locate(c: _Ctx, d: types.Diagnostic):
+    """(code, model line, fix) for one of our diagnostics in the current
+    version; fix is a ``data.fix`` dict or a Fix. None when it is not ours or
+    no longer matches the document."""
+    if d.source is not None and d.source != "dockwise":
+        return None
+    data = d.data if isinstance(d.data, dict) else {}
+    code = str(d.code) if d.code is not None else data.get("rule")
+    if not code:
+        return None
+    if data.get("rule") == code and data.get("version") == c.st.version and c.st.version is not None:
+        fix = data.get("fix")
+        return code, d.range.start.line, fix if isinstance(fix, dict) else None
+    for v in c.st.violations:  # data dropped or stale: the cached lint of this version
+        if v.code == code and c.conv.range(v.span) == d.range:
+            return code, v.span.start.line, v.fix
+    return None
+
+
+def _fix_action(c: _Ctx, d: types.Diagnostic, fix) -> types.CodeAction | None:
+    from dockwise.editor.actions import titled
+    from dockwise.lsp.convert import text_edits_from_fix_json
+    from dockwise.rules._api import Applicability
+
+    if fix is None:
+        return None
+    if isinstance(fix, dict):
+        try:
+            app = Applicability(fix.get("applicability"))
+        except ValueError:
+            return None
+        title = fix.get("title")
+        edits = text_edits_from_fix_json(fix)
+        if edits is None or not isinstance(title, str):
+            return None
+        edits = [c.text_edit(e.range, e.new_text) for e in edits]
+    else:
+        app, title, edits = fix.applicability, fix.title, c.model_edits(fix.edits)
+    if app is Applicability.DISPLAY_ONLY or not edits:
+        return None
+    return types.CodeAction(
+        title=titled(title, app),
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[d],
+        is_preferred=app is Applicability.SAFE,
+        edit=c.workspace_edit(edits),
+    )
+
+
+def _quick_fixes(c: _Ctx, diagnostics) -> list[types.CodeAction]:
+    from dockwise.editor import actions
+
+    out: list[types.CodeAction] = []
+    seen: set = set()
+    pragmas = actions.pragmas_enabled(c.ls.lint_settings_for(c.uri))
+    ignores: list[types.CodeAction] = []
+    for d in diagnostics or ():
+        try:
+            hit = _locate(c, d)
+            if hit is None:
+                continue
+            code, line, fix = hit
+            a = _fix_action(c, d, fix)
+            if a is not None and _once(seen, a):
+                out.append(a)
+            if pragmas and actions.ignorable(code):
+                for p in actions.ignore_proposals(c.st.model, code, line):
+                    a = c.action(p, [d])
+                    if _once(seen, a):
+                        ignores.append(a)
+        except Exception:
+            log.exception("code actions for a %s diagnostic failed", getattr(d, "code", "?"))
+    return out + ignores  # the fixes first, then the ignore actions
+
+
+def _once(seen: set, a: types.CodeAction) -> bool:
+    key = (a.title, repr(a.edit))
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+# -- refactorings and fix-all ------------------------------------------------------------------
+
+
+def _lines(rng: types.Range) -> tuple[int, int]:
+    first, last = rng.start.line, rng.end.line
+    if last > first and rng.end.character == 0:  # a selection of whole lines ends at the next line's start
+        last -= 1
+    return first, last
+
+
+def _refactors(c: _Ctx, rng: types.Range) -> list[types.CodeAction]:
+    from dockwise.editor import actions
+
+    out = []
+    first, last = _lines(rng)
+    df = c.st.model
+    for check, build in ((actions.can_chain, actions.chain_runs), (actions.can_cleanup, actions.add_cleanup)):
+        try:
+            if check(df, first, last):
+                p = build(df, first, last)
+                if p is not None:
+                    out.append(c.action(p))
+        except Exception:
+            log.exception("refactoring %s failed", build.__name__)
+    return out
+
+
+def _fix_all_action(c: _Ctx) -> types.CodeAction | None:
+    from dockwise.editor import actions
+
+    unsafe = bool(c.ls.settings.unsafeFixes)
+    if not actions.has_fixes(c.st.violations, unsafe):
+        return None
+    title = actions.FIX_ALL_UNSAFE_TITLE if unsafe else actions.FIX_ALL_TITLE
+    rs = c.ls._cap("text_document.code_action.resolve_support", None)
+    if rs is not None and "edit" in (getattr(rs, "properties", None) or ()):
+        return types.CodeAction(title=title, kind=FIX_ALL_KIND,
+                                data={"action": "fixAll", "uri": c.uri, "version": c.st.version})
+    return _compute_fix_all(c, title)
+
+
+def _compute_fix_all(c: _Ctx, title: str) -> types.CodeAction:
+    from dockwise.editor import actions
+
+    doc = c.ls.open_document(c.uri)
+    p = actions.fix_all(c.text, c.ls.lint_settings_for(c.uri), (doc.path or None) if doc else None,
+                        unsafe=bool(c.ls.settings.unsafeFixes))
+    return types.CodeAction(title=title, kind=FIX_ALL_KIND, edit=c.workspace_edit(c.model_edits(p.edits)))
+
+
+def code_actions(ls: "DockwiseServer", params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    c = _context(ls, uri)
+    if c is None:
+        return []
+    only = [_kind(k) for k in params.context.only] if params.context.only else None
+    out: list[types.CodeAction] = []
+    if _wanted(only, types.CodeActionKind.QuickFix.value):
+        out += _quick_fixes(c, params.context.diagnostics)
+    if _wanted(only, types.CodeActionKind.RefactorRewrite.value):
+        out += _refactors(c, params.range)
+    if _wanted(only, FIX_ALL_KIND):
+        try:
+            a = _fix_all_action(c)
+            if a is not None:
+                out.append(a)
+        except Exception:
+            log.exception("fix-all failed for %s", uri)
+    return out
+
+
+def resolve(ls: "DockwiseServer", action: types.CodeAction) -> types.CodeAction:
+    """Fill in the fix-all edit, on the document's current text (whatever
+    version the action was made for)."""
+    data = action.data if isinstance(action.data, dict) else {}
+    if data.get("action") != "fixAll" or action.edit is not None:
+        return action
+    c = _context(ls, str(data.get("uri")))
+    if c is None:
+        action.edit = types.WorkspaceEdit(changes={})
+        return action
+    if data.get("version") != c.st.version:
+        log.debug("fix-all for %s v%s resolved on v%s", c.uri, data.get("version"), c.st.version)
+    action.edit = _compute_fix_all(c, action.title).edit
+    return action
+
+
+def register(server: "DockwiseServer") -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+    )
+    def code_action(ls: "DockwiseServer", params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        try:
+            return code_actions(ls, params) or None
+        except Exception:
+            log.exception("textDocument/codeAction failed")
+            return None
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def code_action_resolve(ls: "DockwiseServer", params: types.CodeAction) -> types.CodeAction:
+        try:
+            return resolve(ls, params)
+        except Exception:
+            log.exception("codeAction/resolve failed")
+            return params

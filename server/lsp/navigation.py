@@ -1,0 +1,284 @@
+"""Document and workspace symbols, definition, references, rename, highlight, folding, semantic tokens, document links.
+
+Handlers are thin: the document's cached analysis comes from
+``DockwiseServer.get_state`` (one model per document version); the work is
+done by :mod:`dockwise.editor.navigation`, which imports nothing from pygls or
+lsprotocol. Positions go through the document's ``PositionConverter``. A
+handler that fails logs the error and answers with an empty result; a rename
+that cannot be done answers with a ``RequestFailed`` error carrying the reason.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.lsp.server import DockwiseServer
+
+log = logging.getLogger("dockwise")
+
+# keep in sync with navigation.TOKEN_TYPES / TOKEN_MODIFIERS (checked by the tests)
+TOKEN_TYPES = ["keyword", "parameter", "property", "class", "type", "variable", "string", "comment", "macro",
+               "operator", "number"]
+TOKEN_MODIFIERS = ["declaration", "definition", "readonly", "deprecated", "defaultLibrary"]
+LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
+
+
+def _state(ls: "DockwiseServer", uri: str):
+    st = ls.get_state(uri)
+    if st is None or st.model is None or st.converter is None:
+        return None
+    return st
+
+
+def encode_tokens(tokens, conv, rng: "types.Range | None" = None) -> list[int]:
+    """Model tokens → LSP relative encoding in the client's position units."""
+    from dockwise.syntax.model import Pos
+
+    data: list[int] = []
+    types_ix = {t: i for i, t in enumerate(TOKEN_TYPES)}
+    mods_ix = {m: 1 << i for i, m in enumerate(TOKEN_MODIFIERS)}
+    prev_line = prev_char = 0
+    for t in tokens:
+        start = conv.position(Pos(t.line, t.col))
+        end = conv.position(Pos(t.line, t.end))
+        if rng is not None and not (_before(start, rng.end) and _before(rng.start, end)):
+            continue
+        length = end.character - start.character
+        if length <= 0 or t.type not in types_ix:
+            continue
+        d_line = start.line - prev_line
+        d_char = start.character - prev_char if d_line == 0 else start.character
+        mask = 0
+        for m in t.modifiers:
+            mask |= mods_ix.get(m, 0)
+        data += [d_line, d_char, length, types_ix[t.type], mask]
+        prev_line, prev_char = start.line, start.character
+    return data
+
+
+def _before(a: types.Position, b: types.Position) -> bool:
+    return (a.line, a.character) < (b.line, b.character)
+
+
+def _doc_symbol(s, conv) -> types.DocumentSymbol:
+    return types.DocumentSymbol(
+        name=s.name or "?",
+        detail=s.detail or None,
+        kind=types.SymbolKind[s.kind],
+        range=conv.range(s.span),
+        selection_range=conv.range(s.selection),
+        children=[_doc_symbol(c, conv) for c in s.children] or None,
+        tags=[types.SymbolTag.Deprecated] if s.deprecated else None,
+    )
+
+
+def _flat_symbols(syms, conv, uri: str, container: str | None, out: list, tags: bool) -> None:
+    for s in syms:
+        out.append(types.SymbolInformation(
+            name=s.name or "?",
+            kind=types.SymbolKind[s.kind],
+            location=types.Location(uri=uri, range=conv.range(s.span)),
+            container_name=container,
+            tags=[types.SymbolTag.Deprecated] if s.deprecated and tags else None,
+        ))
+        _flat_symbols(s.children, conv, uri, s.name, out, tags)
+
+
+def _failed(message: str) -> JsonRpcException:
+    return JsonRpcException(message, code=types.LSPErrorCodes.RequestFailed.value)
+
+
+def register(server: "DockwiseServer") -> None:
+    """Register the navigation handlers on ``server``."""
+
+    def nav():
+        from dockwise.editor import navigation
+
+        return navigation
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: "DockwiseServer", params: types.DocumentSymbolParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return []
+            syms = nav().document_symbols(st.model)
+            conv = st.converter
+            if ls._cap("text_document.document_symbol.hierarchical_document_symbol_support", False):
+                return [_doc_symbol(s, conv) for s in syms]
+            out: list = []
+            tags = ls._cap("text_document.document_symbol.tag_support") is not None
+            _flat_symbols(syms, conv, params.text_document.uri, None, out, tags)
+            return out
+        except Exception:
+            log.exception("textDocument/documentSymbol failed")
+            return []
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    def workspace_symbol(ls: "DockwiseServer", params: types.WorkspaceSymbolParams):
+        out: list = []
+        try:
+            n = nav()
+            for doc in list(ls.workspace.text_documents.values()):
+                uri = doc.uri
+                st = _state(ls, uri)
+                if st is None:
+                    continue
+                for s in n.stage_symbols(st.model, params.query or ""):
+                    out.append(types.SymbolInformation(
+                        name=s.name, kind=types.SymbolKind[s.kind],
+                        location=types.Location(uri=uri, range=st.converter.range(s.selection)),
+                        container_name=s.detail or None))
+        except Exception:
+            log.exception("workspace/symbol failed")
+        return out
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: "DockwiseServer", params: types.DefinitionParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return None
+            p = st.converter.pos(params.position)
+            spans = nav().definition_at(st.model, p.line, p.col)
+            return [types.Location(uri=params.text_document.uri, range=st.converter.range(s)) for s in spans] or None
+        except Exception:
+            log.exception("textDocument/definition failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: "DockwiseServer", params: types.ReferenceParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return None
+            p = st.converter.pos(params.position)
+            n = nav()
+            sym = n.symbol_at(st.model, p.line, p.col)
+            if sym is None:
+                return None
+            occs = n.references(st.model, sym, include_declaration=params.context.include_declaration)
+            return [types.Location(uri=params.text_document.uri, range=st.converter.range(o.span)) for o in occs]
+        except Exception:
+            log.exception("textDocument/references failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    def document_highlight(ls: "DockwiseServer", params: types.DocumentHighlightParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return None
+            p = st.converter.pos(params.position)
+            return [
+                types.DocumentHighlight(
+                    range=st.converter.range(o.span),
+                    kind=types.DocumentHighlightKind.Write if o.role == "definition" else types.DocumentHighlightKind.Read,
+                )
+                for o in nav().highlights(st.model, p.line, p.col)
+            ] or None
+        except Exception:
+            log.exception("textDocument/documentHighlight failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls: "DockwiseServer", params: types.PrepareRenameParams):
+        n = nav()
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return None
+            p = st.converter.pos(params.position)
+            found = n.prepare_rename(st.model, p.line, p.col)
+            if found is None:
+                return None
+            span, placeholder = found
+            return types.PrepareRenamePlaceholder(range=st.converter.range(span), placeholder=placeholder)
+        except n.RenameError as exc:
+            raise _failed(str(exc)) from None
+        except Exception:
+            log.exception("textDocument/prepareRename failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+    def rename(ls: "DockwiseServer", params: types.RenameParams):
+        n = nav()
+        try:
+            uri = params.text_document.uri
+            st = _state(ls, uri)
+            if st is None:
+                return None
+            p = st.converter.pos(params.position)
+            edits = [types.TextEdit(range=st.converter.range(s), new_text=t)
+                     for s, t in n.rename_edits(st.model, p.line, p.col, params.new_name)]
+            if ls._cap("workspace.workspace_edit.document_changes", False):
+                return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=st.version),
+                    edits=edits)])
+            return types.WorkspaceEdit(changes={uri: edits})
+        except n.RenameError as exc:
+            raise _failed(str(exc)) from None
+        except Exception:
+            log.exception("textDocument/rename failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    def folding_range(ls: "DockwiseServer", params: types.FoldingRangeParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return []
+            folds = nav().folding_ranges(st.model)
+            limit = ls._cap("text_document.folding_range.range_limit")
+            if isinstance(limit, int) and limit >= 0 and len(folds) > limit:
+                folds = sorted(folds, key=lambda f: f.start_line - f.end_line)[:limit]  # the largest
+                folds.sort(key=lambda f: f.start_line)
+            return [types.FoldingRange(start_line=f.start_line, end_line=f.end_line,
+                                       kind=types.FoldingRangeKind.Comment if f.kind == "comment" else None)
+                    for f in folds]
+        except Exception:
+            log.exception("textDocument/foldingRange failed")
+            return []
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+    def semantic_tokens_full(ls: "DockwiseServer", params: types.SemanticTokensParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return types.SemanticTokens(data=[])
+            return types.SemanticTokens(data=encode_tokens(nav().semantic_tokens(st.model), st.converter))
+        except Exception:
+            log.exception("textDocument/semanticTokens/full failed")
+            return types.SemanticTokens(data=[])
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+    def semantic_tokens_range(ls: "DockwiseServer", params: types.SemanticTokensRangeParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return types.SemanticTokens(data=[])
+            return types.SemanticTokens(
+                data=encode_tokens(nav().semantic_tokens(st.model), st.converter, params.range))
+        except Exception:
+            log.exception("textDocument/semanticTokens/range failed")
+            return types.SemanticTokens(data=[])
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False))
+    def document_link(ls: "DockwiseServer", params: types.DocumentLinkParams):
+        try:
+            st = _state(ls, params.text_document.uri)
+            if st is None:
+                return []
+            tooltip = bool(ls._cap("text_document.document_link.tooltip_support", False))
+            out: list[Any] = []
+            for span, url in nav().document_links(st.model):
+                out.append(types.DocumentLink(range=st.converter.range(span), target=url,
+                                              tooltip=f"Open {url}" if tooltip else None))
+            return out
+        except Exception:
+            log.exception("textDocument/documentLink failed")
+            return []

@@ -1,0 +1,1 @@
+"""Dockerfile text → model: lexer/parser, shell parse, variable expansion."""

@@ -1,0 +1,1336 @@
+"""An exact, error-tolerant Dockerfile parser following BuildKit's grammar.
+
+``parse(text)`` never raises: any text yields a :class:`~dockwise.syntax.model.Dockerfile`
+with the errors BuildKit would report (BuildKit stops at the first; we recover
+per instruction and go on). The syntactic layer (directives, continuations,
+comments, flags, argument splitting, JSON form, heredocs) follows BuildKit's
+``frontend/dockerfile/parser`` package; see ``dump_buildkit`` for the parse-tree
+dump its conformance tests compare.
+
+Offsets: every piece of logical text carries a :class:`SourceMap` so that each
+character maps back to its physical line and column (code points).
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable
+
+from dockwise.syntax.model import (
+    Arg,
+    Comment,
+    Directive,
+    Dockerfile,
+    Flag,
+    Heredoc,
+    ImageRef,
+    Instruction,
+    KeyValue,
+    ParseError,
+    Pos,
+    SourceMap,
+    Span,
+    Stage,
+    VarDef,
+)
+
+KEYWORDS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL "
+    "STOPSIGNAL USER VOLUME WORKDIR".split()
+)
+HEREDOC_KEYWORDS = frozenset(("RUN", "COPY", "ADD"))
+MAX_LINE = 65535
+
+# Go's unicode.IsSpace
+_GO_SPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_WS = frozenset("\t\v\f\r ")  # BuildKit's reWhitespace class
+_DIRECTIVE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
+_VALID_DIRECTIVES = ("syntax", "escape", "check")
+_HEREDOC = re.compile(r"^(\d*)<<(-?)\s*([^<]*)$", re.S)
+_GLOBAL_PREDEFINED = (
+    "BUILDPLATFORM BUILDOS BUILDARCH BUILDVARIANT BUILDOSVERSION TARGETPLATFORM TARGETOS TARGETARCH "
+    "TARGETVARIANT TARGETOSVERSION TARGETSTAGE"
+).split()
+
+
+def _lstrip_go(s: str) -> int:
+    """Index of the first character that is not Go white space."""
+    i = 0
+    n = len(s)
+    while i < n and s[i] in _GO_SPACE:
+        i += 1
+    return i
+
+
+def _rstrip_go(s: str, lo: int = 0) -> int:
+    """End index after removing trailing Go white space (not below ``lo``)."""
+    j = len(s)
+    while j > lo and s[j - 1] in _GO_SPACE:
+        j -= 1
+    return j
+
+
+def _is_comment(raw: str) -> bool:
+    i = _lstrip_go(raw)
+    return i < len(raw) and raw[i] == "#"
+
+
+class _Logical:
+    """A logical line under construction: text plus its source map."""
+
+    __slots__ = ("parts", "smap", "length")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.smap = SourceMap()
+        self.length = 0
+
+    def add(self, text: str, line: int, col: int) -> None:
+        if text:
+            self.parts.append(text)
+            self.smap.add(self.length, line, col, len(text))
+            self.length += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Sub:
+    """A substring of a logical line: ``text`` with offsets relative to the line."""
+
+    __slots__ = ("text", "base")
+
+    def __init__(self, text: str, base: int) -> None:
+        self.text = text
+        self.base = base
+
+
+def _continues(line: str, esc: str) -> tuple[str, bool]:
+    """BuildKit's trimContinuationCharacter: returns (text, continues)."""
+    j = len(line)
+    while j > 0 and line[j - 1] in " \t":
+        j -= 1
+    if j == 0 or line[j - 1] != esc:
+        return line, False
+    # escape char at j-1 followed by blanks
+    if j - 1 == 0:
+        return "", True
+    if line[j - 2] == esc:
+        return line, False
+    return line[: j - 1], True
+
+
+# -- flags ------------------------------------------------------------------
+
+
+def _extract_flags(rest: str, esc: str):
+    """BuildKit's extractBuilderFlags. Returns (flags, args_offset) where each
+    flag is (word, start, end) in ``rest`` offsets."""
+    words: list[tuple[str, int, int]] = []
+    n = len(rest)
+    pos = 0
+    phase = 0  # 0 spaces, 1 word, 2 quote
+    word: list[str] = []
+    start = 0
+    quote = ""
+    blank_ok = False
+    while pos <= n:
+        ch = rest[pos] if pos < n else ""
+        if phase == 0:
+            if pos == n:
+                break
+            if ch in _GO_SPACE:
+                pos += 1
+                continue
+            if ch != "-" or pos + 1 == n or rest[pos + 1] != "-":
+                return words, pos
+            phase = 1
+            start = pos
+        if pos == n:  # phase word or quote
+            w = "".join(word)
+            if w != "--" and (blank_ok or w):
+                words.append((w, start, n))
+            return words, n
+        if phase == 1:
+            if ch in _GO_SPACE:
+                w = "".join(word)
+                if w == "--":
+                    return words, pos
+                if blank_ok or w:
+                    words.append((w, start, pos))
+                word = []
+                blank_ok = False
+                phase = 0
+                pos += 1
+                continue
+            if ch == "'" or ch == '"':
+                quote = ch
+                blank_ok = True
+                phase = 2
+                pos += 1
+                continue
+            if ch == esc:
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                pos += 1
+                ch = rest[pos]
+            word.append(ch)
+            pos += 1
+            continue
+        # phase == 2
+        if ch == quote:
+            phase = 1
+            pos += 1
+            continue
+        if ch == esc:
+            if pos + 1 == n:
+                phase = 1
+                pos += 1
+                continue
+            pos += 1
+            ch = rest[pos]
+        word.append(ch)
+        pos += 1
+    return words, n
+
+
+# -- argument splitters -------------------------------------------------------
+
+
+def _split_ws(text: str, base: int) -> list[tuple[str, int, int]]:
+    """Split on runs of [ \\t\\v\\f\\r] (reWhitespace.Split semantics on trimmed text)."""
+    out = []
+    n = len(text)
+    i = 0
+    start = 0
+    while i <= n:
+        if i == n or text[i] in _WS:
+            out.append((text[start:i], base + start, base + i))
+            if i == n:
+                break
+            while i < n and text[i] in _WS:
+                i += 1
+            start = i
+            continue
+        i += 1
+    return out
+
+
+def _parse_words(rest: str, esc: str) -> list[tuple[str, int, int]]:
+    """BuildKit's parseWords: quote-aware words keeping quotes and escapes."""
+    words: list[tuple[str, int, int]] = []
+    n = len(rest)
+    pos = 0
+    phase = 0
+    word: list[str] = []
+    start = 0
+    quote = ""
+    blank_ok = False
+    while pos <= n:
+        ch = rest[pos] if pos < n else ""
+        if phase == 0:
+            if pos == n:
+                break
+            if ch in _GO_SPACE:
+                pos += 1
+                continue
+            phase = 1
+            start = pos
+        if pos == n:
+            if blank_ok or word:
+                words.append(("".join(word), start, n))
+            break
+        if phase == 1:
+            if ch in _GO_SPACE:
+                phase = 0
+                if blank_ok or word:
+                    words.append(("".join(word), start, pos))
+                word = []
+                blank_ok = False
+                pos += 1
+                continue
+            if ch == "'" or ch == '"':
+                quote = ch
+                blank_ok = True
+                phase = 2
+            if ch == esc:
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                word.append(ch)
+                pos += 1
+                ch = rest[pos]
+            word.append(ch)
+            pos += 1
+            continue
+        # in quote
+        if ch == quote:
+            phase = 1
+        if ch == esc and quote != "'":
+            if pos + 1 == n:
+                phase = 1
+                pos += 1
+                continue
+            word.append(ch)
+            pos += 1
+            ch = rest[pos]
+        word.append(ch)
+        pos += 1
+    return words
+
+
+def _no_constants(_: str):
+    raise ValueError("not JSON")
+
+
+class _NotStrings(Exception):
+    pass
+
+
+def _json_strings(text: str):
+    """Go encoding/json semantics for an array of strings.
+
+    Returns a list of (value, start, end) offsets of each string token in
+    ``text``, None when ``text`` is not a JSON array (shell fallback), or
+    raises _NotStrings for a valid array with a non-string element.
+    """
+    i = _lstrip_go(text)
+    if not text.startswith("[", i):
+        return None
+    try:
+        data = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, list):
+        return None
+    for el in data:
+        if not isinstance(el, str):
+            raise _NotStrings()
+    # locate string tokens (top level only: all elements are strings)
+    out = []
+    dec = json.JSONDecoder()
+    pos = i + 1
+    n = len(text)
+    for el in data:
+        while pos < n and text[pos] != '"':
+            pos += 1
+        try:
+            val, end = dec.raw_decode(text, pos)
+        except ValueError:
+            return [(v, 0, 0) for v in data]
+        out.append((el, pos, end))
+        pos = end
+    return out
+
+
+# -- heredocs ---------------------------------------------------------------
+
+
+def _lex_line_words(line: str):
+    """Lex a logical line into words with ``\\`` as escape, keeping quotes and
+    escapes (BuildKit's heredocsFromLine lexer). Returns [(word, start, end)] or
+    None when quotes are unbalanced."""
+    words = []
+    n = len(line)
+    i = 0
+    while i < n:
+        while i < n and line[i] in _GO_SPACE:
+            i += 1
+        if i >= n:
+            break
+        start = i
+        while i < n and line[i] not in _GO_SPACE:
+            c = line[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                j = line.find("'", i + 1)
+                if j < 0:
+                    return None
+                i = j + 1
+                continue
+            if c == '"':
+                j = i + 1
+                while j < n and line[j] != '"':
+                    if line[j] == "\\":
+                        j += 1
+                    j += 1
+                if j >= n:
+                    return None
+                i = j + 1
+                continue
+            i += 1
+        words.append((line[start:min(i, n)], start, min(i, n)))
+    # glue a bare "<<" / "<<-" (with optional fd) to the next word
+    out = []
+    k = 0
+    while k < len(words):
+        w, s, e = words[k]
+        if re.fullmatch(r"\d*<<-?", w) and k + 1 < len(words):
+            w2, _, e2 = words[k + 1]
+            out.append((line[s:e2], s, e2))
+            k += 2
+            continue
+        out.append((w, s, e))
+        k += 1
+    return out
+
+
+def _heredoc_name(raw: str):
+    """Delimiter word → (name, quoted) or None if it is not a single word."""
+    name = []
+    quoted = False
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c in _GO_SPACE:
+            return None
+        if c == "\\":
+            if i + 1 < n:
+                name.append(raw[i + 1])
+            i += 2
+            continue
+        if c == "'":
+            j = raw.find("'", i + 1)
+            if j < 0:
+                return None
+            name.append(raw[i + 1 : j])
+            quoted = True
+            i = j + 1
+            continue
+        if c == '"':
+            j = i + 1
+            buf = []
+            while j < n and raw[j] != '"':
+                if raw[j] == "\\" and j + 1 < n and raw[j + 1] in '"\\$`':
+                    j += 1
+                buf.append(raw[j])
+                j += 1
+            if j >= n:
+                return None
+            name.append("".join(buf))
+            quoted = True
+            i = j + 1
+            continue
+        name.append(c)
+        i += 1
+    text = "".join(name)
+    if not text:
+        return None
+    return text, quoted
+
+
+def _find_heredocs(line: str):
+    words = _lex_line_words(line)
+    if not words:
+        return []
+    out = []
+    for w, s, e in words:
+        m = _HEREDOC.match(w)
+        if not m:
+            continue
+        fd, dash, rawname = m.group(1), m.group(2), m.group(3)
+        if not rawname:
+            continue
+        nm = _heredoc_name(rawname)
+        if nm is None:
+            continue
+        out.append((nm[0], w, dash == "-", nm[1], int(fd) if fd else None, s, e))
+    return out
+
+
+# -- the parser -------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None) -> None:
+        self.text = text
+        self.path = path
+        lines = text.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()
+        elif lines == [""]:
+            lines = []
+        self.raw_lines = lines
+        # text without trailing \r\n run (BuildKit trimNewline)
+        self.lines = [ln.rstrip("\r\n") for ln in lines]
+        if self.lines and self.lines[0].startswith("\ufeff"):
+            self.bom = True
+        else:
+            self.bom = False
+        self.errors: list[ParseError] = []
+        self.directives: list[Directive] = []
+        self.comments: list[Comment] = []
+        self.instructions: list[Instruction] = []
+        self.esc = "\\"
+        self.prev_cache: dict = prev.block_cache if prev is not None else {}
+        self.cache: dict = {}
+        self.reused = 0
+
+    def reuse(self, start: int, pending: list[Comment]) -> int | None:
+        """Reuse the previous version's instruction that starts on ``start``
+        when its physical lines are unchanged. Returns the next line index."""
+        got = self.prev_cache.get(start)
+        if got is None:
+            return None
+        ins, block, errors, comments, esc = got
+        end = start + len(block)
+        if esc != self.esc or end > len(self.lines) or self.lines[start:end] != block:
+            return None
+        if start == 0 and self.bom:
+            return None
+        # The object is taken over, not copied: the previous version's model is
+        # superseded once the new one exists (copying cost more than re-parsing).
+        ins.comments = list(pending)
+        ins.stage = -1
+        ins.index = len(self.instructions)
+        self.instructions.append(ins)
+        self.errors.extend(errors)
+        self.comments.extend(comments)
+        self.cache[start] = (ins, block, errors, comments, esc)
+        self.reused += 1
+        return end
+
+    def err(self, msg: str, span: Span, fatal: bool = True, severity: str = "error") -> None:
+        self.errors.append(ParseError(msg, span, severity, fatal))
+
+    def line_span(self, i: int) -> Span:
+        return Span(Pos(i, 0), Pos(i, len(self.lines[i])))
+
+    def run(self) -> None:
+        lines = self.lines
+        n = len(lines)
+        directives_done = False
+        seen_directives: set[str] = set()
+        pending: list[Comment] = []
+        i = 0
+        while i < n:
+            raw = lines[i]
+            col0 = 0
+            if i == 0 and self.bom:
+                raw = raw[1:]
+                col0 = 1
+            if len(raw) + 1 > MAX_LINE:
+                self.err(
+                    f"dockerfile line greater than max allowed size of {MAX_LINE}",
+                    self.line_span(i),
+                )
+            lead = _lstrip_go(raw)
+            stripped = raw[lead:]
+            # parser directives
+            if not directives_done:
+                m = _DIRECTIVE.match(stripped)
+                if m and m.group(1).lower() in _VALID_DIRECTIVES:
+                    key = m.group(1).lower()
+                    span = Span(Pos(i, col0 + lead), Pos(i, col0 + len(raw)))
+                    vstart = col0 + lead + m.start(2)
+                    vspan = Span(Pos(i, vstart), Pos(i, vstart + len(m.group(2))))
+                    if key in seen_directives:
+                        self.err(f"only one {key} parser directive can be used", span)
+                    else:
+                        seen_directives.add(key)
+                        value = m.group(2)
+                        self.directives.append(Directive(key, value, span, vspan))
+                        if key == "escape":
+                            if value not in ("`", "\\"):
+                                self.err(
+                                    f"invalid escape token '{value}' does not match ` or \\",
+                                    vspan,
+                                )
+                            else:
+                                self.esc = value
+                    i += 1
+                    continue
+                directives_done = True
+            if stripped.startswith("#"):
+                c = Comment(stripped[1:].strip(), Span(Pos(i, col0 + lead), Pos(i, col0 + len(raw))))
+                self.comments.append(c)
+                if not c.text:
+                    pending = []
+                else:
+                    pending.append(c)
+                i += 1
+                continue
+            first, cont = _continues(stripped, self.esc)
+            if not cont and not first:
+                i += 1  # blank line
+                continue
+            start_line = i
+            hit = self.reuse(start_line, pending)
+            if hit is not None:
+                i = hit
+                pending = []
+                continue
+            n_err, n_com = len(self.errors), len(self.comments)
+            logical = _Logical()
+            logical.add(first, i, col0 + lead)
+            empty_cont = False
+            i += 1
+            while cont and i < n:
+                r = lines[i]
+                if _is_comment(r):
+                    ls = _lstrip_go(r)
+                    self.comments.append(Comment(r[ls + 1 :].strip(), Span(Pos(i, ls), Pos(i, len(r)))))
+                    i += 1
+                    continue
+                if _lstrip_go(r) == len(r):
+                    empty_cont = True
+                    i += 1
+                    continue
+                piece, cont = _continues(r, self.esc)
+                logical.add(piece, i, 0)
+                i += 1
+            last_line = i - 1
+            end_col = len(lines[last_line]) if last_line >= 0 else 0
+            logical.smap.set_end(Pos(last_line, end_col))
+            ins = self.make_instruction(logical.text(), logical.smap, 0, pending)  # noqa
+            ins.empty_continuation = empty_cont
+            if empty_cont:
+                self.err(
+                    "Empty continuation line",
+                    Span(Pos(last_line, 0), Pos(last_line, end_col)),
+                    fatal=False,
+                    severity="warning",
+                )
+            end = Pos(last_line, end_col)
+            # heredocs
+            target = ins.trigger if ins.trigger is not None else ins
+            line_text = logical.text()
+            if target.keyword in HEREDOC_KEYWORDS and not target.json and "<<" in line_text:
+                for name, rawop, chomp, quoted, fd, s, e in _find_heredocs(line_text):
+                    body_lines: list[str] = []
+                    body_start = i
+                    terminated = False
+                    while i < n:
+                        cand = lines[i]
+                        if chomp:
+                            cand = cand.lstrip("\t")
+                        if cand == name:
+                            terminated = True
+                            break
+                        body_lines.append(self.raw_lines[i].rstrip("\n") if i < len(self.raw_lines) else lines[i])
+                        i += 1
+                    body = "".join(b + "\n" for b in body_lines)
+                    bspan = None
+                    if body_lines:
+                        bl = body_start + len(body_lines) - 1
+                        bspan = Span(Pos(body_start, 0), Pos(bl, len(lines[bl])))
+                    tspan = None
+                    if terminated:
+                        tspan = self.line_span(i)
+                        end = Pos(i, len(lines[i]))
+                        i += 1
+                    else:
+                        last = n - 1
+                        end = Pos(last, len(lines[last])) if n else end
+                        self.err("unterminated heredoc", Span(Pos(start_line, 0), end))
+                    target.heredocs.append(
+                        Heredoc(name, rawop, chomp, quoted, fd, logical.smap.span(s, e), body, bspan, tspan)
+                    )
+                if target is not ins:
+                    ins.heredocs = target.heredocs
+            ins.span = Span(ins.span.start, end)
+            if target is not ins:
+                target.span = Span(target.span.start, end)
+            ins.index = len(self.instructions)
+            self.instructions.append(ins)
+            if end.line < n - 1:  # a block that reaches EOF may grow with the next edit
+                self.cache[start_line] = (
+                    ins,
+                    lines[start_line : end.line + 1],
+                    self.errors[n_err:],
+                    self.comments[n_com:],
+                    self.esc,
+                )
+            pending = []
+        if not self.instructions:
+            last = max(n - 1, 0)
+            self.err("file with no instructions", Span(Pos(last, 0), Pos(last, len(lines[last]) if n else 0)))
+
+    # -- instruction construction -----------------------------------------
+
+    def make_instruction(
+        self, line: str, smap: SourceMap, base: int, comments: list[Comment]
+    ) -> Instruction:
+        """newNodeFromLine: ``line`` (offsets relative to ``base`` in smap)."""
+        s = _lstrip_go(line)
+        e = _rstrip_go(line, s)
+        k = s
+        while k < e and line[k] not in _WS:
+            k += 1
+        raw_kw = line[s:k]
+        kw = raw_kw.upper()
+        r = k
+        while r < e and line[r] in _WS:
+            r += 1
+        rest = line[r:e]
+        flags_raw, aoff = _extract_flags(rest, self.esc) if rest else ([], 0)
+        a_s = r + aoff
+        a_s += _lstrip_go(line[a_s:e])
+        a_e = _rstrip_go(line[:e], a_s)
+        args_text = line[a_s:a_e]
+        span = Span(smap.pos(base + s), smap.end_pos(base + e) if e > s else smap.pos(base + s))
+        kw_span = smap.span(base + s, base + k)
+        flags = []
+        for w, fs, fe in flags_raw:
+            body = w[2:]
+            name, eq, value = body.partition("=")
+            fspan = smap.span(base + r + fs, base + r + fe)
+            nspan = smap.span(base + r + fs, base + r + fs + 2 + len(name))
+            vspan = smap.span(base + r + fs + 3 + len(name), base + r + fe) if eq else None
+            flags.append(Flag(name, value if eq else None, w, fspan, nspan, vspan))
+        text_map = smap.shifted(base + a_s)
+        ins = Instruction(
+            keyword=kw,
+            raw_keyword=raw_kw,
+            span=span,
+            keyword_span=kw_span,
+            flags=flags,
+            args=[],
+            text=args_text,
+            text_map=text_map,
+            comments=list(comments),
+            known=kw in KEYWORDS,
+        )
+        self.split_args(ins, line, smap, base, a_s, a_e)
+        return ins
+
+    def split_args(self, ins: Instruction, line: str, smap: SourceMap, base: int, a_s: int, a_e: int) -> None:
+        kw = ins.keyword
+        text = ins.text
+        off = base + a_s
+
+        def mk(v: str, s: int, e: int) -> Arg:
+            return Arg(v, smap.span(off + s, off + e))
+
+        if not ins.known:
+            ins.args = [Arg("", smap.span(off, off))]
+            return
+        if kw in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"):
+            if not text:
+                return
+            try:
+                js = _json_strings(text)
+            except _NotStrings:
+                self.err(
+                    "when using JSON array syntax, arrays must be comprised of strings only",
+                    ins.span,
+                )
+                js = None
+                ins.args = [mk(text, 0, len(text))]
+                return
+            if js is not None:
+                ins.json = True
+                ins.args = [mk(v, s, e) for v, s, e in js]
+                return
+            if kw in ("ADD", "COPY", "VOLUME"):
+                ins.args = [mk(v, s, e) for v, s, e in _split_ws(text, 0)]
+            else:
+                ins.args = [mk(text, 0, len(text))]
+            return
+        if kw in ("FROM", "EXPOSE"):
+            if text:
+                ins.args = [mk(v, s, e) for v, s, e in _split_ws(text, 0)]
+            return
+        if kw in ("MAINTAINER", "USER", "WORKDIR", "STOPSIGNAL"):
+            if text:
+                ins.args = [mk(text, 0, len(text))]
+            return
+        if kw == "ARG":
+            for w, s, e in _parse_words(text, self.esc):
+                ins.args.append(mk(w, s, e))
+                key, eq, val = w.partition("=")
+                kspan = smap.span(off + s, off + s + len(key))
+                vspan = smap.span(off + s + len(key) + 1, off + e) if eq else None
+                ins.pairs.append(KeyValue(key, val if eq else None, False, smap.span(off + s, off + e), kspan, vspan))
+            return
+        if kw in ("ENV", "LABEL"):
+            words = _parse_words(text, self.esc)
+            if not words:
+                return
+            if "=" not in words[0][0]:
+                parts = _split_ws(text, 0)
+                if len(parts) < 2:
+                    self.err(f"{kw} must have two arguments", ins.span)
+                    k, ks, ke = parts[0]
+                    ins.args = [mk(k, ks, ke)]
+                    ins.pairs.append(KeyValue(k, None, True, mk(k, ks, ke).span, mk(k, ks, ke).span, None))
+                    return
+                k, ks, ke = parts[0]
+                vs = parts[1][1]
+                v = text[vs:]
+                ins.args = [mk(k, ks, ke), mk(v, vs, len(text)), Arg("", mk("", ke, ke).span)]
+                ins.pairs.append(
+                    KeyValue(k, v, True, mk(text, ks, len(text)).span, mk(k, ks, ke).span, mk(v, vs, len(text)).span)
+                )
+                return
+            for w, s, e in words:
+                if "=" not in w:
+                    self.err(
+                        f'Syntax error - can\'t find = in "{w}". Must be of the form: name=value',
+                        smap.span(off + s, off + e),
+                    )
+                    continue
+                key, _, val = w.partition("=")
+                kspan = smap.span(off + s, off + s + len(key))
+                vspan = smap.span(off + s + len(key) + 1, off + e)
+                ins.args += [Arg(key, kspan), Arg(val, vspan), Arg("=", smap.span(off + s + len(key), off + s + len(key) + 1))]
+                ins.pairs.append(KeyValue(key, val, False, smap.span(off + s, off + e), kspan, vspan))
+            return
+        if kw == "HEALTHCHECK":
+            sep = 0
+            while sep < len(text) and text[sep] not in _GO_SPACE:
+                sep += 1
+            nxt = sep
+            while nxt < len(text) and text[nxt] in _GO_SPACE:
+                nxt += 1
+            if sep == 0:
+                return
+            ins.args = [mk(text[:sep], 0, sep)]
+            cmd = text[nxt:]
+            if cmd:
+                try:
+                    js = _json_strings(cmd)
+                except _NotStrings:
+                    self.err(
+                        "when using JSON array syntax, arrays must be comprised of strings only", ins.span
+                    )
+                    js = None
+                if js is not None:
+                    ins.json = True
+                    ins.args += [mk(v, nxt + s, nxt + e) for v, s, e in js]
+                else:
+                    ins.args.append(mk(cmd, nxt, len(text)))
+            return
+        if kw == "ONBUILD":
+            if not text:
+                return
+            trig = self.make_instruction(line[a_s:a_e], smap, base + a_s, [])
+            ins.trigger = trig
+            return
+
+
+# -- stages, ARG/ENV scopes ---------------------------------------------------
+
+
+_REF = re.compile(
+    r"^(?:(?P<registry>[^/]+?)/)?(?P<path>[^:@]+?)(?::(?P<tag>[^@/:]+))?(?:@(?P<digest>.+))?$"
+)
+
+
+def parse_image_ref(raw: str, resolved: str, span: Span, unresolved: bool = False) -> ImageRef:
+    """Split an image reference into registry, repository path, tag, digest.
+
+    Docker Hub defaults: no registry → ``docker.io``; one-component names get
+    ``library/``. The first component is a registry when it contains ``.`` or
+    ``:`` or is ``localhost``.
+    """
+    ref = resolved
+    digest = None
+    if "@" in ref:
+        ref, _, digest = ref.partition("@")
+    registry = None
+    rest = ref
+    if "/" in ref:
+        first, _, after = ref.partition("/")
+        if "." in first or ":" in first or first == "localhost":
+            registry, rest = first, after
+    tag = None
+    last_slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > last_slash:
+        rest, tag = rest[:colon], rest[colon + 1 :]
+    path = rest
+    name = path.rsplit("/", 1)[-1]
+    if registry is None and "/" not in path and path:
+        path = "library/" + path
+    return ImageRef(raw, resolved, registry, path, name, tag, digest, span, unresolved)
+
+
+def _expand(value: str, lookup, escape: str) -> tuple[str, bool]:
+    """Expand ``value`` with ``lookup``; returns (value, fully_resolved)."""
+    from dockwise.syntax.expand import ExpandError, expand_detailed
+
+    try:
+        out, _refs, unset = expand_detailed(value, lookup, escape)
+    except ExpandError:
+        return value, False
+    except Exception:  # pragma: no cover - expand must not raise other errors
+        return value, False
+    return out, not unset
+
+
+def build_stages(df: Dockerfile) -> None:
+    esc = df.escape
+    global_vals: dict[str, str | None] = {}
+    stage: Stage | None = None
+    for ins in df.instructions:
+        kw = ins.keyword
+        if kw == "FROM":
+            idx = len(df.stages)
+            args = ins.args
+            base = None
+            name = None
+            name_span = None
+            parent = None
+            platform = ins.flag("platform")
+            if args:
+                raw = args[0].value
+
+                def glookup(k: str):
+                    if k in global_vals:
+                        return global_vals[k]
+                    return None
+
+                resolved, ok = _expand(raw, glookup, esc) if "$" in raw else (raw, True)
+                for s in df.stages:
+                    if s.name is not None and s.name == resolved:
+                        parent = s.index
+                        break
+                base = parse_image_ref(raw, resolved, args[0].span, not ok)
+            if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
+                df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
+            elif len(args) == 3:
+                name = args[2].value.lower()
+                name_span = args[2].span
+                if not re.fullmatch(r"[a-z][a-z0-9\-_.]*", name):
+                    df.errors.append(
+                        ParseError(
+                            f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
+                            args[2].span,
+                        )
+                    )
+            stage = Stage(
+                index=idx,
+                from_instruction=ins.index,
+                base=base,
+                name=name,
+                name_span=name_span,
+                parent=parent,
+                platform=platform.value if platform else None,
+                span=ins.span,
+            )
+            df.stages.append(stage)
+        if stage is None:
+            ins.stage = -1
+            if kw == "ARG":
+                for p in ins.pairs:
+                    val = None
+                    if p.value is not None:
+                        val, _ = _expand(p.value, lambda k: global_vals.get(k), esc)
+                    global_vals[p.key] = val
+                    df.global_args.append(VarDef(p.key, "ARG", val, ins.index, p.key_span))
+            elif ins.known:
+                df.errors.append(ParseError("no build stage in current context", ins.span))
+            continue
+        ins.stage = stage.index
+        stage.instructions.append(ins.index)
+        stage.span = Span(stage.span.start, ins.span.end) if stage.span else ins.span
+        if kw in ("ARG", "ENV"):
+            cur = stage
+            for p in ins.pairs:
+                val = None
+                if p.value is not None:
+
+                    def slookup(k: str, _i=ins.index):
+                        v = df.lookup_var(cur, k, _i)
+                        if v is None:
+                            return None
+                        return v.value
+
+                    val, _ = _expand(p.value, slookup, esc)
+                elif kw == "ARG":
+                    # ARG NAME without default imports the global value
+                    val = global_vals.get(p.key)
+                cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span))
+    if df.instructions and not df.stages and not any(e.message == "file with no instructions" for e in df.errors):
+        last = df.instructions[-1]
+        df.errors.append(ParseError("dockerfile contains no stages to build", last.span))
+
+
+def _attach_shell(df: Dockerfile) -> None:
+    """Parse the shell of every RUN (and ONBUILD RUN) with tree-sitter-bash."""
+    from dockwise.syntax.shell import is_windows_shell, line_map, parse_shell
+    from dockwise.syntax.model import ShellScript
+
+    current_shell: dict[int, list[str]] = {}
+    for ins in df.instructions:  # a reused RUN now before any FROM is not parsed, as in a fresh parse
+        if ins.stage < 0 and ins.effective.shell is not None:
+            ins.effective.shell = None
+    for st in df.stages:
+        shell: list[str] | None = None
+        if st.parent is not None:
+            shell = current_shell.get(st.parent)
+        base = (st.base.resolved if st.base else "").lower()
+        win_base = any(w in base for w in ("windows", "nanoserver", "servercore", "ltsc"))
+        for idx in st.instructions:
+            ins = df.instructions[idx]
+            eff = ins.effective
+            if ins.keyword == "SHELL" and ins.json and ins.args:
+                shell = [a.value for a in ins.args]
+            if eff.keyword != "RUN":
+                continue
+            # a SHELL decides; without one, a Windows base runs cmd
+            windows = is_windows_shell(shell) if shell else win_base
+            if eff.shell is not None and (eff.shell.dialect == "none") == windows:
+                if windows:
+                    st.windows = True
+                continue  # reused from the previous version
+            if windows:
+                st.windows = True
+                eff.shell = ShellScript(eff.text, [], True, dialect="none")
+                continue
+            if eff.json:
+                eff.shell = _exec_form_script(eff)
+                continue
+            if eff.heredocs and re.fullmatch(r"\d*<<-?\S+", eff.text.strip()) and len(eff.heredocs) == 1:
+                h = eff.heredocs[0]
+                body = h.body
+                if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
+                    eff.shell = ShellScript(body, [], True, dialect="none")
+                    continue
+                if h.body_span is None:
+                    continue
+                eff.shell = parse_shell(body, line_map(body, h.body_span.start.line, 0))
+                continue
+            if eff.heredocs:
+                # shell text with the bodies and terminators appended, as BuildKit assembles it
+                parts = [eff.text]
+                smap = eff.text_map.shifted(0)
+                off = len(eff.text)
+                for h in eff.heredocs:
+                    parts.append("\n")
+                    off += 1
+                    if h.body_span is not None:
+                        for ln in range(h.body_span.start.line, h.body_span.end.line + 1):
+                            t = df.lines[ln]
+                            smap.add(off, ln, 0, len(t))
+                            parts.append(t + "\n")
+                            off += len(t) + 1
+                    parts.append(h.name)
+                    if h.terminator_span is not None:
+                        smap.add(off, h.terminator_span.start.line, 0, len(h.name))
+                    off += len(h.name)
+                eff.shell = parse_shell("".join(parts), smap)
+                _add_heredoc_scripts(eff, df)
+                continue
+            eff.shell = parse_shell(eff.text, eff.text_map)
+        current_shell[st.index] = shell or []
+
+
+_SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
+
+
+def _add_heredoc_scripts(ins: Instruction, df: Dockerfile) -> None:
+    """``RUN bash <<EOF`` / ``RUN sh -s <<EOF``: the body is a script for that
+    shell, so its commands are the RUN's commands too (hadolint drops them)."""
+    from dockwise.syntax.shell import line_map, parse_shell
+
+    script = ins.shell
+    if script is None:
+        return
+    cmds = sorted(script.commands, key=lambda c: c.span.start)
+    extra = []
+    for k, c in enumerate(cmds):
+        name = c.name.rsplit("/", 1)[-1]
+        if name not in _SHELLS or any(w.value == "-c" for w in c.args):
+            continue
+        nxt = cmds[k + 1].span.start if k + 1 < len(cmds) else None
+        for h in ins.heredocs:
+            o = h.opener_span.start
+            if o >= c.span.start and (nxt is None or o < nxt) and h.body_span is not None:
+                body = h.body
+                if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
+                    break
+                extra += parse_shell(body, line_map(body, h.body_span.start.line, 0)).commands
+                break
+    if extra:
+        script.commands = sorted(script.commands + extra, key=lambda c: c.span.start)
+
+
+def _exec_form_script(ins: Instruction):
+    """Exec form ``RUN ["apt-get", "update"]``: one command, argv as written."""
+    from dockwise.syntax.model import ShellCommand, ShellScript, Word
+
+    if not ins.args:
+        return ShellScript(ins.text, [], True, dialect="exec")
+    words = [Word(a.value, a.value, a.span, "$" not in a.value) for a in ins.args]
+    first = ins.args[0]
+    cmd = ShellCommand(first.value, words[1:], first.span.union(ins.args[-1].span), first.span)
+    return ShellScript(ins.text, [cmd], True, dialect="exec")
+
+
+def parse(
+    text: str,
+    path: str | None = None,
+    version: int | None = None,
+    shell: bool = True,
+    previous: Dockerfile | None = None,
+) -> Dockerfile:
+    """Parse ``text`` into a model. Never raises.
+
+    Each phase (syntax, instruction checks, stages and scopes, shell parsing)
+    runs on its own; a bug in a later phase is reported as an internal parse
+    error and the model built so far is kept.
+
+    ``previous`` (the model of the document's previous version) lets the parser
+    reuse every instruction whose physical lines and position did not change,
+    including its shell parse: a keystroke re-parses one instruction.
+    """
+    df = Dockerfile(text, [], [], [], [], [], [], [], path=path, version=version)
+    try:
+        p = _Parser(text, path, previous if (previous is not None and shell) else None)
+        df.lines = p.lines
+        p.run()
+        df.block_cache = p.cache
+        df.directives, df.comments, df.instructions = p.directives, p.comments, p.instructions
+        df.errors, df.escape = p.errors, p.esc
+    except Exception as exc:
+        _internal(df, "syntax", exc)
+        return df
+    phases = [_check_all, build_stages]
+    if shell:
+        phases.append(_attach_shell)
+    for phase in phases:
+        try:
+            phase(df)
+        except Exception as exc:
+            _internal(df, phase.__name__, exc)
+    df.errors.sort(key=lambda e: (e.span.start, e.message))
+    return df
+
+
+def _internal(df: Dockerfile, phase: str, exc: BaseException) -> None:
+    import logging
+
+    logging.getLogger("dockwise.syntax.parser").exception("parser phase %s failed on %s", phase, df.path or "<text>")
+    df.errors.append(
+        ParseError(f"internal parser error in {phase}: {type(exc).__name__}: {exc}", Span(Pos(0, 0), Pos(0, 0)))
+    )
+
+
+def _check_all(df: Dockerfile) -> None:
+    for ins in df.instructions:
+        _check_instruction(df, ins)
+
+
+def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) -> None:
+    """Instruction-layer checks that do not need stages."""
+    kw = ins.keyword
+    if not ins.known:
+        from difflib import get_close_matches
+
+        word = ins.raw_keyword
+        msg = f"unknown instruction: {word}"
+        cand = get_close_matches(word.upper(), sorted(KEYWORDS), n=1, cutoff=0.6)
+        if cand and _edit_distance(word.upper(), cand[0]) <= 2:
+            sug = cand[0].lower() if word.islower() else cand[0]
+            msg += f" (did you mean {sug}?)"
+        df.errors.append(ParseError(msg, ins.keyword_span))
+        return
+    if kw == "ONBUILD":
+        if ins.trigger is None:
+            df.errors.append(ParseError("ONBUILD requires at least one argument", ins.span))
+        else:
+            t = ins.trigger.keyword
+            if t == "ONBUILD":
+                df.errors.append(ParseError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", ins.span))
+            elif t in ("FROM", "MAINTAINER"):
+                df.errors.append(ParseError(f"{t} isn't allowed as an ONBUILD trigger", ins.span))
+            else:
+                _check_instruction(df, ins.trigger, True)
+        return
+    n = len(ins.args)
+    if kw in ("ENV", "LABEL", "ARG", "EXPOSE", "VOLUME") and n == 0:
+        df.errors.append(ParseError(f"{kw} requires at least one argument", ins.span))
+    elif kw in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL") and n == 0:
+        df.errors.append(ParseError(f"{kw} requires exactly one argument", ins.span))
+    elif kw in ("ADD", "COPY") and n < 2 and not ins.heredocs:
+        df.errors.append(
+            ParseError(
+                f"{kw} requires at least two arguments, but only one was provided. Destination could not be determined",
+                ins.span,
+            )
+        )
+    elif kw == "FROM" and n == 0:
+        df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
+    elif kw == "SHELL":
+        if not ins.json:
+            df.errors.append(ParseError("SHELL requires the arguments to be in JSON form", ins.span))
+        elif n == 0:
+            df.errors.append(ParseError("SHELL requires at least one argument", ins.span))
+    elif kw == "HEALTHCHECK":
+        if n == 0:
+            df.errors.append(ParseError("HEALTHCHECK requires at least one argument", ins.span))
+        else:
+            typ = ins.args[0].value.upper()
+            if typ == "NONE" and n > 1:
+                df.errors.append(ParseError("HEALTHCHECK NONE takes no arguments", ins.span))
+            elif typ == "CMD" and n == 1:
+                df.errors.append(ParseError("Missing command after HEALTHCHECK CMD", ins.span))
+            elif typ not in ("CMD", "NONE"):
+                df.errors.append(ParseError(f'Unknown type "{typ}" in HEALTHCHECK (try CMD)', ins.args[0].span))
+    if kw in ("ENV", "LABEL", "ARG"):
+        for p in ins.pairs:
+            if p.key == "" :
+                df.errors.append(ParseError(f"{kw} names can not be blank", p.span))
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+# -- dumps --------------------------------------------------------------------
+
+
+def go_quote(s: str) -> str:
+    """Go's strconv.Quote."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif 0x20 <= o < 0x7F:
+            out.append(ch)
+        elif ch == "\a":
+            out.append("\\a")
+        elif ch == "\b":
+            out.append("\\b")
+        elif ch == "\f":
+            out.append("\\f")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\v":
+            out.append("\\v")
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif 0xDC80 <= o <= 0xDCFF:  # surrogateescape'd invalid byte
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def _dump_instruction(ins: Instruction) -> str:
+    s = ins.raw_keyword.lower()
+    if ins.flags:
+        s += " [" + " ".join(go_quote(f.raw) for f in ins.flags) + "]"
+    if ins.trigger is not None:
+        s += " (" + _dump_instruction(ins.trigger) + ")"
+    else:
+        for a in ins.args:
+            s += " " + go_quote(a.value)
+    return s.strip()
+
+
+def dump_buildkit(df: Dockerfile) -> str:
+    """BuildKit's ``Node.Dump()`` of the parse tree plus a final newline."""
+    body = "".join("(" + _dump_instruction(i) + ")\n" for i in df.instructions).strip()
+    return body + "\n"
+
+
+def _span_json(s: Span | None):
+    if s is None:
+        return None
+    return [s.start.line, s.start.col, s.end.line, s.end.col]
+
+
+def dump_json(df: Dockerfile) -> dict:
+    """The model as plain JSON-able data (for ``dockwise parse --format json``)."""
+
+    def ins_json(ins: Instruction) -> dict:
+        d = {
+            "keyword": ins.keyword,
+            "span": _span_json(ins.span),
+            "keyword_span": _span_json(ins.keyword_span),
+            "flags": [
+                {"name": f.name, "value": f.value, "span": _span_json(f.span)} for f in ins.flags
+            ],
+            "args": [{"value": a.value, "span": _span_json(a.span)} for a in ins.args],
+            "json": ins.json,
+            "stage": ins.stage,
+        }
+        if ins.pairs:
+            d["pairs"] = [
+                {"key": p.key, "value": p.value, "legacy": p.legacy, "key_span": _span_json(p.key_span)}
+                for p in ins.pairs
+            ]
+        if ins.heredocs:
+            d["heredocs"] = [
+                {
+                    "name": h.name,
+                    "chomp": h.chomp,
+                    "quoted": h.quoted,
+                    "body": h.body,
+                    "opener_span": _span_json(h.opener_span),
+                    "body_span": _span_json(h.body_span),
+                }
+                for h in ins.heredocs
+            ]
+        if ins.trigger is not None:
+            d["trigger"] = ins_json(ins.trigger)
+        if ins.shell is not None:
+            d["shell"] = {
+                "ok": ins.shell.ok,
+                "dialect": ins.shell.dialect,
+                "commands": [
+                    {"argv": c.argv, "span": _span_json(c.span)} for c in ins.shell.commands
+                ],
+            }
+        return d
+
+    return {
+        "path": df.path,
+        "escape": df.escape,
+        "directives": [{"key": d.key, "value": d.value, "span": _span_json(d.span)} for d in df.directives],
+        "comments": [{"text": c.text, "span": _span_json(c.span)} for c in df.comments],
+        "instructions": [ins_json(i) for i in df.instructions],
+        "stages": [
+            {
+                "index": s.index,
+                "name": s.name,
+                "base": None
+                if s.base is None
+                else {
+                    "raw": s.base.raw,
+                    "resolved": s.base.resolved,
+                    "registry": s.base.registry,
+                    "path": s.base.path,
+                    "tag": s.base.tag,
+                    "digest": s.base.digest,
+                },
+                "parent": s.parent,
+                "platform": s.platform,
+                "instructions": s.instructions,
+                "vars": [{"name": v.name, "kind": v.kind, "value": v.value} for v in s.vars],
+            }
+            for s in df.stages
+        ],
+        "global_args": [{"name": v.name, "value": v.value} for v in df.global_args],
+        "errors": [
+            {"message": e.message, "severity": e.severity, "span": _span_json(e.span)} for e in df.errors
+        ],
+    }
