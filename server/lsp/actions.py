@@ -35,7 +35,7 @@ from dockwise.lsp.logs import log_failure
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.editor.actions import Proposal
     from dockwise.lsp.core import DockwiseServer
-    from dockwise.lsp.documents import DocState
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -60,11 +60,11 @@ def _wanted(only: list[str] | None, kind: str) -> bool:
 class _Ctx:
     """What building the actions of one document needs."""
 
-    def __init__(self, ls: "DockwiseServer", uri: str, st: "DocState", text: str):
+    def __init__(self, ls: "DockwiseServer", uri: str, a: "Analysed", text: str):
         from dockwise.lint.fixes import _uses_crlf
 
-        self.ls, self.uri, self.st, self.text = ls, uri, st, text
-        self.conv = st.converter
+        self.ls, self.uri, self.st, self.model, self.text = ls, uri, a.state, a.model, text
+        self.conv = a.converter
         self.crlf = _uses_crlf(text)
         self.versioned = bool(ls.caps.get("workspace.workspace_edit.document_changes", False))
 
@@ -100,10 +100,10 @@ class _Ctx:
 
 def _context(ls: "DockwiseServer", uri: str) -> _Ctx | None:
     doc = ls.documents.open_document(uri)
-    st = ls.documents.state(uri)
-    if doc is None or st is None or st.model is None or st.converter is None or st.error:
+    a = ls.documents.analysed_model(uri)
+    if doc is None or a is None or a.state.error:
         return None
-    return _Ctx(ls, uri, st, doc.source)
+    return _Ctx(ls, uri, a, doc.source)
 
 
 # -- quick fixes ---------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def _quick_fixes(c: _Ctx, diagnostics) -> list[types.CodeAction]:
             if a is not None and _once(seen, a):
                 out.append(a)
             if pragmas and actions.ignorable(code):
-                for p in actions.ignore_proposals(c.st.model, code, line):
+                for p in actions.ignore_proposals(c.model, code, line):
                     a = c.action(p, [d])
                     if _once(seen, a):
                         ignores.append(a)
@@ -207,7 +207,7 @@ def _refactors(c: _Ctx, rng: types.Range) -> list[types.CodeAction]:
 
     out = []
     first, last = _lines(rng)
-    df = c.st.model
+    df = c.model
     for check, build in ((actions.can_chain, actions.chain_runs), (actions.can_cleanup, actions.add_cleanup)):
         try:
             if check(df, first, last):

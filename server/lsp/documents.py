@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -80,6 +80,18 @@ class DocState:
     generation: int
     converter: PositionConverter | None = None
     error: str | None = None  # set when parsing or linting failed
+
+
+class Analysed(NamedTuple):
+    """A document's analysis that has a model (what most features need)."""
+
+    state: DocState
+    model: "Dockerfile"
+    converter: PositionConverter
+
+    @property
+    def version(self) -> int | None:
+        return self.state.version
 
 
 class DocumentEntry:
@@ -150,6 +162,14 @@ class DocumentStore:
         self._evict()
         self.hooks.emit("document_analysed", uri, st)
         return st
+
+    def analysed_model(self, uri: str) -> Analysed | None:
+        """:meth:`state` when it has a model and a converter (the document is
+        open and was parsed), else None."""
+        st = self.state(uri)
+        if st is None or st.model is None or st.converter is None:
+            return None
+        return Analysed(st, st.model, st.converter)
 
     # -- events -----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from dockwise.lsp.hooks import Feature
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -48,11 +49,8 @@ _KINDS = {
 }
 
 
-def _state(ls: "DockwiseServer", uri: str):
-    st = ls.documents.state(uri)
-    if st is None or st.model is None or st.converter is None:
-        return None
-    return st
+def _state(ls: "DockwiseServer", uri: str) -> "Analysed | None":
+    return ls.documents.analysed_model(uri)
 
 
 def _markup(ls: "DockwiseServer", text: str | None, cap: str) -> types.MarkupContent | None:

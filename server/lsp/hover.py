@@ -71,8 +71,8 @@ def _hints(ls: "DockwiseServer", uri: str, start_line: int = 0, end_line: int | 
     """(converter, size hints) for the open document, or None."""
     if not getattr(ls.settings, "images_inlayHints", True):
         return None
-    st = ls.documents.state(uri)
-    if st is None or st.model is None or st.converter is None:
+    st = ls.documents.analysed_model(uri)
+    if st is None:
         return None
     from dockwise.editor.hover import size_hints
 
@@ -90,8 +90,8 @@ def refresh_sizes(ls: "DockwiseServer") -> None:
 
 
 def on_hover(ls: "DockwiseServer", params: types.HoverParams) -> types.Hover | None:
-    st = ls.documents.state(params.text_document.uri)
-    if st is None or st.model is None or st.converter is None:
+    st = ls.documents.analysed_model(params.text_document.uri)
+    if st is None:
         return None
     from dockwise.editor.hover import hover
 

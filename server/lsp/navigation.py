@@ -19,6 +19,7 @@ from dockwise.lsp.hooks import Feature
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -29,11 +30,8 @@ TOKEN_MODIFIERS = ["declaration", "definition", "readonly", "deprecated", "defau
 LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
 
-def _state(ls: "DockwiseServer", uri: str):
-    st = ls.documents.state(uri)
-    if st is None or st.model is None or st.converter is None:
-        return None
-    return st
+def _state(ls: "DockwiseServer", uri: str) -> "Analysed | None":
+    return ls.documents.analysed_model(uri)
 
 
 def encode_tokens(tokens, conv, rng: "types.Range | None" = None) -> list[int]:

@@ -169,12 +169,13 @@ class FramedWriter:
         self._lock = threading.Lock()
         self.closed = False
 
-    def write(self, body: bytes) -> None:
-        data = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    def write(self, data: bytes) -> None:
+        """Send one message body (``data``: JSON, UTF-8)."""
+        framed = b"Content-Length: %d\r\n\r\n" % len(data) + data
         with self._lock:
             if self.closed:
                 return
-            self._write(data)
+            self._write(framed)
             if self._flush is not None:
                 self._flush()
 
