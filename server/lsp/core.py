@@ -51,22 +51,12 @@ SERVER_NAME = "dockwise"
 
 # -- protocol: answer malformed requests instead of dropping them ------------------
 
-
-class _Dropped:
-    """Stands in for a message that could not be structured."""
-
-    jsonrpc = "invalid"
-    __slots__ = ()
-
-
-_DROPPED = _Dropped()
-
-
 class DockwiseProtocol(LanguageServerProtocol):
     """pygls' protocol, plus: a request whose params do not match the spec gets
     an ``InvalidParams`` error response (pygls would log it and never answer,
     leaving the client waiting) and one log line; a malformed notification is
-    dropped with one log line."""
+    dropped with one log line. A message that could not be structured becomes
+    None, which :meth:`handle_message` ignores."""
 
     def __init__(self, server: Any, converter: Any):
         super().__init__(server, converter)
@@ -103,10 +93,10 @@ class DockwiseProtocol(LanguageServerProtocol):
                     log.warning("malformed %s notification dropped: %s", method, why)
             except Exception as inner:  # never let error handling break the reader loop
                 logs.log_failure("answering a malformed message", inner)
-            return _DROPPED
+            return None
 
     def handle_message(self, message):
-        if message is _DROPPED:
+        if message is None:
             return
         super().handle_message(message)
 

@@ -42,7 +42,7 @@ import sys
 import threading
 from typing import Any, BinaryIO, Callable, Protocol
 
-from dockwise.lsp.logs import log_failure
+from dockwise.lsp.logs import log_failure, one_line
 
 log = logging.getLogger("dockwise")
 
@@ -200,7 +200,9 @@ class FramedWriter:
 
 
 class MessageSink(Protocol):
-    """What the transport hands well-formed messages to (pygls' protocol)."""
+    """What the transport hands well-formed messages to (pygls' protocol).
+    ``structure_message`` returns None for a message it has answered or
+    dropped itself (params that do not match the method)."""
 
     def structure_message(self, data: dict[str, Any]) -> Any: ...
 
@@ -232,10 +234,11 @@ class Session:
         and write errors propagate; everything else is answered or logged."""
         self.messages += 1
         try:
-            data = json.loads(body)
+            data = json.loads(body.decode("utf-8"))  # LSP's only encoding (json.loads would guess)
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-            log.warning("message %d is not valid JSON (%s): answered with a parse error", self.messages, exc)
-            self.error(None, PARSE_ERROR, f"Parse error: {exc}")
+            log.warning("message %d is not valid JSON (%s): answered with a parse error", self.messages,
+                        one_line(str(exc)))
+            self.error(None, PARSE_ERROR, f"Parse error: {one_line(str(exc))}")
             return
         if not isinstance(data, dict):
             log.warning("message %d is a JSON %s, not an object: answered with an error",
@@ -245,19 +248,21 @@ class Session:
         msg_id = data.get("id")
         valid_id = "id" not in data or (isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool))
         method = data.get("method")
+        if method is None and ("result" in data or "error" in data):  # a response to one of our requests
+            if data.get("jsonrpc") != "2.0" or "id" not in data or not valid_id:
+                log.warning("message %d is a malformed response: dropped", self.messages)  # never answer one
+                return
+            self._handle(data)
+            return
         if data.get("jsonrpc") != "2.0" or not valid_id or (method is not None and not isinstance(method, str)):
             why = ("jsonrpc is not \"2.0\"" if data.get("jsonrpc") != "2.0"
                    else "invalid id" if not valid_id else "method is not a string")
             log.warning("message %d is not a JSON-RPC 2.0 message (%s): answered with an error", self.messages, why)
-            if "method" in data or "id" in data:
-                self.error(msg_id if valid_id else None, INVALID_REQUEST, f"Invalid request: {why}")
+            self.error(msg_id if valid_id else None, INVALID_REQUEST, f"Invalid request: {why}")
             return
         if method is None:
-            if "id" not in data or ("result" not in data and "error" not in data):
-                log.warning("message %d has neither a method nor a result: answered with an error", self.messages)
-                self.error(msg_id, INVALID_REQUEST, "Invalid request: no method, result or error")
-                return
-            self._handle(data)  # a response to one of our requests
+            log.warning("message %d has neither a method nor a result: answered with an error", self.messages)
+            self.error(msg_id, INVALID_REQUEST, "Invalid request: no method, result or error")
             return
         is_request = "id" in data
         if method == "exit":
@@ -271,13 +276,18 @@ class Session:
                 else:
                     log.info("%s notification before initialize dropped", method)
                 return
+            message = self.protocol.structure_message(data)
+            if message is None:  # invalid params: answered; the client may try again
+                return
             self._set_phase("running")
-        elif method == "initialize":
+            self.protocol.handle_message(message)
+            return
+        if method == "initialize":
             log.warning("initialize received twice: answered with an error")
             if is_request:
                 self.error(msg_id, INVALID_REQUEST, "Invalid request: initialize was already received")
             return
-        elif self.phase == "shutdown":
+        if self.phase == "shutdown":
             if is_request:
                 log.warning("%s after shutdown: answered with error %d", method, INVALID_REQUEST)
                 self.error(msg_id, INVALID_REQUEST, f"Invalid request: {method} after shutdown")

@@ -323,6 +323,17 @@ def test_second_initialize_is_an_invalid_request(server):
     alive(s)
 
 
+def test_initialize_with_bad_params_can_be_retried(server):
+    s = server()
+    s.send(request(1, "initialize", {"capabilities": "none", "processId": "me"}))
+    assert s.response(1)["error"]["code"] == -32602
+    s.send(request(2, "textDocument/hover", {"textDocument": TD, "position": POS}))
+    assert s.response(2)["error"]["code"] == -32002  # still not initialized
+    s.send(initialize(3))
+    assert "capabilities" in s.response(3)["result"]
+    alive(s)
+
+
 def test_request_after_shutdown_gets_invalid_request(server):
     s = server()
     s.send(initialize())
