@@ -97,6 +97,7 @@ class WorkspaceConfig:
         self._lint_key: tuple | None = None
         self._warned: set[str] = set()
         self._fetch_task: asyncio.Task | None = None
+        self._payloads = 0  # counts dynamic payloads and fetches: an answer older than the latest is dropped
         self._root_configs: dict[str | None, Config] = {}
         self._root_lint: dict[str | None, "LintSettings"] = {}
         self._problems: dict[str, list[ConfigProblem]] = {}  # by configuration file path
@@ -137,8 +138,9 @@ class WorkspaceConfig:
 
     def did_change_configuration(self, payload: Any) -> None:
         if Settings.looks_like_settings(payload):
+            self._payloads += 1  # a workspace/configuration answer still on its way is older than this
             if self._fetch_task is not None and not self._fetch_task.done():
-                self._fetch_task.cancel()  # its answer would be older than this payload
+                self._fetch_task.cancel()
             self.dynamic_payload = Settings.unwrap(payload)
             self.apply_settings("workspace/didChangeConfiguration")
         elif self.host.caps.configuration:
@@ -151,6 +153,8 @@ class WorkspaceConfig:
         ``workspace.configuration``) and apply the answer."""
         if not self.host.caps.configuration:
             return
+        self._payloads += 1
+        mine = self._payloads
         try:
             result = await asyncio.wait_for(
                 self.host.workspace_configuration_async(
@@ -160,6 +164,11 @@ class WorkspaceConfig:
             )
         except Exception as exc:
             log.warning("workspace/configuration failed: %s", logs.describe(exc))
+            return
+        if mine != self._payloads:
+            # a newer payload arrived meanwhile (cancelling this task is not enough:
+            # Python 3.11's wait_for returns a result that is already there)
+            log.debug("workspace/configuration answer dropped: a newer payload arrived meanwhile")
             return
         value = result[0] if isinstance(result, (list, tuple)) and result else None
         if value is not None and not hasattr(value, "get"):

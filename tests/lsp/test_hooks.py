@@ -54,7 +54,7 @@ def server_attribute_assignments(source: str, filename: str = "<source>") -> lis
             found.append(f"{filename}:{node.lineno}: setattr")
         for t in tgts:
             if isinstance(t, ast.Attribute) and is_server(t.value):
-                found.append(f"{filename}:{node.lineno}: {ast.unparse(t)}")
+                found.append(f"{filename}:{t.lineno}: {ast.unparse(t)}")
     return found
 
 
@@ -279,3 +279,47 @@ def test_closing_a_document_frees_its_analysis(monkeypatch):
     server.documents.closed(uri)
     server.hooks.emit("document_closed", uri)
     assert server.documents.entry(uri) is None and server.documents.analysed() == [] and closed == [uri]
+
+
+# -- the workspace configuration ---------------------------------------------------------------------------
+
+
+def test_a_configuration_answer_never_overrides_a_newer_payload():
+    """workspace/configuration is answered, but before the fetch resumes a
+    didChangeConfiguration arrives: its payload wins (cancelling the fetch is
+    not enough — asyncio.wait_for may return a result that is already there)."""
+    import asyncio
+
+    server = core.DockwiseServer()
+    answers: list[asyncio.Future] = []
+
+    class Caps:
+        configuration = True
+
+    class Host:
+        loop = None
+        initialized = True
+        caps = Caps()
+        hooks = Hooks()
+
+        def workspace_configuration_async(self, params):
+            fut = asyncio.get_running_loop().create_future()
+            answers.append(fut)
+            return fut
+
+    config = server.config
+    config.host = Host()  # type: ignore[assignment]
+
+    async def scenario():
+        Host.loop = asyncio.get_running_loop()
+        config.schedule_fetch()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert len(answers) == 1
+        answers[0].set_result([{"ignore": ["DL3008"]}])  # the client's (older) answer is there …
+        config.did_change_configuration({"dockwise": {"ignore": ["DL4000"]}})  # … and a newer payload
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert config.settings.ignore == ["DL4000"]

@@ -103,7 +103,8 @@ class Server:
     def _read_stderr(self) -> None:
         err = self.proc.stderr
         assert err is not None
-        for chunk in iter(lambda: err.read1(65536), b""):
+        fd = err.fileno()
+        for chunk in iter(lambda: os.read(fd, 65536), b""):
             self._stderr.append(chunk)
 
     def send(self, data: bytes) -> None:
@@ -414,7 +415,7 @@ def test_bad_params_are_answered_with_one_log_line_each(server):
     _bad_params_session(s)
     assert s.stderr() == ""  # no tracebacks on stderr, nothing at all at the default level
     logged = [m["params"] for m in s.seen if m.get("method") == "window/logMessage"]
-    problems = [p["message"] for p in logged if p["type"] in (1, 2)]
+    problems = [p["message"] for p in logged if p["type"] in (1, 2) and not p["message"].startswith("analysed ")]
     assert len(problems) == len(INVALID), problems  # one line per malformed request …
     for i in INVALID:
         assert sum(f"(id {i})" in p for p in problems) == 1, (i, problems)  # … naming it
@@ -432,7 +433,8 @@ def test_log_file_has_one_line_per_record(server, tmp_path):
     records = log.splitlines()
     stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
     assert all(stamp.match(line) for line in records), log
-    problems = [line for line in records if " WARNING " in line or " ERROR " in line]
+    problems = [line for line in records if (" WARNING " in line or " ERROR " in line)
+                and " dockwise: analysed " not in line]  # a slow first analysis on a busy machine warns
     assert len(problems) == len(INVALID), problems
 
 
