@@ -87,7 +87,7 @@ class Attacker:
     because the client hung up), ``finished`` (a handler ran to its end)."""
 
     def __init__(self, routes: dict[str, Handler | bytes] | None = None, host: str = "127.0.0.1"):
-        self.routes = routes or {}
+        self.routes = routes if routes is not None else {}
         self.host_ip = host
         self.requests: list[Request] = []
         self.sent = 0
