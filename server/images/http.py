@@ -453,7 +453,7 @@ class Session:
                 raise Expired(f"{clip(key[1], 80)} did not answer in time") from None
             if reused and isinstance(exc, (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError)):
                 raise _Stale() from None
-            raise HTTPFailure(f"bad answer from {clip(key[1], 80)}: {type(exc).__name__}") from None
+            raise HTTPFailure(f"bad answer ({type(exc).__name__})") from None
         try:
             status = resp.status
             headers = _headers(resp)
@@ -476,7 +476,7 @@ class Session:
             self._untrack(conn.sock)
             if self.expired:
                 raise Expired(f"{clip(key[1], 80)} did not answer in time") from None
-            raise HTTPFailure(f"bad answer from {clip(key[1], 80)}: {type(exc).__name__}") from None
+            raise HTTPFailure(f"bad answer ({type(exc).__name__})") from None
         self._release(key, conn, reusable)
         return Response(status, headers, data, url)
 
