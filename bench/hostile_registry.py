@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
     names = list(SCENARIOS) + ["forged-token-realm"]
-    if a.only:
-        names = [n for n in names if n in a.only.split(",")]
+    only = a.only
+    if only:
+        names = [n for n in names if n in only.split(",")]
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:

@@ -47,7 +47,6 @@ class _Routes(dict):
 def server():
     routes = _Routes()
     att = Attacker(routes).start()
-    att.routes_obj = routes
     yield att
     att.stop()
     print(f"\nregistry fuzz: {sum(OUTCOMES.values())} lookups: " +
@@ -186,7 +185,7 @@ def _handler(raw: bytes, stall: bool):
 @given(data=st.data())
 def test_any_answer_gives_a_bounded_result_and_no_traceback(server, data, tmp_path_factory, monkeypatch):
     monkeypatch.delenv("DOCKWISE_OFFLINE", raising=False)
-    routes = server.routes_obj
+    routes = server.routes
     for kind in ("manifest", "child", "blob", "token"):
         raw, stall = data.draw(reply(server.port), label=kind)
         routes[kind] = _handler(raw, stall)

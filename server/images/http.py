@@ -183,8 +183,9 @@ def _env_proxy(scheme: str, host: str) -> str | None:
     url = proxies.get(scheme) or proxies.get("all")
     if not url:
         return None
+    bypass = getattr(urllib.request, "proxy_bypass_environment", None)  # NO_PROXY (not in the stubs)
     try:
-        if urllib.request.proxy_bypass_environment(host, proxies):
+        if bypass is not None and bypass(host, proxies):
             return None
     except Exception:
         pass

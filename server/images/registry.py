@@ -2,7 +2,8 @@
 
 The compressed size of an image on a platform is the sum of ``layers[].size``
 of the platform's manifest. :class:`RegistryClient` gets it with the OCI
-distribution API over httpx: ``GET /v2/<path>/manifests/<tag>`` (Accept: OCI
+distribution API over :mod:`dockwise.images.http` (a bounded HTTP/1.1
+client: wall-clock deadline, size limits, no automatic redirects): ``GET /v2/<path>/manifests/<tag>`` (Accept: OCI
 index, Docker manifest list, OCI manifest, Docker v2 manifest); an index
 gives one ``GET`` per platform manifest (at most ``max_platforms``;
 attestation manifests — annotation ``vnd.docker.reference.type:
@@ -14,9 +15,12 @@ Where requests go
     other registry is the first path component (``ghcr.io``,
     ``127.0.0.1:5000``). Loopback registries (``localhost``, ``127.*``,
     ``[::1]``) and hosts in ``insecure`` (or ``DOCKWISE_INSECURE_REGISTRIES``,
-    comma-separated) use plain http, everything else https. A 401 with a
+    comma-separated) use plain http, everything else https. Only registries
+    the network policy allows are contacted, at addresses it allows
+    (:mod:`dockwise.images.policy`; README "Security"). A 401 with a
     ``Bearer realm=…,service=…,scope=…`` challenge is answered by fetching a
-    token from the realm (anonymous unless the user has credentials; an
+    token from the realm when the policy allows it (anonymous unless the user
+    has credentials; an
     ``identitytoken`` is exchanged with the OAuth2 refresh-token POST); a
     ``Basic`` challenge is answered with the user's credentials for that
     registry, if any. Nothing else is ever sent anywhere: no telemetry.
@@ -36,7 +40,10 @@ Credentials (:class:`DockerConfig`)
     errors.
 
 Budgets and caching (:class:`LiveImages`)
-    Connect timeout 1 s, 3 s for a whole lookup. A 429 backs the host off
+    Connect timeout 1 s, 3 s of wall-clock time for a whole lookup (its
+    connections are closed when the time is up); every answer is bounded
+    (``MAX_*`` below), and any text kept from one is clipped to
+    ``MAX_ERROR_CHARS``. A 429 backs the host off
     until ``Retry-After`` / ``RateLimit-Reset`` / ``X-RateLimit-Reset`` says
     (5 minutes when none is given, at most 6 hours; remembered on disk): no
     request goes to it meanwhile. Results are cached in memory and on disk
@@ -56,8 +63,7 @@ DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
 UTC``. The editor never waits: :meth:`LiveImages.cached` reads memory/disk
 only; :meth:`LiveImages.request` queues a background lookup and the
 ``on_update`` callback (called from the worker thread) says when a new figure
-arrived. No pygls/lsprotocol here; httpx and platformdirs are imported on
-first use.
+arrived. No pygls/lsprotocol here; platformdirs is imported on first use.
 """
 from __future__ import annotations
 
@@ -289,7 +295,7 @@ def platform_key(plat: Mapping[str, Any]) -> str | None:
     return key if _PLATFORM_RE.match(key) else None  # odd or huge names are not platforms
 
 
-def match_platform(sizes: Mapping[str, int], platform: str) -> str | None:
+def match_platform(sizes: Mapping[str, object], platform: str) -> str | None:
     """The key of ``sizes`` that answers for ``platform`` (exact, else a more
     specific key: ``windows/amd64`` → ``windows/amd64 10.0.20348``; ``*``:
     a single-platform image whose platform is unknown)."""
@@ -984,12 +990,13 @@ class DiskCache:
         if self.root is None:
             return False
         if self._usable is None:
-            self._usable = private_dir(self.root)
-            if not self._usable:
+            usable = private_dir(self.root)
+            self._usable = usable
+            if not usable:
                 log.warning("not using the image cache %s: it is not a folder only this user can write", self.root)
             else:
                 self.prune()
-        return self._usable
+        return bool(self._usable)
 
     def _file(self, registry: str, path: str) -> Path | None:
         if not self._ok():

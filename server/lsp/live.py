@@ -21,8 +21,10 @@ pygls allows one handler per notification and ``initialized`` belongs to
 :mod:`dockwise.lsp.server`, so this module hooks ``apply_settings`` instead
 (it runs in ``initialize`` and on every settings change) and syncs right
 after the current message, so the ``initialize`` answer is not delayed.
-Creating ``LiveImages`` is cheap: httpx is imported by the first lookup, in a
-worker thread.
+Creating ``LiveImages`` is cheap: nothing is sent before the first lookup,
+in a worker thread. ``images.registries`` is followed live (the network
+policy, README "Security"), and each analysis asks for a document's images
+through ``request_document`` (the per-document caps).
 """
 from __future__ import annotations
 
