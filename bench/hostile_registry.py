@@ -157,7 +157,7 @@ def run(name: str, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--only", help="comma-separated scenario names")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
