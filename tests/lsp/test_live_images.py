@@ -188,3 +188,32 @@ async def test_offline_sends_no_request_until_turned_on(tmp_path, how):
             await stop(client)
     finally:
         stub.stop()
+
+
+async def test_an_unlisted_loopback_registry_is_never_contacted_and_hover_says_why(tmp_path):
+    """Issue 17: a Dockerfile naming a local port (here a stub standing in
+    for any local service) gets no request until the user lists it in
+    images.registries; the hover says how to allow it."""
+    stub = Stub().start()
+    try:
+        client = await start(tmp_path, "vscode", {"debounceMs": 0})
+        try:
+            uri = (workspace(tmp_path) / "Dockerfile").as_uri()
+            open_doc(client, uri, f"FROM {stub.host}/x/y:1\n")
+            await wait_until(lambda: publishes(client, uri), TIMEOUT, "publishDiagnostics")
+            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8))),
+                TIMEOUT)
+            text = hover.contents.value if hover else ""
+            assert "lookup not allowed: add it to images.registries" in text, text
+            # the hover was answered after the document's lookups were decided: none went out
+            assert stub.hits == []
+            client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+                settings={"dockwise": {"debounceMs": 0, "images": {"registries": [stub.host]}}}))
+            change_doc(client, uri, 2, rng(0, 0, 0, 0), "# listed now\n")
+            await wait_until(lambda: stub.hits, TIMEOUT, "a registry request once listed")
+            assert stub.hits[0][1] == "/v2/x/y/manifests/1"
+        finally:
+            await stop(client)
+    finally:
+        stub.stop()
