@@ -68,7 +68,9 @@ def private_dir(path: "str | os.PathLike[str]", *, create: bool = True) -> bool:
     if not stat.S_ISDIR(st.st_mode):
         return False
     uid = _uid()
-    if uid is not None and st.st_uid != uid:
+    if uid is None:  # Windows: no POSIX owner or mode bits to check (the folder is in the user's profile)
+        return True
+    if st.st_uid != uid:
         return False
     return not (st.st_mode & 0o022)
 
@@ -131,10 +133,9 @@ def read_regular(path: "str | os.PathLike[str]", limit: int, *, private: bool = 
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise _refuse(p, st.st_mode)
-        if private:
-            uid = _uid()
-            if (uid is not None and st.st_uid != uid) or st.st_mode & 0o022:
-                raise OSError(errno.EPERM, "not a private file of this user", p)
+        uid = _uid()
+        if private and uid is not None and (st.st_uid != uid or st.st_mode & 0o022):
+            raise OSError(errno.EPERM, "not a private file of this user", p)
         if st.st_size > limit:
             raise OSError(errno.EFBIG, f"larger than {limit} bytes", p)
         chunks: list[bytes] = []
