@@ -25,8 +25,9 @@ Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
   still linted and reported. ``--no-fail`` does not hide input errors.
 * The final status is the larger of the two. Usage errors (bad options) exit 2.
 
-``dockwise fix`` rewrites files in place (atomically, keeping the mode,
-never touching a file whose content would not change) and writes the fixed
+``dockwise fix`` rewrites files in place (same inode, owner and mode, so hard
+links see the new text; never touching a file whose content would not change;
+a read-only file is refused with a message naming it and exit status 2) and writes the fixed
 text of ``-`` to stdout; ``--diff`` prints a unified diff and ``--check``
 reports what would change, both without writing and exiting 1 when something
 would change. A summary goes to stderr. Input errors exit 2 as for ``lint``.
@@ -555,11 +556,13 @@ def _encode(text: str, bom: bool) -> bytes:
     return (_BOM if bom else b"") + text.encode("utf-8", "surrogateescape")
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace the file's content atomically, keeping its mode; a symlink stays a symlink."""
-    from dockwise.atomic import write_atomic as _write_atomic
+def write_back(path: str, data: bytes) -> None:
+    """Rewrite the user's file in place: same inode, owner and mode (hard
+    links see the new text); a read-only file (0444, even for root) or one
+    that is not a regular file is refused with OSError and left unchanged."""
+    from dockwise.atomic import write_in_place
 
-    _write_atomic(path, data, fsync=True)
+    write_in_place(path, data, fsync=True)
 
 
 def _fix_one(path: str, settings: Any, unsafe: bool, stdin_name: str | None):
@@ -595,7 +598,7 @@ def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
         if res.text == text:
             continue
         try:
-            write_atomic(p, _encode(res.text, bom))
+            write_back(p, _encode(res.text, bom))
         except OSError as exc:
             msg = f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}"
             _err(msg)
@@ -677,7 +680,7 @@ def _emit(p: str, shown: str, old: str, new: str, bom: bool, args: argparse.Name
         _write(new if not bom else "\ufeff" + new)
     elif new != old:
         try:
-            write_atomic(p, _encode(new, bom))
+            write_back(p, _encode(new, bom))
         except OSError as exc:
             _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
             return False
