@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dockwise.cli.main import main
+from dockwise.lint.engine import thaw
 from dockwise.lint.config import (
     ConfigProblem,
     env_config,
@@ -145,15 +146,21 @@ strict-labels: true
     assert s.ignore == ("DL3006",)
     assert dict(s.severity) == {"DL3059": "error", "DL4000": "warning"}  # error > warning > info > style
     assert s.disable_ignore_pragma
-    assert cfg.unsupported == {
-        "trustedRegistries": ["docker.io", "my.registry"],
-        "label-schema": {"author": "text", "url": "text"},
-        "strict-labels": True,
-    }
-    assert [(p.severity, p.line, p.key) for p in cfg.problems] == [
-        ("info", 10, "trustedRegistries"), ("info", 11, "label-schema"), ("info", 14, "strict-labels"),
-    ]
-    assert "not supported by dockwise yet" in cfg.problems[0].message
+    assert cfg.unsupported == {}
+    assert cfg.trusted_registries == ["docker.io", "my.registry"]
+    assert cfg.label_schema == {"author": "text", "url": "text"} and cfg.strict_labels is True
+    # hadolint's rule settings reach the rules as options (the contract with DL3026, DL3049-DL3058)
+    opts = {code: thaw(v) for code, v in s.options}
+    assert opts["DL3026"] == {"trusted-registries": ["docker.io", "my.registry"]}
+    for code in ("DL3049", "DL3050", "DL3055", "DL3058"):
+        assert opts[code] == {"label-schema": {"author": "text", "url": "text"}, "strict-labels": True}
+    from dockwise import rules as registry
+
+    # while a rule they feed is missing, one note says the setting is kept for it
+    expected = [(k, line) for k, line, code in (("trustedRegistries", 10, "DL3026"), ("label-schema", 11, "DL3049"),
+                                                ("strict-labels", 14, "DL3050")) if registry.get(code) is None]
+    assert [(p.key, p.line) for p in cfg.problems] == expected
+    assert all(p.severity == "info" and "does not implement yet" in p.message for p in cfg.problems)
 
 
 def test_hadolint_problems_name_file_line_and_key_and_the_rest_applies(isolated):
@@ -237,11 +244,15 @@ def test_format_keys(isolated):
     write(isolated / ".hadolint.yaml", "format: json\n")
     assert load_config(str(isolated)).format == "json"
     write(isolated / ".hadolint.yaml", "format: gnu\n")
-    cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format is None and "not 'gnu'" in msgs(cfg)[0]
+    assert load_config(str(isolated)).format == "gnu"
     write(isolated / ".hadolint.yaml", "formats: [sarif, checkstyle]\n")
     cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format == "sarif" and "ignoring 'checkstyle'" in msgs(cfg)[0]
+    assert cfg.format == "sarif" and cfg.formats == ["sarif", "checkstyle"] and cfg.problems == []
+    # an unknown format is an error that names it (the command line exits 2)
+    write(isolated / ".hadolint.yaml", "format: xml\n")
+    cfg = load_config(str(isolated), display_root=str(isolated))
+    assert cfg.format is None
+    assert [(p.severity, p.line) for p in cfg.problems] == [("error", 1)] and "'xml'" in msgs(cfg)[0]
 
 
 # -- dockwise's TOML ------------------------------------------------------------------------------
@@ -409,14 +420,20 @@ def test_env_config():
     assert fc.ignore == ["DL3006", "DL3007"]
     assert fc.severity == {"DL3059": "error", "DL4000": "style"}
     assert fc.no_fail is True and fc.disable_ignore_pragma is False and fc.failure_threshold is None
-    assert fc.format == "json"
-    assert fc.unsupported == {"trustedRegistries": ["docker.io"], "label-schema": {"a": "text"}}
+    assert fc.formats == ["json", "gnu"]
+    assert fc.trusted_registries == ["docker.io"] and fc.label_schema == {"a": "text"}
     assert [str(p) for p in probs] == [
         "environment: HADOLINT_FAILURE_THRESHOLD: 'loud' is not one of error, warning, info, style, ignore, none; "
         "ignored",
-        "environment: HADOLINT_FORMAT: dockwise writes one format (tty, json, sarif); ignoring gnu",
-        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus'; ignored",
+        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus' (one of text, url, semver, hash, "
+        "rfc3339, spdx, email); ignored",
     ]
+    probs = []
+    fc = env_config({"HADOLINT_FORMAT": "json,xml"}, probs)
+    assert fc is not None and fc.formats is None
+    assert [(p.severity, str(p)) for p in probs] == [
+        ("error", "environment: HADOLINT_FORMAT: unknown output format 'xml' (one of tty, json, checkstyle, "
+                  "codeclimate, gitlab_codeclimate, gnu, codacy, sonarqube, sarif, junit, github)")]
     assert env_config({"PATH": "/bin"}, []) is None
 
 
@@ -492,9 +509,12 @@ def test_cli_prints_problems_as_path_line_message(isolated, capsys):
     write(isolated / ".hadolint.yaml", "ignored: [DL4000]\nignore: [DL3006]\ntrustedRegistries: [x.io]\n")
     rc, got, err = lint_json(capsys, "Dockerfile")
     assert rc == 0 and got == []  # configuration problems do not change the exit status
+    from dockwise import rules as registry
+
     assert err.splitlines() == [
         ".hadolint.yaml:2: unknown key 'ignore' (did you mean 'ignored'?); ignored",
-        ".hadolint.yaml:3: 'trustedRegistries' is not supported by dockwise yet (DL3026 (trusted registries)); kept",
+        *([".hadolint.yaml:3: 'trustedRegistries' is kept for DL3026, which dockwise does not implement yet"]
+          if registry.get("DL3026") is None else []),
     ]
 
 

@@ -48,10 +48,16 @@ reads no file.
 Bad configuration is never silent, and never fatal: an unknown key, a value of
 the wrong type, an unknown rule or unparsable YAML/TOML gives one
 :class:`ConfigProblem` naming the file, the line and the key; the key (or, for
-a file that does not parse, the file) is skipped and the rest applies. hadolint
-keys dockwise does not implement yet (``trustedRegistries``, ``label-schema``,
-``strict-labels``) are accepted, stored in :attr:`FileConfig.unsupported` and
-reported once at ``info`` level.
+a file that does not parse, the file) is skipped and the rest applies. An
+output format dockwise does not write is an *error* (the command line exits 2).
+
+hadolint's rule settings (``trustedRegistries``, ``label-schema``,
+``strict-labels``, and their environment variables and command-line flags)
+become rule options through :func:`hadolint_rule_options`: DL3026's
+``trusted-registries`` and the label rules' (DL3049–DL3058) ``label-schema``
+and ``strict-labels``. Registries concatenate over the sources; label schemas
+merge (a later source wins for the same label); ``strict-labels``: the last
+one set. While a rule they feed is not implemented, one ``info`` note says so.
 
 Config files are untrusted input: YAML is read with the safe loader only, TOML
 with :mod:`tomllib`; no key names a path or runs anything; a workspace-level
@@ -73,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lint.engine import LintSettings
 
 THRESHOLDS = ("error", "warning", "info", "style", "ignore", "none")
-FORMATS = ("tty", "json", "sarif")
+from dockwise.lint.report import FORMATS  # noqa: E402  (every --format value)
 MAX_BYTES = 1 << 20
 
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -99,7 +105,6 @@ LEVEL_ALIASES = {
 }
 _HADOLINT_LEVELS = ("style", "info", "warning", "error")  # applied in this order: error wins
 _TRUTHY_ENV = {"1", "y", "on", "true", "yes"}
-_LABEL_TYPES = ("", "text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 HADOLINT_KEYS = (
     "ignored",
@@ -124,11 +129,55 @@ DOCKWISE_KEYS = (
     "disable-ignore-pragma",
     "options",
 )
-UNSUPPORTED_NOTES = {
-    "trustedRegistries": "DL3026 (trusted registries)",
-    "label-schema": "the label rules DL3049-DL3058",
-    "strict-labels": "DL3050 (strict labels)",
+# hadolint setting → the rules it feeds (a note while none of them is implemented)
+HADOLINT_RULE_KEYS = {
+    "trustedRegistries": ("DL3026",),
+    "label-schema": tuple(f"DL30{n}" for n in range(49, 59)),
+    "strict-labels": ("DL3050",),
 }
+LABEL_RULES = tuple(f"DL30{n}" for n in range(49, 59))
+LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
+
+
+def hadolint_rule_options(
+    trusted_registries: Iterable[str] | None = None,
+    label_schema: Mapping[str, str] | None = None,
+    strict_labels: bool | None = None,
+) -> dict[str, dict]:
+    """hadolint's rule settings as dockwise rule options (by rule code) — the
+    one place that knows the mapping:
+
+    * DL3026: ``{"trusted-registries": [str, ...]}`` (only when some are given:
+      without any, DL3026 has nothing to check, as in hadolint);
+    * DL3049–DL3058: ``{"label-schema": {label: type}, "strict-labels": bool}``
+      (each key only when given).
+    """
+    out: dict[str, dict] = {}
+    regs = list(dict.fromkeys(r.strip() for r in (trusted_registries or ()) if r and r.strip()))
+    if regs:
+        out["DL3026"] = {"trusted-registries": regs}
+    label: dict[str, object] = {}
+    if label_schema:
+        label["label-schema"] = dict(label_schema)
+    if strict_labels is not None:
+        label["strict-labels"] = bool(strict_labels)
+    if label:
+        for code in LABEL_RULES:
+            out[code] = dict(label)
+    return out
+
+
+def parse_label_spec(text: str) -> tuple[str, str]:
+    """``name:type`` (``--require-label``, ``HADOLINT_REQUIRE_LABELS``) →
+    (name, type); a missing or empty type is ``text``. Raises ValueError
+    naming the accepted types."""
+    name, _, t = text.partition(":")
+    name, t = name.strip(), t.strip()
+    if not name:
+        raise ValueError(f"{text!r}: expected LABEL:TYPE")
+    if t and t not in LABEL_TYPES:
+        raise ValueError(f"label {name!r}: unknown type {t!r} (one of {', '.join(LABEL_TYPES)})")
+    return name, t or "text"
 
 
 # -- results -----------------------------------------------------------------------
@@ -167,8 +216,11 @@ class FileConfig:
     disable_ignore_pragma: bool | None = None
     no_color: bool | None = None
     verbose: bool | None = None
-    format: str | None = None
-    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used yet
+    formats: list[str] | None = None  # output formats (hadolint's format/formats, HADOLINT_FORMAT)
+    trusted_registries: list[str] = field(default_factory=list)
+    label_schema: dict[str, str] = field(default_factory=dict)
+    strict_labels: bool | None = None
+    unsupported: dict[str, Any] = field(default_factory=dict)  # keys stored, not used
     # where things were written: selector / ("key", k) / ("options", rule) → (line, key name)
     lines: dict[Any, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -218,8 +270,29 @@ class Config:
         return self._last("verbose")
 
     @property
+    def formats(self) -> list[str] | None:
+        """The output formats of the last source that names any."""
+        return self._last("formats")
+
+    @property
     def format(self) -> str | None:
-        return self._last("format")
+        f = self.formats
+        return f[0] if f else None
+
+    @property
+    def trusted_registries(self) -> list[str]:
+        return list(dict.fromkeys(r for s in self.sources for r in s.trusted_registries))
+
+    @property
+    def label_schema(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for s in self.sources:
+            out.update(s.label_schema)
+        return out
+
+    @property
+    def strict_labels(self) -> bool | None:
+        return self._last("strict_labels")
 
     @property
     def unsupported(self) -> dict[str, Any]:
@@ -236,7 +309,8 @@ class Config:
         extend: list[str] = []
         ignore: list[str] = []
         severity: dict[str, str] = {}
-        options: dict[str, dict] = {}
+        options: dict[str, dict] = hadolint_rule_options(
+            self.trusted_registries, self.label_schema, self.strict_labels)
         for s in self.sources:
             extend += s.extend_select
             ignore += s.ignore
@@ -571,17 +645,38 @@ def _check_rules(cfg: Config) -> None:
 
 
 def _report_unsupported(cfg: Config) -> None:
+    """One ``info`` note per hadolint setting whose rules are not implemented
+    (yet), and per stored key dockwise does not use."""
+    try:
+        from dockwise import rules as registry
+
+        def missing(codes: tuple[str, ...]) -> bool:
+            return all(registry.get(c) is None for c in codes)
+    except Exception:  # pragma: no cover - registry import failure is reported elsewhere
+        def missing(codes: tuple[str, ...]) -> bool:
+            return False
     seen: set[str] = set()
     for s in cfg.sources:
+        used = {
+            "trustedRegistries": bool(s.trusted_registries),
+            "label-schema": bool(s.label_schema),
+            "strict-labels": s.strict_labels is not None,
+        }
+        for k, codes in HADOLINT_RULE_KEYS.items():
+            if not used[k] or k in seen or not missing(codes):
+                continue
+            seen.add(k)
+            line = s.lines.get(("key", k), (0, None))[0]
+            what = codes[0] if len(codes) == 1 else f"{codes[0]}-{codes[-1]}"
+            cfg.problems.append(ConfigProblem(
+                s.path, line, f"'{k}' is kept for {what}, which dockwise does not implement yet", k, severity="info"))
         for k in s.unsupported:
             if k in seen:
                 continue
             seen.add(k)
             line = s.lines.get(("key", k), (0, None))[0]
-            what = UNSUPPORTED_NOTES.get(k)
-            cfg.problems.append(ConfigProblem(
-                s.path, line, f"'{k}' is not supported by dockwise yet" + (f" ({what}); kept" if what else "; kept"),
-                k, severity="info"))
+            cfg.problems.append(ConfigProblem(s.path, line, f"'{k}' is not supported by dockwise; kept", k,
+                                              severity="info"))
 
 
 # -- hadolint's YAML ------------------------------------------------------------------
@@ -736,13 +831,13 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             elif k == "verbose":
                 fc.verbose = b
             else:
-                fc.unsupported[k] = b
+                fc.strict_labels = b
         elif k == "trustedRegistries":
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 bad(k, line, f"expected a list of registry names, got {_type_name(value)} "
                              "(hadolint 2.15.1 rejects a plain string too); ignored")
                 continue
-            fc.unsupported[k] = list(value)
+            fc.trusted_registries = [x.strip() for x in value if x.strip()]
         elif k == "label-schema":
             if not isinstance(value, dict):
                 bad(k, line, f"expected a mapping of label → type, got {_type_name(value)}; ignored")
@@ -750,28 +845,23 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             schema = {}
             for lk, lv in value.items():
                 t = "" if lv is None else lv
-                if not isinstance(t, str) or t not in _LABEL_TYPES:
-                    bad(k, line, f"label '{lk}': type must be one of {', '.join(x for x in _LABEL_TYPES if x)}, "
+                if not isinstance(t, str) or t not in ("", *LABEL_TYPES):
+                    bad(k, line, f"label '{lk}': type must be one of {', '.join(LABEL_TYPES)}, "
                                  f"got {lv!r}; ignored")
                     continue
                 schema[str(lk)] = t or "text"
-            fc.unsupported[k] = schema
-        elif k == "format":
-            if isinstance(value, str) and value in FORMATS:
-                fc.format = value
-            else:
-                bad(k, line, f"dockwise writes {', '.join(FORMATS)}, not {value!r}; ignored")
-        elif k == "formats":
-            if not isinstance(value, list):
+            fc.label_schema = schema
+        elif k in ("format", "formats"):
+            values = value if k == "formats" and isinstance(value, list) else [value]
+            if k == "formats" and not isinstance(value, list):
                 bad(k, line, f"expected a list of format names, got {_type_name(value)}; ignored")
                 continue
-            ours = [f for f in value if isinstance(f, str) and f in FORMATS]
-            others = [f for f in value if f not in ours]
-            if ours:
-                fc.format = ours[0]
-            if others or len(ours) > 1:
-                bad(k, line, f"dockwise writes one format ({', '.join(FORMATS)}); using "
-                             f"{ours[0] if ours else 'tty'}, ignoring {', '.join(map(repr, others + ours[1:]))}")
+            unknown = [f for f in values if not (isinstance(f, str) and f in FORMATS)]
+            if unknown:
+                bad(k, line, f"unknown output format {', '.join(map(repr, unknown))} "
+                             f"(one of {', '.join(FORMATS)})", "error")
+                continue
+            fc.formats = list(values)
         else:
             problems.append(ConfigProblem(
                 shown, line, f"unknown key '{k}'{_did_you_mean(k, HADOLINT_KEYS)}; ignored", k))
@@ -969,7 +1059,7 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
             setattr(fc, attr, b)
             found = True
     if environ.get("HADOLINT_STRICT_LABELS") is not None:
-        fc.unsupported["strict-labels"] = flag("HADOLINT_STRICT_LABELS")
+        fc.strict_labels = flag("HADOLINT_STRICT_LABELS")
         found = True
     v = environ.get("HADOLINT_FAILURE_THRESHOLD")
     if v is not None:
@@ -981,13 +1071,13 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
     fmts = codes("HADOLINT_FORMAT")
     if fmts:
         found = True
-        ours = [f for f in fmts if f in FORMATS]
-        if ours:
-            fc.format = ours[0]
-        others = [f for f in fmts if f not in ours] + ours[1:]
-        if others:
-            bad("HADOLINT_FORMAT", f"dockwise writes one format ({', '.join(FORMATS)}); ignoring "
-                                   f"{', '.join(others)}")
+        unknown = [f for f in fmts if f not in FORMATS]
+        if unknown:
+            problems.append(ConfigProblem("environment", 0, f"HADOLINT_FORMAT: unknown output format "
+                                          f"{', '.join(map(repr, unknown))} (one of {', '.join(FORMATS)})",
+                                          "HADOLINT_FORMAT", "error"))
+        else:
+            fc.formats = fmts
     fc.ignore = codes("HADOLINT_IGNORE")
     found |= bool(fc.ignore)
     for level in _HADOLINT_LEVELS:
@@ -996,18 +1086,19 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
             found = True
     regs = codes("HADOLINT_TRUSTED_REGISTRIES")
     if regs:
-        fc.unsupported["trustedRegistries"] = regs
+        fc.trusted_registries = regs
         found = True
     labels = codes("HADOLINT_REQUIRE_LABELS")
     if labels:
         schema = {}
         for item in labels:
-            name, _, t = item.partition(":")
-            if t not in _LABEL_TYPES:
-                bad("HADOLINT_REQUIRE_LABELS", f"label {name!r}: unknown type {t!r}; ignored")
+            try:
+                name, t = parse_label_spec(item)
+            except ValueError as exc:
+                bad("HADOLINT_REQUIRE_LABELS", f"{exc}; ignored")
                 continue
-            schema[name] = t or "text"
-        fc.unsupported["label-schema"] = schema
+            schema[name] = t
+        fc.label_schema = schema
         found = True
     return fc if found else None
 
