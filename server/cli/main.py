@@ -614,6 +614,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     if isinstance(got, int):
         return got
     settings, cfg, config_errors = got
+    if not args.format and any(p.severity == "error" and p.key in ("format", "formats", "HADOLINT_FORMAT")
+                               for p in cfg.problems):
+        return 2  # the report was asked for in a format dockwise does not write (said above): write none
     threshold = args.failure_threshold or cfg.failure_threshold or "info"
     no_fail = bool(args.no_fail) if args.no_fail is not None else bool(cfg.no_fail)
     formats = list(args.format or cfg.formats or [])
