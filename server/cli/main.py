@@ -188,6 +188,9 @@ def _add_lint_arguments(lint: argparse.ArgumentParser) -> None:
                     help="patterns to leave out in addition to the default")
     fs.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                     help="search directories without honouring .gitignore files")
+    fs.add_argument("--force-exclude", action="store_true",
+                    help="apply the name patterns, excludes and .gitignore to files named on the command line "
+                         "too (for pre-commit and editors that pass every file)")
     fs.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
     fs.add_argument("--context", metavar="DIR",
                     help="the build context folder (DW009 looks for its .dockerignore); default: each "
@@ -625,7 +628,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     filters = Filters(exclude=_exclude_patterns(args.exclude), extend_exclude=_exclude_patterns(args.extend_exclude)
                       or (), respect_gitignore=args.respect_gitignore)
-    files, input_errors = expand_paths(paths, filters)
+    files, input_errors = expand_paths(paths, filters, force_exclude=args.force_exclude)
+    if args.force_exclude and not files and not input_errors:
+        return 0  # everything given was left out: nothing to lint is not an error here
     for e in input_errors:
         _err(str(e))
     messages: list[str] = config_errors + [str(e) for e in input_errors]

@@ -262,11 +262,34 @@ class InputError:
         return f"{self.path}: {self.message}"
 
 
-def expand_paths(args: list[str], filters: Filters | None = None) -> tuple[list[str], list[InputError]]:
+def filtered_out(path: str, filters: Filters) -> bool:
+    """``--force-exclude``: would a directory search leave this file out (its
+    name is not a Dockerfile name, an exclude pattern or a .gitignore matches
+    it or one of its folders)?"""
+    if not is_dockerfile_name(os.path.basename(path)):
+        return True
+    ap = os.path.abspath(path)
+    chain = filters.ancestors(os.path.dirname(ap))
+    cur = os.path.dirname(ap)
+    base = filters.base or cur
+    if _inside(cur, base):  # the file's folders below the base: excluded or ignored there?
+        parts = os.path.relpath(cur, base).split(os.sep)
+        d = base
+        for i, part in enumerate(p for p in parts if p != os.curdir):
+            d = os.path.join(d, part)
+            if filters.default_skip(part, d) or filters.excluded(d, True) or filters.ignored(d, True, chain[: i + 1]):
+                return True
+    return filters.excluded(ap, False) or filters.ignored(ap, False, chain)
+
+
+def expand_paths(
+    args: list[str], filters: Filters | None = None, *, force_exclude: bool = False
+) -> tuple[list[str], list[InputError]]:
     """Turn command-line paths into the files to lint, in order, without
     duplicates. ``-`` (stdin) is passed through. Directories are searched
     (with ``filters``); other existing paths are linted as files whatever their
-    name."""
+    name, unless ``force_exclude`` (then they are left out, silently, when a
+    search would leave them out: what pre-commit hooks want)."""
     files: list[str] = []
     errors: list[InputError] = []
     seen: set[str] = set()
@@ -299,6 +322,8 @@ def expand_paths(args: list[str], filters: Filters | None = None) -> tuple[list[
                 )
             for p in got:
                 add(p)
+        elif force_exclude and filtered_out(a, filters if filters is not None else Filters()):
+            continue
         else:
             add(a)
     return files, errors
