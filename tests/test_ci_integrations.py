@@ -86,8 +86,11 @@ def _run_step(step: dict, inputs: dict[str, str], workdir: Path, runner_temp: Pa
     out_file.write_text("")
     env.update(GITHUB_OUTPUT=str(out_file), RUNNER_TEMP=str(runner_temp), GITHUB_ACTION_PATH=str(ROOT),
                HOME=str(runner_temp / "home"), DOCKWISE_OFFLINE="1")
-    p = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workdir, env=env, capture_output=True, text=True,
-                       timeout=300)
+    script = runner_temp / "step.sh"
+    script.write_text(step["run"])
+    # exactly how GitHub runs a composite step with shell: bash
+    p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workdir, env=env,
+                       capture_output=True, text=True, timeout=300)
     outputs = dict(line.split("=", 1) for line in out_file.read_text().splitlines() if "=" in line)
     return p.returncode, p.stdout + p.stderr, outputs
 
@@ -114,7 +117,7 @@ def test_action_lint_step_annotates_and_writes_sarif(tmp_path):
     # the threshold input: info findings do not fail at "warning" when the warning is ignored
     rc, out, outputs = _run_step(lint, {**inputs, "paths": "docker", "failure-threshold": "warning",
                                         "args": "--ignore DL3006", "sarif-file": "out/r.sarif"}, work, runner_temp)
-    assert rc == 1 and "cannot write the report" in out  # out/ does not exist: said, and the step fails
+    assert rc == 2 and "cannot write the report" in out  # out/ does not exist: said, and the step fails
     (work / "out").mkdir()
     rc, out, outputs = _run_step(lint, {**inputs, "paths": "docker", "failure-threshold": "warning",
                                         "args": "--ignore DL3006", "sarif-file": "out/r.sarif"}, work, runner_temp)
