@@ -48,10 +48,16 @@ reads no file.
 Bad configuration is never silent, and never fatal: an unknown key, a value of
 the wrong type, an unknown rule or unparsable YAML/TOML gives one
 :class:`ConfigProblem` naming the file, the line and the key; the key (or, for
-a file that does not parse, the file) is skipped and the rest applies. hadolint
-keys dockwise does not implement yet (``trustedRegistries``, ``label-schema``,
-``strict-labels``) are accepted, stored in :attr:`FileConfig.unsupported` and
-reported once at ``info`` level.
+a file that does not parse, the file) is skipped and the rest applies.
+
+hadolint's rule settings become rule options (:func:`hadolint_rule_options`):
+``trustedRegistries`` → DL3026's ``trusted-registries``; ``label-schema`` and
+``strict-labels`` → ``label-schema``/``strict-labels`` of each label rule
+DL3049–DL3058. As in hadolint, trusted registries from the environment and the
+file add up, a label named by both keeps the environment's type, and the last
+``strict-labels`` wins; a dockwise file's ``options`` for those rules apply on
+top. A code in hadolint's ``override`` lists that names a rule hadolint keeps
+off by default (DL1001, DL3057) turns it on, as in hadolint.
 
 Config files are untrusted input: YAML is read with the safe loader only, TOML
 with :mod:`tomllib`; no key names a path or runs anything; a workspace-level
@@ -124,11 +130,37 @@ DOCKWISE_KEYS = (
     "disable-ignore-pragma",
     "options",
 )
-UNSUPPORTED_NOTES = {
-    "trustedRegistries": "DL3026 (trusted registries)",
-    "label-schema": "the label rules DL3049-DL3058",
-    "strict-labels": "DL3050 (strict labels)",
-}
+UNSUPPORTED_NOTES: dict[str, str] = {}  # hadolint keys accepted but not used (none today)
+LABEL_RULES = tuple(f"DL{n}" for n in range(3049, 3059))  # the label-schema rules
+
+
+def hadolint_rule_options(
+    trusted: Iterable[str] | None = None,
+    schema: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> dict[str, dict]:
+    """hadolint's rule settings as dockwise rule options (by code), for
+    :class:`dockwise.lint.engine.LintSettings` ``options``.
+
+    ``trusted``: hadolint's ``trustedRegistries`` / ``--trusted-registry``
+    (DL3026's ``trusted-registries``); ``schema``: ``label-schema`` /
+    ``--require-label name:type``, label → type (text, url, semver, hash,
+    rfc3339, spdx, email; ``""`` means text); ``strict``: ``strict-labels`` /
+    ``--strict-labels``. ``None`` leaves the option unset (so a lower layer's
+    value stays); each of DL3049–DL3058 gets both label options.
+    """
+    out: dict[str, dict] = {}
+    if trusted is not None:
+        out["DL3026"] = {"trusted-registries": [str(t) for t in trusted]}
+    label: dict[str, object] = {}
+    if schema is not None:
+        label["label-schema"] = {str(k): (str(v) if v else "text") for k, v in schema.items()}
+    if strict is not None:
+        label["strict-labels"] = bool(strict)
+    if label:
+        for code in LABEL_RULES:
+            out[code] = dict(label)
+    return out
 
 
 # -- results -----------------------------------------------------------------------
@@ -168,7 +200,10 @@ class FileConfig:
     no_color: bool | None = None
     verbose: bool | None = None
     format: str | None = None
-    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used yet
+    trusted_registries: list[str] | None = None  # hadolint's trustedRegistries
+    label_schema: dict[str, str] | None = None  # hadolint's label-schema (label → type)
+    strict_labels: bool | None = None  # hadolint's strict-labels
+    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used (none today)
     # where things were written: selector / ("key", k) / ("options", rule) → (line, key name)
     lines: dict[Any, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -228,6 +263,21 @@ class Config:
             out.update(s.unsupported)
         return out
 
+    def hadolint_values(self) -> tuple[list[str] | None, dict[str, str] | None, bool | None]:
+        """(trusted registries, label schema, strict labels) combined over the
+        sources as hadolint combines them: registries add up, the first source
+        naming a label keeps it, the last ``strict-labels`` wins. None: unset."""
+        trusted: list[str] | None = None
+        schema: dict[str, str] | None = None
+        for s in self.sources:
+            if s.trusted_registries is not None:
+                trusted = (trusted or []) + [r for r in s.trusted_registries if r not in (trusted or [])]
+            if s.label_schema is not None:
+                schema = dict(schema or {})
+                for k, v in s.label_schema.items():
+                    schema.setdefault(k, v)
+        return trusted, schema, self._last("strict_labels")
+
     def lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
         """The configuration layer as engine settings."""
         from dockwise.lint.engine import LintSettings
@@ -236,7 +286,7 @@ class Config:
         extend: list[str] = []
         ignore: list[str] = []
         severity: dict[str, str] = {}
-        options: dict[str, dict] = {}
+        options: dict[str, dict] = hadolint_rule_options(*self.hadolint_values())
         for s in self.sources:
             extend += s.extend_select
             ignore += s.ignore
@@ -268,6 +318,19 @@ def file_signature(paths: Iterable[str]) -> tuple:
         else:
             out.append((p, st.st_mtime_ns, st.st_size))
     return tuple(out)
+
+
+def _enable_overridden(fc: "FileConfig") -> None:
+    """hadolint turns on a rule that is off by default (DL1001, DL3057) when
+    its ``override`` lists name it: select it too."""
+    try:
+        from dockwise import rules as registry
+    except Exception:  # pragma: no cover - registry import failure is reported elsewhere
+        return
+    for c in fc.severity:
+        r = registry.get(c)
+        if r is not None and not r.meta.default_enabled and c not in fc.extend_select:
+            fc.extend_select.append(c)
 
 
 def _rule_code(key: str) -> str:
@@ -401,6 +464,7 @@ def load_config(
         cfg.problems.append(ConfigProblem("configuration", 0, f"internal error reading configuration: "
                                                               f"{type(exc).__name__}: {exc}"))
     _report_unsupported(cfg)
+    _report_strict_without_schema(cfg)
     cfg.stamp = file_signature(cfg.searched)
     order: dict[str, int] = {}
     for p in cfg.problems:
@@ -584,6 +648,22 @@ def _report_unsupported(cfg: Config) -> None:
                 k, severity="info"))
 
 
+def _report_strict_without_schema(cfg: Config) -> None:
+    """``strict-labels`` on with no ``label-schema`` anywhere: every LABEL is
+    superfluous (DL3050), as in hadolint. Worth a note where it was turned on."""
+    trusted, schema, strict = cfg.hadolint_values()
+    if not strict or schema:
+        return
+    for s in reversed(cfg.sources):
+        if s.strict_labels:
+            line = s.lines.get(("key", "strict-labels"), (0, None))[0]
+            key = "strict-labels" if s.kind != "env" else "HADOLINT_STRICT_LABELS"
+            cfg.problems.append(ConfigProblem(
+                s.path, line, f"'{key}' is on but no 'label-schema' is set: every LABEL is reported as "
+                              "superfluous (DL3050)", key, severity="info"))
+            return
+
+
 # -- hadolint's YAML ------------------------------------------------------------------
 
 
@@ -718,6 +798,7 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             for level in _HADOLINT_LEVELS:  # error > warning > info > style
                 for c in per_level.get(level, ()):
                     fc.severity[c] = level
+            _enable_overridden(fc)
         elif k == "failure-threshold":
             if isinstance(value, str) and value.strip().lower() in THRESHOLDS:
                 fc.failure_threshold = value.strip().lower()
@@ -736,13 +817,13 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             elif k == "verbose":
                 fc.verbose = b
             else:
-                fc.unsupported[k] = b
+                fc.strict_labels = b
         elif k == "trustedRegistries":
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 bad(k, line, f"expected a list of registry names, got {_type_name(value)} "
                              "(hadolint 2.15.1 rejects a plain string too); ignored")
                 continue
-            fc.unsupported[k] = list(value)
+            fc.trusted_registries = list(value)
         elif k == "label-schema":
             if not isinstance(value, dict):
                 bad(k, line, f"expected a mapping of label → type, got {_type_name(value)}; ignored")
@@ -755,7 +836,7 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
                                  f"got {lv!r}; ignored")
                     continue
                 schema[str(lk)] = t or "text"
-            fc.unsupported[k] = schema
+            fc.label_schema = schema
         elif k == "format":
             if isinstance(value, str) and value in FORMATS:
                 fc.format = value
@@ -969,7 +1050,7 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
             setattr(fc, attr, b)
             found = True
     if environ.get("HADOLINT_STRICT_LABELS") is not None:
-        fc.unsupported["strict-labels"] = flag("HADOLINT_STRICT_LABELS")
+        fc.strict_labels = flag("HADOLINT_STRICT_LABELS")
         found = True
     v = environ.get("HADOLINT_FAILURE_THRESHOLD")
     if v is not None:
@@ -994,9 +1075,10 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
         for c in codes(f"HADOLINT_OVERRIDE_{level.upper()}"):
             fc.severity[c] = level
             found = True
+    _enable_overridden(fc)
     regs = codes("HADOLINT_TRUSTED_REGISTRIES")
     if regs:
-        fc.unsupported["trustedRegistries"] = regs
+        fc.trusted_registries = regs
         found = True
     labels = codes("HADOLINT_REQUIRE_LABELS")
     if labels:
@@ -1007,7 +1089,7 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
                 bad("HADOLINT_REQUIRE_LABELS", f"label {name!r}: unknown type {t!r}; ignored")
                 continue
             schema[name] = t or "text"
-        fc.unsupported["label-schema"] = schema
+        fc.label_schema = schema
         found = True
     return fc if found else None
 
