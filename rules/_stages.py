@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Arg, Dockerfile, Instruction, Span, Stage
+from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, Span, Stage
 
 
 def groups(df: Dockerfile) -> Iterator[tuple[Stage | None, list[Instruction]]]:
@@ -69,3 +69,30 @@ def mounts(ins: Instruction) -> Iterator[tuple[dict[str, str], Span]]:
             d[k.strip().lower()] = val.strip() if eq else "true"
         d.setdefault("type", "bind")
         yield d, f.span
+
+
+def head_span(df: Dockerfile, ins: Instruction) -> Span:
+    """An instruction's first line, from its keyword to the last non-blank
+    character (where hadolint, which only knows lines, reports)."""
+    start = ins.keyword_span.start
+    line = df.lines[start.line] if 0 <= start.line < len(df.lines) else ""
+    end = max(len(line.rstrip()), ins.keyword_span.end.col)
+    return Span(start, Pos(start.line, end))
+
+
+def text_span(ins: Instruction) -> Span:
+    """The instruction's arguments (its text without trailing blanks)."""
+    t = ins.text.rstrip()
+    return ins.text_map.span(0, len(t)) if t.strip() else ins.keyword_span
+
+
+def repeated(df: Dockerfile, keyword: str) -> Iterator[Span]:
+    """Where a stage (or the lines before the first FROM) has ``keyword``
+    again: every occurrence after the first (``ONBUILD`` triggers not counted)."""
+    for _st, instructions in groups(df):
+        seen = False
+        for ins in instructions:
+            if ins.keyword == keyword:
+                if seen:
+                    yield head_span(df, ins)
+                seen = True
