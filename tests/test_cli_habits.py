@@ -197,7 +197,8 @@ def test_bash_completion_in_a_real_bash(tmp_path, capsys):
     (tmp_path / "Dockerfile.web").write_text(CLEAN)
     assert _complete(script, ["dockwise", "li"]) == ["lint"]
     assert "completion" in _complete(script, ["dockwise", "comp"])
-    assert _complete(script, ["dockwise", "lint", "--fo"]) == ["--format"]
+    assert sorted(_complete(script, ["dockwise", "lint", "--fo"])) == ["--force-exclude", "--format"]
+    assert _complete(script, ["dockwise", "lint", "--form"]) == ["--format"]
     assert sorted(_complete(script, ["dockwise", "lint", "-f", "gi"])) == ["github", "gitlab_codeclimate"]
     assert _complete(script, ["dockwise", "--failure-t"]) == ["--failure-threshold"]  # hadolint style
     assert _complete(script, ["dockwise", "-t", "w"]) == ["warning"]

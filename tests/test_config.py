@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 
 from dockwise.cli.main import main
-from dockwise.lint.engine import thaw
 from dockwise.lint.config import (
+    LABEL_RULES,
     ConfigProblem,
     env_config,
     hadolint_candidates,
+    hadolint_rule_options,
     load_config,
     parse_dockwise_toml,
     parse_hadolint,
 )
-from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, _runtime, lint_text, selected_codes
 
 DOCKERFILE = "FROM ubuntu\nMAINTAINER me\nRUN a\nRUN b\n"  # DL3006 (warning), DL4000 (error), DL3059 (info)
 # prefixes, not exact codes: an exact code on the command line would override the files' ignores
@@ -146,21 +147,35 @@ strict-labels: true
     assert s.ignore == ("DL3006",)
     assert dict(s.severity) == {"DL3059": "error", "DL4000": "warning"}  # error > warning > info > style
     assert s.disable_ignore_pragma
-    assert cfg.unsupported == {}
-    assert cfg.trusted_registries == ["docker.io", "my.registry"]
-    assert cfg.label_schema == {"author": "text", "url": "text"} and cfg.strict_labels is True
-    # hadolint's rule settings reach the rules as options (the contract with DL3026, DL3049-DL3058)
-    opts = {code: thaw(v) for code, v in s.options}
+    assert cfg.unsupported == {} and cfg.problems == []
+    # hadolint's rule settings are live rule options (DL3026, DL3049-DL3058)
+    opts = dict(_runtime(s)[0])
     assert opts["DL3026"] == {"trusted-registries": ["docker.io", "my.registry"]}
-    for code in ("DL3049", "DL3050", "DL3055", "DL3058"):
+    for code in ("DL3049", "DL3050", "DL3058"):
         assert opts[code] == {"label-schema": {"author": "text", "url": "text"}, "strict-labels": True}
-    from dockwise import rules as registry
+    assert hadolint_rule_options(["docker.io", "my.registry"], {"author": "text", "url": ""}, True) == {
+        k: v for k, v in opts.items() if k in ("DL3026", *LABEL_RULES)}
 
-    # while a rule they feed is missing, one note says the setting is kept for it
-    expected = [(k, line) for k, line, code in (("trustedRegistries", 10, "DL3026"), ("label-schema", 11, "DL3049"),
-                                                ("strict-labels", 14, "DL3050")) if registry.get(code) is None]
-    assert [(p.key, p.line) for p in cfg.problems] == expected
-    assert all(p.severity == "info" and "does not implement yet" in p.message for p in cfg.problems)
+
+def test_hadolint_rule_settings_combine_as_in_hadolint(isolated):
+    write(isolated / ".hadolint.yaml", "trustedRegistries: [b.io]\nlabel-schema: {a: url, c: email}\n"
+                                       "strict-labels: false\n")
+    env = {"HADOLINT_TRUSTED_REGISTRIES": "a.io", "HADOLINT_REQUIRE_LABELS": "a:semver",
+           "HADOLINT_STRICT_LABELS": "1"}
+    cfg = load_config(str(isolated), environ=env, use_env=True)
+    trusted, schema, strict = cfg.hadolint_values()
+    assert trusted == ["a.io", "b.io"]  # registries add up
+    assert schema == {"a": "semver", "c": "email"}  # the environment's type wins for a label named twice
+    assert strict is False  # the file comes after the environment
+    assert hadolint_rule_options() == {}
+    assert set(hadolint_rule_options(strict=True)) == set(LABEL_RULES)
+
+
+def test_hadolint_override_turns_on_a_rule_that_is_off_by_default(isolated):
+    write(isolated / ".hadolint.yaml", "override:\n  warning: [DL3057]\n")
+    cfg = load_config(str(isolated))
+    assert "DL3057" in selected_codes(cfg.lint_settings())
+    assert "DL3057" not in selected_codes(LintSettings())
 
 
 def test_hadolint_problems_name_file_line_and_key_and_the_rest_applies(isolated):
@@ -421,7 +436,7 @@ def test_env_config():
     assert fc.severity == {"DL3059": "error", "DL4000": "style"}
     assert fc.no_fail is True and fc.disable_ignore_pragma is False and fc.failure_threshold is None
     assert fc.formats == ["json", "gnu"]
-    assert fc.trusted_registries == ["docker.io"] and fc.label_schema == {"a": "text"}
+    assert fc.trusted_registries == ["docker.io"] and fc.label_schema == {"a": "text"} and fc.unsupported == {}
     assert [str(p) for p in probs] == [
         "environment: HADOLINT_FAILURE_THRESHOLD: 'loud' is not one of error, warning, info, style, ignore, none; "
         "ignored",
@@ -506,15 +521,12 @@ def test_cli_reads_config_from_cwd(isolated, capsys):
 
 def test_cli_prints_problems_as_path_line_message(isolated, capsys):
     write(isolated / "Dockerfile", "FROM ubuntu:24.04\n")
-    write(isolated / ".hadolint.yaml", "ignored: [DL4000]\nignore: [DL3006]\ntrustedRegistries: [x.io]\n")
+    write(isolated / ".hadolint.yaml", "ignored: [DL4000]\nignore: [DL3006]\nno-fail: maybe\n")
     rc, got, err = lint_json(capsys, "Dockerfile")
     assert rc == 0 and got == []  # configuration problems do not change the exit status
-    from dockwise import rules as registry
-
     assert err.splitlines() == [
         ".hadolint.yaml:2: unknown key 'ignore' (did you mean 'ignored'?); ignored",
-        *([".hadolint.yaml:3: 'trustedRegistries' is kept for DL3026, which dockwise does not implement yet"]
-          if registry.get("DL3026") is None else []),
+        ".hadolint.yaml:3: 'no-fail': expected true or false, got a string 'maybe'; ignored",
     ]
 
 

@@ -520,12 +520,14 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     if regs or labels or strict is not None:
         from dockwise.lint.config import hadolint_rule_options
 
-        # as hadolint: registries add to the configuration's, labels merge, --strict-labels wins
-        options.update(hadolint_rule_options(
-            [*cfg.trusted_registries, *(regs or ())],
-            {**cfg.label_schema, **dict(labels or ())},
-            strict if strict is not None else cfg.strict_labels,
-        ))
+        # as hadolint: registries add to the configuration's; a label the configuration
+        # (or the environment) names keeps its type there; --strict-labels wins
+        trusted, schema, cfg_strict = cfg.hadolint_values()
+        if regs:
+            trusted = [*(trusted or ()), *(r for r in regs if r not in (trusted or ()))]
+        if labels:
+            schema = {**dict(labels), **(schema or {})}
+        options.update(hadolint_rule_options(trusted, schema, strict if strict is not None else cfg_strict))
     if context:
         options["DW009"] = {"context": os.path.abspath(context)}
     settings = LintSettings.make(

@@ -51,13 +51,14 @@ the wrong type, an unknown rule or unparsable YAML/TOML gives one
 a file that does not parse, the file) is skipped and the rest applies. An
 output format dockwise does not write is an *error* (the command line exits 2).
 
-hadolint's rule settings (``trustedRegistries``, ``label-schema``,
-``strict-labels``, and their environment variables and command-line flags)
-become rule options through :func:`hadolint_rule_options`: DL3026's
-``trusted-registries`` and the label rules' (DL3049–DL3058) ``label-schema``
-and ``strict-labels``. Registries concatenate over the sources; label schemas
-merge (a later source wins for the same label); ``strict-labels``: the last
-one set. While a rule they feed is not implemented, one ``info`` note says so.
+hadolint's rule settings become rule options (:func:`hadolint_rule_options`):
+``trustedRegistries`` → DL3026's ``trusted-registries``; ``label-schema`` and
+``strict-labels`` → ``label-schema``/``strict-labels`` of each label rule
+DL3049–DL3058. As in hadolint, trusted registries from the environment and the
+file add up, a label named by both keeps the environment's type, and the last
+``strict-labels`` wins; a dockwise file's ``options`` for those rules apply on
+top. A code in hadolint's ``override`` lists that names a rule hadolint keeps
+off by default (DL1001, DL3057) turns it on, as in hadolint.
 
 Config files are untrusted input: YAML is read with the safe loader only, TOML
 with :mod:`tomllib`; no key names a path or runs anything; a workspace-level
@@ -129,38 +130,34 @@ DOCKWISE_KEYS = (
     "disable-ignore-pragma",
     "options",
 )
-# hadolint setting → the rules it feeds (a note while none of them is implemented)
-HADOLINT_RULE_KEYS = {
-    "trustedRegistries": ("DL3026",),
-    "label-schema": tuple(f"DL30{n}" for n in range(49, 59)),
-    "strict-labels": ("DL3050",),
-}
-LABEL_RULES = tuple(f"DL30{n}" for n in range(49, 59))
+UNSUPPORTED_NOTES: dict[str, str] = {}  # hadolint keys accepted but not used (none today)
+LABEL_RULES = tuple(f"DL{n}" for n in range(3049, 3059))  # the label-schema rules
 LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 
 def hadolint_rule_options(
-    trusted_registries: Iterable[str] | None = None,
-    label_schema: Mapping[str, str] | None = None,
-    strict_labels: bool | None = None,
+    trusted: Iterable[str] | None = None,
+    schema: Mapping[str, str] | None = None,
+    strict: bool | None = None,
 ) -> dict[str, dict]:
-    """hadolint's rule settings as dockwise rule options (by rule code) — the
-    one place that knows the mapping:
+    """hadolint's rule settings as dockwise rule options (by code), for
+    :class:`dockwise.lint.engine.LintSettings` ``options``.
 
-    * DL3026: ``{"trusted-registries": [str, ...]}`` (only when some are given:
-      without any, DL3026 has nothing to check, as in hadolint);
-    * DL3049–DL3058: ``{"label-schema": {label: type}, "strict-labels": bool}``
-      (each key only when given).
+    ``trusted``: hadolint's ``trustedRegistries`` / ``--trusted-registry``
+    (DL3026's ``trusted-registries``); ``schema``: ``label-schema`` /
+    ``--require-label name:type``, label → type (text, url, semver, hash,
+    rfc3339, spdx, email; ``""`` means text); ``strict``: ``strict-labels`` /
+    ``--strict-labels``. ``None`` leaves the option unset (so a lower layer's
+    value stays); each of DL3049–DL3058 gets both label options.
     """
     out: dict[str, dict] = {}
-    regs = list(dict.fromkeys(r.strip() for r in (trusted_registries or ()) if r and r.strip()))
-    if regs:
-        out["DL3026"] = {"trusted-registries": regs}
+    if trusted is not None:
+        out["DL3026"] = {"trusted-registries": [str(t) for t in trusted]}
     label: dict[str, object] = {}
-    if label_schema:
-        label["label-schema"] = dict(label_schema)
-    if strict_labels is not None:
-        label["strict-labels"] = bool(strict_labels)
+    if schema is not None:
+        label["label-schema"] = {str(k): (str(v) if v else "text") for k, v in schema.items()}
+    if strict is not None:
+        label["strict-labels"] = bool(strict)
     if label:
         for code in LABEL_RULES:
             out[code] = dict(label)
@@ -217,10 +214,10 @@ class FileConfig:
     no_color: bool | None = None
     verbose: bool | None = None
     formats: list[str] | None = None  # output formats (hadolint's format/formats, HADOLINT_FORMAT)
-    trusted_registries: list[str] = field(default_factory=list)
-    label_schema: dict[str, str] = field(default_factory=dict)
-    strict_labels: bool | None = None
-    unsupported: dict[str, Any] = field(default_factory=dict)  # keys stored, not used
+    trusted_registries: list[str] | None = None  # hadolint's trustedRegistries
+    label_schema: dict[str, str] | None = None  # hadolint's label-schema (label → type)
+    strict_labels: bool | None = None  # hadolint's strict-labels
+    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used (none today)
     # where things were written: selector / ("key", k) / ("options", rule) → (line, key name)
     lines: dict[Any, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -280,26 +277,26 @@ class Config:
         return f[0] if f else None
 
     @property
-    def trusted_registries(self) -> list[str]:
-        return list(dict.fromkeys(r for s in self.sources for r in s.trusted_registries))
-
-    @property
-    def label_schema(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for s in self.sources:
-            out.update(s.label_schema)
-        return out
-
-    @property
-    def strict_labels(self) -> bool | None:
-        return self._last("strict_labels")
-
-    @property
     def unsupported(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for s in self.sources:
             out.update(s.unsupported)
         return out
+
+    def hadolint_values(self) -> tuple[list[str] | None, dict[str, str] | None, bool | None]:
+        """(trusted registries, label schema, strict labels) combined over the
+        sources as hadolint combines them: registries add up, the first source
+        naming a label keeps it, the last ``strict-labels`` wins. None: unset."""
+        trusted: list[str] | None = None
+        schema: dict[str, str] | None = None
+        for s in self.sources:
+            if s.trusted_registries is not None:
+                trusted = (trusted or []) + [r for r in s.trusted_registries if r not in (trusted or [])]
+            if s.label_schema is not None:
+                schema = dict(schema or {})
+                for k, v in s.label_schema.items():
+                    schema.setdefault(k, v)
+        return trusted, schema, self._last("strict_labels")
 
     def lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
         """The configuration layer as engine settings."""
@@ -309,8 +306,7 @@ class Config:
         extend: list[str] = []
         ignore: list[str] = []
         severity: dict[str, str] = {}
-        options: dict[str, dict] = hadolint_rule_options(
-            self.trusted_registries, self.label_schema, self.strict_labels)
+        options: dict[str, dict] = hadolint_rule_options(*self.hadolint_values())
         for s in self.sources:
             extend += s.extend_select
             ignore += s.ignore
@@ -342,6 +338,19 @@ def file_signature(paths: Iterable[str]) -> tuple:
         else:
             out.append((p, st.st_mtime_ns, st.st_size))
     return tuple(out)
+
+
+def _enable_overridden(fc: "FileConfig") -> None:
+    """hadolint turns on a rule that is off by default (DL1001, DL3057) when
+    its ``override`` lists name it: select it too."""
+    try:
+        from dockwise import rules as registry
+    except Exception:  # pragma: no cover - registry import failure is reported elsewhere
+        return
+    for c in fc.severity:
+        r = registry.get(c)
+        if r is not None and not r.meta.default_enabled and c not in fc.extend_select:
+            fc.extend_select.append(c)
 
 
 def _rule_code(key: str) -> str:
@@ -475,6 +484,7 @@ def load_config(
         cfg.problems.append(ConfigProblem("configuration", 0, f"internal error reading configuration: "
                                                               f"{type(exc).__name__}: {exc}"))
     _report_unsupported(cfg)
+    _report_strict_without_schema(cfg)
     cfg.stamp = file_signature(cfg.searched)
     order: dict[str, int] = {}
     for p in cfg.problems:
@@ -645,38 +655,33 @@ def _check_rules(cfg: Config) -> None:
 
 
 def _report_unsupported(cfg: Config) -> None:
-    """One ``info`` note per hadolint setting whose rules are not implemented
-    (yet), and per stored key dockwise does not use."""
-    try:
-        from dockwise import rules as registry
-
-        def missing(codes: tuple[str, ...]) -> bool:
-            return all(registry.get(c) is None for c in codes)
-    except Exception:  # pragma: no cover - registry import failure is reported elsewhere
-        def missing(codes: tuple[str, ...]) -> bool:
-            return False
     seen: set[str] = set()
     for s in cfg.sources:
-        used = {
-            "trustedRegistries": bool(s.trusted_registries),
-            "label-schema": bool(s.label_schema),
-            "strict-labels": s.strict_labels is not None,
-        }
-        for k, codes in HADOLINT_RULE_KEYS.items():
-            if not used[k] or k in seen or not missing(codes):
-                continue
-            seen.add(k)
-            line = s.lines.get(("key", k), (0, None))[0]
-            what = codes[0] if len(codes) == 1 else f"{codes[0]}-{codes[-1]}"
-            cfg.problems.append(ConfigProblem(
-                s.path, line, f"'{k}' is kept for {what}, which dockwise does not implement yet", k, severity="info"))
         for k in s.unsupported:
             if k in seen:
                 continue
             seen.add(k)
             line = s.lines.get(("key", k), (0, None))[0]
-            cfg.problems.append(ConfigProblem(s.path, line, f"'{k}' is not supported by dockwise; kept", k,
-                                              severity="info"))
+            what = UNSUPPORTED_NOTES.get(k)
+            cfg.problems.append(ConfigProblem(
+                s.path, line, f"'{k}' is not supported by dockwise yet" + (f" ({what}); kept" if what else "; kept"),
+                k, severity="info"))
+
+
+def _report_strict_without_schema(cfg: Config) -> None:
+    """``strict-labels`` on with no ``label-schema`` anywhere: every LABEL is
+    superfluous (DL3050), as in hadolint. Worth a note where it was turned on."""
+    trusted, schema, strict = cfg.hadolint_values()
+    if not strict or schema:
+        return
+    for s in reversed(cfg.sources):
+        if s.strict_labels:
+            line = s.lines.get(("key", "strict-labels"), (0, None))[0]
+            key = "strict-labels" if s.kind != "env" else "HADOLINT_STRICT_LABELS"
+            cfg.problems.append(ConfigProblem(
+                s.path, line, f"'{key}' is on but no 'label-schema' is set: every LABEL is reported as "
+                              "superfluous (DL3050)", key, severity="info"))
+            return
 
 
 # -- hadolint's YAML ------------------------------------------------------------------
@@ -813,6 +818,7 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             for level in _HADOLINT_LEVELS:  # error > warning > info > style
                 for c in per_level.get(level, ()):
                     fc.severity[c] = level
+            _enable_overridden(fc)
         elif k == "failure-threshold":
             if isinstance(value, str) and value.strip().lower() in THRESHOLDS:
                 fc.failure_threshold = value.strip().lower()
@@ -837,7 +843,7 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
                 bad(k, line, f"expected a list of registry names, got {_type_name(value)} "
                              "(hadolint 2.15.1 rejects a plain string too); ignored")
                 continue
-            fc.trusted_registries = [x.strip() for x in value if x.strip()]
+            fc.trusted_registries = list(value)
         elif k == "label-schema":
             if not isinstance(value, dict):
                 bad(k, line, f"expected a mapping of label → type, got {_type_name(value)}; ignored")
@@ -1084,6 +1090,7 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
         for c in codes(f"HADOLINT_OVERRIDE_{level.upper()}"):
             fc.severity[c] = level
             found = True
+    _enable_overridden(fc)
     regs = codes("HADOLINT_TRUSTED_REGISTRIES")
     if regs:
         fc.trusted_registries = regs
