@@ -145,7 +145,8 @@ class Filters:
     def excluded(self, abspath: str, is_dir: bool) -> bool:
         if self._patterns is None:
             return False
-        rel = os.path.relpath(abspath, self.base) if _inside(abspath, self.base) else None
+        base = self.base or os.getcwd()
+        rel = os.path.relpath(abspath, base) if _inside(abspath, base) else None
         cands = [os.path.basename(abspath)]
         if rel is not None and not rel.startswith(os.pardir):
             cands.insert(0, rel.replace(os.sep, "/"))

@@ -379,8 +379,8 @@ def fingerprints(report: FileReport, path: str | None = None) -> list[str]:
     out: list[str] = []
     lines = report.lines
     for v in report.violations:
-        i = v.span.start.line
-        text = lines[i].strip() if lines is not None and 0 <= i < len(lines) else v.message
+        i: int = v.span.start.line
+        text = str(lines[i]).strip() if lines is not None and 0 <= i < len(lines) else v.message
         key = (v.code, text)
         k = seen.get(key, 0)
         seen[key] = k + 1

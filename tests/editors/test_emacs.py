@@ -59,7 +59,7 @@ def emacs(tmp_path_factory) -> dict:
     (tmp / "home").mkdir()
     try:
         proc = subprocess.run(
-            [EMACS, "--batch", "-q", "--eval", "(when (fboundp 'package-initialize) (package-initialize))",
+            [str(EMACS), "--batch", "-q", "--eval", "(when (fboundp 'package-initialize) (package-initialize))",
              "-l", str(init), "-l", str(HERE / "emacs_e2e.el")],
             cwd=ws, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:

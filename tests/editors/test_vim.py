@@ -44,7 +44,7 @@ def run_vim(tmp: Path, vimrc: Path, script: str, env_extra: dict[str, str]) -> d
     env.update(HOME=str(tmp), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", DOCKWISE_E2E_OUT=str(out),
                DOCKWISE_OFFLINE="1", **env_extra)
     try:
-        p = subprocess.run([VIM, "-N", "-u", str(vimrc), "-i", "NONE", "-n", "-es", "-S", str(HERE / script)],
+        p = subprocess.run([str(VIM), "-N", "-u", str(vimrc), "-i", "NONE", "-n", "-es", "-S", str(HERE / script)],
                            cwd=tmp, env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
                            stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
