@@ -56,6 +56,10 @@ class SettingSpec(NamedTuple):
 
     ``type`` is a JSON-schema type string (``"array"`` items are strings,
     ``"object"`` values are strings); ``enum`` lists the allowed values.
+    ``scope``: ``"resource"`` when the server honours a different value per
+    workspace folder (it asks ``workspace/configuration`` with each folder's
+    ``scopeUri``: the rule selection), ``"window"`` when one value serves the
+    whole server (timing, logging, images, fix-all).
     """
 
     name: str
@@ -63,6 +67,7 @@ class SettingSpec(NamedTuple):
     default: Any
     description: str
     enum: tuple[str, ...] | None = None
+    scope: str = "window"
 
 
 SETTINGS_SCHEMA: list[SettingSpec] = [
@@ -72,24 +77,28 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         None,
         "Rules to run: codes (`DL3059`), names, aliases, code prefixes (`DL30`), tags "
         "(`tag:apt`) or `ALL`. `null` runs every rule that is on by default.",
+        scope="resource",
     ),
     SettingSpec(
         "ignore",
         "array",
         [],
         "Rules never to report (same selector syntax); applied after `select` and `extendSelect`.",
+        scope="resource",
     ),
     SettingSpec(
         "extendSelect",
         "array",
         [],
         "Rules to run in addition to `select` (same selector syntax).",
+        scope="resource",
     ),
     SettingSpec(
         "severity",
         "object",
         {},
         "Per-rule severity overrides: selector → `error`, `warning`, `info`, `style` or `off`.",
+        scope="resource",
     ),
     SettingSpec(
         "debounceMs",
@@ -152,6 +161,9 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "lens for clients without inlay hints).",
     ),
 ]
+
+# the settings a workspace folder may set differently (see SettingSpec.scope)
+FOLDER_SETTINGS = frozenset(s.name for s in SETTINGS_SCHEMA if s.scope == "resource")
 
 # settings whose names have a dot arrive nested in editor payloads
 # ({"images": {"online": false}}) or flat ("images.online"); the dataclass
