@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from dockwise.editor.settings import SECTION, Settings, merge_payloads
+from dockwise.editor.settings import FOLDER_SETTINGS, SECTION, Settings, merge_payloads
 from dockwise.lint.config import CONFIG_BASENAMES, WATCH_GLOBS, Config, ConfigProblem, load_config
 from dockwise.lsp import logs
 from dockwise.lsp.capabilities import ClientCapabilities
@@ -100,6 +100,7 @@ class WorkspaceConfig:
         self._payloads = 0  # counts dynamic payloads and fetches: an answer older than the latest is dropped
         self._root_configs: dict[str | None, Config] = {}
         self._root_lint: dict[str | None, "LintSettings"] = {}
+        self._folder_payloads: dict[str, Any] = {}  # folder path → its workspace/configuration answer
         self._problems: dict[str, list[ConfigProblem]] = {}  # by configuration file path
         self._reported: set[tuple] = set()
         self._watch_requested = False
@@ -150,16 +151,19 @@ class WorkspaceConfig:
 
     async def fetch(self) -> None:
         """Ask the client for section ``dockwise`` (only if it advertises
-        ``workspace.configuration``) and apply the answer."""
+        ``workspace.configuration``) — once for the window and once per
+        workspace folder (``scopeUri``: the resource-scoped settings may differ
+        per folder) — and apply the answer."""
         if not self.host.caps.configuration:
             return
         self._payloads += 1
         mine = self._payloads
+        folders = self._folder_uris()
+        items = [types.ConfigurationItem(section=SECTION)]
+        items += [types.ConfigurationItem(scope_uri=u, section=SECTION) for _, u in folders]
         try:
             result = await asyncio.wait_for(
-                self.host.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-                ),
+                self.host.workspace_configuration_async(types.ConfigurationParams(items=items)),
                 CONFIG_TIMEOUT_S,
             )
         except Exception as exc:
@@ -175,7 +179,28 @@ class WorkspaceConfig:
             log.warning("workspace/configuration: ignoring non-object value %r", value)
             return
         self.dynamic_payload = value
+        per_folder = {}  # a folder's own rule selection (resource-scoped settings), when it differs
+        for (path, _), v in zip(folders, list(result)[1:] if isinstance(result, (list, tuple)) else []):
+            if hasattr(v, "get") and v != value:
+                per_folder[path] = v
+        if per_folder != self._folder_payloads:
+            self._folder_payloads = per_folder
+            self._root_lint.clear()
+            self._lint_key = None  # re-lint with the folders' selections
         self.apply_settings("workspace/configuration")
+
+    def _folder_uris(self) -> list[tuple[str, str]]:
+        """(path, URI) of each workspace folder (file: URIs only)."""
+        try:
+            ws = self.host.workspace
+        except RuntimeError:  # before initialize
+            return []
+        out = []
+        for f in ws.folders.values():
+            p = uri_path(f.uri)
+            if p:
+                out.append((p, f.uri))
+        return out
 
     def schedule_fetch(self) -> None:
         loop = self.host.loop
@@ -243,7 +268,13 @@ class WorkspaceConfig:
         ls = self._root_lint.get(root)
         if ls is None:
             cfg = self.config_for(root)
-            ls = self.settings.to_lint_settings(base=cfg.lint_settings() if cfg.sources else None)
+            settings = self.settings
+            folder = self._folder_payloads.get(root) if root is not None else None
+            if folder is not None:  # the folder's values of the resource-scoped settings
+                settings = Settings.from_dict(merge_payloads(self.init_payload, self.dynamic_payload,
+                                                             {k: v for k, v in merge_payloads(folder).items()
+                                                              if k in FOLDER_SETTINGS}))
+            ls = settings.to_lint_settings(base=cfg.lint_settings() if cfg.sources else None)
             self._root_lint[root] = ls
         return ls
 

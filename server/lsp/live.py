@@ -20,8 +20,11 @@ DW001, DW010, hover, inlay hints — prefers a fresh live figure.
   lookups at once. The sync runs right after the current message, so the
   ``initialize`` answer is not delayed.
 
-Creating ``LiveImages`` is cheap: httpx is imported by the first lookup, in a
-worker thread.
+Creating ``LiveImages`` is cheap: nothing is sent before the first lookup,
+in a worker thread. ``images.registries`` is followed live (the network
+policy, README "Security"), and each analysis asks for a document's images
+through ``request_document`` (the per-document caps, forgotten when the
+document closes: the ``document_closed`` hook).
 """
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ class LiveFeature(Feature):
     def __init__(self, server: "DockwiseServer"):
         super().__init__(server)
         self.live_images: Any = None  # LiveImages while live lookups are on
+        self._registries: tuple[str, ...] = ()  # the images.registries it follows
         self._refresh_pending = False
 
     # -- hooks ----------------------------------------------------------------------------
@@ -57,7 +61,11 @@ class LiveFeature(Feature):
             loop.call_soon(self._safe_sync)
 
     def document_analysed(self, uri: str, state: Any) -> None:
-        prefetch(self.server, self.live_images, state.model)
+        prefetch(self.server, self.live_images, state.model, uri)
+
+    def document_closed(self, uri: str) -> None:
+        if self.live_images is not None:
+            self.live_images.forget_document(uri)
 
     # -- the live source ------------------------------------------------------------------
 
@@ -76,11 +84,15 @@ class LiveFeature(Feature):
         want = (bool(server.settings.images_online) and not registry.offline_env()
                 and server.loop is not None and server.initialized)
         live = self.live_images
+        listed = tuple(getattr(server.settings, "images_registries", ()) or ())
         if want and live is None:
-            live = registry.LiveImages(on_update=self._on_update)
+            live = registry.LiveImages(on_update=self._on_update, registries=listed)
             images.add_source(live.as_size_source())
-            self.live_images = live
+            self.live_images, self._registries = live, listed
             log.info("live image sizes on (cache %s)", live.disk.root)
+        elif want and live is not None and self._registries != listed:
+            live.set_registries(listed)  # images.registries changed
+            self._registries = listed
         elif not want and live is not None:
             images.remove_source(live.as_size_source())
             live.close()
@@ -141,16 +153,19 @@ def _platform(server: "DockwiseServer", stage: Any) -> str:
         return DEFAULT_PLATFORM
 
 
-def prefetch(server: "DockwiseServer", live: Any, model: Any) -> None:
-    """Ask ``live`` for the base images of ``model``'s stages that no source knows."""
+def prefetch(server: "DockwiseServer", live: Any, model: Any, uri: str = "") -> None:
+    """Ask ``live`` for the base images of ``model``'s stages that no source
+    knows (within the network policy's per-document caps)."""
     if live is None or model is None:
         return
     from dockwise.images import catalog as images
 
+    todo = []
     for st in model.stages:
         b = st.base
         if b is None or b.unresolved or st.parent is not None or b.resolved.lower() == "scratch":
             continue
         plat = _platform(server, st)
         if images.lookup(b, plat) is None:
-            live.request(b, plat)
+            todo.append((b, plat))
+    live.request_document(uri, todo)
