@@ -88,8 +88,11 @@ def used_as_base(df: Dockerfile) -> set[int]:
 
 
 def relevant_stages(df: Dockerfile) -> set[int]:
-    """hadolint's "stage matters" rule: the last stage, or a stage used as a base."""
+    """hadolint's "stage matters" rule: the last stage, or a stage used as a base.
+    A file without FROM (a fragment) is all one image: its lines (stage -1) matter."""
     out = used_as_base(df)
     if df.stages:
         out.add(len(df.stages) - 1)
+    else:
+        out.add(-1)
     return out

@@ -1,10 +1,11 @@
-"""Shared facts about instructions and stages for rules that do not read RUN
-commands: stage groups (with the lines before the first FROM), COPY paths,
-quotes, values of variables, ``--mount`` options."""
+"""Shared facts about instructions and stages: stage groups (with the lines
+before the first FROM), COPY paths, quotes, values of variables, spans to
+report at, and a RUN's shell commands (from the one command view)."""
 from __future__ import annotations
 
 from typing import Iterator
 
+from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, Span, Stage
 
@@ -44,11 +45,11 @@ def known_value(df: Dockerfile, ins: Instruction, text: str) -> str | None:
     stage = df.stage_of(ins)
 
     def env(name: str) -> str | None:
-        if stage is None:  # before the first FROM: the global ARGs declared so far
-            found = [v for v in df.global_args if v.name == name and v.instruction < ins.index]
-            return found[-1].value if found else None
+        if stage is None:
+            d = pre_from_var(df, ins, name)
+            return None if d is None else d[1]
         v = df.lookup_var(stage, name, ins.index)
-        return None if v is None else v.value
+        return None if v is None or not v.complete else v.value
 
     try:
         value, _refs, unset = expand_detailed(text, env, df.escape)
@@ -57,18 +58,32 @@ def known_value(df: Dockerfile, ins: Instruction, text: str) -> str | None:
     return None if unset else value
 
 
+def pre_from_var(df: Dockerfile, ins: Instruction, name: str) -> tuple[str, str | None] | None:
+    """Before the first FROM: the latest ARG or ENV named ``name`` declared
+    before ``ins`` there, as (kind, value with quotes removed; None without a
+    value); None when there is none."""
+    found = None
+    for i in df.instructions[: ins.index]:
+        if i.stage < 0 and i.keyword in ("ARG", "ENV"):
+            for p in i.pairs:
+                if p.key == name:
+                    found = (i.keyword, p.unquoted)
+    return found
+
+
+def declared(df: Dockerfile, ins: Instruction, name: str) -> bool:
+    """An ARG or ENV named ``name`` is in scope at ``ins``."""
+    st = df.stage_of(ins)
+    if st is None:
+        return pre_from_var(df, ins, name) is not None
+    return df.lookup_var(st, name, ins.index) is not None
+
+
 def mounts(ins: Instruction) -> Iterator[tuple[dict[str, str], Span]]:
     """``--mount`` options of a RUN (an ONBUILD RUN's included) as lower-cased
     key → value (``type`` defaults to ``bind``), with the flag's span."""
-    for f in ins.effective.flags:
-        if f.name != "mount" or f.value is None:
-            continue
-        d: dict[str, str] = {}
-        for part in f.value.split(","):
-            k, eq, val = part.partition("=")
-            d[k.strip().lower()] = val.strip() if eq else "true"
-        d.setdefault("type", "bind")
-        yield d, f.span
+    for m in run_view(ins).mounts:
+        yield m.options, m.flag.span
 
 
 def head_span(df: Dockerfile, ins: Instruction) -> Span:
@@ -96,3 +111,11 @@ def repeated(df: Dockerfile, keyword: str) -> Iterator[Span]:
                 if seen:
                     yield head_span(df, ins)
                 seen = True
+
+
+def shell_commands(ins: Instruction) -> list[Command]:
+    """The commands of a RUN (or ONBUILD RUN) from the one command view, for
+    rules about POSIX shell programs: [] for a RUN that cmd or PowerShell runs
+    (its words are not shell commands) and for a script in another language."""
+    view = run_view(ins)
+    return view.commands if view.dialect in ("bash", "exec") else []
