@@ -6,7 +6,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Instruction
 
 from ._api import Finding
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 
 def missing_yes(ins: Instruction, tools: frozenset[str], subs: frozenset[str], yes: tuple[str, ...],

@@ -15,7 +15,7 @@ from dockwise.syntax.expand import unquote
 from dockwise.syntax.model import Dockerfile, Instruction, KeyValue
 
 from ._api import Finding
-from ._stages import known_value
+from ._helpers import known_value
 
 TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 MESSAGE = ("For some bash commands it makes no sense running them in a Docker container like `ssh`, `vim`, "
            "`shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`, `ifconfig`")

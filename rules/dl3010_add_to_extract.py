@@ -36,7 +36,7 @@ from dockwise.syntax.commands import Command
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import copy_paths, drop_quotes, groups, head_span, shell_commands
+from ._helpers import copy_paths, drop_quotes, groups, head_span, shell_commands
 
 MESSAGE = "Use `ADD` for extracting archives into an image"
 # tar archives ADD unpacks (hadolint's list; .zip is not one)

@@ -48,7 +48,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Span
 
 from ._api import Finding, Severity, rule
-from ._stages import drop_quotes, mounts
+from ._helpers import drop_quotes, mounts
 
 MESSAGE = "Use only an allowed registry in the FROM image"
 

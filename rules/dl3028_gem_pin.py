@@ -36,7 +36,7 @@ from dockwise.syntax.model import Dockerfile, Instruction, Word
 
 from ._api import Finding, Severity, rule
 from ._pm import literal
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 MESSAGE = "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>`"
 

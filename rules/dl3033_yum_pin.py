@@ -41,7 +41,7 @@ from dockwise.syntax.model import Dockerfile, Instruction, Word
 
 from ._api import Finding, Severity, rule
 from ._pm import literal
-from ._stages import declared, known_value, shell_commands
+from ._helpers import declared, known_value, shell_commands
 
 MESSAGE = "Specify version with `yum install -y <package>-<version>`."
 _VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")

@@ -32,7 +32,7 @@ from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._pm import literal
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 MESSAGE = "Specify version with `zypper install -y <package>=<version>`."
 

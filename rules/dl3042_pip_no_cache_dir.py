@@ -65,7 +65,7 @@ from dockwise.syntax.model import Dockerfile, Instruction
 from ._api import Finding, Fix, Severity, rule
 from ._pm import pip_cache_mounted, pip_installs
 from ._runfix import insert_after
-from ._stages import pre_from_var
+from ._helpers import pre_from_var
 
 MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
 VAR = "PIP_NO_CACHE_DIR"

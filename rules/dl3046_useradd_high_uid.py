@@ -34,7 +34,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import known_value, shell_commands
+from ._helpers import known_value, shell_commands
 
 MESSAGE = "`useradd` without flag `-l` and high UID will result in excessively large Image."
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 MESSAGE = ("Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`. "
            "Or consider using `-q` or `-nv` (shorthands for `--quiet` or `--no-verbose`).")

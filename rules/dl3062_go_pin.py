@@ -36,7 +36,7 @@ from dockwise.syntax.model import Dockerfile, Instruction, Word
 
 from ._api import Finding, Severity, rule
 from ._pm import literal
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 MESSAGE = "Pin versions in go. Instead of `go install <package>` use `go install <package>@<version>`"
 # go build flags that take a value (`-tags x` or `-tags=x`)

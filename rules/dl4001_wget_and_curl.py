@@ -35,7 +35,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import groups, shell_commands
+from ._helpers import groups, shell_commands
 
 TOOLS = frozenset({"curl", "wget"})
 

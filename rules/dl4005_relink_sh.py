@@ -26,7 +26,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import shell_commands
+from ._helpers import shell_commands
 
 
 @rule(

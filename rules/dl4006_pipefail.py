@@ -43,7 +43,7 @@ from dockwise.syntax.commands import basename
 from dockwise.syntax.model import Dockerfile, Instruction, Stage
 
 from ._api import Finding, Severity, rule
-from ._stages import groups, shell_commands
+from ._helpers import groups, shell_commands
 
 MESSAGE = ("Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an "
            "alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL "
