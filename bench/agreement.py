@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from dockwise import rules
     from dockwise.lint.engine import LintSettings, lint_text
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--hadolint-json", type=Path, default=None, help="hadolint's JSON output of an earlier run")
     ap.add_argument("--save-hadolint-json", type=Path, default=None, help="keep hadolint's JSON output here")
