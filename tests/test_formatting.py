@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
 from format_equiv import differences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -345,7 +344,9 @@ def test_real_corpus_sample():
 
     root = corpus_dir()
     if root is None:
-        pytest.skip("no real-Dockerfile corpus (set DOCKWISE_CORPUS or add ../shared/corpus/real)")
+        from need import missing
+
+        missing("../shared/corpus", "no real-Dockerfile corpus (set DOCKWISE_CORPUS or add ../shared/corpus/real)")
     files = corpus_files(root)
     sample = random.Random(6).sample(files, min(400, len(files)))
     changed = 0
