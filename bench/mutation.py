@@ -85,7 +85,7 @@ def prepare(work: Path) -> None:
         sync_file(REPO / name, work / name)
 
 
-def mutmut(work: Path, *args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+def run_mutmut(work: Path, *args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("mutmut")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "mutmut"]
     return subprocess.run([*cmd, *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--names", nargs="*", help="run these mutants instead of a sample")
     args = ap.parse_args(argv)
     try:
-        import mutmut  # noqa: F401
+        import mutmut  # noqa: F401  (installed?)
     except ImportError:
         print("mutmut is not installed: pip install -e '.[test,mutation]'", file=sys.stderr)
         return 2
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             sorted(random.Random(args.seed).sample(names, args.sample))
     print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)
     print(f"running {len(sample)} (seed {args.seed}, {args.jobs} at a time)", file=sys.stderr)
-    r = mutmut(args.work, "run", "--max-children", str(args.jobs), *sample, env=env, timeout=6 * 3600)
+    r = run_mutmut(args.work, "run", "--max-children", str(args.jobs), *sample, env=env, timeout=6 * 3600)
     if "Mutant results" not in r.stdout:
         print(r.stdout[-5000:], r.stderr[-3000:], file=sys.stderr)
         return 2
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sample:
         by_status[status[n]] = by_status.get(status[n], 0) + 1
     for n in survivors:
-        show = mutmut(args.work, "show", n, env=env, timeout=120)
+        show = run_mutmut(args.work, "show", n, env=env, timeout=120)
         print(f"\n## {status[n]}: {n}\n{show.stdout.strip()}")
     res = {
         "mutants_total": len(names), "sample": len(sample), "seed": args.seed,

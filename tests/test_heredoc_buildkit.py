@@ -97,7 +97,7 @@ def instruction_errors(df) -> list[str]:
     return [e.message for e in df.errors if e.message not in NO_STAGE]
 
 
-@pytest.mark.parametrize("case", INSTR["TestErrorCasesHeredoc"], ids=lambda c: c["dockerfile"])
+@pytest.mark.parametrize("case", INSTR["TestErrorCasesHeredoc"], ids=lambda c: repr(c["dockerfile"]))
 def test_instruction_errors(case):
     df = parse(case["dockerfile"])
     no_parse_errors(df)
