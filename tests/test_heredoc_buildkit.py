@@ -54,7 +54,7 @@ def test_json_form_has_no_heredocs():
         assert df.instructions[i].json and df.instructions[i].heredocs == []
 
 
-@pytest.mark.parametrize("case", DATA["TestHeredocChomp"]["cases"], ids=lambda c: repr(c["content"]))
+@pytest.mark.parametrize("case", DATA["TestHeredocChomp"]["cases"], ids=lambda c: c["content"].encode("unicode_escape").decode().replace("\\", "|"))
 def test_chomp(case):
     assert chomp_heredoc(case["content"]) == case["chomped"]
 
@@ -97,7 +97,7 @@ def instruction_errors(df) -> list[str]:
     return [e.message for e in df.errors if e.message not in NO_STAGE]
 
 
-@pytest.mark.parametrize("case", INSTR["TestErrorCasesHeredoc"], ids=lambda c: repr(c["dockerfile"]))
+@pytest.mark.parametrize("case", INSTR["TestErrorCasesHeredoc"], ids=lambda c: c["dockerfile"].split("\n")[0])
 def test_instruction_errors(case):
     df = parse(case["dockerfile"])
     no_parse_errors(df)
