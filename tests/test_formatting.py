@@ -215,6 +215,19 @@ def test_whitespace_significant_instructions_keep_continuation_layout():
     assert out.split("\n")[6] == "    c=d"
 
 
+def test_healthcheck_cmd_is_reindented_other_healthchecks_are_not():
+    src = "FROM x\nHEALTHCHECK CMD curl -f x \\\n      || exit 1\n"
+    assert check(src) == "FROM x\nHEALTHCHECK CMD curl -f x \\\n    || exit 1\n"
+    src = "FROM x\nHEALTHCHECK --interval=5s NONE \\\n      \n"
+    assert check(src) == "FROM x\nHEALTHCHECK --interval=5s NONE \\\n\n"
+
+
+def test_windows_base_keeps_shell_continuation_layout():
+    # cmd and PowerShell split words their own way: their continuation lines keep their indentation
+    src = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN a \\\n      b\n"
+    assert check(src) == src
+
+
 def test_unknown_instructions_keep_their_case():
     src = "FROM x\nfrobnicate  a\n"
     assert check(src) == "FROM x\nfrobnicate  a\n"

@@ -252,3 +252,13 @@ def test_single_heredoc_with_blanks_runs_its_content():
     run = df.instructions[1]
     assert run.heredocs[0].name == "EOF"
     assert run.shell.dialect == "none"
+
+
+def test_delimiter_quoting_details():
+    """Inside double quotes a backslash escapes only `"`, `\\`, `$` and a backtick
+    (BuildKit's shell lexer); an unclosed quote is an error naming the word."""
+    assert heredoc_from_word('<<"E\\"F"') == ('E"F', False, True, None)
+    assert heredoc_from_word('<<"a\\b"') == ("a\\b", False, True, None)
+    assert heredoc_from_word('<<"a\\\\b"') == ("a\\b", False, True, None)
+    with pytest.raises(ValueError, match='unclosed quote in heredoc delimiter: "EOF'):
+        heredoc_from_word('<<"EOF')

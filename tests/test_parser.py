@@ -260,8 +260,8 @@ def test_a_crash_in_a_phase_is_an_internal_parser_error(monkeypatch):
 
     monkeypatch.setattr(P, "_add_heredoc_scripts", boom)
     df = parse("FROM x\nRUN bash <<EOF\necho\nEOF\n")
-    assert [e.message for e in df.errors if e.message.startswith("internal parser error")] == [
-        "internal parser error in _attach_shell: RuntimeError: boom"]
+    assert [(e.message, e.span) for e in df.errors if e.message.startswith("internal parser error")] == [
+        ("internal parser error in _attach_shell: RuntimeError: boom", Span(Pos(0, 0), Pos(0, 0)))]
 
 
 TOKENS = [
@@ -295,3 +295,37 @@ def test_shell_reading_a_heredoc_gets_the_body_commands():
     assert [c.name for c in run.shell.commands] == ["cat", "sh"]
     run = parse("FROM x\nRUN python3 <<EOF\nimport os\nEOF\n").instructions[1]
     assert [c.name for c in run.shell.commands] == ["python3"]
+
+
+def test_dump_json_golden():
+    """`dockwise parse --format json`: every field of the model dump, on a file that has
+    each of them (directive, comment, global ARG, stages with a parent and a platform,
+    pairs, flags, a shell script, heredocs with and without a body, an ONBUILD trigger,
+    exec form, an error). The expected dump was checked by hand; regenerate it only for
+    a deliberate format change."""
+    import json
+
+    from dockwise.syntax.parser import dump_json
+
+    data = Path(__file__).parent / "data"
+    src = (data / "dump_json.Dockerfile").read_text("utf-8")
+    want = json.loads((data / "dump_json.golden.json").read_text("utf-8"))
+    assert json.loads(json.dumps(dump_json(parse(src, "Dockerfile")))) == want
+
+
+def test_go_quote_escapes_like_strconv_quote():
+    from dockwise.syntax.parser import go_quote
+
+    assert go_quote("\a\b\f\n\r\t\v\\\"x\x01é") == '"\\a\\b\\f\\n\\r\\t\\v\\\\\\"x\\x01é"'
+
+
+def test_incremental_reparse_redoes_the_shell_when_the_stage_stops_being_windows():
+    """A reused RUN keeps its shell parse only while its stage is as Windows as before."""
+    from dockwise.syntax.parser import dump_json
+
+    prev = parse("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo hi && echo there\n")
+    assert prev.instructions[1].shell.dialect == "none"
+    text = "FROM debian:12\nRUN echo hi && echo there\n"
+    cur = parse(text, previous=prev)
+    assert cur.instructions[1].shell.dialect == "bash"
+    assert dump_json(cur) == dump_json(parse(text))
