@@ -16,7 +16,9 @@ again).
 Every mutant of those files is generated; ``--sample`` of them are drawn at
 random with ``--seed`` (the same seed and the same code draw the same
 mutants) and run, ``--jobs`` at a time (mutmut is CPU-heavy: keep it low on a
-shared machine). The kill rate counts killed and timed-out mutants over all
+shared machine). A drawn mutant already killed (its function unchanged since)
+is not run again unless ``--fresh``; after adding tests, ``--restat`` makes
+mutmut collect again which tests reach which function. The kill rate counts killed and timed-out mutants over all
 mutants drawn, except the ones listed in ``bench/mutation-equivalent.tsv``
 (mutants that cannot change behaviour, each with a one-line reason); a mutant
 no test reaches counts as surviving. Survivors are printed with their diff
@@ -126,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "results" / "mutation" / "work")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--names", nargs="*", help="run these mutants instead of a sample")
+    ap.add_argument("--fresh", action="store_true",
+                    help="run every drawn mutant again (default: only those without a result or not killed; "
+                         "mutmut forgets the results of a function that changed)")
+    ap.add_argument("--restat", action="store_true",
+                    help="collect again which tests reach which function (after adding tests)")
     args = ap.parse_args(argv)
     try:
         import mutmut  # noqa: F401  (installed?)
@@ -148,15 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sample = names if not args.sample or args.sample >= len(names) else \
             sorted(random.Random(args.seed).sample(names, args.sample))
-    print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)
-    print(f"running {len(sample)} (seed {args.seed}, {args.jobs} at a time)", file=sys.stderr)
-    r = run_mutmut(args.work, "run", "--max-children", str(args.jobs), *sample, env=env, timeout=6 * 3600)
-    if "Mutant results" not in r.stdout:
-        print(r.stdout[-5000:], r.stderr[-3000:], file=sys.stderr)
-        return 2
-
     from mutmut.stats import status_by_exit_code  # type: ignore[import-not-found]
 
+    print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)
+    codes = all_mutants(args.work)
+    todo = sample if args.fresh or args.names else \
+        [n for n in sample if codes.get(n) is None or status_by_exit_code.get(codes[n]) not in KILLED]
+    if args.restat:
+        (args.work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    print(f"drawn {len(sample)} (seed {args.seed}); running {len(todo)}, {args.jobs} at a time", file=sys.stderr)
+    if todo:
+        r = run_mutmut(args.work, "run", "--max-children", str(args.jobs), *todo, env=env, timeout=6 * 3600)
+        if "Mutant results" not in r.stdout:
+            print(r.stdout[-5000:], r.stderr[-3000:], file=sys.stderr)
+            return 2
     codes = all_mutants(args.work)
     status = {n: status_by_exit_code.get(codes.get(n), "not run") for n in sample}  # type: ignore[arg-type]
     equivalent = load_equivalent()

@@ -86,3 +86,17 @@ def test_latest_pin_fix_says_when_the_table_saw_latest():
     (v,) = lint_text("FROM python:latest\n", LintSettings.make(select=["DL3007"])).violations
     when = images.size_table()["images"]["python"]["latest"]["as_of"]
     assert v.fix is not None and v.fix.title == f"Pin python:3.14 (what latest was in dockwise's image table as of {when})"
+
+
+def test_msi_install_in_a_windows_exec_form_run_points_at_msiexec():
+    src = 'FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN ["cmd", "/S", "/C", "msiexec /i python.msi /qn"]\n'
+    (v,) = lint_text(src, LintSettings.make(select=["DW008"])).violations
+    assert v.message.startswith("MSI install: Windows Installer keeps a cached copy of the package")
+    assert (v.span.start.line, v.span.start.col, v.span.end.line, v.span.end.col) == (1, 25, 1, 32)
+    assert src.split("\n")[1][25:32] == "msiexec"
+
+
+def test_implicit_root_is_off_unless_selected():
+    src = "FROM python:3.12-slim\nCMD python\n"
+    assert [v.code for v in lint_text(src, LintSettings()).violations if v.code == "DW006"] == []
+    assert [v.code for v in lint_text(src, LintSettings.make(select=["DW006"])).violations] == ["DW006"]
