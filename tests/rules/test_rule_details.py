@@ -12,6 +12,8 @@ from dockwise.lint.fixes import fix_text
 
 CTX = "runs after `COPY .` copied the whole build context: every source edit re-runs it"
 DW011 = "This RUN only cleans up files an earlier layer created: they stay in the image; clean up in the RUN that created them"
+TOOLS = ("Build tools in the final image (gcc) and no multi-stage build: build in a builder stage and "
+         "COPY --from it only what the application needs")
 PIP = "Pin versions in pip. Instead of `pip install {0}` use `pip install {0}==<version>` or `pip install --requirement <requirements file>`"
 
 LINT = [
@@ -53,6 +55,23 @@ LINT = [
      [(2, "Build tools in the final image (gcc:amd64) and no multi-stage build: build in a builder stage and "
           "COPY --from it only what the application needs")]),
     ("DL3032", "FROM centos:7\nRUN yum upgrade -y\n", [(2, "`yum clean all` missing after yum command.")]),
+    # DW004: a manifest bind-mounted from the context (by source, or to the path the install reads)
+    ("DW004", "FROM python:3.12\nCOPY . .\n"
+              "RUN --mount=type=bind,source=requirements.txt,target=/tmp/x pip install -r requirements.txt\n", []),
+    ("DW004", "FROM python:3.12\nCOPY . .\nRUN --mount=type=bind,source=reqs,dst=/r.txt pip install -r /r.txt\n", []),
+    ("DW004", "FROM python:3.12\nCOPY . .\nRUN --mount=type=bind,source=reqs,target=/tmp/y pip install -r /r.txt\n",
+     [(3, f"`pip install` {CTX}; copy r.txt first, install, then copy the rest")]),
+    # DW007: what removes a build tool again in the same RUN
+    ("DW007", "FROM opensuse/leap\nRUN zypper install -y gcc && make && zypper remove -y gcc\n", []),
+    ("DW007", "FROM opensuse/leap\nRUN zypper install -y gcc && make && conda remove gcc\n", [(2, TOOLS)]),
+    ("DW007", "FROM debian\nRUN apt-mark auto '.*' && apt-get install -y gcc make && apt-get purge -y make\n",
+     [(2, TOOLS)]),
+    ("DW007", "FROM debian\nRUN apt-mark auto '.*' && apt-get install -y gcc make "
+              "&& apt-get purge -y --auto-remove make\n", []),
+    ("DW007", "FROM centos\nRUN yum remove -y gcc\n", []),
+    # DW005: a global ARG default names the user
+    ("DW005", "ARG U=root\nFROM debian\nUSER app\nRUN x\nUSER $U\n",
+     [(5, "USER $U switches back to root after USER app: do the root work first and switch to the user once, at the end")]),
 ]
 
 
@@ -64,6 +83,8 @@ def test_findings(code, src, expected):
 
 FIX = [
     ("DL3007", "FROM python:latest\n", "FROM python:3.14\n"),
+    # DW001 edits the default of the ARG the FROM uses, not another ARG with the same value
+    ("DW001", "ARG A=python:3.12\nARG IMG=python:3.12\nFROM $IMG\n", "ARG A=python:3.12\nARG IMG=python:3.12-slim\nFROM $IMG\n"),
     # a digest pins the image already: nothing to pin
     ("DL3007", "FROM python:latest@sha256:" + "0123456789abcdef" * 4 + "\n", None),
     # a backgrounded update is not merged into the next RUN
