@@ -69,6 +69,9 @@ LINT = [
     ("DW007", "FROM debian\nRUN apt-mark auto '.*' && apt-get install -y gcc make "
               "&& apt-get purge -y --auto-remove make\n", []),
     ("DW007", "FROM centos\nRUN yum remove -y gcc\n", []),
+    # a --mount without type= is a bind mount, not a cache
+    ("DL3009", "FROM debian\nRUN --mount=target=/x apt-get update && apt-get install -y curl\n",
+     [(2, "Delete the apt-get lists after installing something")]),
     # DW005: a global ARG default names the user
     ("DW005", "ARG U=root\nFROM debian\nUSER app\nRUN x\nUSER $U\n",
      [(5, "USER $U switches back to root after USER app: do the root work first and switch to the user once, at the end")]),
@@ -91,6 +94,13 @@ FIX = [
     ("DW002", "FROM debian\nRUN apt-get update &\nRUN apt-get install -y x\n", None),
     ("DW002", "FROM debian\nRUN apt-get update\nRUN apt-get install -y x\n",
      "FROM debian\nRUN apt-get update && apt-get install -y x\n"),
+    # DW004 keeps --chmod on both COPYs; an editable install needs the sources: no fix
+    ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 . .\nRUN pip install -r req.txt\n",
+     "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 req.txt ./\nRUN pip install -r req.txt\nCOPY --chmod=644 . .\n"),
+    ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r req.txt -e .\n", None),
+    # nothing is appended to a RUN that ends in `;` or `&`
+    ("DL3009", "FROM debian\nRUN apt-get update && apt-get install -y curl;\n", None),
+    ("DL3009", "FROM debian\nRUN apt-get update && apt-get install -y curl &\n", None),
     # a comment above the instruction is not part of it
     ("DL3025", "FROM a\n# note\nCMD echo \\\n  hi\n", 'FROM a\n# note\nCMD ["echo", "hi"]\n'),
     # on a Windows base the exec form would need cmd's quoting: no fix
@@ -121,3 +131,19 @@ def test_implicit_root_is_off_unless_selected():
     src = "FROM python:3.12-slim\nCMD python\n"
     assert [v.code for v in lint_text(src, LintSettings()).violations if v.code == "DW006"] == []
     assert [v.code for v in lint_text(src, LintSettings.make(select=["DW006"])).violations] == ["DW006"]
+
+
+@pytest.mark.parametrize("src, span", [
+    ('FROM debian\nRUN sh -c "apt-get install -y gcc"\n', (1, 11, 1, 33)),  # inside the quotes
+    ('FROM debian\nRUN sh -e -c "apt-get install -y gcc"\n', (1, 14, 1, 36)),  # -e is not -c
+    # a string over two lines: its commands get the whole string's span
+    ('FROM debian\nRUN sh -c "apt-get update && \\\n  apt-get install -y gcc"\n', (1, 10, 2, 25)),
+])
+def test_commands_inside_sh_c_are_seen(src, span):
+    (v,) = lint_text(src, LintSettings.make(select=["DW007"])).violations
+    assert (v.span.start.line, v.span.start.col, v.span.end.line, v.span.end.col) == span
+
+
+def test_sh_c_three_levels_deep_is_seen():
+    src = 'FROM debian\nRUN sh -c "sh -c \'sh -c \\"apt-get install -y gcc\\"\'"\n'
+    assert [v.code for v in lint_text(src, LintSettings.make(select=["DW007"])).violations] == ["DW007"]
