@@ -98,6 +98,10 @@ FIX = [
     ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 . .\nRUN pip install -r req.txt\n",
      "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 req.txt ./\nRUN pip install -r req.txt\nCOPY --chmod=644 . .\n"),
     ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r req.txt -e .\n", None),
+    # after a `cd`, a path under ~ still names the same files; a relative one would not
+    ("DW011", "FROM node:22\nRUN cd /tmp && npm install\nRUN rm -rf ~/.npm\n",
+     "FROM node:22\nRUN cd /tmp && npm install \\\n    && rm -rf ~/.npm\n"),
+    ("DW011", "FROM node:22\nRUN cd /tmp && npm install\nRUN rm -rf .npm\n", None),
     # nothing is appended to a RUN that ends in `;` or `&`
     ("DL3009", "FROM debian\nRUN apt-get update && apt-get install -y curl;\n", None),
     ("DL3009", "FROM debian\nRUN apt-get update && apt-get install -y curl &\n", None),
