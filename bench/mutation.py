@@ -120,7 +120,7 @@ def load_equivalent() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--sample", type=int, default=300, help="mutants to draw (0: all)")
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--jobs", type=int, default=1, help="mutants run at a time")

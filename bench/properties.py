@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, help="seed of the first round (default: random)")
     ap.add_argument("--json", help="write the results here")

@@ -38,7 +38,7 @@ TARGETS = {"request_ms_max": 50.0, "timeout_s_max": 4.0, "refused_s_max": 4.0}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)

@@ -18,10 +18,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # local example database. No profile has a deadline or the too_slow health
 # check: those are wall-clock assertions. Choose with HYPOTHESIS_PROFILE or
 # pytest's --hypothesis-profile.
-_NO_CLOCK = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True, **_NO_CLOCK)
-settings.register_profile("random", derandomize=False, database=None, print_blob=True, **_NO_CLOCK)
-settings.register_profile("dev", **_NO_CLOCK)
+_SLOW = [HealthCheck.too_slow]
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None,
+                          suppress_health_check=_SLOW)
+settings.register_profile("random", derandomize=False, database=None, print_blob=True, deadline=None,
+                          suppress_health_check=_SLOW)
+settings.register_profile("dev", deadline=None, suppress_health_check=_SLOW)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 

@@ -129,7 +129,8 @@ def dockerfile_parse_view(text: str) -> list[tuple[str, int, int, str]]:
     ours = {(i.start_line, i.end_line) for i in df.instructions if not i.effective.heredocs}
     comments = {c.span.start.line for c in df.comments}
     out = []
-    for s in DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8", "surrogateescape"))).structure:
+    data = io.BytesIO(text.encode("utf-8", "surrogateescape"))
+    for s in DockerfileParser(fileobj=data).structure:  # type: ignore[arg-type]  # it reads bytes
         where = (s["startline"], s["endline"])
         if where not in ours and not (s["instruction"] == "COMMENT" and where[0] in comments):
             continue
