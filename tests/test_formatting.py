@@ -203,6 +203,14 @@ def test_line_breaks_inside_quotes_keep_their_indentation():
     assert out.split("\n")[4] == "   d'"
 
 
+def test_break_inside_a_command_substitution_in_quotes_is_between_words():
+    src = 'FROM x\nRUN echo "$(printf a \\\n      b)"\n'
+    assert check(src) == 'FROM x\nRUN echo "$(printf a \\\n    b)"\n'
+    # inside "${...}" it is not: the line keeps its indentation
+    src = 'FROM x\nRUN echo "${A:-a \\\n      b}"\n'
+    assert check(src) == src
+
+
 def test_a_word_continued_without_space_is_not_split():
     src = "FROM x\nRUN apt-get install pkg\\\nname\n"
     assert check(src) == src

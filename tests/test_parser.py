@@ -329,3 +329,23 @@ def test_incremental_reparse_redoes_the_shell_when_the_stage_stops_being_windows
     cur = parse(text, previous=prev)
     assert cur.instructions[1].shell.dialect == "bash"
     assert dump_json(cur) == dump_json(parse(text))
+
+
+def test_quoted_flag_value_then_more_flags_and_arguments():
+    ins = parse('FROM x\nRUN --mount="type=cache,target=/c" --network=none apk add x\n').instructions[1]
+    assert [(f.name, f.value) for f in ins.flags] == [("mount", "type=cache,target=/c"), ("network", "none")]
+    assert [a.value for a in ins.args] == ["apk add x"]
+
+
+def test_image_ref_tag_only_after_the_last_slash():
+    from dockwise.syntax.parser import parse_image_ref
+
+    r = parse_image_ref("x/a:1/b", "x/a:1/b", None)  # type: ignore[arg-type]
+    assert (r.path, r.name, r.tag) == ("x/a:1/b", "b", None)
+    r = parse_image_ref("reg.io:5000/team/app:1.2", "reg.io:5000/team/app:1.2", None)  # type: ignore[arg-type]
+    assert (r.registry, r.path, r.name, r.tag) == ("reg.io:5000", "team/app", "app", "1.2")
+
+
+def test_heredoc_line_ending_in_a_lone_angle_bracket():
+    df = parse("FROM x\nRUN cat <<EOF >x <\nhi\nEOF\n")
+    assert df.errors == [] and [(h.name, h.body) for h in df.instructions[1].heredocs] == [("EOF", "hi\n")]

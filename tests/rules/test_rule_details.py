@@ -151,3 +151,9 @@ def test_commands_inside_sh_c_are_seen(src, span):
 def test_sh_c_three_levels_deep_is_seen():
     src = 'FROM debian\nRUN sh -c "sh -c \'sh -c \\"apt-get install -y gcc\\"\'"\n'
     assert [v.code for v in lint_text(src, LintSettings.make(select=["DW007"])).violations] == ["DW007"]
+
+
+def test_a_fix_takes_the_line_ending_of_the_first_line():
+    src = "FROM debian\r\nRUN apt-get update && apt-get install -y curl\n"
+    out = fix_text(src, LintSettings.make(select=["DL3009"]), unsafe=True).text
+    assert out == "FROM debian\r\nRUN apt-get update && apt-get install -y curl \\\r\n    && rm -rf /var/lib/apt/lists/*\n"
