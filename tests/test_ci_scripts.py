@@ -32,7 +32,7 @@ def fake_bin(tmp_path: Path, *, uid: int = 0, apt_ok: bool = False) -> Path:
 
 
 def run(tmp_path: Path, b: Path, ci: bool) -> subprocess.CompletedProcess:
-    env = {"PATH": str(b), "HOME": str(tmp_path)}
+    env = {"PATH": str(b), "HOME": str(tmp_path), "DOCKWISE_POLICY_RC_D": str(tmp_path / "policy-rc.d")}
     if ci:
         env["CI"] = "1"
     return subprocess.run(["/bin/bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
@@ -44,7 +44,7 @@ def test_a_failed_install_fails(tmp_path, ci):
     b = fake_bin(tmp_path)
     r = run(tmp_path, b, ci)
     assert r.returncode == 1, r.stderr
-    assert "apt-get install" in r.stderr and "failed" in r.stderr
+    assert "apt-get install" in r.stderr and "FAILED" in r.stderr
     assert "install neovim" in (tmp_path / "apt-calls").read_text().replace("-y -q --no-install-recommends ", "")
 
 

@@ -54,6 +54,8 @@ def make_live(tmp_path):
         # a busy machine must not turn a lookup into a timeout: only the tests about the
         # budget use the real one (registry.TOTAL_TIMEOUT)
         kw.setdefault("total_timeout", WAIT)
+        # the servers of these tests are loopback registries the user listed
+        kw.setdefault("registries", ["127.0.0.1:*", "localhost:*"])
         live = registry.LiveImages(kw.pop("cache_dir", tmp_path / "cache"), **kw)
         made.append(live)
         return live
