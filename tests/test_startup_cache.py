@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 
 from dockwise.lsp import startup as _startup
 
@@ -90,7 +91,9 @@ def test_patch_is_removed_after_the_block():
 def _patched_run(tmp_path):
     first = run_probe(tmp_path)
     if not first["patched"]:
-        pytest.skip("this attrs version has no _compile_and_eval hook: nothing to cache")
+        from need import missing
+
+        missing("attrs with the _compile_and_eval hook", "this attrs version has no _compile_and_eval hook: nothing to cache")
     (f,) = [p for p in tmp_path.iterdir() if p.suffix == ".marshal"]
     return first, f
 
@@ -159,7 +162,9 @@ def test_only_the_newest_cache_files_are_kept(tmp_path):
     other.mkdir()
     res = run_probe(cache)
     if not res["patched"]:
-        pytest.skip("this attrs version has no _compile_and_eval hook: nothing to cache")
+        from need import missing
+
+        missing("attrs with the _compile_and_eval hook", "this attrs version has no _compile_and_eval hook: nothing to cache")
     left = cache_files(cache)
     assert len(left) == _startup.KEEP
     assert old[-1].name in left  # the newest earlier build stays, the current one was just written
