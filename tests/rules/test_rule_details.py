@@ -98,6 +98,15 @@ FIX = [
     ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 . .\nRUN pip install -r req.txt\n",
      "FROM python:3.12\nWORKDIR /app\nCOPY --chmod=644 req.txt ./\nRUN pip install -r req.txt\nCOPY --chmod=644 . .\n"),
     ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r req.txt -e .\n", None),
+    # the cleanup moves into the RUN that made the cache, past an unrelated RUN
+    ("DW011", "FROM python:3.12\nRUN uv pip install x\nRUN echo hi\nRUN rm -rf /root/.cache/pip\n",
+     "FROM python:3.12\nRUN uv pip install x \\\n    && rm -rf /root/.cache/pip\nRUN echo hi\n"),
+    ("DW011", "FROM python:3.12\nRUN pip3.12 install x\nRUN echo hi\nRUN rm -rf /root/.cache/pip\n",
+     "FROM python:3.12\nRUN pip3.12 install x \\\n    && rm -rf /root/.cache/pip\nRUN echo hi\n"),
+    ("DW011", "FROM continuumio/miniconda3\nRUN conda install -y x\nRUN echo hi\nRUN conda clean -afy\n",
+     "FROM continuumio/miniconda3\nRUN conda install -y x \\\n    && conda clean -afy\nRUN echo hi\n"),
+    ("DW011", "FROM node:22\nRUN npm install\nRUN echo hi\nRUN npm cache clean --force\n",
+     "FROM node:22\nRUN npm install \\\n    && npm cache clean --force\nRUN echo hi\n"),
     # after a `cd`, a path under ~ still names the same files; a relative one would not
     ("DW011", "FROM node:22\nRUN cd /tmp && npm install\nRUN rm -rf ~/.npm\n",
      "FROM node:22\nRUN cd /tmp && npm install \\\n    && rm -rf ~/.npm\n"),
