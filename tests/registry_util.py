@@ -382,10 +382,12 @@ class Stub:
 
 class DelayProxy:
     """A TCP proxy on 127.0.0.1 that waits ``delay`` seconds before passing a
-    connection on to ``upstream`` (a slow registry)."""
+    connection on to ``upstream`` (a slow registry). With ``gate``, it passes
+    connections on as soon as the gate is set (and drops them if ``delay``
+    passes first): the test decides when the registry answers."""
 
-    def __init__(self, upstream_port: int, delay: float):
-        self.upstream_port, self.delay = upstream_port, delay
+    def __init__(self, upstream_port: int, delay: float, gate: threading.Event | None = None):
+        self.upstream_port, self.delay, self.gate = upstream_port, delay, gate
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -409,7 +411,16 @@ class DelayProxy:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
-        if self._stop.wait(self.delay):
+        if self.gate is not None:
+            deadline = time.monotonic() + self.delay
+            while not self.gate.wait(0.05):  # bounded; stop() ends the wait too
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    conn.close()
+                    return
+            if self._stop.is_set():
+                conn.close()
+                return
+        elif self._stop.wait(self.delay):
             conn.close()
             return
         try:

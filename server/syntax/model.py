@@ -19,6 +19,7 @@ Vocabulary:
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -198,6 +199,20 @@ class Heredoc:
     body: str  # raw lines joined with "\n", ending with "\n" when non-empty
     body_span: Span | None  # first body char .. end of last body line; None when empty
     terminator_span: Span | None  # None when unterminated
+
+    @property
+    def content(self) -> str:
+        """What BuildKit hands on (the COPY file, the RUN script): the body,
+        with each line's leading tabs removed for ``<<-`` (tabs only)."""
+        return chomp_heredoc(self.body) if self.chomp else self.body
+
+
+_LEADING_TABS = re.compile(r"^\t+", re.M)
+
+
+def chomp_heredoc(text: str) -> str:
+    """BuildKit's ``parser.ChompHeredocContent``: leading tabs removed from every line."""
+    return _LEADING_TABS.sub("", text)
 
 
 @dataclass(slots=True)
