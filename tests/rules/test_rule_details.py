@@ -149,8 +149,11 @@ def test_implicit_root_is_off_unless_selected():
 @pytest.mark.parametrize("src, span", [
     ('FROM debian\nRUN sh -c "apt-get install -y gcc"\n', (1, 11, 1, 33)),  # inside the quotes
     ('FROM debian\nRUN sh -e -c "apt-get install -y gcc"\n', (1, 14, 1, 36)),  # -e is not -c
-    # a string over two lines: its commands get the whole string's span
-    ('FROM debian\nRUN sh -c "apt-get update && \\\n  apt-get install -y gcc"\n', (1, 10, 2, 25)),
+    # a string over two lines (a Dockerfile continuation, no shell escape): the
+    # map through the continuation is exact, so the command gets its own span
+    ('FROM debian\nRUN sh -c "apt-get update && \\\n  apt-get install -y gcc"\n', (2, 2, 2, 24)),
+    # an escaped quote inside the string: spans are no longer one to one, the whole string's
+    ('FROM debian\nRUN sh -c "echo \\"x\\" && apt-get install -y gcc"\n', (1, 10, 1, 48)),
 ])
 def test_commands_inside_sh_c_are_seen(src, span):
     (v,) = lint_text(src, LintSettings.make(select=["DW007"])).violations
