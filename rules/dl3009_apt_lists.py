@@ -106,33 +106,45 @@ def _removes_lists(cmd: ShellCommand) -> bool:
     return False
 
 
-def _needs_lists_later(df: Dockerfile, ins: Instruction) -> bool:
+def _uses_lists(other: Instruction) -> bool:
+    """A RUN that runs apt without its own update (it needs lists made earlier)."""
+    cmds = run_commands(other)
+    if any(_is_update(c) for c in cmds):
+        return False
+    for c in cmds:
+        p = apt_like(c) if not is_program(c, "apt-cache") else parse_options(c, c.args, _RM)
+        if p is None or p.subcommand is None:
+            continue
+        if p.subcommand.value not in _NO_LISTS_NEEDED:
+            return True
+    return False
+
+
+def _last_users(df: Dockerfile) -> dict[int, int]:
+    """Per stage: the index of the last RUN that needs the apt lists, in the
+    stage or in a stage built FROM it (directly or not). One pass over the
+    instructions and one over the stages, children before parents."""
+    last: dict[int, int] = {}
+    for other in df.instructions:
+        if other.effective.keyword == "RUN" and _uses_lists(other):
+            last[other.stage] = other.index
+    for s in reversed(df.stages):
+        p = s.parent
+        if p is not None and p != s.index and s.index in last:
+            last[p] = max(last.get(p, -1), last[s.index])
+    return last
+
+
+def _needs_lists_later(df: Dockerfile, ins: Instruction, users: dict[int, int]) -> bool:
     """A later RUN of this stage (or of a stage built from it) runs apt without
     its own update: removing the lists here would break it."""
     st = df.stage_of(ins)
     if st is None:
         return False
-    stages = {st.index}
-    for s in df.stages[st.index + 1:]:
-        if s.parent in stages:
-            stages.add(s.index)
-    for other in df.instructions[ins.index + 1:]:
-        eff = other.effective
-        if other.stage not in stages or eff.keyword != "RUN":
-            continue
-        cmds = run_commands(other)
-        if any(_is_update(c) for c in cmds):
-            continue
-        for c in cmds:
-            p = apt_like(c) if not is_program(c, "apt-cache") else parse_options(c, c.args, _RM)
-            if p is None or p.subcommand is None:
-                continue
-            if p.subcommand.value not in _NO_LISTS_NEEDED:
-                return True
-    return False
+    return users.get(st.index, -1) > ins.index
 
 
-def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
+def _fix(df: Dockerfile, ins: Instruction, users: dict[int, int]) -> Fix | None:
     eff = ins.effective
     sh = eff.shell
     if sh is None or eff.json or eff.heredocs or sh.dialect != "bash" or not sh.ok or not sh.commands:
@@ -147,7 +159,7 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
     at = end_of_text(ins)
     new = f" {df.escape}\n    && rm -rf {LISTS}/*"
     title = "Delete the apt lists at the end of the RUN"
-    if _needs_lists_later(df, ins):
+    if _needs_lists_later(df, ins, users):
         # a later RUN installs with apt without updating: it would lose the lists
         return Fix.unsafe(title, Edit(Span(at, at), new))
     return Fix.safe(title, Edit(Span(at, at), new))
@@ -164,6 +176,7 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
 def apt_lists(df: Dockerfile, ctx) -> list[Finding]:
     stages = relevant_stages(df)
     out = []
+    users: dict[int, int] | None = None  # _last_users(df), on the first fix
     for ins in df.instructions:
         eff = ins.effective
         if eff.keyword != "RUN" or eff.shell is None or ins.stage not in stages:
@@ -177,5 +190,7 @@ def apt_lists(df: Dockerfile, ctx) -> list[Finding]:
                 pending = None
         if pending is None or _mount_exempt(ins):
             continue
-        out.append(Finding(pending.span, MESSAGE, _fix(df, ins)))
+        if users is None:
+            users = _last_users(df)
+        out.append(Finding(pending.span, MESSAGE, _fix(df, ins, users)))
     return out

@@ -1,0 +1,156 @@
+"""Fix, format and lint do work linear in the file (issue 12, item 4).
+
+No clock: the work is counted with a deterministic operation counter
+(``opcount.ops``: Python calls and returns, calls into C) on generated files
+of n and 4n RUNs (``bigfiles.py``), and the fix loop's parses, lints and edit
+applications are counted per round. A quadratic step shows as a ratio near 4;
+linear work gives ≈ 1. The wall-clock figures live in ``bench/scaling.py``.
+"""
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+from bigfiles import SHAPES, generate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opcount import growth
+
+from dockwise.editor.formatting import format_text
+from dockwise.lint import fixes
+from dockwise.lint.engine import DEFAULT_SETTINGS, lint_text
+from dockwise.rules._api import Edit, Fix
+from dockwise.syntax import parser
+from dockwise.syntax.model import Pos, Span
+
+SMALL = 100  # RUNs; measured at SMALL and 4 * SMALL
+LINEAR = 1.3  # (ops(4n) / ops(n)) / 4: 1.0 is linear, quadratic work gives ~2-4 here
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fix_work_grows_linearly(shape):
+    a, b, r = growth(lambda n: fixes.fix_text(generate(n, shape)), SMALL)
+    assert r < LINEAR, f"fix on {shape}: {a} ops for {SMALL} RUNs, {b} for {4 * SMALL} (×{b / a:.1f})"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_format_work_grows_linearly(shape):
+    a, b, r = growth(lambda n: format_text(generate(n, shape)), SMALL)
+    assert r < LINEAR, f"format on {shape}: {a} ops for {SMALL} RUNs, {b} for {4 * SMALL} (×{b / a:.1f})"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_lint_work_grows_linearly(shape):
+    a, b, r = growth(lambda n: lint_text(generate(n, shape), DEFAULT_SETTINGS), SMALL)
+    assert r < LINEAR, f"lint on {shape}: {a} ops for {SMALL} RUNs, {b} for {4 * SMALL} (×{b / a:.1f})"
+
+
+def _calls(fn, *targets):
+    """(fn(), {target name: number of calls}) for plain Python functions."""
+    codes = {t.__code__: t.__name__ for t in targets}
+    counts = dict.fromkeys(codes.values(), 0)
+
+    def prof(frame, event, arg):  # noqa: ARG001
+        if event == "call":
+            name = codes.get(frame.f_code)
+            if name is not None:
+                counts[name] += 1
+
+    old = sys.getprofile()
+    sys.setprofile(prof)
+    try:
+        result = fn()
+    finally:
+        sys.setprofile(old)
+    return result, counts
+
+
+@pytest.mark.parametrize("shape", ["chain", "apt", "mixed"])
+def test_fix_loop_costs_one_lint_one_parse_and_one_application_per_round(shape):
+    for n in (50, 400):
+        res, c = _calls(lambda: fixes.fix_text(generate(n, shape)),
+                        lint_text, parser.parse, fixes.apply_edits, fixes._line_starts)
+        assert res.rounds >= 1 and res.applied
+        assert c["lint_text"] == res.rounds + 1, c
+        assert c["apply_edits"] == res.rounds, c
+        # each lint parses once; each round's result is parsed once more to check it
+        assert c["parse"] <= 2 * (res.rounds + 1), c
+        # one line index per application: not one per fix considered
+        assert c["_line_starts"] <= res.rounds, c
+
+
+def test_declined_fixes_are_found_in_logarithmically_many_parses():
+    """A round that would break the file: the culprits among k fixes are found
+    by halving, O(b log k) checks for b culprits, not one parse per fix."""
+    text = "".join(f"line {i}\n" for i in range(1024))
+    chosen = [(None, Fix.safe(f"f{i}", Edit(Span(Pos(i, 0), Pos(i, 4)), "LINE"))) for i in range(1024)]
+    bad = {"f7", "f700"}
+    checks = 0
+
+    def breaks(candidate: str) -> bool:
+        nonlocal checks
+        checks += 1
+        lines = candidate.split("\n")
+        return any(lines[int(t[1:])].startswith("LINE") for t in bad)
+
+    found = fixes._culprits(text, chosen, breaks)  # type: ignore[arg-type]
+    assert sorted(f.title for _, f in found) == ["f7", "f700"]
+    assert checks <= 2 * len(bad) * (math.log2(len(chosen)) + 1)
+
+
+# -- the faster selection picks exactly what the pairwise definition picks -----------------
+
+
+def _brute(edit_sets):
+    taken, out = [], []
+    for k, edits in enumerate(edit_sets):
+        if any(fixes._conflict(e, t) for e in edits for t in taken):
+            continue
+        taken.extend(edits)
+        out.append(k)
+    return out
+
+
+_pos = st.builds(Pos, st.integers(0, 6), st.integers(0, 6))
+
+
+@st.composite
+def _fix_edits(draw):
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        a, b = sorted((draw(_pos), draw(_pos)))
+        out.append(Edit(Span(a, b), "x"))
+    try:
+        return Fix.safe("t", *out).edits
+    except ValueError:  # overlapping edits within one fix are refused by Fix itself
+        return Fix.safe("t", out[0]).edits
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(_fix_edits(), max_size=25))
+def test_selection_equals_the_pairwise_conflict_definition(edit_sets):
+    taken = fixes._Taken()
+    got = []
+    for k, edits in enumerate(edit_sets):
+        if any(taken.conflicts(e) for e in edits):
+            continue
+        for e in edits:
+            taken.add(e)
+        got.append(k)
+    assert got == _brute(edit_sets)
+
+
+def test_apply_edits_joins_once():
+    """Many edits: the result is right and built in one pass (ops linear in edits)."""
+    from opcount import ops
+
+    def run(n):
+        text = "".join(f"RUN x{i}\n" for i in range(n))
+        edits = [Edit(Span(Pos(i, 0), Pos(i, 3)), "run") for i in range(n)]
+        return fixes.apply_edits(text, edits)
+
+    out, a = ops(lambda: run(500))
+    assert out == "".join(f"run x{i}\n" for i in range(500))
+    _, b = ops(lambda: run(2000))
+    assert b / a < 4 * LINEAR
