@@ -208,6 +208,8 @@ def _format_first(line: str, ins: Instruction) -> str:
     lead = line[: ks.start.col]
     if _lstrip_go(lead.lstrip("\ufeff")) != len(lead.lstrip("\ufeff")) or ks.start == ks.end:
         return line  # odd layouts (no keyword): leave the line alone
+    if row == 0 and lead and not lead.startswith("\ufeff") and line.startswith("\ufeff", ks.start.col):
+        return line  # without its indentation the keyword's U+FEFF would become a byte-order mark
     edits.append((0, ks.start.col, "\ufeff" if lead.startswith("\ufeff") else ""))
     if ins.known:
         edits.append((ks.start.col, ks.end.col, ins.keyword))
@@ -267,6 +269,10 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
         scan.feed(piece)
         if piece:
             logical_end_blank = piece[-1] in _BLANK
+            if role == "first" and piece[-1] in _WS and piece.startswith(ins.raw_keyword) \
+                    and all(c in _WS for c in piece[len(ins.raw_keyword):]):
+                # only the keyword and its gap (which becomes one space): a separator whatever it holds
+                logical_end_blank = True
     # nesting is kept: the n-th smallest indentation becomes n units
     levels = {w: i + 1 for i, w in enumerate(sorted({w for _, w, _ in movable}))}
     indent: dict[int, str] = {}
@@ -320,7 +326,11 @@ def format_lines(df: Dockerfile, options: FormatOptions | None = None, rng: Span
             new[ln] = lines[ln]
             continue
         if opts.trim_trailing_whitespace:
-            new[ln] = new[ln].rstrip(_BLANK)
+            trimmed = new[ln].rstrip(_BLANK)
+            # a CR left at the end would join the line break (`\\\r \n` would
+            # become `\\\r\n`, a continuation): keep the blanks after it
+            if not trimmed.endswith("\r"):
+                new[ln] = trimmed
     last = len(lines) - 1
     if last >= 0 and last in owned and not new[last] and lines[last] and not df.text.endswith("\n"):
         new[last] = lines[last]  # emptying an unterminated last line would remove that line
