@@ -208,8 +208,8 @@ def _format_first(line: str, ins: Instruction) -> str:
     lead = line[: ks.start.col]
     if _lstrip_go(lead.lstrip("\ufeff")) != len(lead.lstrip("\ufeff")) or ks.start == ks.end:
         return line  # odd layouts (no keyword): leave the line alone
-    if row == 0 and lead and not lead.startswith("\ufeff") and line.startswith("\ufeff", ks.start.col):
-        return line  # without its indentation the keyword's U+FEFF would become a byte-order mark
+    if line.startswith("\ufeff", ks.start.col):
+        return line  # a "keyword" starting with U+FEFF: moved to the start it would read as a byte-order mark
     edits.append((0, ks.start.col, "\ufeff" if lead.startswith("\ufeff") else ""))
     if ins.known:
         edits.append((ks.start.col, ks.end.col, ins.keyword))
