@@ -353,13 +353,22 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
 )
 def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
     out = []
+    # per stage: what its own instructions copy (for the stages built FROM it), and
+    # the nearest stage up its FROM chain that copies anything: a deep chain of
+    # stages costs one step per copying ancestor, not one per ancestor instruction
+    copied: dict[int, list[str]] = {}
+    nearest: dict[int, int | None] = {}
     for st in df.stages:
         own = [df.instructions[i] for i in st.instructions]
+        copied[st.index] = [a.value for ins in own if ins.trigger is None and whole_context_arg(ins) is None
+                            for a in copy_sources(ins)]
+        p = st.parent if st.parent is not None and st.parent < st.index else None
+        nearest[st.index] = None if p is None else (p if copied[p] else nearest[p])
         earlier: list[str] = []
-        for anc in df.stage_chain(st)[1:]:
-            for ins in df.stage_instructions(anc):
-                if ins.trigger is None and whole_context_arg(ins) is None:
-                    earlier.extend(a.value for a in copy_sources(ins))
+        anc = nearest[st.index]
+        while anc is not None:  # parents come first: nearest first, as the FROM chain goes
+            earlier.extend(copied[anc])
+            anc = nearest[anc]
         out.extend(_check(df, [i for i in own if i.trigger is None], earlier))
         out.extend(_check(df, [i for i in own if i.trigger is not None], []))
     return out

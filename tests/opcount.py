@@ -1,11 +1,12 @@
 """A deterministic operation counter for complexity assertions.
 
-``ops(fn)`` runs ``fn()`` under ``sys.setprofile`` and counts the profile
+``ops(fn)`` runs ``fn()`` under ``sys.settrace`` and counts the trace
 events: every Python function call and return (generator steps included) and
-every call into C. For a given input the count is the same on every run and
-every machine, so tests can assert how it grows with the input without a
-clock. C code that does work in one call (a regex, a slice) counts once; the
-Python loops around it are what the counter sees.
+every line executed (each turn of a loop, also one without calls). For a given
+input the count is the same on every run and every machine, so tests can
+assert how it grows with the input without a clock. C code that does work in
+one step (a regex, a slice, a tree-sitter parse) counts once: memory growth
+is measured separately (``tracemalloc``) where that matters.
 """
 from __future__ import annotations
 
@@ -14,19 +15,20 @@ from typing import Any, Callable
 
 
 def ops(fn: Callable[[], Any]) -> tuple[Any, int]:
-    """(``fn()``, number of profile events while it ran)."""
+    """(``fn()``, number of trace events while it ran)."""
     n = 0
 
-    def prof(frame, event, arg):  # noqa: ARG001
+    def tracer(frame, event, arg):  # noqa: ARG001
         nonlocal n
         n += 1
+        return tracer
 
-    old = sys.getprofile()
-    sys.setprofile(prof)
+    old = sys.gettrace()
+    sys.settrace(tracer)
     try:
         result = fn()
     finally:
-        sys.setprofile(old)
+        sys.settrace(old)
     return result, n
 
 
