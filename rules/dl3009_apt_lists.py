@@ -144,7 +144,7 @@ def _needs_lists_later(df: Dockerfile, ins: Instruction, users: dict[int, int]) 
     return users.get(st.index, -1) > ins.index
 
 
-def _fix(df: Dockerfile, ins: Instruction, users: dict[int, int]) -> Fix | None:
+def _fix(df: Dockerfile, ins: Instruction, users: dict[int, int] | None = None) -> Fix | None:
     eff = ins.effective
     sh = eff.shell
     if sh is None or eff.json or eff.heredocs or sh.dialect != "bash" or not sh.ok or not sh.commands:
@@ -159,7 +159,7 @@ def _fix(df: Dockerfile, ins: Instruction, users: dict[int, int]) -> Fix | None:
     at = end_of_text(ins)
     new = f" {df.escape}\n    && rm -rf {LISTS}/*"
     title = "Delete the apt lists at the end of the RUN"
-    if _needs_lists_later(df, ins, users):
+    if _needs_lists_later(df, ins, users if users is not None else _last_users(df)):
         # a later RUN installs with apt without updating: it would lose the lists
         return Fix.unsafe(title, Edit(Span(at, at), new))
     return Fix.safe(title, Edit(Span(at, at), new))

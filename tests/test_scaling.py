@@ -154,3 +154,34 @@ def test_apply_edits_joins_once():
     assert out == "".join(f"run x{i}\n" for i in range(500))
     _, b = ops(lambda: run(2000))
     assert b / a < 4 * LINEAR
+
+
+# -- pragma suppression by line index equals the range-by-range definition -----------------------
+
+_ranges = st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.sets(st.sampled_from("ABC"), max_size=2)),
+                   max_size=8)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_ranges, _ranges, st.sets(st.sampled_from("ABC")), st.sets(st.sampled_from(["x", "y", "*"]), max_size=1))
+def test_suppression_index_equals_the_range_scan(ranges, check_ranges, codes, checks):
+    from dockwise.lint.pragmas import Suppressions
+
+    sup = Suppressions(ranges=[(a, b, set(c)) for a, b, c in ranges],
+                       check_ranges=[(a, b, {x.lower() for x in c}) for a, b, c in check_ranges])
+    for line in range(14):
+        want = any(a <= line <= b and codes & cs for a, b, cs in sup.ranges) or (
+            bool(checks) and any(a <= line <= b and ("*" in cs or checks & cs) for a, b, cs in sup.check_ranges))
+        assert sup.suppressed(set(codes), line, checks) == want
+
+
+def test_pragmas_cost_linear_work():
+    """A file of n instructions each under its own ignore pragmas, and one run
+    of n comment lines: lint work grows linearly."""
+    def text(n):
+        return ("# hadolint global ignore=DL3059\nFROM debian:12\n" + "# c\n" * n
+                + "".join(f"# hadolint ignore=DL3008,DL3015\n# dockwise: ignore=DW002\n"
+                          f"RUN apt-get update && apt-get install -y p{i}\n" for i in range(n)))
+
+    a, b, r = growth(lambda n: lint_text(text(n), DEFAULT_SETTINGS), SMALL)
+    assert r < LINEAR, f"{a} ops for {SMALL}, {b} for {4 * SMALL}"
