@@ -185,3 +185,16 @@ def test_pragmas_cost_linear_work():
 
     a, b, r = growth(lambda n: lint_text(text(n), DEFAULT_SETTINGS), SMALL)
     assert r < LINEAR, f"{a} ops for {SMALL}, {b} for {4 * SMALL}"
+
+
+_paths = st.lists(st.sampled_from(["a", "b", "req.txt", "*.txt", "src", "pkg", "package.json", "x.gemspec", "?",
+                                   "[ab]"]), min_size=1, max_size=3).map("/".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(_paths, max_size=6), _paths, st.lists(_paths, max_size=2))
+def test_dw004_source_index_equals_the_pairwise_match(sources, manifest, mounted):
+    from dockwise.rules.dw004_copy_context_before_deps import _covers, _Sources
+
+    want = any(_covers(s, manifest) for s in sources + mounted)
+    assert _Sources(sources).covers(manifest, mounted) == want
