@@ -123,8 +123,13 @@ def _uses_lists(other: Instruction) -> bool:
 def _last_users(df: Dockerfile) -> dict[int, int]:
     """Per stage: the index of the last RUN that needs the apt lists, in the
     stage or in a stage built FROM it (directly or not). One pass over the
-    instructions and one over the stages, children before parents."""
+    instructions and one over the stages, children before parents; memoised
+    on the model."""
+    got = df.derived.get(__name__ + ".last_users")
+    if got is not None:
+        return got
     last: dict[int, int] = {}
+    df.derived[__name__ + ".last_users"] = last
     for other in df.instructions:
         if other.effective.keyword == "RUN" and _uses_lists(other):
             last[other.stage] = other.index

@@ -79,5 +79,5 @@ def test_a_deep_chain_is_not_walked_per_lookup():
     for s in df.stages:
         assert df.lookup_var(s, "ROOT", 1 << 60).value == "r"
         assert df.lookup_var(s, f"U{s.index}", 1 << 60) is None
-    sc = df.var_cache["scopes"]
+    sc = df.derived["scopes"]
     assert sum(len(at) for at in sc.marks.values()) <= 2 * n

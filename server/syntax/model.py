@@ -396,8 +396,10 @@ class Dockerfile:
     # per start line: (instruction, its physical lines, errors, comments, escape);
     # lets the next version's parse reuse unchanged instructions
     block_cache: dict = field(default_factory=dict, repr=False, compare=False)
-    # lookup structures over stages and their variables (see visible_at_end)
-    var_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # structures derived from the model, built on first use: variable scopes
+    # (see visible_at_end) and whole-file facts that rules memoise under a key
+    # of their own ("module.name"); never part of equality or repr
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def directive(self, key: str) -> str | None:
         for d in self.directives:
@@ -437,9 +439,9 @@ class Dockerfile:
         defines ``name`` (ENV before ARG there); with ``kind`` ("ENV"/"ARG"),
         the nearest definition of that kind. O(log n) per lookup, whatever
         the depth of the FROM chain (see :class:`_Scopes`)."""
-        sc = self.var_cache.get("scopes")
+        sc = self.derived.get("scopes")
         if sc is None:
-            sc = self.var_cache["scopes"] = _Scopes()
+            sc = self.derived["scopes"] = _Scopes()
         at = sc.nearest(self.stages, index, name, kind or "*")
         if at is None:
             return None
