@@ -198,3 +198,31 @@ def test_dw004_source_index_equals_the_pairwise_match(sources, manifest, mounted
 
     want = any(_covers(s, manifest) for s in sources + mounted)
     assert _Sources(sources).covers(manifest, mounted) == want
+
+
+def test_first_later_run_by_index_equals_the_scan():
+    """DL3009's "a later RUN still needs the lists" / "runs an unknown script",
+    by index, equal the scan of every later RUN of the stage and its children."""
+    import random
+
+    from fuzz_util import random_dockerfile
+
+    from dockwise.rules import _pm
+    from dockwise.syntax.commands import run_view
+    from dockwise.syntax.parser import parse
+
+    rng = random.Random(3)
+    extra = ["RUN apt-get install -y x", "RUN apt-get update", "RUN ./build.sh", "RUN make", "FROM b AS c",
+             "FROM s1", "RUN echo"]
+    checked = 0
+    for _ in range(300):
+        text = random_dockerfile(rng, 10) + "\n".join(rng.choice(extra) for _ in range(rng.randrange(8))) + "\n"
+        df = parse(text)
+        for ins in df.instructions:
+            scan = list(_pm.later_runs(df, ins))
+            want = next((o for o in scan if _pm.needs_apt_lists(run_view(o))), None)
+            assert _pm.apt_lists_needed_later(df, ins) is want
+            want = next((o for o in scan if any(_pm.runs_unknown_script(c) for c in run_view(o).commands)), None)
+            assert _pm.unknown_script_later(df, ins) is want
+            checked += 1
+    assert checked > 1000
