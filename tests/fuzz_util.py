@@ -391,115 +391,102 @@ def invalid_utf8(n: int) -> str:
 
 STRUCTURED: dict[str, tuple[Callable[[int], str], int]] = {
     # name: (maker, base size); the worker runs base, 2x base and 4x base
-    "deep_command_substitution": (deep_command_substitution, 500),
-    "deep_parameter_expansion": (deep_parameter_expansion, 500),
-    "deep_mixed_substitution": (deep_mixed_substitution, 300),
-    "deep_quotes": (deep_quotes, 300),
-    "deep_subshells": (deep_subshells, 500),
-    "deep_arithmetic": (deep_arithmetic, 500),
-    "deep_dockerfile_expansion": (deep_dockerfile_expansion, 500),
-    "nested_heredocs": (nested_heredocs, 300),
-    "many_heredocs_one_line": (many_heredocs_one_line, 300),
-    "unterminated_heredocs": (unterminated_heredocs, 300),
-    "long_line": (long_line, 5000),
-    "long_word": (long_word, 5000),
-    "huge_continuation": (huge_continuation, 2000),
-    "continuation_with_comments": (continuation_with_comments, 1000),
-    "mixed_line_endings": (mixed_line_endings, 1000),
-    "many_stages_chained": (many_stages_chained, 300),
-    "many_variables": (many_variables, 500),
-    "stages_with_variables": (stages_with_variables, 200),
-    "many_global_args": (many_global_args, 300),
-    "copy_from_chain": (copy_from_chain, 200),
-    "many_onbuild": (many_onbuild, 300),
-    "many_pragmas": (many_pragmas, 300),
-    "many_copies_and_installs": (many_copies_and_installs, 200),
-    "long_json": (long_json, 3000),
-    "many_flags": (many_flags, 500),
-    "invalid_utf8": (invalid_utf8, 1000),
+    "deep_command_substitution": (deep_command_substitution, 300),
+    "deep_parameter_expansion": (deep_parameter_expansion, 300),
+    "deep_mixed_substitution": (deep_mixed_substitution, 200),
+    "deep_quotes": (deep_quotes, 200),
+    "deep_subshells": (deep_subshells, 300),
+    "deep_arithmetic": (deep_arithmetic, 300),
+    "deep_dockerfile_expansion": (deep_dockerfile_expansion, 300),
+    "nested_heredocs": (nested_heredocs, 150),
+    "many_heredocs_one_line": (many_heredocs_one_line, 150),
+    "unterminated_heredocs": (unterminated_heredocs, 150),
+    "long_line": (long_line, 2500),
+    "long_word": (long_word, 2500),
+    "huge_continuation": (huge_continuation, 500),
+    "continuation_with_comments": (continuation_with_comments, 300),
+    "mixed_line_endings": (mixed_line_endings, 300),
+    "many_stages_chained": (many_stages_chained, 150),
+    "many_variables": (many_variables, 250),
+    "stages_with_variables": (stages_with_variables, 100),
+    "many_global_args": (many_global_args, 150),
+    "copy_from_chain": (copy_from_chain, 100),
+    "many_onbuild": (many_onbuild, 100),
+    "many_pragmas": (many_pragmas, 100),
+    "many_copies_and_installs": (many_copies_and_installs, 100),
+    "long_json": (long_json, 1500),
+    "many_flags": (many_flags, 250),
+    "invalid_utf8": (invalid_utf8, 250),
 }
 
 
 # -- the worker for large inputs --------------------------------------------------------------------------
 
 STAGES = ("parse", "lint", "format", "fix", "editor")
+# where memory is measured: the layers that build structures from the text (the
+# others re-use them, and re-parse through the parse layer)
+MEMORY_STAGES = ("parse", "lint")
 
 
-def run_structured(name: str, factors=(1, 2, 4), stages=STAGES) -> dict:
+def run_structured(name: str, factors=(1, 4), stages=STAGES) -> dict:
     """Run the stages on ``name``'s inputs at each size factor. Per stage and
-    size: the operation count (``opcount.ops``: deterministic) and the CPU
-    seconds; and each input's size in characters."""
-    import time
+    size: the operation count (``opcount.ops``: deterministic) and, for
+    MEMORY_STAGES, the peak of the memory allocated while it ran
+    (``tracemalloc``, a second run)."""
+    import tracemalloc
 
     from opcount import ops
 
     navigation.STRICT = True
     maker, base = STRUCTURED[name]
-    out: dict = {"name": name, "sizes": [], "ops": {s: [] for s in stages}, "cpu": {s: [] for s in stages}}
-    rng = random.Random(0)
+    out: dict = {"name": name, "sizes": [], "ops": {s: [] for s in stages},
+                 "mem": {s: [] for s in stages if s in MEMORY_STAGES}}
     do_lint(do_parse(maker(2)))  # warm-up: imports and caches filled on first use are not the input's cost
     for f in factors:
         text = maker(base * f)
         out["sizes"].append(len(text))
-        got: dict = {}
-
-        def model():
-            if "df" not in got:
-                got["df"] = do_parse(text)
-            return got["df"]
-
-        def violations():
-            if "vs" not in got:
-                got["vs"] = do_lint(model())
-            return got["vs"]
-
+        df = do_parse(text)
+        vs = do_lint(df)
+        runs = {
+            "parse": lambda: do_parse(text),
+            "lint": lambda: do_lint(df),
+            "format": lambda: do_format(df, random.Random(0)),
+            "fix": lambda: do_fix(text),
+            "editor": lambda: do_editor(df, vs, random.Random(0), 2),  # fix-all is the fix stage's work
+        }
         for stage in stages:
-            if stage == "parse":
-                fn = lambda: got.__setitem__("df", do_parse(text))  # noqa: E731
-            elif stage == "lint":
-                model()
-                fn = lambda: got.__setitem__("vs", do_lint(model()))  # noqa: E731
-            elif stage == "format":
-                model()
-                fn = lambda: do_format(model(), random.Random(0))  # noqa: E731
-            elif stage == "fix":
-                fn = lambda: do_fix(text)  # noqa: E731
-            else:
-                violations()
-
-                def fn():
-                    r = random.Random(0)
-                    do_editor(model(), violations(), r, 2)
-                    do_fix_all(model(), violations(), r)
-            t0 = time.process_time()
+            fn = runs[stage]
             _, n = ops(fn)
-            out["cpu"][stage].append(time.process_time() - t0)
             out["ops"][stage].append(n)
-    del rng
+            if stage not in MEMORY_STAGES:
+                continue
+            tracemalloc.start()
+            try:
+                fn()
+                out["mem"][stage].append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
     return out
 
 
 def _worker(argv: list[str]) -> int:
-    """``python tests/fuzz_util.py NAME [STAGE,...]``: one structured input
-    family in this process, under an address-space cap; prints JSON with the
-    CPU times and the process's peak RSS."""
+    """``python tests/fuzz_util.py NAME...``: structured input families in
+    this process, under an address-space cap; prints one JSON line per family
+    with its operation counts, traced peaks and the process's peak RSS so far."""
     import json
     import resource
+    import traceback
 
     cap = 2 << 30  # address space: a blow-up fails here instead of taking the machine's memory
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    sys.setrecursionlimit(10_000)
-    name = argv[0]
-    stages = tuple(argv[1].split(",")) if len(argv) > 1 else STAGES
-    try:
-        res = run_structured(name, stages=stages)
-        res["error"] = None
-    except BaseException as exc:  # noqa: BLE001 - reported to the test, which fails on it
-        import traceback
-
-        res = {"name": name, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
-    res["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps(res))
+    for name in argv or sorted(STRUCTURED):
+        try:
+            res = run_structured(name)
+            res["error"] = None
+        except BaseException as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            res = {"name": name, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
+        res["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(res), flush=True)
     return 0
 
 

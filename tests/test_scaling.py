@@ -226,3 +226,39 @@ def test_first_later_run_by_index_equals_the_scan():
             assert _pm.unknown_script_later(df, ins) is want
             checked += 1
     assert checked > 1000
+
+
+# -- what the fuzzing found: each a regression test (work at n and 4n) -----------------------------------
+
+def _structured(name):
+    from fuzz_util import STRUCTURED
+
+    return STRUCTURED[name][0]
+
+
+@pytest.mark.parametrize("name, what, n", [
+    ("many_stages_chained", "parse", 250),  # the FROM's stage name was looked up stage by stage
+    ("many_stages_chained", "lint", 150),  # DW004 re-read every ancestor stage of every stage
+    ("many_variables", "parse", 250),  # a variable reference scanned every ARG/ENV of the stage
+    ("stages_with_variables", "editor", 100),  # the navigation index walked the FROM chain per name
+    ("many_copies_and_installs", "lint", 100),  # DW004 matched every copied file against every install
+])
+def test_fuzz_findings_grow_linearly(name, what, n):
+    import random
+
+    from fuzz_util import do_editor, do_lint, do_parse
+
+    maker = _structured(name)
+
+    def run(k):
+        text = maker(k)
+        if what == "parse":
+            do_parse(text)
+        elif what == "lint":
+            do_lint(do_parse(text))
+        else:
+            df = do_parse(text)
+            do_editor(df, [], random.Random(0), 2)
+
+    a, b, r = growth(run, n)
+    assert r < LINEAR, f"{name} {what}: {a} ops at {n}, {b} at {4 * n} (x{b / a:.1f})"
