@@ -885,6 +885,7 @@ def build_stages(df: Dockerfile) -> None:
     global_vals: dict[str, str | None] = {}
     global_complete: dict[str, bool] = {}
     stage: Stage | None = None
+    named: dict[str, int] = {}
     no_stage = False  # "no build stage in current context" reported (once)
     for ins in df.instructions:
         kw = ins.keyword
@@ -905,10 +906,7 @@ def build_stages(df: Dockerfile) -> None:
                     return None
 
                 resolved, ok = _expand(raw, glookup, esc) if "$" in raw else (raw, True)
-                for s in df.stages:
-                    if s.name is not None and s.name == resolved:
-                        parent = s.index
-                        break
+                parent = named.get(resolved)  # the first stage of that name
                 base = parse_image_ref(raw, resolved, args[0].span, not ok)
             if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
                 df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
@@ -933,6 +931,8 @@ def build_stages(df: Dockerfile) -> None:
                 span=ins.span,
             )
             df.stages.append(stage)
+            if name is not None:
+                named.setdefault(name, idx)
         if stage is None:
             ins.stage = -1
             if kw == "ARG":
