@@ -38,6 +38,9 @@ class Severity(enum.IntEnum):
 class Applicability(enum.Enum):
     SAFE = "safe"  # keeps what the build does; applied by fix-all and `dockwise fix`
     UNSAFE = "unsafe"  # plausible but may change the build; opt-in
+    # offered one by one as an editor quick fix, never applied by fix-all or
+    # `dockwise fix` (deleting a stage or an ARG is the user's call)
+    MANUAL = "manual"
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
@@ -69,6 +72,10 @@ class Fix:
         return cls(title, tuple(edits), Applicability.UNSAFE)
 
     @classmethod
+    def manual(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.MANUAL)
+
+    @classmethod
     def display_only(cls, title: str, *edits: Edit) -> "Fix":
         return cls(title, tuple(edits), Applicability.DISPLAY_ONLY)
 
@@ -95,10 +102,46 @@ class RuleMeta:
     docs: str  # Markdown, from the module docstring
     module: str
     default_enabled: bool = True
+    # BuildKit marks it experimental: off unless selected or enabled in the file
+    # with ``# check=experimental=<name>|all`` (BuildKit's ``skip`` never touches it)
+    experimental: bool = False
+    # codes of rules that report the same thing on the same instruction: when one
+    # of them is selected and reports on an instruction, this rule's finding
+    # there is dropped (no double report; see lint.engine)
+    defers_to: tuple[str, ...] = ()
+    # whether the rule only reports in stages whose layers reach the final image
+    # (the target stage and the stages it is built FROM); documented per rule
+    final_image_only: bool = False
 
     @property
     def url(self) -> str:
         return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What ``docker build`` would be given: ``--build-arg NAME=VALUE``,
+    ``--target STAGE``, ``--platform OS/ARCH[/VARIANT]`` and the build context
+    folder. Rules whose result depends on the build read them (BuildKit's
+    checks, the stage graph, unused ARGs). ``platform`` None: the build
+    platform (``host_platform``)."""
+
+    args: tuple[tuple[str, str], ...] = ()
+    target: str | None = None
+    platform: str | None = None
+    context: str | None = None
+    host_platform: str = "linux/amd64"
+
+    @property
+    def arg_values(self) -> dict[str, str]:
+        return dict(self.args)
+
+    @property
+    def target_platform(self) -> str:
+        return self.platform or self.host_platform
+
+
+DEFAULT_BUILD = BuildOptions()
 
 
 class RuleContext(Protocol):
@@ -106,6 +149,9 @@ class RuleContext(Protocol):
 
     @property
     def options(self) -> dict: ...  # per-rule options from settings (may be empty)
+
+    @property
+    def build(self) -> BuildOptions: ...  # the build the file is linted for
 
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
@@ -152,6 +198,9 @@ def rule(
     default_enabled: bool = True,
     each: str | None = None,
     keywords: Iterable[str] | None = None,
+    experimental: bool = False,
+    defers_to: Iterable[str] = (),
+    final_image_only: bool = False,
 ) -> Callable[[CheckFn], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -177,7 +226,10 @@ def rule(
             fixable=fixable,
             docs=docs,
             module=fn.__module__,
-            default_enabled=default_enabled,
+            default_enabled=default_enabled and not experimental,
+            experimental=experimental,
+            defers_to=tuple(defers_to),
+            final_image_only=final_image_only,
         )
         if each is None:
             return Rule(meta, fn)
@@ -199,6 +251,7 @@ def rule(
 @dataclass(slots=True)
 class Context:
     options: dict = field(default_factory=dict)
+    build: BuildOptions = DEFAULT_BUILD
 
 
 def iter_runs(df: Dockerfile) -> Iterator:

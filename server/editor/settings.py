@@ -141,6 +141,35 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "Show the compressed size of each FROM image at the end of its line (inlay hint, or code "
         "lens for clients without inlay hints).",
     ),
+    SettingSpec(
+        "build.args",
+        "object",
+        {},
+        "Build arguments, as `docker build --build-arg NAME=VALUE` would pass them: name → value. "
+        "BuildKit's checks (UndefinedArgInFrom, the stage graph, unused ARGs) take them into account.",
+    ),
+    SettingSpec(
+        "build.target",
+        ("string", "null"),
+        None,
+        "The stage to build, as `docker build --target`: BuildKit's checks then run only in the stages it "
+        "needs, and the others are reported unreachable. `null`: the last stage.",
+    ),
+    SettingSpec(
+        "build.platform",
+        ("string", "null"),
+        None,
+        "The target platform, as `docker build --platform` (`linux/amd64`, `linux/arm64`, …): "
+        "`TARGETPLATFORM`, `TARGETARCH` … and InvalidBaseImagePlatform. `null`: `images.platform`, else this "
+        "machine's.",
+    ),
+    SettingSpec(
+        "build.context",
+        ("string", "null"),
+        None,
+        "The build context folder (absolute, or relative to the Dockerfile's folder): where DW009 and "
+        "CopyIgnoredFile read `.dockerignore`. `null`: the Dockerfile's folder.",
+    ),
 ]
 
 # settings whose names have a dot arrive nested in editor payloads
@@ -210,6 +239,10 @@ class Settings:
     images_online: bool = True
     images_platform: str | None = None
     images_inlayHints: bool = True
+    build_args: dict[str, str] = field(default_factory=dict)
+    build_target: str | None = None
+    build_platform: str | None = None
+    build_context: str | None = None
     # problems found by from_dict (not a setting; not compared)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -330,6 +363,36 @@ class Settings:
                 return value.strip().lower() in ("true", "on", "1")
             _warn(warnings, key.replace("_", "."), value, "expected true or false", default)
             return default
+        if key == "build_args":
+            if value is None:
+                return {}
+            if not isinstance(value, Mapping):
+                _warn(warnings, "build.args", value, "expected an object mapping names to values", default)
+                return default
+            out: dict[str, str] = {}
+            for k, v in value.items():
+                if not isinstance(k, str) or not re.fullmatch(r"[^\s=]+", k) or isinstance(v, (dict, list)):
+                    warnings.append(f"setting 'build.args': ignoring {k!r}: {v!r} (NAME → string value)")
+                    continue
+                out[k] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+            return out
+        if key in ("build_target", "build_context"):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            if isinstance(value, str):
+                return value.strip()
+            _warn(warnings, key.replace("_", "."), value, "expected a string", default)
+            return default
+        if key == "build_platform":
+            from dockwise.syntax.stages import format_platform, parse_platform
+
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            got = parse_platform(value) if isinstance(value, str) else None
+            if got is not None:
+                return format_platform(got)
+            _warn(warnings, "build.platform", value, "expected OS/ARCH[/VARIANT] such as linux/arm64", default)
+            return default
         if key == "images_platform":
             if value is None or (isinstance(value, str) and not value.strip()):
                 return None
@@ -357,6 +420,12 @@ class Settings:
                 "platform": self.images_platform,
                 "inlayHints": self.images_inlayHints,
             },
+            "build": {
+                "args": dict(self.build_args),
+                "target": self.build_target,
+                "platform": self.build_platform,
+                "context": self.build_context,
+            },
         }
 
     def lint_key(self) -> tuple:
@@ -367,6 +436,10 @@ class Settings:
             tuple(self.ignore),
             tuple(sorted(self.severity.items())),
             self.images_platform,
+            tuple(sorted(self.build_args.items())),
+            self.build_target,
+            self.build_platform,
+            self.build_context,
         )
 
     def to_lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
@@ -382,6 +455,12 @@ class Settings:
             # the editor's build platform sizes DW001 the way hover and inlay hints do
             options={"DW001": {"platform": self.images_platform}} if self.images_platform else None,
             base=base,
+            build={
+                "args": dict(self.build_args) or None,
+                "target": self.build_target,
+                "platform": self.build_platform or self.images_platform,
+                "context": self.build_context,
+            },
         )
 
     @property

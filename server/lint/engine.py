@@ -78,6 +78,9 @@ class LintSettings:
     disable_ignore_pragma: bool = False
     options: tuple[tuple[str, object], ...] = ()  # per-rule options, by code (frozen)
     base: "LintSettings | None" = None
+    # the build linted for (``docker build`` flags): "args" (name → value),
+    # "target", "platform", "context"; per key a higher layer wins, args merge
+    build: tuple[tuple[str, object], ...] = ()
 
     @staticmethod
     def make(
@@ -88,6 +91,7 @@ class LintSettings:
         disable_ignore_pragma: bool = False,
         options: dict[str, object] | None = None,
         base: "LintSettings | None" = None,
+        build: dict[str, object] | None = None,
     ) -> "LintSettings":
         return LintSettings(
             select=None if select is None else tuple(select),
@@ -97,6 +101,8 @@ class LintSettings:
             disable_ignore_pragma=disable_ignore_pragma,
             options=tuple(sorted(((k, freeze(v)) for k, v in (options or {}).items()), key=lambda kv: kv[0])),
             base=base,
+            build=tuple(sorted(((k, freeze(v)) for k, v in (build or {}).items() if v is not None),
+                               key=lambda kv: kv[0])),
         )
 
     def layers(self) -> list["LintSettings"]:
@@ -154,6 +160,17 @@ def _specificity(selector: str) -> int:
 @lru_cache(maxsize=64)
 def _plan(settings: LintSettings) -> tuple:
     """Resolve settings to ((rule, severity), ...) once per settings value."""
+    return _resolve(settings)[0]
+
+
+@lru_cache(maxsize=64)
+def _experimental(settings: LintSettings) -> tuple:
+    """Experimental rules a file may turn on (``# check=experimental=…``): not
+    chosen by ``settings``, and neither ignored nor turned off by any layer."""
+    return _resolve(settings)[1]
+
+
+def _resolve(settings: LintSettings) -> tuple[tuple, tuple]:
     from dockwise import rules as registry
     from dockwise.rules._api import Severity
 
@@ -193,7 +210,32 @@ def _plan(settings: LintSettings) -> tuple:
         if sev is None:
             continue
         plan.append((r, sev))
-    return tuple(plan)
+    later = []
+    for r in registry.ALL_RULES:
+        if r.meta.experimental and r.code not in chosen and r.code not in ignored_below:
+            sev = levels.get(r.code, r.meta.severity)
+            if sev is not None:
+                later.append((r, sev))
+    return tuple(plan), tuple(later)
+
+
+@lru_cache(maxsize=64)
+def build_options(settings: LintSettings):
+    """The :class:`~dockwise.rules._api.BuildOptions` of ``settings`` over all layers."""
+    from dockwise.images.catalog import host_platform
+    from dockwise.rules._api import BuildOptions
+
+    args: dict[str, str] = {}
+    single: dict[str, str | None] = {"target": None, "platform": None, "context": None}
+    for layer in settings.layers():
+        for key, value in layer.build:
+            v = thaw(value)
+            if key == "args" and isinstance(v, dict):
+                args.update({str(k): "" if x is None else str(x) for k, x in v.items()})
+            elif key in single and (v is None or isinstance(v, str)):
+                single[key] = v or None
+    return BuildOptions(args=tuple(sorted(args.items())), target=single["target"],
+                        platform=single["platform"], context=single["context"], host_platform=host_platform())
 
 
 @lru_cache(maxsize=64)
@@ -287,11 +329,13 @@ def lint_model(
 
     plan = _plan(settings)
     options, disable_pragmas = _runtime(settings)
+    build = build_options(settings)
     out: list[Violation] = []
     local = []
-    for r, sev in plan:
+    experimental = _file_experimental(df, settings, build)
+    for r, sev in (*plan, *experimental):
         opts = options.get(r.code)
-        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {})
+        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, build=build)
         if cache is not None and r.each is not None:
             local.append((r, sev, ctx))
         else:
@@ -305,8 +349,13 @@ def lint_model(
         for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
             out = [v for v in out if v.code != r.code]
             _run_rule(r, sev, ctx, df, out)
-    if out and (df.comments or df.directives):
-        out = _apply_pragmas(df, out, disable_pragmas)
+    if experimental:
+        out = _only_where_enabled(df, out, {r.code for r, _ in experimental}, build)
+    if out:
+        out = _drop_deferred(df, out)
+    override = build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK")
+    if out and (df.comments or df.directives or override is not None):
+        out = _apply_pragmas(df, out, disable_pragmas, override)
     out.sort(key=lambda v: (v.span.start, v.code))
     return out
 
@@ -397,15 +446,100 @@ def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violati
     return list(failed.values())
 
 
-def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -> list[Violation]:
+def _file_experimental(df: Dockerfile, settings: LintSettings, build) -> tuple:
+    """Experimental rules this file turns on with ``# check=experimental=…``
+    (the directive, BUILDKIT_DOCKERFILE_CHECK, or a comment above an instruction)."""
+    cands = _experimental(settings)
+    if not cands or not (df.directives or df.comments or "BUILDKIT_DOCKERFILE_CHECK" in build.arg_values):
+        return ()
+    names = _experimental_names(df, build)
+    if not names:
+        return ()
+    out = []
+    for r, sev in cands:
+        checks = {a.lower() for a in r.meta.aliases}
+        if "*" in names or checks & names:
+            out.append((r, sev))
+    return tuple(out)
+
+
+def _experimental_names(df: Dockerfile, build) -> set[str]:
+    from dockwise.lint import pragmas
+
+    found = pragmas.analyse(df, build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK"))
+    names: set[str] = set()
+    for p in found.pragmas:
+        if p.kind == "check":
+            names |= set(p.experimental)
+    return names
+
+
+def _only_where_enabled(df: Dockerfile, out: list[Violation], codes: set[str], build) -> list[Violation]:
+    """Findings of file-enabled experimental rules stay where the enabling
+    pragma applies: anywhere for the top directive, else on its instruction."""
+    from dockwise import rules as registry
+    from dockwise.lint import pragmas
+
+    found = pragmas.analyse(df, build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK"))
+    glob: set[str] = set()
+    local: list[tuple[int, int, set[str]]] = []
+    for p in found.pragmas:
+        if p.kind != "check" or not p.experimental:
+            continue
+        if p.top:
+            glob |= set(p.experimental)
+        elif p.target is not None:
+            local.append((p.target[0], p.target[1], set(p.experimental)))
+    kept = []
+    for v in out:
+        if v.code not in codes:
+            kept.append(v)
+            continue
+        r = registry.get(v.code)
+        checks = {a.lower() for a in r.meta.aliases} if r is not None else set()
+        line = v.span.start.line
+        if "*" in glob or checks & glob or any(a <= line <= b and ("*" in cs or checks & cs) for a, b, cs in local):
+            kept.append(v)
+    return kept
+
+
+def _drop_deferred(df: Dockerfile, out: list[Violation]) -> list[Violation]:
+    """A rule that ``defers_to`` other rules loses its finding on an instruction
+    where one of them reported too (both were selected and ran): one report of
+    one problem. Done before pragmas, so ignoring the other rule there hides both."""
+    from dockwise import rules as registry
+
+    deferring = {}
+    for v in out:
+        if v.code not in deferring:
+            r = registry.get(v.code)
+            deferring[v.code] = r.meta.defers_to if r is not None else ()
+    if not any(deferring.values()):
+        return out
+    import bisect
+
+    starts = [i.start_line for i in df.instructions]
+
+    def where(v: Violation) -> int:
+        k = bisect.bisect_right(starts, v.span.start.line) - 1
+        return k if k >= 0 and df.instructions[k].end_line >= v.span.start.line else -1 - v.span.start.line
+
+    reported: set[tuple[str, int]] = {(v.code, where(v)) for v in out}
+    return [v for v in out if not any((c, where(v)) in reported for c in deferring.get(v.code, ()))]
+
+
+def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool,
+                   check_override: str | None = None) -> list[Violation]:
     """Drop what ignore pragmas hide (unless disabled) and apply
-    ``# check=error=true`` (findings of rules with a BuildKit alias → error)."""
+    ``# check=error=true`` (findings of rules with a BuildKit alias → error).
+    ``check_override``: the BUILDKIT_DOCKERFILE_CHECK build argument, which
+    replaces the file's ``# check=`` directive as in BuildKit."""
     from dockwise import rules as registry
     from dockwise.rules._api import Severity
 
     from dockwise.lint import pragmas
 
-    found = pragmas.analyse(df)
+    found = pragmas.analyse(df, check_override)
     if not found.pragmas:
         return out
     sup = None if disable_ignore else pragmas.suppressions(found)
@@ -419,7 +553,9 @@ def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -
         checks = [a for a in aliases if a in pragmas.BUILDKIT_CHECKS]
         if sup:
             keys = {v.code.upper(), v.name.upper()} | {a.upper() for a in aliases}
-            if sup.suppressed(keys, v.span.start.line, checks):
+            # BuildKit's skip never applies to experimental checks
+            skip_checks = () if r is not None and r.meta.experimental else checks
+            if sup.suppressed(keys, v.span.start.line, skip_checks):
                 continue
         if raise_errors and checks and v.severity != Severity.ERROR:
             v = replace(v, severity=Severity.ERROR)

@@ -148,6 +148,8 @@ class Pragma:
     skip_all: bool = False  # kind "check": skip=all
     error: bool | None = None  # kind "check": error=true|false (top only)
     target: tuple[int, int] | None = None  # first/last line covered (ignore, stage, per-instruction check)
+    # kind "check": experimental=… names, lower-cased ("*" for all)
+    experimental: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +338,7 @@ def _parse_check(
         value = value[: cut.start()]  # BuildKit cuts the value at the first blank
     names: list[CodeRef] = []
     skip_all = False
+    experimental: list[str] = []
     error: bool | None = None
     off = vstart
     parts = value.split(";", 2)  # SplitN(…, 3) as BuildKit
@@ -377,10 +380,14 @@ def _parse_check(
             if n.lower() == "all":
                 if k == "skip":
                     skip_all = True
+                elif k == "experimental":
+                    experimental.append("*")
                 continue
             if n in BUILDKIT_CHECKS:
                 if k == "skip":
                     names.append(CodeRef(n, sp, n.lower()))
+                elif k == "experimental":
+                    experimental.append(n.lower())
                 continue
             proper = _BUILDKIT_LOWER.get(n.lower())
             if proper is not None:
@@ -388,6 +395,8 @@ def _parse_check(
                                              "(BuildKit ignores this one; dockwise applies it)"))
                 if k == "skip":
                     names.append(CodeRef(n, sp, proper.lower()))
+                elif k == "experimental":
+                    experimental.append(proper.lower())
                 continue
             hint = ""
             if resolve_code(n) is not None:
@@ -397,7 +406,8 @@ def _parse_check(
                 if close:
                     hint = f" (did you mean {close[0]}?)"
             out.append(PragmaProblem(sp, f"unknown BuildKit check '{n}' in check={k}{hint}"))
-    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error)
+    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error,
+                  experimental=tuple(experimental))
 
 
 def _next_instruction_line(lines: list[str], after: int, starts: set[int]) -> int | None:
@@ -414,8 +424,13 @@ def _next_instruction_line(lines: list[str], after: int, starts: set[int]) -> in
     return None
 
 
-def analyse(df: "Dockerfile") -> Pragmas:
-    """Every pragma of ``df`` with the lines it covers, and its problems."""
+def analyse(df: "Dockerfile", check_override: str | None = None) -> Pragmas:
+    """Every pragma of ``df`` with the lines it covers, and its problems.
+
+    ``check_override``: the value of the ``BUILDKIT_DOCKERFILE_CHECK`` build
+    argument, which replaces the file's ``# check=`` directive entirely (as in
+    BuildKit); it is parsed as a directive on line 0 and its problems are not
+    reported (they are not in the file)."""
     res = Pragmas()
     out = res.problems
     lines = df.lines
@@ -423,8 +438,13 @@ def analyse(df: "Dockerfile") -> Pragmas:
     start_set = set(starts)
     from_lines = sorted(df.instructions[s.from_instruction].start_line for s in df.stages)
 
+    if check_override is not None:
+        v = check_override.strip()
+        p = _parse_check(0, "#check=" + v, 7, v, True, [])
+        if p is not None:
+            res.pragmas.append(p)
     for d in df.directives:
-        if d.key == "check":
+        if d.key == "check" and check_override is None:
             line = d.span.start.line
             raw = lines[line] if 0 <= line < len(lines) else ""
             p = _parse_check(line, raw, d.value_span.start.col, d.value, True, out)
@@ -475,7 +495,7 @@ def analyse(df: "Dockerfile") -> Pragmas:
 
 
 def _with_target(p: Pragma, target: tuple[int, int]) -> Pragma:
-    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target)
+    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target, p.experimental)
 
 
 # -- consumers ------------------------------------------------------------------------------

@@ -344,6 +344,9 @@ class Dockerfile:
     # per start line: (instruction, its physical lines, errors, comments, escape);
     # lets the next version's parse reuse unchanged instructions
     block_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # derived facts computed once per model (the stage graph, BuildKit's view of a
+    # build); keyed by their module; the model is immutable once parsed
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def directive(self, key: str) -> str | None:
         for d in self.directives:
