@@ -123,12 +123,18 @@ def check_syntax(pattern: str) -> None:
 
 
 class Pattern:
-    __slots__ = ("cleaned", "exclusion", "kind", "regex")
+    __slots__ = ("cleaned", "exclusion", "kind", "regex", "source")
 
     def __init__(self, cleaned: str, exclusion: bool) -> None:
         self.cleaned = cleaned
         self.exclusion = exclusion
-        self.kind, self.regex = _compile(cleaned)
+        self.kind, self.source = _compile(cleaned)
+        self.regex: "re.Pattern[str] | None" = None
+        if self.source is not None:
+            try:  # Go's "$" is Python's "\Z" (no newline before the end)
+                self.regex = re.compile(self.source[:-1] + r"\Z")
+            except re.error as exc:
+                raise PatternError(str(exc)) from None
 
     def __str__(self) -> str:
         return self.cleaned
@@ -147,8 +153,9 @@ class Pattern:
         return self.regex is not None and self.regex.match(path) is not None
 
 
-def _compile(pattern: str) -> tuple[str, "re.Pattern[str] | None"]:
-    """Pattern.compile for the '/' separator: (match type, regexp or None)."""
+def _compile(pattern: str) -> tuple[str, str | None]:
+    """Pattern.compile for the '/' separator: (match type, the regexp as Go
+    writes it, or None)."""
     reg = "^"
     kind = "exact"
     i, n = 0, len(pattern)
@@ -195,10 +202,7 @@ def _compile(pattern: str) -> tuple[str, "re.Pattern[str] | None"]:
         it += 1
     if kind != "regexp":
         return kind, None
-    try:
-        return kind, re.compile(reg + r"\Z")
-    except re.error as exc:
-        raise PatternError(str(exc)) from None
+    return kind, reg + "$"
 
 
 class PatternMatcher:
