@@ -114,6 +114,14 @@ class RuleMeta:
     final_image_only: bool = False
 
     @property
+    def scope(self) -> str:
+        """Where the rule reports, for its documentation."""
+        if self.final_image_only:
+            return ("final image: only in the stages whose layers the built image contains (the target stage "
+                    "and the stages it is built FROM)")
+        return "every stage (the `final-image-only` setting can limit it to the final image's stages)"
+
+    @property
     def url(self) -> str:
         return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
 

@@ -117,6 +117,7 @@ def _fix(df: Dockerfile, ref: ImageRef, v: images.Variant) -> Fix | None:
     summary="The final image is built on a large base while a smaller variant of the same version exists",
     severity=Severity.INFO,
     tags=("size", "base-image", "talk"),
+    final_image_only=True,
     fixable=True,
 )
 def large_base_image(df: Dockerfile, ctx) -> list[Finding]:

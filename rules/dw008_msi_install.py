@@ -80,6 +80,7 @@ def _find(text: str):
     summary="MSI package installed in a Windows image",
     severity=Severity.WARNING,
     tags=("size", "windows", "talk"),
+    final_image_only=True,
 )
 def msi_install(df: Dockerfile, ctx) -> list[Finding]:
     shipped = final_chain_indices(df)

@@ -237,6 +237,7 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Cmd]) -> Fix | None:
     summary="A RUN that only cleans up what an earlier layer created",
     severity=Severity.WARNING,
     tags=("size", "layers", "talk"),
+    final_image_only=True,
     fixable=True,
 )
 def cleanup_in_separate_layer(df: Dockerfile, ctx) -> list[Finding]:

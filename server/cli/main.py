@@ -115,6 +115,9 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
                         "then run only in the stages it needs, as 'docker build --check --target' does")
     p.add_argument("--platform", metavar="OS/ARCH[/VARIANT]",
                    help="the target platform (TARGETPLATFORM), as for docker build; default: this machine's")
+    p.add_argument("--final-image-only", action="append", metavar="CODES",
+                   help="report these rules only in the stages whose layers are in the final image "
+                        "(e.g. DL3009,DL3042 or tag:size)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -430,7 +433,7 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
         return 2
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
-    _check_selectors([*(select or ()), *extend, *ignore, *sev])
+    _check_selectors([*(select or ()), *extend, *ignore, *sev, *_codes(getattr(args, "final_image_only", None))])
     context = getattr(args, "context", None)
     if context is not None and not os.path.isdir(context):
         _err(f"--context {context}: not a directory")
@@ -445,6 +448,7 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
         options={"DW009": {"context": os.path.abspath(context)}} if context else None,
         base=cfg.lint_settings() if cfg.sources else None,
         build=build,
+        final_image_only=_codes(getattr(args, "final_image_only", None)),
     )
     return settings, cfg, config_errors
 
@@ -854,6 +858,7 @@ def _cmd_rule(args: argparse.Namespace) -> int:
         f"aliases: {', '.join(m.aliases) or '-'}",
         f"fixable: {'yes' if m.fixable else 'no'}",
         f"enabled by default: {'yes' if m.default_enabled else 'no'}",
+        f"scope: {m.scope}",
         f"url: {m.url}",
     ]
     text = "\n".join(head) + "\n"

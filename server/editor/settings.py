@@ -91,6 +91,13 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "Per-rule severity overrides: selector → `error`, `warning`, `info`, `style` or `off`.",
     ),
     SettingSpec(
+        "finalImageOnly",
+        "array",
+        [],
+        "Rules (same selector syntax) to report only in the stages whose layers are in the final image, "
+        "e.g. `[\"tag:size\"]`; the DW size rules always are.",
+    ),
+    SettingSpec(
         "debounceMs",
         "integer",
         150,
@@ -202,6 +209,8 @@ _ALIASES = {
     "log_level": "logLevel",
     "unsafe_fixes": "unsafeFixes",
     "unsafe-fixes": "unsafeFixes",
+    "final_image_only": "finalImageOnly",
+    "final-image-only": "finalImageOnly",
 }
 
 
@@ -232,6 +241,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     extendSelect: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
+    finalImageOnly: list[str] = field(default_factory=list)
     debounceMs: int = 150
     diagnosticMode: str = "auto"
     logLevel: str = "info"
@@ -306,7 +316,7 @@ class Settings:
             if value is None:
                 return None
             return _str_list(key, value, default, warnings)
-        if key in ("ignore", "extendSelect"):
+        if key in ("ignore", "extendSelect", "finalImageOnly"):
             if value is None:
                 return []
             return _str_list(key, value, default, warnings)
@@ -411,6 +421,7 @@ class Settings:
             "ignore": list(self.ignore),
             "extendSelect": list(self.extendSelect),
             "severity": dict(self.severity),
+            "finalImageOnly": list(self.finalImageOnly),
             "debounceMs": self.debounceMs,
             "diagnosticMode": self.diagnosticMode,
             "logLevel": self.logLevel,
@@ -435,6 +446,7 @@ class Settings:
             tuple(self.extendSelect),
             tuple(self.ignore),
             tuple(sorted(self.severity.items())),
+            tuple(self.finalImageOnly),
             self.images_platform,
             tuple(sorted(self.build_args.items())),
             self.build_target,
@@ -455,6 +467,7 @@ class Settings:
             # the editor's build platform sizes DW001 the way hover and inlay hints do
             options={"DW001": {"platform": self.images_platform}} if self.images_platform else None,
             base=base,
+            final_image_only=self.finalImageOnly,
             build={
                 "args": dict(self.build_args) or None,
                 "target": self.build_target,

@@ -81,6 +81,9 @@ class LintSettings:
     # the build linted for (``docker build`` flags): "args" (name → value),
     # "target", "platform", "context"; per key a higher layer wins, args merge
     build: tuple[tuple[str, object], ...] = ()
+    # rules (selectors) to report only in stages whose layers reach the final
+    # image, besides those that always do (RuleMeta.final_image_only); all layers add up
+    final_image_only: tuple[str, ...] = ()
 
     @staticmethod
     def make(
@@ -92,6 +95,7 @@ class LintSettings:
         options: dict[str, object] | None = None,
         base: "LintSettings | None" = None,
         build: dict[str, object] | None = None,
+        final_image_only: Iterable[str] = (),
     ) -> "LintSettings":
         return LintSettings(
             select=None if select is None else tuple(select),
@@ -103,6 +107,7 @@ class LintSettings:
             base=base,
             build=tuple(sorted(((k, freeze(v)) for k, v in (build or {}).items() if v is not None),
                                key=lambda kv: kv[0])),
+            final_image_only=tuple(final_image_only),
         )
 
     def layers(self) -> list["LintSettings"]:
@@ -239,6 +244,42 @@ def build_options(settings: LintSettings):
 
 
 @lru_cache(maxsize=64)
+def final_image_codes(settings: LintSettings) -> frozenset[str]:
+    """Codes of the rules that report only in the final image's stages: those
+    that always do, and those the settings scope (``final-image-only``)."""
+    from dockwise import rules as registry
+
+    codes = {r.code for r in registry.ALL_RULES if r.meta.final_image_only}
+    for layer in settings.layers():
+        for sel in layer.final_image_only:
+            codes.update(r.code for r in registry.resolve(sel))
+    return frozenset(codes)
+
+
+def _final_image_scope(df: Dockerfile, out: list[Violation], codes: frozenset[str], build) -> list[Violation]:
+    """Drop findings of final-image rules in stages whose layers the image does
+    not contain (the target's FROM chain; see syntax.stages)."""
+    if not df.stages or not any(v.code in codes for v in out):
+        return out
+    import bisect
+
+    from dockwise.syntax.stages import view_for
+
+    final = view_for(df, build).final
+    starts = [i.start_line for i in df.instructions]
+    kept = []
+    for v in out:
+        if v.code in codes:
+            k = bisect.bisect_right(starts, v.span.start.line) - 1
+            if k >= 0:
+                ins = df.instructions[k]
+                if ins.end_line >= v.span.start.line and ins.stage >= 0 and ins.stage not in final:
+                    continue
+        kept.append(v)
+    return kept
+
+
+@lru_cache(maxsize=64)
 def _runtime(settings: LintSettings) -> tuple[dict[str, dict], bool]:
     """(per-rule options by code, disable_ignore_pragma) over all layers."""
     from dockwise import rules as registry
@@ -351,6 +392,8 @@ def lint_model(
             _run_rule(r, sev, ctx, df, out)
     if experimental:
         out = _only_where_enabled(df, out, {r.code for r, _ in experimental}, build)
+    if out:
+        out = _final_image_scope(df, out, final_image_codes(settings), build)
     if out:
         out = _drop_deferred(df, out)
     override = build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK")
