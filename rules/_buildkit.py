@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -90,6 +91,8 @@ def suggest(val: str, options: Iterable[str], case_sensitive: bool = True) -> st
         o = opt if case_sensitive else opt.lower()
         if v == o:
             return ""
+        if abs(len(v) - len(o)) >= mindist:
+            continue
         d = levenshtein(v, o)
         if d < mindist:
             match, mindist = o, d
@@ -222,6 +225,19 @@ class _State:
         self.trackers: dict[str, int] = {}  # CMD/ENTRYPOINT/HEALTHCHECK -> index of the last one
         self.windows = False
 
+    def copy(self) -> "_State":
+        c = _State()
+        c.env = self.env.copy()
+        c.build_args = list(self.build_args)
+        c.shell_set, c.workdir_set, c.windows = self.shell_set, self.workdir_set, self.windows
+        c.trackers = dict(self.trackers)
+        return c
+
+
+# stage results reused across document versions (see _Analyser.dispatch_all)
+_STAGE_CACHE: "OrderedDict[tuple, tuple[tuple[Report, ...], _State]]" = OrderedDict()
+_STAGE_CACHE_MAX = 2048
+
 
 class Analysis:
     """Everything :func:`analyse` found, by check name."""
@@ -295,6 +311,7 @@ class _Analyser:
         self.out = Analysis()
         self.args = build.arg_values
         self.view: BuildView = view_for(df, build)
+        self.root_sigs: dict[int, object] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -519,44 +536,96 @@ class _Analyser:
     # -- dispatch ------------------------------------------------------------------------------
 
     def dispatch_all(self) -> None:
+        """Dispatch every stage in order. A stage's result (its reports and the
+        state it leaves) depends only on its FROM chain's lines, the global
+        ARGs, the build, the base image's known configuration and the ignore
+        file, so it is reused from :data:`_STAGE_CACHE` across document
+        versions: typing in one stage re-dispatches that stage (and the stages
+        built FROM it)."""
         df = self.df
         finals: dict[int, _State] = {}
         ignore = None
+        ignore_sig = _ignore_stamp(df, self.build)
+        first = df.instructions[df.stages[0].from_instruction].start_line
+        glob = (df.escape, self.build, ignore_sig, tuple(df.lines[:first]))
+        bounds = []
+        for k, st in enumerate(df.stages):
+            a = df.instructions[st.from_instruction].start_line
+            b = df.instructions[df.stages[k + 1].from_instruction].start_line if k + 1 < len(df.stages) \
+                else len(df.lines)
+            bounds.append((st.from_instruction, a, tuple(df.lines[a:b])))
         for st in df.stages:
             pidx = self.view.parents[st.index]
             if pidx is not None:
                 parent = finals.get(pidx)
                 s = _State()
                 if parent is not None:
-                    s.env = parent.env.copy()
-                    s.build_args = list(parent.build_args)
-                    s.shell_set = parent.shell_set
-                    s.workdir_set = parent.workdir_set
-                    s.windows = parent.windows
+                    s = parent.copy()
+                    s.trackers = {}
                 else:  # the base stage comes later in the file (BuildKit: an error); know nothing
                     s.env = Env(open=True)
+                root_sig = None
             else:
                 s = _State()
                 base = self.view.bases[st.index]
                 s.env = image_env(df, st, base, self.build)
                 s.windows = _windows_base((base or "").lower()) or st.windows
-            finals[st.index] = s
-            if st.index not in self.out.dispatched:
-                # not built: nothing reported, but a later stage built FROM it still
-                # starts from its state
-                self.quiet(st, s)
+                root_sig = (base, frozenset(s.env.values) if not s.env.open else None, self.base_config_sig(st))
+            dispatched = st.index in self.out.dispatched
+            chain = tuple(bounds[i] for i in self.view.chain(st.index))
+            key = (glob, chain, root_sig if pidx is None else self.root_sig_of(pidx), dispatched)
+            got = _STAGE_CACHE.get(key)
+            if got is not None:
+                reports, end = got
+                _STAGE_CACHE.move_to_end(key)
+                for r in reports:
+                    self.out.reports.setdefault(r.check, []).append(r)
+                finals[st.index] = end.copy()
+                self.root_sigs[st.index] = key[2]
                 continue
-            if ignore is None:
-                ignore = _ignore_matcher(df, self.build)
-            self.base_platform(st)
-            if pidx is not None:
-                for ins in df.stage_instructions(df.stages[pidx]):
-                    if ins.keyword == "ONBUILD" and ins.trigger is not None:
-                        self.dispatch(st, s, ins.trigger, ignore, at=df.instructions[st.from_instruction])
-            for ins in df.stage_instructions(st):
-                if ins.keyword == "FROM" or not ins.known:
-                    continue
-                self.dispatch(st, s, ins, ignore)
+            self.root_sigs[st.index] = key[2]
+            saved, self.out = self.out, Analysis()
+            try:
+                if not dispatched:
+                    # not built: nothing reported, but a later stage built FROM it
+                    # still starts from its state
+                    self.quiet(st, s)
+                else:
+                    if ignore is None:
+                        ignore = _ignore_matcher(df, self.build)
+                    self.base_platform(st)
+                    if pidx is not None:
+                        for ins in df.stage_instructions(df.stages[pidx]):
+                            if ins.keyword == "ONBUILD" and ins.trigger is not None:
+                                self.dispatch(st, s, ins.trigger, ignore, at=df.instructions[st.from_instruction])
+                    for ins in df.stage_instructions(st):
+                        if ins.keyword == "FROM" or not ins.known:
+                            continue
+                        self.dispatch(st, s, ins, ignore)
+                mine = [r for rs in self.out.reports.values() for r in rs]
+            finally:
+                self.out = saved
+            for r in mine:
+                self.out.reports.setdefault(r.check, []).append(r)
+            finals[st.index] = s
+            _STAGE_CACHE[key] = (tuple(mine), s.copy())
+            if len(_STAGE_CACHE) > _STAGE_CACHE_MAX:
+                _STAGE_CACHE.popitem(last=False)
+
+    def root_sig_of(self, index: int):
+        return self.root_sigs.get(index)
+
+    def base_config_sig(self, st: Stage):
+        """What the registry cache knows about the stage's base (its platforms):
+        part of the stage's cache key, so news from the registry are seen."""
+        from dockwise.images import catalog
+
+        base_name = self.view.bases[st.index]
+        ref = image_ref(self.df, st, base_name)
+        if ref is None or not base_name or "$" in base_name:
+            return None
+        cfg = catalog.image_config(ref, self.build.target_platform)
+        return None if cfg is None else (cfg.platforms, cfg.index)
 
     def quiet(self, st: Stage, s: _State) -> None:
         """The state a stage that is not built would leave (for stages FROM it)."""
@@ -817,6 +886,12 @@ _GIT = re.compile(r"(?i)^(git@|git://|ssh://|https?://.*\.git(#.*)?$|github\.com
 
 def _is_git(value: str) -> bool:
     return bool(_GIT.match(value))
+
+
+def _ignore_stamp(df: Dockerfile, build: BuildOptions) -> tuple:
+    from ._dockerignore import stamps
+
+    return stamps(df.path, build.context)
 
 
 def _ignore_matcher(df: Dockerfile, build: BuildOptions):

@@ -335,6 +335,12 @@ def candidates(dockerfile: str | None, context: str | None) -> list[str]:
     return out
 
 
+def stamps(dockerfile: str | None, context: str | None) -> tuple:
+    """The candidates with their modification stamps: changes when the file
+    that :func:`load_for` would use changes, appears or disappears."""
+    return tuple((c, _stamp(c)) for c in candidates(dockerfile, context))
+
+
 def load_for(dockerfile: str | None, context: str | None) -> DockerIgnore | None:
     """The ignore file BuildKit would use for ``dockerfile``: the first of
     :func:`candidates` that exists (a malformed one: None, no checks)."""

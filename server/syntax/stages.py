@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Dockerfile, Instruction
@@ -64,6 +65,7 @@ def _norm_arch(arch: str, variant: str) -> tuple[str, str]:
     return a, v
 
 
+@lru_cache(maxsize=256)
 def parse_platform(spec: str, host: str = DEFAULT_PLATFORM) -> tuple[str, str, str] | None:
     """``linux/arm64`` → ("linux", "arm64", ""); None when containerd's
     platforms.Parse would fail. A lone OS takes the host's architecture, a
