@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from corpus_util import corpus_dir, corpus_files
+from dataflow import new_breaks
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import fix_text
 from dockwise.syntax.parser import parse
@@ -116,13 +117,13 @@ def _is_update(argv) -> bool:
 
 
 def _is_cleanup(argv) -> bool:
+    from dockwise.rules._pm import is_cleanup
+    from dockwise.syntax.commands import unwrap
     from dockwise.syntax.model import ShellCommand, Span, Word
-    from dockwise.rules._talk import _to_cmd
-    from dockwise.rules.dw011_cleanup_in_separate_layer import _is_cleanup as cleanup
 
     span = Span.of(0, 0, 0, 0)
     sc = ShellCommand(argv[0] if argv else "", [Word(a, a, span) for a in argv[1:]], span, span)
-    return cleanup(_to_cmd(sc), [])
+    return is_cleanup(unwrap(sc), [])
 
 
 _APK_CACHE = {"/var/cache/apk/*", "/var/cache/apk", "/var/cache/apk/"}
@@ -152,6 +153,7 @@ def problems(before: str, after: str, applied: set[str], path: str | None = None
     lost = _comment_lines(before) - _comment_lines(after)
     if lost:
         out.append(f"comment lines lost: {sorted(lost)}")
+    out.extend(new_breaks(b, a))
     cb, ca = _commands(b), _commands(a)
     extra, missing = Counter(ca) - Counter(cb), Counter(cb) - Counter(ca)
     bad_extra = [c for c in extra if c not in ADDED_COMMANDS]

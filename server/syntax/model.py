@@ -106,6 +106,22 @@ class SourceMap:
             return Span(p, p)
         return Span(self.pos(start), self.end_pos(end))
 
+    def offset(self, pos: Pos) -> int | None:
+        """The logical offset of the character at ``pos`` (the inverse of
+        :meth:`pos`); None when no character of the text is there."""
+        for off, line, col, nxt in zip(self._offs, self._lines, self._cols, [*self._offs[1:], None]):
+            if line != pos.line or pos.col < col:
+                continue
+            k = off + (pos.col - col)
+            if nxt is None:
+                end = self._end
+                if pos.line == end.line and pos.col >= end.col:
+                    continue
+                return k
+            if k < nxt:
+                return k
+        return None
+
     def shifted(self, delta: int) -> "SourceMap":
         """A map for the substring that starts at logical offset ``delta``."""
         m = SourceMap()
@@ -209,9 +225,14 @@ class ShellCommand:
     background: bool = False  # ended by '&'
     subshell: bool = False  # inside ( ) or $( )
     negated: bool = False
-    # derived facts rules compute from this command alone (see rules._helpers.per_command);
+    # derived facts rules compute from this command alone;
     # the command is immutable and reused across document versions, so they stay valid
     memo: dict | None = field(default=None, repr=False, compare=False)
+    # the operator joining it to the command before it at its level: "&&", "||", ";", "&"
+    # (the one before ran in the background), "|", "|&"; "" for the first command of the
+    # script or of a substitution; a newline or a keyword (then, do, else) counts as ";"
+    op: str = ""
+    substitution: bool = False  # inside $( ), backticks or <( ) / >( ) (subshell is True too)
 
     @property
     def argv(self) -> list[str]:
@@ -229,6 +250,11 @@ class ShellScript:
     commands: list[ShellCommand]
     ok: bool  # tree-sitter parsed without errors
     dialect: str = "bash"  # "bash"; "exec" (JSON form: one command); "none" (PowerShell/cmd/other: not parsed)
+    windows: bool = False  # the stage runs cmd or PowerShell (dialect is "none")
+    # the first command substitution nested deeper than shell.MAX_SUBST_DEPTH: not analysed
+    too_deep: Span | None = None
+    smap: SourceMap | None = field(default=None, repr=False, compare=False)  # offsets of ``text`` -> positions
+    view: object = field(default=None, repr=False, compare=False)  # syntax.commands.RunView, built on first use
 
 
 @dataclass(slots=True)

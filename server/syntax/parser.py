@@ -956,7 +956,7 @@ def build_stages(df: Dockerfile) -> None:
 
 def _attach_shell(df: Dockerfile) -> None:
     """Parse the shell of every RUN (and ONBUILD RUN) with tree-sitter-bash."""
-    from dockwise.syntax.shell import is_windows_shell, line_map, parse_shell
+    from dockwise.syntax.shell import is_windows_shell
     from dockwise.syntax.model import ShellScript
 
     current_shell: dict[int, list[str]] = {}
@@ -978,50 +978,70 @@ def _attach_shell(df: Dockerfile) -> None:
                 continue
             # a SHELL decides; without one, a Windows base runs cmd
             windows = is_windows_shell(shell) if shell else win_base
-            if eff.shell is not None and (eff.shell.dialect == "none") == windows:
-                if windows:
-                    st.windows = True
-                continue  # reused from the previous version
             if windows:
                 st.windows = True
-                eff.shell = ShellScript(eff.text, [], True, dialect="none")
+            if eff.shell is not None and eff.shell.windows == windows:
+                _report_depth(df, eff)
+                continue  # reused from the previous version
+            if windows:
+                eff.shell = ShellScript(eff.text, [], True, dialect="none", windows=True)
                 continue
-            if eff.json:
-                eff.shell = _exec_form_script(eff)
-                continue
-            if eff.heredocs and re.fullmatch(r"\d*<<-?\S+", eff.text.strip()) and len(eff.heredocs) == 1:
-                h = eff.heredocs[0]
-                body = h.body
-                if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
-                    eff.shell = ShellScript(body, [], True, dialect="none")
-                    continue
-                if h.body_span is None:
-                    continue
-                eff.shell = parse_shell(body, line_map(body, h.body_span.start.line, 0))
-                continue
-            if eff.heredocs:
-                # shell text with the bodies and terminators appended, as BuildKit assembles it
-                parts = [eff.text]
-                smap = eff.text_map.shifted(0)
-                off = len(eff.text)
-                for h in eff.heredocs:
-                    parts.append("\n")
-                    off += 1
-                    if h.body_span is not None:
-                        for ln in range(h.body_span.start.line, h.body_span.end.line + 1):
-                            t = df.lines[ln]
-                            smap.add(off, ln, 0, len(t))
-                            parts.append(t + "\n")
-                            off += len(t) + 1
-                    parts.append(h.name)
-                    if h.terminator_span is not None:
-                        smap.add(off, h.terminator_span.start.line, 0, len(h.name))
-                    off += len(h.name)
-                eff.shell = parse_shell("".join(parts), smap)
-                _add_heredoc_scripts(eff, df)
-                continue
-            eff.shell = parse_shell(eff.text, eff.text_map)
+            _shell_of(df, eff)
+            _report_depth(df, eff)
         current_shell[st.index] = shell or []
+
+
+def _report_depth(df: Dockerfile, ins: Instruction) -> None:
+    from dockwise.syntax.shell import MAX_SUBST_DEPTH
+
+    sh = ins.shell
+    if sh is not None and sh.too_deep is not None:
+        df.errors.append(ParseError(
+            f"command substitutions nested more than {MAX_SUBST_DEPTH} levels deep: the commands inside "
+            "are not analysed", sh.too_deep, fatal_in_buildkit=False))
+
+
+def _shell_of(df: Dockerfile, eff: Instruction) -> None:
+    """Parse the shell of a RUN (not in a Windows stage) into ``eff.shell``."""
+    from dockwise.syntax.shell import line_map, parse_shell
+    from dockwise.syntax.model import ShellScript
+
+    if eff.json:
+        eff.shell = _exec_form_script(eff)
+        return
+    if eff.heredocs and re.fullmatch(r"\d*<<-?\S+", eff.text.strip()) and len(eff.heredocs) == 1:
+        h = eff.heredocs[0]
+        body = h.body
+        if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
+            eff.shell = ShellScript(body, [], True, dialect="none")
+            return
+        if h.body_span is None:
+            eff.shell = None
+            return
+        eff.shell = parse_shell(body, line_map(body, h.body_span.start.line, 0))
+        return
+    if eff.heredocs:
+        # shell text with the bodies and terminators appended, as BuildKit assembles it
+        parts = [eff.text]
+        smap = eff.text_map.shifted(0)
+        off = len(eff.text)
+        for h in eff.heredocs:
+            parts.append("\n")
+            off += 1
+            if h.body_span is not None:
+                for ln in range(h.body_span.start.line, h.body_span.end.line + 1):
+                    t = df.lines[ln]
+                    smap.add(off, ln, 0, len(t))
+                    parts.append(t + "\n")
+                    off += len(t) + 1
+            parts.append(h.name)
+            if h.terminator_span is not None:
+                smap.add(off, h.terminator_span.start.line, 0, len(h.name))
+            off += len(h.name)
+        eff.shell = parse_shell("".join(parts), smap)
+        _add_heredoc_scripts(eff, df)
+        return
+    eff.shell = parse_shell(eff.text, eff.text_map)
 
 
 _SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
@@ -1048,7 +1068,9 @@ def _add_heredoc_scripts(ins: Instruction, df: Dockerfile) -> None:
                 body = h.body
                 if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
                     break
-                extra += parse_shell(body, line_map(body, h.body_span.start.line, 0)).commands
+                sub = parse_shell(body, line_map(body, h.body_span.start.line, 0))
+                extra += sub.commands
+                script.too_deep = script.too_deep or sub.too_deep
                 break
     if extra:
         script.commands = sorted(script.commands + extra, key=lambda c: c.span.start)

@@ -83,8 +83,16 @@ def _has_subst(raw: str) -> bool:
     return "$(" in raw or "`" in raw or "<(" in raw or ">(" in raw
 
 
-# walk context: (pipeline id or -1, in_pipe, background, subshell, negated)
-_CTX0 = (-1, False, False, False, False)
+# walk context: (pipeline id or -1, in_pipe, background, subshell, negated,
+#                substitution depth, operator before the next command emitted)
+_CTX0 = (-1, False, False, False, False, 0, "")
+# operators that join commands (ShellCommand.op); ";;" ends a case item
+_JOIN_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", ";;", ";&", ";;&"})
+# Command substitutions nested deeper than this are not walked: a RUN nesting
+# thousands of `$(${`…`})` would otherwise cost time and memory quadratic in its
+# length (every level's words hold the text of the levels inside). The script
+# records where it stopped (ShellScript.too_deep); the parser reports it.
+MAX_SUBST_DEPTH = 64
 
 
 # -- quote removal ----------------------------------------------------------
@@ -318,6 +326,24 @@ def _spanner(smap: SourceMap) -> Callable[[int, int], Span]:
 # -- the walk ---------------------------------------------------------------
 
 
+def _ops_before(children: list[Any], elems: list[Any]) -> list[str | None]:
+    """For each of ``elems`` (named children of a pipeline or list, in order):
+    the joining operator token right before it, None for the first."""
+    out: list[str | None] = []
+    prev = None
+    k = 0
+    for c in children:
+        if k < len(elems) and c == elems[k]:
+            out.append(prev if k else None)
+            k += 1
+            prev = None
+        elif not c.is_named and c.type in _JOIN_OPS:
+            prev = c.type
+    while len(out) < len(elems):
+        out.append(None)
+    return out
+
+
 def _has_dyn(node: Any) -> bool:
     todo = [node]
     while todo:
@@ -330,7 +356,7 @@ def _has_dyn(node: Any) -> bool:
 
 
 class _Walker:
-    __slots__ = ("text", "span", "tab", "commands", "next_pid")
+    __slots__ = ("text", "span", "tab", "commands", "next_pid", "too_deep")
 
     def __init__(self, text: str, smap: SourceMap, tab: list[int] | None) -> None:
         self.text = text
@@ -338,6 +364,7 @@ class _Walker:
         self.tab = tab
         self.commands: list[tuple[int, ShellCommand]] = []
         self.next_pid = 0
+        self.too_deep: Span | None = None
 
     def _range(self, node: Any) -> tuple[int, int]:
         tab = self.tab
@@ -386,7 +413,7 @@ class _Walker:
             self.next_pid = pid + 1
         self.commands.append(
             (s, ShellCommand(name, args, span, name_span or Span(span.start, span.start),
-                             assignments, pid, ctx[1], ctx[2], ctx[3], ctx[4]))
+                             assignments, pid, ctx[1], ctx[2], ctx[3], ctx[4], None, ctx[6], ctx[5] > 0))
         )
 
     # commands --------------------------------------------------------------
@@ -484,6 +511,8 @@ class _Walker:
 
     def push_sub(self, nodes: list[Any], ctx: tuple, stack: list) -> None:
         """Queue parts of a command that may hold nested commands."""
+        if ctx[6]:
+            ctx = ctx[:6] + ("",)
         for c in reversed(nodes):
             if c.type == "variable_assignment":
                 # scan the value only: the assignment is no statement here
@@ -565,9 +594,10 @@ class _Walker:
             neg = True  # `! a | b` negates the whole pipeline
         if pid is None:
             pid = self.new_pid()
-        pctx = (pid, len(elems) >= 2 or ctx[1], ctx[2], ctx[3], neg)
-        for c in reversed(elems):
-            self.pipe_elem(c, pctx, ctx, stack)
+        pctx = (pid, len(elems) >= 2 or ctx[1], ctx[2], ctx[3], neg, ctx[5], ctx[6])
+        ops = _ops_before(node.children, elems)
+        for c, op in zip(reversed(elems), reversed(ops)):
+            self.pipe_elem(c, pctx if op is None else pctx[:6] + (op,), ctx, stack)
 
     def pipe_elem(self, c: Any, pctx: tuple, outer: tuple, stack: list) -> None:
         t = c.type
@@ -577,9 +607,10 @@ class _Walker:
             # only after a heredoc (`cat <<EOF | a && b`): tree-sitter nests the
             # list in the pipe, bash pipes into its leftmost command only
             named = [k for k in c.children if k.is_named and k.type != "comment"]
-            rest = (-1, False, outer[2], outer[3], outer[4])
+            ops = _ops_before(c.children, named)
+            rest = (-1, False, outer[2], outer[3], outer[4], outer[5], "")
             for i in range(len(named) - 1, 0, -1):
-                stack.append((named[i], rest))
+                stack.append((named[i], rest[:6] + (ops[i] or ";",)))
             if named:
                 self.pipe_elem(named[0], pctx, outer, stack)
         else:
@@ -604,7 +635,7 @@ class _Walker:
         bctx = ctx
         if cont is not None:
             pid = ctx[0] if ctx[1] else self.new_pid()
-            bctx = (pid, True, ctx[2], ctx[3], ctx[4])
+            bctx = (pid, True, ctx[2], ctx[3], ctx[4], ctx[5], ctx[6])
         # queue the redirects first: they are popped after the body
         for i in range(len(rest) - 1, -1, -1):
             r = rest[i]
@@ -614,16 +645,19 @@ class _Walker:
                     k = kids[j]
                     if cont is not None and k == cont:
                         elems = [x for x in k.children if x.is_named and x.type != "comment"]
-                        for x in reversed(elems):
-                            self.pipe_elem(x, bctx, ctx, stack)
+                        ops = _ops_before(k.children, elems)
+                        for x, op in zip(reversed(elems), reversed(ops)):
+                            self.pipe_elem(x, bctx[:6] + (op or "|",), ctx, stack)
                     elif k.child_count:
-                        kctx = ctx
+                        # what follows the heredoc's opener on its line: `<<EOF && b`
+                        op = kids[j - 1].type if j and kids[j - 1].type in _JOIN_OPS else ""
+                        kctx = ctx[:6] + (op,)
                         if j + 1 < len(kids) and kids[j + 1].type == "&":
-                            kctx = (ctx[0], ctx[1], True, ctx[3], ctx[4])
+                            kctx = (ctx[0], ctx[1], True, ctx[3], ctx[4], ctx[5], op)
                         stack.append((k, kctx))
             elif r.child_count:
                 # `>$(mktemp)`; a command's extra redirect words become its args
-                stack.append((r, ctx))
+                stack.append((r, ctx[:6] + ("",)))
         if body.type == "command":
             self.command(body, bctx, stack, node)
         else:
@@ -650,25 +684,52 @@ class _Walker:
             else:
                 if t in _SUBSHELL:
                     if t in _SUBST:
-                        ctx = (-1, False, ctx[2], True, False)
+                        depth = ctx[5] + 1
+                        if depth > MAX_SUBST_DEPTH:
+                            if self.too_deep is None:
+                                s, e = self._range(node)
+                                self.too_deep = self.span(s, e)
+                            continue
+                        ctx = (-1, False, ctx[2], True, False, depth, "")
                     elif not ctx[3]:
-                        ctx = (ctx[0], ctx[1], ctx[2], True, ctx[4])
+                        ctx = (ctx[0], ctx[1], ctx[2], True, ctx[4], ctx[5], ctx[6])
                 elif t == "negated_command" and not ctx[4]:
-                    ctx = (ctx[0], ctx[1], ctx[2], ctx[3], True)
+                    ctx = (ctx[0], ctx[1], ctx[2], ctx[3], True, ctx[5], ctx[6])
                 children = node.children
+                # the operator before each child: the token right before it when it
+                # joins commands; the first statement keeps the operator of the node
+                ops = []
+                named_seen = False
+                prev_tok = None
+                for c in children:
+                    if not c.child_count and not c.is_named:
+                        prev_tok = c.type
+                        ops.append(None)
+                        continue
+                    if prev_tok in _JOIN_OPS:
+                        ops.append(prev_tok)
+                    elif named_seen:
+                        ops.append(";")
+                    else:
+                        ops.append(ctx[6])
+                    named_seen = named_seen or c.type != "comment"
+                    prev_tok = None
                 bg = None
                 for i in range(len(children) - 1, -1, -1):
                     c = children[i]
                     if not c.child_count:
                         if c.type == "&":
                             # the statement just before '&' runs in the background
-                            bg = (ctx[0], ctx[1], True, ctx[3], ctx[4])
+                            bg = (ctx[0], ctx[1], True, ctx[3], ctx[4], ctx[5])
                         continue
+                    op = ops[i]
                     if bg is not None:
-                        push((c, bg))
+                        push((c, bg + (op,)))
                         bg = None
-                    else:
+                    elif op == ctx[6]:
                         push((c, ctx))
+                    else:
+                        push((c, ctx[:6] + (op,)))
 
     def result(self) -> list[ShellCommand]:
         cmds = self.commands
@@ -710,7 +771,7 @@ def parse_shell(text: str, smap: SourceMap) -> ShellScript:
     root = _parser().parse(data).root_node
     w = _Walker(text, smap, tab)
     w.run(root)
-    return ShellScript(text, w.result(), not root.has_error, "bash")
+    return ShellScript(text, w.result(), not root.has_error, "bash", too_deep=w.too_deep, smap=smap)
 
 
 def line_map(text: str, first_line: int, first_col: int = 0) -> SourceMap:
