@@ -144,10 +144,13 @@ def test_final_image_scoping():
     # DW011 (cleanup in a separate layer) is a final-image rule: not in the builder
     assert [ln for ln, _ in codes(lint(SCOPE, ["DW011"]), "DW011")] == [6]
     assert [ln for ln, _ in codes(lint(SCOPE, ["DW011"], build={"target": "build"}), "DW011")] == [3]
-    # DL3009 keeps hadolint's scoping unless asked
-    assert [ln for ln, _ in codes(lint(SCOPE, ["DL3009"]), "DL3009")] == [2, 5]
-    assert [ln for ln, _ in codes(lint(SCOPE, ["DL3009"], final_image_only=["DL3009"]), "DL3009")] == [5]
-    assert [ln for ln, _ in codes(lint(SCOPE, ["DL3009"], final_image_only=["tag:size"]), "DL3009")] == [5]
+    # DL3042 reports in every stage, as hadolint, unless asked
+    pip = "FROM python:3.12 AS build\nRUN pip install flask\nFROM python:3.12-slim\nRUN pip install gunicorn\n"
+    assert [ln for ln, _ in codes(lint(pip, ["DL3042"]), "DL3042")] == [2, 4]
+    assert [ln for ln, _ in codes(lint(pip, ["DL3042"], final_image_only=["DL3042"]), "DL3042")] == [4]
+    assert [ln for ln, _ in codes(lint(pip, ["DL3042"], final_image_only=["tag:size"]), "DL3042")] == [4]
+    assert [ln for ln, _ in codes(lint(pip, ["DL3042"], final_image_only=["tag:size"], build={"target": "build"}),
+                                  "DL3042")] == [2]
 
 
 def test_experimental_check_is_enabled_by_the_file():
