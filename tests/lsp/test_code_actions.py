@@ -203,6 +203,11 @@ FIXABLE = {
     "DW004": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n",
     "DL3006": "FROM ubuntu\nRUN echo\n",
     "DL3007": "FROM ubuntu:latest\nRUN echo\n",
+    "DW102": "FROM alpine:3.20 AS Builder\nRUN true\n",
+    "DW103": "FROM alpine:3.20 as builder\nRUN true\n",
+    "DW104": "FROM alpine:3.20\nRUN true\ncopy a.txt /a.txt\n",
+    "DW115": "FROM --platform=$TARGETPLATFORM alpine:3.20\nRUN true\n",
+    "DW121": "FROM alpine:3.20\nEXPOSE 80/TCP\n",
 }
 
 
