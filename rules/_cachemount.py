@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from dockwise.syntax.commands import Command, run_view
-from dockwise.syntax.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span, Word
 
 from ._api import Edit, Fix
 from ._helpers import is_root_user, user_of
@@ -65,7 +65,7 @@ class Plan:
     tools: list[str] = field(default_factory=list)
     mounts: list[str] = field(default_factory=list)  # --mount=… values to add
     drop: list[Command] = field(default_factory=list)  # cleanup commands to remove
-    flags: list[tuple[object, str | None]] = field(default_factory=list)  # (word, replacement or None: delete)
+    flags: list[tuple[Word, str | None]] = field(default_factory=list)  # (word, replacement or None: delete)
     prelude: tuple[str, ...] = ()
 
 

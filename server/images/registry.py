@@ -1170,7 +1170,7 @@ class LiveImages:
             return False
         if e["status"] != OK:
             return True
-        if "env" not in e:  # cached before configurations were read: read them once
+        if e is not None and "env" not in e:  # cached before configurations were read: read them once
             return False
         return match_platform(e["sizes"], platform) is not None or not any(
             match_platform({k: 0}, platform) for k in e.get("listed", []))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import pytest
 
 from dockwise.editor.settings import Settings
 from dockwise.images import catalog
