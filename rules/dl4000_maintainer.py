@@ -48,7 +48,7 @@ def _quote(value: str) -> str:
     name="maintainer-deprecated",
     summary="MAINTAINER is deprecated",
     severity=Severity.ERROR,
-    tags=("deprecated",),
+    tags=("deprecated", "buildkit"),
     aliases=("MaintainerDeprecated",),
     fixable=True,
 )

@@ -598,7 +598,8 @@ def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool,
             keys = {v.code.upper(), v.name.upper()} | {a.upper() for a in aliases}
             # BuildKit's skip never applies to experimental checks
             skip_checks = () if r is not None and r.meta.experimental else checks
-            if sup.suppressed(keys, v.span.start.line, skip_checks):
+            local = not any(c in pragmas.FILE_LEVEL_CHECKS for c in checks)
+            if sup.suppressed(keys, v.span.start.line, skip_checks, local):
                 continue
         if raise_errors and checks and v.severity != Severity.ERROR:
             v = replace(v, severity=Severity.ERROR)

@@ -20,7 +20,9 @@ Forms understood (``#`` comments; keywords of hadolint's forms are lower-case):
                                              with a BuildKit alias); ``error=true``
                                              raises their findings to ``error``
 ``# check=skip=Name,…`` above an instruction  BuildKit's per-instruction form: skips
-                                             those checks on that instruction only (the
+                                             those checks on that instruction only, except
+                                             the checks BuildKit runs file-wide
+                                             (FILE_LEVEL_CHECKS) (the
                                              first ``check=`` comment among the comments
                                              directly preceding it; ``error`` is ignored
                                              there, as in BuildKit)
@@ -100,6 +102,11 @@ BUILDKIT_CHECKS = frozenset(
     }
 )
 _BUILDKIT_LOWER = {n.lower(): n for n in BUILDKIT_CHECKS}
+# checks BuildKit runs with the file's configuration only: a `# check=skip=`
+# comment above an instruction does not reach them (parser warnings, the
+# whole-file stage-name and casing passes, the base-image checks)
+FILE_LEVEL_CHECKS = frozenset({"NoEmptyContinuation", "ConsistentInstructionCasing", "DuplicateStageName",
+                               "ReservedStageName", "InvalidDefaultArgInFrom", "InvalidBaseImagePlatform"})
 
 # hadolint 2.15.1's DL codes (Process.hs), plus the retired ones (DL3005,
 # DL3017, DL3031, DL3039) so that old pragmas naming them are not reported.
@@ -515,9 +522,10 @@ class Suppressions:
     def __bool__(self) -> bool:
         return bool(self.global_codes or self.ranges or self.global_checks or self.check_ranges)
 
-    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = ()) -> bool:
+    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = (), local_checks: bool = True) -> bool:
         """``codes``: the finding's upper-cased code, name and aliases;
-        ``checks``: its rule's BuildKit check names (any case)."""
+        ``checks``: its rule's BuildKit check names (any case);
+        ``local_checks``: whether a per-instruction ``# check=skip=`` applies."""
         if codes & self.global_codes:
             return True
         for a, b, cs in self.ranges:
@@ -527,7 +535,7 @@ class Suppressions:
         if checks:
             if "*" in self.global_checks or checks & self.global_checks:
                 return True
-            for a, b, cs in self.check_ranges:
+            for a, b, cs in self.check_ranges if local_checks else ():
                 if a <= line <= b and ("*" in cs or checks & cs):
                     return True
         return False

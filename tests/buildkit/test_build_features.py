@@ -266,3 +266,15 @@ def test_cli_build_flags(tmp_path, capsys, monkeypatch):
     for bad in (["--platform", "linux/"], ["--build-arg", "=x"], ["--target", " "]):
         assert main(["lint", "--no-config", *bad, str(df)]) == 2
         assert "dockwise:" in capsys.readouterr().err
+
+
+def test_per_instruction_skip_reaches_only_per_instruction_checks():
+    """BuildKit merges a `# check=skip=` comment into the checks it runs for
+    that instruction; the file-wide passes (stage names, casing …) ignore it."""
+    text = "FROM alpine:3.20 AS b\n# check=skip=DuplicateStageName,StageNameCasing\nFROM alpine:3.20 AS B\n"
+    vs = lint(text)
+    assert codes(vs, "DW105") and not codes(vs, "DW102")
+    assert not codes(lint("# check=skip=DuplicateStageName\n" + text), "DW105")
+    # dockwise's own pragma still hides anything on its instruction
+    assert not codes(lint(text.replace("# check=skip=DuplicateStageName,StageNameCasing",
+                                       "# dockwise: ignore=DW105,DW102")), "DW105")
