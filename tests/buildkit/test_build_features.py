@@ -278,3 +278,18 @@ def test_per_instruction_skip_reaches_only_per_instruction_checks():
     # dockwise's own pragma still hides anything on its instruction
     assert not codes(lint(text.replace("# check=skip=DuplicateStageName,StageNameCasing",
                                        "# dockwise: ignore=DW105,DW102")), "DW105")
+
+
+def test_buildkit_names_in_settings_and_config(tmp_path):
+    from dockwise.lint.config import load_config
+
+    (tmp_path / "dockwise.toml").write_text('ignore = ["UndefinedVar"]\n[severity]\nStageNameCasing = "error"\n',
+                                            encoding="utf-8")
+    cfg = load_config(str(tmp_path))
+    assert cfg.problems == []
+    vs = lint_text("FROM scratch AS Build\nCOPY $x .\n", cfg.lint_settings()).violations
+    assert not codes(vs, "DW111")
+    assert [v.severity.label for v in vs if v.code == "DW102"] == ["error"]
+    s = Settings.from_dict({"select": ["UndefinedVar", "copyignoredfile"], "severity": {"UndefinedVar": "info"}})
+    vs = lint_text("FROM scratch\nCOPY $x .\n", s.to_lint_settings()).violations
+    assert [(v.code, v.severity.label) for v in vs] == [("DW111", "info")]
