@@ -123,7 +123,9 @@ class RuleMeta:
 
     @property
     def url(self) -> str:
-        return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
+        from dockwise import rule_doc_url
+
+        return rule_doc_url(self.code)
 
 
 @dataclass(frozen=True, slots=True)

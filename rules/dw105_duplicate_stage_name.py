@@ -47,7 +47,7 @@ from ._buildkit import findings
 
 @rule(
     code="DW105",
-    name="duplicate-stage-name",
+    name="buildkit-duplicate-stage-name",
     summary="Stage names should be unique",
     severity=Severity.WARNING,
     tags=('buildkit', 'stages'),

@@ -19,10 +19,17 @@ FROM alpine:3.20 AS builder
 RUN true
 ```
 
+## Differences from hadolint
+hadolint 2.15's DL3063 reports the same stage names (dockwise's DL3063
+lower-cases them as BuildKit does); both are kept, each faithful to its
+origin. When DL3063 is selected and reports the same `FROM`, this rule stays
+silent there (one report).
+
 ## Scope
 Every stage.
 
 ## References
+- hadolint: DL3063
 - BuildKit build check: ReservedStageName (https://docs.docker.com/go/dockerfile/rule/reserved-stage-name/)
 """
 from __future__ import annotations
@@ -35,10 +42,11 @@ from ._buildkit import findings
 
 @rule(
     code="DW106",
-    name="reserved-stage-name",
+    name="buildkit-reserved-stage-name",
     summary="Reserved words should not be used as stage names",
     severity=Severity.WARNING,
     tags=('buildkit', 'stages'),
+    defers_to=("DL3063",),
     aliases=("ReservedStageName",),
 )
 def reserved_stage_name(df: Dockerfile, ctx) -> list:

@@ -48,7 +48,7 @@ from ._buildkit import findings
 
 @rule(
     code="DW107",
-    name="json-args-without-shell",
+    name="buildkit-json-args-recommended",
     summary="JSON arguments recommended for ENTRYPOINT/CMD when no SHELL is set",
     severity=Severity.WARNING,
     tags=('buildkit', 'cmd', 'entrypoint', 'signals'),

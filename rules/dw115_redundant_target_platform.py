@@ -23,10 +23,17 @@ RUN apk add --no-cache git
 ## Fix
 Removes the `--platform=…` flag (safe).
 
+## Differences from hadolint
+hadolint 2.15's DL3065 flags the same `--platform=$TARGETPLATFORM`; BuildKit
+also requires that nothing else is expanded and that the value equals the
+target platform. Both are kept; where DL3065 reports the same `FROM` this rule
+stays silent there (one report).
+
 ## Scope
 Every stage's `FROM`.
 
 ## References
+- hadolint: DL3065
 - BuildKit build check: RedundantTargetPlatform (https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/)
 """
 from __future__ import annotations
@@ -54,10 +61,11 @@ def _fix(df: Dockerfile, r: Report) -> Fix | None:
 
 @rule(
     code="DW115",
-    name="redundant-target-platform",
+    name="buildkit-redundant-target-platform",
     summary="FROM --platform=$TARGETPLATFORM is the default",
     severity=Severity.WARNING,
     tags=('buildkit', 'platform'),
+    defers_to=("DL3065",),
     aliases=("RedundantTargetPlatform",),
     fixable=True,
 )

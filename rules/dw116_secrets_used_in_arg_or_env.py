@@ -23,10 +23,18 @@ FROM alpine:3.20
 RUN --mount=type=secret,id=aws_key,env=AWS_SECRET_ACCESS_KEY aws s3 cp s3://my-bucket/file .
 ```
 
+## Differences from hadolint
+hadolint 2.15's DL3064 decides by a list of ~50 well-known names and
+substrings (`password`, `token`, …), BuildKit by `_`-separated parts with an
+allow-list (`public`, `file`, `version`): each flags names the other does not.
+Both are kept; where DL3064 reports on the same instruction this rule stays
+silent there (one report per instruction).
+
 ## Scope
 Every stage `docker build --check` checks.
 
 ## References
+- hadolint: DL3064
 - BuildKit build check: SecretsUsedInArgOrEnv (https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/)
 - https://docs.docker.com/build/building/secrets/
 """
@@ -44,6 +52,7 @@ from ._buildkit import findings
     summary="Sensitive data in ARG or ENV",
     severity=Severity.WARNING,
     tags=('buildkit', 'security'),
+    defers_to=("DL3064",),
     aliases=("SecretsUsedInArgOrEnv",),
 )
 def secrets_used_in_arg_or_env(df: Dockerfile, ctx) -> list:

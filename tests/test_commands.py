@@ -209,9 +209,10 @@ def test_a_windows_base_without_shell_is_cmd_and_a_linux_shell_is_bash():
     assert v.dialect == "bash" and [c.name for c in v.commands] == ["a", "b"]
 
 
-def test_other_instructions_and_runs_before_from_have_empty_views():
+def test_other_instructions_have_empty_views_and_runs_before_from_are_read():
     df = parse("RUN a\nFROM a:1\nCMD b\n")
-    assert [run_view(i).commands for i in df.instructions] == [[], [], []]
+    # lines before the first FROM are linted as hadolint does (issue 13, section 2)
+    assert [[c.name for c in run_view(i).commands] for i in df.instructions] == [["a"], [], []]
 
 
 # -- arguments -------------------------------------------------------------------------------

@@ -16,14 +16,16 @@ import pytest
 
 from dockwise.cli.main import main
 from dockwise.lint.config import (
+    LABEL_RULES,
     ConfigProblem,
     env_config,
     hadolint_candidates,
+    hadolint_rule_options,
     load_config,
     parse_dockwise_toml,
     parse_hadolint,
 )
-from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.engine import LintSettings, _runtime, lint_text, selected_codes
 
 DOCKERFILE = "FROM ubuntu\nMAINTAINER me\nRUN a\nRUN b\n"  # DL3006 (warning), DL4000 (error), DL3059 (info)
 # prefixes, not exact codes: an exact code on the command line would override the files' ignores
@@ -145,15 +147,35 @@ strict-labels: true
     assert s.ignore == ("DL3006",)
     assert dict(s.severity) == {"DL3059": "error", "DL4000": "warning"}  # error > warning > info > style
     assert s.disable_ignore_pragma
-    assert cfg.unsupported == {
-        "trustedRegistries": ["docker.io", "my.registry"],
-        "label-schema": {"author": "text", "url": "text"},
-        "strict-labels": True,
-    }
-    assert [(p.severity, p.line, p.key) for p in cfg.problems] == [
-        ("info", 10, "trustedRegistries"), ("info", 11, "label-schema"), ("info", 14, "strict-labels"),
-    ]
-    assert "not supported by dockwise yet" in cfg.problems[0].message
+    assert cfg.unsupported == {} and cfg.problems == []
+    # hadolint's rule settings are live rule options (DL3026, DL3049-DL3058)
+    opts = dict(_runtime(s)[0])
+    assert opts["DL3026"] == {"trusted-registries": ["docker.io", "my.registry"]}
+    for code in ("DL3049", "DL3050", "DL3058"):
+        assert opts[code] == {"label-schema": {"author": "text", "url": "text"}, "strict-labels": True}
+    assert hadolint_rule_options(["docker.io", "my.registry"], {"author": "text", "url": ""}, True) == {
+        k: v for k, v in opts.items() if k in ("DL3026", *LABEL_RULES)}
+
+
+def test_hadolint_rule_settings_combine_as_in_hadolint(isolated):
+    write(isolated / ".hadolint.yaml", "trustedRegistries: [b.io]\nlabel-schema: {a: url, c: email}\n"
+                                       "strict-labels: false\n")
+    env = {"HADOLINT_TRUSTED_REGISTRIES": "a.io", "HADOLINT_REQUIRE_LABELS": "a:semver",
+           "HADOLINT_STRICT_LABELS": "1"}
+    cfg = load_config(str(isolated), environ=env, use_env=True)
+    trusted, schema, strict = cfg.hadolint_values()
+    assert trusted == ["a.io", "b.io"]  # registries add up
+    assert schema == {"a": "semver", "c": "email"}  # the environment's type wins for a label named twice
+    assert strict is False  # the file comes after the environment
+    assert hadolint_rule_options() == {}
+    assert set(hadolint_rule_options(strict=True)) == set(LABEL_RULES)
+
+
+def test_hadolint_override_turns_on_a_rule_that_is_off_by_default(isolated):
+    write(isolated / ".hadolint.yaml", "override:\n  warning: [DL3057]\n")
+    cfg = load_config(str(isolated))
+    assert "DL3057" in selected_codes(cfg.lint_settings())
+    assert "DL3057" not in selected_codes(LintSettings())
 
 
 def test_hadolint_problems_name_file_line_and_key_and_the_rest_applies(isolated):
@@ -237,11 +259,15 @@ def test_format_keys(isolated):
     write(isolated / ".hadolint.yaml", "format: json\n")
     assert load_config(str(isolated)).format == "json"
     write(isolated / ".hadolint.yaml", "format: gnu\n")
-    cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format is None and "not 'gnu'" in msgs(cfg)[0]
+    assert load_config(str(isolated)).format == "gnu"
     write(isolated / ".hadolint.yaml", "formats: [sarif, checkstyle]\n")
     cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format == "sarif" and "ignoring 'checkstyle'" in msgs(cfg)[0]
+    assert cfg.format == "sarif" and cfg.formats == ["sarif", "checkstyle"] and cfg.problems == []
+    # an unknown format is an error that names it (the command line exits 2)
+    write(isolated / ".hadolint.yaml", "format: xml\n")
+    cfg = load_config(str(isolated), display_root=str(isolated))
+    assert cfg.format is None
+    assert [(p.severity, p.line) for p in cfg.problems] == [("error", 1)] and "'xml'" in msgs(cfg)[0]
 
 
 # -- dockwise's TOML ------------------------------------------------------------------------------
@@ -409,14 +435,20 @@ def test_env_config():
     assert fc.ignore == ["DL3006", "DL3007"]
     assert fc.severity == {"DL3059": "error", "DL4000": "style"}
     assert fc.no_fail is True and fc.disable_ignore_pragma is False and fc.failure_threshold is None
-    assert fc.format == "json"
-    assert fc.unsupported == {"trustedRegistries": ["docker.io"], "label-schema": {"a": "text"}}
+    assert fc.formats == ["json", "gnu"]
+    assert fc.trusted_registries == ["docker.io"] and fc.label_schema == {"a": "text"} and fc.unsupported == {}
     assert [str(p) for p in probs] == [
         "environment: HADOLINT_FAILURE_THRESHOLD: 'loud' is not one of error, warning, info, style, ignore, none; "
         "ignored",
-        "environment: HADOLINT_FORMAT: dockwise writes one format (tty, json, sarif); ignoring gnu",
-        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus'; ignored",
+        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus' (one of text, url, semver, hash, "
+        "rfc3339, spdx, email); ignored",
     ]
+    probs = []
+    fc = env_config({"HADOLINT_FORMAT": "json,xml"}, probs)
+    assert fc is not None and fc.formats is None
+    assert [(p.severity, str(p)) for p in probs] == [
+        ("error", "environment: HADOLINT_FORMAT: unknown output format 'xml' (one of tty, json, checkstyle, "
+                  "codeclimate, gitlab_codeclimate, gnu, codacy, sonarqube, sarif, junit, github)")]
     assert env_config({"PATH": "/bin"}, []) is None
 
 
@@ -489,12 +521,12 @@ def test_cli_reads_config_from_cwd(isolated, capsys):
 
 def test_cli_prints_problems_as_path_line_message(isolated, capsys):
     write(isolated / "Dockerfile", "FROM ubuntu:24.04\n")
-    write(isolated / ".hadolint.yaml", "ignored: [DL4000]\nignore: [DL3006]\ntrustedRegistries: [x.io]\n")
+    write(isolated / ".hadolint.yaml", "ignored: [DL4000]\nignore: [DL3006]\nno-fail: maybe\n")
     rc, got, err = lint_json(capsys, "Dockerfile")
     assert rc == 0 and got == []  # configuration problems do not change the exit status
     assert err.splitlines() == [
         ".hadolint.yaml:2: unknown key 'ignore' (did you mean 'ignored'?); ignored",
-        ".hadolint.yaml:3: 'trustedRegistries' is not supported by dockwise yet (DL3026 (trusted registries)); kept",
+        ".hadolint.yaml:3: 'no-fail': expected true or false, got a string 'maybe'; ignored",
     ]
 
 

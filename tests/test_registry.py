@@ -31,9 +31,23 @@ def test_docs_have_required_sections(r):
         assert "## Fix" in r.meta.docs
 
 
+def doc_options(docs: str) -> dict:
+    """Rule options from the docs' "## Options" section: a ```toml block in
+    dockwise.toml's form (``[options.CODE]``), as a user would write it."""
+    import tomllib
+
+    m = re.search(r"^## Options\n(.*?)(?=^## |\Z)", docs, re.S | re.M)
+    if not m:
+        return {}
+    opts: dict = {}
+    for block in re.findall(r"```toml\n(.*?)```", m.group(1), re.S):
+        opts.update(tomllib.loads(block).get("options", {}))
+    return opts
+
+
 @pytest.mark.parametrize("r", RULES, ids=lambda r: r.code)
 def test_doc_examples_fire_and_fixes_do_not(r, tmp_path):
-    s = LintSettings.make(select=[r.code])
+    s = LintSettings.make(select=[r.code], options=doc_options(r.meta.docs))
     # rules that look at the build context need the Dockerfile on disk (an empty folder)
     path = str(tmp_path / "Dockerfile") if "filesystem" in r.meta.tags else None
     # an Example section may show the build context's .dockerignore in a ```dockerignore block

@@ -48,10 +48,17 @@ reads no file.
 Bad configuration is never silent, and never fatal: an unknown key, a value of
 the wrong type, an unknown rule or unparsable YAML/TOML gives one
 :class:`ConfigProblem` naming the file, the line and the key; the key (or, for
-a file that does not parse, the file) is skipped and the rest applies. hadolint
-keys dockwise does not implement yet (``trustedRegistries``, ``label-schema``,
-``strict-labels``) are accepted, stored in :attr:`FileConfig.unsupported` and
-reported once at ``info`` level.
+a file that does not parse, the file) is skipped and the rest applies. An
+output format dockwise does not write is an *error* (the command line exits 2).
+
+hadolint's rule settings become rule options (:func:`hadolint_rule_options`):
+``trustedRegistries`` → DL3026's ``trusted-registries``; ``label-schema`` and
+``strict-labels`` → ``label-schema``/``strict-labels`` of each label rule
+DL3049–DL3058. As in hadolint, trusted registries from the environment and the
+file add up, a label named by both keeps the environment's type, and the last
+``strict-labels`` wins; a dockwise file's ``options`` for those rules apply on
+top. A code in hadolint's ``override`` lists that names a rule hadolint keeps
+off by default (DL1001, DL3057) turns it on, as in hadolint.
 
 Config files are untrusted input: YAML is read with the safe loader only, TOML
 with :mod:`tomllib`; no key names a path or runs anything; a workspace-level
@@ -73,7 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lint.engine import LintSettings
 
 THRESHOLDS = ("error", "warning", "info", "style", "ignore", "none")
-FORMATS = ("tty", "json", "sarif")
+from dockwise.lint.report import FORMATS  # noqa: E402  (every --format value)
 MAX_BYTES = 1 << 20
 
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -99,7 +106,6 @@ LEVEL_ALIASES = {
 }
 _HADOLINT_LEVELS = ("style", "info", "warning", "error")  # applied in this order: error wins
 _TRUTHY_ENV = {"1", "y", "on", "true", "yes"}
-_LABEL_TYPES = ("", "text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 HADOLINT_KEYS = (
     "ignored",
@@ -127,11 +133,51 @@ DOCKWISE_KEYS = (
     "build",
 )
 BUILD_KEYS = ("args", "target", "platform", "context")
-UNSUPPORTED_NOTES = {
-    "trustedRegistries": "DL3026 (trusted registries)",
-    "label-schema": "the label rules DL3049-DL3058",
-    "strict-labels": "DL3050 (strict labels)",
-}
+UNSUPPORTED_NOTES: dict[str, str] = {}  # hadolint keys accepted but not used (none today)
+LABEL_RULES = tuple(f"DL{n}" for n in range(3049, 3059))  # the label-schema rules
+LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
+
+
+def hadolint_rule_options(
+    trusted: Iterable[str] | None = None,
+    schema: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> dict[str, dict]:
+    """hadolint's rule settings as dockwise rule options (by code), for
+    :class:`dockwise.lint.engine.LintSettings` ``options``.
+
+    ``trusted``: hadolint's ``trustedRegistries`` / ``--trusted-registry``
+    (DL3026's ``trusted-registries``); ``schema``: ``label-schema`` /
+    ``--require-label name:type``, label → type (text, url, semver, hash,
+    rfc3339, spdx, email; ``""`` means text); ``strict``: ``strict-labels`` /
+    ``--strict-labels``. ``None`` leaves the option unset (so a lower layer's
+    value stays); each of DL3049–DL3058 gets both label options.
+    """
+    out: dict[str, dict] = {}
+    if trusted is not None:
+        out["DL3026"] = {"trusted-registries": [str(t) for t in trusted]}
+    label: dict[str, object] = {}
+    if schema is not None:
+        label["label-schema"] = {str(k): (str(v) if v else "text") for k, v in schema.items()}
+    if strict is not None:
+        label["strict-labels"] = bool(strict)
+    if label:
+        for code in LABEL_RULES:
+            out[code] = dict(label)
+    return out
+
+
+def parse_label_spec(text: str) -> tuple[str, str]:
+    """``name:type`` (``--require-label``, ``HADOLINT_REQUIRE_LABELS``) →
+    (name, type); a missing or empty type is ``text``. Raises ValueError
+    naming the accepted types."""
+    name, _, t = text.partition(":")
+    name, t = name.strip(), t.strip()
+    if not name:
+        raise ValueError(f"{text!r}: expected LABEL:TYPE")
+    if t and t not in LABEL_TYPES:
+        raise ValueError(f"label {name!r}: unknown type {t!r} (one of {', '.join(LABEL_TYPES)})")
+    return name, t or "text"
 
 
 # -- results -----------------------------------------------------------------------
@@ -170,8 +216,11 @@ class FileConfig:
     disable_ignore_pragma: bool | None = None
     no_color: bool | None = None
     verbose: bool | None = None
-    format: str | None = None
-    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used yet
+    formats: list[str] | None = None  # output formats (hadolint's format/formats, HADOLINT_FORMAT)
+    trusted_registries: list[str] | None = None  # hadolint's trustedRegistries
+    label_schema: dict[str, str] | None = None  # hadolint's label-schema (label → type)
+    strict_labels: bool | None = None  # hadolint's strict-labels
+    unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used (none today)
     final_image_only: list[str] = field(default_factory=list)  # rule selectors
     build: dict[str, Any] = field(default_factory=dict)  # [build]: args, target, platform, context
     # where things were written: selector / ("key", k) / ("options", rule) → (line, key name)
@@ -223,8 +272,14 @@ class Config:
         return self._last("verbose")
 
     @property
+    def formats(self) -> list[str] | None:
+        """The output formats of the last source that names any."""
+        return self._last("formats")
+
+    @property
     def format(self) -> str | None:
-        return self._last("format")
+        f = self.formats
+        return f[0] if f else None
 
     @property
     def unsupported(self) -> dict[str, Any]:
@@ -232,6 +287,21 @@ class Config:
         for s in self.sources:
             out.update(s.unsupported)
         return out
+
+    def hadolint_values(self) -> tuple[list[str] | None, dict[str, str] | None, bool | None]:
+        """(trusted registries, label schema, strict labels) combined over the
+        sources as hadolint combines them: registries add up, the first source
+        naming a label keeps it, the last ``strict-labels`` wins. None: unset."""
+        trusted: list[str] | None = None
+        schema: dict[str, str] | None = None
+        for s in self.sources:
+            if s.trusted_registries is not None:
+                trusted = (trusted or []) + [r for r in s.trusted_registries if r not in (trusted or [])]
+            if s.label_schema is not None:
+                schema = dict(schema or {})
+                for k, v in s.label_schema.items():
+                    schema.setdefault(k, v)
+        return trusted, schema, self._last("strict_labels")
 
     def lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
         """The configuration layer as engine settings."""
@@ -241,7 +311,7 @@ class Config:
         extend: list[str] = []
         ignore: list[str] = []
         severity: dict[str, str] = {}
-        options: dict[str, dict] = {}
+        options: dict[str, dict] = hadolint_rule_options(*self.hadolint_values())
         final: list[str] = []
         build: dict[str, Any] = {}
         for s in self.sources:
@@ -283,6 +353,19 @@ def file_signature(paths: Iterable[str]) -> tuple:
         else:
             out.append((p, st.st_mtime_ns, st.st_size))
     return tuple(out)
+
+
+def _enable_overridden(fc: "FileConfig") -> None:
+    """hadolint turns on a rule that is off by default (DL1001, DL3057) when
+    its ``override`` lists name it: select it too."""
+    try:
+        from dockwise import rules as registry
+    except Exception:  # pragma: no cover - registry import failure is reported elsewhere
+        return
+    for c in fc.severity:
+        r = registry.get(c)
+        if r is not None and not r.meta.default_enabled and c not in fc.extend_select:
+            fc.extend_select.append(c)
 
 
 def _rule_code(key: str) -> str:
@@ -416,6 +499,7 @@ def load_config(
         cfg.problems.append(ConfigProblem("configuration", 0, f"internal error reading configuration: "
                                                               f"{type(exc).__name__}: {exc}"))
     _report_unsupported(cfg)
+    _report_strict_without_schema(cfg)
     cfg.stamp = file_signature(cfg.searched)
     order: dict[str, int] = {}
     for p in cfg.problems:
@@ -609,6 +693,22 @@ def _report_unsupported(cfg: Config) -> None:
                 k, severity="info"))
 
 
+def _report_strict_without_schema(cfg: Config) -> None:
+    """``strict-labels`` on with no ``label-schema`` anywhere: every LABEL is
+    superfluous (DL3050), as in hadolint. Worth a note where it was turned on."""
+    trusted, schema, strict = cfg.hadolint_values()
+    if not strict or schema:
+        return
+    for s in reversed(cfg.sources):
+        if s.strict_labels:
+            line = s.lines.get(("key", "strict-labels"), (0, None))[0]
+            key = "strict-labels" if s.kind != "env" else "HADOLINT_STRICT_LABELS"
+            cfg.problems.append(ConfigProblem(
+                s.path, line, f"'{key}' is on but no 'label-schema' is set: every LABEL is reported as "
+                              "superfluous (DL3050)", key, severity="info"))
+            return
+
+
 # -- hadolint's YAML ------------------------------------------------------------------
 
 
@@ -743,6 +843,7 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             for level in _HADOLINT_LEVELS:  # error > warning > info > style
                 for c in per_level.get(level, ()):
                     fc.severity[c] = level
+            _enable_overridden(fc)
         elif k == "failure-threshold":
             if isinstance(value, str) and value.strip().lower() in THRESHOLDS:
                 fc.failure_threshold = value.strip().lower()
@@ -761,13 +862,13 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             elif k == "verbose":
                 fc.verbose = b
             else:
-                fc.unsupported[k] = b
+                fc.strict_labels = b
         elif k == "trustedRegistries":
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 bad(k, line, f"expected a list of registry names, got {_type_name(value)} "
                              "(hadolint 2.15.1 rejects a plain string too); ignored")
                 continue
-            fc.unsupported[k] = list(value)
+            fc.trusted_registries = list(value)
         elif k == "label-schema":
             if not isinstance(value, dict):
                 bad(k, line, f"expected a mapping of label → type, got {_type_name(value)}; ignored")
@@ -775,28 +876,23 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             schema = {}
             for lk, lv in value.items():
                 t = "" if lv is None else lv
-                if not isinstance(t, str) or t not in _LABEL_TYPES:
-                    bad(k, line, f"label '{lk}': type must be one of {', '.join(x for x in _LABEL_TYPES if x)}, "
+                if not isinstance(t, str) or t not in ("", *LABEL_TYPES):
+                    bad(k, line, f"label '{lk}': type must be one of {', '.join(LABEL_TYPES)}, "
                                  f"got {lv!r}; ignored")
                     continue
                 schema[str(lk)] = t or "text"
-            fc.unsupported[k] = schema
-        elif k == "format":
-            if isinstance(value, str) and value in FORMATS:
-                fc.format = value
-            else:
-                bad(k, line, f"dockwise writes {', '.join(FORMATS)}, not {value!r}; ignored")
-        elif k == "formats":
-            if not isinstance(value, list):
+            fc.label_schema = schema
+        elif k in ("format", "formats"):
+            values = value if k == "formats" and isinstance(value, list) else [value]
+            if k == "formats" and not isinstance(value, list):
                 bad(k, line, f"expected a list of format names, got {_type_name(value)}; ignored")
                 continue
-            ours = [f for f in value if isinstance(f, str) and f in FORMATS]
-            others = [f for f in value if f not in ours]
-            if ours:
-                fc.format = ours[0]
-            if others or len(ours) > 1:
-                bad(k, line, f"dockwise writes one format ({', '.join(FORMATS)}); using "
-                             f"{ours[0] if ours else 'tty'}, ignoring {', '.join(map(repr, others + ours[1:]))}")
+            unknown = [f for f in values if not (isinstance(f, str) and f in FORMATS)]
+            if unknown:
+                bad(k, line, f"unknown output format {', '.join(map(repr, unknown))} "
+                             f"(one of {', '.join(FORMATS)})", "error")
+                continue
+            fc.formats = list(values)
         else:
             problems.append(ConfigProblem(
                 shown, line, f"unknown key '{k}'{_did_you_mean(k, HADOLINT_KEYS)}; ignored", k))
@@ -1028,7 +1124,7 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
             setattr(fc, attr, b)
             found = True
     if environ.get("HADOLINT_STRICT_LABELS") is not None:
-        fc.unsupported["strict-labels"] = flag("HADOLINT_STRICT_LABELS")
+        fc.strict_labels = flag("HADOLINT_STRICT_LABELS")
         found = True
     v = environ.get("HADOLINT_FAILURE_THRESHOLD")
     if v is not None:
@@ -1040,33 +1136,35 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
     fmts = codes("HADOLINT_FORMAT")
     if fmts:
         found = True
-        ours = [f for f in fmts if f in FORMATS]
-        if ours:
-            fc.format = ours[0]
-        others = [f for f in fmts if f not in ours] + ours[1:]
-        if others:
-            bad("HADOLINT_FORMAT", f"dockwise writes one format ({', '.join(FORMATS)}); ignoring "
-                                   f"{', '.join(others)}")
+        unknown = [f for f in fmts if f not in FORMATS]
+        if unknown:
+            problems.append(ConfigProblem("environment", 0, f"HADOLINT_FORMAT: unknown output format "
+                                          f"{', '.join(map(repr, unknown))} (one of {', '.join(FORMATS)})",
+                                          "HADOLINT_FORMAT", "error"))
+        else:
+            fc.formats = fmts
     fc.ignore = codes("HADOLINT_IGNORE")
     found |= bool(fc.ignore)
     for level in _HADOLINT_LEVELS:
         for c in codes(f"HADOLINT_OVERRIDE_{level.upper()}"):
             fc.severity[c] = level
             found = True
+    _enable_overridden(fc)
     regs = codes("HADOLINT_TRUSTED_REGISTRIES")
     if regs:
-        fc.unsupported["trustedRegistries"] = regs
+        fc.trusted_registries = regs
         found = True
     labels = codes("HADOLINT_REQUIRE_LABELS")
     if labels:
         schema = {}
         for item in labels:
-            name, _, t = item.partition(":")
-            if t not in _LABEL_TYPES:
-                bad("HADOLINT_REQUIRE_LABELS", f"label {name!r}: unknown type {t!r}; ignored")
+            try:
+                name, t = parse_label_spec(item)
+            except ValueError as exc:
+                bad("HADOLINT_REQUIRE_LABELS", f"{exc}; ignored")
                 continue
-            schema[name] = t or "text"
-        fc.unsupported["label-schema"] = schema
+            schema[name] = t
+        fc.label_schema = schema
         found = True
     return fc if found else None
 

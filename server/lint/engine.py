@@ -53,7 +53,9 @@ class LintSettings:
     """What to run and how to report it.
 
     ``select``: selectors (codes, names, aliases, code prefixes, ``tag:x``,
-    ``ALL``); None means every rule that is on by default. ``extend_select``
+    ``ALL``); None means every rule that is on by default. A rule that is off
+    by default is selected by its exact code, name or alias or by ``ALL``,
+    not by a prefix or a tag. ``extend_select``
     adds to that. ``ignore`` removes. ``severity`` maps a selector to a level
     name (error/warning/info/style) or ``off``; within one settings value a
     more specific selector wins (``ALL`` < ``tag:x`` < prefix < exact key).
@@ -162,6 +164,16 @@ def _specificity(selector: str) -> int:
     return 2 + len(s)  # a code prefix: longer is more specific
 
 
+def _selected_by(registry, selector: str) -> list:
+    """Rules a select entry turns on: a rule that is off by default only when
+    named exactly (code, name or alias) or by ``ALL``, not by a code prefix or
+    a tag (``--select DL3`` means hadolint's usual DL3 rules, not DL3057)."""
+    found = registry.resolve(selector)
+    if registry.get(selector) is not None or selector.strip().upper() == "ALL":
+        return found
+    return [r for r in found if r.meta.default_enabled]
+
+
 @lru_cache(maxsize=64)
 def _plan(settings: LintSettings) -> tuple:
     """Resolve settings to ((rule, severity), ...) once per settings value."""
@@ -191,10 +203,10 @@ def _resolve(settings: LintSettings) -> tuple[tuple, tuple]:
         if layer.select is not None:
             chosen = {}
             for sel in layer.select:
-                for r in registry.resolve(sel):
+                for r in _selected_by(registry, sel):
                     chosen[r.code] = r
         for sel in layer.extend_select:
-            for r in registry.resolve(sel):
+            for r in _selected_by(registry, sel):
                 chosen[r.code] = r
         ignored_below -= named
         for code in ignored_below:

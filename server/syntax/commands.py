@@ -14,8 +14,8 @@ agree on what ``sudo env X=1 apt-get -qy install curl`` or
 :class:`RunView` (``run_view(ins)``)
     ``commands`` (list of :class:`Command`), ``dialect`` (``"bash"`` shell form or
     heredoc script, ``"exec"`` JSON form, ``"windows"`` cmd/PowerShell read with a
-    crude tokenizer, ``"none"`` nothing we read: a script for another interpreter,
-    a RUN before any FROM), ``ok`` (the shell parsed without errors), ``mounts``
+    crude tokenizer, ``"none"`` nothing we read: a script for another interpreter),
+    ``ok`` (the shell parsed without errors), ``mounts``
     (list of :class:`Mount`), ``named(*names)``, ``first(*names)``,
     ``cache_mounted(path)``.
 :class:`Command`

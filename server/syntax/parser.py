@@ -870,6 +870,7 @@ def build_stages(df: Dockerfile) -> None:
     esc = df.escape
     global_vals: dict[str, str | None] = {}
     stage: Stage | None = None
+    no_stage = False  # "no build stage in current context" reported (once)
     for ins in df.instructions:
         kw = ins.keyword
         if kw == "FROM":
@@ -926,7 +927,9 @@ def build_stages(df: Dockerfile) -> None:
                         val, _ = _expand(p.value, lambda k: global_vals.get(k), esc)
                     global_vals[p.key] = val
                     df.global_args.append(VarDef(p.key, "ARG", val, ins.index, p.key_span))
-            elif ins.known:
+            elif ins.known and not no_stage:
+                # BuildKit stops here; the rest is still linted, so one error says it
+                no_stage = True
                 df.errors.append(ParseError("no build stage in current context", ins.span))
             continue
         ins.stage = stage.index
@@ -949,7 +952,9 @@ def build_stages(df: Dockerfile) -> None:
                     # ARG NAME without default imports the global value
                     val = global_vals.get(p.key)
                 cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span))
-    if df.instructions and not df.stages and not any(e.message == "file with no instructions" for e in df.errors):
+    if df.instructions and not df.stages and not no_stage and not any(
+        e.message == "file with no instructions" for e in df.errors
+    ):
         last = df.instructions[-1]
         df.errors.append(ParseError("dockerfile contains no stages to build", last.span))
 
@@ -960,16 +965,17 @@ def _attach_shell(df: Dockerfile) -> None:
     from dockwise.syntax.model import ShellScript
 
     current_shell: dict[int, list[str]] = {}
-    for ins in df.instructions:  # a reused RUN now before any FROM is not parsed, as in a fresh parse
-        if ins.stage < 0 and ins.effective.shell is not None:
-            ins.effective.shell = None
-    for st in df.stages:
+    # instructions before the first FROM (a fragment, a file whose FROM is
+    # missing) are linted too: their RUNs are parsed with the default shell
+    groups: list[tuple[Stage | None, list[int]]] = [(None, [i.index for i in df.instructions if i.stage < 0])]
+    groups += [(st, st.instructions) for st in df.stages]
+    for st, indices in groups:
         shell: list[str] | None = None
-        if st.parent is not None:
+        if st is not None and st.parent is not None:
             shell = current_shell.get(st.parent)
-        base = (st.base.resolved if st.base else "").lower()
+        base = (st.base.resolved if st is not None and st.base else "").lower()
         win_base = any(w in base for w in ("windows", "nanoserver", "servercore", "ltsc"))
-        for idx in st.instructions:
+        for idx in indices:
             ins = df.instructions[idx]
             eff = ins.effective
             if ins.keyword == "SHELL" and ins.json and ins.args:
@@ -978,7 +984,7 @@ def _attach_shell(df: Dockerfile) -> None:
                 continue
             # a SHELL decides; without one, a Windows base runs cmd
             windows = is_windows_shell(shell) if shell else win_base
-            if windows:
+            if windows and st is not None:
                 st.windows = True
             if eff.shell is not None and eff.shell.windows == windows:
                 _report_depth(df, eff)
@@ -988,7 +994,8 @@ def _attach_shell(df: Dockerfile) -> None:
                 continue
             _shell_of(df, eff)
             _report_depth(df, eff)
-        current_shell[st.index] = shell or []
+        if st is not None:
+            current_shell[st.index] = shell or []
 
 
 def _report_depth(df: Dockerfile, ins: Instruction) -> None:

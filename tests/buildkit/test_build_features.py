@@ -272,12 +272,16 @@ def test_per_instruction_skip_reaches_only_per_instruction_checks():
     """BuildKit merges a `# check=skip=` comment into the checks it runs for
     that instruction; the file-wide passes (stage names, casing …) ignore it."""
     text = "FROM alpine:3.20 AS b\n# check=skip=DuplicateStageName,StageNameCasing\nFROM alpine:3.20 AS B\n"
-    vs = lint(text)
+    bk = ["tag:buildkit"]  # BuildKit's checks (DL3024, hadolint's, would take DW105's place)
+    vs = lint(text, bk)
     assert codes(vs, "DW105") and not codes(vs, "DW102")
-    assert not codes(lint("# check=skip=DuplicateStageName\n" + text), "DW105")
+    assert not codes(lint("# check=skip=DuplicateStageName\n" + text, bk), "DW105")
     # dockwise's own pragma still hides anything on its instruction
     assert not codes(lint(text.replace("# check=skip=DuplicateStageName,StageNameCasing",
-                                       "# dockwise: ignore=DW105,DW102")), "DW105")
+                                       "# dockwise: ignore=DW105,DW102"), bk), "DW105")
+    # with hadolint's DL3024 on, it reports the duplicate and DW105 defers to it
+    vs = lint(text)
+    assert codes(vs, "DL3024") and not codes(vs, "DW105")
 
 
 def test_buildkit_names_in_settings_and_config(tmp_path):

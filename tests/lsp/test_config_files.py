@@ -179,7 +179,7 @@ async def test_home_config_is_found(lsp: LanguageClient, tmp_path: Path):
 # -- problems ---------------------------------------------------------------------------------------
 
 
-BAD = "ignored: [DL4000]\nignore: [DL3006]\ntrustedRegistries: [docker.io]\n"
+BAD = "ignored: [DL4000]\nignore: [DL3006]\nstrict-labels: true\n"
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
@@ -199,7 +199,7 @@ async def test_problems_without_the_file_open_show_one_message(lsp: LanguageClie
     assert f"{path}:2: unknown key 'ignore' (did you mean 'ignored'?)" in msg.message
     logs = [m.message for m in lsp.log_messages]
     assert any(f"{path}:2: unknown key 'ignore'" in m for m in logs)
-    assert any(f"{path}:3: 'trustedRegistries' is not supported by dockwise yet" in m for m in logs)
+    assert any(f"{path}:3: 'strict-labels' is on but no 'label-schema' is set" in m for m in logs)
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
@@ -221,8 +221,8 @@ async def test_problems_are_diagnostics_on_the_open_config_file(lsp: LanguageCli
     assert got == [
         (1, 0, 16, types.DiagnosticSeverity.Warning, "ignore",
          "unknown key 'ignore' (did you mean 'ignored'?); ignored"),
-        (2, 0, 30, types.DiagnosticSeverity.Information, "trustedRegistries",
-         "'trustedRegistries' is not supported by dockwise yet (DL3026 (trusted registries)); kept"),
+        (2, 0, 19, types.DiagnosticSeverity.Information, "strict-labels",
+         "'strict-labels' is on but no 'label-schema' is set: every LABEL is reported as superfluous (DL3050)"),
     ]
     await asyncio.sleep(0.05)
     assert lsp.messages == []  # shown on the file instead of a pop-up
@@ -241,11 +241,11 @@ async def test_invalid_yaml_is_one_problem_and_nothing_else_breaks(lsp: Language
 
 async def test_info_only_problems_make_no_pop_up(lsp: LanguageClient):
     root: Path = lsp.root  # type: ignore[attr-defined]
-    write(root / ".hadolint.yaml", "trustedRegistries: [docker.io]\n")
+    write(root / ".hadolint.yaml", "strict-labels: true\n")
     await start(lsp, "nvim-0.7")
     uri = open_file(lsp, write(root / "Dockerfile", DOC))
     await current(lsp, uri)
-    await wait_until(lambda: any("not supported by dockwise yet" in m.message for m in lsp.log_messages),
+    await wait_until(lambda: any("no 'label-schema' is set" in m.message for m in lsp.log_messages),
                      what="log line")
     assert lsp.messages == []
 

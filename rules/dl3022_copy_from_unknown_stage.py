@@ -1,0 +1,76 @@
+r"""## What it does
+Flags `COPY --from=<name>` where the name is not a stage defined earlier in
+the file (by its `AS` name, or its index counted from 0) and does not look
+like an image reference (no `:`). A variable with a known value is expanded
+first; one without is not checked.
+
+## Why it matters
+A misspelt stage name is not an error for BuildKit: it is taken as an image
+name and pulled from a registry, which fails late or, worse, copies from an
+unrelated image. Name stages and refer to them by name; for an image, give
+its tag.
+
+## Example
+```dockerfile
+FROM golang:1.23 AS build
+RUN go build -o /out/app .
+FROM alpine:3.20
+COPY --from=biuld /out/app /app
+```
+
+## Use instead
+```dockerfile
+FROM golang:1.23 AS build
+RUN go build -o /out/app .
+FROM alpine:3.20
+COPY --from=build /out/app /app
+```
+
+## Differences from hadolint
+Stage names compare case-insensitively, as BuildKit compares them (hadolint
+compares them as written). As in hadolint, `--from=nginx` (an image without a
+tag) is flagged: write `nginx:1.27`.
+
+## References
+- hadolint: DL3022
+"""
+from __future__ import annotations
+
+from dockwise.syntax.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+from ._stages import drop_quotes, known_value
+
+MESSAGE = "`COPY --from` should reference a previously defined `FROM` alias"
+
+
+@rule(
+    code="DL3022",
+    name="copy-from-unknown-stage",
+    summary="COPY --from should reference a previously defined FROM alias",
+    severity=Severity.WARNING,
+    tags=("copy", "multi-stage"),
+)
+def copy_from_unknown_stage(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    names: set[str] = set()
+    count = 0
+    for ins in df.instructions:
+        if ins.keyword == "FROM":
+            count += 1
+            st = df.stage_of(ins)
+            if st is not None and st.name:
+                names.add(st.name)
+            continue
+        f = ins.flag("from") if ins.keyword == "COPY" else None
+        if f is None:
+            continue
+        src = drop_quotes(f.value or "")
+        if "$" in src:
+            src = known_value(df, ins, src) or ""
+            if not src:
+                continue
+        if ":" in src or src.lower() in names or (src.isdigit() and int(src) < count):
+            continue
+        out.append(Finding(f.value_span or f.span, MESSAGE))
+    return out

@@ -1,0 +1,72 @@
+r"""## What it does
+Flags an `ENV` with several `key=value` pairs where one value refers to a
+variable that another pair of the same `ENV` defines (`ENV A=1 B=$A`), unless
+an earlier `ARG` or `ENV` already defined it. A pair referring to itself
+(`PATH=/opt/bin:$PATH`) is fine.
+
+## Why it matters
+Variables in an `ENV` are expanded with the values from *before* the
+instruction: `ENV A=1 B=$A` sets `B` to the old `A` (usually empty), not to
+`1`. Split the instruction, or write the value out.
+
+## Example
+```dockerfile
+FROM alpine:3.20
+ENV APP_HOME=/app APP_BIN=$APP_HOME/bin
+```
+
+## Use instead
+```dockerfile
+FROM alpine:3.20
+ENV APP_HOME=/app
+ENV APP_BIN=$APP_HOME/bin
+```
+
+## Differences from hadolint
+References are found as BuildKit expands them: `${A:-x}` counts, and `'$A'`
+or `\$A` (not expanded) do not; hadolint looks for the text `${A}` or `$A`.
+
+## References
+- hadolint: DL3044
+"""
+from __future__ import annotations
+
+from dockwise.syntax.expand import ExpandError, expand_detailed
+from dockwise.syntax.model import Dockerfile
+
+from ._api import Finding, Severity, rule
+
+MESSAGE = "Do not refer to an environment variable within the same `ENV` statement where it is defined."
+
+
+def _refs(value: str | None, escape: str) -> set[str]:
+    if not value or "$" not in value:
+        return set()
+    try:
+        return expand_detailed(value, lambda _name: None, escape)[1]
+    except ExpandError as exc:
+        return set(getattr(exc, "referenced", ()) or ())
+
+
+@rule(
+    code="DL3044",
+    name="env-self-reference",
+    summary="Do not refer to an environment variable within the same ENV statement where it is defined",
+    severity=Severity.ERROR,
+    tags=("env",),
+)
+def env_self_reference(df: Dockerfile, ctx) -> list[Finding]:
+    out = []
+    defined: set[str] = set()
+    for ins in df.instructions:
+        if ins.keyword == "ARG":
+            defined.update(p.key for p in ins.pairs)
+        if ins.keyword != "ENV":
+            continue
+        keys = [p.key for p in ins.pairs]
+        for j, p in enumerate(ins.pairs):
+            refs = _refs(p.value, df.escape)
+            if any(k in refs and k not in defined for i, k in enumerate(keys) if i != j):
+                out.append(Finding(p.value_span or p.span, MESSAGE))
+        defined.update(keys)
+    return out
