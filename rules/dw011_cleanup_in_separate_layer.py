@@ -87,7 +87,7 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     chain = and_chain(ins.text)
     if chain is None or len(chain) != len(v.commands) or len(cs) != len(v.commands):
         return None  # not a plain `a && b` chain, or an `sh -c` inside
-    kinds = {cleanup_kind(c) for c in cs} - {None}
+    kinds = {k for c in cs if (k := cleanup_kind(c)) is not None}
     st = df.stage_of(ins)
     if st is None:
         return None

@@ -275,7 +275,7 @@ def _apt(df: Dockerfile, ins: Instruction) -> Fix | None:
 
 
 def _flag(df: Dockerfile, ins: Instruction, adds, mounted, flag: str, off=None) -> Fix | None:
-    from dockwise.rules._runfix import insert_after
+    from dockwise.rules._runfix import add_option
 
     v = run_view(ins)
     if mounted(v):
@@ -283,9 +283,10 @@ def _flag(df: Dockerfile, ins: Instruction, adds, mounted, flag: str, off=None) 
     edits = []
     for c in v.commands:
         p = adds(c)
-        if p is None or p.has(flag) or not c.exact or (off is not None and off(df, ins, v.commands, c)):
+        edit = add_option(ins, c, f"--{flag}")
+        if p is None or p.has(flag) or edit is None or (off is not None and off(df, ins, v.commands, c)):
             continue
-        edits.append(insert_after(ins, p.subcommand, f"--{flag}"))
+        edits.append(edit)
     return Fix.safe(f"Add --{flag}", *edits) if edits else None
 
 
