@@ -1554,10 +1554,14 @@ class LiveImages:
         UndefinedVar check knows them; a single-platform image's whatever its
         platform), within what is left of the budget."""
         out: dict[str, list[str]] = {}
-        for key, digest in configs.items():
+        keys = list(configs)[:1] if single else []
+        for p in want:  # one configuration per wanted platform: the entry that answers for it
+            k = match_platform({c: 0 for c in configs}, norm_platform(p))
+            if k is not None and k not in keys:
+                keys.append(k)
+        for key in keys:
+            digest = configs[key]
             if not digest or budget.remaining() < 0.2:
-                continue
-            if not single and not any(match_platform({key: 0}, norm_platform(p)) for p in want):
                 continue
             try:
                 names = env_names(self.client.blob_json(loc, digest, budget))
@@ -1583,7 +1587,10 @@ class LiveImages:
                 self.requests_started += 1
             configs: dict[str, str] = {}
             outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms, configs=configs)
-            outcome["env"] = self._envs(loc, configs, want, budget, outcome.get("media_type") in MANIFEST_TYPES)
+            if len(outcome.get("sizes", {})) < self.max_platforms:  # not for an index that filled the cap
+                outcome["env"] = self._envs(loc, configs, want, budget, outcome.get("media_type") in MANIFEST_TYPES)
+            else:
+                outcome["env"] = {}
             outcome["fetched"] = time.time()
             self._put(loc.registry, loc.path, cref, outcome)
             log.info("%s/%s:%s: %s", loc.registry, loc.path, reference,

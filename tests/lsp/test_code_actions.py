@@ -206,7 +206,8 @@ FIXABLE = {
     "DW102": "FROM alpine:3.20 AS Builder\nRUN true\n",
     "DW103": "FROM alpine:3.20 as builder\nRUN true\n",
     "DW104": "FROM alpine:3.20\nRUN true\ncopy a.txt /a.txt\n",
-    "DW115": "FROM --platform=$TARGETPLATFORM alpine:3.20\nRUN true\n",
+    # BuildKit flags the default form too; hadolint's DL3065 (which DW115 defers to) does not
+    "DW115": "FROM --platform=${TARGETPLATFORM:-linux/amd64} alpine:3.20\nRUN true\n",
     "DW121": "FROM alpine:3.20\nEXPOSE 80/TCP\n",
 }
 
