@@ -211,7 +211,7 @@ def rule(
     experimental: bool = False,
     defers_to: Iterable[str] = (),
     final_image_only: bool = False,
-) -> Callable[[CheckFn], Rule]:
+) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
     Without ``each`` the function is the whole-file check ``fn(df, ctx)``.

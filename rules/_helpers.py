@@ -1,13 +1,17 @@
 """Shared predicates for rules that are not about commands: stages, COPY
-sources, users, variables. (Commands: ``dockwise.syntax.commands``; package
-managers: ``._pm``; editing a RUN's text: ``._runfix``.)"""
+sources, users, variables, spans to report at. (Commands:
+``dockwise.syntax.commands``, with :func:`shell_commands` here for rules about
+POSIX shell programs; package managers: ``._pm``; editing a RUN's text:
+``._runfix``.)"""
 from __future__ import annotations
 
 import posixpath
 import re
+from typing import Iterator
 
-from dockwise.syntax.commands import run_view
-from dockwise.syntax.model import Arg, Dockerfile, Instruction, Stage
+from dockwise.syntax.commands import Command, run_view
+from dockwise.syntax.expand import ExpandError, expand_detailed
+from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, Span, Stage
 
 # -- stages -------------------------------------------------------------------------
 
@@ -18,10 +22,13 @@ def used_as_base(df: Dockerfile) -> set[int]:
 
 
 def relevant_stages(df: Dockerfile) -> set[int]:
-    """hadolint's "stage matters" rule: the last stage, or a stage used as a base."""
+    """hadolint's "stage matters" rule: the last stage, or a stage used as a base.
+    A file without FROM (a fragment) is all one image: its lines (stage -1) matter."""
     out = used_as_base(df)
     if df.stages:
         out.add(len(df.stages) - 1)
+    else:
+        out.add(-1)
     return out
 
 
@@ -153,3 +160,117 @@ def expand_simple(df: Dockerfile, ins: Instruction, text: str) -> str | None:
 
     out = _VAR.sub(sub, text)
     return None if failed or "$" in out else out
+
+
+# -- groups, paths, values, spans (hadolint's rules) ------------------------------------
+
+
+def groups(df: Dockerfile) -> Iterator[tuple[Stage | None, list[Instruction]]]:
+    """The instructions before the first FROM (stage None; a fragment, a file
+    whose FROM is missing), then every stage's, in file order. Rules that reset
+    at each FROM run once per group, so a fragment is linted like a stage."""
+    pre = [i for i in df.instructions if i.stage < 0]
+    if pre:
+        yield None, pre
+    for st in df.stages:
+        yield st, list(df.stage_instructions(st))
+
+
+def drop_quotes(text: str) -> str:
+    """hadolint's ``dropQuotes``: every ``"`` and ``'`` at either end removed."""
+    return text.strip("\"'")
+
+
+def windows_absolute(path: str) -> bool:
+    """``C:\\x``, ``c:/x``, ``d:``: a drive letter and a colon."""
+    return len(path) >= 2 and path[0].isalpha() and path[1] == ":"
+
+
+def copy_paths(ins: Instruction) -> tuple[list[Arg], Arg | None]:
+    """(sources, destination) of a COPY or ADD; heredoc sources are words too."""
+    args = ins.args
+    if len(args) < 2:
+        return list(args), None
+    return list(args[:-1]), args[-1]
+
+
+def known_value(df: Dockerfile, ins: Instruction, text: str) -> str | None:
+    """``text`` with the variables in scope at ``ins`` expanded (quotes
+    removed), or None when one of them has no known value."""
+    stage = df.stage_of(ins)
+
+    def env(name: str) -> str | None:
+        if stage is None:
+            d = pre_from_var(df, ins, name)
+            return None if d is None else d[1]
+        v = df.lookup_var(stage, name, ins.index)
+        return None if v is None or not v.complete else v.value
+
+    try:
+        value, _refs, unset = expand_detailed(text, env, df.escape)
+    except ExpandError:
+        return None
+    return None if unset else value
+
+
+def pre_from_var(df: Dockerfile, ins: Instruction, name: str) -> tuple[str, str | None] | None:
+    """Before the first FROM: the latest ARG or ENV named ``name`` declared
+    before ``ins`` there, as (kind, value with quotes removed; None without a
+    value); None when there is none."""
+    found = None
+    for i in df.instructions[: ins.index]:
+        if i.stage < 0 and i.keyword in ("ARG", "ENV"):
+            for p in i.pairs:
+                if p.key == name:
+                    found = (i.keyword, p.unquoted)
+    return found
+
+
+def declared(df: Dockerfile, ins: Instruction, name: str) -> bool:
+    """An ARG or ENV named ``name`` is in scope at ``ins``."""
+    st = df.stage_of(ins)
+    if st is None:
+        return pre_from_var(df, ins, name) is not None
+    return df.lookup_var(st, name, ins.index) is not None
+
+
+def mounts(ins: Instruction) -> Iterator[tuple[dict[str, str], Span]]:
+    """``--mount`` options of a RUN (an ONBUILD RUN's included) as lower-cased
+    key → value (``type`` defaults to ``bind``), with the flag's span."""
+    for m in run_view(ins).mounts:
+        yield m.options, m.flag.span
+
+
+def head_span(df: Dockerfile, ins: Instruction) -> Span:
+    """An instruction's first line, from its keyword to the last non-blank
+    character (where hadolint, which only knows lines, reports)."""
+    start = ins.keyword_span.start
+    line = df.lines[start.line] if 0 <= start.line < len(df.lines) else ""
+    end = max(len(line.rstrip()), ins.keyword_span.end.col)
+    return Span(start, Pos(start.line, end))
+
+
+def text_span(ins: Instruction) -> Span:
+    """The instruction's arguments (its text without trailing blanks)."""
+    t = ins.text.rstrip()
+    return ins.text_map.span(0, len(t)) if t.strip() else ins.keyword_span
+
+
+def repeated(df: Dockerfile, keyword: str) -> Iterator[Span]:
+    """Where a stage (or the lines before the first FROM) has ``keyword``
+    again: every occurrence after the first (``ONBUILD`` triggers not counted)."""
+    for _st, instructions in groups(df):
+        seen = False
+        for ins in instructions:
+            if ins.keyword == keyword:
+                if seen:
+                    yield head_span(df, ins)
+                seen = True
+
+
+def shell_commands(ins: Instruction) -> list[Command]:
+    """The commands of a RUN (or ONBUILD RUN) from the one command view, for
+    rules about POSIX shell programs: [] for a RUN that cmd or PowerShell runs
+    (its words are not shell commands) and for a script in another language."""
+    view = run_view(ins)
+    return view.commands if view.dialect in ("bash", "exec") else []

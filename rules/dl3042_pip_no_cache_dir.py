@@ -36,11 +36,15 @@ RUN pip install --no-cache-dir requests==2.32.3
 ## Fix
 Inserts `--no-cache-dir` after `install` (safe: only the cache is affected).
 
+`PIP_NO_CACHE_DIR` exempts only with a true value (`1`, `true`, `on`, `yes`,
+any case), as in hadolint: `PIP_NO_CACHE_DIR=0` (`false`, `no`, `off`) reads
+as "keep the cache" and is flagged, although pip, for backwards
+compatibility, turns the cache off for those values too (`_handle_no_cache_dir`
+in pip's sources); write `1` or `--no-cache-dir` so that what the Dockerfile
+says is what pip does.
+
 ## Differences from hadolint
-pip disables its cache for *any* valid boolean value of `PIP_NO_CACHE_DIR`,
-`0`/`false`/`no`/`off` included (pip's own comment in `_handle_no_cache_dir`:
-kept for backwards compatibility), so those exempt too; hadolint only accepts
-true-ish values. An `ARG PIP_NO_CACHE_DIR=1` counts (build arguments are in
+An `ARG PIP_NO_CACHE_DIR=1` counts (build arguments are in
 the environment of `RUN`). The text `PIP_NO_CACHE_DIR=1` elsewhere in the
 `RUN` (an `echo`, a plain `X=1;` assignment that is not exported) does not
 count, because pip never sees it; hadolint searches the raw text. `install`
@@ -60,12 +64,14 @@ from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
 from ._pm import pip_cache_mounted, pip_installs
+from ._helpers import pre_from_var
 from ._runfix import add_option
 
 MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
 VAR = "PIP_NO_CACHE_DIR"
-# pip parses the value with strtobool and turns the cache off for any valid one
-_VALID = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+# the values that say "no cache" (hadolint's list); pip also turns the cache off
+# for false-ish values, but a reader takes `PIP_NO_CACHE_DIR=0` to mean "keep it"
+_VALID = frozenset({"1", "true", "on", "yes"})
 
 
 def _valid(value: str | None) -> bool:
@@ -108,7 +114,11 @@ def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[Command], cmd: C
             return True
     if ins.trigger is not None:
         return _env_in_image(df, ins)
-    v = df.lookup_var(df.stage_of(ins), VAR, ins.index)
+    st = df.stage_of(ins)
+    if st is None:  # before the first FROM
+        d = pre_from_var(df, ins, VAR)
+        return d is not None and _valid(d[1])
+    v = df.lookup_var(st, VAR, ins.index)
     return v is not None and _valid(v.value)
 
 

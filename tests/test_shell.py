@@ -536,3 +536,16 @@ def test_nesting_below_the_cap_is_walked_completely():
     sc = parse("echo " + "$(${`" * n + "x" + "`})" * n)
     assert sc.too_deep is None and len(sc.commands) == 1 + 2 * n
     assert all(c.substitution for c in sc.commands[1:])
+
+
+def test_backquoted_comment_in_a_continued_run_does_not_hide_the_rest():
+    """`# note` in backquotes is an empty command substitution for the shell
+    (an inline comment idiom); tree-sitter-bash stops there unless it is blanked."""
+    from dockwise.syntax.commands import run_view
+    from dockwise.syntax.parser import parse
+
+    df = parse("FROM a:1\nRUN set -eux && \\\n    `# build (cont.)` \\\n    cd x && ps aux && kill -9 1\n")
+    view = run_view(df.instructions[1])
+    assert view.ok and [c.name for c in view.commands] == ["set", "cd", "ps", "kill"]
+    (ps,) = view.named("ps")
+    assert (ps.span.start.line, ps.span.start.col) == (3, 12)

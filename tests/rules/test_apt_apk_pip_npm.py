@@ -205,7 +205,8 @@ CASES = [
     ("DL3042", P + "RUN pip install --no-cache-dir a==1 && pip install b==1\n", [(1, 39, 55)]),
     ("DL3042", P + "ENV PIP_NO_CACHE_DIR=1\nRUN pip install requests==2\n", []),
     ("DL3042", P + "ENV PIP_NO_CACHE_DIR 1\nRUN pip install requests==2\n", []),
-    ("DL3042", P + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install requests==2\n", []),  # pip: any boolean disables
+    # false-ish values read as "keep the cache": flagged as by hadolint (issue 13), though pip disables it too
+    ("DL3042", P + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install requests==2\n", [(2, 4, 27)]),
     ("DL3042", P + "ENV PIP_NO_CACHE_DIR=maybe\nRUN pip install requests==2\n", [(2, 4, 27)]),
     ("DL3042", P + "ARG PIP_NO_CACHE_DIR=1\nRUN pip install requests==2\n", []),
     ("DL3042", P + "ARG PIP_NO_CACHE_DIR\nRUN pip install requests==2\n", [(2, 4, 27)]),
