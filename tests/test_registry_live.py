@@ -612,3 +612,49 @@ def test_refresh_image_sizes_script(open_registry, tmp_path):
     with um.patch.object(images, "size_table", lambda: out):
         got = images.TableSource().size("alpine", "3.21", "linux/amd64")
     assert got.size == 3_000_001 and got.source == e["source"]
+
+
+# -- image configurations: Env names and platforms (BuildKit's checks) ----------------------------
+
+
+def test_configurations_feed_undefined_var_and_base_platform(tmp_path, make_live):
+    """A live lookup keeps the config's Env names and the index's platforms;
+    UndefinedVar (DW111) and InvalidBaseImagePlatform (DW114) read them from
+    the cache (offline and unknown: quiet)."""
+    from dockwise.lint.engine import LintSettings, lint_text
+
+    why = registry_missing_reason()
+    if why:
+        print(f"skipped: {why}")
+        pytest.skip(why)
+    reg = Registry(tmp_path / "reg").start()
+    try:
+        reg.push_index("team/py", "1", {"linux/amd64": [1_000], "linux/arm64": [1_000]},
+                       env={"linux/amd64": ["PATH=/usr/bin", "APP_HOME=/app"], "linux/arm64": ["PATH=/usr/bin"]})
+        reg.push_single("arm-only", "1", "linux/arm64", [1_000], env=["PATH=/bin", "ARM_THING=1"])
+        live = make_live()
+        settings = LintSettings.make(select=["DW111", "DW114"], build={"platform": "linux/amd64"})
+
+        def findings(text):
+            return [(v.code, v.message) for v in lint_text(text, settings).violations]
+
+        py = f"FROM {reg.host}/team/py:1\nENV X=$APP_HOME Y=$APP_HOM\n"
+        assert findings(py) == []  # unknown image: quiet
+        images.add_source(live.as_size_source())
+        assert findings(py) == []  # the source answers from its cache only
+        assert timed(live.fetch, ref(f"{reg.host}/team/py:1"), "linux/amd64").status == "ok"
+        assert findings(py) == [("DW111", "UndefinedVar: Usage of undefined variable '$APP_HOM' "
+                                          "(did you mean $APP_HOME?)")]
+        cfg = images.image_config(ref(f"{reg.host}/team/py:1"), "linux/amd64")
+        assert cfg is not None and cfg.index and set(cfg.platforms) == {"linux/amd64", "linux/arm64"}
+        # a single-platform arm64 image built for amd64: BuildKit pulls it anyway and warns
+        arm = f"FROM {reg.host}/arm-only:1\nENV X=$ARM_THING\n"
+        timed(live.fetch, ref(f"{reg.host}/arm-only:1"), "linux/amd64")
+        assert findings(arm) == [("DW114", f'InvalidBaseImagePlatform: Base image {reg.host}/arm-only:1 was pulled '
+                                           'with platform "linux/arm64", expected "linux/amd64" for current build')]
+        # what the disk cache holds survives a new process
+        fresh = registry.LiveImages(live.disk.root.parent, online=False, docker_config=live.client.config)
+        got = fresh.as_size_source().config(ref(f"{reg.host}/team/py:1"), "linux/amd64")
+        assert got is not None and got.env == frozenset({"PATH", "APP_HOME"})
+    finally:
+        reg.stop()

@@ -3,7 +3,8 @@
 
 No pygls/lsprotocol imports: :mod:`dockwise.lsp.actions` converts positions
 and builds the LSP objects. Every position here is a model position (0-based
-line, code-point column on the physical lines). The refactorings reuse the
+line, code-point column on the physical lines). "Use a BuildKit cache mount" rewrites a RUN to mount
+its package manager's cache (``dockwise.rules._cachemount``). The refactorings reuse the
 rules' fix builders (DL3059's merge, DL3009's apt cleanup, DL3019/DL3042's
 flags, the append-a-cleanup builder of DL3032/DL3036/DL3040/DL3060), applied
 one after the other on the text with a re-parse in between; the result is one
@@ -28,6 +29,7 @@ FIX_ALL = "source.fixAll.dockwise"
 
 CHAIN_TITLE = "Chain RUN instructions"
 CLEANUP_TITLE = "Add package-manager cleanup"
+CACHE_MOUNT_TITLE = "Use a BuildKit cache mount"
 FIX_ALL_TITLE = "Fix all auto-fixable problems (dockwise)"
 FIX_ALL_UNSAFE_TITLE = "Fix all auto-fixable problems, unsafe fixes included (dockwise)"
 
@@ -516,6 +518,72 @@ def add_cleanup(df: Dockerfile, first: int, last: int) -> Proposal | None:
     e = diff_edit(df.text, text)
     app = Applicability.UNSAFE if unsafe else Applicability.SAFE
     return Proposal(CLEANUP_TITLE, (e,), app, REWRITE) if e else None
+
+
+# -- cache mounts --------------------------------------------------------------------------
+
+
+def can_cache_mount(df: Dockerfile, first: int, last: int) -> bool:
+    """Cheap test: a RUN in the lines installs with a package manager whose cache is not mounted."""
+    from dockwise.rules._cachemount import plan
+
+    for i in _runs_in(df, first, last):
+        try:
+            if plan(df, df.instructions[i]) is not None:
+                return True
+        except Exception:  # odd input: nothing to offer
+            continue
+    return False
+
+
+def cache_mount_text(df: Dockerfile, ins: Instruction, reuse: bool = False) -> tuple[str, Dockerfile, Fix] | None:
+    """``df``'s text with the cache-mount rewrite of ``ins`` applied, the new
+    model and the fix, when the rewrite is offered and checked (see
+    ``dockwise.rules._cachemount.verified``); else None. ``reuse``: let the
+    parser take over ``df``'s unchanged instructions (only for a model no one
+    else holds, see :func:`_reparse`)."""
+    from dockwise.rules._cachemount import cache_mount_fix, verified
+
+    fix = cache_mount_fix(df, ins)
+    if fix is None:
+        return None
+    new_text = apply_edits(df.text, fix.edits)
+    new = parse(new_text, path=df.path, previous=df if reuse else None)
+    if not verified(df, ins, new):
+        return None
+    return new_text, new, fix
+
+
+def use_cache_mount(df: Dockerfile, first: int, last: int) -> Proposal | None:
+    """"Use a BuildKit cache mount" for the RUNs touching lines ``first..last``:
+    mount the package managers' caches and drop the cleanups that become
+    pointless (offered beside "Add package-manager cleanup")."""
+    text, cur, unsafe, tools = df.text, df, False, []
+    for i in _runs_in(df, first, last):
+        try:
+            got = cache_mount_text(cur, cur.instructions[i])
+        except Exception:
+            continue
+        if got is None:
+            continue
+        text, cur, fix = got
+        unsafe = unsafe or fix.applicability is Applicability.UNSAFE
+        tools.append(fix.title)
+    if text == df.text or not _safe_result(df, cur):
+        return None
+    e = diff_edit(df.text, text)
+    title = tools[0] if len(tools) == 1 else CACHE_MOUNT_TITLE
+    return Proposal(title, (e,), Applicability.UNSAFE if unsafe else Applicability.SAFE, REWRITE) if e else None
+
+
+# The refactorings offered for a range of lines, in order: (cheap test, builder).
+# The language server asks each; a feature adds its pair here.
+REFACTORINGS: list[tuple[Callable[[Dockerfile, int, int], bool],
+                         Callable[[Dockerfile, int, int], "Proposal | None"]]] = [
+    (can_chain, chain_runs),
+    (can_cleanup, add_cleanup),
+    (can_cache_mount, use_cache_mount),
+]
 
 
 # -- fix all -------------------------------------------------------------------------------

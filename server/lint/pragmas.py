@@ -20,7 +20,9 @@ Forms understood (``#`` comments; keywords of hadolint's forms are lower-case):
                                              with a BuildKit alias); ``error=true``
                                              raises their findings to ``error``
 ``# check=skip=Name,…`` above an instruction  BuildKit's per-instruction form: skips
-                                             those checks on that instruction only (the
+                                             those checks on that instruction only, except
+                                             the checks BuildKit runs file-wide
+                                             (FILE_LEVEL_CHECKS) (the
                                              first ``check=`` comment among the comments
                                              directly preceding it; ``error`` is ignored
                                              there, as in BuildKit)
@@ -101,6 +103,11 @@ BUILDKIT_CHECKS = frozenset(
     }
 )
 _BUILDKIT_LOWER = {n.lower(): n for n in BUILDKIT_CHECKS}
+# checks BuildKit runs with the file's configuration only: a `# check=skip=`
+# comment above an instruction does not reach them (parser warnings, the
+# whole-file stage-name and casing passes, the base-image checks)
+FILE_LEVEL_CHECKS = frozenset({"NoEmptyContinuation", "ConsistentInstructionCasing", "DuplicateStageName",
+                               "ReservedStageName", "InvalidDefaultArgInFrom", "InvalidBaseImagePlatform"})
 
 # hadolint 2.15.1's DL codes (Process.hs), plus the retired ones (DL3005,
 # DL3017, DL3031, DL3039) so that old pragmas naming them are not reported.
@@ -149,6 +156,8 @@ class Pragma:
     skip_all: bool = False  # kind "check": skip=all
     error: bool | None = None  # kind "check": error=true|false (top only)
     target: tuple[int, int] | None = None  # first/last line covered (ignore, stage, per-instruction check)
+    # kind "check": experimental=… names, lower-cased ("*" for all)
+    experimental: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +346,7 @@ def _parse_check(
         value = value[: cut.start()]  # BuildKit cuts the value at the first blank
     names: list[CodeRef] = []
     skip_all = False
+    experimental: list[str] = []
     error: bool | None = None
     off = vstart
     parts = value.split(";", 2)  # SplitN(…, 3) as BuildKit
@@ -378,10 +388,14 @@ def _parse_check(
             if n.lower() == "all":
                 if k == "skip":
                     skip_all = True
+                elif k == "experimental":
+                    experimental.append("*")
                 continue
             if n in BUILDKIT_CHECKS:
                 if k == "skip":
                     names.append(CodeRef(n, sp, n.lower()))
+                elif k == "experimental":
+                    experimental.append(n.lower())
                 continue
             proper = _BUILDKIT_LOWER.get(n.lower())
             if proper is not None:
@@ -389,6 +403,8 @@ def _parse_check(
                                              "(BuildKit ignores this one; dockwise applies it)"))
                 if k == "skip":
                     names.append(CodeRef(n, sp, proper.lower()))
+                elif k == "experimental":
+                    experimental.append(proper.lower())
                 continue
             hint = ""
             if resolve_code(n) is not None:
@@ -398,7 +414,8 @@ def _parse_check(
                 if close:
                     hint = f" (did you mean {close[0]}?)"
             out.append(PragmaProblem(sp, f"unknown BuildKit check '{n}' in check={k}{hint}"))
-    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error)
+    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error,
+                  experimental=tuple(experimental))
 
 
 class _CommentRuns:
@@ -432,8 +449,13 @@ def _next_instruction_line(runs: _CommentRuns, after: int, starts: set[int]) -> 
     return i if i < len(runs.lines) and i in starts else None
 
 
-def analyse(df: "Dockerfile") -> Pragmas:
-    """Every pragma of ``df`` with the lines it covers, and its problems."""
+def analyse(df: "Dockerfile", check_override: str | None = None) -> Pragmas:
+    """Every pragma of ``df`` with the lines it covers, and its problems.
+
+    ``check_override``: the value of the ``BUILDKIT_DOCKERFILE_CHECK`` build
+    argument, which replaces the file's ``# check=`` directive entirely (as in
+    BuildKit); it is parsed as a directive on line 0 and its problems are not
+    reported (they are not in the file)."""
     res = Pragmas()
     out = res.problems
     lines = df.lines
@@ -442,8 +464,13 @@ def analyse(df: "Dockerfile") -> Pragmas:
     from_lines = sorted(df.instructions[s.from_instruction].start_line for s in df.stages)
     runs = _CommentRuns(lines)
 
+    if check_override is not None:
+        v = check_override.strip()
+        p = _parse_check(0, "#check=" + v, 7, v, True, [])
+        if p is not None:
+            res.pragmas.append(p)
     for d in df.directives:
-        if d.key == "check":
+        if d.key == "check" and check_override is None:
             line = d.span.start.line
             raw = lines[line] if 0 <= line < len(lines) else ""
             p = _parse_check(line, raw, d.value_span.start.col, d.value, True, out)
@@ -492,7 +519,7 @@ def analyse(df: "Dockerfile") -> Pragmas:
 
 
 def _with_target(p: Pragma, target: tuple[int, int]) -> Pragma:
-    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target)
+    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target, p.experimental)
 
 
 # -- consumers ------------------------------------------------------------------------------
@@ -515,10 +542,11 @@ class Suppressions:
     # (len(ranges), len(check_ranges)) -> the line indexes of both, built on first use
     _index: tuple | None = field(default=None, repr=False, compare=False)
 
-    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = ()) -> bool:
+    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = (), local_checks: bool = True) -> bool:
         """``codes``: the finding's upper-cased code, name and aliases;
-        ``checks``: its rule's BuildKit check names (any case). O(log n) per
-        call: the ranges are indexed by line (see :func:`_covering`)."""
+        ``checks``: its rule's BuildKit check names (any case);
+        ``local_checks``: whether a per-instruction ``# check=skip=`` applies.
+        O(log n) per call: the ranges are indexed by line (see :func:`_covering`)."""
         if codes & self.global_codes:
             return True
         key = (len(self.ranges), len(self.check_ranges))
@@ -531,9 +559,10 @@ class Suppressions:
         if checks:
             if "*" in self.global_checks or checks & self.global_checks:
                 return True
-            cs = _at(checks_by_line, line)
-            if "*" in cs or checks & cs:
-                return True
+            if local_checks:
+                cs = _at(checks_by_line, line)
+                if "*" in cs or checks & cs:
+                    return True
         return False
 
 
