@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from dockwise.syntax.model import Dockerfile, Pos, Span
 from dockwise.lint.pragmas import Suppressions, shell_pragmas  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.rules._api import Fix, Severity
 
 log = logging.getLogger("dockwise.lint.engine")
 
