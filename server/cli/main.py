@@ -552,7 +552,7 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     if isinstance(build, int):
         return build
     cfg, config_errors = _load_config(args)
-    options: dict[str, dict] = {}
+    options: dict[str, object] = {}
     regs = getattr(args, "trusted_registry", None)
     labels = getattr(args, "require_label", None)
     strict = getattr(args, "strict_labels", None)
@@ -801,7 +801,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             if fmt == "sarif":
                 from dockwise import rules as registry
 
-                metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
+                metas = [r.meta for c in selected_codes(settings) if (r := registry.get(c)) is not None]
             text = report.render(fmt, shown, color=fmt == "tty" and _use_color(args, cfg, stream),
                                  rules=metas, tool_version=__version__, notifications=messages)
         if dest == "-":
