@@ -45,7 +45,7 @@ are printed to stderr as ``path:line: message`` and do not change the exit
 status; the rest of the configuration still applies.
 
 Nothing here (or anywhere in dockwise) executes anything from a Dockerfile.
-The lint path imports only the engine, parser and rules: never pygls.
+The lint path imports only the engine, parser and rules: never the LSP libraries.
 """
 from __future__ import annotations
 
@@ -1118,9 +1118,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         tcp = (host.strip("[]") or "127.0.0.1", int(port))
     from dockwise.lsp.startup import cached_attrs_compile
 
-    with cached_attrs_compile():  # reuses attrs' generated code for lsprotocol (start-up time)
+    with cached_attrs_compile():  # reuses attrs' generated code for the LSP types (start-up time)
         from dockwise.lsp.logs import LogFileError
-        from dockwise.lsp.server import serve  # lazy: only the server needs pygls
+        from dockwise.lsp.server import serve  # lazy: only the server needs the LSP libraries
 
     try:
         rc = serve(tcp=tcp, log_file=args.log_file)

@@ -1,4 +1,4 @@
-"""Completion for Dockerfiles (engine side: no pygls/lsprotocol).
+"""Completion for Dockerfiles (engine side: no LSP types).
 
 :func:`complete` answers from the document model of the current version and
 from the cursor's line; nothing here blocks or touches the network. It offers:

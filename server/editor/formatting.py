@@ -1,4 +1,4 @@
-"""Dockerfile formatting (engine side: no pygls/lsprotocol).
+"""Dockerfile formatting (engine side: no LSP types).
 
 A conservative layout formatter. It never re-wraps, joins, splits or
 re-orders anything, never adds or removes lines, and never changes what

@@ -71,7 +71,7 @@ DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
 UTC``. The editor never waits: :meth:`LiveImages.cached` reads memory/disk
 only; :meth:`LiveImages.request` queues a background lookup and the
 ``on_update`` callback (called from the worker thread) says when a new figure
-arrived. No pygls/lsprotocol here; platformdirs is imported on first use.
+arrived. No LSP types here; platformdirs is imported on first use.
 """
 from __future__ import annotations
 
