@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import sys
 import socket
 import subprocess
