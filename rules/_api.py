@@ -154,7 +154,7 @@ def rule(
     default_enabled: bool = True,
     each: str | None = None,
     keywords: Iterable[str] | None = None,
-) -> Callable[[CheckFn], Rule]:
+) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
     Without ``each`` the function is the whole-file check ``fn(df, ctx)``.

@@ -15,7 +15,7 @@ from dockwise.syntax.expand import unquote
 from dockwise.syntax.model import Dockerfile, Instruction, KeyValue
 
 from ._api import Finding
-from ._stages import known_value
+from ._helpers import known_value
 
 TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
@@ -79,15 +79,24 @@ def is_rfc3339(v: str) -> bool:
 
 
 def is_spdx(v: str) -> bool:
-    """One SPDX licence identifier, exactly as listed (not an expression)."""
+    """One current SPDX licence identifier, exactly as listed (not an
+    expression, not a deprecated id such as ``GPL-2.0``), as Cabal's
+    ``LicenseId`` parser that hadolint uses."""
     if not re.fullmatch(r"[A-Za-z0-9.\-]+", v) or v.startswith("LicenseRef-"):
         return False
     from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
     try:
-        return canonicalize_license_expression(v) == v
+        if canonicalize_license_expression(v) != v:
+            return False
     except InvalidLicenseExpression:
         return False
+    try:  # packaging's table marks the deprecated ids (not a public name: tolerate its absence)
+        from packaging.licenses._spdx import LICENSES
+    except ImportError:  # pragma: no cover
+        return True
+    entry = LICENSES.get(v.lower())
+    return not (entry and entry.get("deprecated"))
 
 
 def is_git_hash(v: str) -> bool:

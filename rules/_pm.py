@@ -131,6 +131,26 @@ def pip_installs(c: Command) -> Options | None:
     return c.options() if is_pip(c) and c.sub == "install" else None
 
 
+# where pip keeps its cache: root's, the home of $HOME, another user's
+_PIP_CACHE_DIRS = ("/root/.cache/pip", "$HOME/.cache/pip", "${HOME}/.cache/pip", "~/.cache/pip")
+_HOME_CACHE = re.compile(r"/home/[^/$]+(/\.cache(/pip)?)?")
+
+
+def pip_cache_mounted(view: RunView) -> bool:
+    """A cache or tmpfs mount over pip's cache folder or one holding it:
+    ``/root/.cache/pip``, ``/root/.cache``, ``$HOME/.cache/pip``, ``/home/app/.cache``,
+    any target containing ``.cache/pip`` (with any ``id=``/``sharing=``)."""
+    for t in view.cache_targets:
+        t = t.strip().rstrip("/")
+        if not t:
+            continue
+        if ".cache/pip" in t or _HOME_CACHE.fullmatch(t):
+            return True
+        if any(d == t or d.startswith(t + "/") for d in _PIP_CACHE_DIRS):
+            return True
+    return False
+
+
 def pipx_installs(c: Command) -> Options | None:
     return c.options() if c.name == "pipx" and c.sub == "install" else None
 

@@ -1,4 +1,5 @@
-"""Text helpers for fixes that move shell commands between RUNs (DW002, DW011).
+"""Text helpers for fixes that edit RUNs: insert an option, append commands,
+move commands between RUNs (DL3009, DL3014 …, DW002, DW011).
 
 A RUN is *plain* when its script is shell form, parsed without errors, holds
 no heredoc and no shell comment (a ``#`` comment runs to the end of the joined
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-from dockwise.syntax.model import Dockerfile, Instruction, Pos, ShellCommand, Span
+from dockwise.syntax.commands import Command, basename, run_view, unwrap
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Word
 
-from ._api import Edit
+from ._api import Edit, Fix
 
 _COMMENT = re.compile(r"(?:^|[\s;&|()])#")
 # builtins whose effect outlives the command (as DL3059 lists them)
@@ -22,34 +24,25 @@ STATEFUL = frozenset(
 
 
 def plain_run(ins: Instruction) -> bool:
-    sh = ins.shell
-    return (
-        ins.keyword == "RUN"
-        and ins.trigger is None
-        and not ins.json
-        and not ins.heredocs
-        and sh is not None
-        and sh.dialect == "bash"
-        and sh.ok
-        and bool(sh.commands)
-        and bool(ins.text.strip())
-        and not _COMMENT.search(ins.text)
-    )
+    if ins.keyword != "RUN" or ins.trigger is not None or ins.json or ins.heredocs:
+        return False
+    v = run_view(ins)
+    return v.dialect == "bash" and v.ok and bool(v.commands) and bool(ins.text.strip()) and not _COMMENT.search(ins.text)
 
 
 def flags_key(ins: Instruction) -> list[str]:
     return sorted(f.raw for f in ins.flags)
 
 
-def logical_commands(text: str) -> tuple[bool, list[ShellCommand]]:
+def logical_commands(text: str) -> tuple[bool, list[Command]]:
     """Parse ``text`` (no newlines) so that command spans are offsets (columns of line 0)."""
     from dockwise.syntax.shell import line_map, parse_shell
 
     sh = parse_shell(text, line_map(text, 0))
-    return sh.ok, sh.commands
+    return sh.ok, [unwrap(c) for c in sh.commands]
 
 
-def and_chain(text: str) -> list[ShellCommand] | None:
+def and_chain(text: str) -> list[Command] | None:
     """The commands of ``text`` when it is simple commands joined by ``&&``
     only (no subshell, pipe, background, negation, nothing else between the
     commands; redirections make it decline), else None."""
@@ -57,7 +50,7 @@ def and_chain(text: str) -> list[ShellCommand] | None:
     ok, cmds = logical_commands(text)
     if not ok or not cmds or "\n" in text:
         return None
-    if any(c.subshell or c.in_pipe or c.background or c.negated or not c.name for c in cmds):
+    if any(c.subshell or c.in_pipe or c.background or c.negated or not c.simple.name for c in cmds):
         return None
     if text[: cmds[0].span.start.col].strip() or text[cmds[-1].span.end.col :].strip():
         return None
@@ -67,12 +60,33 @@ def and_chain(text: str) -> list[ShellCommand] | None:
     return cmds
 
 
-def argvs(cmds) -> list[list[str]]:
-    return [c.argv for c in cmds]
+def argvs(cmds: list[Command]) -> list[list[str]]:
+    """The commands' words as written (wrappers included)."""
+    return [c.simple.argv for c in cmds]
 
 
 def end_of_text(ins: Instruction) -> Pos:
-    return ins.text_map.end_pos(len(ins.text.rstrip()))
+    """Just after the last non-blank character of the (effective) instruction's logical text."""
+    eff = ins.effective
+    return eff.text_map.end_pos(len(eff.text.rstrip()))
+
+
+def insert_after(ins: Instruction, word: Word, option: str) -> Edit:
+    """Insert ``option`` as a new argument right after ``word``: `` -y`` in shell
+    form, heredoc and ``sh -c`` scripts, ``, "-y"`` after an exec-form argument."""
+    at = word.span.end
+    eff = ins.effective
+    if eff.json and any(a.span == word.span for a in eff.args):
+        return Edit(Span(at, at), f', "{option}"')
+    return Edit(Span(at, at), f" {option}")
+
+
+def add_option(ins: Instruction, cmd: Command, option: str) -> Edit | None:
+    """Insert ``option`` right after the sub-command of ``cmd`` (``apt-get
+    install -y``); None when ``cmd`` has no sub-command or its positions are not
+    exact (an ``sh -c`` string with escapes)."""
+    sub = cmd.sub_word
+    return insert_after(ins, sub, option) if sub is not None and cmd.exact else None
 
 
 def physical(df: Dockerfile, start: Pos, end: Pos) -> str:
@@ -120,8 +134,47 @@ def ends_plainly(df: Dockerfile, ins: Instruction) -> bool:
     text = ins.text.rstrip()
     if not text or text[-1] in ";&|(`\\" or text[-1] == df.escape:
         return False
-    top = [c for c in ins.shell.commands if not c.subshell]
+    top = [c for c in run_view(ins).simple if not c.subshell]
     if not top:
         return False
     last = max(top, key=lambda c: c.span.end)
-    return not (last.background or last.name in ("exit", "exec"))
+    return not (last.background or last.simple.name in ("exit", "exec"))
+
+
+def append_commands_fix(df: Dockerfile, ins: Instruction, commands: list[str], title: str) -> Fix | None:
+    """Append `` \\<newline>    && <command>`` for each command at the end of
+    a shell-form RUN (safe); a continued RUN's new lines are indented like
+    its last line. None for exec form, heredoc RUNs, unparsed or
+    non-bash scripts, a script ending in ``exit``/``exec``, and whenever the
+    extended script would not parse into the old commands followed by the new
+    ones as plain top-level commands (a trailing comment, ``;`` or ``&``)."""
+    from dockwise.syntax.shell import line_map, parse_shell
+
+    eff = ins.effective
+    v = run_view(ins)
+    if eff.json or eff.heredocs or v.dialect != "bash" or not v.ok or not commands:
+        return None
+    text = eff.text.rstrip()
+    if not text or text.endswith(df.escape):
+        return None
+    old = parse_shell(text, line_map(text, 0))
+    top = [c for c in old.commands if not c.subshell]
+    if not old.ok or not top or basename(top[-1].name) in ("exit", "exec"):
+        return None
+    new_text = text + "".join(f"     && {c}" for c in commands)
+    new = parse_shell(new_text, line_map(new_text, 0))
+    if not new.ok or len(new.commands) != len(old.commands) + len(commands):
+        return None
+    for got, want in zip(new.commands[len(old.commands):], commands):
+        if " ".join(got.argv) != want or got.subshell or got.in_pipe or got.background or got.negated:
+            return None
+    nl = "\r\n" if "\r\n" in df.text else "\n"
+    at = eff.text_map.end_pos(len(text))
+    indent = "    "
+    if at.line > eff.text_map.pos(0).line:  # continued RUN: indent like its last line
+        last = df.lines[at.line]
+        lead = last[: len(last) - len(last.lstrip(" \t"))]
+        if lead:
+            indent = lead
+    insert = "".join(f" {df.escape}{nl}{indent}&& {c}" for c in commands)
+    return Fix.safe(title, Edit(Span(at, at), insert))

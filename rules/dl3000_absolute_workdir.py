@@ -35,7 +35,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import drop_quotes, known_value, text_span, windows_absolute
+from ._helpers import drop_quotes, known_value, text_span, windows_absolute
 
 
 def absolute(path: str) -> bool:

@@ -34,23 +34,10 @@ RUN go build -o /out/app .
 """
 from __future__ import annotations
 
-import re
-
-from dockwise.syntax.model import Dockerfile, Instruction, Span
+from dockwise.syntax.commands import run_view
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._helpers import is_cmd
-
-# cmd / PowerShell: a command word at the start of the text or after a separator
-_WIN_CD = re.compile(r"(?i)(?:^|(?<=[;&|(){}\n]))[ \t]*((?:cd|chdir|set-location)(?=[\s;&|]|$)[^;&|\n]*)")
-
-
-def _windows_cds(ins: Instruction) -> list[Span]:
-    out = []
-    for m in _WIN_CD.finditer(ins.text):
-        s, e = m.start(1), m.start(1) + len(m.group(1).rstrip())
-        out.append(ins.text_map.span(s, e))
-    return out
 
 
 @rule(
@@ -63,15 +50,12 @@ def _windows_cds(ins: Instruction) -> list[Span]:
     keywords=("RUN",),
 )
 def cd_workdir(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.keyword != "RUN" or ins.shell is None:
-        return out
-    stage = df.stage_of(ins)
-    if ins.shell.dialect == "none" and stage is not None and stage.windows and not ins.json:
-        spans = _windows_cds(ins)
-    else:
-        spans = [c.span for c in ins.shell.commands if is_cmd(c, "cd")]
-    if spans:
-        related = tuple((s, "another cd") for s in spans[1:])
-        out.append(Finding(spans[0], "Use WORKDIR to switch to a directory", related=related))
-    return out
+    if ins.keyword != "RUN":
+        return []
+    v = run_view(ins)
+    names = ("cd", "chdir", "set-location") if v.dialect == "windows" else ("cd",)
+    spans = [c.span for c in v.commands if c.name in names and not c.in_string]
+    if not spans:
+        return []
+    related = tuple((s, "another cd") for s in spans[1:])
+    return [Finding(spans[0], "Use WORKDIR to switch to a directory", related=related)]

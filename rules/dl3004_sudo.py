@@ -1,6 +1,7 @@
 r"""## What it does
 Flags a `RUN` (including an `ONBUILD RUN` trigger, exec form and heredoc
-scripts) that runs `sudo`.
+scripts) that runs `sudo`, also behind another wrapper (`env … sudo …`) or
+inside an `sh -c "…"` string.
 
 ## Why it matters
 `RUN` already runs as the current `USER`; when that is root, `sudo` is
@@ -30,10 +31,10 @@ USER app
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._helpers import commands, is_cmd
 
 
 @rule(
@@ -46,16 +47,9 @@ from ._helpers import commands, is_cmd
     keywords=("RUN",),
 )
 def no_sudo(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.effective.keyword != "RUN":
-        return out
-    found = [c for c in commands(ins) if is_cmd(c, "sudo")]
-    if found:
-        out.append(
-            Finding(
-                found[0].span,
-                "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root",
-                related=tuple((c.span, "another sudo") for c in found[1:]),
-            )
-        )
-    return out
+    found = [c for c in run_view(ins).commands if "sudo" in c.wrappers or c.name == "sudo"]
+    if not found:
+        return []
+    return [Finding(found[0].span,
+                    "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root",
+                    related=tuple((c.span, "another sudo") for c in found[1:]))]

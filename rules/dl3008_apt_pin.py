@@ -39,16 +39,19 @@ Options are parsed: the values of `-o`, `-t`, `-c`, `-a` and their long forms
 are not packages (hadolint reads `apt-get install -a arm64 x=1` as installing a
 package `arm64`), `--` is not a package, `install` must be the sub-command
 (hadolint takes any word `install`), and `/usr/bin/apt-get` counts as apt-get.
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3008
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._packages import apt_installs, run_commands, unpinned_findings
+from ._pm import apt_installs, unpinned_findings
 
 
 def pinned(pkg: str) -> bool:
@@ -66,7 +69,7 @@ def pinned(pkg: str) -> bool:
 )
 def apt_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = apt_installs(cmd)
         if p is None:
             continue

@@ -39,16 +39,23 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 Appends `&& rm -rf /var/lib/apt/lists/*` on a new continuation line at the end
 of the `RUN` (safe). Not offered for heredoc or exec-form `RUN`s, for a script
 that does not end in a plain command (a trailing `;`, `&`, comment or `exit`).
-**Unsafe** when a later `RUN` of the stage (or of a stage built from it) uses
-apt without its own `apt-get update`: that `RUN` would lose the lists it relies
-on (chain it into this one, or give it its own update, first).
+
+Withheld when a later `RUN` of the stage, a `RUN` of a stage built `FROM` it,
+or an `ONBUILD RUN` there, uses the lists without its own `apt-get update`
+first (an install, upgrade, `apt-cache` query … however it is run: through
+`sudo`, `env`, `xargs`, `eatmydata`, `nice`, `timeout`, `bash -c "…"`): that
+`RUN` would fail without them. Give it its own update, or chain it into this
+`RUN` (DW002 moves a lone update there), and the fix comes back. **Unsafe**
+when a later `RUN` runs something whose commands cannot be seen (a script,
+`make`, a command named by a variable).
 
 ## Differences from hadolint
 hadolint accepts any `rm` with `-rf` as cleanup (`rm -rf /tmp/build` hides the
 finding), and a cleanup placed *before* the update; it rejects `rm -r
 /var/lib/apt/lists` (no `-rf`, no `/*`) and `apt-get dist-clean`. dockwise
 requires the lists themselves to be removed after the update.
-`/usr/bin/apt-get` counts as apt-get.
+`/usr/bin/apt-get` counts as apt-get, and commands are seen through wrappers
+(`sudo apt-get update`, `bash -c "apt-get update"`).
 
 ## References
 - hadolint: DL3009
@@ -57,100 +64,37 @@ from __future__ import annotations
 
 import re
 
-from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand, Span
-from dockwise.syntax.shell import unquote_word
+from dockwise.syntax.commands import run_view
+from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._helpers import cache_mount_targets, relevant_stages
-from ._packages import OptSpec, apt_like, end_of_text, is_program, parse_options, run_commands
+from ._helpers import relevant_stages
+from ._pm import LISTS, apt_lists_kept_out, apt_lists_needed_later, apt_updates, removes_apt_lists
+from ._pm import unknown_script_later
+from ._runfix import end_of_text
 
 MESSAGE = "Delete the apt-get lists after installing something"
-LISTS = "/var/lib/apt/lists"
-_LIST_PATHS = frozenset({LISTS, "/var/lib/apt"})
-_RM = OptSpec()
-# apt sub-commands that work without package lists
-_NO_LISTS_NEEDED = frozenset(
-    {"clean", "autoclean", "auto-clean", "distclean", "dist-clean", "remove", "purge", "autoremove", "auto-remove"}
-)
 _COMMENT = re.compile(r"(?:^|[\s;&|()])#")
-
-
-def _mount_exempt(ins: Instruction) -> bool:
-    targets = [t.rstrip("/") for t in cache_mount_targets(ins)]
-    if LISTS in targets:
-        return True
-    return "/var/lib/apt" in targets and "/var/cache/apt" in targets
-
-
-def _is_update(cmd: ShellCommand) -> bool:
-    p = apt_like(cmd)
-    return p is not None and p.subcommand is not None and p.subcommand.value == "update"
-
-
-def _removes_lists(cmd: ShellCommand) -> bool:
-    """``rm -rf /var/lib/apt/lists/*`` and friends; ``apt-get distclean``."""
-    p = apt_like(cmd)
-    if p is not None:
-        return p.subcommand is not None and p.subcommand.value in ("distclean", "dist-clean")
-    if not is_program(cmd, "rm"):
-        return False
-    p = parse_options(cmd, cmd.args, _RM)
-    if not p.has("r", "R", "recursive"):
-        return False
-    for w in p.operands:
-        path = unquote_word(w.raw) if not w.static else w.value
-        while path.endswith("/*") or (path.endswith("/") and len(path) > 1):
-            path = path[:-2] if path.endswith("/*") else path[:-1]
-        if path in _LIST_PATHS:
-            return True
-    return False
-
-
-def _needs_lists_later(df: Dockerfile, ins: Instruction) -> bool:
-    """A later RUN of this stage (or of a stage built from it) runs apt without
-    its own update: removing the lists here would break it."""
-    st = df.stage_of(ins)
-    if st is None:
-        return False
-    stages = {st.index}
-    for s in df.stages[st.index + 1:]:
-        if s.parent in stages:
-            stages.add(s.index)
-    for other in df.instructions[ins.index + 1:]:
-        eff = other.effective
-        if other.stage not in stages or eff.keyword != "RUN":
-            continue
-        cmds = run_commands(other)
-        if any(_is_update(c) for c in cmds):
-            continue
-        for c in cmds:
-            p = apt_like(c) if not is_program(c, "apt-cache") else parse_options(c, c.args, _RM)
-            if p is None or p.subcommand is None:
-                continue
-            if p.subcommand.value not in _NO_LISTS_NEEDED:
-                return True
-    return False
 
 
 def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
     eff = ins.effective
-    sh = eff.shell
-    if sh is None or eff.json or eff.heredocs or sh.dialect != "bash" or not sh.ok or not sh.commands:
+    v = run_view(ins)
+    if eff.json or eff.heredocs or v.dialect != "bash" or not v.ok or not v.commands:
         return None
     text = eff.text.rstrip()
     # a shell comment runs to the end of the joined text and would swallow the edit
     if not text or text[-1] in ";&|\\(`" or _COMMENT.search(text):
         return None
-    last = max(sh.commands, key=lambda c: c.span.end)
-    if last.background or is_program(last, "exit"):
+    last = max(v.simple, key=lambda c: c.span.end)
+    if last.background or last.name == "exit":
         return None
+    if apt_lists_needed_later(df, ins) is not None:
+        return None  # a later RUN installs with the lists this RUN fetched: it would fail
     at = end_of_text(ins)
-    new = f" {df.escape}\n    && rm -rf {LISTS}/*"
     title = "Delete the apt lists at the end of the RUN"
-    if _needs_lists_later(df, ins):
-        # a later RUN installs with apt without updating: it would lose the lists
-        return Fix.unsafe(title, Edit(Span(at, at), new))
-    return Fix.safe(title, Edit(Span(at, at), new))
+    edit = Edit(Span(at, at), f" {df.escape}\n    && rm -rf {LISTS}/*")
+    return Fix.unsafe(title, edit) if unknown_script_later(df, ins) else Fix.safe(title, edit)
 
 
 @rule(
@@ -165,17 +109,15 @@ def apt_lists(df: Dockerfile, ctx) -> list[Finding]:
     stages = relevant_stages(df)
     out = []
     for ins in df.instructions:
-        eff = ins.effective
-        if eff.keyword != "RUN" or eff.shell is None or ins.stage not in stages:
+        if ins.effective.keyword != "RUN" or ins.stage not in stages:
             continue
+        v = run_view(ins)
         pending = None  # the first update not followed by a cleanup
-        for c in run_commands(ins):
-            if _is_update(c):
-                if pending is None:
-                    pending = c
-            elif pending is not None and _removes_lists(c):
+        for c in v.commands:
+            if apt_updates(c):
+                pending = pending or c
+            elif pending is not None and removes_apt_lists(c):
                 pending = None
-        if pending is None or _mount_exempt(ins):
-            continue
-        out.append(Finding(pending.span, MESSAGE, _fix(df, ins)))
+        if pending is not None and not apt_lists_kept_out(v):
+            out.append(Finding(pending.span, MESSAGE, _fix(df, ins)))
     return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import repeated
+from ._helpers import repeated
 
 
 @rule(

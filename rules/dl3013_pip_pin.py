@@ -40,16 +40,19 @@ a package, `install` must be the sub-command, and pip called by path
 needs a ref after the repository path: `git+ssh://git@host/x/y` (the `@`
 belongs to the user) and `name @ git+https://host/x/y` are unpinned
 (hadolint accepts both).
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3013
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import Options, run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._packages import Parsed, pip_installs, pipx_installs, run_commands, unpinned_findings
+from ._pm import pip_installs, pipx_installs, unpinned_findings
 
 _SPECIFIERS = ("==", ">", "<", "!=", "~=")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
@@ -77,7 +80,7 @@ def pinned(pkg: str) -> bool:
     return pkg.endswith(_ARCHIVES) or "/" in pkg
 
 
-def from_files(p: Parsed) -> bool:
+def from_files(p: Options) -> bool:
     """Requirements / constraints file, or the local project: not checked."""
     return p.has("r", "requirement", "c", "constraint") or any(w.value == "." for w in p.operands)
 
@@ -99,7 +102,7 @@ MESSAGE = (
 )
 def pip_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = pip_installs(cmd) or pipx_installs(cmd)
         if p is None or from_files(p):
             continue

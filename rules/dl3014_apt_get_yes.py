@@ -33,21 +33,25 @@ Quiet level 2 or more counts however it is written (`-qqq`, `--quiet -q`,
 accepts only exactly two `q`s or `-q=2`. `-o APT::Get::Assume-Yes=true` counts
 too. `install` must be the sub-command and `/usr/bin/apt-get` counts as
 apt-get.
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3014
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import Options, run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
-from ._packages import Parsed, apt_installs, apt_option_is, insert_after, run_commands
+from ._pm import apt_installs, apt_option_is
+from ._runfix import add_option
 
 MESSAGE = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`"
 
 
-def _quiet_level(p: Parsed) -> int:
+def _quiet_level(p: Options) -> int:
     level = 0
     for o in p.opts:
         if o.name not in ("q", "quiet"):
@@ -59,7 +63,7 @@ def _quiet_level(p: Parsed) -> int:
     return level
 
 
-def assumes_yes(p: Parsed) -> bool:
+def assumes_yes(p: Options) -> bool:
     return (
         p.has("y", "yes", "assume-yes")
         or _quiet_level(p) >= 2
@@ -79,10 +83,11 @@ def assumes_yes(p: Parsed) -> bool:
 )
 def apt_get_yes(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = apt_installs(cmd)
         if p is None or assumes_yes(p):
             continue
-        fix = Fix.safe("Add -y", insert_after(ins, p.subcommand, "-y"))
+        edit = add_option(ins, cmd, "-y")
+        fix = Fix.safe("Add -y", edit) if edit else None
         out.append(Finding(cmd.span, MESSAGE, fix))
     return out

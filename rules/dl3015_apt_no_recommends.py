@@ -32,22 +32,26 @@ stop working; review what the image no longer contains.
 `-o APT::Install-Recommends=` also counts with `0`, `no` or `off` (hadolint
 only knows `false`); `install` must be the sub-command and `/usr/bin/apt-get`
 counts as apt-get.
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3015
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import Options, run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
-from ._packages import Parsed, apt_installs, apt_option_is, insert_after, run_commands
+from ._pm import apt_installs, apt_option_is
+from ._runfix import add_option
 
 MESSAGE = "Avoid additional packages by specifying `--no-install-recommends`"
 _FALSE = ("false", "0", "no", "off")
 
 
-def no_recommends(p: Parsed) -> bool:
+def no_recommends(p: Options) -> bool:
     if p.has("no-install-recommends"):
         return True
     if any(v.lower() in _FALSE for v in p.values("install-recommends")):
@@ -67,10 +71,11 @@ def no_recommends(p: Parsed) -> bool:
 )
 def apt_no_recommends(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = apt_installs(cmd)
         if p is None or no_recommends(p):
             continue
-        fix = Fix.unsafe("Add --no-install-recommends", insert_after(ins, p.subcommand, "--no-install-recommends"))
+        edit = add_option(ins, cmd, "--no-install-recommends")
+        fix = Fix.unsafe("Add --no-install-recommends", edit) if edit else None
         out.append(Finding(cmd.span, MESSAGE, fix))
     return out

@@ -35,16 +35,19 @@ Options are parsed: the values of `--prefix`, `-w`/`--workspace`, `--cache`,
 `npm install -w app x@1` as installing `app`, and skips `npm --prefix /app
 install x` entirely because `/app` comes first), `--` is not a package, and
 `.` / `..` are folders (hadolint flags `npm install .`).
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3016
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._packages import npm_installs, run_commands, unpinned_findings
+from ._pm import npm_installs, unpinned_findings
 
 _GIT = ("git://", "git+ssh://", "git+http://", "git+https://")
 _TARBALLS = (".tar", ".tar.gz", ".tgz")
@@ -73,7 +76,7 @@ def pinned(pkg: str) -> bool:
 )
 def npm_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = npm_installs(cmd)
         if p is None:
             continue

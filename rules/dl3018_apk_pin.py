@@ -30,16 +30,19 @@ Options are parsed: the values of `-t`/`--virtual`, `-X`/`--repository`,
 `-p`/`--root` and the other value-taking options are not packages (hadolint
 reads `apk add --root /x curl=1` as installing `/x`), `--` is not a package,
 `add` must be the sub-command and `/sbin/apk` counts as apk.
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3018
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._packages import apk_adds, run_commands, unpinned_findings
+from ._pm import apk_adds, unpinned_findings
 
 
 def pinned(pkg: str) -> bool:
@@ -57,7 +60,7 @@ def pinned(pkg: str) -> bool:
 )
 def apk_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    for cmd in run_commands(ins):
+    for cmd in run_view(ins).commands:
         p = apk_adds(cmd)
         if p is None:
             continue

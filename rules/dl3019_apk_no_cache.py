@@ -32,17 +32,20 @@ place: it becomes redundant, not wrong.
 ## Differences from hadolint
 `add` must be the sub-command (hadolint also flags `apk del add`) and
 `/sbin/apk` counts as apk.
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3019
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._runfix import and_chain, plain_run
-from ._packages import apk_adds, cache_mount_covers, insert_after, run_commands
+from ._pm import apk_adds
+from ._runfix import add_option, and_chain, plain_run
 
 MESSAGE = (
     "Use the `--no-cache` switch to avoid the need to use `--update` and remove "
@@ -62,16 +65,17 @@ MESSAGE = (
 )
 def apk_no_cache(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    if cache_mount_covers(ins, "/var/cache/apk"):
+    v = run_view(ins)
+    if any("/var/cache/apk" in t for t in v.cache_targets):
         return out
-    for cmd in run_commands(ins):
+    for cmd in v.commands:
         p = apk_adds(cmd)
         if p is None or p.has("no-cache"):
             continue
-        edit = insert_after(ins, p.subcommand, "--no-cache")
+        edit = add_option(ins, cmd, "--no-cache")
         drop = _drop_cache_rm(ins)
-        fix = (Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop) if drop
-               else Fix.safe("Add --no-cache", edit))
+        fix = (None if edit is None else Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop)
+               if drop else Fix.safe("Add --no-cache", edit))
         out.append(Finding(cmd.span, MESSAGE, fix))
     return out
 

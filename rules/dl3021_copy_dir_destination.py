@@ -26,7 +26,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import copy_paths, drop_quotes
+from ._helpers import copy_paths, drop_quotes
 
 MESSAGE = "COPY with more than 2 arguments requires the last argument to end with /"
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import drop_quotes, known_value
+from ._helpers import drop_quotes, known_value
 
 MESSAGE = "`COPY --from` should reference a previously defined `FROM` alias"
 

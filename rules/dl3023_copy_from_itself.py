@@ -31,7 +31,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import drop_quotes
+from ._helpers import drop_quotes
 
 
 @rule(

@@ -37,6 +37,13 @@ assignment (`FOO=1 cmd`) or a shell built-in such as `cd` or `export`, and
 not in Windows stages. A leading `exec` is dropped (`CMD exec nginx` →
 `CMD ["nginx"]`).
 
+Not offered for a `CMD` when the stage (or a stage it is built `FROM`) has an
+exec-form `ENTRYPOINT`: the `CMD` is then its arguments, and BuildKit passes
+the shell form's `/bin/sh -c "…"` to it; the exec form would change that argv.
+Nor for a `CMD` or `ENTRYPOINT` with a `--flag` before the command
+(`CMD --port 80`): BuildKit rejects it ("unknown flag"), and the text after the
+flag is not the whole command.
+
 ## References
 - hadolint: DL3025
 - BuildKit build check: JSONArgsRecommended
@@ -145,9 +152,24 @@ def _windows(df: Dockerfile, ins: Instruction) -> bool:
     return False
 
 
+def _exec_entrypoint(df: Dockerfile, ins: Instruction) -> bool:
+    """The ENTRYPOINT the stage's image ends up with (this stage's last, else
+    the nearest stage it is built FROM) is in exec form."""
+    stage = df.stage_of(ins)
+    for st in df.stage_chain(stage) if stage is not None else []:
+        eps = [i for i in df.stage_instructions(st) if i.keyword == "ENTRYPOINT"]
+        if eps:
+            return eps[-1].json
+    return False
+
+
 def _fix(df: Dockerfile, ins: Instruction, start: int, end: int, span: Span) -> Fix | None:
     if _windows(df, ins):
         return None
+    if ins.keyword != "HEALTHCHECK" and ins.flags:
+        return None  # `CMD --port 80`: not a command BuildKit accepts
+    if ins.keyword == "CMD" and _exec_entrypoint(df, ins):
+        return None  # the CMD is the ENTRYPOINT's arguments: exec form would change them
     words = split_simple(ins.text[start:end])
     if words is None:
         return None

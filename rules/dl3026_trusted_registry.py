@@ -34,8 +34,9 @@ FROM registry.example.com/base/busybox:1.36
 ## Differences from hadolint
 A registry is recognised as Docker does (a first path component with a `.`
 or `:`, or `localhost`); an image built from variables is checked after
-expanding the ARG defaults, and not at all when they are unknown (hadolint
-checks the text, so `FROM $IMAGE` counts as Docker Hub). `COPY --from=0`
+expanding the ARG defaults, and not at all while its registry is unknown
+(hadolint checks the text, so `FROM $IMAGE` and `FROM ${REGISTRY}/alpine`
+count as Docker Hub). `COPY --from=0`
 names a stage by index, not an image called `0`; stage names compare
 case-insensitively.
 
@@ -47,7 +48,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Span
 
 from ._api import Finding, Severity, rule
-from ._stages import drop_quotes, mounts
+from ._helpers import drop_quotes, mounts
 
 MESSAGE = "Use only an allowed registry in the FROM image"
 
@@ -104,8 +105,10 @@ def trusted_registry(df: Dockerfile, ctx) -> list[Finding]:
     for ins in df.instructions:
         if ins.keyword == "FROM":
             st = df.stage_of(ins)
-            if st is not None and st.base is not None and not st.base.unresolved:
-                check(st.base.resolved, st.base.span)
+            b = st.base if st is not None else None
+            # an image from variables: judged once the registry part is known
+            if b is not None and (not b.unresolved or (registry_of(b.resolved) or "$").find("$") < 0):
+                check(b.resolved, b.span)
             count += 1
             if st is not None and st.name:
                 names.add(st.name)

@@ -1,6 +1,7 @@
 r"""## What it does
 Flags a `RUN` (including an `ONBUILD RUN` trigger, exec form and heredoc
-scripts) that runs `apt` instead of `apt-get` or `apt-cache`.
+scripts) that runs `apt` instead of `apt-get` or `apt-cache`, also through
+wrappers (`sudo apt …`) and inside `sh -c "…"` strings.
 
 ## Why it matters
 `apt` is the interactive front end: its command-line interface is not
@@ -26,10 +27,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._helpers import commands, is_cmd
 
 
 @rule(
@@ -42,16 +43,9 @@ from ._helpers import commands, is_cmd
     keywords=("RUN",),
 )
 def no_apt(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.effective.keyword != "RUN":
-        return out
-    found = [c for c in commands(ins) if is_cmd(c, "apt")]
-    if found:
-        out.append(
-            Finding(
-                found[0].span,
-                "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
-                related=tuple((c.span, "another apt") for c in found[1:]),
-            )
-        )
-    return out
+    found = run_view(ins).named("apt")
+    if not found:
+        return []
+    return [Finding(found[0].span,
+                    "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
+                    related=tuple((c.span, "another apt") for c in found[1:]))]

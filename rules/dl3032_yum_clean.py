@@ -17,7 +17,7 @@ Accepted as cleanup, when it comes after the install: `yum clean all` or
 `/var/cache/yum`, `/var/cache/dnf`, `/var/cache/libdnf5`, their contents
 (`/var/cache/yum/*`) or an ancestor (`/var/cache`). A cache or tmpfs mount
 over one of these directories keeps the cache out of the image and is
-accepted too. `sudo yum …` counts as `yum …`.
+accepted too. `sudo yum …`, `env … yum …` and `sh -c "yum …"` count as `yum …`.
 
 Deliberate differences from hadolint 2.15.1, which accepts *any* `yum`
 command with an argument `clean` or `all` and *any* `rm -rf`:
@@ -54,28 +54,22 @@ comment).
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._rpm import (
-    RPM_CACHE_DIRS,
-    append_commands_fix,
-    mount_covers,
-    rm_cache,
-    rpm_cleans_all,
-    rpm_installs,
-    uncleaned,
-)
+from ._pm import RPM_CACHE_DIRS, mount_covers, rm_cache, rpm_cleans_all, rpm_installs, uncleaned
+from ._runfix import append_commands_fix
 
 MESSAGE = "`yum clean all` missing after yum command."
 
 
-def _install(inv) -> bool:
-    return rpm_installs(inv, ("yum",))
+def _install(c) -> bool:
+    return rpm_installs(c, ("yum",))
 
 
-def _clean(inv) -> bool:
-    return rpm_cleans_all(inv, ("yum", "dnf")) or rm_cache(inv, RPM_CACHE_DIRS)
+def _clean(c) -> bool:
+    return rpm_cleans_all(c, ("yum", "dnf")) or rm_cache(c, RPM_CACHE_DIRS)
 
 
 @rule(
@@ -89,12 +83,8 @@ def _clean(inv) -> bool:
     keywords=("RUN",),
 )
 def yum_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.effective.keyword != "RUN":
-        return out
-    bad = uncleaned(ins, _install, _clean)
-    if bad is None or mount_covers(ins.effective, RPM_CACHE_DIRS):
-        return out
-    fix = append_commands_fix(df, ins, ["yum clean all"], "Append `yum clean all` to the RUN")
-    out.append(Finding(bad.cmd.span, MESSAGE, fix))
-    return out
+    v = run_view(ins)
+    bad = uncleaned(v, _install, _clean)
+    if bad is None or mount_covers(v, RPM_CACHE_DIRS):
+        return []
+    return [Finding(bad.span, MESSAGE, append_commands_fix(df, ins, ["yum clean all"], "Append `yum clean all` to the RUN"))]

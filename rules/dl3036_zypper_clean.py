@@ -11,7 +11,7 @@ cleaning in a later `RUN` does not shrink the image.
 
 A cache or tmpfs mount over `/var/cache/zypp` (or `/var/cache`) is
 accepted, and so is `rm -r` of `/var/cache/zypp`, its contents or an
-ancestor. `sudo zypper …` counts as `zypper …`.
+ancestor. `sudo zypper …`, `env … zypper …` and `sh -c "zypper …"` count as `zypper …`.
 
 Differences from hadolint 2.15.1: `zypper update`, `dist-upgrade` and
 `patch` fill the cache too and are checked (hadolint checks only `install`
@@ -43,22 +43,16 @@ appended command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._rpm import (
-    ZYPPER_CACHE_DIRS,
-    append_commands_fix,
-    mount_covers,
-    rm_cache,
-    uncleaned,
-    zypper_cleans,
-    zypper_installs,
-)
+from ._pm import ZYPPER_CACHE_DIRS, mount_covers, rm_cache, uncleaned, zypper_cleans, zypper_installs
+from ._runfix import append_commands_fix
 
 
-def _clean(inv) -> bool:
-    return zypper_cleans(inv) or rm_cache(inv, ZYPPER_CACHE_DIRS)
+def _clean(c) -> bool:
+    return zypper_cleans(c) or rm_cache(c, ZYPPER_CACHE_DIRS)
 
 
 @rule(
@@ -72,12 +66,9 @@ def _clean(inv) -> bool:
     keywords=("RUN",),
 )
 def zypper_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.effective.keyword != "RUN":
-        return out
-    bad = uncleaned(ins, zypper_installs, _clean)
-    if bad is None or mount_covers(ins.effective, ZYPPER_CACHE_DIRS):
-        return out
+    v = run_view(ins)
+    bad = uncleaned(v, zypper_installs, _clean)
+    if bad is None or mount_covers(v, ZYPPER_CACHE_DIRS):
+        return []
     fix = append_commands_fix(df, ins, ["zypper clean"], "Append `zypper clean` to the RUN")
-    out.append(Finding(bad.cmd.span, "`zypper clean` missing after zypper use.", fix))
-    return out
+    return [Finding(bad.span, "`zypper clean` missing after zypper use.", fix)]

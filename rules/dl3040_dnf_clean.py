@@ -17,7 +17,7 @@ Accepted as cleanup, when it comes after the install: `dnf clean all` (or
 all` for microdnf, and for either `rm -r` of `/var/cache/dnf`,
 `/var/cache/libdnf5`, `/var/cache/yum`, their contents (`/var/cache/dnf/*`)
 or an ancestor (`/var/cache`). A cache or tmpfs mount over one of these
-directories is accepted too. `sudo dnf …` counts as `dnf …`.
+directories is accepted too. `sudo dnf …`, `env … dnf …` and `sh -c "dnf …"` count as `dnf …`.
 
 Deliberate differences from hadolint 2.15.1 (which accepts any command of
 the tool with an argument `clean` or `all`, and any `rm -rf`):
@@ -53,18 +53,12 @@ command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._rpm import (
-    RPM_CACHE_DIRS,
-    append_commands_fix,
-    mount_covers,
-    rm_cache,
-    rpm_cleans_all,
-    rpm_installs,
-    uncleaned,
-)
+from ._pm import RPM_CACHE_DIRS, mount_covers, rm_cache, rpm_cleans_all, rpm_installs, uncleaned
+from ._runfix import append_commands_fix
 
 # tool -> tools whose `clean all` cleans its cache
 _FAMILIES = {
@@ -75,11 +69,11 @@ _FAMILIES = {
 
 
 def _checks(tool: str):
-    def install(inv) -> bool:
-        return rpm_installs(inv, (tool,))
+    def install(c) -> bool:
+        return rpm_installs(c, (tool,))
 
-    def clean(inv) -> bool:
-        return rpm_cleans_all(inv, _FAMILIES[tool]) or rm_cache(inv, RPM_CACHE_DIRS)
+    def clean(c) -> bool:
+        return rpm_cleans_all(c, _FAMILIES[tool]) or rm_cache(c, RPM_CACHE_DIRS)
 
     return install, clean
 
@@ -98,19 +92,12 @@ _CHECKS = [(tool, *_checks(tool)) for tool in ("dnf", "dnf5", "microdnf")]
     keywords=("RUN",),
 )
 def dnf_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    if ins.effective.keyword != "RUN" or ins.effective.shell is None:
-        return out
-    bad = []
-    for tool, install, clean in _CHECKS:
-        inv = uncleaned(ins, install, clean)
-        if inv is not None:
-            bad.append((tool, inv))
-    if not bad or mount_covers(ins.effective, RPM_CACHE_DIRS):
-        return out
-    bad.sort(key=lambda b: b[1].cmd.span.start)
+    v = run_view(ins)
+    bad = [(tool, c) for tool, install, clean in _CHECKS if (c := uncleaned(v, install, clean)) is not None]
+    if not bad or mount_covers(v, RPM_CACHE_DIRS):
+        return []
+    bad.sort(key=lambda b: b[1].span.start)
     tool, first = bad[0]
     cleans = [f"{t} clean all" for t, _ in bad]
     fix = append_commands_fix(df, ins, cleans, "Append " + " and ".join(f"`{c}`" for c in cleans) + " to the RUN")
-    out.append(Finding(first.cmd.span, f"`{tool} clean all` missing after {tool} command.", fix))
-    return out
+    return [Finding(first.span, f"`{tool} clean all` missing after {tool} command.", fix)]

@@ -7,8 +7,10 @@ Flags a `pip install` (any spelling of pip: `pip`, `pip3`, `pip3.12`,
   default) earlier in the stage or in a stage it is built `FROM`, an
   assignment prefix (`PIP_NO_CACHE_DIR=1 pip install …`) or an earlier
   `export PIP_NO_CACHE_DIR=…` in the same `RUN`;
-* a cache or tmpfs mount whose target contains `.cache/pip` keeps the cache
-  out of the image.
+* a cache or tmpfs mount over pip's cache folder or a folder holding it
+  (`/root/.cache/pip`, `/root/.cache`, `$HOME/.cache/pip`, `/home/app/.cache`,
+  any target containing `.cache/pip`; whatever its `id=` or `sharing=`) keeps
+  the cache out of the image: the `RUN` is not reported, and not fixed.
 
 Checked in every `RUN`, `ONBUILD RUN` and heredoc script. An `ONBUILD RUN`
 runs in the child build, where every `ENV` of this image applies (wherever it
@@ -34,31 +36,42 @@ RUN pip install --no-cache-dir requests==2.32.3
 ## Fix
 Inserts `--no-cache-dir` after `install` (safe: only the cache is affected).
 
+`PIP_NO_CACHE_DIR` exempts only with a true value (`1`, `true`, `on`, `yes`,
+any case), as in hadolint: `PIP_NO_CACHE_DIR=0` (`false`, `no`, `off`) reads
+as "keep the cache" and is flagged, although pip, for backwards
+compatibility, turns the cache off for those values too (`_handle_no_cache_dir`
+in pip's sources); write `1` or `--no-cache-dir` so that what the Dockerfile
+says is what pip does.
+
 ## Differences from hadolint
-pip disables its cache for *any* valid boolean value of `PIP_NO_CACHE_DIR`,
-`0`/`false`/`no`/`off` included (pip's own comment in `_handle_no_cache_dir`:
-kept for backwards compatibility), so those exempt too; hadolint only accepts
-true-ish values. An `ARG PIP_NO_CACHE_DIR=1` counts (build arguments are in
+An `ARG PIP_NO_CACHE_DIR=1` counts (build arguments are in
 the environment of `RUN`). The text `PIP_NO_CACHE_DIR=1` elsewhere in the
 `RUN` (an `echo`, a plain `X=1;` assignment that is not exported) does not
 count, because pip never sees it; hadolint searches the raw text. `install`
-must be the sub-command and pip called by path is recognised.
+must be the sub-command and pip called by path is recognised. hadolint accepts
+only a cache mount whose target contains `.cache/pip` (not `/root/.cache`).
+Commands are seen through wrappers (`sudo`, `env`, `xargs`, `eatmydata`, `nice`,
+`timeout`, `python3 -m` …) and inside `sh -c "…"` strings; hadolint sees neither.
 
 ## References
 - hadolint: DL3042
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.expand import unquote
-from dockwise.syntax.model import Dockerfile, Instruction, ShellCommand
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
-from ._packages import cache_mount_covers, insert_after, pip_installs, run_commands
+from ._pm import pip_cache_mounted, pip_installs
+from ._helpers import pre_from_var
+from ._runfix import add_option
 
 MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
 VAR = "PIP_NO_CACHE_DIR"
-# pip parses the value with strtobool and turns the cache off for any valid one
-_VALID = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+# the values that say "no cache" (hadolint's list); pip also turns the cache off
+# for false-ish values, but a reader takes `PIP_NO_CACHE_DIR=0` to mean "keep it"
+_VALID = frozenset({"1", "true", "on", "yes"})
 
 
 def _valid(value: str | None) -> bool:
@@ -91,7 +104,7 @@ def _env_in_image(df: Dockerfile, ins: Instruction) -> bool:
     return False
 
 
-def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[ShellCommand], cmd: ShellCommand) -> bool:
+def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[Command], cmd: Command) -> bool:
     if any(_assigned(a) for a in cmd.assignments):
         return True
     for c in cmds:
@@ -101,7 +114,11 @@ def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[ShellCommand], c
             return True
     if ins.trigger is not None:
         return _env_in_image(df, ins)
-    v = df.lookup_var(df.stage_of(ins), VAR, ins.index)
+    st = df.stage_of(ins)
+    if st is None:  # before the first FROM
+        d = pre_from_var(df, ins, VAR)
+        return d is not None and _valid(d[1])
+    v = df.lookup_var(st, VAR, ins.index)
     return v is not None and _valid(v.value)
 
 
@@ -117,13 +134,13 @@ def cache_disabled(df: Dockerfile, ins: Instruction, cmds: list[ShellCommand], c
 )
 def pip_no_cache_dir(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out = []
-    if cache_mount_covers(ins, ".cache/pip"):
+    v = run_view(ins)
+    if pip_cache_mounted(v):
         return out
-    cmds = run_commands(ins)
-    for cmd in cmds:
+    for cmd in v.commands:
         p = pip_installs(cmd)
-        if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, cmds, cmd):
+        if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, v.commands, cmd):
             continue
-        fix = Fix.safe("Add --no-cache-dir", insert_after(ins, p.subcommand, "--no-cache-dir"))
-        out.append(Finding(cmd.span, MESSAGE, fix))
+        edit = add_option(ins, cmd, "--no-cache-dir")
+        out.append(Finding(cmd.span, MESSAGE, Fix.safe("Add --no-cache-dir", edit) if edit else None))
     return out

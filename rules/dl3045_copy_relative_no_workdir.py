@@ -38,7 +38,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import copy_paths, drop_quotes, known_value, windows_absolute
+from ._helpers import copy_paths, drop_quotes, known_value, windows_absolute
 
 MESSAGE = "`COPY` to a relative destination without `WORKDIR` set."
 

@@ -45,7 +45,7 @@ from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._labels import schema
-from ._stages import drop_quotes
+from ._helpers import drop_quotes
 
 
 @rule(

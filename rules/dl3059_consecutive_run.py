@@ -56,19 +56,16 @@ from __future__ import annotations
 
 import re
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._runfix import indent_of_last_line
+from ._runfix import STATEFUL, end_of_text, indent_of_last_line
 
 
-def _literal_commands(script) -> int:
-    if not script.ok:  # hadolint: a script that does not parse has no commands
-        return 0
+def _literal(name: str) -> bool:
     # ShellCheck (hadolint's parser) does not count `[ … ]` / `[[ … ]]` tests as commands
-    return sum(
-        1 for c in script.commands if c.name and c.name not in ("[", "[[") and "$" not in c.name and "`" not in c.name
-    )
+    return bool(name) and name not in ("[", "[[") and "$" not in name and "`" not in name
 
 
 def _count(ins: Instruction) -> int:
@@ -78,15 +75,16 @@ def _count(ins: Instruction) -> int:
     For parity hadolint's way is kept where it is odd: exec-form arguments are
     joined with spaces and read as shell, and cmd/PowerShell text is read as
     POSIX shell too (dockwise's model does neither; this parse is local)."""
-    sh = ins.shell
-    if sh is None:
+    v = run_view(ins)
+    if v.dialect == "bash":  # hadolint: a script that does not parse has no commands
+        return sum(1 for c in v.simple if _literal(c.simple.name)) if v.ok else 0
+    if ins.shell is None:
         return 0
-    if sh.dialect == "bash":
-        return _literal_commands(sh)
     from dockwise.syntax.shell import line_map, parse_shell
 
     text = " ".join(a.value for a in ins.args) if ins.json else ins.text
-    return _literal_commands(parse_shell(text, line_map(text, ins.start_line)))
+    sh = parse_shell(text, line_map(text, ins.start_line))
+    return sum(1 for c in sh.commands if _literal(c.name)) if sh.ok else 0
 
 
 def _flags(ins: Instruction) -> list[str]:
@@ -96,31 +94,14 @@ def _flags(ins: Instruction) -> list[str]:
 # a shell comment runs to the end of the joined text and would swallow what follows
 _COMMENT = re.compile(r"(?:^|[\s;&|()])#")
 _FUNCTION = re.compile(r"\(\s*\)|(?:^|[\s;&|({])function\s")
-# builtins whose effect outlives the command, or that end the script early
-_STATEFUL = frozenset(
-    ("cd", "pushd", "popd", "export", "set", "unset", "source", ".", "umask", "shopt", "ulimit", "alias",
-     "trap", "eval", "exec", "exit", "return", "declare", "typeset", "readonly", "local", "enable", "hash")
-)
 _BAD_END = ";&|(`\\"
 
 
-def _end_of_text(ins: Instruction) -> Pos:
-    return ins.text_map.end_pos(len(ins.text.rstrip()))
-
-
 def _mergeable(ins: Instruction) -> bool:
-    sh = ins.shell
-    return not (
-        ins.json
-        or ins.heredocs
-        or ins.trigger is not None
-        or sh is None
-        or sh.dialect != "bash"
-        or not sh.ok
-        or not sh.commands
-        or not ins.text.strip()
-        or _COMMENT.search(ins.text)
-    )
+    if ins.json or ins.heredocs or ins.trigger is not None or not ins.text.strip() or _COMMENT.search(ins.text):
+        return False
+    v = run_view(ins)
+    return v.dialect == "bash" and v.ok and bool(v.commands)
 
 
 def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
@@ -132,19 +113,20 @@ def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
     if ltext[-1] in _BAD_END or ltext[-1] == esc or _FUNCTION.search(ltext):
         return None
     # the later RUN must be one plain command: it becomes the right side of `&&`
-    top = [c for c in ins.shell.commands if not c.subshell]
+    top = [c for c in run_view(ins).simple if not c.subshell]
     if len(top) != 1 or top[0].background or top[0].negated:
         return None
-    last = max((c for c in prev.shell.commands if not c.subshell), key=lambda c: c.span.end, default=None)
+    pcs = [c.simple for c in run_view(prev).simple]
+    last = max((c for c in pcs if not c.subshell), key=lambda c: c.span.end, default=None)
     if last is None:
         return None
     background = last.background and ptext.endswith("&") and not ptext.endswith("&&")
     if not background and (ptext[-1] in _BAD_END or ptext[-1] == esc):
         return None
     unsafe = background or bool(_FUNCTION.search(ptext)) or any(
-        c.name in _STATEFUL or (not c.name and c.assignments) or "$" in c.name or "`" in c.name
+        c.name in STATEFUL or (not c.name and c.assignments) or "$" in c.name or "`" in c.name
         or (c.background and c is not last)
-        for c in prev.shell.commands
+        for c in pcs
     )
     # only comment and blank lines may sit between the two
     moved = []
@@ -154,7 +136,7 @@ def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
             moved.append(df.lines[line])
         elif body:
             return None
-    start, end = ins.text_map.pos(0), _end_of_text(ins)
+    start, end = ins.text_map.pos(0), end_of_text(ins)
     if start.line != ins.start_line or end.line < start.line:
         return None
     if start.line == end.line:
@@ -164,7 +146,7 @@ def _fix(df: Dockerfile, prev: Instruction, ins: Instruction) -> Fix | None:
             [df.lines[start.line][start.col :], *df.lines[start.line + 1 : end.line], df.lines[end.line][: end.col]]
         )
     joiner = f" {esc}\n" if background else f" && {esc}\n"
-    at = _end_of_text(prev)
+    at = end_of_text(prev)
     edits = [Edit(Span(at, end), joiner + indent_of_last_line(df, prev) + command)]
     if moved:
         edits.append(Edit(Span(Pos(prev.start_line, 0), Pos(prev.start_line, 0)), "".join(m + "\n" for m in moved)))

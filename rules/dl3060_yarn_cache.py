@@ -13,7 +13,7 @@ image.
 
 Accepted instead of `yarn cache clean`: a cache or tmpfs mount whose target
 contains `.cache/yarn` or `/.yarn/`, and `rm -r` of a path containing
-`.cache/yarn`. `sudo yarn …` counts as `yarn …`.
+`.cache/yarn`. `sudo yarn …`, `env … yarn …` and `sh -c "yarn …"` count as `yarn …`.
 
 Differences from hadolint 2.15.1: a bare `yarn` (or `yarn
 --frozen-lockfile`) is an install and is checked; `rm -rf` of the yarn cache
@@ -47,22 +47,17 @@ appended command would not end up as a plain top-level command.
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
 from ._helpers import relevant_stages
-from ._rpm import (
-    append_commands_fix,
-    rm_yarn_cache,
-    uncleaned,
-    yarn_cache_cleans,
-    yarn_cache_mounted,
-    yarn_installs,
-)
+from ._pm import cache_mounted, rm_removes, uncleaned, yarn_cache_cleans, yarn_dir, yarn_installs
+from ._runfix import append_commands_fix
 
 
-def _clean(inv) -> bool:
-    return yarn_cache_cleans(inv) or rm_yarn_cache(inv)
+def _clean(c) -> bool:
+    return yarn_cache_cleans(c) or rm_removes(c, yarn_dir)
 
 
 @rule(
@@ -81,9 +76,10 @@ def yarn_cache(df: Dockerfile, ctx) -> list[Finding]:
             continue
         if ins.trigger is None and ins.stage not in stages:
             continue
-        bad = uncleaned(ins, yarn_installs, _clean)
-        if bad is None or yarn_cache_mounted(ins.effective):
+        v = run_view(ins)
+        bad = uncleaned(v, yarn_installs, _clean)
+        if bad is None or cache_mounted(v, yarn_dir):
             continue
         fix = append_commands_fix(df, ins, ["yarn cache clean"], "Append `yarn cache clean` to the RUN")
-        out.append(Finding(bad.cmd.span, "`yarn cache clean` missing after `yarn install` was run.", fix))
+        out.append(Finding(bad.span, "`yarn cache clean` missing after `yarn install` was run.", fix))
     return out

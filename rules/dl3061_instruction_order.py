@@ -27,7 +27,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import head_span
+from ._helpers import head_span
 
 MESSAGE = "Invalid instruction order. Dockerfile must begin with `FROM`, `ARG` or comment."
 

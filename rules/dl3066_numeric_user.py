@@ -30,7 +30,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import text_span
+from ._helpers import text_span
 
 MESSAGE = "Non-numeric user-id may not be resolvable by host system"
 

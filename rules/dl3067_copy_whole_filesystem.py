@@ -32,7 +32,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
-from ._stages import copy_paths, drop_quotes, head_span
+from ._helpers import copy_paths, drop_quotes, head_span
 
 
 @rule(

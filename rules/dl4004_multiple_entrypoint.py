@@ -25,7 +25,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._stages import repeated
+from ._helpers import repeated
 
 MESSAGE = ("Multiple `ENTRYPOINT` instructions found. If you list more than one `ENTRYPOINT` then "
            "only the last `ENTRYPOINT` will take effect")

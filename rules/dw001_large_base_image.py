@@ -67,7 +67,7 @@ from dockwise.images import catalog as images
 from dockwise.syntax.model import Dockerfile, ImageRef
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._talk import final_chain, is_dev_environment, is_scratch
+from ._helpers import final_chain, is_dev_environment, is_scratch
 
 DEFAULT_THRESHOLD_MB = 150.0
 DEFAULT_MIN_SAVING_PERCENT = 25.0

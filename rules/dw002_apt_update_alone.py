@@ -56,29 +56,21 @@ the last command of the script, joined by `&&`.
 """
 from __future__ import annotations
 
+from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
+from ._pm import APK, APT, INSTALL_HELPERS, RPM, ZYPPER, family, runs_unknown_script, updates_index, uses_index
 from ._runfix import STATEFUL, argvs, delete_instruction, flags_key, logical_commands, plain_run
-from ._talk import APK, APT, RPM, ZYPPER, Cmd, commands, copy_sources, runs_unknown_script
-from ._talk import updates_index, uses_index
 
-_FAMILIES = (APT, APK, RPM, ZYPPER)
 # package tools besides the managers themselves that read or change their state
-_PACKAGE_TOOLS = APT | APK | RPM | ZYPPER | {
+_PACKAGE_TOOLS = APT | APK | RPM | ZYPPER | INSTALL_HELPERS | {
     "apt-cache", "apt-key", "apt-mark", "add-apt-repository", "apt-add-repository", "dpkg", "rpm",
-    "yum-config-manager", "dnf-config-manager", "install_packages", "add-pkg", "apt-fast", "apt-install",
+    "yum-config-manager", "dnf-config-manager",
 }
 
 
-def _family(c: Cmd) -> int | None:
-    for i, names in enumerate(_FAMILIES):
-        if c.name in names:
-            return i
-    return None
-
-
-def _target(df: Dockerfile, ins: Instruction, fam: int) -> Instruction | None:
+def _target(df: Dockerfile, ins: Instruction, fam: str) -> Instruction | None:
     """The next RUN of the stage that installs with family ``fam``; None when
     something in between makes moving the update unprovable."""
     st = df.stage_of(ins)
@@ -99,34 +91,34 @@ def _target(df: Dockerfile, ins: Instruction, fam: int) -> Instruction | None:
             continue
         if other.keyword != "RUN":
             continue
-        cs = commands(other)
-        if any(uses_index(c) and _family(c) == fam for c in cs):
+        cs = run_view(other).commands
+        if any(uses_index(c) and family(c) == fam for c in cs):
             return other
         if any(c.name in _PACKAGE_TOOLS or runs_unknown_script(c) for c in cs):
             return None
     return None
 
 
-def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
-    fam = _family(upd)
-    if fam is None or not plain_run(ins) or upd.source is None:
+def _fix(df: Dockerfile, ins: Instruction, upd: Command) -> Fix | None:
+    fam = family(upd)
+    if fam is None or not plain_run(ins) or upd.in_string:
         return None
-    cmds = ins.shell.commands
+    cmds = run_view(ins).simple
     text = ins.text.rstrip()
-    if len(cmds) == 1 and cmds[0] is upd.source:
+    if len(cmds) == 1 and cmds[0] is upd:
         update_text = text
         remove = delete_instruction(df, ins)
     else:
         # the update ends the script after `&&`: what runs before it stays as it is
         ok, lcmds = logical_commands(text)
-        if not ok or len(lcmds) != len(cmds) or cmds[-1] is not upd.source:
+        if not ok or len(lcmds) != len(cmds) or cmds[-1] is not upd:
             return None
         last, prev = lcmds[-1], lcmds[-2]
         if last.subshell or last.in_pipe or last.background or last.negated or text[last.span.end.col :].strip():
             return None
         if text[prev.span.end.col : last.span.start.col].strip() != "&&":
             return None
-        if any(c.name in STATEFUL or not c.name for c in lcmds[:-1]):
+        if any(c.simple.name in STATEFUL or not c.simple.name for c in lcmds[:-1]):
             return None  # `export http_proxy=… && apt-get update`: the update needs what ran before
         cut = prev.span.end.col
         update_text = text[last.span.start.col :]
@@ -139,14 +131,14 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
         return None
     if "||" in target.text:
         return None
-    tcs = commands(target)
-    first_use = next(i for i, c in enumerate(tcs) if uses_index(c) and _family(c) == fam)
+    tcs = run_view(target).commands
+    first_use = next(i for i, c in enumerate(tcs) if uses_index(c) and family(c) == fam)
     title = f"Move `{update_text}` into the RUN that installs (line {target.start_line + 1})"
-    if any(updates_index(c) and _family(c) == fam for c in tcs[:first_use]):
+    if any(updates_index(c) and family(c) == fam for c in tcs[:first_use]):
         return Fix.safe(title, remove)  # the installing RUN updates already
     new_text = f"{update_text} && {target.text}"
     ok, new_cmds = logical_commands(new_text)
-    if not ok or argvs(new_cmds) != [c.argv for c in cmds if c is upd.source] + argvs(target.shell.commands):
+    if not ok or argvs(new_cmds) != argvs([upd]) + argvs(run_view(target).simple):
         return None
     first = new_cmds[0]
     if first.subshell or first.in_pipe or first.background or first.negated:
@@ -166,21 +158,10 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Cmd) -> Fix | None:
     keywords=("RUN",),
 )
 def apt_update_alone(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
-    out = []
-    cs = commands(ins)
+    cs = run_view(ins).commands
     ups = [c for c in cs if updates_index(c)]
-    if not ups:
-        return out
-    if any(uses_index(c) or runs_unknown_script(c) for c in cs):
-        return out
+    if not ups or any(uses_index(c) or runs_unknown_script(c) for c in cs):
+        return []
     c = ups[0]
-    what = f"{c.name} {c.sub()}"
-    out.append(
-        Finding(
-            c.span,
-            f"`{what}` without an install in the same RUN: the cached index goes stale for later "
-            "installs; update and install in one RUN",
-            _fix(df, ins, c),
-        )
-    )
-    return out
+    return [Finding(c.span, f"`{c.name} {c.sub}` without an install in the same RUN: the cached index goes stale "
+                    "for later installs; update and install in one RUN", _fix(df, ins, c))]

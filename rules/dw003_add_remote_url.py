@@ -39,7 +39,7 @@ import re
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import copy_sources, expand_simple
+from ._helpers import copy_sources, expand_simple
 
 _URL = re.compile(r"^https?://", re.I)
 _GIT = re.compile(r"(\.git(#.*)?$)|(^git@)|(^git://)", re.I)

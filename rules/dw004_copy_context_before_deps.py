@@ -83,32 +83,29 @@ import posixpath
 import re
 from fnmatch import fnmatchcase
 
+from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
+from ._helpers import bind_mount_paths, copy_sources, expand_simple, file_name, whole_context_arg
+from ._pm import is_cleanup, is_pip
 from ._runfix import and_chain, plain_run
-from ._talk import Cmd, basename, bind_mount_paths, commands, copy_sources, expand_simple, whole_context_arg
 
 _NPM = ("package.json", "package-lock.json", "npm-shrinkwrap.json")
 
 
-def _after(c: Cmd, n: int) -> list[str]:
-    """Positional arguments after the first ``n`` positionals."""
-    return [w.value for w in c.positional()[n:]]
-
-
-def manifests(c: Cmd) -> list[str] | None:
+def manifests(c: Command) -> list[str] | None:
     """The manifest files a dependency install reads, or None when ``c`` is
     not one of the recognised installs."""
     n = c.name
     vals = c.values
-    sub = c.sub()
+    sub = c.sub
     if n == "uv" and sub == "pip":
         n, vals = "pip", vals[1:]
         sub = next((v for v in vals if not v.startswith("-")), None)
     elif n == "uv" and sub == "sync":
         return ["pyproject.toml", "uv.lock"]
-    if n.startswith("pip") and n[3:].replace(".", "").isdigit() or n == "pip":
+    if is_pip(c) or n == "pip":
         if sub != "install":
             return None
         files = []
@@ -121,15 +118,15 @@ def manifests(c: Cmd) -> list[str] | None:
                 files.append(v[2:])
         files = [f for f in files if "$" not in f]
         return files or None
-    if n == "pipenv" and sub in ("install", "sync") and not _after(c, 1):
+    if n == "pipenv" and sub in ("install", "sync") and not c.positional[1:]:
         return ["Pipfile", "Pipfile.lock"]
     if n == "poetry" and sub == "install":
         return ["pyproject.toml", "poetry.lock"]
-    if n == "npm" and sub in ("ci", "clean-install", "install-clean") or n == "npm" and sub in ("install", "i") and not _after(c, 1):
+    if n == "npm" and (sub in ("ci", "clean-install", "install-clean") or sub in ("install", "i") and not c.positional[1:]):
         return list(_NPM)
     if n == "yarn" and (sub is None or sub == "install"):
         return ["package.json", "yarn.lock"]
-    if n == "pnpm" and sub in ("install", "i") and not _after(c, 1):
+    if n == "pnpm" and sub in ("install", "i") and not c.positional[1:]:
         return ["package.json", "pnpm-lock.yaml"]
     if n in ("bundle", "bundler") and (sub is None or sub == "install"):
         return ["Gemfile", "Gemfile.lock", "*.gemspec"]
@@ -137,7 +134,7 @@ def manifests(c: Cmd) -> list[str] | None:
         n, sub = "composer", next((v for v in vals[1:] if not v.startswith("-")), None)
     if n in ("composer", "composer.phar") and sub == "install":
         return ["composer.json", "composer.lock"]
-    if n == "go" and c.positional()[:2] and [w.value for w in c.positional()[:2]] == ["mod", "download"]:
+    if n == "go" and c.positional[:2] == ["mod", "download"]:
         return ["go.mod", "go.sum"]
     if n in ("mvn", "mvnw") and any(v.startswith(("dependency:go-offline", "dependency:resolve")) for v in vals):
         return ["pom.xml"]
@@ -150,7 +147,7 @@ def manifests(c: Cmd) -> list[str] | None:
 
 def _covers(source: str, manifest: str) -> bool:
     """A copied source path that brings ``manifest`` (a name or a relative path)."""
-    src = basename(source)
+    src = file_name(source)
     if not src or src in (".", "*"):
         return False
     parts = [p for p in manifest.replace("\\", "/").split("/") if p and p != "."]
@@ -169,9 +166,9 @@ _ELSEWHERE = ("--prefix", "--cwd", "-C", "--working-dir", "-d", "--dir", "--dire
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._/@+-]+$")
 
 
-def _fix_manifests(c: Cmd) -> list[tuple[str, bool]] | None:
+def _fix_manifests(c: Command) -> list[tuple[str, bool]] | None:
     """(path, required) pairs the install ``c`` reads, when the set is certain."""
-    n, vals, sub = c.name, c.values, c.sub()
+    n, vals, sub = c.name, c.values, c.sub
     if any(v == e or v.startswith(e + "=") for v in vals for e in _ELSEWHERE) and not n.startswith("pip"):
         return None
     if n == "uv" and sub == "sync":
@@ -233,16 +230,14 @@ def _fix(df: Dockerfile, whole: Instruction, run: Instruction) -> Fix | None:
     if any(f.name not in ("chown", "chmod", "link") for f in whole.flags):
         return None
     chain = and_chain(run.text)
-    cs = commands(run)
+    cs = run_view(run).commands
     if chain is None or len(chain) != len(cs):
         return None
-    from .dw011_cleanup_in_separate_layer import _is_cleanup
-
     wanted: list[tuple[str, bool]] = []
     for c in cs:
         m = _fix_manifests(c)
         if m is None:
-            if not _is_cleanup(c, []):
+            if not is_cleanup(c, []):
                 return None
             continue
         wanted.extend(m)
@@ -321,15 +316,15 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
         if eff.keyword != "RUN" or whole is None:
             continue
         mounted = bind_mount_paths(ins)
-        for c in commands(ins):
+        for c in run_view(ins).commands:
             files = manifests(c)
             if not files:
                 continue
             if any(_covers(s, f) for s in sources + mounted for f in files):
                 continue
             arg = whole_context_arg(whole)
-            what = " ".join([c.name] + [w.value for w in c.positional()[:2 if c.name == "go" else 1]])
-            names = ", ".join(dict.fromkeys(basename(f) for f in files[:2] if "*" not in f))
+            what = " ".join([c.name] + c.positional[:2 if c.name == "go" else 1])
+            names = ", ".join(dict.fromkeys(file_name(f) for f in files[:2] if "*" not in f))
             out.append(
                 Finding(
                     c.span,

@@ -43,7 +43,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import expand_simple, is_root_user, user_of
+from ._helpers import expand_simple, is_root_user, user_of
 
 
 @rule(

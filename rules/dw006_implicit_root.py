@@ -49,7 +49,7 @@ from dockwise.images import catalog as images
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import is_scratch
+from ._helpers import is_scratch
 
 
 @rule(

@@ -61,10 +61,12 @@ from __future__ import annotations
 import re
 
 from dockwise.images import catalog as images
+from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import Cmd, apk_virtual, is_dev_environment, commands, installed_packages, package_name, removed_packages
+from ._helpers import is_dev_environment
+from ._pm import apk_virtual, installed_packages, package_name, removed_packages
 
 _BUILD_PKGS = {
     "build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "make", "cmake",
@@ -109,14 +111,14 @@ def _used_at_runtime(tool: str, runtime: str) -> bool:
     return bool(re.search(r"(^|[\s\"'\[,/])" + re.escape(tool) + r"([\s\"',\]]|$)", runtime))
 
 
-def _builds(c: Cmd, tool_image: str) -> bool:
+def _builds(c: Command, tool_image: str) -> bool:
     tools = _IMAGE_TOOLS.get(tool_image, _JAVA_TOOLS)
     if c.name not in tools:
         return False
     if c.name in ("javac", "rustc", "gcc", "g++", "cc", "c++", "make", "cmake"):
         return True
     subs = _TOOL_BUILDS.get(c.name, set())
-    return any(w.value.lower() in subs for w in c.positional())
+    return any(v.lower() in subs for v in c.positional)
 
 
 def _toolchain(ref) -> str | None:
@@ -151,7 +153,7 @@ def build_tools_in_final_image(df: Dockerfile, ctx) -> list[Finding]:
     for ins in df.stage_instructions(st):
         if ins.keyword != "RUN":
             continue
-        cs = commands(ins)
+        cs = run_view(ins).commands
         compiles = compiles or bool(tool) and any(_builds(c, tool) for c in cs)
         removed, auto = removed_packages(cs)
         if auto:

@@ -41,10 +41,11 @@ from __future__ import annotations
 
 import re
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Instruction
+from dockwise.syntax.shell import line_map
 
 from ._api import Finding, Severity, rule
-from ._talk import final_chain_indices, run_instructions, text_pieces
+from ._helpers import final_chain_indices
 
 _MSIEXEC = re.compile(r"(?i)(?<![\w.-])msiexec(\.exe)?(?![\w-])")
 _START_MSI = re.compile(r"(?i)\bStart-Process\b[^;|&\n]*?[\w\\/.:~$-]+\.msi\b")
@@ -66,6 +67,17 @@ def _in_prose(text: str, start: int, end: int) -> bool:
     return any(ch.isalpha() for ch in before)
 
 
+def _texts(ins: Instruction):
+    """The texts a RUN runs, each with a map of its offsets to spans: the text
+    after the keyword and flags (of the ONBUILD trigger) and each heredoc body.
+    MSI installs are found in the text itself: cmd and PowerShell are not parsed."""
+    eff = ins.effective
+    yield eff.text, eff.text_map.span
+    for h in eff.heredocs:
+        if h.body and h.body_span is not None:
+            yield h.body, line_map(h.body, h.body_span.start.line, h.body_span.start.col).span
+
+
 def _find(text: str):
     for rx in (_MSIEXEC, _START_MSI, _DIRECT_MSI):
         for m in rx.finditer(text):
@@ -84,10 +96,10 @@ def _find(text: str):
 def msi_install(df: Dockerfile, ctx) -> list[Finding]:
     shipped = final_chain_indices(df)
     out = []
-    for ins in run_instructions(df):
-        if ins.stage not in shipped:
+    for ins in df.instructions:
+        if ins.effective.keyword != "RUN" or ins.stage not in shipped:
             continue
-        for text, span_of in text_pieces(ins):
+        for text, span_of in _texts(ins):
             m = _find(text)
             if m:
                 s, e = m.span()

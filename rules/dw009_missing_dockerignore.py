@@ -52,7 +52,7 @@ import os
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import whole_context_arg
+from ._helpers import whole_context_arg
 
 
 @rule(

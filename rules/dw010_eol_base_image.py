@@ -45,7 +45,7 @@ from dockwise.images import catalog as images
 from dockwise.syntax.model import Dockerfile
 
 from ._api import Finding, Severity, rule
-from ._talk import is_scratch
+from ._helpers import is_scratch
 
 
 def _today(opts: dict) -> dt.date:

@@ -232,13 +232,13 @@ def test_cleanup_over_a_selection_of_runs_and_in_onbuild():
     )
 
 
-def test_cleanup_that_would_break_a_later_run_is_unsafe():
+def test_cleanup_that_would_break_a_later_run_is_not_offered():
     """Removing the apt lists would break a later RUN that installs without updating:
-    offered, but marked unsafe (as DL3009's own fix)."""
+    not offered (as DL3009's own fix; issue 12, item 9 — it used to be offered as unsafe)."""
     text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"
     df = parse(text)
-    p = actions.add_cleanup(df, 1, 1)
-    assert p is not None and p.applicability == Applicability.UNSAFE
+    assert actions.add_cleanup(df, 1, 1) is None
+    assert not actions.can_cleanup(df, 1, 1)
     assert actions.can_cleanup(df, 2, 2)  # the last one can clean up
     last = actions.add_cleanup(df, 2, 2)
     assert last is not None and last.applicability == Applicability.SAFE

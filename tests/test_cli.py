@@ -343,8 +343,11 @@ def test_bad_severity_is_usage_error(tmp_path, capsys):
 
 
 def test_unknown_hadolint_code_is_accepted_quietly(tmp_path, capsys):
+    # every DL code of hadolint 2.15.1 is a dockwise rule now; the codes hadolint
+    # retired (DL3005, DL3017, DL3031, DL3039) and ShellCheck codes still appear in
+    # hadolint command lines (an unknown code such as DL3999 is a usage error: issue 13)
     f = str(write(tmp_path / "Dockerfile", CLEAN))
-    assert main(["lint", "--ignore", "DL3999,SC2086", f]) == 0
+    assert main(["lint", "--ignore", "DL3005,SC2086", f]) == 0
     assert "warning" not in capsys.readouterr()[1]
 
 
@@ -680,6 +683,38 @@ def test_rule_unknown_and_all(capsys):
         assert c in codes
     assert main(["rule"]) == 2
     capsys.readouterr()
+
+
+def test_rule_all_lists_every_hadolint_dl_code(capsys):
+    """hadolint 2.15.1 registers 71 DL rules (src/Hadolint/Process.hs): DL1001,
+    DL3000-DL3067 without the retired DL3005/DL3017/DL3031/DL3039, DL4000-DL4006
+    without DL4002."""
+    assert main(["rule", "--all"]) == 0
+    codes = {ln.split()[0] for ln in capsys.readouterr()[0].splitlines() if ln.startswith("DL")}
+    want = {"DL1001"} | {f"DL{n}" for n in range(3000, 3068) if n not in (3005, 3017, 3031, 3039)}
+    want |= {f"DL{n}" for n in range(4000, 4007) if n != 4002}
+    assert len(want) == 71 and codes == want
+
+
+@pytest.mark.parametrize("argv,named", [
+    (["--select", "DL9999"], "--select DL9999"),
+    (["--extend-select", "DL3006,nonsense"], "--extend-select nonsense"),
+    (["--ignore", "DL4242"], "--ignore DL4242"),
+    (["--severity", "DL3999=error"], "--severity DL3999"),
+])
+def test_unknown_rule_selectors_are_usage_errors(tmp_path, capsys, argv, named):
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n")
+    assert main(["lint", *argv, str(tmp_path / "Dockerfile")]) == 2
+    out, err = capsys.readouterr()
+    assert named in err and "unknown rule" in err and out == ""
+    assert main(["fix", "--check", *argv[:2], str(tmp_path / "Dockerfile")]) == 2 or argv[0] == "--severity"
+    capsys.readouterr()
+
+
+def test_shellcheck_codes_in_hadolint_command_lines_are_accepted(tmp_path, capsys):
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n")
+    assert main(["lint", "--ignore", "SC2086,DL3008", str(tmp_path / "Dockerfile")]) == 0
+    assert "unknown" not in capsys.readouterr()[1]
 
 
 def test_version(capsys):

@@ -18,7 +18,10 @@ ones too, with every fixable rule of the registry selected. Then, per file:
   Moves are allowed only for what the moving fixes move: an index update
   when DW002 was applied, cleanup commands when DW011 was; so are drops of
   a command that stays elsewhere (DW011 does not repeat a cleanup, DW002
-  drops an update when the installing RUN updates itself).
+  drops an update when the installing RUN updates itself);
+* the stage data flow (tests/dataflow.py): no RUN of a stage, or of a stage
+  built FROM it, uses something a fix removed — apt lists, package caches used
+  offline, files under a folder a moved cleanup deletes — that it had before.
 
 A broken file is attributed to the rules whose fixes were applied: each is
 re-run alone on the file, and the rules that break it alone are blamed (all
@@ -35,6 +38,7 @@ from pathlib import Path
 import pytest
 
 from corpus_util import corpus_dir, corpus_files
+from dataflow import new_breaks
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import fix_text
 from dockwise.syntax.parser import parse
@@ -116,13 +120,13 @@ def _is_update(argv) -> bool:
 
 
 def _is_cleanup(argv) -> bool:
+    from dockwise.rules._pm import is_cleanup
+    from dockwise.syntax.commands import unwrap
     from dockwise.syntax.model import ShellCommand, Span, Word
-    from dockwise.rules._talk import _to_cmd
-    from dockwise.rules.dw011_cleanup_in_separate_layer import _is_cleanup as cleanup
 
     span = Span.of(0, 0, 0, 0)
     sc = ShellCommand(argv[0] if argv else "", [Word(a, a, span) for a in argv[1:]], span, span)
-    return cleanup(_to_cmd(sc), [])
+    return is_cleanup(unwrap(sc), [])
 
 
 _APK_CACHE = {"/var/cache/apk/*", "/var/cache/apk", "/var/cache/apk/"}
@@ -152,6 +156,7 @@ def problems(before: str, after: str, applied: set[str], path: str | None = None
     lost = _comment_lines(before) - _comment_lines(after)
     if lost:
         out.append(f"comment lines lost: {sorted(lost)}")
+    out.extend(new_breaks(b, a))
     cb, ca = _commands(b), _commands(a)
     extra, missing = Counter(ca) - Counter(cb), Counter(cb) - Counter(ca)
     bad_extra = [c for c in extra if c not in ADDED_COMMANDS]
@@ -278,3 +283,16 @@ def test_problems_reports_breakage():
     assert problems(moved, after, {"DW002"}) == []  # the move DW002 makes
     appended = "FROM a:1\nRUN apt-get update && apt-get install -y y \\\n    && rm -rf /var/lib/apt/lists/*\n"
     assert problems("FROM a:1\nRUN apt-get update && apt-get install y\n", appended, {"DL3009"}) == []
+
+
+def test_problems_reports_a_later_run_losing_what_a_fix_removed():
+    """The data-flow check (tests/dataflow.py) inside ``problems``: the old unsafe
+    DL3009 fix deleted the lists a later `sudo apt-get install` needed."""
+    before = "FROM debian:12\nRUN apt-get update\nRUN sudo apt-get install -y curl\n"
+    after = "FROM debian:12\nRUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nRUN sudo apt-get install -y curl\n"
+    assert problems(before, after, {"DL3009"}) == [
+        "stage 0: `apt-get install curl` uses the apt lists, which an earlier fix removed"]
+    derived = "FROM debian:12 AS a\nRUN apt-get update\nFROM a\nRUN bash -c 'apt-get install -y x'\n"
+    broken = derived.replace("RUN apt-get update\n", "RUN apt-get update && rm -rf /var/lib/apt/lists/*\n")
+    assert problems(derived, broken, {"DL3009"}) == [
+        "stage 1: `apt-get install x` uses the apt lists, which an earlier fix removed"]

@@ -1,6 +1,7 @@
 """Tests for dockwise.syntax.shell: the tree-sitter-bash view of RUN instructions."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -484,3 +485,67 @@ def test_astral_after_brace_does_not_crash():
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+_NESTED = r'''
+import json, resource, sys
+limit = 1 << 30  # 1 GiB of address space for the whole child
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from dockwise.lint.engine import LintSettings, lint_text
+n = 30_000
+body = "$(${`" * n + "x" + "`})" * n
+# continuation lines of 50,000 characters: BuildKit refuses lines over 64 KiB
+lines = "\\\n".join(body[i:i + 50_000] for i in range(0, len(body), 50_000))
+text = "FROM a:1\nRUN echo " + lines + "\nRUN sudo apt-get update\n"
+res = lint_text(text, LintSettings.make(select=["ALL"]), "Dockerfile")
+sh = res.model.instructions[1].shell
+print(json.dumps({
+    "commands": len(sh.commands), "names": [c.name for c in sh.commands[:2]],
+    "too_deep": [sh.too_deep.start.line, sh.too_deep.start.col] if sh.too_deep else None,
+    "findings": sorted({(v.code, v.span.start.line) for v in res.violations}),
+    "messages": [v.message for v in res.violations if v.code == "DW000"],
+}))
+'''
+
+
+def test_thousands_of_nested_substitutions_are_capped_and_the_rest_is_linted():
+    """Issue 12, item 3: 30,000 nested `$(${`…`})` (240 KB, 5 lines) used to need
+    gigabytes (every level's words hold the levels inside). The walk stops
+    at MAX_SUBST_DEPTH substitutions, says so, and the file is linted — in a
+    child limited to 1 GiB of memory."""
+    from dockwise.syntax.shell import MAX_SUBST_DEPTH
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    r = subprocess.run([sys.executable, "-c", _NESTED], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout)
+    assert got["commands"] == 1 + MAX_SUBST_DEPTH  # echo, then one command per level walked
+    assert got["names"] == ["echo", "${`" + "$(${`" * 29_999 + "x" + "`})" * 29_999 + "`}"]
+    assert got["too_deep"] == [1, 9 + 5 * (MAX_SUBST_DEPTH // 2)]  # the first level not walked
+    assert ["DW000", 1] in got["findings"] and ["DL3004", 6] in got["findings"]
+    assert got["messages"] == [
+        f"command substitutions nested more than {MAX_SUBST_DEPTH} levels deep: the commands inside are not analysed"
+    ]
+
+
+def test_nesting_below_the_cap_is_walked_completely():
+    from dockwise.syntax.shell import MAX_SUBST_DEPTH
+
+    n = MAX_SUBST_DEPTH // 2
+    sc = parse("echo " + "$(${`" * n + "x" + "`})" * n)
+    assert sc.too_deep is None and len(sc.commands) == 1 + 2 * n
+    assert all(c.substitution for c in sc.commands[1:])
+
+
+def test_backquoted_comment_in_a_continued_run_does_not_hide_the_rest():
+    """`# note` in backquotes is an empty command substitution for the shell
+    (an inline comment idiom); tree-sitter-bash stops there unless it is blanked."""
+    from dockwise.syntax.commands import run_view
+    from dockwise.syntax.parser import parse
+
+    df = parse("FROM a:1\nRUN set -eux && \\\n    `# build (cont.)` \\\n    cd x && ps aux && kill -9 1\n")
+    view = run_view(df.instructions[1])
+    assert view.ok and [c.name for c in view.commands] == ["set", "cd", "ps", "kill"]
+    (ps,) = view.named("ps")
+    assert (ps.span.start.line, ps.span.start.col) == (3, 12)

@@ -449,19 +449,29 @@ def _parse_severity(values: list[str] | None) -> dict[str, str] | str:
     return out
 
 
-def _check_selectors(selectors: list[str]) -> None:
+def _check_selectors(named: dict[str, list[str]]) -> str | None:
+    """A usage error naming every selector that matches no rule (by option),
+    or None. ShellCheck codes (``SC2086``) and the codes hadolint retired
+    (DL3005, DL3017, DL3031, DL3039) are accepted: hadolint command lines name
+    them."""
+    import difflib
     import re
 
     from dockwise import rules as registry
+    from dockwise.lint.pragmas import HADOLINT_CODES
 
-    for s in selectors:
-        if registry.resolve(s):
-            continue
-        # hadolint/ShellCheck codes we do not implement are accepted silently
-        # so hadolint command lines keep working.
-        if re.fullmatch(r"(?i)(DL|SC|DW)\d+", s):
-            continue
-        _warn(f"unknown rule selector {s!r} (matches no rule)")
+    bad = []
+    for option, selectors in named.items():
+        for s in selectors:
+            if registry.resolve(s) or re.fullmatch(r"(?i)SC\d{4}", s) or s.upper() in HADOLINT_CODES:
+                continue
+            keys = sorted({k for r in registry.ALL_RULES for k in (r.code, r.meta.name)})
+            close = difflib.get_close_matches(s.upper() if s[:2].isalpha() else s, keys, n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            bad.append(f"{option} {s}: unknown rule{hint}")
+    if not bad:
+        return None
+    return "; ".join(bad) + "; see 'dockwise rule --all'"
 
 
 def _load_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
@@ -511,7 +521,11 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
             sev[code] = level
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
-    _check_selectors([*(select or ()), *extend, *ignore, *sev])
+    problem = _check_selectors({"--select": list(select or ()), "--extend-select": extend, "--ignore": ignore,
+                                "--severity": list(sev)})
+    if problem is not None:
+        _err(problem)
+        return 2
     context = getattr(args, "context", None)
     if context is not None and not os.path.isdir(context):
         _err(f"--context {context}: not a directory")

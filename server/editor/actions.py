@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from dockwise.lint.engine import LintSettings, Violation
 from dockwise.lint.fixes import _breaks, _shape, apply_edits, fix_text
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 from dockwise.syntax.parser import parse
 from dockwise.rules._api import Applicability, Edit, Fix
@@ -255,115 +256,99 @@ def chain_runs(df: Dockerfile, first: int, last: int) -> Proposal | None:
 
 def _apt(df: Dockerfile, ins: Instruction) -> Fix | None:
     from dockwise.rules import dl3009_apt_lists as m
-    from dockwise.rules._packages import apt_like, run_commands
+    from dockwise.rules._pm import apt_lists_kept_out, removes_apt_lists
 
+    v = run_view(ins)
     pending = False
-    for c in run_commands(ins):
-        p = apt_like(c)
-        if p is not None and p.subcommand is not None and p.subcommand.value in (
+    for c in v.commands:
+        if c.name in ("apt-get", "apt", "aptitude") and c.sub in (
             "update", "install", "upgrade", "dist-upgrade", "full-upgrade", "reinstall"
         ):
             pending = True
-        elif pending and m._removes_lists(c):
+        elif pending and removes_apt_lists(c):
             pending = False
-    if not pending or m._mount_exempt(ins):
+    if not pending or apt_lists_kept_out(v):
         return None
     return m._fix(df, ins)
 
 
-def _flag(df: Dockerfile, ins: Instruction, adds, mount: str, flag: str, off=None) -> Fix | None:
-    from dockwise.rules._packages import cache_mount_covers, insert_after, run_commands
+def _flag(df: Dockerfile, ins: Instruction, adds, mounted, flag: str, off=None) -> Fix | None:
+    from dockwise.rules._runfix import add_option
 
-    if cache_mount_covers(ins, mount):
+    v = run_view(ins)
+    if mounted(v):
         return None
-    cmds = run_commands(ins)
     edits = []
-    for c in cmds:
+    for c in v.commands:
         p = adds(c)
-        if p is None or p.has(flag) or (off is not None and off(df, ins, cmds, c)):
+        edit = add_option(ins, c, f"--{flag}")
+        if p is None or p.has(flag) or edit is None or (off is not None and off(df, ins, v.commands, c)):
             continue
-        edits.append(insert_after(ins, p.subcommand, f"--{flag}"))
+        edits.append(edit)
     return Fix.safe(f"Add --{flag}", *edits) if edits else None
 
 
 def _apk(df: Dockerfile, ins: Instruction) -> Fix | None:
-    from dockwise.rules._packages import apk_adds
+    from dockwise.rules._pm import apk_adds
 
-    return _flag(df, ins, apk_adds, "/var/cache/apk", "no-cache")
+    return _flag(df, ins, apk_adds, lambda v: any("/var/cache/apk" in t for t in v.cache_targets), "no-cache")
 
 
 def _pip(df: Dockerfile, ins: Instruction) -> Fix | None:
-    from dockwise.rules._packages import pip_installs
+    from dockwise.rules._pm import pip_cache_mounted, pip_installs
     from dockwise.rules.dl3042_pip_no_cache_dir import cache_disabled
 
-    return _flag(df, ins, pip_installs, ".cache/pip", "no-cache-dir", cache_disabled)
+    return _flag(df, ins, pip_installs, pip_cache_mounted, "no-cache-dir", cache_disabled)
 
 
 def _append(df: Dockerfile, ins: Instruction, install, clean, covered, command: str) -> Fix | None:
-    from dockwise.rules._rpm import append_commands_fix, uncleaned
+    from dockwise.rules._pm import uncleaned
+    from dockwise.rules._runfix import append_commands_fix
 
-    if uncleaned(ins, install, clean) is None or covered(ins.effective):
+    v = run_view(ins)
+    if uncleaned(v, install, clean) is None or covered(v):
         return None
     return append_commands_fix(df, ins, [command], f"Append `{command}` to the RUN")
 
 
 def _yum(df, ins):
     from dockwise.rules import dl3032_yum_clean as m
-    from dockwise.rules._rpm import RPM_CACHE_DIRS, mount_covers
+    from dockwise.rules._pm import RPM_CACHE_DIRS, mount_covers
 
-    return _append(df, ins, m._install, m._clean, lambda i: mount_covers(i, RPM_CACHE_DIRS), "yum clean all")
+    return _append(df, ins, m._install, m._clean, lambda v: mount_covers(v, RPM_CACHE_DIRS), "yum clean all")
 
 
 def _dnf(df, ins):
     from dockwise.rules import dl3040_dnf_clean as m
-    from dockwise.rules._rpm import RPM_CACHE_DIRS, append_commands_fix, mount_covers, uncleaned
+    from dockwise.rules._pm import RPM_CACHE_DIRS, mount_covers, uncleaned
+    from dockwise.rules._runfix import append_commands_fix
 
-    if ins.effective.shell is None or mount_covers(ins.effective, RPM_CACHE_DIRS):
+    v = run_view(ins)
+    if mount_covers(v, RPM_CACHE_DIRS):
         return None
-    cleans = [f"{tool} clean all" for tool, install, clean in m._CHECKS if uncleaned(ins, install, clean)]
+    cleans = [f"{tool} clean all" for tool, install, clean in m._CHECKS if uncleaned(v, install, clean)]
     return append_commands_fix(df, ins, cleans, "Append the dnf cleanup") if cleans else None
 
 
 def _zypper(df, ins):
     from dockwise.rules import dl3036_zypper_clean as m
-    from dockwise.rules._rpm import ZYPPER_CACHE_DIRS, mount_covers, zypper_installs
+    from dockwise.rules._pm import ZYPPER_CACHE_DIRS, mount_covers, zypper_installs
 
-    return _append(df, ins, zypper_installs, m._clean, lambda i: mount_covers(i, ZYPPER_CACHE_DIRS), "zypper clean")
+    return _append(df, ins, zypper_installs, m._clean, lambda v: mount_covers(v, ZYPPER_CACHE_DIRS), "zypper clean")
 
 
 def _yarn(df, ins):
     from dockwise.rules import dl3060_yarn_cache as m
-    from dockwise.rules._rpm import yarn_cache_mounted, yarn_installs
+    from dockwise.rules._pm import cache_mounted, yarn_dir, yarn_installs
 
-    return _append(df, ins, yarn_installs, m._clean, yarn_cache_mounted, "yarn cache clean")
-
-
-_NPM_INSTALL = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "install-clean", "ic"})
-
-
-def _npm_installs(inv) -> bool:
-    from dockwise.rules._rpm import positionals
-
-    if inv.tool != "npm":
-        return False
-    pos = positionals(inv.args, frozenset({"--prefix", "--cache", "--registry", "-C", "-w", "--workspace"}))
-    return bool(pos) and pos[0] in _NPM_INSTALL
-
-
-def _npm_cleans(inv) -> bool:
-    from dockwise.rules._rpm import positionals, rm_removes
-
-    if inv.tool == "npm":
-        pos = positionals(inv.args)
-        return len(pos) > 1 and pos[0] == "cache" and pos[1] in ("clean", "clear", "rm")
-    return rm_removes(inv, lambda p: "/.npm" in p + "/" or p.rstrip("/").endswith(".npm"))
+    return _append(df, ins, yarn_installs, m._clean, lambda v: cache_mounted(v, yarn_dir), "yarn cache clean")
 
 
 def _npm(df, ins):
-    from dockwise.rules._rpm import cache_mounted
+    from dockwise.rules._pm import cache_mounted, npm_cache_cleans, npm_installs_any
 
-    return _append(df, ins, _npm_installs, _npm_cleans,
-                   lambda i: cache_mounted(i, lambda t: ".npm" in t), "npm cache clean --force")
+    return _append(df, ins, npm_installs_any, npm_cache_cleans,
+                   lambda v: cache_mounted(v, lambda t: ".npm" in t), "npm cache clean --force")
 
 
 # in-place flags first, then the appended cleanups (in the order they end up in)

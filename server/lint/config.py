@@ -633,8 +633,11 @@ def _selector_known(sel: str) -> bool:
 
     if registry.resolve(sel):
         return True
-    # codes of hadolint / ShellCheck / dockwise rules not implemented (yet) pass quietly
-    return re.fullmatch(r"(?i)(DL|SC|DW)\d+", sel.strip()) is not None
+    from dockwise.lint.pragmas import HADOLINT_CODES
+
+    # ShellCheck codes and the codes hadolint retired (DL3005, …) pass quietly:
+    # hadolint configurations name them (every other DL code is a rule)
+    return re.fullmatch(r"(?i)SC\d{4}", sel.strip()) is not None or sel.strip().upper() in HADOLINT_CODES
 
 
 def _check_rules(cfg: Config) -> None:

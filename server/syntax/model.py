@@ -325,6 +325,7 @@ class VarDef:
     value: str | None  # expanded value as far as known (None: no default)
     instruction: int  # index in Dockerfile.instructions
     span: Span  # of the key
+    complete: bool = True  # False: ``value`` uses a variable whose value is not known (``ENV B=$A`` after ``ARG A``)
 
 
 @dataclass(slots=True)

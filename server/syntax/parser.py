@@ -869,6 +869,7 @@ def _expand(value: str, lookup, escape: str) -> tuple[str, bool]:
 def build_stages(df: Dockerfile) -> None:
     esc = df.escape
     global_vals: dict[str, str | None] = {}
+    global_complete: dict[str, bool] = {}
     stage: Stage | None = None
     no_stage = False  # "no build stage in current context" reported (once)
     for ins in df.instructions:
@@ -923,10 +924,12 @@ def build_stages(df: Dockerfile) -> None:
             if kw == "ARG":
                 for p in ins.pairs:
                     val = None
+                    complete = True
                     if p.value is not None:
-                        val, _ = _expand(p.value, lambda k: global_vals.get(k), esc)
+                        val, complete = _expand(p.value, lambda k: global_vals.get(k), esc)
                     global_vals[p.key] = val
-                    df.global_args.append(VarDef(p.key, "ARG", val, ins.index, p.key_span))
+                    global_complete[p.key] = complete
+                    df.global_args.append(VarDef(p.key, "ARG", val, ins.index, p.key_span, complete))
             elif ins.known and not no_stage:
                 # BuildKit stops here; the rest is still linted, so one error says it
                 no_stage = True
@@ -939,19 +942,25 @@ def build_stages(df: Dockerfile) -> None:
             cur = stage
             for p in ins.pairs:
                 val = None
+                complete = True
                 if p.value is not None:
+                    used_partial: list[bool] = []
 
-                    def slookup(k: str, _i=ins.index):
+                    def slookup(k: str, _i=ins.index, _partial=used_partial):
                         v = df.lookup_var(cur, k, _i)
                         if v is None:
                             return None
+                        if not v.complete:
+                            _partial.append(True)
                         return v.value
 
-                    val, _ = _expand(p.value, slookup, esc)
+                    val, complete = _expand(p.value, slookup, esc)
+                    complete = complete and not used_partial
                 elif kw == "ARG":
                     # ARG NAME without default imports the global value
                     val = global_vals.get(p.key)
-                cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span))
+                    complete = global_complete.get(p.key, True)
+                cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span, complete))
     if df.instructions and not df.stages and not no_stage and not any(
         e.message == "file with no instructions" for e in df.errors
     ):

@@ -745,6 +745,9 @@ class _Walker:
 _ASTRAL = re.compile(rb"[\xf0-\xf7][\x80-\xbf]{3}")  # a 4-byte UTF-8 character
 
 
+_BACKQUOTED_COMMENT = re.compile(rb"`[ \t]*#[^`\n]*`")
+
+
 def parse_shell(text: str, smap: SourceMap) -> ShellScript:
     """Parse the logical shell text of a RUN (or of a heredoc script).
 
@@ -768,6 +771,11 @@ def parse_shell(text: str, smap: SourceMap) -> ShellScript:
             # "éé", another plain word character. Words are sliced from `text`.
             data = _ASTRAL.sub("éé".encode(), data)
         tab = _byte_to_str(text)
+    if b"`" in data and _BACKQUOTED_COMMENT.search(data):
+        # `# a comment` in backquotes (an inline comment in a continued RUN) is
+        # an empty command substitution for the shell; tree-sitter-bash stops
+        # at it. Parse blanks of the same length there instead.
+        data = _BACKQUOTED_COMMENT.sub(lambda m: b" " * len(m.group(0)), data)
     root = _parser().parse(data).root_node
     w = _Walker(text, smap, tab)
     w.run(root)

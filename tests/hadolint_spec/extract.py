@@ -40,6 +40,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "cases.json"
@@ -148,10 +149,12 @@ def tokenize(src: str) -> list[Tok]:
                     i += 2
                 elif nx.isdigit():
                     m = re.match(r"\d+", src[i + 1:])
+                    assert m is not None
                     out.append(chr(int(m.group(0))))
                     i += 1 + len(m.group(0))
                 elif nx == "x":
                     m = re.match(r"[0-9a-fA-F]+", src[i + 2:])
+                    assert m is not None
                     out.append(chr(int(m.group(0), 16)))
                     i += 2 + len(m.group(0))
                 elif nx in _ESC:
@@ -220,14 +223,14 @@ class Evaluator:
         tok = self.peek()
         return tok is not None and tok.value == value and (kind is None or tok.kind == kind)
 
-    def lookup(self, name: str):
+    def lookup(self, name: str) -> Any:
         for _col, n, v in reversed(self.scopes):
             if n == name:
                 return v
         raise self.err(f"unknown name {name!r}")
 
     # -- expressions
-    def expr(self):
+    def expr(self) -> Any:
         v = self.app()
         while self.at("<>", "op") or self.at("++", "op"):
             self.i += 1
@@ -240,14 +243,14 @@ class Evaluator:
                 raise self.err("<> of different types")
         return v
 
-    def arg(self):
+    def arg(self) -> Any:
         """One function argument: an atom, or ``$ expr``."""
         if self.at("$", "op"):
             self.i += 1
             return self.expr()
         return self.atom()
 
-    def app(self):
+    def app(self) -> Any:
         tok = self.peek()
         if tok is None:
             raise self.err("expression expected")
@@ -292,7 +295,7 @@ class Evaluator:
             raise self.err("expected a list of strings")
         return items
 
-    def atom(self):
+    def atom(self) -> Any:
         tok = self.take()
         if tok.kind in ("str", "num"):
             return tok.value
@@ -338,12 +341,15 @@ class Evaluator:
     def let(self) -> None:
         let_tok = self.take("let")
         nxt = self.peek()
+        if nxt is None:
+            raise self.err("a binding expected after let")
         bind_col = nxt.col
         while True:
             tok = self.peek()
             if tok is None or tok.kind != "id" or tok.col != bind_col:
                 break
-            if not (self.peek(1) and self.peek(1).value == "="):
+            after = self.peek(1)
+            if after is None or after.value != "=":
                 break
             name = str(tok.value)
             self.i += 2
@@ -361,7 +367,8 @@ class Evaluator:
         except SpecError:
             cfg = {}
         out: dict = {}
-        for k, v in dict(cfg).items():
+        items: Any = cfg
+        for k, v in dict(items).items():
             if k == "allowedRegistries":
                 out["trusted-registries"] = list(v)
             elif k == "labelSchema":
@@ -388,11 +395,12 @@ class Evaluator:
 
     def run(self) -> None:
         while self.i < len(self.t):
-            tok = self.peek()
+            tok = self.t[self.i]
             self.pop_scopes(tok)
             v = tok.value
-            if tok.kind == "id" and v == "it" and self.peek(1) and self.peek(1).kind == "str":
-                self.it = str(self.peek(1).value)
+            nxt1 = self.peek(1)
+            if tok.kind == "id" and v == "it" and nxt1 is not None and nxt1.kind == "str":
+                self.it = str(nxt1.value)
                 self.i += 2
             elif tok.kind == "id" and v == "let":
                 self.let()
@@ -453,7 +461,7 @@ def render(cases: list[dict], summary: dict, tag: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--repo", default=os.environ.get("HADOLINT_REPO", DEFAULT_REPO))
     ap.add_argument("--tag", default=TAG)
     ap.add_argument("--check", action="store_true")

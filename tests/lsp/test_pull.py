@@ -91,11 +91,13 @@ async def test_position_encoding(pull_client: LanguageClient):
     uri = new_uri("astral")
     open_doc(pull_client, uri, ASTRAL, version=1)
     report = await pull(pull_client, uri)
-    # "--platform=😀" also draws DL3029 (hadolint's platform rule); the two below are the subject
-    dl3006, dl4000 = [d for d in report.items if d.code in ("DL3006", "DL4000")]
+    by_code = {d.code: d for d in report.items}
+    assert sorted(by_code) == ["DL3006", "DL3029", "DL4000"]  # DL3029: a fixed --platform
+    dl3006, dl4000 = by_code["DL3006"], by_code["DL4000"]
     line1 = ASTRAL.splitlines()[1]
     start = utf_units("FROM --platform=😀 ", enc)
     assert dl3006.range == rng(0, start, 0, start + 6)
+    assert by_code["DL3029"].range == rng(0, 5, 0, utf_units("FROM --platform=😀", enc))
     assert dl4000.range.end.character == utf_units(line1, enc)
     expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
     assert (dl3006.range.start.character, dl4000.range.end.character) == expected

