@@ -84,7 +84,7 @@ import re
 from fnmatch import fnmatchcase
 
 from dockwise.syntax.commands import Command, run_view
-from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._helpers import bind_mount_paths, copy_sources, expand_simple, file_name, whole_context_arg
@@ -345,16 +345,16 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
     severity=Severity.WARNING,
     tags=("cache", "talk"),
     fixable=True,
+    each="group",
 )
-def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    for st in df.stages:
-        own = [df.instructions[i] for i in st.instructions]
-        earlier: list[str] = []
-        for anc in df.stage_chain(st)[1:]:
-            for ins in df.stage_instructions(anc):
-                if ins.trigger is None and whole_context_arg(ins) is None:
-                    earlier.extend(a.value for a in copy_sources(ins))
-        out.extend(_check(df, [i for i in own if i.trigger is None], earlier))
-        out.extend(_check(df, [i for i in own if i.trigger is not None], []))
-    return out
+def copy_context_before_deps(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    if st is None:
+        return []
+    own = [df.instructions[i] for i in st.instructions]
+    earlier: list[str] = []
+    for anc in df.stage_chain(st)[1:]:
+        for ins in df.stage_instructions(anc):
+            if ins.trigger is None and whole_context_arg(ins) is None:
+                earlier.extend(a.value for a in copy_sources(ins))
+    return _check(df, [i for i in own if i.trigger is None], earlier) + _check(
+        df, [i for i in own if i.trigger is not None], [])
