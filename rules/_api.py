@@ -38,6 +38,9 @@ class Severity(enum.IntEnum):
 class Applicability(enum.Enum):
     SAFE = "safe"  # keeps what the build does; applied by fix-all and `dockwise fix`
     UNSAFE = "unsafe"  # plausible but may change the build; opt-in
+    # offered one by one as an editor quick fix, never applied by fix-all or
+    # `dockwise fix` (deleting a stage or an ARG is the user's call)
+    MANUAL = "manual"
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
@@ -69,6 +72,10 @@ class Fix:
         return cls(title, tuple(edits), Applicability.UNSAFE)
 
     @classmethod
+    def manual(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.MANUAL)
+
+    @classmethod
     def display_only(cls, title: str, *edits: Edit) -> "Fix":
         return cls(title, tuple(edits), Applicability.DISPLAY_ONLY)
 
@@ -95,6 +102,24 @@ class RuleMeta:
     docs: str  # Markdown, from the module docstring
     module: str
     default_enabled: bool = True
+    # BuildKit marks it experimental: off unless selected or enabled in the file
+    # with ``# check=experimental=<name>|all`` (BuildKit's ``skip`` never touches it)
+    experimental: bool = False
+    # codes of rules that report the same thing on the same instruction: when one
+    # of them is selected and reports on an instruction, this rule's finding
+    # there is dropped (no double report; see lint.engine)
+    defers_to: tuple[str, ...] = ()
+    # whether the rule only reports in stages whose layers reach the final image
+    # (the target stage and the stages it is built FROM); documented per rule
+    final_image_only: bool = False
+
+    @property
+    def scope(self) -> str:
+        """Where the rule reports, for its documentation."""
+        if self.final_image_only:
+            return ("final image: only in the stages whose layers the built image contains (the target stage "
+                    "and the stages it is built FROM)")
+        return "every stage (the `final-image-only` setting can limit it to the final image's stages)"
 
     @property
     def url(self) -> str:
@@ -103,11 +128,40 @@ class RuleMeta:
         return rule_doc_url(self.code)
 
 
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What ``docker build`` would be given: ``--build-arg NAME=VALUE``,
+    ``--target STAGE``, ``--platform OS/ARCH[/VARIANT]`` and the build context
+    folder. Rules whose result depends on the build read them (BuildKit's
+    checks, the stage graph, unused ARGs). ``platform`` None: the build
+    platform (``host_platform``)."""
+
+    args: tuple[tuple[str, str], ...] = ()
+    target: str | None = None
+    platform: str | None = None
+    context: str | None = None
+    host_platform: str = "linux/amd64"
+
+    @property
+    def arg_values(self) -> dict[str, str]:
+        return dict(self.args)
+
+    @property
+    def target_platform(self) -> str:
+        return self.platform or self.host_platform
+
+
+DEFAULT_BUILD = BuildOptions()
+
+
 class RuleContext(Protocol):
     """What a check may read besides the model."""
 
     @property
     def options(self) -> dict: ...  # per-rule options from settings (may be empty)
+
+    @property
+    def build(self) -> BuildOptions: ...  # the build the file is linted for
 
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
@@ -182,6 +236,9 @@ def rule(
     keywords: Iterable[str] | None = None,
     reads: Iterable[str] | None = None,
     moves: bool = True,
+    experimental: bool = False,
+    defers_to: Iterable[str] = (),
+    final_image_only: bool = False,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -214,7 +271,10 @@ def rule(
             fixable=fixable,
             docs=docs,
             module=fn.__module__,
-            default_enabled=default_enabled,
+            default_enabled=default_enabled and not experimental,
+            experimental=experimental,
+            defers_to=tuple(defers_to),
+            final_image_only=final_image_only,
         )
         if each is None:
             return Rule(meta, fn, reads=rd, moves=moves)
@@ -246,6 +306,7 @@ def rule(
 @dataclass(slots=True)
 class Context:
     options: dict = field(default_factory=dict)
+    build: BuildOptions = DEFAULT_BUILD
 
 
 def iter_runs(df: Dockerfile) -> Iterator:

@@ -75,9 +75,9 @@ _UPDATES = {"apt-get": "update", "apt": "update", "aptitude": "update", "apk": "
 
 def _skip_without_corpus():
     if CORPUS is None:
-        reason = "corpus not found (../shared/corpus/real, /tmp/shared/corpus/real or $DOCKWISE_CORPUS)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        from need import missing
+
+        missing("../shared/corpus", "corpus not found (../shared/corpus/real or $DOCKWISE_CORPUS)")
 
 
 # -- what a file looks like -----------------------------------------------------------

@@ -2,10 +2,9 @@
 full reports with result ids, unchanged reports, and no pushes at all."""
 from __future__ import annotations
 
-import asyncio
 
 import pytest
-from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, utf_units
+from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, round_trip, utf_units
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -40,7 +39,7 @@ async def test_no_pushes_for_pull_clients(pull_client: LanguageClient):
     await pull(pull_client, uri)  # a round trip after the notifications
     close_doc(pull_client, uri)
     await pull(pull_client, new_uri())
-    await asyncio.sleep(0.05)
+    await round_trip(pull_client)  # a push would have come before these answers
     assert publishes(pull_client, uri) == []
     assert pull_client.published == []
 
