@@ -104,6 +104,33 @@ def apply(text: str, edit: tuple) -> str:
     return text[:at] + text[at + arg:]
 
 
+def first_difference(a, b, path: str = "df") -> str | None:
+    """Where two models differ first (compared fields only)."""
+    from dataclasses import fields, is_dataclass
+
+    from dockwise.syntax.model import SourceMap
+
+    if is_dataclass(a) and is_dataclass(b) and type(a) is type(b):
+        for f in fields(a):
+            if f.compare:
+                r = first_difference(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
+                if r:
+                    return r
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            r = first_difference(x, y, f"{path}[{i}]")
+            if r:
+                return r
+        return None
+    if isinstance(a, SourceMap) and isinstance(b, SourceMap):  # no __eq__: compare what it maps
+        for k in ("_offs", "_lines", "_cols", "_end"):
+            if getattr(a, k) != getattr(b, k):
+                return f"{path}.{k}: {getattr(a, k)!r} != {getattr(b, k)!r}"
+        return None
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
 def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path: str | None = None) -> None:
     """Parse and lint incrementally as the server does; compare each version with a fresh lint."""
     prev = parse(text, path=path)
@@ -113,7 +140,11 @@ def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path:
         text = apply(text, step)
         model = parse(text, path=path, previous=prev)
         got = lint_model(model, settings_, cache=cache)
-        want = lint_model(parse(text, path=path), settings_)
+        fresh = parse(text, path=path)
+        # the reused (and moved) instructions equal a fresh parse, positions included
+        diff = first_difference(model, fresh)
+        assert diff is None, f"model after {step!r}: {diff}\n{text}"
+        want = lint_model(fresh, settings_)
         assert got == want, f"after {step!r}:\n{text}"
         prev = model
 

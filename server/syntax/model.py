@@ -581,6 +581,65 @@ def _moved_script(s: ShellScript, d: int, maps: dict) -> ShellScript:
                        _ms_opt(s.too_deep, d), smap, None)
 
 
+def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
+    """Move every position of ``ins`` ``d`` lines *in place* (the parser does this to
+    the instructions it takes over from a superseded model, see :func:`moved` for
+    a copy); derived data that holds positions (a RUN's command view, per-command
+    memos) is dropped and rebuilt on first use. Objects shared inside ``ins``
+    (ONBUILD's heredocs, a shell parse's source map) move once."""
+    if seen is None:
+        seen = set()
+    ms = _ms
+    ins.span = ms(ins.span, d)
+    ins.keyword_span = ms(ins.keyword_span, d)
+    _shift_map(ins.text_map, d, seen)
+    for f in ins.flags:
+        f.span = ms(f.span, d)
+        f.name_span = ms(f.name_span, d)
+        if f.value_span is not None:
+            f.value_span = ms(f.value_span, d)
+    for a in ins.args:
+        a.span = ms(a.span, d)
+    for p in ins.pairs:
+        p.span = ms(p.span, d)
+        p.key_span = ms(p.key_span, d)
+        if p.value_span is not None:
+            p.value_span = ms(p.value_span, d)
+    if id(ins.heredocs) not in seen:
+        seen.add(id(ins.heredocs))
+        for h in ins.heredocs:
+            h.opener_span = ms(h.opener_span, d)
+            if h.body_span is not None:
+                h.body_span = ms(h.body_span, d)
+            if h.terminator_span is not None:
+                h.terminator_span = ms(h.terminator_span, d)
+    sh = ins.shell
+    if sh is not None and id(sh) not in seen:
+        seen.add(id(sh))
+        sh.view = None
+        if sh.too_deep is not None:
+            sh.too_deep = ms(sh.too_deep, d)
+        if sh.smap is not None:
+            _shift_map(sh.smap, d, seen)
+        for c in sh.commands:
+            c.span = ms(c.span, d)
+            c.name_span = ms(c.name_span, d)
+            c.memo = None
+            for w in c.args:
+                w.span = ms(w.span, d)
+    if ins.trigger is not None:
+        shift(ins.trigger, d, seen)
+
+
+def _shift_map(m: SourceMap, d: int, seen: set) -> None:
+    if id(m) in seen:
+        return
+    seen.add(id(m))
+    m._lines = [ln + d for ln in m._lines]
+    e = m._end
+    m._end = _tn(Pos, (e[0] + d, e[1]))
+
+
 def moved(ins: Instruction, d: int, maps: dict | None = None) -> Instruction:
     """A copy of ``ins`` with every position ``d`` lines further down (see above).
     ``index``, ``stage`` and ``comments`` are the caller's to set."""

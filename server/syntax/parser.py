@@ -32,9 +32,9 @@ from dockwise.syntax.model import (
     Span,
     Stage,
     VarDef,
-    moved,
     moved_comment,
     moved_error,
+    shift,
 )
 
 KEYWORDS = frozenset(
@@ -521,8 +521,7 @@ class _Parser:
         del prev[old_start]  # an old instruction object is taken over once
         d = start - old_start
         if d:
-            maps: dict = {}
-            ins = moved(ins, d, maps)
+            shift(ins, d)  # taken over (below): moved in place, not copied
             errors = [moved_error(e, d) for e in errors]
             comments = [moved_comment(c, d) for c in comments]
             self.shift = d
