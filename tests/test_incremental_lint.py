@@ -131,6 +131,13 @@ def first_difference(a, b, path: str = "df") -> str | None:
     return None if a == b else f"{path}: {a!r} != {b!r}"
 
 
+def _views(df) -> list:
+    from dockwise.syntax.commands import run_view
+
+    return [[(c.name, c.span, c.name_span, [w.span for w in c.args], c.simple.span, c.wrappers)
+             for c in run_view(i)] for i in df.instructions]
+
+
 def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path: str | None = None) -> None:
     """Parse and lint incrementally as the server does; compare each version with a fresh lint."""
     prev = parse(text, path=path)
@@ -144,6 +151,8 @@ def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path:
         # the reused (and moved) instructions equal a fresh parse, positions included
         diff = first_difference(model, fresh)
         assert diff is None, f"model after {step!r}: {diff}\n{text}"
+        # the command views the lint used (kept, and moved with their RUN) equal fresh ones
+        assert _views(model) == _views(fresh), f"command views after {step!r}:\n{text}"
         want = lint_model(fresh, settings_)
         assert got == want, f"after {step!r}:\n{text}"
         prev = model

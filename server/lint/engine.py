@@ -600,21 +600,70 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
             return None
         return got
 
-    for ins in ins_list:
-        kw = ins.effective.keyword
-        work = todo_by_kw.get(kw)
-        if work is None:
-            work = todo_by_kw[kw] = tuple(
-                (toks, movable, rs) for toks, movable, rules_ in per_ins
-                if (rs := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
-        if not work:
+    rec: list = []  # keys made by take() while a stage's instructions are done one by one
+
+    def per_instruction(run_ins: list, si: int, base: int, only: "bool | None" = None) -> None:
+        for ins in run_ins:
+            kw = ins.effective.keyword
+            work = todo_by_kw.get(kw)
+            if work is None:
+                work = todo_by_kw[kw] = tuple(
+                    (toks, movable, rs) for toks, movable, rules_ in per_ins
+                    if (rs := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
+            if not work:
+                continue
+            own = tok(("i", ins.start_line - base, tuple(lines[ins.start_line : ins.end_line + 1])))
+            for toks, movable, rs in work:
+                if only is not None and movable is not only:
+                    continue
+                key = (toks[si], own) if movable else (toks[si], own, base)
+                take(key, base, lambda rs=rs, ins=ins: run_each(rs, ins))
+                rec.append(key)
+
+    # Per stage: when every line of the stage chain is as it was (stage_tok), every
+    # per-instruction key of the stage is too: its findings are taken (or, for the rules
+    # whose findings may move, moved) in one piece, without a look at each instruction.
+    # Otherwise instruction by instruction.
+    kinds = sorted({movable for _, movable, _ in per_ins}, reverse=True)
+    k = 0
+    n_ins = len(ins_list)
+    while k < n_ins:
+        si = ins_list[k].stage
+        j = k + 1
+        while j < n_ins and ins_list[j].stage == si:
+            j += 1
+        run_ins = ins_list[k:j]
+        k = j
+        if si < 0:
+            per_instruction(run_ins, si, 0)
             continue
-        si = ins.stage
-        base = bounds[si][0] if si >= 0 else 0
-        own = tok(("i", ins.start_line - base, tuple(lines[ins.start_line : ins.end_line + 1])))
-        for toks, movable, rs in work:
-            key = (toks[si], own) if movable else (toks[si], own, base)
-            take(key, base, lambda rs=rs, ins=ins: run_each(rs, ins))
+        base = bounds[si][0]
+        for movable in kinds:
+            bkey = ("S", stage_tok[si], True) if movable else ("S", stage_tok[si], False, base)
+            got = old.get(bkey)
+            if got is not None and new.get(bkey) is None:
+                found, b0, inner = got
+                if b0 == base:
+                    for key in inner:  # the instructions' own entries stay for the next version
+                        e = old.get(key)
+                        if e is not None:
+                            new[key] = e
+                else:
+                    d = base - b0
+                    moved = []
+                    for v in found:
+                        w = moved_violation(v, d, fixed)
+                        moves[id(w)] = (w, v, d)
+                        moved.append(w)
+                    found, inner = moved, ()
+                new[bkey] = (found, base, inner)
+                out.extend(found)
+                continue
+            n_out, n_failed = len(out), len(failed)
+            rec.clear()
+            per_instruction(run_ins, si, base, movable)
+            if len(failed) == n_failed:
+                new[bkey] = (out[n_out:], base, tuple(rec))
 
     if per_group:
         from dockwise.rules._api import groups_of

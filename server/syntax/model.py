@@ -584,9 +584,9 @@ def _moved_script(s: ShellScript, d: int, maps: dict) -> ShellScript:
 def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
     """Move every position of ``ins`` ``d`` lines *in place* (the parser does this to
     the instructions it takes over from a superseded model, see :func:`moved` for
-    a copy); derived data that holds positions (a RUN's command view, per-command
-    memos) is dropped and rebuilt on first use. Objects shared inside ``ins``
-    (ONBUILD's heredocs, a shell parse's source map) move once."""
+    a copy). A RUN's command view moves too (its ``shift``); the shell commands'
+    own memos are dropped. Objects shared inside ``ins`` (ONBUILD's heredocs, a
+    shell parse's source map, words a view shares with the shell parse) move once."""
     if seen is None:
         seen = set()
     ms = _ms
@@ -616,17 +616,25 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
     sh = ins.shell
     if sh is not None and id(sh) not in seen:
         seen.add(id(sh))
-        sh.view = None
         if sh.too_deep is not None:
             sh.too_deep = ms(sh.too_deep, d)
         if sh.smap is not None:
             _shift_map(sh.smap, d, seen)
         for c in sh.commands:
+            seen.add(id(c))
             c.span = ms(c.span, d)
             c.name_span = ms(c.name_span, d)
             c.memo = None
             for w in c.args:
+                seen.add(id(w))
                 w.span = ms(w.span, d)
+        view = sh.view
+        if view is not None:  # the command view (syntax.commands.RunView) moves itself
+            shift_view = getattr(view, "shift", None)
+            if shift_view is None:
+                sh.view = None
+            else:
+                shift_view(d, seen)
     if ins.trigger is not None:
         shift(ins.trigger, d, seen)
 
