@@ -354,7 +354,7 @@ class LintCache:
     the document's state.
     """
 
-    __slots__ = ("settings", "entries", "tokens", "ids", "moved")
+    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed")
 
     def __init__(self) -> None:
         self.settings: LintSettings | None = None
@@ -365,13 +365,16 @@ class LintCache:
         # a consumer that converted the original (the language server's DiagnosticCache)
         # move its conversion instead of redoing it
         self.moved: dict[int, tuple] = {}
+        self.fixed = 0  # the last lint's first line of the first stage: lines before it never move
 
-    def moved_from(self, v: "Violation") -> "tuple[Violation, int] | None":
-        """(original, lines moved) when ``v`` is a moved copy made by the last lint."""
+    def moved_from(self, v: "Violation") -> "tuple[Violation, int, int] | None":
+        """(original, lines moved, first line that moves) when ``v`` is a moved copy
+        made by the last lint: its positions are the original's moved by that many
+        lines, except those before the first line that moves."""
         got = self.moved.get(id(v))
         if got is None or got[0] is not v:
             return None
-        return got[1], got[2]
+        return got[1], got[2], self.fixed
 
 
 def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
@@ -556,7 +559,7 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
     todo_by_kw: dict[str, tuple] = {}  # effective keyword -> ((tokens, rules), ...) that apply
     old, new = cache.entries, {}
     failed: dict[str, tuple] = {}
-    fixed = pre_end
+    fixed = cache.fixed = pre_end
 
     def take(key, base: int, compute) -> None:
         got = old.get(key)
