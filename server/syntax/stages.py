@@ -251,6 +251,7 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
     env, declared, _ok = meta_args(df, predefined_args(df, amap, platform, host, target), amap)
     bases: list[str | None] = []
     parents: list[int | None] = []
+    named: dict[str, int] = {}  # stage name -> the last stage so far with it (a FROM names the last one before it)
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         base: str | None = None
@@ -260,12 +261,9 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
             except ExpandError:
                 base = None
         bases.append(base)
-        parent = None
-        if base:
-            for s in df.stages[: st.index]:
-                if s.name is not None and s.name == base:
-                    parent = s.index
-        parents.append(parent)
+        parents.append(named.get(base) if base else None)
+        if st.name is not None:
+            named[st.name] = st.index
     deps: list[frozenset[int]] = []
     refs: list[tuple[StageRef, ...]] = []
     for st in df.stages:
