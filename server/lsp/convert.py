@@ -274,6 +274,14 @@ def to_diagnostics(
     ]
 
 
+def _to_line0(v: "Violation", base: int) -> "Violation":
+    """``v`` with every position ``base`` lines up (a key that does not change when
+    the lines it touches move together)."""
+    from dockwise.lint.engine import moved_violation
+
+    return moved_violation(v, -base, 0)
+
+
 def _moved_range(r: types.Range, delta: int) -> types.Range:
     return types.Range(start=types.Position(line=r.start.line + delta, character=r.start.character),
                        end=types.Position(line=r.end.line + delta, character=r.end.character))
@@ -304,10 +312,13 @@ class DiagnosticCache:
     violation recomputed equal). It lives in the document's entry of the
     document store, beside its LintCache, and dies with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "_relative")
 
     def __init__(self) -> None:
         self._entries: dict = {}
+        # (violation moved to line 0, texts of its lines) -> (diagnostic, line it was at): a finding
+        # recomputed equal but some lines further (Enter above it) gets that diagnostic moved
+        self._relative: dict = {}
         self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
         self._ctx: tuple | None = None
         self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
@@ -389,23 +400,26 @@ class DiagnosticCache:
         n = len(lines)
         if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
             return None
-        d0 = hit[2]
+        d = self._move(hit[2], delta)
+        d.data["version"] = version
+        return v, tuple((i + delta, t) for i, t in hit[1]), d
+
+    def _move(self, d0: types.Diagnostic, delta: int) -> types.Diagnostic:
+        """``d0`` with every line ``delta`` further (its JSON form too, when known)."""
         related = d0.related_information
         if related:
             related = [types.DiagnosticRelatedInformation(
                 location=types.Location(uri=r.location.uri, range=_moved_range(r.location.range, delta)),
                 message=r.message) for r in related]
-        data = _moved_json(d0.data, delta)
-        data["version"] = version
         d = types.Diagnostic(
             range=_moved_range(d0.range, delta), message=d0.message, severity=d0.severity, code=d0.code,
             code_description=d0.code_description, source=d0.source, tags=d0.tags,
-            related_information=related, data=data,
+            related_information=related, data=_moved_json(d0.data, delta),
         )
         known = self._dicts.get(id(d0))
         if known is not None and known[0] is d0:
             self._dicts[id(d)] = (d, _moved_json(known[1], delta))
-        return v, tuple((i + delta, t) for i, t in hit[1]), d
+        return d
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
@@ -440,8 +454,9 @@ class DiagnosticCache:
         n = len(lines)
         ctx = (conv.encoding, uri, related_information)
         if ctx != self._ctx:
-            self._ctx, self._entries, self._by_id = ctx, {}, {}
-        old, old_ids = self._entries, self._by_id
+            self._ctx, self._entries, self._by_id, self._relative = ctx, {}, {}, {}
+        old, old_ids, old_rel = self._entries, self._by_id, self._relative
+        new_rel: dict = {}
         new: dict = {}
         new_ids: dict[int, tuple] = {}
         out = []
@@ -469,13 +484,23 @@ class DiagnosticCache:
                 continue
             d = old.get(key) or new.get(key)
             if d is None:
-                d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+                base = v.span.start.line
+                rkey = (_to_line0(v, base), texts)
+                got = old_rel.get(rkey)
+                if got is not None and got[1] != base:
+                    d = self._move(got[0], base - got[1])
+                    d.data["version"] = version
+                else:
+                    d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+                new_rel[rkey] = (d, base)
             else:
                 d.data = {**d.data, "version": version}
             new[key] = d
             new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
             out.append(d)
         self._entries, self._by_id = new, new_ids
+        if new_rel or old_rel:
+            self._relative = new_rel
         keep = {id(d) for d in out}
         self._json = {k: e for k, e in self._json.items() if k in keep}
         self._dicts = {k: e for k, e in self._dicts.items() if k in keep}
