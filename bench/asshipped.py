@@ -1,6 +1,6 @@
 """dockwise as shipped, beside rcjsuen's docker-langserver, in one run.
 
-    python bench/asshipped.py [--keystrokes N] [--symbol-docs N] [--json OUT]
+    python bench/asshipped.py [--keystrokes N] [--symbol-docs N] [--json OUT]   (about 5 minutes)
     python bench/run.py --only shipped          # the same, as figure 8 of the benchmark
 
 Both servers run with *default settings* (no initializationOptions, no
@@ -14,6 +14,9 @@ the server's next ``publishDiagnostics``). Per server:
   line moves;
 * **start → initialize** and **open → first diagnostics** of those two runs
   (median of the two), **peak RSS** (VmHWM, the larger of the two).
+
+The runs alternate (dockwise typing, rcjsuen typing, dockwise Enter, rcjsuen
+Enter) so that a change in the machine's load falls on both servers.
 
 dockwise only (rcjsuen's server has no ``workspace/symbol``):
 
@@ -132,24 +135,34 @@ def _warm(cmd: list[str]) -> None:
         lsp.notify("initialized", {})
 
 
-def measure_server(cmd: list[str], keystrokes: int) -> dict:
+def measure_servers(cmds: dict[str, list[str]], keystrokes: int) -> dict[str, dict]:
+    """Typing, then Enter, each server in turn for each (interleaved, so that a change
+    in the machine's load falls on both)."""
     editlat = _editlat()
-    _warm(cmd)
-    typing = editlat.measure(cmd, keystrokes=keystrokes)
-    enter = editlat.measure(cmd, keystrokes=keystrokes, typed="\n")
-    return {
-        "typing_p50_ms": typing["edit_p50_ms"],
-        "typing_p95_ms": typing["edit_p95_ms"],
-        "enter_p50_ms": enter["edit_p50_ms"],
-        "enter_p95_ms": enter["edit_p95_ms"],
-        "init_ms": statistics.median([typing["init_ms"], enter["init_ms"]]),
-        "init_runs_ms": [typing["init_ms"], enter["init_ms"]],
-        "open_ms": statistics.median([typing["open_ms"], enter["open_ms"]]),
-        "open_runs_ms": [typing["open_ms"], enter["open_ms"]],
-        "open_diagnostics": typing["open_diagnostics"],
-        "rss_mib": max(typing["rss_mb"], enter["rss_mb"]),
-        "keystrokes": keystrokes,
-    }
+    for cmd in cmds.values():
+        _warm(cmd)
+    runs: dict[str, dict] = {name: {} for name in cmds}
+    for kind, typed in (("typing", "x"), ("enter", "\n")):
+        for name, cmd in cmds.items():
+            log(f"{name}: {kind}")
+            runs[name][kind] = editlat.measure(cmd, keystrokes=keystrokes, typed=typed)
+    out = {}
+    for name, r in runs.items():
+        typing, enter = r["typing"], r["enter"]
+        out[name] = {
+            "typing_p50_ms": typing["edit_p50_ms"],
+            "typing_p95_ms": typing["edit_p95_ms"],
+            "enter_p50_ms": enter["edit_p50_ms"],
+            "enter_p95_ms": enter["edit_p95_ms"],
+            "init_ms": statistics.median([typing["init_ms"], enter["init_ms"]]),
+            "init_runs_ms": [typing["init_ms"], enter["init_ms"]],
+            "open_ms": statistics.median([typing["open_ms"], enter["open_ms"]]),
+            "open_runs_ms": [typing["open_ms"], enter["open_ms"]],
+            "open_diagnostics": typing["open_diagnostics"],
+            "rss_mib": max(typing["rss_mb"], enter["rss_mb"]),
+            "keystrokes": keystrokes,
+        }
+    return out
 
 
 def corpus_sample(n: int) -> list[str]:
@@ -209,11 +222,10 @@ def run(keystrokes: int = 100, symbol_docs: int = 1100, files: list[str] | None 
                            "editlat": str(EDITLAT_DIR / "editlat.py")}
     bg = Background()
     with _Env():
-        log("dockwise: typing and Enter")
-        out["dockwise"] = measure_server(dockwise_cmd(), keystrokes)
+        cmds = {"dockwise": dockwise_cmd()}
         if peer_cmd is not None:
-            log("rcjsuen: typing and Enter")
-            out["rcjsuen"] = measure_server(peer_cmd, keystrokes)
+            cmds["rcjsuen"] = peer_cmd
+        out.update(measure_servers(cmds, keystrokes))
         out["edit_background_cores"] = bg.cores()
         if symbol_docs > 0:
             log(f"dockwise: workspace/symbol over {symbol_docs} corpus documents")
