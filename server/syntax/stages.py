@@ -141,9 +141,11 @@ class BuildView:
     def chain(self, stage: int) -> list[int]:
         """``stage`` and the stages it is built FROM, nearest first."""
         out: list[int] = []
+        seen: set[int] = set()
         s: int | None = stage
-        while s is not None and s not in out:
+        while s is not None and s not in seen:
             out.append(s)
+            seen.add(s)
             s = self.parents[s]
         return out
 
@@ -251,7 +253,7 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
     env, declared, _ok = meta_args(df, predefined_args(df, amap, platform, host, target), amap)
     bases: list[str | None] = []
     parents: list[int | None] = []
-    named: dict[str, int] = {}  # stage name -> the last stage so far with it (a FROM names the last one before it)
+    named: dict[str, int] = {}  # stage name -> the last earlier stage of that name
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         base: str | None = None
