@@ -9,7 +9,6 @@ instruction's logical text (``ins.text``), which has no newlines.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from dockwise.syntax.commands import Command, basename, run_view, unwrap
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Word
@@ -35,11 +34,8 @@ def flags_key(ins: Instruction) -> list[str]:
     return sorted(f.raw for f in ins.flags)
 
 
-@lru_cache(maxsize=1024)
 def logical_commands(text: str) -> tuple[bool, list[Command]]:
-    """Parse ``text`` (no newlines) so that command spans are offsets (columns
-    of line 0). Cached by text (several rules' fixes ask for the same RUN, and
-    a keystroke re-runs them): treat the result as read-only."""
+    """Parse ``text`` (no newlines) so that command spans are offsets (columns of line 0)."""
     from dockwise.syntax.shell import line_map, parse_shell
 
     sh = parse_shell(text, line_map(text, 0))

@@ -145,7 +145,9 @@ def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path:
     assert lint_model(prev, settings_, cache=cache) == lint_model(parse(text, path=path), settings_)
     for step in steps:
         text = apply(text, step)
-        model = parse(text, path=path, previous=prev)
+        # as the language server does: the previous model is never used again, so its
+        # moved instructions are moved in place (the copying path is the parser's default)
+        model = parse(text, path=path, previous=prev, discard_previous=True)
         got = lint_model(model, settings_, cache=cache)
         fresh = parse(text, path=path)
         # the reused (and moved) instructions equal a fresh parse, positions included

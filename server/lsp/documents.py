@@ -239,7 +239,7 @@ class DocumentStore:
                 from dockwise.syntax.parser import parse
 
                 previous, e.previous_model = e.previous_model, None
-                model = parse(source, path=doc.path or None, previous=previous)
+                model = parse(source, path=doc.path or None, previous=previous, discard_previous=True)
                 try:
                     model.version = version
                 except Exception:

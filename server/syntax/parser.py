@@ -32,6 +32,7 @@ from dockwise.syntax.model import (
     Span,
     Stage,
     VarDef,
+    moved,
     moved_comment,
     moved_error,
     shift,
@@ -466,7 +467,9 @@ def _find_heredocs(line: str):
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None) -> None:
+    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None,
+                 discard_prev: bool = False) -> None:
+        self.in_place = discard_prev
         self.text = text
         self.path = path
         lines = text.split("\n")
@@ -521,7 +524,10 @@ class _Parser:
         del prev[old_start]  # an old instruction object is taken over once
         d = start - old_start
         if d:
-            shift(ins, d)  # taken over (below): moved in place, not copied
+            if self.in_place:
+                shift(ins, d)  # the previous model is discarded: move its instruction in place
+            else:
+                ins = moved(ins, d)
             errors = [moved_error(e, d) for e in errors]
             comments = [moved_comment(c, d) for c in comments]
             self.shift = d
@@ -1180,6 +1186,7 @@ def parse(
     version: int | None = None,
     shell: bool = True,
     previous: Dockerfile | None = None,
+    discard_previous: bool = False,
 ) -> Dockerfile:
     """Parse ``text`` into a model. Never raises.
 
@@ -1189,11 +1196,15 @@ def parse(
 
     ``previous`` (the model of the document's previous version) lets the parser
     reuse every instruction whose physical lines and position did not change,
-    including its shell parse: a keystroke re-parses one instruction.
+    including its shell parse: a keystroke re-parses one instruction. Blocks
+    whose lines moved (lines inserted or deleted above them) are reused too:
+    copied with their positions moved, or, with ``discard_previous`` (the
+    caller never uses ``previous`` again, as the language server's document
+    store), moved in place, which costs a fraction of the copy.
     """
     df = Dockerfile(text, [], [], [], [], [], [], [], path=path, version=version)
     try:
-        p = _Parser(text, path, previous if (previous is not None and shell) else None)
+        p = _Parser(text, path, previous if (previous is not None and shell) else None, discard_previous)
         df.lines = p.lines
         p.run()
         df.block_cache = p.cache
