@@ -25,6 +25,11 @@ Figures (keys in the JSON ``figures`` object):
    newline after an instruction: every later line shifts).
 6. ``peak_rss``: VmHWM of the server after ``didOpen`` of every corpus file
    (each publish awaited; target < 200 MB).
+8. ``as_shipped`` (``--only shipped``; also ``bench/asshipped.py``): dockwise
+   and rcjsuen's docker-langserver with default settings in the same run,
+   measured by ``../shared/bench/editlat.py``: typing and Enter p50/p95,
+   start → initialize, open → first diagnostics, peak RSS; and dockwise's
+   ``workspace/symbol`` with 1,100 corpus documents open (see that module).
 7. ``dockerfile_parse``: our instruction line ranges vs dockerfile-parse's on
    every file without heredocs; the full list of disagreements goes to
    ``dockerfile-parse-disagreements.md`` next to the JSON.
@@ -73,7 +78,7 @@ from gen import generate  # noqa: E402
 from lspclient import LspProcess  # noqa: E402
 
 EXCLUDED_NAMES = {"README.md", "SOURCES.tsv"}
-FIGURES = ("lint", "hadolint", "startup", "open", "change", "rss", "crosscheck")
+FIGURES = ("lint", "hadolint", "startup", "open", "change", "rss", "crosscheck", "shipped")
 TARGETS = {
     "hadolint_ratio": 10.0,  # hadolint time / dockwise time must exceed
     "change_p95_ms": 15.0,
@@ -688,6 +693,11 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
     head = ["| Figure | Value | Target | Met | Command / conditions |", "|---|---|---|:-:|---|"]
     body = [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     notes: list[str] = []
+    if "as_shipped" in F:
+        import asshipped
+
+        notes += ["", "### 8 As shipped (default settings), dockwise beside rcjsuen's docker-langserver", ""]
+        notes += asshipped.table(F["as_shipped"])
     if "dockerfile_parse" in F:
         others = F["dockerfile_parse"].get("other", [])
         if others:
@@ -866,6 +876,11 @@ def run_figures(args: argparse.Namespace, only: set[str], files: list[str], tota
             for key in ("did_open_latency", "did_change_latency"):
                 if key in F:
                     F[key]["server_warnings"] = len(lsp.log_messages)
+    if "shipped" in only:
+        import asshipped
+
+        wait_quiet("shipped")
+        F["as_shipped"] = asshipped.run(10, len(files), files) if args.quick else asshipped.run(100, 1100)
     if "rss" in only:
         wait_quiet("rss")
         bg = Background()

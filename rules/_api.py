@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
-from dockwise.syntax.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span, Stage
 
 
 class Severity(enum.IntEnum):
@@ -166,20 +166,35 @@ class RuleContext(Protocol):
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
 EachFn = Callable[[Dockerfile, Instruction, RuleContext], Iterable[Finding]]
+GroupFn = Callable[[Dockerfile, "Stage | None", RuleContext], Iterable[Finding]]
 
-# What the findings of a per-instruction rule (``rule(each=...)``) on one
-# instruction may depend on besides that instruction's own lines and position,
-# and ``df.path``/``df.escape``/line endings/the lines before the first FROM.
-# The engine reuses findings while these are unchanged (see engine.LintCache):
+# What a rule's findings depend on. The engine reuses findings while that is
+# unchanged, and *moves* them when the lines they depend on moved as a block
+# (see engine.LintCache); a keystroke then re-runs the rules of one
+# instruction or one stage. Every rule may also read ``df.path``, ``df.escape``,
+# the line endings and the lines before the first FROM (global ARGs).
+#
+# Per-instruction rules, ``rule(each=SCOPE)``, ``fn(df, ins, ctx)``; the findings
+# of ``ins`` may depend on its own lines and position in its stage, plus:
 #   "instruction": the *declarations* (DECLARATIONS) of the instruction's stage
 #                  chain (the stage and the stages it is built FROM): FROM (bases,
 #                  names, platforms), ARG/ENV (variables in scope), SHELL, ONBUILD;
 #                  plus the stages' ``windows`` flags
 #   "stage":       every line of the stage chain (e.g. a fix that looks at the
 #                  next RUN of the stage).
+# Per-stage rules, ``rule(each="group")``, ``fn(df, stage, ctx)`` (``stage`` is
+#   None for the instructions before the first FROM, a fragment): findings of the
+#   group may depend on every line of the stage chain, on the stage's index,
+#   on whether it is the last stage and on whether a later FROM builds on it.
+#   (A rule about the final image is a per-stage rule that reports on the last
+#   stage only, anywhere in its chain.)
+# Whole-file rules, ``fn(df, ctx)``: with ``reads=KEYWORDS`` the findings may
+#   depend only on the instructions with those (effective) keywords, their
+#   stages and positions (re-run when one of them changes or moves); without,
+#   on anything (re-run on every change: keep those cheap).
 # Anything else (other stages, the final stage, df.errors, df.comments) is not
-# allowed: such a rule stays a whole-file ``check``.
-SCOPES = ("instruction", "stage")
+# allowed in a scope: such a rule stays a whole-file ``check``.
+SCOPES = ("instruction", "stage", "group")
 DECLARATIONS = frozenset({"FROM", "ARG", "ENV", "SHELL", "ONBUILD"})
 
 
@@ -190,10 +205,21 @@ class Rule:
     each: EachFn | None = None  # per-instruction check (``check`` runs it over every instruction)
     scope: str = "file"  # "file" | "instruction" | "stage" (see SCOPES)
     keywords: frozenset[str] | None = None  # effective keywords ``each`` cares about (None: all)
+    group: GroupFn | None = None  # per-stage check (``check`` runs it over every group)
+    reads: frozenset[str] | None = None  # a whole-file check that reads only these keywords
+    moves: bool = True  # findings may be moved with their lines (False: they name line numbers)
 
     @property
     def code(self) -> str:
         return self.meta.code
+
+
+def groups_of(df: Dockerfile) -> "list[Stage | None]":
+    """The groups a per-stage rule runs on: None for the instructions before the
+    first FROM (when there are any), then every stage."""
+    out: list = [None] if any(i.stage < 0 for i in df.instructions) else []
+    out += df.stages
+    return out
 
 
 def rule(
@@ -208,20 +234,29 @@ def rule(
     default_enabled: bool = True,
     each: str | None = None,
     keywords: Iterable[str] | None = None,
+    reads: Iterable[str] | None = None,
+    moves: bool = True,
     experimental: bool = False,
     defers_to: Iterable[str] = (),
     final_image_only: bool = False,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
-    Without ``each`` the function is the whole-file check ``fn(df, ctx)``.
-    With ``each`` (a scope from SCOPES) it is a per-instruction check
-    ``fn(df, ins, ctx)`` whose findings the engine may reuse across document
-    versions; ``keywords`` limits it to instructions whose effective keyword
-    is one of those (ONBUILD RUN counts as RUN)."""
+    Without ``each`` the function is the whole-file check ``fn(df, ctx)``
+    (``reads``: the keywords of the only instructions it reads, see SCOPES).
+    With ``each="instruction"`` or ``"stage"`` it is a per-instruction check
+    ``fn(df, ins, ctx)``; ``keywords`` limits it to instructions whose effective
+    keyword is one of those (ONBUILD RUN counts as RUN). With ``each="group"``
+    it is a per-stage check ``fn(df, stage_or_None, ctx)``. The engine may
+    reuse the findings of scoped checks across document versions, moved with
+    their lines; ``moves=False`` when a finding's text names a line number
+    (a fix title "… on line 8"): then they are computed again instead."""
     if each is not None and each not in SCOPES:
         raise ValueError(f"unknown scope {each!r}")
+    if reads is not None and each is not None:
+        raise ValueError("reads= is for whole-file checks")
     kws = frozenset(keywords) if keywords is not None else None
+    rd = frozenset(reads) if reads is not None else None
 
     def wrap(fn) -> Rule:
         mod = sys.modules.get(fn.__module__)
@@ -242,7 +277,17 @@ def rule(
             final_image_only=final_image_only,
         )
         if each is None:
-            return Rule(meta, fn)
+            return Rule(meta, fn, reads=rd, moves=moves)
+        if each == "group":
+            def check_groups(df: Dockerfile, ctx) -> list[Finding]:
+                out: list[Finding] = []
+                for st in groups_of(df):
+                    out.extend(fn(df, st, ctx))
+                return out
+
+            check_groups.__name__ = fn.__name__
+            check_groups.__doc__ = fn.__doc__
+            return Rule(meta, check_groups, None, "stage", None, fn, None, moves)
 
         def check(df: Dockerfile, ctx) -> list[Finding]:
             out: list[Finding] = []
@@ -253,7 +298,7 @@ def rule(
 
         check.__name__ = fn.__name__
         check.__doc__ = fn.__doc__
-        return Rule(meta, check, fn, each, kws)
+        return Rule(meta, check, fn, each, kws, None, None, moves)
 
     return wrap
 

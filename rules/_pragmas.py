@@ -452,12 +452,21 @@ def _next_instruction_line(runs: _CommentRuns, after: int, starts: set[int]) -> 
 
 
 def analyse(df: "Dockerfile", check_override: str | None = None) -> Pragmas:
-    """Every pragma of ``df`` with the lines it covers, and its problems.
+    """Every pragma of ``df`` with the lines it covers, and its problems
+    (computed once per model and override: ``df.derived``; read-only).
 
     ``check_override``: the value of the ``BUILDKIT_DOCKERFILE_CHECK`` build
     argument, which replaces the file's ``# check=`` directive entirely (as in
     BuildKit); it is parsed as a directive on line 0 and its problems are not
     reported (they are not in the file)."""
+    key = ("dockwise.lint.pragmas", check_override)
+    got = df.derived.get(key)
+    if got is None:
+        got = df.derived[key] = _analyse(df, check_override)
+    return got
+
+
+def _analyse(df: "Dockerfile", check_override: str | None) -> Pragmas:
     res = Pragmas()
     out = res.problems
     lines = df.lines

@@ -156,6 +156,7 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Command) -> Fix | None:
     fixable=True,
     each="stage",
     keywords=("RUN",),
+    moves=False,  # the fix's title names the line of the RUN it merges into
 )
 def apt_update_alone(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     cs = run_view(ins).commands

@@ -84,7 +84,7 @@ import re
 from fnmatch import fnmatchcase
 
 from dockwise.syntax.commands import Command, run_view
-from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._helpers import bind_mount_paths, copy_sources, expand_simple, file_name, whole_context_arg
@@ -385,12 +385,30 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
     severity=Severity.WARNING,
     tags=("cache", "talk"),
     fixable=True,
+    each="group",
 )
-def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    # per stage: what its own instructions copy (for the stages built FROM it), and
-    # the nearest stage up its FROM chain that copies anything: a deep chain of
-    # stages costs one step per copying ancestor, not one per ancestor instruction
+def copy_context_before_deps(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    if st is None:
+        return []
+    copied, nearest = _copies(df)
+    own = [df.instructions[i] for i in st.instructions]
+    earlier: list[str] = []
+    anc = nearest[st.index]
+    while anc is not None:  # parents come first: nearest first, as the FROM chain goes
+        earlier.extend(copied[anc])
+        anc = nearest[anc]
+    return _check(df, [i for i in own if i.trigger is None], earlier) + _check(
+        df, [i for i in own if i.trigger is not None], [])
+
+
+def _copies(df: Dockerfile) -> tuple[dict[int, list[str]], dict[int, int | None]]:
+    """Per stage: what its own instructions copy (for the stages built FROM it), and
+    the nearest stage up its FROM chain that copies anything: a deep chain of
+    stages costs one step per copying ancestor, not one per ancestor instruction.
+    Built once per model (``df.derived``)."""
+    got = df.derived.get("dw004.copies")
+    if got is not None:
+        return got
     copied: dict[int, list[str]] = {}
     nearest: dict[int, int | None] = {}
     for st in df.stages:
@@ -399,11 +417,5 @@ def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
                             for a in copy_sources(ins)]
         p = st.parent if st.parent is not None and st.parent < st.index else None
         nearest[st.index] = None if p is None else (p if copied[p] else nearest[p])
-        earlier: list[str] = []
-        anc = nearest[st.index]
-        while anc is not None:  # parents come first: nearest first, as the FROM chain goes
-            earlier.extend(copied[anc])
-            anc = nearest[anc]
-        out.extend(_check(df, [i for i in own if i.trigger is None], earlier))
-        out.extend(_check(df, [i for i in own if i.trigger is not None], []))
-    return out
+    got = df.derived["dw004.copies"] = (copied, nearest)
+    return got

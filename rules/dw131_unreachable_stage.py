@@ -82,13 +82,9 @@ def _stage_lines(df: Dockerfile, index: int) -> tuple[int, int]:
     return first, end
 
 
-def _fix(df: Dockerfile, index: int, view) -> Fix | None:
-    for k, refs in enumerate(view.refs):
-        if k == index:
-            continue
-        for ref in refs:
-            if ref.stage == index or (ref.by_index and ref.stage > index):
-                return None
+def _fix(df: Dockerfile, index: int, blockers: "_Blockers") -> Fix | None:
+    if blockers.blocks(index):
+        return None
     first, end = _stage_lines(df, index)
     if end >= len(df.lines):
         span = Span(Pos(first, 0), Pos(len(df.lines), 0))
@@ -97,6 +93,32 @@ def _fix(df: Dockerfile, index: int, view) -> Fix | None:
     st = df.stages[index]
     what = f"'{st.name}'" if st.name else f"{index}"
     return Fix.manual(f"Delete the unreachable stage {what}", Edit(span, ""))
+
+
+class _Blockers:
+    """Whether deleting stage ``index`` would change what another stage refers to:
+    another stage refers to it, or refers to a later stage by index (``--from=2``
+    would then point elsewhere). Built once over every reference (linear)."""
+
+    def __init__(self, view) -> None:
+        self.by: dict[int, set[int]] = {}  # stage -> stages that refer to it
+        self.by_index: list[tuple[int, int]] = []  # (stage referred to by index, referring stage), largest first
+        for k, refs in enumerate(view.refs):
+            for ref in refs:
+                self.by.setdefault(ref.stage, set()).add(k)
+                if ref.by_index:
+                    self.by_index.append((ref.stage, k))
+        self.by_index.sort(reverse=True)
+
+    def blocks(self, index: int) -> bool:
+        if any(k != index for k in self.by.get(index, ())):
+            return True
+        for stage, k in self.by_index:  # the largest index referred to from another stage
+            if stage <= index:
+                return False
+            if k != index:
+                return True
+        return False
 
 
 @rule(
@@ -126,6 +148,7 @@ def unreachable_stage(df: Dockerfile, ctx) -> list[Finding]:
     else:
         tname = f"the last stage '{tgt.name}'" if tgt.name else "the last stage"
     out = []
+    blockers = _Blockers(view)
     for st in df.stages:
         if st.index in view.built:
             continue
@@ -133,5 +156,5 @@ def unreachable_stage(df: Dockerfile, ctx) -> list[Finding]:
         span = st.name_span or ins.keyword_span
         what = f"Stage '{st.name}'" if st.name else f"Stage {st.index}"
         out.append(Finding(span, f"{what} is not needed to build {tname}: docker build skips it",
-                           _fix(df, st.index, view)))
+                           _fix(df, st.index, blockers)))
     return out

@@ -68,6 +68,12 @@ def test_bench_quick(tmp_path: Path) -> None:
     assert cross["agree"] + cross["disagree"] == cross["compared"]
     assert (tmp_path / "dockerfile-parse-disagreements.md").is_file()
     assert (tmp_path / "bench.md").is_file()
+    shipped = figures["as_shipped"]  # figure 8: dockwise as shipped (rcjsuen's server beside it when installed)
+    for k in ("typing_p95_ms", "enter_p95_ms", "init_ms", "open_ms", "rss_mib"):
+        assert is_number(shipped["dockwise"][k]), k
+    assert shipped["workspace_symbol"]["documents_open"] == lint["files"]
+    assert is_number(shipped["workspace_symbol"]["worst_ms"])
+    assert "### 8 As shipped" in cp.stdout
 
 
 def test_the_other_bench_scripts_start():

@@ -104,6 +104,40 @@ def apply(text: str, edit: tuple) -> str:
     return text[:at] + text[at + arg:]
 
 
+def first_difference(a, b, path: str = "df") -> str | None:
+    """Where two models differ first (compared fields only)."""
+    from dataclasses import fields, is_dataclass
+
+    from dockwise.syntax.model import SourceMap
+
+    if is_dataclass(a) and is_dataclass(b) and type(a) is type(b):
+        for f in fields(a):
+            if f.compare:
+                r = first_difference(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
+                if r:
+                    return r
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            r = first_difference(x, y, f"{path}[{i}]")
+            if r:
+                return r
+        return None
+    if isinstance(a, SourceMap) and isinstance(b, SourceMap):  # no __eq__: compare what it maps
+        for k in ("_offs", "_lines", "_cols", "_end"):
+            if getattr(a, k) != getattr(b, k):
+                return f"{path}.{k}: {getattr(a, k)!r} != {getattr(b, k)!r}"
+        return None
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
+def _views(df) -> list:
+    from dockwise.syntax.commands import run_view
+
+    return [[(c.name, c.span, c.name_span, [w.span for w in c.args], c.simple.span, c.wrappers)
+             for c in run_view(i)] for i in df.instructions]
+
+
 def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path: str | None = None) -> None:
     """Parse and lint incrementally as the server does; compare each version with a fresh lint."""
     prev = parse(text, path=path)
@@ -111,9 +145,17 @@ def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path:
     assert lint_model(prev, settings_, cache=cache) == lint_model(parse(text, path=path), settings_)
     for step in steps:
         text = apply(text, step)
-        model = parse(text, path=path, previous=prev)
+        # as the language server does: the previous model is never used again, so its
+        # moved instructions are moved in place (the copying path is the parser's default)
+        model = parse(text, path=path, previous=prev, discard_previous=True)
         got = lint_model(model, settings_, cache=cache)
-        want = lint_model(parse(text, path=path), settings_)
+        fresh = parse(text, path=path)
+        # the reused (and moved) instructions equal a fresh parse, positions included
+        diff = first_difference(model, fresh)
+        assert diff is None, f"model after {step!r}: {diff}\n{text}"
+        # the command views the lint used (kept, and moved with their RUN) equal fresh ones
+        assert _views(model) == _views(fresh), f"command views after {step!r}:\n{text}"
+        want = lint_model(fresh, settings_)
         assert got == want, f"after {step!r}:\n{text}"
         prev = model
 

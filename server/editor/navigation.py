@@ -665,15 +665,22 @@ def document_symbols(df: Dockerfile) -> list[DocSymbol]:
 
 
 def stage_symbols(df: Dockerfile, query: str = "") -> list[DocSymbol]:
-    """The stages whose label matches ``query`` (case-insensitive subsequence)."""
+    """The stages whose label matches ``query`` (case-insensitive subsequence),
+    as :func:`document_symbols` gives them, without their children."""
     q = query.lower()
     out = []
-    for sym in document_symbols(df):
-        if sym.kind != "Module":
-            continue
-        it = iter(sym.name.lower())
-        if all(c in it for c in q):
-            out.append(DocSymbol(sym.name, sym.detail, sym.kind, sym.span, sym.selection))
+    try:
+        for st in df.stages:
+            label = _stage_label(st)
+            it = iter(label.lower())
+            if not all(c in it for c in q):
+                continue
+            fi = df.instructions[st.from_instruction]
+            span = st.span or fi.span
+            sel = st.name_span or (st.base.span if st.base else fi.keyword_span)
+            out.append(DocSymbol(label, st.base_name, "Module", span, sel))
+    except Exception:
+        _strict()
     return out
 
 

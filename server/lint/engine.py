@@ -333,27 +333,51 @@ INTERNAL_ERROR = "DW999"
 
 
 class LintCache:
-    """Findings of per-instruction rules (``rule(each=...)``) from the last
-    lint of one document, reused by the next: while typing, one instruction
-    changes and every other instruction's findings are taken over as they are
-    (the same :class:`Violation` objects).
+    """Findings from the last lint of one document, reused by the next.
 
-    Keys are made of text, not of objects: an instruction's own lines, its
-    first line and index, plus a token of what the rule's scope allows it to
-    read (see ``rules._api.SCOPES``): the lines before the first FROM,
-    ``df.path``, ``df.escape``, the line-ending style, and the declarations
-    (instruction scope) or all lines (stage scope) of the stage chain. Equal
-    keys mean an equal parse of everything such a rule reads, hence equal
-    findings. Only the entries of the last call are kept, so the cache is
-    bounded by the document's size; it lives as long as the document's state.
+    Cached are the rules that declare what their findings depend on (see
+    ``rules._api.SCOPES``): per-instruction rules (``each="instruction"`` or
+    ``"stage"``), per-stage rules (``each="group"``) and whole-file rules that
+    read only some instructions (``reads=``). While typing, one instruction
+    changes and the findings of every other instruction and stage are taken
+    over as they are (the same :class:`Violation` objects).
+
+    Keys are made of text and *relative* positions, never of objects or
+    absolute lines: an instruction's own lines and its line relative to its
+    stage's ``FROM``, plus a token of what the rule may read: the lines before
+    the first FROM, ``df.path``, ``df.escape``, the line-ending style, and the
+    declarations (instruction scope) or all lines (stage and group scope) of
+    the stage chain, each stage's lines relative to the same ``FROM``. So when
+    lines are inserted or deleted above a stage (Enter), its findings are
+    found again and *moved* by the difference (:func:`moved_violation`) instead
+    of being recomputed; only the stage that was edited runs its rules again.
+    Equal keys mean an equal parse of everything such a rule reads, hence equal
+    findings at the same relative places. Only the entries of the last call are
+    kept, so the cache is bounded by the document's size; it lives as long as
+    the document's state.
     """
 
-    __slots__ = ("settings", "entries", "tokens")
+    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed")
 
     def __init__(self) -> None:
         self.settings: LintSettings | None = None
-        self.entries: dict = {}
+        self.entries: dict = {}  # key -> (findings, base line they were computed at)
         self.tokens: dict = {}  # token -> small int (cheap keys)
+        self.ids = 0  # last small int handed out
+        # the last lint's moved findings: id(moved) -> (moved, original, lines moved); lets
+        # a consumer that converted the original (the language server's DiagnosticCache)
+        # move its conversion instead of redoing it
+        self.moved: dict[int, tuple] = {}
+        self.fixed = 0  # the last lint's first line of the first stage: lines before it never move
+
+    def moved_from(self, v: "Violation") -> "tuple[Violation, int, int] | None":
+        """(original, lines moved, first line that moves) when ``v`` is a moved copy
+        made by the last lint: its positions are the original's moved by that many
+        lines, except those before the first line that moves."""
+        got = self.moved.get(id(v))
+        if got is None or got[0] is not v:
+            return None
+        return got[1], got[2], self.fixed
 
 
 def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
@@ -379,28 +403,29 @@ def lint_model(
     df: Dockerfile, settings: LintSettings = DEFAULT_SETTINGS, cache: LintCache | None = None
 ) -> list[Violation]:
     """Run the selected rules on ``df``. ``cache`` (one per document, passed
-    with every version) lets per-instruction rules reuse the findings of
-    unchanged instructions; the result is the same with or without it."""
+    with every version) lets rules that declare a scope reuse the findings of
+    unchanged instructions and stages; the result is the same with or without
+    it."""
     from dockwise.rules._api import Context
 
     plan = _plan(settings)
     options, disable_pragmas = _runtime(settings)
     build = build_options(settings)
     out: list[Violation] = []
-    local = []
+    cached = []
     experimental = _file_experimental(df, settings, build)
     for r, sev in (*plan, *experimental):
         opts = options.get(r.code)
         ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, build=build)
-        if cache is not None and r.each is not None:
-            local.append((r, sev, ctx))
+        if cache is not None and (r.scope != "file" or r.reads is not None):
+            cached.append((r, sev, ctx))
         else:
             _run_rule(r, sev, ctx, df, out)
-    if local:
+    if cached:
         assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
             cache.settings, cache.entries, cache.tokens = settings, {}, {}
-        failed = _lint_local(df, local, cache, out)
+        failed = _lint_cached(df, cached, cache, out)
         if failed:  # entries made after the failure lack the rule's findings
             cache.entries = {}
         for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
@@ -415,25 +440,70 @@ def lint_model(
     override = build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK")
     if out and (df.comments or df.directives or override is not None):
         out = _apply_pragmas(df, out, disable_pragmas, override)
-    out.sort(key=lambda v: (v.span.start, v.code))
+    out.sort(key=_order)
     return out
 
 
-def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violation]) -> list:
-    """Per-instruction rules with reuse (see LintCache); returns the rules that raised."""
+def _order(v: Violation):
+    return (v.span.start, v.code)
+
+
+# -- moving findings ------------------------------------------------------------------------
+
+_tn = tuple.__new__
+
+
+def _mv(s: Span, d: int, fixed: int) -> Span:
+    a, b = s
+    if a[0] < fixed:  # before the first FROM: never moves with a stage
+        return s
+    return _tn(Span, (_tn(Pos, (a[0] + d, a[1])), _tn(Pos, (b[0] + d, b[1]))))
+
+
+def moved_violation(v: Violation, d: int, fixed: int) -> Violation:
+    """``v`` with every position on or after line ``fixed`` moved ``d`` lines
+    (the findings of a stage whose lines moved as a whole)."""
+    from dockwise.rules._api import Edit
+
+    fix = v.fix
+    if fix is not None:
+        fix = _moved_fix(fix, tuple(Edit(_mv(e.span, d, fixed), e.new_text) for e in fix.edits))
+    related = v.related
+    if related:
+        try:
+            related = tuple((_mv(sp, d, fixed), msg) for sp, msg in related)
+        except (TypeError, ValueError):
+            pass
+    return Violation(v.code, v.name, v.severity, v.message, _mv(v.span, d, fixed), fix, related, v.url)
+
+
+def _moved_fix(fix, edits):
+    """A Fix with ``edits`` moved as a block (their order and overlaps do not
+    change, so ``Fix.__post_init__``'s sort and check are not needed)."""
+    new = object.__new__(type(fix))
+    object.__setattr__(new, "title", fix.title)
+    object.__setattr__(new, "edits", edits)
+    object.__setattr__(new, "applicability", fix.applicability)
+    return new
+
+
+def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violation]) -> list:
+    """Rules with a declared scope, with reuse (see LintCache); returns the rules that raised."""
     from dockwise.rules._api import DECLARATIONS
 
+    moves: dict[int, tuple] = {}
+    cache.moved = moves
     lines = df.lines
     ins_list = df.instructions
     stages = df.stages
+    nst = len(stages)
     first = stages[0] if stages else None
     pre_end = ins_list[first.from_instruction].start_line if first is not None else len(lines)
-    glob = (df.path, df.escape, "\r\n" in df.text, df.text.endswith("\n"), tuple(lines[:pre_end]))
     # each stage's line range: from its FROM to the next stage's FROM (or the end)
     bounds = []
     for k, st in enumerate(stages):
         a = ins_list[st.from_instruction].start_line
-        b = ins_list[stages[k + 1].from_instruction].start_line if k + 1 < len(stages) else len(lines)
+        b = ins_list[stages[k + 1].from_instruction].start_line if k + 1 < nst else len(lines)
         bounds.append((a, b))
     old_tokens, tokens = cache.tokens, {}
 
@@ -442,65 +512,208 @@ def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violati
         if n is None:
             n = old_tokens.get(t)
             if n is None:
-                n = len(old_tokens) + len(tokens) + 1
-                while n in used:
-                    n += 1
+                cache.ids += 1
+                n = cache.ids
             tokens[t] = n
-            used.add(n)
         return n
 
-    used: set[int] = set(old_tokens.values())
+    glob = tok(("g", df.path, df.escape, "\r\n" in df.text, df.text.endswith("\n"), nst == 0,
+                tuple(lines[:pre_end])))
+    # per stage: its declarations and all its lines, relative to its FROM line
+    decl_own: list[int] = []
+    whole_own: list[int] = []
+    for k, st in enumerate(stages):
+        a, b = bounds[k]
+        decl_own.append(tok(("d", st.windows, tuple(
+            (i.start_line - a, tuple(lines[i.start_line : i.end_line + 1]))
+            for i in df.stage_instructions(st) if i.keyword in DECLARATIONS))))
+        whole_own.append(tok(("w", st.windows, tuple(lines[a:b]))))
+    parents = {s.parent for s in stages if s.parent is not None}
     decl_tok: dict[int, int] = {-1: tok(("d", glob))}
     stage_tok: dict[int, int] = {-1: tok(("s", glob))}
+    group_tok: dict[int, int] = {-1: tok(("p", glob))}
     for st in stages:
-        chain = df.stage_chain(st)
-        decls, whole = [], []
-        for c in chain:
-            decls.append((c.index, c.windows, tuple(
-                (i.start_line, tuple(lines[i.start_line : i.end_line + 1]))
-                for i in df.stage_instructions(c) if i.keyword in DECLARATIONS)))
-            a, b = bounds[c.index]
-            whole.append((c.index, a, tuple(lines[a:b])))
-        decl_tok[st.index] = tok(("d", glob, tuple(decls)))
-        stage_tok[st.index] = tok(("s", glob, tuple(whole)))
+        i = st.index
+        base = bounds[i][0]
+        p = st.parent
+        if p is None:
+            up_d = up_s = None
+        elif p < i:  # the parent's tokens stand for its whole chain: linear in the stages
+            d = bounds[p][0] - base
+            up_d, up_s = (d, decl_tok[p]), (d, stage_tok[p])
+        else:  # not built in file order (not produced by the parser): spell the chain out
+            chain = df.stage_chain(st)
+            rel = tuple((c.index, bounds[c.index][0] - base) for c in chain)
+            up_d = (rel, tuple(decl_own[c.index] for c in chain))
+            up_s = (rel, tuple(whole_own[c.index] for c in chain))
+        decl_tok[i] = tok(("d", glob, i, decl_own[i], up_d))
+        stage_tok[i] = s_tok = tok(("s", glob, i, whole_own[i], up_s))
+        group_tok[i] = tok(("p", s_tok, i == nst - 1, i in parents))
     cache.tokens = tokens
 
-    scopes = ((decl_tok, [x for x in local if x[0].scope == "instruction"]),
-              (stage_tok, [x for x in local if x[0].scope == "stage"]))
+    per_ins = []
+    for toks, scope in ((decl_tok, "instruction"), (stage_tok, "stage")):
+        for movable in (True, False):
+            rs = [x for x in todo if x[0].scope == scope and x[0].each is not None and x[0].moves is movable]
+            if rs:
+                per_ins.append((toks, movable, rs))
+    per_group = [x for x in todo if x[0].group is not None]
+    per_file = [x for x in todo if x[0].reads is not None and x[0].each is None and x[0].group is None]
     todo_by_kw: dict[str, tuple] = {}  # effective keyword -> ((tokens, rules), ...) that apply
     old, new = cache.entries, {}
     failed: dict[str, tuple] = {}
-    for ins in ins_list:
-        kw = ins.effective.keyword
-        work = todo_by_kw.get(kw)
-        if work is None:
-            work = todo_by_kw[kw] = tuple(
-                (toks, todo) for toks, rules_ in scopes
-                if (todo := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
-        if not work:
+    fixed = cache.fixed = pre_end
+
+    def take(key, base: int, compute) -> None:
+        got = old.get(key)
+        if got is None:
+            got = new.get(key)  # the same key twice in one version (identical stages)
+            if got is not None and got[1] != base:
+                got = None
+        if got is not None:
+            found, b0 = got
+            if b0 != base:
+                d = base - b0
+                moved = []
+                for v in found:
+                    w = moved_violation(v, d, fixed)
+                    moves[id(w)] = (w, v, d)
+                    moved.append(w)
+                found = moved
+            new[key] = (found, base)
+            out.extend(found)
+            return
+        found = compute()
+        if found is not None:
+            new[key] = (found, base)
+            out.extend(found)
+
+    def run_each(rules_, ins) -> "list[Violation] | None":
+        got: list[Violation] = []
+        ok = True
+        for r, sev, ctx in rules_:
+            if r.code in failed:
+                continue
+            try:
+                for f in r.each(df, ins, ctx):
+                    got.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                         r.meta.url))
+            except Exception:
+                failed[r.code] = (r, sev, ctx)
+                ok = False
+        if not ok:
+            out.extend(got)
+            return None
+        return got
+
+    rec: list = []  # keys made by take() while a stage's instructions are done one by one
+
+    def per_instruction(run_ins: list, si: int, base: int, only: "bool | None" = None) -> None:
+        for ins in run_ins:
+            kw = ins.effective.keyword
+            work = todo_by_kw.get(kw)
+            if work is None:
+                work = todo_by_kw[kw] = tuple(
+                    (toks, movable, rs) for toks, movable, rules_ in per_ins
+                    if (rs := [x for x in rules_ if x[0].keywords is None or kw in x[0].keywords]))
+            if not work:
+                continue
+            own = tok(("i", ins.start_line - base, tuple(lines[ins.start_line : ins.end_line + 1])))
+            for toks, movable, rs in work:
+                if only is not None and movable is not only:
+                    continue
+                key = (toks[si], own) if movable else (toks[si], own, base)
+                take(key, base, lambda rs=rs, ins=ins: run_each(rs, ins))
+                rec.append(key)
+
+    # Per stage: when every line of the stage chain is as it was (stage_tok), every
+    # per-instruction key of the stage is too: its findings are taken (or, for the rules
+    # whose findings may move, moved) in one piece, without a look at each instruction.
+    # Otherwise instruction by instruction.
+    kinds = sorted({movable for _, movable, _ in per_ins}, reverse=True)
+    k = 0
+    n_ins = len(ins_list)
+    while k < n_ins:
+        si = ins_list[k].stage
+        j = k + 1
+        while j < n_ins and ins_list[j].stage == si:
+            j += 1
+        run_ins = ins_list[k:j]
+        k = j
+        if si < 0:
+            per_instruction(run_ins, si, 0)
             continue
-        own = (ins.index, ins.start_line, tuple(lines[ins.start_line : ins.end_line + 1]))
-        for toks, todo in work:
-            key = (toks[ins.stage], own)
-            got = old.get(key)
-            if got is None:
-                got = []
-                ok = True
-                for r, sev, ctx in todo:
-                    if r.code in failed:
-                        continue
+        base = bounds[si][0]
+        for movable in kinds:
+            bkey = ("S", stage_tok[si], True) if movable else ("S", stage_tok[si], False, base)
+            got = old.get(bkey)
+            if got is not None and new.get(bkey) is None:
+                found, b0, inner = got
+                if b0 == base:
+                    for key in inner:  # the instructions' own entries stay for the next version
+                        e = old.get(key)
+                        if e is not None:
+                            new[key] = e
+                else:
+                    d = base - b0
+                    moved = []
+                    for v in found:
+                        w = moved_violation(v, d, fixed)
+                        moves[id(w)] = (w, v, d)
+                        moved.append(w)
+                    found, inner = moved, ()
+                new[bkey] = (found, base, inner)
+                out.extend(found)
+                continue
+            n_out, n_failed = len(out), len(failed)
+            rec.clear()
+            per_instruction(run_ins, si, base, movable)
+            if len(failed) == n_failed:
+                new[bkey] = (out[n_out:], base, tuple(rec))
+
+    if per_group:
+        from dockwise.rules._api import groups_of
+
+        for st in groups_of(df):
+            si = -1 if st is None else st.index
+            base = 0 if st is None else bounds[si][0]
+            for r, sev, ctx in per_group:
+                if r.code in failed:
+                    continue
+
+                def compute(r=r, sev=sev, ctx=ctx, st=st):
                     try:
-                        for f in r.each(df, ins, ctx):
-                            got.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
-                                                 r.meta.url))
+                        return [Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url)
+                                for f in r.group(df, st, ctx)]
                     except Exception:
                         failed[r.code] = (r, sev, ctx)
-                        ok = False
-                if not ok:
-                    out.extend(got)
-                    continue
-            new[key] = got
-            out.extend(got)
+                        return None
+
+                take((group_tok[si], r.code) if r.moves else (group_tok[si], r.code, base), base, compute)
+
+    if per_file:
+        read_tok: dict = {}
+        for r, sev, ctx in per_file:
+            if r.code in failed:
+                continue
+            key = read_tok.get(r.reads)
+            if key is None:
+                key = read_tok[r.reads] = tok(("f", glob, tuple(
+                    (i.start_line, i.stage, tuple(lines[i.start_line : i.end_line + 1]))
+                    for i in ins_list if i.effective.keyword in r.reads or i.keyword in r.reads)))
+
+            def compute_file(r=r, sev=sev, ctx=ctx):
+                got: list[Violation] = []
+                try:
+                    for f in r.check(df, ctx):
+                        got.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                             r.meta.url))
+                except Exception:
+                    failed[r.code] = (r, sev, ctx)
+                    return None
+                return got
+
+            take((key, r.code), 0, compute_file)
     cache.entries = new
     return list(failed.values())
 

@@ -14,7 +14,7 @@ can apply ``data.fix`` without re-linting.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from lsprotocol import types
 
@@ -274,6 +274,31 @@ def to_diagnostics(
     ]
 
 
+def _to_line0(v: "Violation", base: int) -> "Violation":
+    """``v`` with every position ``base`` lines up (a key that does not change when
+    the lines it touches move together)."""
+    from dockwise.lint.engine import moved_violation
+
+    return moved_violation(v, -base, 0)
+
+
+def _moved_range(r: types.Range, delta: int) -> types.Range:
+    return types.Range(start=types.Position(line=r.start.line + delta, character=r.start.character),
+                       end=types.Position(line=r.end.line + delta, character=r.end.character))
+
+
+def _moved_json(x: Any, delta: int) -> Any:
+    """JSON data (a diagnostic's, or its fix's) with every ``{"line", "character"}``
+    position moved ``delta`` lines."""
+    if isinstance(x, dict):
+        if len(x) == 2 and isinstance(x.get("line"), int) and "character" in x:
+            return {"line": x["line"] + delta, "character": x["character"]}
+        return {k: _moved_json(v, delta) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_moved_json(v, delta) for v in x]
+    return x
+
+
 class DiagnosticCache:
     """Reuses the LSP diagnostic of a violation that did not change between two
     versions of a document (most of them, while typing): the conversion
@@ -287,10 +312,13 @@ class DiagnosticCache:
     violation recomputed equal). It lives in the document's entry of the
     document store, beside its LintCache, and dies with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "_relative")
 
     def __init__(self) -> None:
         self._entries: dict = {}
+        # (violation moved to line 0, texts of its lines) -> (diagnostic, line it was at): a finding
+        # recomputed equal but some lines further (Enter above it) gets that diagnostic moved
+        self._relative: dict = {}
         self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
         self._ctx: tuple | None = None
         self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
@@ -311,8 +339,16 @@ class DiagnosticCache:
         import json
 
         marker = "\x00dockwise-version\x00"
-        j = unstructure(d)
-        j["data"] = {**j.get("data", {}), "version": marker}
+        known = self._dicts.get(id(d))
+        if known is not None and known[0] is d:  # a moved diagnostic: its JSON data was moved too
+            j = dict(known[1])
+            j["data"] = {**data, "version": marker}
+        else:
+            j = unstructure(d)
+            plain = dict(j)
+            plain.pop("data", None)
+            self._dicts[id(d)] = (d, plain)  # kept for as_json, and moved with d (see _moved)
+            j["data"] = {**j.get("data", {}), "version": marker}
         pieces = json.dumps(j).split(json.dumps(marker))
         if len(pieces) != 2:
             return None
@@ -349,6 +385,43 @@ class DiagnosticCache:
             out["data"] = d.data
         return out
 
+    def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str], version: int | None
+               ) -> tuple | None:
+        """(v, its lines and their text, diagnostic) made by moving the diagnostic of
+        the violation ``v`` was moved from, when every line that one touched moved and
+        still has the same text; else None."""
+        got = moved_from(v)
+        if got is None:
+            return None
+        orig, delta, fixed = got
+        hit = old_ids.get(id(orig))
+        if hit is None or hit[0] is not orig:
+            return None
+        n = len(lines)
+        if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
+            return None
+        d = self._move(hit[2], delta)
+        if isinstance(d.data, dict):  # always: to_diagnostic gives every diagnostic its data
+            d.data["version"] = version
+        return v, tuple((i + delta, t) for i, t in hit[1]), d
+
+    def _move(self, d0: types.Diagnostic, delta: int) -> types.Diagnostic:
+        """``d0`` with every line ``delta`` further (its JSON form too, when known)."""
+        related = d0.related_information
+        if related:
+            related = [types.DiagnosticRelatedInformation(
+                location=types.Location(uri=r.location.uri, range=_moved_range(r.location.range, delta)),
+                message=r.message) for r in related]
+        d = types.Diagnostic(
+            range=_moved_range(d0.range, delta), message=d0.message, severity=d0.severity, code=d0.code,
+            code_description=d0.code_description, source=d0.source, tags=d0.tags,
+            related_information=related, data=_moved_json(d0.data, delta),
+        )
+        known = self._dicts.get(id(d0))
+        if known is not None and known[0] is d0:
+            self._dicts[id(d)] = (d, _moved_json(known[1], delta))
+        return d
+
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
         spans = [v.span]
@@ -372,13 +445,19 @@ class DiagnosticCache:
         version: int | None,
         uri: str | None = None,
         related_information: bool = True,
+        moved_from: "Callable[[Violation], tuple[Violation, int, int] | None] | None" = None,
     ) -> list[types.Diagnostic]:
+        """The diagnostics of ``violations``. ``moved_from`` (the engine's
+        ``LintCache.moved_from``) names the violations that are copies of last
+        version's moved some lines (Enter above them): their diagnostic (and its
+        JSON) is last version's moved the same way, not converted again."""
         lines = conv.lines
         n = len(lines)
         ctx = (conv.encoding, uri, related_information)
         if ctx != self._ctx:
-            self._ctx, self._entries, self._by_id = ctx, {}, {}
-        old, old_ids = self._entries, self._by_id
+            self._ctx, self._entries, self._by_id, self._relative = ctx, {}, {}, {}
+        old, old_ids, old_rel = self._entries, self._by_id, self._relative
+        new_rel: dict = {}
         new: dict = {}
         new_ids: dict[int, tuple] = {}
         out = []
@@ -390,6 +469,12 @@ class DiagnosticCache:
                 new_ids[id(v)] = hit
                 out.append(d)
                 continue
+            if moved_from is not None and hit is None:
+                got = self._moved(v, moved_from, old_ids, lines, version)
+                if got is not None:
+                    new_ids[id(v)] = got
+                    out.append(got[2])
+                    continue
             try:
                 idx = self._lines(v)
                 texts = tuple(lines[i] if i < n else None for i in idx)
@@ -400,13 +485,24 @@ class DiagnosticCache:
                 continue
             d = old.get(key) or new.get(key)
             if d is None:
-                d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+                base = v.span.start.line
+                rkey = (_to_line0(v, base), texts)
+                got = old_rel.get(rkey)
+                if got is not None and got[1] != base:
+                    d = self._move(got[0], base - got[1])
+                    if isinstance(d.data, dict):
+                        d.data["version"] = version
+                else:
+                    d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+                new_rel[rkey] = (d, base)
             else:
                 d.data = {**d.data, "version": version}
             new[key] = d
             new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
             out.append(d)
         self._entries, self._by_id = new, new_ids
+        if new_rel or old_rel:
+            self._relative = new_rel
         keep = {id(d) for d in out}
         self._json = {k: e for k, e in self._json.items() if k in keep}
         self._dicts = {k: e for k, e in self._dicts.items() if k in keep}

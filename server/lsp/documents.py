@@ -239,7 +239,7 @@ class DocumentStore:
                 from dockwise.syntax.parser import parse
 
                 previous, e.previous_model = e.previous_model, None
-                model = parse(source, path=doc.path or None, previous=previous)
+                model = parse(source, path=doc.path or None, previous=previous, discard_previous=True)
                 try:
                     model.version = version
                 except Exception:
@@ -252,7 +252,8 @@ class DocumentStore:
             violations = lint_model(model, self.config.lint_settings_for(uri), cache=e.lint_cache)
             shown = violations[:MAX_DIAGNOSTICS] if len(violations) > MAX_DIAGNOSTICS else violations
             diagnostics = e.diagnostic_cache.convert(
-                shown, converter, version=version, uri=uri, related_information=self.caps.related_information
+                shown, converter, version=version, uri=uri, related_information=self.caps.related_information,
+                moved_from=e.lint_cache.moved_from,
             )
             if len(violations) > MAX_DIAGNOSTICS:
                 diagnostics.append(_note(

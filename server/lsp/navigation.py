@@ -113,19 +113,66 @@ def document_symbol(ls: "DockwiseServer", params: types.DocumentSymbolParams):
 
 
 def workspace_symbol(ls: "DockwiseServer", params: types.WorkspaceSymbolParams):
-    out: list = []
-    n = _nav()
-    for doc in list(ls.workspace.text_documents.values()):
-        uri = doc.uri
-        st = _state(ls, uri)
-        if st is None:
-            continue
-        for s in n.stage_symbols(st.model, params.query or ""):
-            out.append(types.SymbolInformation(
+    feature = ls.features.get("navigation")
+    if not isinstance(feature, NavigationFeature):
+        return []
+    return feature.symbols.query(ls, params.query or "")
+
+
+class SymbolIndex:
+    """The stage symbols of every open document, kept as documents are analysed
+    (the ``document_analysed`` hook) and dropped when they close: a
+    ``workspace/symbol`` request reads the index instead of analysing every
+    open document. A document whose analysis is older than its text (pull
+    mode, or an analysis evicted from the store) is parsed, not linted, once
+    per version. Entries hold only names, kinds and LSP locations, never a
+    model."""
+
+    def __init__(self) -> None:
+        self._by_uri: dict[str, tuple[Any, list[tuple[str, types.SymbolInformation]]]] = {}
+
+    def update(self, uri: str, version: Any, model: Any, converter: Any) -> list:
+        syms = [
+            (s.name.lower(), types.SymbolInformation(
                 name=s.name, kind=types.SymbolKind[s.kind],
-                location=types.Location(uri=uri, range=st.converter.range(s.selection)),
+                location=types.Location(uri=uri, range=converter.range(s.selection)),
                 container_name=s.detail or None))
-    return out
+            for s in _nav().stage_symbols(model, "")
+        ]
+        self._by_uri[uri] = (version, syms)
+        return syms
+
+    def drop(self, uri: str) -> None:
+        self._by_uri.pop(uri, None)
+
+    def query(self, ls: "DockwiseServer", query: str) -> list:
+        q = query.lower()
+        out: list = []
+        for uri, doc in list(ls.workspace.text_documents.items()):
+            got = self._by_uri.get(uri)
+            syms = got[1] if got is not None and got[0] == doc.version else self._parse(ls, uri, doc)
+            for name, info in syms:
+                it = iter(name)
+                if all(c in it for c in q):  # case-insensitive subsequence, as stage_symbols
+                    out.append(info)
+        return out
+
+    def _parse(self, ls: "DockwiseServer", uri: str, doc: Any) -> list:
+        from dockwise.lsp.convert import PositionConverter
+        from dockwise.lsp.documents import MAX_DOCUMENT_CHARS
+
+        st = ls.documents.entry(uri)
+        state = st.state if st is not None else None
+        if state is not None and state.version == doc.version and state.model is not None \
+                and state.converter is not None:
+            return self.update(uri, doc.version, state.model, state.converter)
+        if ls.config.is_config_document(uri) or len(doc.source) > MAX_DOCUMENT_CHARS:
+            self._by_uri[uri] = (doc.version, [])
+            return []
+        from dockwise.syntax.parser import parse
+
+        model = parse(doc.source, path=doc.path or None)
+        return self.update(uri, doc.version, model, PositionConverter(model.lines, doc.position_codec))
 
 
 def definition(ls: "DockwiseServer", params: types.DefinitionParams):
@@ -241,6 +288,19 @@ def document_link(ls: "DockwiseServer", params: types.DocumentLinkParams):
 
 class NavigationFeature(Feature):
     name = "navigation"
+
+    def __init__(self, server: Any):
+        super().__init__(server)
+        self.symbols = SymbolIndex()
+
+    def document_analysed(self, uri: str, state: Any) -> None:
+        if state.model is not None and state.converter is not None:
+            self.symbols.update(uri, state.version, state.model, state.converter)
+        else:
+            self.symbols.drop(uri)
+
+    def document_closed(self, uri: str) -> None:
+        self.symbols.drop(uri)
 
     def register(self) -> None:
         handler = self.server.handler

@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
-from dockwise.syntax.model import Dockerfile, Flag, Instruction, ShellCommand, ShellScript, SourceMap, Span, Word
+from dockwise.syntax.model import Dockerfile, Flag, Instruction, Pos, ShellCommand, ShellScript, SourceMap, Span, Word
 
 __all__ = [
     "Command", "Mount", "OPTION_SPECS", "Opt", "OptSpec", "Options", "RunView", "basename", "parse_options",
@@ -620,6 +620,34 @@ class RunView:
     @property
     def cache_targets(self) -> list[str]:
         return [m.target for m in self.mounts if m.cache and m.target]
+
+    def shift(self, d: int, seen: set) -> None:
+        """Move every position ``d`` lines, in place (``model.shift`` calls this for
+        the view of a RUN it moves; ``seen``: ids of the objects already moved, such
+        as the RUN's own words and shell commands). Per-command memos stay: they
+        hold the commands' own words, which move here, and no positions of their own."""
+        ms = _shift_span
+        for c in self.commands:
+            c.span = ms(c.span, d)
+            c.name_span = ms(c.name_span, d)
+            for w in c.args:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    w.span = ms(w.span, d)
+            sc = c.simple
+            if id(sc) not in seen:  # a command of an ``sh -c`` string
+                seen.add(id(sc))
+                sc.span = ms(sc.span, d)
+                sc.name_span = ms(sc.name_span, d)
+                for w in sc.args:
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        w.span = ms(w.span, d)
+
+
+def _shift_span(s: Span, d: int) -> Span:
+    a, b = s
+    return Span(Pos(a[0] + d, a[1]), Pos(b[0] + d, b[1]))
 
 
 _WINDOWS_BASE = ("windows", "nanoserver", "servercore", "ltsc")

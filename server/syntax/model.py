@@ -21,17 +21,19 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Pos:
+class Pos(NamedTuple):
+    """A position: 0-based line, column in code points. A named tuple: made and
+    compared (by line, then column) at C speed, which the parser and every rule
+    do a great deal of."""
+
     line: int
     col: int
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: Pos
     end: Pos
 
@@ -512,6 +514,169 @@ class Dockerfile:
         n = len(self.lines[line]) if 0 <= line < len(self.lines) else 0
         return Span(Pos(line, 0), Pos(line, n))
 
+
+# -- moving a block of lines ----------------------------------------------------------
+# When lines are inserted or deleted above an instruction, its parse is the same
+# but every position moves by the same number of lines. ``moved(ins, d)`` gives a
+# copy with every position ``d`` lines further down (up when negative): a small
+# fraction of the cost of parsing it again (its shell parse included). The copy
+# shares nothing mutable with the original; derived data that holds positions
+# (a RUN's command view, per-command memos) is dropped and rebuilt on first use.
+
+
+_tn = tuple.__new__  # Pos/Span without NamedTuple's Python-level __new__
+
+
+def _ms(s: Span, d: int) -> Span:
+    a, b = s
+    return _tn(Span, (_tn(Pos, (a[0] + d, a[1])), _tn(Pos, (b[0] + d, b[1]))))
+
+
+def _ms_opt(s: "Span | None", d: int) -> "Span | None":
+    if s is None:
+        return None
+    a, b = s
+    return _tn(Span, (_tn(Pos, (a[0] + d, a[1])), _tn(Pos, (b[0] + d, b[1]))))
+
+
+def moved_map(m: SourceMap, d: int) -> SourceMap:
+    out = _new_map(SourceMap)
+    out._offs = m._offs[:]  # offsets and columns do not move
+    out._cols = m._cols[:]
+    out._lines = [ln + d for ln in m._lines]
+    e = m._end
+    out._end = _tn(Pos, (e[0] + d, e[1]))
+    return out
+
+
+_new_map = object.__new__
+
+
+def moved_comment(c: Comment, d: int) -> Comment:
+    return Comment(c.text, _ms(c.span, d))
+
+
+def moved_error(e: ParseError, d: int) -> ParseError:
+    return ParseError(e.message, _ms(e.span, d), e.severity, e.fatal_in_buildkit)
+
+
+def _moved_word(w: Word, d: int) -> Word:
+    return Word(w.value, w.raw, _ms(w.span, d), w.static)
+
+
+def _moved_command(c: ShellCommand, d: int) -> ShellCommand:
+    return ShellCommand(
+        c.name, [_moved_word(w, d) for w in c.args], _ms(c.span, d), _ms(c.name_span, d),
+        list(c.assignments), c.pipeline, c.in_pipe, c.background, c.subshell, c.negated,
+        None, c.op, c.substitution,
+    )
+
+
+def _moved_script(s: ShellScript, d: int, maps: dict) -> ShellScript:
+    smap = s.smap
+    if smap is not None:
+        got = maps.get(id(smap))
+        smap = got if got is not None else moved_map(smap, d)
+    return ShellScript(s.text, [_moved_command(c, d) for c in s.commands], s.ok, s.dialect, s.windows,
+                       _ms_opt(s.too_deep, d), smap, None)
+
+
+def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
+    """Move every position of ``ins`` ``d`` lines *in place* (the parser does this to
+    the instructions it takes over from a superseded model, see :func:`moved` for
+    a copy). A RUN's command view moves too (its ``shift``); the shell commands'
+    own memos are dropped. Objects shared inside ``ins`` (ONBUILD's heredocs, a
+    shell parse's source map, words a view shares with the shell parse) move once."""
+    if seen is None:
+        seen = set()
+    ms = _ms
+    ins.span = ms(ins.span, d)
+    ins.keyword_span = ms(ins.keyword_span, d)
+    _shift_map(ins.text_map, d, seen)
+    for f in ins.flags:
+        f.span = ms(f.span, d)
+        f.name_span = ms(f.name_span, d)
+        if f.value_span is not None:
+            f.value_span = ms(f.value_span, d)
+    for a in ins.args:
+        a.span = ms(a.span, d)
+    for p in ins.pairs:
+        p.span = ms(p.span, d)
+        p.key_span = ms(p.key_span, d)
+        if p.value_span is not None:
+            p.value_span = ms(p.value_span, d)
+    if id(ins.heredocs) not in seen:
+        seen.add(id(ins.heredocs))
+        for h in ins.heredocs:
+            h.opener_span = ms(h.opener_span, d)
+            if h.body_span is not None:
+                h.body_span = ms(h.body_span, d)
+            if h.terminator_span is not None:
+                h.terminator_span = ms(h.terminator_span, d)
+    sh = ins.shell
+    if sh is not None and id(sh) not in seen:
+        seen.add(id(sh))
+        if sh.too_deep is not None:
+            sh.too_deep = ms(sh.too_deep, d)
+        if sh.smap is not None:
+            _shift_map(sh.smap, d, seen)
+        for c in sh.commands:
+            seen.add(id(c))
+            c.span = ms(c.span, d)
+            c.name_span = ms(c.name_span, d)
+            c.memo = None
+            for w in c.args:
+                seen.add(id(w))
+                w.span = ms(w.span, d)
+        view = sh.view
+        if view is not None:  # the command view (syntax.commands.RunView) moves itself
+            shift_view = getattr(view, "shift", None)
+            if shift_view is None:
+                sh.view = None
+            else:
+                shift_view(d, seen)
+    if ins.trigger is not None:
+        shift(ins.trigger, d, seen)
+
+
+def _shift_map(m: SourceMap, d: int, seen: set) -> None:
+    if id(m) in seen:
+        return
+    seen.add(id(m))
+    m._lines = [ln + d for ln in m._lines]
+    e = m._end
+    m._end = _tn(Pos, (e[0] + d, e[1]))
+
+
+def moved(ins: Instruction, d: int, maps: dict | None = None) -> Instruction:
+    """A copy of ``ins`` with every position ``d`` lines further down (see above).
+    ``index``, ``stage`` and ``comments`` are the caller's to set."""
+    if maps is None:
+        maps = {}
+    tm = moved_map(ins.text_map, d)
+    maps[id(ins.text_map)] = tm
+    trigger = moved(ins.trigger, d, maps) if ins.trigger is not None else None
+    if trigger is not None and ins.heredocs is ins.trigger.heredocs:  # type: ignore[union-attr]
+        heredocs = trigger.heredocs
+    else:
+        heredocs = [
+            Heredoc(h.name, h.raw_opener, h.chomp, h.quoted, h.fd, _ms(h.opener_span, d), h.body,
+                    _ms_opt(h.body_span, d), _ms_opt(h.terminator_span, d))
+            for h in ins.heredocs
+        ]
+    out = Instruction(
+        ins.keyword, ins.raw_keyword, _ms(ins.span, d), _ms(ins.keyword_span, d),
+        [Flag(f.name, f.value, f.raw, _ms(f.span, d), _ms(f.name_span, d), _ms_opt(f.value_span, d))
+         for f in ins.flags],
+        [Arg(a.value, _ms(a.span, d)) for a in ins.args],
+        ins.text, tm, ins.json, heredocs,
+        [KeyValue(p.key, p.value, p.legacy, _ms(p.span, d), _ms(p.key_span, d), _ms_opt(p.value_span, d))
+         for p in ins.pairs],
+        trigger, [], ins.stage, ins.index, ins.empty_continuation,
+        _moved_script(ins.shell, d, maps) if ins.shell is not None else None,
+        ins.known,
+    )
+    return out
 
 class _Scopes:
     """Which stage up a FROM chain defines a variable, without walking the chain.

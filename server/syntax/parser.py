@@ -31,6 +31,10 @@ from dockwise.syntax.model import (
     Span,
     Stage,
     VarDef,
+    moved,
+    moved_comment,
+    moved_error,
+    shift,
 )
 
 KEYWORDS = frozenset(
@@ -462,7 +466,9 @@ def _find_heredocs(line: str):
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None) -> None:
+    def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None,
+                 discard_prev: bool = False) -> None:
+        self.in_place = discard_prev
         self.text = text
         self.path = path
         lines = text.split("\n")
@@ -482,22 +488,48 @@ class _Parser:
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
         self.esc = "\\"
-        self.prev_cache: dict = prev.block_cache if prev is not None else {}
+        # the previous version's blocks by start line (consumed as they are reused)
+        self.prev_cache: dict = dict(prev.block_cache) if prev is not None else {}
+        self.by_first: dict | None = None  # first line -> old start lines, built when a block moved
+        self.shift = 0  # how far the last reused block moved
         self.cache: dict = {}
         self.reused = 0
 
     def reuse(self, start: int, pending: list[Comment]) -> int | None:
-        """Reuse the previous version's instruction that starts on ``start``
-        when its physical lines are unchanged. Returns the next line index."""
-        got = self.prev_cache.get(start)
-        if got is None:
-            return None
-        ins, block, errors, comments, esc = got
-        end = start + len(block)
-        if esc != self.esc or end > len(self.lines) or self.lines[start:end] != block:
+        """Reuse the previous version's parse of the block (instruction with its
+        continuation and heredoc lines) that starts on ``start`` when the same
+        lines were a block there: at the same line (taken over as is) or
+        elsewhere (lines were inserted or deleted above it: a copy moved by the
+        difference, see :func:`~dockwise.syntax.model.moved`). Returns the next
+        line index."""
+        prev = self.prev_cache
+        if not prev:
             return None
         if start == 0 and self.bom:
             return None
+        lines = self.lines
+        # the likeliest old start first: the same shift as the block before
+        got = prev.get(start - self.shift)
+        if got is None or got[4] != self.esc or lines[start : start + len(got[1])] != got[1]:
+            got = prev.get(start) if self.shift else None
+            if got is None or got[4] != self.esc or lines[start : start + len(got[1])] != got[1]:
+                got = self._find_moved(start)
+                if got is None:
+                    return None
+        ins, block, errors, comments, esc, old_start = got
+        end = start + len(block)
+        if end > len(lines):
+            return None
+        del prev[old_start]  # an old instruction object is taken over once
+        d = start - old_start
+        if d:
+            if self.in_place:
+                shift(ins, d)  # the previous model is discarded: move its instruction in place
+            else:
+                ins = moved(ins, d)
+            errors = [moved_error(e, d) for e in errors]
+            comments = [moved_comment(c, d) for c in comments]
+            self.shift = d
         # The object is taken over, not copied: the previous version's model is
         # superseded once the new one exists (copying cost more than re-parsing).
         ins.comments = list(pending)
@@ -506,9 +538,27 @@ class _Parser:
         self.instructions.append(ins)
         self.errors.extend(errors)
         self.comments.extend(comments)
-        self.cache[start] = (ins, block, errors, comments, esc)
+        self.cache[start] = (ins, block, errors, comments, esc, start)
         self.reused += 1
         return end
+
+    def _find_moved(self, start: int):
+        """An unused old block with the lines that start at ``start``, wherever it was."""
+        index = self.by_first
+        if index is None:
+            index = self.by_first = {}
+            for k, e in self.prev_cache.items():
+                index.setdefault(e[1][0], []).append(k)
+        cands = index.get(self.lines[start])
+        if not cands:
+            return None
+        lines = self.lines
+        prev = self.prev_cache
+        for k in cands:
+            e = prev.get(k)
+            if e is not None and e[4] == self.esc and lines[start : start + len(e[1])] == e[1]:
+                return e
+        return None
 
     def err(self, msg: str, span: Span, fatal: bool = True, severity: str = "error") -> None:
         self.errors.append(ParseError(msg, span, severity, fatal))
@@ -653,13 +703,15 @@ class _Parser:
                 target.span = Span(target.span.start, end)
             ins.index = len(self.instructions)
             self.instructions.append(ins)
-            if end.line < n - 1:  # a block that reaches EOF may grow with the next edit
+            # a block that reaches EOF may grow with the next edit; line 0 after a BOM parses differently
+            if end.line < n - 1 and not (start_line == 0 and self.bom):
                 self.cache[start_line] = (
                     ins,
                     lines[start_line : end.line + 1],
                     self.errors[n_err:],
                     self.comments[n_com:],
                     self.esc,
+                    start_line,
                 )
             pending = []
         if not self.instructions:
@@ -1133,6 +1185,7 @@ def parse(
     version: int | None = None,
     shell: bool = True,
     previous: Dockerfile | None = None,
+    discard_previous: bool = False,
 ) -> Dockerfile:
     """Parse ``text`` into a model. Never raises.
 
@@ -1142,11 +1195,15 @@ def parse(
 
     ``previous`` (the model of the document's previous version) lets the parser
     reuse every instruction whose physical lines and position did not change,
-    including its shell parse: a keystroke re-parses one instruction.
+    including its shell parse: a keystroke re-parses one instruction. Blocks
+    whose lines moved (lines inserted or deleted above them) are reused too:
+    copied with their positions moved, or, with ``discard_previous`` (the
+    caller never uses ``previous`` again, as the language server's document
+    store), moved in place, which costs a fraction of the copy.
     """
     df = Dockerfile(text, [], [], [], [], [], [], [], path=path, version=version)
     try:
-        p = _Parser(text, path, previous if (previous is not None and shell) else None)
+        p = _Parser(text, path, previous if (previous is not None and shell) else None, discard_previous)
         df.lines = p.lines
         p.run()
         df.block_cache = p.cache

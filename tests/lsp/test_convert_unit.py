@@ -233,3 +233,64 @@ def test_only_recent_analyses_are_kept(monkeypatch):
     assert again is not first["file:///w/0/Dockerfile"]
     assert [v.code for v in again.violations] == [v.code for v in first["file:///w/0/Dockerfile"].violations] == ["DL3006"]
     assert "file:///w/1/Dockerfile" not in ls.documents.analysed() and len(ls.documents.analysed()) == 3
+
+
+# -- diagnostics moved with their lines (Enter) ----------------------------------------------
+
+
+def _json_of(cache, diags) -> list:
+    import json
+
+    from lsprotocol import converters
+
+    conv = converters.get_converter()
+    return [json.loads(cache.json_text(d, conv.unstructure)) for d in diags]
+
+
+ENTER_DOC = (
+    "# syntax=docker/dockerfile:1\nARG BASE=debian:12-slim\nARG V=1\n"
+    + "".join(
+        f"FROM ${{BASE}} AS s{i}\nENV A{i}=1\nRUN apt-get update \\\n    && apt-get install -y curl\n"
+        f"RUN echo {i} && cd /x\nCOPY . /app{i}\nWORKDIR app{i}\nRUN pip install -r requirements.txt\nmaintainer x\n"
+        f"FROM s{i} AS t{i}\nRUN echo $V \u00e9\u00e9 && apt-get install -y jq\n"
+        for i in range(6)
+    )
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
+    """Lines inserted and deleted above stages (Enter, Backspace on an empty line):
+    the diagnostics the server moves instead of converting again, JSON included,
+    equal those of a fresh analysis of each version."""
+    import random
+
+    from dockwise.lint.engine import LintCache, lint_model
+    from dockwise.lsp.convert import DiagnosticCache, PositionConverter
+    from dockwise.syntax.parser import parse
+
+    rng = random.Random(7)
+    lines = ENTER_DOC.split("\n")
+    prev = parse(ENTER_DOC)
+    lint_cache, diag_cache = LintCache(), DiagnosticCache()
+    diag_cache.convert(lint_model(prev, cache=lint_cache), PositionConverter(prev.lines, encoding), version=1,
+                       uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
+    moved_any = False
+    for version in range(2, 40):
+        at = rng.randrange(len(lines))
+        if rng.random() < 0.7 or lines[at] != "":
+            lines.insert(at, "")
+        else:
+            del lines[at]
+        text = "\n".join(lines)
+        model = parse(text, previous=prev)
+        got = diag_cache.convert(lint_model(model, cache=lint_cache), PositionConverter(model.lines, encoding),
+                                 version=version, uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
+        moved_any = moved_any or bool(lint_cache.moved)
+        fresh = parse(text)
+        want = DiagnosticCache().convert(lint_model(fresh), PositionConverter(fresh.lines, encoding),
+                                         version=version, uri="file:///d/Dockerfile")
+        assert got == want, text
+        assert _json_of(diag_cache, got) == _json_of(DiagnosticCache(), want), text
+        prev = model
+    assert moved_any  # the path under test was taken

@@ -201,7 +201,7 @@ async def test_invalid_settings_are_lenient(fresh: LanguageClient):
     await start_session(fresh, PERSONAS["vscode"], bad)
     uri = new_uri()
     open_doc(fresh, uri, DOC)
-    # defaults apply: default debounce (150 ms) still delivers, push mode, nothing ignored
+    # defaults apply: default debounce (0 ms) still delivers, push mode, nothing ignored
     assert codes((await wait_publish(fresh, uri, 1)).diagnostics) == ["DL3006", "DL4000"]
     warnings = [m.message for m in fresh.log_messages if m.type == types.MessageType.Warning]
     for key in ("debounceMs", "diagnosticMode", "ignore", "severity", "logLevel", "bogus"):

@@ -13,7 +13,7 @@ def test_defaults():
     s = Settings.from_dict(None)
     assert s == Settings()
     assert (s.select, s.ignore, s.extendSelect, s.severity) == (None, [], [], {})
-    assert (s.debounceMs, s.diagnosticMode, s.logLevel) == (150, "auto", "info")
+    assert (s.debounceMs, s.diagnosticMode, s.logLevel) == (0, "auto", "info")
     assert s.warnings == []
 
 
@@ -64,11 +64,11 @@ def test_snake_case_and_strings():
         ("ignore", {"a": 1}, []),
         ("extendSelect", 3.5, []),
         ("severity", ["DL3006"], {}),
-        ("debounceMs", "soon", 150),
-        ("debounceMs", True, 150),
+        ("debounceMs", "soon", 0),
+        ("debounceMs", True, 0),
         ("debounceMs", -5, 0),
         ("debounceMs", 10**9, 10_000),
-        ("debounceMs", None, 150),
+        ("debounceMs", None, 0),
         ("diagnosticMode", "sometimes", "auto"),
         ("diagnosticMode", 1, "auto"),
         ("logLevel", "loud", "info"),
