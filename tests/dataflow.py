@@ -12,7 +12,8 @@ step removed or never made:
   ``clean all``; ``yarn install --offline`` after ``yarn cache clean``;
   ``npm … --offline`` after ``npm cache clean``;
 * files under a folder an ``rm`` deleted (``/tmp/*``, ``/var/cache/…``): a
-  later command naming a path below it (a cleanup moved too early).
+  later command naming a path below it (a cleanup moved too early). A path a
+  command names, or a ``COPY``/``ADD`` destination, counts as made again.
 
 A fix is safe for the build when the uses that are unmet after it are among
 those unmet before it: :func:`new_breaks` compares the two. Commands are
@@ -115,8 +116,12 @@ def _step(st: _State, c: Command, stage: int, out: Counter) -> None:
             if p.startswith(d + "/"):
                 out[(stage, f"files under {d}", key)] += 1
                 break
-        # a path named again is taken as made again
-        st.deleted = {d for d in st.deleted if not (p == d or p.startswith(d + "/") or d.startswith(p + "/"))}
+        _revive(st, p)
+
+
+def _revive(st: _State, p: str) -> None:
+    """``p`` is made again: it and what it holds are no longer deleted."""
+    st.deleted = {d for d in st.deleted if not (p == d or p.startswith(d + "/") or d.startswith(p + "/"))}
 
 
 def unmet_uses(df: Dockerfile) -> Counter:
@@ -126,6 +131,10 @@ def unmet_uses(df: Dockerfile) -> Counter:
     for s in df.stages:
         st = _State(ends.get(s.parent) if s.parent is not None else None)
         for ins in df.stage_instructions(s):
+            if ins.keyword in ("COPY", "ADD") and len(ins.args) >= 2:
+                dest = _norm(ins.args[-1].value)
+                if dest is not None:
+                    _revive(st, dest)
             if ins.keyword != "RUN":
                 continue
             for c in run_view(ins).commands:

@@ -290,3 +290,13 @@ def test_per_command_memo_is_kept_on_the_command():
     new = parse("FROM a:1\nRUN apt-get install x y\nRUN z2\n", previous=old)
     assert fact(run_view(new.instructions[1]).commands[0]) == 3
     assert calls == ["apt-get"]
+
+
+def test_shell_in_effect():
+    from dockwise.syntax.commands import shell_in_effect
+
+    df = parse('FROM debian:12 AS a\nRUN x\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN y\n'
+               "FROM a\nRUN z\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN w\n")
+    got = [shell_in_effect(df, i) for i in df.instructions if i.keyword == "RUN"]
+    assert got == [["/bin/sh", "-c"], ["/bin/bash", "-o", "pipefail", "-c"], ["/bin/bash", "-o", "pipefail", "-c"],
+                   ["cmd", "/S", "/C"]]

@@ -18,7 +18,10 @@ ones too, with every fixable rule of the registry selected. Then, per file:
   Moves are allowed only for what the moving fixes move: an index update
   when DW002 was applied, cleanup commands when DW011 was; so are drops of
   a command that stays elsewhere (DW011 does not repeat a cleanup, DW002
-  drops an update when the installing RUN updates itself).
+  drops an update when the installing RUN updates itself);
+* the stage data flow (tests/dataflow.py): no RUN of a stage, or of a stage
+  built FROM it, uses something a fix removed — apt lists, package caches used
+  offline, files under a folder a moved cleanup deletes — that it had before.
 
 A broken file is attributed to the rules whose fixes were applied: each is
 re-run alone on the file, and the rules that break it alone are blamed (all

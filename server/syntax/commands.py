@@ -38,6 +38,9 @@ agree on what ``sudo env X=1 apt-get -qy install curl`` or
     ``has_flag(*names)`` (``-qy`` has ``q`` and ``y``; long names without dashes),
     ``flag_values(*names)`` (``--opt=v``, ``--opt v``, ``-ov``, ``-o v``),
     ``has_arg(*values)``, ``argv``, ``values``, ``under(wrapper)``.
+:func:`shell_in_effect` (``df, ins``)
+    The ``SHELL`` argv a shell-form instruction runs with (``["/bin/sh", "-c"]``
+    by default).
 
 The view is built once per instruction, on first use, and kept on its
 :class:`~dockwise.syntax.model.ShellScript`, which the parser reuses with the
@@ -52,11 +55,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from dockwise.syntax.model import Flag, Instruction, ShellCommand, ShellScript, SourceMap, Span, Word
+from dockwise.syntax.model import Dockerfile, Flag, Instruction, ShellCommand, ShellScript, SourceMap, Span, Word
 
 __all__ = [
     "Command", "Mount", "OPTION_SPECS", "Opt", "OptSpec", "Options", "RunView", "basename", "parse_options",
-    "SHELLS", "per_command", "parse_mounts", "run_view", "spec_for", "unwrap",
+    "SHELLS", "per_command", "parse_mounts", "run_view", "shell_in_effect", "spec_for", "unwrap",
 ]
 
 
@@ -614,6 +617,26 @@ class RunView:
     @property
     def cache_targets(self) -> list[str]:
         return [m.target for m in self.mounts if m.cache and m.target]
+
+
+_WINDOWS_BASE = ("windows", "nanoserver", "servercore", "ltsc")
+
+
+def shell_in_effect(df: Dockerfile, ins: Instruction) -> list[str]:
+    """The shell a shell-form RUN/CMD/ENTRYPOINT at ``ins`` runs with: the last
+    ``SHELL`` before it in its stage, else the last of the nearest stage it is
+    built FROM, else ``["cmd", "/S", "/C"]`` on a Windows base image and
+    ``["/bin/sh", "-c"]`` otherwise (``RunView.dialect`` says which kind)."""
+    stage = df.stage_of(ins)
+    chain = df.stage_chain(stage) if stage is not None else []
+    for st in chain:
+        shells = [i for i in df.stage_instructions(st)
+                  if i.keyword == "SHELL" and i.json and i.args and (st is not stage or i.index < ins.index)]
+        if shells:
+            return [a.value for a in shells[-1].args]
+    root = chain[-1] if chain else None
+    base = (root.base.resolved if root is not None and root.base else "").lower()
+    return ["cmd", "/S", "/C"] if any(w in base for w in _WINDOWS_BASE) else ["/bin/sh", "-c"]
 
 
 def run_view(ins: Instruction) -> RunView:

@@ -111,3 +111,15 @@ def test_harness_sees_the_break_the_old_fix_made():
     after = D + "RUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nRUN sudo apt-get install -y curl\n"
     got = new_breaks(parse(before), parse(after))
     assert got == ["stage 0: `apt-get install curl` uses the apt lists, which an earlier fix removed"]
+
+
+def test_harness_files_under_a_deleted_folder():
+    """A cleanup moved before a RUN that reads what an earlier RUN left in /tmp is
+    reported; a file COPYed there in between is not."""
+    before = D + "RUN curl -o /tmp/x.tgz u\nRUN tar xf /tmp/x.tgz\nRUN rm -rf /tmp/*\n"
+    after = D + "RUN curl -o /tmp/x.tgz u && rm -rf /tmp/*\nRUN tar xf /tmp/x.tgz\n"
+    assert new_breaks(parse(before), parse(after)) == [
+        "stage 0: `tar xf /tmp/x.tgz` uses the files under /tmp, which an earlier fix removed"]
+    before = D + "RUN make\nCOPY r.txt /tmp/r.txt\nRUN pip install -r /tmp/r.txt\nRUN rm -rf /tmp/*\n"
+    after = D + "RUN make && rm -rf /tmp/*\nCOPY r.txt /tmp/r.txt\nRUN pip install -r /tmp/r.txt\n"
+    assert new_breaks(parse(before), parse(after)) == []
