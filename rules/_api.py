@@ -75,12 +75,18 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """What a check yields; the engine turns it into a Violation."""
+    """What a check yields; the engine turns it into a Violation.
+
+    ``code`` and ``severity`` are for a rule that reports a family of codes
+    (``RuleMeta.subcodes``, the ShellCheck rule's ``SC2086``): the finding's own
+    code and default severity. Other rules leave them None (the rule's)."""
 
     span: Span
     message: str
     fix: Fix | None = None
     related: tuple[tuple[Span, str], ...] = ()
+    code: str | None = None
+    severity: "Severity | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +101,22 @@ class RuleMeta:
     docs: str  # Markdown, from the module docstring
     module: str
     default_enabled: bool = True
+    # a rule that reports a family of codes: their common prefix ("SC" for ShellCheck's
+    # SC1000-SC9999); such codes are selectors of their own (``--ignore SC2086``)
+    subcodes: str | None = None
+    subcode_url: str | None = None  # documentation of one code of the family: "...{code}"
 
     @property
     def url(self) -> str:
         return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
+
+
+class ScriptResults(Protocol):
+    """What the ShellCheck rule asks the lint layer for (``dockwise.lint.shellcheck``):
+    ShellCheck's comments on each script text, or None for a script whose
+    results are not there (yet: the editor publishes them when they arrive)."""
+
+    def __call__(self, scripts: list[str]) -> list["tuple | None"]: ...
 
 
 class RuleContext(Protocol):
@@ -106,6 +124,9 @@ class RuleContext(Protocol):
 
     @property
     def options(self) -> dict: ...  # per-rule options from settings (may be empty)
+
+    @property
+    def shellcheck(self) -> ScriptResults | None: ...  # None: ShellCheck is not run
 
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
@@ -152,6 +173,8 @@ def rule(
     default_enabled: bool = True,
     each: str | None = None,
     keywords: Iterable[str] | None = None,
+    subcodes: str | None = None,
+    subcode_url: str | None = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -159,7 +182,12 @@ def rule(
     With ``each`` (a scope from SCOPES) it is a per-instruction check
     ``fn(df, ins, ctx)`` whose findings the engine may reuse across document
     versions; ``keywords`` limits it to instructions whose effective keyword
-    is one of those (ONBUILD RUN counts as RUN)."""
+    is one of those (ONBUILD RUN counts as RUN).
+
+    ``subcodes`` (a code prefix such as ``"SC"``) makes it a rule that reports
+    a family of codes: each finding carries its own ``code`` and ``severity``,
+    and those codes select, ignore and re-level findings one by one
+    (``subcode_url``: where one code is documented, with ``{code}``)."""
     if each is not None and each not in SCOPES:
         raise ValueError(f"unknown scope {each!r}")
     kws = frozenset(keywords) if keywords is not None else None
@@ -178,6 +206,8 @@ def rule(
             docs=docs,
             module=fn.__module__,
             default_enabled=default_enabled,
+            subcodes=subcodes,
+            subcode_url=subcode_url,
         )
         if each is None:
             return Rule(meta, fn)
@@ -199,6 +229,7 @@ def rule(
 @dataclass(slots=True)
 class Context:
     options: dict = field(default_factory=dict)
+    shellcheck: ScriptResults | None = None
 
 
 def iter_runs(df: Dockerfile) -> Iterator:

@@ -202,3 +202,166 @@ def table(c: Comparison, codes: list[str], known: dict[tuple, str], categories: 
             "recall": b / th if th > 0 else 1.0, "precision": b / ou if ou > 0 else 1.0,
         })
     return rows
+
+
+# -- ShellCheck ----------------------------------------------------------------------------
+#
+# hadolint runs ShellCheck on every RUN and reports ShellCheck's findings on the
+# first line of the instruction. It keeps ONE finding per instruction: its
+# failures are ordered by line only (``instance Ord CheckFailure`` in
+# src/Hadolint/Rule.hs compares ``line``), and the findings of a RUN, all on one
+# line, go through ``Set.fromList`` (src/Hadolint/Rule/Shellcheck.hs), which
+# keeps the last: the greatest in ShellCheck's order (line, column, severity,
+# code, message). dockwise reports them all. So the comparison has two views:
+#
+# * every dockwise SC finding, keyed (file, first line of the instruction, code),
+#   against hadolint's; a dockwise finding hadolint drops this way is a
+#   difference of category ``one-per-instruction`` (checked mechanically: the
+#   instruction's last finding is hadolint's);
+# * "hadolint's view" of dockwise's findings: per instruction only the last
+#   one, which must be hadolint's finding (it depends on every finding of the
+#   script, so it checks the script text, shell and declared variables).
+#
+# Known differences, with a category each: ``hadolint_spec/shellcheck_differences.tsv``
+# (categories: ``hadolint_spec/shellcheck_categories.tsv``).
+
+SC_DIFFERENCES = HERE / "hadolint_spec" / "shellcheck_differences.tsv"
+SC_CATEGORIES = HERE / "hadolint_spec" / "shellcheck_categories.tsv"
+ONE_PER_INSTRUCTION = "one-per-instruction"
+
+
+def sc_lint(models: dict, runner, parallel: int = 2) -> dict:
+    """dockwise's SC findings for each model (key → violations): ShellCheck
+    runs once over the scripts of all of them."""
+    from dockwise.lint.engine import LintSettings, lint_model
+    from dockwise.lint.shellcheck import scripts
+
+    texts = [t for df in models.values() for t in scripts(df)]
+    runner.run(texts, parallel=parallel)
+    settings = LintSettings.make(select=["SC"])
+    return {k: lint_model(df, settings, shellcheck=runner.cached) for k, df in models.items()}
+
+
+def sc_keys(df, violations) -> tuple[set, set]:
+    """(every SC finding keyed (code, 1-based first line of its instruction),
+    hadolint's view: per instruction the last finding in ShellCheck's order)."""
+    start = {}
+    for ins in df.instructions:
+        for ln in range(ins.start_line, ins.end_line + 1):
+            start.setdefault(ln, ins.start_line)
+    full: set = set()
+    last: dict[int, tuple] = {}
+    for v in violations:
+        if not v.code.startswith("SC"):
+            continue
+        line = start.get(v.span.start.line, v.span.start.line) + 1
+        full.add((v.code, line))
+        order = (v.span.start, int(v.severity), int(v.code[2:]), v.message)
+        if line not in last or order > last[line][0]:
+            last[line] = (order, v.code)
+    return full, {(code, line) for line, (_o, code) in last.items()}
+
+
+def sc_theirs_by_file(found: list[dict], root: Path) -> tuple[dict[str, set], set[str]]:
+    """hadolint's SC findings per file (relative path) as (code, line), and the
+    files it could not parse."""
+    by: dict[str, set] = defaultdict(set)
+    failed: set[str] = set()
+    for f in found:
+        rel = str(Path(f["file"]).relative_to(root))
+        if f["code"] == "DL1000":
+            failed.add(rel)
+        elif f["code"].startswith("SC"):
+            by[rel].add((f["code"], f["line"]))
+    return by, failed
+
+
+@dataclass
+class ScComparison:
+    both: int = 0
+    only_theirs: int = 0
+    only_ours: int = 0
+    differences: set = field(default_factory=set)  # (file, line, code, who)
+    one_per_instruction: set = field(default_factory=set)  # differences hadolint's one-finding rule explains
+    view_both: int = 0  # hadolint's view of dockwise's findings against hadolint's
+    view_only_theirs: int = 0
+    view_only_ours: int = 0
+    view_differences: set = field(default_factory=set)
+    hadolint_total: int = 0
+    dockwise_total: int = 0
+    codes: Counter = field(default_factory=Counter)  # dockwise's findings per code
+
+
+def sc_compare(ours: dict[str, tuple[set, set]], theirs: dict[str, set], failed: set[str]) -> ScComparison:
+    c = ScComparison()
+    for f in sorted(set(ours) | set(theirs)):
+        if f in failed:
+            continue
+        full, view = ours.get(f, (set(), set()))
+        t = theirs.get(f, set())
+        c.hadolint_total += len(t)
+        c.dockwise_total += len(full)
+        c.codes.update(code for code, _ in full)
+        c.both += len(full & t)
+        for code, line in full - t:
+            c.only_ours += 1
+            c.differences.add((f, line, code, "dockwise"))
+            if any(vl == line and (vc, vl) in t for vc, vl in view):
+                c.one_per_instruction.add((f, line, code, "dockwise"))
+        for code, line in t - full:
+            c.only_theirs += 1
+            c.differences.add((f, line, code, "hadolint"))
+        c.view_both += len(view & t)
+        for code, line in view - t:
+            c.view_only_ours += 1
+            c.view_differences.add((f, line, code, "dockwise"))
+        for code, line in t - view:
+            c.view_only_theirs += 1
+            c.view_differences.add((f, line, code, "hadolint"))
+    return c
+
+
+def sc_load_differences() -> dict[tuple, str]:
+    """Known SC disagreements: (file, line, code, who) → category."""
+    out = {}
+    for row in SC_DIFFERENCES.read_text().splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        f, line, code, who, category = row.split("\t")[:5]
+        out[(f, int(line), code, who)] = category
+    return out
+
+
+def sc_load_categories() -> dict[str, tuple[str, str]]:
+    out = {}
+    for row in SC_CATEGORIES.read_text().splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        name, kind, reason = row.split("\t", 2)
+        out[name] = (kind, reason)
+    return out
+
+
+def sc_rates(c: ScComparison, known: dict[tuple, str], categories: dict) -> dict:
+    """Agreement both ways, hadolint's documented mistakes left out:
+    ``recall``: hadolint's findings that dockwise reports too; ``precision``:
+    dockwise's findings that hadolint reports too (or would, but for
+    ``one-per-instruction``). Also the raw rates and hadolint's view."""
+    wrong_theirs = sum(1 for (_f, _l, _c, who), cat in known.items()
+                       if who == "hadolint" and categories.get(cat, ("",))[0] == "hadolint-wrong")
+    wrong_ours = sum(1 for (_f, _l, _c, who), cat in known.items()
+                     if who == "dockwise" and categories.get(cat, ("",))[0] == "hadolint-wrong")
+    th = c.both + c.only_theirs - wrong_theirs
+    ou = c.both + c.only_ours - wrong_ours
+    vt = c.view_both + c.view_only_theirs
+    vo = c.view_both + c.view_only_ours
+    return {
+        "hadolint": c.hadolint_total, "dockwise": c.dockwise_total, "both": c.both,
+        "only_hadolint": c.only_theirs, "only_dockwise": c.only_ours,
+        "hadolint_wrong_hadolint": wrong_theirs, "hadolint_wrong_dockwise": wrong_ours,
+        "recall": c.both / th if th else 1.0, "precision": c.both / ou if ou else 1.0,
+        "raw_recall": c.both / (c.both + c.only_theirs) if c.both + c.only_theirs else 1.0,
+        "raw_precision": c.both / (c.both + c.only_ours) if c.both + c.only_ours else 1.0,
+        "view_recall": c.view_both / vt if vt else 1.0, "view_precision": c.view_both / vo if vo else 1.0,
+        "view_both": c.view_both, "view_only_hadolint": c.view_only_theirs, "view_only_dockwise": c.view_only_ours,
+    }

@@ -234,8 +234,7 @@ def _unpack(packed: tuple) -> list:
 def _rule_url(code: str) -> str:
     from dockwise import rules as registry
 
-    r = registry.get(code)
-    return r.meta.url if r is not None else ""
+    return registry.url_for(code)
 
 
 _WORKER_SETTINGS = None
@@ -246,24 +245,44 @@ def _init_worker(settings: Any) -> None:
     _WORKER_SETTINGS = settings
 
 
-def _lint_path(path: str, settings: Any) -> tuple:
-    """Lint one file: (error message or None, fatal, packed violations)."""
-    from dockwise.lint.engine import lint_text
+LINT_CHUNK = 64  # files linted together (ShellCheck checks their scripts in one process)
 
-    try:
-        text = read_source(path)
-    except SourceError as exc:
-        return (str(exc), False, ())
-    try:
-        res = lint_text(text, settings, path)
-    except Exception as exc:  # a parser/engine bug must not lose the other files
-        return (f"internal error: {type(exc).__name__}: {exc}", False, ())
-    fatal, packed = _pack(res.violations)
-    return (None, fatal, packed)
+
+def _lint_paths(paths: list[str], settings: Any, raw: bool = False) -> list[tuple]:
+    """Lint files: per path (error message or None, fatal, packed violations;
+    with ``raw`` the violations themselves). ShellCheck checks the scripts of
+    all of them in one batch."""
+    from dockwise.lint.shellcheck import lint_models
+    from dockwise.syntax.parser import parse
+
+    items: list[Any] = []  # per path: an error message, or the model
+    for path in paths:
+        try:
+            text = read_source(path)
+        except SourceError as exc:
+            items.append(str(exc))
+            continue
+        try:
+            items.append(parse(text, path=path))
+        except Exception as exc:  # a parser bug must not lose the other files
+            items.append(f"internal error: {type(exc).__name__}: {exc}")
+    results = iter(lint_models([m for m in items if not isinstance(m, str)], settings))
+    out: list[tuple] = []
+    for m in items:
+        if isinstance(m, str):
+            out.append((m, False, ()))
+            continue
+        res = next(results)
+        if isinstance(res, Exception):
+            out.append((f"internal error: {type(res).__name__}: {res}", False, ()))
+            continue
+        fatal, packed = _pack(res)
+        out.append((None, fatal, list(res) if raw else packed))
+    return out
 
 
 def _lint_chunk(paths: list[str]) -> list[tuple]:
-    return [_lint_path(p, _WORKER_SETTINGS) for p in paths]
+    return _lint_paths(paths, _WORKER_SETTINGS)
 
 
 def _cpu_count() -> int:
@@ -315,7 +334,7 @@ def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -
 
     gc.freeze()  # shared pages stay shared after fork; no GC scans of start-up objects
     n = len(paths)
-    size = max(1, min(64, -(-n // (jobs * 8))))
+    size = max(1, min(LINT_CHUNK, -(-n // (jobs * 8))))
     chunks = [paths[i:i + size] for i in range(0, n, size)]
     results: list[list[tuple] | None] = [None] * len(chunks)
     ctx = None
@@ -343,7 +362,7 @@ def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -
     for i, c in enumerate(chunks):
         r = results[i]
         if r is None:
-            r = [_lint_path(p, settings) for p in c]
+            r = _lint_paths(c, settings)
             progress.advance(len(c))
         out.extend(r)
     return out
@@ -444,9 +463,17 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     return settings, cfg, config_errors
 
 
+def _shellcheck_note(settings: Any) -> None:
+    """One quiet line when ShellCheck findings are wanted and there is no binary."""
+    from dockwise.lint import shellcheck
+
+    if shellcheck.selected(settings) and not shellcheck.runner().available:
+        sys.stderr.write(f"{PROG}: note: {shellcheck.NOT_FOUND}\n")
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     from dockwise.lint import report
-    from dockwise.lint.engine import exceeds, lint_text, selected_codes
+    from dockwise.lint.engine import exceeds, selected_codes
 
     if args.fix and "-" in (args.paths or ()):
         _err("lint --fix cannot rewrite stdin; use 'dockwise fix -' (fixed text on stdout)")
@@ -459,6 +486,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     no_fail = args.no_fail or bool(cfg.no_fail)
     out_format = args.format or cfg.format or "tty"
 
+    _shellcheck_note(settings)
     paths = args.paths or ["."]
     files, input_errors = expand_paths(paths)
     for e in input_errors:
@@ -482,26 +510,22 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             except SourceError as exc:
                 outcomes[i] = (stdin_name, str(exc), False, [])
             else:
-                res = lint_text(text, settings, args.stdin_filename)
-                fatal, _ = _pack(res.violations)
-                outcomes[i] = (stdin_name, None, fatal, list(res.violations))
+                from dockwise.lint.shellcheck import lint_models
+                from dockwise.syntax.parser import parse
+
+                res = lint_models([parse(text, path=args.stdin_filename)], settings)[0]
+                if isinstance(res, Exception):
+                    raise res
+                fatal, _ = _pack(res)
+                outcomes[i] = (stdin_name, None, fatal, list(res))
             progress.advance(1)
     if disk:
         if jobs <= 1 or len(disk) <= 1:
-            for i, p in disk:
-                try:
-                    text = read_source(p)
-                except SourceError as exc:
-                    outcomes[i] = (p, str(exc), False, [])
-                else:
-                    try:
-                        res = lint_text(text, settings, p)
-                    except Exception as exc:  # pragma: no cover - engine bug
-                        outcomes[i] = (p, f"internal error: {type(exc).__name__}: {exc}", False, [])
-                    else:
-                        fatal, _ = _pack(res.violations)
-                        outcomes[i] = (p, None, fatal, list(res.violations))
-                progress.advance(1)
+            for k in range(0, len(disk), LINT_CHUNK):
+                part = disk[k:k + LINT_CHUNK]
+                for (i, p), (err, fatal, viols) in zip(part, _lint_paths([p for _, p in part], settings, raw=True)):
+                    outcomes[i] = (p, err, fatal, list(viols))
+                progress.advance(len(part))
         else:
             got = _run_pool([p for _, p in disk], settings, jobs, progress)
             for (i, p), (err, fatal, packed) in zip(disk, got):
