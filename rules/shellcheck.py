@@ -285,7 +285,15 @@ def _shell_bodies(eff: Instruction) -> list[tuple[str, int]]:
 
 
 def scripts_of(df: Dockerfile) -> list[Script]:
-    """Every script of ``df`` ShellCheck checks, in file order."""
+    """Every script of ``df`` ShellCheck checks, in file order (computed once
+    per model: the lint layer asks before the rule runs)."""
+    got = df.memo.get(__name__)
+    if got is None:
+        got = df.memo[__name__] = _scripts_of(df)
+    return got
+
+
+def _scripts_of(df: Dockerfile) -> list[Script]:
     from dockwise.syntax.shell import line_map
 
     runs = [ins for ins in df.instructions if ins.effective.keyword == "RUN"]

@@ -813,6 +813,9 @@ def _cmd_rule(args: argparse.Namespace) -> int:
         _err("rule: give a rule code, name or alias, or --all")
         return 2
     r = registry.get(args.key)
+    fam = registry.family(args.key) if r is None else None
+    if fam is not None:
+        return _rule_subcode(*fam)
     if r is None:
         import difflib
 
@@ -836,6 +839,31 @@ def _cmd_rule(args: argparse.Namespace) -> int:
     if m.docs:
         text += "\n" + m.docs.rstrip("\n") + "\n"
     _write(text)
+    return 0
+
+
+def _rule_subcode(r: Any, code: str) -> int:
+    """``dockwise rule SC2086``: one code of a family rule (ShellCheck's)."""
+    m = r.meta
+    url = m.subcode_url.format(code=code) if m.subcode_url else m.url
+    lines = [f"{code} (ShellCheck)"] if m.code == "SC" else [code]
+    if m.code == "SC":
+        from dockwise.rules.shellcheck import EXCLUDED
+
+        lines += [
+            f"{code} is a ShellCheck check, run on the shell script of every RUN by the rule {m.code} ({m.name}).",
+            f"documentation: {url}",
+            "severity: ShellCheck's own for each finding (error, warning, info or style)",
+            f"select or turn off on its own: --select {code}, --ignore {code}, --severity {code}=LEVEL, "
+            f"ignored: [{code}] in .hadolint.yaml, # hadolint ignore={code} above the instruction, "
+            f"# shellcheck disable={code} inside a heredoc script",
+        ]
+        if code[2:].isdigit() and int(code[2:]) in EXCLUDED:
+            lines.append(f"note: not reported; hadolint leaves {code} out and so does dockwise")
+        lines.append(f"how dockwise runs ShellCheck: dockwise rule {m.name}")
+    else:
+        lines += [f"one of the codes of the rule {m.code} ({m.name})", f"documentation: {url}"]
+    _write("\n".join(lines) + "\n")
     return 0
 
 

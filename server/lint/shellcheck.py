@@ -45,7 +45,7 @@ Results = tuple  # tuple[Comment, ...]
 ENV_VAR = "DOCKWISE_SHELLCHECK"
 NOT_FOUND = ("shellcheck not found: no SC findings (pip install 'dockwise[shellcheck]', or put shellcheck on "
              "PATH)")
-BATCH = 500  # scripts per process
+BATCH = 100  # scripts per process (ShellCheck slows down a little per script as a run grows)
 CACHE_SIZE = 20000
 
 
@@ -321,7 +321,7 @@ def scripts(df) -> list[str]:
 SC_ONLY = frozenset({"SC"})
 
 
-def lint_models(models: list, settings, r: "Runner | None" = None, parallel: int = 1) -> list:
+def lint_models(models: list, settings, r: "Runner | None" = None, parallel: int = 2) -> list:
     """Lint several models; ShellCheck checks all their scripts in one batch
     while the other rules run. Returns, per model, its violations or the
     exception linting it raised (the other models are still linted).

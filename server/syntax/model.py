@@ -371,6 +371,9 @@ class Dockerfile:
     # per start line: (instruction, its physical lines, errors, comments, escape);
     # lets the next version's parse reuse unchanged instructions
     block_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # facts derived from this version by later layers, computed once (key: the
+    # module that owns the entry, e.g. "dockwise.rules.shellcheck")
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def directive(self, key: str) -> str | None:
         for d in self.directives:
