@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         kind, reason = categories.get(name, ("?", "?"))
         lines.append(f"- {name} ({n}, {kind}): {reason}")
     lines += ["", f"Not listed in tests/hadolint_spec/shellcheck_differences.tsv: {len(new)} new, {len(gone)} gone.",
-              "", f"dockwise's SC findings by code (top 15): "
+              "", "dockwise's SC findings by code (top 15): "
               + ", ".join(f"{k} {n}" for k, n in c.codes.most_common(15))]
     text = "\n".join(lines) + "\n"
     print(text)

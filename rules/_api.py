@@ -108,7 +108,9 @@ class RuleMeta:
 
     @property
     def url(self) -> str:
-        return f"https://github.com/dockwise/dockwise/blob/main/docs/rules.md#{self.code.lower()}"
+        from dockwise import rule_doc_url
+
+        return rule_doc_url(self.code)
 
 
 class ScriptResults(Protocol):

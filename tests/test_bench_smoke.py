@@ -68,3 +68,21 @@ def test_bench_quick(tmp_path: Path) -> None:
     assert cross["agree"] + cross["disagree"] == cross["compared"]
     assert (tmp_path / "dockerfile-parse-disagreements.md").is_file()
     assert (tmp_path / "bench.md").is_file()
+
+
+def test_hostile_registry_bench_runs(tmp_path: Path) -> None:
+    """``bench/hostile_registry.py`` runs its scenarios and reports each one's
+    figures (whether the targets are met is the benchmark's business)."""
+    out = tmp_path / "hostile.json"
+    cp = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "hostile_registry.py"), "--only",
+         "redirect-endless-body,deep-json,forged-token-realm", "--json", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert cp.returncode in (0, 1), cp.stderr[-2000:]
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert set(rows) == {"redirect-endless-body", "deep-json", "forged-token-realm"}
+    for r in rows.values():
+        assert is_number(r["elapsed"]) and is_number(r["rss_mb"]) and r["rss_mb"] > 0, r
+    assert rows["redirect-endless-body"]["client_closed"] is True
+    assert rows["forged-token-realm"]["secret_requests"] == 0

@@ -166,7 +166,8 @@ def test_tty_format_and_summary(tmp_path, capsys, monkeypatch):
     lines = out.splitlines()
     assert lines[1] == "Dockerfile:2:1: DL4000 error: MAINTAINER is deprecated"
     assert "\x1b[" not in out  # captured stdout is not a terminal
-    assert err.strip() == "Found 2 problems (1 error, 1 warning) in 1 of 1 file."
+    assert err.strip() == ("Found 2 problems (1 error, 1 warning) in 1 of 1 file. 1 fixable with `--fix`. "
+                           "(1 more with `--fix --unsafe-fixes`.)")
 
 
 def test_tty_line_colour():
@@ -196,9 +197,21 @@ def test_summary_line_clean():
         ("Dockerfile.dockerignore", False),
         ("Containerfile.dockerignore", False),
         (".dockerignore", False),
-        ("Dockerfile-dev", False),
-        ("dockerfile", False),
-        ("Dockerfile_old", False),
+        ("Dockerfile-dev", True),
+        ("dockerfile", True),
+        ("Dockerfile_old", True),
+        ("DOCKERFILE.prod", True),
+        ("app.DockerFile", True),
+        ("containerfile", True),
+        ("Containerfile-arm", True),
+        ("Dockerfile.md", False),
+        ("Dockerfile.prod.orig", False),
+        ("dockerfile.dockerignore", False),
+        ("Dockerfile~", False),
+        ("Dockerfile.swp", False),
+        ("Dockerfile.template", False),
+        (".#Dockerfile", False),
+        ("Dockerfiles", False),
         (".dockerfile", False),
         ("README.md", False),
     ],
@@ -217,6 +230,7 @@ def make_tree(root: Path) -> None:
         "a/Dockerfile.dockerignore",
         "a/.dockerignore",
         "a/Dockerfile-old",
+        "a/Dockerfile-old.bak",
         "a/notes.txt",
         ".git/Dockerfile",
         "node_modules/pkg/Dockerfile",
@@ -236,6 +250,7 @@ def test_iter_dockerfiles_patterns_and_skips(tmp_path):
     assert got == [
         "Dockerfile",
         os.path.join("a", "Containerfile"),
+        os.path.join("a", "Dockerfile-old"),
         os.path.join("a", "web.dockerfile"),
         os.path.join("b", "Dockerfile.dev"),
         os.path.join("b", "api.Dockerfile"),
@@ -293,7 +308,7 @@ def test_expand_paths_dedupes(tmp_path, monkeypatch):
     files, errors = expand_paths(["Dockerfile", ".", "./Dockerfile"])
     assert errors == []
     assert files.count("Dockerfile") == 1
-    assert len(files) == 5
+    assert len(files) == 6
 
 
 # -- selection ----------------------------------------------------------------
@@ -513,7 +528,7 @@ def test_sarif_output(tmp_path, capsys, monkeypatch):
     art = r0["locations"][0]["physicalLocation"]["artifactLocation"]
     assert art == {"uri": "sub%20dir/Dockerfile", "uriBaseId": "%SRCROOT%"}
     assert r0["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 1, "startColumn": 6, "endLine": 1, "endColumn": 12,
+        "startLine": 1, "startColumn": 6, "endLine": 1, "endColumn": 12, "snippet": {"text": "FROM ubuntu"},
     }
     # every selected rule is described, not only those with results
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {"DL3006", "DL3009", "DL3059", "DL4000"}  # the selected rules

@@ -259,11 +259,15 @@ def test_format_keys(isolated):
     write(isolated / ".hadolint.yaml", "format: json\n")
     assert load_config(str(isolated)).format == "json"
     write(isolated / ".hadolint.yaml", "format: gnu\n")
-    cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format is None and "not 'gnu'" in msgs(cfg)[0]
+    assert load_config(str(isolated)).format == "gnu"
     write(isolated / ".hadolint.yaml", "formats: [sarif, checkstyle]\n")
     cfg = load_config(str(isolated), display_root=str(isolated))
-    assert cfg.format == "sarif" and "ignoring 'checkstyle'" in msgs(cfg)[0]
+    assert cfg.format == "sarif" and cfg.formats == ["sarif", "checkstyle"] and cfg.problems == []
+    # an unknown format is an error that names it (the command line exits 2)
+    write(isolated / ".hadolint.yaml", "format: xml\n")
+    cfg = load_config(str(isolated), display_root=str(isolated))
+    assert cfg.format is None
+    assert [(p.severity, p.line) for p in cfg.problems] == [("error", 1)] and "'xml'" in msgs(cfg)[0]
 
 
 # -- dockwise's TOML ------------------------------------------------------------------------------
@@ -431,14 +435,20 @@ def test_env_config():
     assert fc.ignore == ["DL3006", "DL3007"]
     assert fc.severity == {"DL3059": "error", "DL4000": "style"}
     assert fc.no_fail is True and fc.disable_ignore_pragma is False and fc.failure_threshold is None
-    assert fc.format == "json"
+    assert fc.formats == ["json", "gnu"]
     assert fc.trusted_registries == ["docker.io"] and fc.label_schema == {"a": "text"} and fc.unsupported == {}
     assert [str(p) for p in probs] == [
         "environment: HADOLINT_FAILURE_THRESHOLD: 'loud' is not one of error, warning, info, style, ignore, none; "
         "ignored",
-        "environment: HADOLINT_FORMAT: dockwise writes one format (tty, json, sarif); ignoring gnu",
-        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus'; ignored",
+        "environment: HADOLINT_REQUIRE_LABELS: label 'b': unknown type 'bogus' (one of text, url, semver, hash, "
+        "rfc3339, spdx, email); ignored",
     ]
+    probs = []
+    fc = env_config({"HADOLINT_FORMAT": "json,xml"}, probs)
+    assert fc is not None and fc.formats is None
+    assert [(p.severity, str(p)) for p in probs] == [
+        ("error", "environment: HADOLINT_FORMAT: unknown output format 'xml' (one of tty, json, checkstyle, "
+                  "codeclimate, gitlab_codeclimate, gnu, codacy, sonarqube, sarif, junit, github)")]
     assert env_config({"PATH": "/bin"}, []) is None
 
 

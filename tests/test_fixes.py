@@ -497,7 +497,7 @@ def test_cli_fix_write_error(tmp_path, capsys, monkeypatch):
     def boom(path, data):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cli, "write_atomic", boom)
+    monkeypatch.setattr(cli, "write_back", boom)
     assert main(["fix", "--no-config", str(f)]) == 2
     assert "cannot write: permission denied" in capsys.readouterr().err
     assert f.read_text() == "FROM x\nMAINTAINER me\n"

@@ -341,7 +341,14 @@ def test_document_symbols_have_stages_with_instruction_children():
         ("base", "Module", "${REGISTRY:-docker.io}/alpine:${VERSION}"),
         ("child", "Module", "base"), ("other", "Module", "alpine")]
     assert [c.name for c in syms[2].children] == ["RUN", "ARG", "RUN"]
+    assert [c.kind for c in syms[2].children] == ["Field", "Variable", "Field"]
     assert [c.name for c in syms[2].children[1].children] == ["VERSION"]
+    assert [c.kind for c in syms[2].children[1].children] == ["Variable"]
+    kinds = nav.document_symbols(parse('FROM a AS s\nENV A=1 B=2\nLABEL k=v\nCOPY x /x\nCMD ["x"]\n'))[0]
+    assert [(c.name, c.kind) for c in kinds.children] == [
+        ("ENV", "Constant"), ("LABEL", "Property"), ("COPY", "Field"), ("CMD", "Field")]
+    assert [c.kind for c in kinds.children[0].children] == ["Constant", "Constant"]
+    assert [c.kind for c in kinds.children[1].children] == ["Property"]
     unnamed = nav.document_symbols(parse("FROM alpine\nMAINTAINER me\nFROM debian\n"))
     assert [s.name for s in unnamed] == ["stage 0", "stage 1"]
     assert unnamed[0].children[0].deprecated

@@ -49,6 +49,8 @@ def make_live(tmp_path):
 
     def make(**kw):
         kw.setdefault("docker_config", tmp_path / "no-docker-config")
+        # the servers of these tests are loopback registries the user listed
+        kw.setdefault("registries", ["127.0.0.1:*", "localhost:*"])
         live = registry.LiveImages(kw.pop("cache_dir", tmp_path / "cache"), **kw)
         made.append(live)
         return live

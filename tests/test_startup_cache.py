@@ -77,3 +77,95 @@ def test_patch_is_removed_after_the_block():
     with _startup.cached_attrs_compile():
         pass
     assert _make._compile_and_eval is before
+
+
+# -- the cache holds code that is run: only a file that is provably ours is loaded (issue 12, item 1)
+
+
+def _patched_run(tmp_path):
+    first = run_probe(tmp_path)
+    if not first["patched"]:
+        pytest.skip("this attrs version has no _compile_and_eval hook: nothing to cache")
+    (f,) = [p for p in tmp_path.iterdir() if p.suffix == ".marshal"]
+    return first, f
+
+
+def test_a_symlink_at_the_cache_name_is_neither_loaded_nor_written_through(tmp_path):
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    # a valid cache file of ours elsewhere, and a file the link would overwrite
+    elsewhere = tmp_path / "elsewhere.marshal"
+    elsewhere.write_bytes(f.read_bytes())
+    elsewhere.chmod(0o600)
+    f.unlink()
+    f.symlink_to(elsewhere)
+    assert run_probe(cache)["hits"] == 0  # the link is not followed to load code
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    f.unlink()
+    f.symlink_to(victim)
+    res = run_probe(cache)
+    assert res["hits"] == 0 and res["misses"] > 300
+    assert victim.read_text() == "precious" and (victim.stat().st_mode & 0o777) == 0o644
+    assert f.is_symlink()  # refused, not replaced behind the user's back
+
+
+def test_a_fifo_at_the_cache_name_does_not_block_the_start(tmp_path):
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    f.unlink()
+    os.mkfifo(f, 0o600)
+    res = run_probe(cache)  # before: open() waited for a writer forever (the probe's timeout failed the test)
+    assert res["hits"] == 0
+
+
+def test_a_cache_folder_others_can_write_is_not_trusted(tmp_path):
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    cache.chmod(0o777)  # e.g. a shared DOCKWISE_CACHE_DIR: the file could be swapped at any time
+    try:
+        assert run_probe(cache)["hits"] == 0
+    finally:
+        cache.chmod(0o700)
+    assert run_probe(cache)["hits"] > 300
+
+
+def test_a_cache_file_of_another_user_is_not_loaded(tmp_path):
+    if not hasattr(os, "getuid") or os.getuid() != 0:
+        pytest.skip("needs root to give the file to another user")
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    os.chown(f, 65534, 65534)
+    f.chmod(0o600)
+    assert run_probe(cache)["hits"] == 0
+
+
+def test_only_the_newest_cache_files_are_kept(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    old = []
+    for i in range(6):  # files of earlier attrs/Python builds, 1.2 MB each
+        p = cache / f"attrs-code-cpython-3{i}-attrsold{i}-f1.marshal"
+        p.write_bytes(b"\0" * 1_200_000)
+        os.utime(p, (1_000_000 + i, 1_000_000 + i))
+        old.append(p)
+    other = cache / "registry-v1"
+    other.mkdir()
+    res = run_probe(cache)
+    if not res["patched"]:
+        pytest.skip("this attrs version has no _compile_and_eval hook: nothing to cache")
+    left = cache_files(cache)
+    assert len(left) == _startup.KEEP
+    assert old[-1].name in left  # the newest earlier build stays, the current one was just written
+    assert other.is_dir()
+    total = sum((cache / n).stat().st_size for n in left)
+    assert total <= _startup.MAX_TOTAL
+
+
+def test_an_oversized_cache_file_is_not_read(tmp_path):
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    with open(f, "r+b") as fh:
+        fh.truncate(_startup.MAX_BYTES + 1)  # sparse: no disk used
+    assert run_probe(cache)["hits"] == 0

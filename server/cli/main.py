@@ -25,8 +25,9 @@ Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
   still linted and reported. ``--no-fail`` does not hide input errors.
 * The final status is the larger of the two. Usage errors (bad options) exit 2.
 
-``dockwise fix`` rewrites files in place (atomically, keeping the mode,
-never touching a file whose content would not change) and writes the fixed
+``dockwise fix`` rewrites files in place (same inode, owner and mode, so hard
+links see the new text; never touching a file whose content would not change;
+a read-only file is refused with a message naming it and exit status 2) and writes the fixed
 text of ``-`` to stdout; ``--diff`` prints a unified diff and ``--check``
 reports what would change, both without writing and exiting 1 when something
 would change. A summary goes to stderr. Input errors exit 2 as for ``lint``.
@@ -105,52 +106,121 @@ def _jobs(text: str) -> int:
     return n
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=PROG,
-        description="Dockerfile linter and language server.",
-    )
-    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+def _label_spec(text: str) -> tuple[str, str]:
+    from dockwise.lint.config import parse_label_spec
 
-    lint = sub.add_parser(
-        "lint",
-        help="lint Dockerfiles",
-        description="Lint Dockerfiles. PATHs may be files, directories (searched for Dockerfile, "
-        "Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile*) or '-' for stdin. "
-        "Default: the current directory.",
-    )
+    try:
+        return parse_label_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _format_name(text: str) -> str:
+    from dockwise.lint.report import FORMATS
+
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown output format {text!r} (one of {', '.join(FORMATS)})")
+    return text
+
+
+def _threshold(text: str) -> str:
+    t = text.strip().lower()
+    if t not in THRESHOLDS:
+        raise argparse.ArgumentTypeError(f"unknown threshold {text!r} (one of {', '.join(THRESHOLDS)})")
+    return t
+
+
+def _add_lint_arguments(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("paths", nargs="*", metavar="PATH")
-    lint.add_argument("-f", "--format", choices=("tty", "json", "sarif"), default=None,
-                      help="output format (default: the configuration's, else tty)")
-    lint.add_argument("--select", action="append", metavar="CODES",
-                      help="only these rules (comma-separated codes, names, aliases, prefixes, tag:x, ALL)")
-    lint.add_argument("--extend-select", action="append", metavar="CODES",
-                      help="rules to add to the selection")
-    lint.add_argument("--ignore", action="append", metavar="CODES", help="rules to turn off")
-    lint.add_argument("--severity", action="append", metavar="CODE=LEVEL",
-                      help="override a rule's level: error, warning, info, style or off")
-    lint.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
-                      help="exit 1 if a violation is at or above this level (default: the configuration's, "
-                           "else info)")
-    lint.add_argument("--no-fail", action="store_true", help="exit 0 even when violations are found")
+    lint.add_argument("-v", "--version", action="version", version=f"{PROG} {__version__}")
+    out = lint.add_argument_group("output (hadolint's flags, plus github and --statistics)")
+    out.add_argument("-f", "--format", action="append", type=_format_name, default=None, metavar="FORMAT",
+                     help="tty, json, checkstyle, codeclimate, gitlab_codeclimate, gnu, codacy, sonarqube, sarif, "
+                          "junit or github (default: the configuration's, else tty); repeat for several, "
+                          "paired in order with -o")
+    out.add_argument("-o", "--output", "--output-file", dest="output", action="append", default=None,
+                     metavar="FILE", help="write the report to FILE instead of stdout ('-': stdout); repeatable")
+    out.add_argument("--file-path-in-report", metavar="PATH",
+                     help="the file path to write in checkstyle, codeclimate, gitlab_codeclimate, sonarqube and "
+                          "junit reports (as hadolint; e.g. when linting inside a container)")
+    out.add_argument("--no-color", action="store_true", default=None,
+                     help="no ANSI colours (also: NO_COLOR; FORCE_COLOR forces them)")
+    out.add_argument("-V", "--verbose", action="store_true", default=None,
+                     help="say which configuration files and settings are used (stderr)")
+    out.add_argument("-q", "--quiet", action="store_true",
+                     help="print only the findings: no summary line, no progress, no notes")
+    out.add_argument("--statistics", action="store_true",
+                     help="print how many times each rule was violated instead of the findings")
+    sel = lint.add_argument_group("rules")
+    sel.add_argument("--select", action="append", metavar="CODES",
+                     help="only these rules (comma-separated codes, names, aliases, prefixes, tag:x, ALL)")
+    sel.add_argument("--extend-select", action="append", metavar="CODES",
+                     help="rules to add to the selection")
+    sel.add_argument("--ignore", action="append", metavar="CODES", help="rules to turn off (repeatable)")
+    sel.add_argument("--severity", action="append", metavar="CODE=LEVEL",
+                     help="override a rule's level: error, warning, info, style or off")
+    for level in ("error", "warning", "info", "style"):
+        sel.add_argument(f"--{level}", action="append", metavar="RULECODE", dest=f"level_{level}",
+                         help=f"make RULECODE's level {level} (hadolint's flag; repeatable)")
+    sel.add_argument("--trusted-registry", action="append", metavar="REGISTRY", default=None,
+                     help="a registry that FROM images may come from (DL3026; repeatable, e.g. docker.io)")
+    sel.add_argument("--require-label", action="append", type=_label_spec, metavar="LABEL:TYPE", default=None,
+                     help="a label every image must have, of type text, url, semver, hash, rfc3339, spdx or email "
+                          "(DL3049-DL3058; repeatable)")
+    sel.add_argument("--strict-labels", action="store_true", default=None,
+                     help="no labels other than the required ones (DL3050)")
+    sel.add_argument("--disable-ignore-pragma", action="store_true",
+                     help="ignore in-file ignore pragmas (# hadolint ignore=, # dockwise: ignore=, # check=skip=)")
+    st = lint.add_argument_group("exit status")
+    st.add_argument("-t", "--failure-threshold", type=_threshold, default=None, metavar="THRESHOLD",
+                    help="exit 1 if a violation is at or above this level: error, warning, info, style, ignore, "
+                         "none (default: the configuration's, else info)")
+    st.add_argument("--no-fail", action="store_true", default=None, help="exit 0 even when violations are found")
     cfg = lint.add_mutually_exclusive_group()
     cfg.add_argument("-c", "--config", metavar="FILE",
                      help="read only this configuration file (.hadolint.yaml format, or dockwise's .toml); "
                           "no search")
     cfg.add_argument("--no-config", action="store_true", help="read no configuration file")
-    lint.add_argument("--disable-ignore-pragma", action="store_true",
-                      help="ignore in-file ignore pragmas (# hadolint ignore=, # dockwise: ignore=, # check=skip=)")
+    fs = lint.add_argument_group("files")
+    fs.add_argument("--exclude", action="append", metavar="PATTERNS", default=None,
+                    help="gitignore-style patterns to leave out while searching directories, replacing the "
+                         "default (.git, node_modules, virtualenvs, ...); comma-separated, repeatable")
+    fs.add_argument("--extend-exclude", action="append", metavar="PATTERNS", default=None,
+                    help="patterns to leave out in addition to the default")
+    fs.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                    help="search directories without honouring .gitignore files")
+    fs.add_argument("--force-exclude", action="store_true",
+                    help="apply the name patterns, excludes and .gitignore to files named on the command line "
+                         "too (for pre-commit and editors that pass every file)")
+    fs.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
+    fs.add_argument("--context", metavar="DIR",
+                    help="the build context folder (DW009 looks for its .dockerignore); default: each "
+                         "Dockerfile's folder")
     lint.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
                       help="parallel worker processes (default/0: one per CPU)")
-    lint.add_argument("--no-color", action="store_true", help="no ANSI colours (also: NO_COLOR)")
-    lint.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
-    lint.add_argument("--context", metavar="DIR",
-                      help="the build context folder (DW009 looks for its .dockerignore); default: each Dockerfile's folder")
     lint.add_argument("--fix", action="store_true",
                       help="apply safe fixes to the files in place first, then report what is left")
     lint.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
 
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Dockerfile linter and language server.",
+    )
+    p.add_argument("-v", "--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = sub.add_parser(
+        "lint",
+        allow_abbrev=False,
+        help="lint Dockerfiles (also: dockwise [hadolint flags] FILE...)",
+        description="Lint Dockerfiles. PATHs may be files, directories (searched for Dockerfile, "
+        "Dockerfile.*, Dockerfile-*, *.Dockerfile, Containerfile*, any case) or '-' for stdin. "
+        "Default: the current directory. Every hadolint flag is accepted with its meaning; "
+        "'dockwise [FLAGS] FILE...' without a command is 'dockwise lint'.",
+    )
+    _add_lint_arguments(lint)
     fix = sub.add_parser(
         "fix",
         help="apply fixes to Dockerfiles",
@@ -192,6 +262,13 @@ def _build_parser() -> argparse.ArgumentParser:
     rule.add_argument("key", nargs="?", metavar="CODE|NAME|ALIAS")
     rule.add_argument("--all", action="store_true", help="list all rules")
 
+    comp = sub.add_parser("completion", help="print a shell completion script",
+                          description="Print a completion script for bash, zsh or fish. bash: "
+                                      "'source <(dockwise completion bash)'; zsh: 'dockwise completion zsh > "
+                                      "\"${fpath[1]}/_dockwise\"'; fish: 'dockwise completion fish > "
+                                      "~/.config/fish/completions/dockwise.fish'.")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     serve = sub.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
@@ -200,8 +277,17 @@ def _build_parser() -> argparse.ArgumentParser:
 
 # -- lint ---------------------------------------------------------------------
 
-# A compact, picklable violation: (code, name, severity, message, l1, c1, l2, c2)
+# A compact, picklable violation: (code, name, severity, message, l1, c1, l2, c2, fix)
+# with fix 0 (none), 1 (safe), 2 (unsafe: applied only with --unsafe-fixes)
 Packed = tuple
+
+
+def _fix_kind(v: Any) -> int:
+    fix = v.fix
+    if fix is None:
+        return 0
+    kind = getattr(fix.applicability, "value", "")
+    return 1 if kind == "safe" else 2 if kind == "unsafe" else 0
 
 
 def _pack(violations: Sequence[Any]) -> tuple[bool, tuple]:
@@ -212,7 +298,7 @@ def _pack(violations: Sequence[Any]) -> tuple[bool, tuple]:
         sev = int(v.severity)
         if v.code == "DW000" and sev == 1:
             fatal = True
-        out.append((v.code, v.name, sev, v.message, s.line, s.col, e.line, e.col))
+        out.append((v.code, v.name, sev, v.message, s.line, s.col, e.line, e.col, _fix_kind(v)))
     return fatal, tuple(out)
 
 
@@ -223,7 +309,7 @@ def _unpack(packed: tuple) -> list:
 
     urls: dict[str, str] = {}
     out = []
-    for code, name, sev, msg, l1, c1, l2, c2 in packed:
+    for code, name, sev, msg, l1, c1, l2, c2, _fix in packed:
         url = urls.get(code)
         if url is None:
             url = urls[code] = _rule_url(code)
@@ -249,9 +335,9 @@ LINT_CHUNK = 64  # files linted together (ShellCheck checks their scripts in one
 
 
 def _lint_paths(paths: list[str], settings: Any, raw: bool = False) -> list[tuple]:
-    """Lint files: per path (error message or None, fatal, packed violations;
-    with ``raw`` the violations themselves). ShellCheck checks the scripts of
-    all of them in one batch."""
+    """Lint files: per path (error message or None, fatal, packed violations),
+    with ``raw`` also the violations themselves. ShellCheck checks the scripts
+    of all of them in one batch."""
     from dockwise.lint.shellcheck import lint_models
     from dockwise.syntax.parser import parse
 
@@ -270,14 +356,15 @@ def _lint_paths(paths: list[str], settings: Any, raw: bool = False) -> list[tupl
     out: list[tuple] = []
     for m in items:
         if isinstance(m, str):
-            out.append((m, False, ()))
+            out.append((m, False, (), []) if raw else (m, False, ()))
             continue
         res = next(results)
         if isinstance(res, Exception):
-            out.append((f"internal error: {type(res).__name__}: {res}", False, ()))
+            err = f"internal error: {type(res).__name__}: {res}"
+            out.append((err, False, (), []) if raw else (err, False, ()))
             continue
         fatal, packed = _pack(res)
-        out.append((None, fatal, list(res) if raw else packed))
+        out.append((None, fatal, packed, list(res)) if raw else (None, fatal, packed))
     return out
 
 
@@ -421,15 +508,19 @@ def _load_config(args: argparse.Namespace) -> tuple[Any, list[str]]:
         display_root=cwd,
     )
     errors: list[str] = []
+    quiet = getattr(args, "quiet", False)
     for p in cfg.problems:
         if p.severity == "error":
             _err(str(p))
             errors.append(str(p))
-        else:
+        elif not (quiet and p.severity == "info"):
             sys.stderr.write(f"{p}\n")
-    if cfg.verbose:
+    verbose = getattr(args, "verbose", None)
+    if verbose or (verbose is None and cfg.verbose):
         for f in cfg.files:
             sys.stderr.write(f"{PROG}: using configuration file {f}\n")
+        if not cfg.files:
+            sys.stderr.write(f"{PROG}: no configuration file\n")
     return cfg, errors
 
 
@@ -442,6 +533,9 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     if isinstance(sev, str):
         _err(sev)
         return 2
+    for level in ("style", "info", "warning", "error"):  # hadolint: a code in several lists gets the most severe
+        for code in _codes(getattr(args, f"level_{level}", None)):
+            sev[code] = level
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
     problem = _check_selectors({"--select": list(select or ()), "--extend-select": extend, "--ignore": ignore,
@@ -454,10 +548,27 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
         _err(f"--context {context}: not a directory")
         return 2
     cfg, config_errors = _load_config(args)
+    options: dict[str, dict] = {}
+    regs = getattr(args, "trusted_registry", None)
+    labels = getattr(args, "require_label", None)
+    strict = getattr(args, "strict_labels", None)
+    if regs or labels or strict is not None:
+        from dockwise.lint.config import hadolint_rule_options
+
+        # as hadolint: registries add to the configuration's; a label the configuration
+        # (or the environment) names keeps its type there; --strict-labels wins
+        trusted, schema, cfg_strict = cfg.hadolint_values()
+        if regs:
+            trusted = [*(trusted or ()), *(r for r in regs if r not in (trusted or ()))]
+        if labels:
+            schema = {**dict(labels), **(schema or {})}
+        options.update(hadolint_rule_options(trusted, schema, strict if strict is not None else cfg_strict))
+    if context:
+        options["DW009"] = {"context": os.path.abspath(context)}
     settings = LintSettings.make(
         select=select, extend_select=extend, ignore=ignore, severity=sev,
         disable_ignore_pragma=args.disable_ignore_pragma,
-        options={"DW009": {"context": os.path.abspath(context)}} if context else None,
+        options=options or None,
         base=cfg.lint_settings() if cfg.sources else None,
     )
     return settings, cfg, config_errors
@@ -471,8 +582,77 @@ def _shellcheck_note(settings: Any) -> None:
         sys.stderr.write(f"{PROG}: note: {shellcheck.NOT_FOUND}\n")
 
 
+class _Outcome:
+    """What linting one input gave: its shown path, an input error, whether a
+    fatal syntax error was found, the violations and how many of them a fix
+    covers (safe, unsafe)."""
+
+    __slots__ = ("path", "error", "fatal", "violations", "fixes")
+
+    def __init__(self, path: str, error: str | None, fatal: bool = False, violations: list | None = None,
+                 fixes: tuple[int, int] = (0, 0)) -> None:
+        self.path = path
+        self.error = error
+        self.fatal = fatal
+        self.violations = violations or []
+        self.fixes = fixes
+
+
+def _fix_counts(kinds: Sequence[int]) -> tuple[int, int]:
+    return sum(1 for k in kinds if k == 1), sum(1 for k in kinds if k == 2)
+
+
+def _exclude_patterns(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [p.strip() for v in values for p in v.split(",") if p.strip()]
+
+
+def _use_color(args: argparse.Namespace, cfg: Any, stream: Any) -> bool:
+    """--no-color / no-color (configuration) / NO_COLOR turn colours off;
+    FORCE_COLOR turns them on; else only on a terminal."""
+    if args.no_color or cfg.no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _destinations(formats: list[str], outputs: list[str]) -> list[tuple[str, str]]:
+    """hadolint's pairing of -f and -o: in order; extra formats go to stdout,
+    extra outputs get tty."""
+    if not formats and not outputs:
+        return [("-", "tty")]
+    n = max(len(formats), len(outputs))
+    return [(outputs[i] if i < len(outputs) else "-", formats[i] if i < len(formats) else "tty") for i in range(n)]
+
+
+def _statistics(reports: Sequence[Any], fmt: str) -> str:
+    import json
+
+    from dockwise import rules as registry
+
+    counts: dict[str, list] = {}
+    for r in reports:
+        for v in r.violations:
+            c = counts.setdefault(v.code, [0, v.name, False])
+            c[0] += 1
+            rule = registry.get(v.code)
+            c[2] = c[2] or bool(rule is not None and rule.meta.fixable)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if fmt == "json":
+        return json.dumps([{"code": c, "name": n, "count": k, "fixable": f} for c, (k, n, f) in rows],
+                          indent=2) + "\n"
+    width = max((len(str(k)) for _, (k, _, _) in rows), default=1)
+    return "".join(f"{k:>{width}}\t{c}\t{'[*]' if f else '[ ]'} {n}\n" for c, (k, n, f) in rows)
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     from dockwise.lint import report
+    from dockwise.lint.discover import Filters
     from dockwise.lint.engine import exceeds, selected_codes
 
     if args.fix and "-" in (args.paths or ()):
@@ -482,33 +662,40 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     if isinstance(got, int):
         return got
     settings, cfg, config_errors = got
+    if not args.format and any(p.severity == "error" and p.key in ("format", "formats", "HADOLINT_FORMAT")
+                               for p in cfg.problems):
+        return 2  # the report was asked for in a format dockwise does not write (said above): write none
     threshold = args.failure_threshold or cfg.failure_threshold or "info"
-    no_fail = args.no_fail or bool(cfg.no_fail)
-    out_format = args.format or cfg.format or "tty"
+    no_fail = bool(args.no_fail) if args.no_fail is not None else bool(cfg.no_fail)
+    formats = list(args.format or cfg.formats or [])
+    dests = _destinations(formats, list(args.output or []))
 
     _shellcheck_note(settings)
     paths = args.paths or ["."]
-    files, input_errors = expand_paths(paths)
+    filters = Filters(exclude=_exclude_patterns(args.exclude), extend_exclude=_exclude_patterns(args.extend_exclude)
+                      or (), respect_gitignore=args.respect_gitignore)
+    files, input_errors = expand_paths(paths, filters, force_exclude=args.force_exclude)
+    if args.force_exclude and not files and not input_errors:
+        return 0  # everything given was left out: nothing to lint is not an error here
     for e in input_errors:
         _err(str(e))
     messages: list[str] = config_errors + [str(e) for e in input_errors]
     if args.fix:
-        messages += _fix_files(files, settings, args.unsafe_fixes)
+        messages += _fix_files(files, settings, args.unsafe_fixes, quiet=args.quiet)
 
     stdin_name = args.stdin_filename or "-"
     n = len(files)
     jobs = args.jobs or _cpu_count()
-    progress = _Progress(n, n > PROGRESS_MIN_FILES and sys.stderr.isatty())
+    progress = _Progress(n, n > PROGRESS_MIN_FILES and sys.stderr.isatty() and not args.quiet)
 
-    # (display path, error, fatal, violations) in input order
-    outcomes: list[tuple[str, str | None, bool, list]] = [None] * n  # type: ignore[list-item]
+    outcomes: list[_Outcome] = [None] * n  # type: ignore[list-item]
     disk = [(i, p) for i, p in enumerate(files) if p != "-"]
     for i, p in enumerate(files):
         if p == "-":
             try:
                 text = decode_source(sys.stdin.buffer.read())
             except SourceError as exc:
-                outcomes[i] = (stdin_name, str(exc), False, [])
+                outcomes[i] = _Outcome(stdin_name, str(exc))
             else:
                 from dockwise.lint.shellcheck import lint_models
                 from dockwise.syntax.parser import parse
@@ -516,57 +703,88 @@ def _cmd_lint(args: argparse.Namespace) -> int:
                 res = lint_models([parse(text, path=args.stdin_filename)], settings)[0]
                 if isinstance(res, Exception):
                     raise res
-                fatal, _ = _pack(res)
-                outcomes[i] = (stdin_name, None, fatal, list(res))
+                fatal, packed = _pack(res)
+                outcomes[i] = _Outcome(stdin_name, None, fatal, list(res), _fix_counts([t[8] for t in packed]))
             progress.advance(1)
     if disk:
         if jobs <= 1 or len(disk) <= 1:
             for k in range(0, len(disk), LINT_CHUNK):
                 part = disk[k:k + LINT_CHUNK]
-                for (i, p), (err, fatal, viols) in zip(part, _lint_paths([p for _, p in part], settings, raw=True)):
-                    outcomes[i] = (p, err, fatal, list(viols))
+                got_part = _lint_paths([p for _, p in part], settings, raw=True)
+                for (i, p), (err, fatal, packed, viols) in zip(part, got_part):
+                    outcomes[i] = _Outcome(p, err, fatal, viols, _fix_counts([t[8] for t in packed]))
                 progress.advance(len(part))
         else:
-            got = _run_pool([p for _, p in disk], settings, jobs, progress)
-            for (i, p), (err, fatal, packed) in zip(disk, got):
-                outcomes[i] = (p, err, fatal, _unpack(packed) if packed else [])
+            got_all = _run_pool([p for _, p in disk], settings, jobs, progress)
+            for (i, p), (err, fatal, packed) in zip(disk, got_all):
+                outcomes[i] = _Outcome(p, err, fatal, _unpack(packed) if packed else [],
+                                       _fix_counts([t[8] for t in packed]))
     progress.clear()
 
     reports: list[report.FileReport] = []
     any_fatal = False
     all_violations: list = []
-    for path, err, fatal, viols in outcomes:
-        if err is not None:
-            _err(f"{path}: {err}")
-            messages.append(f"{path}: {err}")
+    safe_fixes = unsafe_fixes = 0
+    for o in outcomes:
+        if o.error is not None:
+            _err(f"{o.path}: {o.error}")
+            messages.append(f"{o.path}: {o.error}")
             continue
-        any_fatal |= fatal
-        all_violations.extend(viols)
-        reports.append(report.FileReport(path, viols))
+        any_fatal |= o.fatal
+        all_violations.extend(o.violations)
+        safe_fixes += o.fixes[0]
+        unsafe_fixes += o.fixes[1]
+        reports.append(report.FileReport(o.path, o.violations))
 
-    if out_format == "json":
-        _write(report.format_json(reports))
-    elif out_format == "sarif":
-        from dockwise import rules as registry
+    if any(f in report.NEEDS_LINES for _, f in dests):
+        for r in reports:  # fingerprints and snippets need the lines (read again: cheap, and only here)
+            if r.violations and r.path != stdin_name:
+                try:
+                    r.lines = read_source(r.path).splitlines()
+                except SourceError:
+                    pass
+    status_write = 0
+    for dest, fmt in dests:
+        shown = reports
+        if args.file_path_in_report and fmt in report.PATH_IN_REPORT_FORMATS:
+            shown = [report.FileReport(args.file_path_in_report, r.violations, r.lines) for r in reports]
+        stream = sys.stdout if dest == "-" else None
+        if args.statistics:
+            text = _statistics(shown, fmt)
+        else:
+            metas = None
+            if fmt == "sarif":
+                from dockwise import rules as registry
 
-        metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
-        _write(report.format_sarif(reports, metas, tool_version=__version__, notifications=messages))
-    else:
-        color = (
-            not args.no_color
-            and not cfg.no_color
-            and not os.environ.get("NO_COLOR")
-            and sys.stdout.isatty()
-        )
-        _write(report.format_tty(reports, color=color))
-        sys.stderr.write(report.summary_line(reports, len(messages)) + "\n")
+                metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
+            text = report.render(fmt, shown, color=fmt == "tty" and _use_color(args, cfg, stream),
+                                 rules=metas, tool_version=__version__, notifications=messages)
+        if dest == "-":
+            _write(text)
+        else:
+            try:
+                from dockwise.atomic import write_atomic as _write_file
+
+                _write_file(dest, text.encode("utf-8", "surrogateescape"))
+            except OSError as exc:
+                _err(f"{dest}: cannot write the report: {(exc.strerror or str(exc)).lower()}")
+                status_write = 2
+    if "tty" in (f for _, f in dests) and not args.quiet:
+        line = report.summary_line(reports, len(messages))
+        if safe_fixes:
+            line += f" {safe_fixes} fixable with `--fix`."
+        if unsafe_fixes:
+            line += f" ({unsafe_fixes} more with `--fix --unsafe-fixes`.)"
+        sys.stderr.write(line + "\n")
 
     status = 0
     if not no_fail and (any_fatal or exceeds(all_violations, threshold)):
         status = 1
+    if any(f in ("codeclimate", "codacy") for _, f in dests):
+        status = 0  # hadolint: these formats never fail the run
     if messages:
         status = max(status, 2)
-    return status
+    return max(status, status_write)
 
 
 # -- fix ----------------------------------------------------------------------
@@ -593,11 +811,13 @@ def _encode(text: str, bom: bool) -> bytes:
     return (_BOM if bom else b"") + text.encode("utf-8", "surrogateescape")
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace the file's content atomically, keeping its mode; a symlink stays a symlink."""
-    from dockwise.atomic import write_atomic as _write_atomic
+def write_back(path: str, data: bytes) -> None:
+    """Rewrite the user's file in place: same inode, owner and mode (hard
+    links see the new text); a read-only file (0444, even for root) or one
+    that is not a regular file is refused with OSError and left unchanged."""
+    from dockwise.atomic import write_in_place
 
-    _write_atomic(path, data, fsync=True)
+    write_in_place(path, data, fsync=True)
 
 
 def _fix_one(path: str, settings: Any, unsafe: bool, stdin_name: str | None):
@@ -616,7 +836,7 @@ def _report_fix_notes(shown: str, res: Any) -> None:
         _warn(f"{shown}: fixes did not converge after {res.rounds} rounds; the file may need another run")
 
 
-def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
+def _fix_files(files: list[str], settings: Any, unsafe: bool, quiet: bool = False) -> list[str]:
     """``lint --fix``: fix the files in place; input errors are left to the
     lint that follows; write errors are returned as messages."""
     fixed = changed = 0
@@ -633,7 +853,7 @@ def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
         if res.text == text:
             continue
         try:
-            write_atomic(p, _encode(res.text, bom))
+            write_back(p, _encode(res.text, bom))
         except OSError as exc:
             msg = f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}"
             _err(msg)
@@ -641,7 +861,7 @@ def _fix_files(files: list[str], settings: Any, unsafe: bool) -> list[str]:
             continue
         fixed += len(res.applied)
         changed += 1
-    if fixed:
+    if fixed and not quiet:
         sys.stderr.write(f"Fixed {_n(fixed, 'problem')} in {_n(changed, 'file')}\n")
     return messages
 
@@ -715,7 +935,7 @@ def _emit(p: str, shown: str, old: str, new: str, bom: bool, args: argparse.Name
         _write(new if not bom else "\ufeff" + new)
     elif new != old:
         try:
-            write_atomic(p, _encode(new, bom))
+            write_back(p, _encode(new, bom))
         except OSError as exc:
             _err(f"{p}: cannot write: {(exc.strerror or str(exc)).lower()}")
             return False
@@ -887,13 +1107,42 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return rc if isinstance(rc, int) else 0
 
 
+# -- completion ---------------------------------------------------------------------
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from dockwise.cli.completion import script
+
+    _write(script(args.shell, _build_parser()))
+    return 0
+
+
 # -- entry point --------------------------------------------------------------
+
+
+COMMANDS = ("lint", "fix", "format", "parse", "rule", "serve", "completion")
+_TOP_LEVEL = ("-h", "--help", "-v", "--version")
+
+
+def hadolint_style(argv: Sequence[str]) -> bool:
+    """True when ``argv`` is a hadolint command line (no dockwise command):
+    it is then run as ``dockwise lint ARGV``. A bare ``dockwise`` (no
+    arguments) and ``-h``/``-v`` on their own stay top-level."""
+    if not argv:
+        return False
+    first = argv[0]
+    if first in COMMANDS:
+        return False
+    return not (first in _TOP_LEVEL and len(argv) == 1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
+    args_list = list(argv) if argv is not None else sys.argv[1:]
+    if hadolint_style(args_list):
+        args_list = ["lint", *args_list]
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # --help/--version (0) or a usage error (2)
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 2)
@@ -907,6 +1156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rule": _cmd_rule,
         "serve": _cmd_serve,
         "format": _cmd_format,
+        "completion": _cmd_completion,
     }[args.command]
     try:
         return handler(args)

@@ -22,8 +22,9 @@ PACKAGE_JSON = ROOT / "vscode-client" / "package.json"
 README = ROOT / "vscode-client" / "README.md"
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 TITLE = "dockwise"
-# one language server per window, asked for its settings without a scope:
-# per-folder values could not be honoured, so VS Code says so in its UI
+# one language server per window: settings it honours per workspace folder
+# (it asks for them with each folder's scopeUri) are "resource", the others
+# "window", so VS Code's UI offers folder values only where they work
 SCOPE = "window"
 
 _ARGV = {"type": "array", "items": {"type": "string"}, "default": []}
@@ -74,9 +75,10 @@ def configuration() -> dict[str, Any]:
     from dockwise.editor.settings import SECTION, SETTINGS_SCHEMA
 
     props: dict[str, Any] = {}
-    rows = [(s.name, setting_property(s)) for s in SETTINGS_SCHEMA] + list(CLIENT_SETTINGS.items())
-    for order, (name, prop) in enumerate(rows):
-        props[f"{SECTION}.{name}"] = {**prop, "scope": SCOPE, "order": order}
+    rows = [(s.name, setting_property(s), s.scope) for s in SETTINGS_SCHEMA]
+    rows += [(name, prop, SCOPE) for name, prop in CLIENT_SETTINGS.items()]
+    for order, (name, prop, scope) in enumerate(rows):
+        props[f"{SECTION}.{name}"] = {**prop, "scope": scope, "order": order}
     return {"title": TITLE, "properties": props}
 
 

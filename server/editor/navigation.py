@@ -626,12 +626,12 @@ class DocSymbol:
     container: str | None = None  # for flat lists
 
 
-_KINDS = {
-    "FROM": "Module", "ARG": "Variable", "ENV": "Variable", "LABEL": "Property", "RUN": "Function",
-    "CMD": "Method", "ENTRYPOINT": "Method", "SHELL": "Method", "COPY": "File", "ADD": "File",
-    "WORKDIR": "Namespace", "VOLUME": "Package", "EXPOSE": "Interface", "USER": "Object",
-    "HEALTHCHECK": "Event", "ONBUILD": "Event", "STOPSIGNAL": "Event", "MAINTAINER": "String",
-}
+# LSP SymbolKind names, chosen so an outline reads well in every editor: a
+# stage is a Module, ARG a Variable (its value comes from the build), ENV a
+# Constant (fixed in the image), LABEL a Property (its keys too), and every
+# other instruction a Field of its stage.
+_KINDS = {"FROM": "Module", "ARG": "Variable", "ENV": "Constant", "LABEL": "Property"}
+_INSTRUCTION_KIND = "Field"
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -641,10 +641,10 @@ def _short(text: str, n: int = 60) -> str:
 
 def _ins_symbol(ins: Instruction, container: str | None) -> DocSymbol:
     kw = ins.keyword if ins.known else ins.raw_keyword
-    sym = DocSymbol(kw, _short(ins.text), _KINDS.get(ins.keyword, "Null"), ins.span, ins.keyword_span,
+    sym = DocSymbol(kw, _short(ins.text), _KINDS.get(ins.keyword, _INSTRUCTION_KIND), ins.span, ins.keyword_span,
                     deprecated=ins.keyword == "MAINTAINER", container=container)
     if ins.keyword in ("ARG", "ENV", "LABEL"):
-        kind = "Property" if ins.keyword == "LABEL" else "Variable"
+        kind = _KINDS[ins.keyword]
         for p in ins.pairs:
             if ins.span.start <= p.key_span.start and p.span.end <= ins.span.end:
                 sym.children.append(DocSymbol(p.key, _short(p.value or ""), kind, p.span, p.key_span,

@@ -48,6 +48,7 @@ _SEVERITY_ALIASES = {
 }
 _LOG_ALIASES = {"warn": "warning", "information": "info", "trace": "debug", "verbose": "debug"}
 MAX_DEBOUNCE_MS = 10_000
+MAX_REGISTRIES = 256
 
 
 class SettingSpec(NamedTuple):
@@ -55,6 +56,10 @@ class SettingSpec(NamedTuple):
 
     ``type`` is a JSON-schema type string (``"array"`` items are strings,
     ``"object"`` values are strings); ``enum`` lists the allowed values.
+    ``scope``: ``"resource"`` when the server honours a different value per
+    workspace folder (it asks ``workspace/configuration`` with each folder's
+    ``scopeUri``: the rule selection), ``"window"`` when one value serves the
+    whole server (timing, logging, images, fix-all).
     """
 
     name: str
@@ -62,6 +67,7 @@ class SettingSpec(NamedTuple):
     default: Any
     description: str
     enum: tuple[str, ...] | None = None
+    scope: str = "window"
 
 
 SETTINGS_SCHEMA: list[SettingSpec] = [
@@ -71,24 +77,28 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         None,
         "Rules to run: codes (`DL3059`), names, aliases, code prefixes (`DL30`), tags "
         "(`tag:apt`) or `ALL`. `null` runs every rule that is on by default.",
+        scope="resource",
     ),
     SettingSpec(
         "ignore",
         "array",
         [],
         "Rules never to report (same selector syntax); applied after `select` and `extendSelect`.",
+        scope="resource",
     ),
     SettingSpec(
         "extendSelect",
         "array",
         [],
         "Rules to run in addition to `select` (same selector syntax).",
+        scope="resource",
     ),
     SettingSpec(
         "severity",
         "object",
         {},
         "Per-rule severity overrides: selector → `error`, `warning`, `info`, `style` or `off`.",
+        scope="resource",
     ),
     SettingSpec(
         "debounceMs",
@@ -135,6 +145,15 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "`--platform`. `null`: the host's platform.",
     ),
     SettingSpec(
+        "images.registries",
+        "array",
+        [],
+        "Registries that may be looked up live besides Docker Hub, the well-known public registries and "
+        "those your Docker configuration names: `host`, `host:port`, `host:*` (any port) or `*.domain`. "
+        "A Dockerfile chooses its registries, so a loopback or private-network registry (`localhost:5000`, "
+        "`10.0.0.5:5000`) is only ever contacted when listed here; hover says so for the others.",
+    ),
+    SettingSpec(
         "images.inlayHints",
         "boolean",
         True,
@@ -142,6 +161,9 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "lens for clients without inlay hints).",
     ),
 ]
+
+# the settings a workspace folder may set differently (see SettingSpec.scope)
+FOLDER_SETTINGS = frozenset(s.name for s in SETTINGS_SCHEMA if s.scope == "resource")
 
 # settings whose names have a dot arrive nested in editor payloads
 # ({"images": {"online": false}}) or flat ("images.online"); the dataclass
@@ -209,6 +231,7 @@ class Settings:
     unsafeFixes: bool = False
     images_online: bool = True
     images_platform: str | None = None
+    images_registries: list[str] = field(default_factory=list)
     images_inlayHints: bool = True
     # problems found by from_dict (not a setting; not compared)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
@@ -330,6 +353,19 @@ class Settings:
                 return value.strip().lower() in ("true", "on", "1")
             _warn(warnings, key.replace("_", "."), value, "expected true or false", default)
             return default
+        if key == "images_registries":
+            if value is None:
+                return []
+            got = _str_list("images.registries", value, default, warnings)
+            out = []
+            for item in got[:MAX_REGISTRIES]:
+                if len(item) > 260 or any(c.isspace() for c in item):
+                    warnings.append(f"setting 'images.registries': ignoring {item[:80]!r} (not a host[:port])")
+                    continue
+                out.append(item)
+            if len(got) > MAX_REGISTRIES:
+                warnings.append(f"setting 'images.registries': only the first {MAX_REGISTRIES} entries are used")
+            return out
         if key == "images_platform":
             if value is None or (isinstance(value, str) and not value.strip()):
                 return None
@@ -355,6 +391,7 @@ class Settings:
             "images": {
                 "online": self.images_online,
                 "platform": self.images_platform,
+                "registries": list(self.images_registries),
                 "inlayHints": self.images_inlayHints,
             },
         }

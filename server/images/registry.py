@@ -2,7 +2,8 @@
 
 The compressed size of an image on a platform is the sum of ``layers[].size``
 of the platform's manifest. :class:`RegistryClient` gets it with the OCI
-distribution API over httpx: ``GET /v2/<path>/manifests/<tag>`` (Accept: OCI
+distribution API over :mod:`dockwise.images.http` (a bounded HTTP/1.1
+client: wall-clock deadline, size limits, no automatic redirects): ``GET /v2/<path>/manifests/<tag>`` (Accept: OCI
 index, Docker manifest list, OCI manifest, Docker v2 manifest); an index
 gives one ``GET`` per platform manifest (at most ``max_platforms``;
 attestation manifests — annotation ``vnd.docker.reference.type:
@@ -14,9 +15,12 @@ Where requests go
     other registry is the first path component (``ghcr.io``,
     ``127.0.0.1:5000``). Loopback registries (``localhost``, ``127.*``,
     ``[::1]``) and hosts in ``insecure`` (or ``DOCKWISE_INSECURE_REGISTRIES``,
-    comma-separated) use plain http, everything else https. A 401 with a
+    comma-separated) use plain http, everything else https. Only registries
+    the network policy allows are contacted, at addresses it allows
+    (:mod:`dockwise.images.policy`; README "Security"). A 401 with a
     ``Bearer realm=…,service=…,scope=…`` challenge is answered by fetching a
-    token from the realm (anonymous unless the user has credentials; an
+    token from the realm when the policy allows it (anonymous unless the user
+    has credentials; an
     ``identitytoken`` is exchanged with the OAuth2 refresh-token POST); a
     ``Basic`` challenge is answered with the user's credentials for that
     registry, if any. Nothing else is ever sent anywhere: no telemetry.
@@ -36,7 +40,10 @@ Credentials (:class:`DockerConfig`)
     errors.
 
 Budgets and caching (:class:`LiveImages`)
-    Connect timeout 1 s, 3 s for a whole lookup. A 429 backs the host off
+    Connect timeout 1 s, 3 s of wall-clock time for a whole lookup (its
+    connections are closed when the time is up); every answer is bounded
+    (``MAX_*`` below), and any text kept from one is clipped to
+    ``MAX_ERROR_CHARS``. A 429 backs the host off
     until ``Retry-After`` / ``RateLimit-Reset`` / ``X-RateLimit-Reset`` says
     (5 minutes when none is given, at most 6 hours; remembered on disk): no
     request goes to it meanwhile. Results are cached in memory and on disk
@@ -56,8 +63,7 @@ DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
 UTC``. The editor never waits: :meth:`LiveImages.cached` reads memory/disk
 only; :meth:`LiveImages.request` queues a background lookup and the
 ``on_update`` callback (called from the worker thread) says when a new figure
-arrived. No pygls/lsprotocol here; httpx and platformdirs are imported on
-first use.
+arrived. No pygls/lsprotocol here; platformdirs is imported on first use.
 """
 from __future__ import annotations
 
@@ -65,9 +71,9 @@ import base64
 import datetime as _dt
 import email.utils
 import hashlib
-import ipaddress
 import json
 import logging
+import math
 import os
 import queue
 import re
@@ -80,14 +86,16 @@ from concurrent.futures import TimeoutError as _FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
+from dockwise.atomic import private_dir, prune, read_regular, write_atomic
 from dockwise.images import catalog as images
-from dockwise.atomic import write_atomic
+from dockwise.images.http import (
+    Connector, Expired, HTTPFailure, Refused, Response, Session, TooLarge, clip, is_loopback_host,
+)
+from dockwise.images.policy import MAX_REDIRECTS, NOT_ALLOWED_HINT, NetworkPolicy  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
-    import httpx
-
     from dockwise.syntax.model import ImageRef
 
 log = logging.getLogger("dockwise.images.registry")
@@ -119,18 +127,33 @@ MAX_PLATFORMS = 16
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_CONFIG_BYTES = 1 << 20
 MAX_SIZE = 1 << 50  # a layer larger than 1 PiB is not a real figure
+MAX_TOKEN_BYTES = 64 << 10  # a token server's answer
+MAX_TOKEN_CHARS = 16 << 10
+MAX_TOKENS = 256  # tokens kept in memory
+MAX_INDEX_ENTRIES = 1024  # real indexes have a few dozen
+MAX_LAYERS = 1024
+MAX_PLATFORMS_CAP = 64  # whatever max_platforms says
+MAX_LISTED = 64  # platforms remembered per image
+MAX_ERROR_CHARS = 200  # of any text kept from a failed lookup (hover, cache, logs)
 HELPER_TIMEOUT = 2.0
 WORKERS = 4
 CACHE_FORMAT = 1
+MAX_REFS_PER_FILE = 64  # cache entries per repository file (the newest are kept)
+MAX_CACHE_FILE_BYTES = 1 << 20
+MAX_CACHE_FILES = 2000
+MAX_CACHE_BYTES = 32 << 20
+PRUNE_EVERY = 64  # disk-cache writes between two prunes
+MAX_MEMORY_REPOS = 1024
 
-_PATH_RE = re.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$")
-_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}$")
-_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+_PATH_RE = re.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*\Z")
+_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+_DIGEST_RE = re.compile(r"^(?=.{1,256}\Z)[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}\Z")
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\Z")
+_PLATFORM_RE = re.compile(r"^[a-z0-9._-]{1,32}/[a-z0-9._-]{1,32}(?:/[a-z0-9._-]{1,16})?(?: [0-9.]{1,24})?\Z")
 
-OK, NOT_FOUND, UNAUTHORIZED, ERROR, RATE_LIMITED, OFFLINE = (
-    "ok", "not_found", "unauthorized", "error", "rate_limited", "offline")
-_CACHED_STATUSES = (OK, NOT_FOUND, UNAUTHORIZED, ERROR)
+OK, NOT_FOUND, UNAUTHORIZED, ERROR, RATE_LIMITED, OFFLINE, NOT_ALLOWED = (
+    "ok", "not_found", "unauthorized", "error", "rate_limited", "offline", "not_allowed")
+_CACHED_STATUSES = (OK, NOT_FOUND, UNAUTHORIZED, ERROR, NOT_ALLOWED)
 
 
 def offline_env() -> bool:
@@ -178,6 +201,12 @@ class Offline(LookupFailed):
     status = OFFLINE
 
 
+class NotAllowed(LookupFailed):
+    """The network policy does not allow this registry, address, realm or redirect."""
+
+    status = NOT_ALLOWED
+
+
 # -- names, hosts, platforms -------------------------------------------------------
 
 
@@ -206,13 +235,8 @@ def _hostname(host: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    name = _hostname(host)
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    """``localhost``, ``127.0.0.0/8``, ``::1`` (with or without a port)."""
+    return is_loopback_host(_hostname(host))
 
 
 def _insecure_env() -> set[str]:
@@ -238,9 +262,9 @@ def locate(registry: str | None, path: str, insecure: Iterable[str] = ()) -> Loc
     reg = normalize_registry(registry)
     host = DOCKER_HUB_HOST if reg == DOCKER_HUB else reg
     if not _HOST_RE.match(host):
-        raise LookupFailed(f"not a registry host: {host!r}")
-    if not _PATH_RE.match(path):
-        raise LookupFailed(f"not a repository path: {path!r}")
+        raise LookupFailed(f"not a registry host: {clip(repr(host), 100)}")
+    if len(path) > 255 or not _PATH_RE.match(path):
+        raise LookupFailed(f"not a repository path: {clip(repr(path), 100)}")
     plain = is_loopback(host) or reg in {h.lower() for h in insecure} | _insecure_env()
     return Location(reg, host, "http" if plain else "https", path)
 
@@ -268,10 +292,10 @@ def platform_key(plat: Mapping[str, Any]) -> str | None:
     version = plat.get("os.version")
     if os_ == "windows" and isinstance(version, str) and version.count(".") >= 2:
         key += " " + ".".join(version.split(".")[:3])
-    return key
+    return key if _PLATFORM_RE.match(key) else None  # odd or huge names are not platforms
 
 
-def match_platform(sizes: Mapping[str, int], platform: str) -> str | None:
+def match_platform(sizes: Mapping[str, object], platform: str) -> str | None:
     """The key of ``sizes`` that answers for ``platform`` (exact, else a more
     specific key: ``windows/amd64`` → ``windows/amd64 10.0.20348``; ``*``:
     a single-platform image whose platform is unknown)."""
@@ -420,9 +444,14 @@ class DockerConfig:
         return sec if isinstance(sec, dict) else {}
 
     def names(self, host: str) -> bool:
-        """Whether the configuration has an entry for ``host`` (hostname match)."""
+        """Whether the configuration has an entry on ``host`` (hostname match, any port)."""
         want = _hostname(normalize_registry(host))
         return any(_hostname(_auth_key(k)) == want for k in (*self._section("auths"), *self._section("credHelpers")))
+
+    def lists(self, host: str) -> bool:
+        """Whether the configuration has an entry for exactly this registry (``host[:port]``)."""
+        want = normalize_registry(host)
+        return any(_auth_key(k) == want for k in (*self._section("auths"), *self._section("credHelpers")))
 
     def get(self, registry: str, timeout: float = HELPER_TIMEOUT) -> Credential | None:
         """The credentials for ``registry`` (a :func:`normalize_registry` name), or None.
@@ -461,7 +490,10 @@ class DockerConfig:
             if isinstance(user, str) and user and isinstance(pw, str):
                 return Credential(user, pw, "", "auths")
         store = self.data().get("credsStore")
-        if isinstance(store, str) and store:
+        # the default store only for a registry the user logged in to (docker
+        # login leaves an empty "auths" entry for it): an unknown registry's
+        # 401 never runs a helper that may prompt or unlock a keyring
+        if isinstance(store, str) and store and any(_auth_key(k) == reg for k in self._section("auths")):
             return _run_helper(store, server, timeout, kind="credsStore")
         return None
 
@@ -521,24 +553,51 @@ def may_send_credentials(registry_host: str, realm: str, config: DockerConfig | 
 
 @dataclass
 class _Budget:
-    deadline: float  # time.monotonic()
+    """One lookup's deadline (``time.monotonic()``) and its connections: a
+    :class:`dockwise.images.http.Session` made on first use, whose watchdog
+    closes every connection when the deadline passes."""
+
+    deadline: float
     connect: float = CONNECT_TIMEOUT
+    session: "Session | None" = field(default=None, repr=False)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def timeout(self) -> "httpx.Timeout":
-        import httpx
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
 
-        rem = self.remaining()
-        if rem <= 0.01:
-            raise LookupFailed("timed out")
-        return httpx.Timeout(connect=min(self.connect, rem), read=rem, write=rem, pool=rem)
+    def __enter__(self) -> "_Budget":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _json(body: bytes, what: str) -> Any:
+    """Parse JSON from a registry; deep nesting and other oddities are :class:`Malformed`."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise Malformed(f"{what} is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed(f"{what} is not JSON") from None
+
+
+def _only_ok(status: int) -> bool:
+    return status == 200
+
+
+_TOKEN_RE = re.compile(r"[\x21-\x7e]{1,%d}" % MAX_TOKEN_CHARS)
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class RegistryClient:
     """Synchronous OCI distribution client (thread-safe). ``backoff`` maps
-    host → epoch until which no request may go there."""
+    host → epoch until which no request may go there; ``policy`` says which
+    hosts and addresses may be contacted (:mod:`dockwise.images.policy`);
+    ``connector`` resolves names and opens sockets (tests pass their own)."""
 
     def __init__(
         self,
@@ -546,15 +605,16 @@ class RegistryClient:
         docker_config: DockerConfig | None = None,
         insecure: Iterable[str] = (),
         connect_timeout: float = CONNECT_TIMEOUT,
-        transport: "httpx.BaseTransport | None" = None,
+        policy: NetworkPolicy | None = None,
+        connector: Connector | None = None,
         backoff: "Callable[[str], float] | None" = None,
         on_rate_limit: "Callable[[str, float], None] | None" = None,
     ):
         self.config = docker_config or DockerConfig()
         self.insecure = tuple(insecure)
+        self.policy = policy or NetworkPolicy(insecure=self.insecure, docker_config=self.config)
+        self.connector = connector or Connector()
         self.connect_timeout = connect_timeout
-        self._transport = transport
-        self._client: "httpx.Client | None" = None
         self._lock = threading.Lock()
         self._tokens: dict[tuple, tuple[str, float]] = {}  # (host, path, cred) → (Authorization, expiry)
         self._backoff = backoff or (lambda host: 0.0)
@@ -562,59 +622,53 @@ class RegistryClient:
 
     def close(self) -> None:
         with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            self._tokens.clear()
 
-    def _http(self) -> "httpx.Client":
-        with self._lock:
-            if self._client is None:
-                import httpx
-
-                direct = None if self._transport else {  # a proxy from the environment never applies to loopback
-                    f"all://{h}": httpx.HTTPTransport() for h in ("127.0.0.1", "localhost", "[::1]")}
-                self._client = httpx.Client(
-                    transport=self._transport, mounts=direct, follow_redirects=False, trust_env=True,
-                    headers={"User-Agent": "dockwise (image size lookup)"},
-                    limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
-                )
-            return self._client
+    def _session(self, budget: _Budget) -> Session:
+        if budget.session is None:
+            budget.session = Session(budget.deadline, connector=self.connector, connect_timeout=self.connect_timeout)
+        return budget.session
 
     # -- requests ------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, budget: _Budget, *, headers: dict, limit: int,
-              data: dict | None = None, params: dict | None = None, follow: bool = False) -> tuple[int, Any, bytes]:
-        """One request with the budget's timeouts; the body is read up to
-        ``limit`` bytes (more: :class:`Malformed`). Returns (status, headers, body)."""
-        import httpx
-
-        host = urlsplit(url).netloc.lower()
+    def _send(self, method: str, url: str, budget: _Budget, loc: Location, *, headers: dict, limit: int,
+              data: dict | None = None, params: dict | None = None) -> Response:
+        """One request within the budget. Only a 200 answer's body is read,
+        up to ``limit`` bytes (more: :class:`Malformed`); any other body
+        (redirects, errors) is dropped after at most 64 KB, undecoded."""
+        parts = urlsplit(url)
+        host = parts.netloc.lower()
         if time.time() < self._backoff(host):
-            raise RateLimited(f"{host} is rate-limiting; not asking before the back-off ends", self._backoff(host))
-        budget.connect = self.connect_timeout
+            raise RateLimited(f"{clip(host, 80)} is rate-limiting; not asking before the back-off ends",
+                              self._backoff(host))
+        if params:
+            url = url + ("&" if parts.query else "?") + urlencode(params)
+        body = None
+        if data is not None:
+            body = urlencode(data).encode("ascii")
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        if budget.remaining() <= 0.01:
+            raise LookupFailed("timed out")
+        check = self.policy.address_check(loc.host, parts.hostname or "")
         try:
-            with self._http().stream(method, url, headers=headers, timeout=budget.timeout(), data=data,
-                                     params=params, follow_redirects=follow) as resp:
-                body = bytearray()
-                if resp.status_code == 200:
-                    for chunk in resp.iter_bytes():
-                        body += chunk
-                        if len(body) > limit:
-                            raise Malformed(f"response from {host} is larger than {limit} bytes")
-                        if budget.remaining() <= 0:
-                            raise LookupFailed(f"timed out reading from {host}")
-                log.debug("%s %s → %s", method, url.split("?", 1)[0], resp.status_code)
-                return resp.status_code, resp.headers, bytes(body)
-        except httpx.TimeoutException:
-            raise LookupFailed(f"{host} did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise LookupFailed(f"cannot reach {host}: {type(exc).__name__}") from None
+            resp = self._session(budget).request(method, url, headers=headers, body=body, limit=limit,
+                                                 read_body=_only_ok, address_ok=check)
+        except TooLarge as exc:
+            raise Malformed(f"response from {clip(host, 80)} is larger than {exc.limit} bytes") from None
+        except Refused as exc:
+            raise NotAllowed(str(exc)) from None
+        except Expired:
+            raise LookupFailed(f"{clip(host, 80)} did not answer in time") from None
+        except HTTPFailure as exc:
+            raise LookupFailed(f"cannot reach {clip(host, 80)}: {exc}") from None
+        log.debug("%s %s → %s", method, clip(url.split("?", 1)[0], 200), resp.status)
+        return resp
 
-    def _check(self, status: int, hdrs: Any, host: str, what: str) -> None:
+    def _check(self, status: int, hdrs: Mapping[str, str], host: str, what: str) -> None:
         if status == 200:
             return
         if status == 429:
-            until = retry_after({k.lower(): v for k, v in hdrs.items()}, time.time())
+            until = retry_after(hdrs, time.time())
             self._on_rate_limit(host, until)
             raise RateLimited(f"{host} answered 429 (too many requests)", until)
         if status == 404:
@@ -623,8 +677,33 @@ class RegistryClient:
             raise Unauthorized(f"{host} refused access to {what} ({status})")
         raise LookupFailed(f"{host} answered {status} for {what}")
 
+    def _follow(self, method: str, url: str, budget: _Budget, loc: Location, headers: dict, limit: int,
+                follow: bool) -> Response:
+        """A request, and (``follow``) its redirects by hand: each hop checked
+        by the policy, under the same budget and size limit, the body of a
+        redirect never read, ``Authorization`` dropped when the host changes."""
+        first_host = urlsplit(url).netloc.lower()
+        for _hop in range(MAX_REDIRECTS + 1):
+            resp = self._send(method, url, budget, loc, headers=headers, limit=limit)
+            if not follow or resp.status not in _REDIRECTS:
+                return resp
+            target = resp.headers.get("location", "")
+            if not target or len(target) > 4096:
+                raise Malformed(f"{loc.host} sent a redirect without a usable Location")
+            try:
+                nxt = urljoin(url, target)
+            except ValueError:
+                raise Malformed(f"{loc.host} sent a redirect to something that is not a URL") from None
+            why = self.policy.redirect_refusal(loc.host, url, nxt)
+            if why:
+                raise NotAllowed(f"{loc.host}: {why}")
+            if urlsplit(nxt).netloc.lower() != first_host:
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            url = nxt
+        raise Malformed(f"{loc.host}: more than {MAX_REDIRECTS} redirects")
+
     def get(self, loc: Location, url: str, accept: str, budget: _Budget, limit: int,
-            follow: bool = False, method: str = "GET") -> tuple[Any, bytes]:
+            follow: bool = False, method: str = "GET") -> tuple[Mapping[str, str], bytes]:
         """GET with the registry's auth flow (token per repository, cached)."""
         cred_box: list[Credential | None] = []
 
@@ -639,62 +718,74 @@ class RegistryClient:
             tok = self._tokens.get(key)
         if tok and tok[1] > time.monotonic():
             headers["Authorization"] = tok[0]
-        status, hdrs, body = self._send(method, url, budget, headers=headers, limit=limit, follow=follow)
-        if status == 401:
-            ch = parse_challenge(hdrs.get("www-authenticate"))
+        resp = self._follow(method, url, budget, loc, headers, limit, follow)
+        if resp.status == 401:
+            ch = parse_challenge(resp.headers.get("www-authenticate"))
             auth: str | None = None
             if ch and ch[0] == "bearer" and ch[1].get("realm"):
                 auth, ttl = self._token(loc, ch[1], budget, cred())
-                with self._lock:
-                    self._tokens[key] = (auth, time.monotonic() + ttl)
+                self._remember_token(key, auth, ttl)
             elif ch and ch[0] == "basic" and cred() is not None and cred().password:
                 auth = cred().basic()
-                with self._lock:
-                    self._tokens[key] = (auth, time.monotonic() + 3600)
+                self._remember_token(key, auth, 3600)
             if auth is None:
                 raise Unauthorized(f"{loc.host} asks for authentication dockwise cannot provide")
             headers["Authorization"] = auth
-            status, hdrs, body = self._send(method, url, budget, headers=headers, limit=limit, follow=follow)
-        self._check(status, hdrs, loc.host, f"{loc.path}")
-        return hdrs, body
+            resp = self._follow(method, url, budget, loc, headers, limit, follow)
+        self._check(resp.status, resp.headers, loc.host, f"{loc.path}")
+        return resp.headers, resp.body
+
+    def _remember_token(self, key: tuple, auth: str, ttl: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if len(self._tokens) >= MAX_TOKENS:
+                self._tokens = {k: v for k, v in self._tokens.items() if v[1] > now}
+                while len(self._tokens) >= MAX_TOKENS:
+                    self._tokens.pop(next(iter(self._tokens)))
+            self._tokens[key] = (auth, now + ttl)
 
     def _token(self, loc: Location, ch: dict[str, str], budget: _Budget, cred: Credential | None) -> tuple[str, float]:
         realm = ch["realm"]
+        why = self.policy.realm_refusal(loc.host, realm)
+        if why:
+            raise Unauthorized(f"{loc.host}: no token asked for: {why}")
         if not may_send_credentials(loc.registry, realm, self.config):
             if cred is not None:
                 log.info("not sending credentials for %s to token server %s (another host)", loc.registry,
-                         urlsplit(realm).netloc)
+                         clip(urlsplit(realm).netloc, 100))
             cred = None
-        if urlsplit(realm).scheme not in ("http", "https"):
-            raise Unauthorized(f"{loc.host}: unusable token realm")
         scope = ch.get("scope") or f"repository:{loc.path}:pull"
-        params = {"scope": scope}
+        params = {"scope": scope[:1024]}
         if ch.get("service"):
-            params["service"] = ch["service"]
+            params["service"] = ch["service"][:1024]
         headers = {"Accept": "application/json"}
-        rhost = urlsplit(realm).netloc.lower()
+        rhost = clip(urlsplit(realm).netloc.lower(), 100)
         if cred is not None and cred.identity_token:
             data = {"grant_type": "refresh_token", "refresh_token": cred.identity_token,
                     "client_id": "dockwise", **params}
-            status, hdrs, body = self._send("POST", realm, budget, headers=headers, limit=1 << 20, data=data)
+            resp = self._send("POST", realm, budget, loc, headers=headers, limit=MAX_TOKEN_BYTES, data=data)
         else:
             if cred is not None:
                 headers["Authorization"] = cred.basic()
                 params["account"] = cred.username
-            status, hdrs, body = self._send("GET", realm, budget, headers=headers, limit=1 << 20, params=params)
-        if status == 429:  # the registry is unusable until its token server lets us in again
-            self._on_rate_limit(loc.host, retry_after({k.lower(): v for k, v in hdrs.items()}, time.time()))
-        if status in (401, 403):
+            resp = self._send("GET", realm, budget, loc, headers=headers, limit=MAX_TOKEN_BYTES, params=params)
+        if resp.status == 429:  # the registry is unusable until its token server lets us in again
+            self._on_rate_limit(loc.host, retry_after(resp.headers, time.time()))
+        if resp.status in (401, 403):
             raise Unauthorized(f"token server {rhost} refused {'the credentials' if cred else 'anonymous access'}")
-        self._check(status, hdrs, rhost, "token")
+        self._check(resp.status, resp.headers, rhost, "token")
         try:
-            doc = json.loads(body)
+            doc = _json(resp.body, "the token answer")
             token = doc.get("token") or doc.get("access_token")
             ttl = float(doc.get("expires_in") or 60)
-        except (ValueError, AttributeError, TypeError):
+        except (Malformed, ValueError, AttributeError, TypeError, OverflowError):
             raise Unauthorized(f"token server {rhost} gave an unreadable answer") from None
         if not isinstance(token, str) or not token:
             raise Unauthorized(f"token server {rhost} gave no token")
+        if not _TOKEN_RE.fullmatch(token):
+            raise Unauthorized(f"token server {rhost} gave an unusable token (not printable ASCII, or too long)")
+        if not math.isfinite(ttl):
+            ttl = 60.0
         return f"Bearer {token}", max(5.0, min(ttl, 3600.0) - 5.0)
 
     # -- manifests ---------------------------------------------------------------------
@@ -702,29 +793,26 @@ class RegistryClient:
     def manifest(self, loc: Location, reference: str, budget: _Budget, accept: str = ACCEPT_ALL) -> tuple[str, dict, str]:
         """(media type, parsed manifest, digest) for a tag or digest."""
         if not (_TAG_RE.match(reference) or _DIGEST_RE.match(reference)):
-            raise LookupFailed(f"not a tag or digest: {reference!r}")
+            raise LookupFailed(f"not a tag or digest: {clip(reference, 80)!r}")
         hdrs, body = self.get(loc, f"{loc.base}/manifests/{reference}", accept, budget, MAX_MANIFEST_BYTES)
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         if ":" in reference and reference.startswith("sha256:") and reference != digest:
             raise Malformed(f"manifest {reference[:19]}… does not match its digest")
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            raise Malformed("manifest is not JSON") from None
+        doc = _json(body, "manifest")
         if not isinstance(doc, dict):
             raise Malformed("manifest is not a JSON object")
         ctype = (hdrs.get("content-type") or "").split(";", 1)[0].strip().lower()
         mtype = doc.get("mediaType") if isinstance(doc.get("mediaType"), str) else ctype
-        if doc.get("schemaVersion") != 2:
-            raise Malformed(f"unsupported manifest schema {doc.get('schemaVersion')!r}")
+        if doc.get("schemaVersion") != 2 or isinstance(doc.get("schemaVersion"), bool):
+            raise Malformed(f"unsupported manifest schema {clip(repr(doc.get('schemaVersion')), 40)}")
         if mtype not in INDEX_TYPES + MANIFEST_TYPES:
-            mtype = OCI_INDEX if "manifests" in doc else OCI_MANIFEST if "layers" in doc else mtype
+            mtype = OCI_INDEX if "manifests" in doc else OCI_MANIFEST if "layers" in doc else clip(mtype, 100)
         return mtype, doc, digest
 
     def head_digest(self, loc: Location, reference: str, budget: _Budget) -> str | None:
         """The ``Docker-Content-Digest`` of a tag (a HEAD: not counted as a pull on Docker Hub)."""
         if not _TAG_RE.match(reference):
-            raise LookupFailed(f"not a tag: {reference!r}")
+            raise LookupFailed(f"not a tag: {clip(reference, 80)!r}")
         hdrs, _ = self.get(loc, f"{loc.base}/manifests/{reference}", ACCEPT_ALL, budget, 0, method="HEAD")
         d = hdrs.get("docker-content-digest")
         return d if isinstance(d, str) and _DIGEST_RE.match(d) else None
@@ -736,21 +824,20 @@ class RegistryClient:
         _, body = self.get(loc, f"{loc.base}/blobs/{digest}", "*/*", budget, MAX_CONFIG_BYTES, follow=True)
         if digest.startswith("sha256:") and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             raise Malformed("blob does not match its digest")
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise Malformed("blob is not JSON") from None
+        return _json(body, "blob")
 
     @staticmethod
     def layer_sum(doc: dict) -> int:
         layers = doc.get("layers")
         if not isinstance(layers, list):
             raise Malformed("manifest has no layers list")
+        if len(layers) > MAX_LAYERS:
+            raise Malformed(f"manifest with more than {MAX_LAYERS} layers")
         total = 0
         for layer in layers:
             size = layer.get("size") if isinstance(layer, dict) else None
             if type(size) is not int or size < 0 or size > MAX_SIZE:
-                raise Malformed(f"manifest layer with an invalid size {size!r}")
+                raise Malformed(f"manifest layer with an invalid size {clip(repr(size), 40)}")
             total += size
         if total > MAX_SIZE:
             raise Malformed("manifest sizes add up to nonsense")
@@ -766,47 +853,64 @@ class RegistryClient:
         except (LookupFailed, AttributeError):
             return "*"
 
+    def _index_entries(self, doc: dict, budget: _Budget) -> list[tuple[str, str]]:
+        """(platform, digest) of an index's image manifests, first of each
+        platform, in order: linear in the index, at most ``MAX_INDEX_ENTRIES``."""
+        mans = doc.get("manifests")
+        if not isinstance(mans, list):
+            raise Malformed("index has no manifests list")
+        if len(mans) > MAX_INDEX_ENTRIES:
+            raise Malformed(f"index with {len(mans)} entries (more than {MAX_INDEX_ENTRIES})")
+        seen: dict[str, str] = {}
+        for i, m in enumerate(mans):
+            if i % 64 == 0 and budget.remaining() <= 0:
+                raise LookupFailed("timed out reading the index")
+            if not isinstance(m, dict):
+                raise Malformed("index entry is not an object")
+            ann = m.get("annotations") if isinstance(m.get("annotations"), dict) else {}
+            if ann.get("vnd.docker.reference.type") == "attestation-manifest":
+                continue
+            key = platform_key(m.get("platform") or {})
+            d = m.get("digest")
+            if key is None or m.get("mediaType") in INDEX_TYPES:
+                continue
+            if not isinstance(d, str) or not _DIGEST_RE.match(d):
+                raise Malformed("index entry with an invalid digest")
+            if key not in seen:
+                seen[key] = d
+        return list(seen.items())
+
     def sizes(self, loc: Location, reference: str, want: Iterable[str], budget: _Budget,
               max_platforms: int = MAX_PLATFORMS, configs: dict[str, str] | None = None) -> dict:
         """The cache entry for one image: ``sizes`` per platform (the wanted
-        ones first, then others up to ``max_platforms``), ``listed`` platforms,
-        ``digest``; ``configs`` (if given) receives each platform's config
-        digest. Raises :class:`LookupFailed` subclasses."""
-        want = [norm_platform(p) for p in want]
+        ones first, then others; at most ``max_platforms`` manifests are
+        fetched in all), ``listed`` platforms, ``digest``; ``configs`` (if
+        given) receives each platform's config digest. Raises
+        :class:`LookupFailed` subclasses."""
+        max_platforms = max(1, min(max_platforms, MAX_PLATFORMS_CAP))
+        want = list(dict.fromkeys(norm_platform(p) for p in want))[:max_platforms]
         mtype, doc, digest = self.manifest(loc, reference, budget)
         sizes: dict[str, int] = {}
         listed: list[str] = []
         if mtype in INDEX_TYPES:
-            mans = doc.get("manifests")
-            if not isinstance(mans, list):
-                raise Malformed("index has no manifests list")
-            entries: list[tuple[str, str]] = []
-            for m in mans:
-                if not isinstance(m, dict):
-                    raise Malformed("index entry is not an object")
-                ann = m.get("annotations") if isinstance(m.get("annotations"), dict) else {}
-                if ann.get("vnd.docker.reference.type") == "attestation-manifest":
-                    continue
-                key = platform_key(m.get("platform") or {})
-                d = m.get("digest")
-                if key is None or m.get("mediaType") in INDEX_TYPES:
-                    continue
-                if not isinstance(d, str) or not _DIGEST_RE.match(d):
-                    raise Malformed("index entry with an invalid digest")
-                if key not in listed:
-                    listed.append(key)
-                    entries.append((key, d))
-            wanted = [e for e in entries if any(match_platform({e[0]: 0}, p) for p in want)]
-            order = wanted + [e for e in entries if e not in wanted]
-            for key, d in order[:max(max_platforms, len(wanted))]:
-                is_wanted = (key, d) in wanted
+            entries = self._index_entries(doc, budget)
+            listed = [k for k, _ in entries][:MAX_LISTED]
+            keys = {k: d for k, d in entries}
+            wanted: dict[str, str] = {}
+            for p in want:  # one manifest per wanted platform: the exact key, else the first more specific one
+                k = match_platform(keys, p)
+                if k is not None and k != "*":
+                    wanted.setdefault(k, keys[k])
+            order = list(wanted.items()) + [e for e in entries if e[0] not in wanted]
+            for key, d in order[:max_platforms]:
+                is_wanted = key in wanted
                 if not is_wanted and budget.remaining() < 0.3:
                     break  # keep what we have; the wanted platforms are done
                 try:
                     _, pdoc, _ = self.manifest(loc, d, budget, ACCEPT_MANIFEST)
                     sizes[key] = self.layer_sum(pdoc)
                     if configs is not None and isinstance(pdoc.get("config"), dict):
-                        configs[key] = str(pdoc["config"].get("digest", ""))
+                        configs[key] = clip(pdoc["config"].get("digest", ""), 100)
                 except (Malformed, NotFound) as exc:
                     if is_wanted:
                         raise Malformed(f"{key} manifest: {exc}") from None
@@ -819,12 +923,12 @@ class RegistryClient:
             total = self.layer_sum(doc)
             key = self._config_platform(loc, doc, budget)
             if configs is not None and isinstance(doc.get("config"), dict):
-                configs[key] = str(doc["config"].get("digest", ""))
+                configs[key] = clip(doc["config"].get("digest", ""), 100)
             sizes[key] = total
             listed.append(key)
         else:
-            raise Malformed(f"unknown manifest type {mtype!r}")
-        return {"status": OK, "sizes": sizes, "listed": listed, "digest": digest, "media_type": mtype}
+            raise Malformed(f"unknown manifest type {clip(repr(mtype), 100)}")
+        return {"status": OK, "sizes": sizes, "listed": listed, "digest": digest, "media_type": clip(mtype, 100)}
 
 
 # -- disk cache ------------------------------------------------------------------------------
@@ -833,28 +937,71 @@ class RegistryClient:
 def _valid_entry(e: Any) -> bool:
     if not isinstance(e, dict) or e.get("status") not in _CACHED_STATUSES:
         return False
-    if not isinstance(e.get("fetched"), (int, float)):
+    if not isinstance(e.get("fetched"), (int, float)) or not math.isfinite(e["fetched"]):
+        return False
+    if not isinstance(e.get("error", ""), str) or len(e.get("error", "")) > MAX_ERROR_CHARS:
         return False
     if e["status"] == OK:
         sz = e.get("sizes")
-        if not isinstance(sz, dict) or not all(
-                isinstance(k, str) and type(v) is int and 0 <= v <= MAX_SIZE for k, v in sz.items()):
+        if not isinstance(sz, dict) or len(sz) > MAX_PLATFORMS_CAP or not all(
+                isinstance(k, str) and (k == "*" or _PLATFORM_RE.match(k)) and type(v) is int and 0 <= v <= MAX_SIZE
+                for k, v in sz.items()):
             return False
-        if not isinstance(e.get("listed", []), list):
+        listed = e.get("listed", [])
+        if not isinstance(listed, list) or len(listed) > MAX_LISTED or not all(
+                isinstance(k, str) and len(k) <= 80 for k in listed):
+            return False
+        d = e.get("digest")
+        if d is not None and not (isinstance(d, str) and _DIGEST_RE.match(d)):
             return False
     return True
 
 
+def _bounded_entry(entry: dict) -> dict:
+    """What is kept of a lookup's outcome: known fields, texts clipped."""
+    out: dict[str, Any] = {"status": entry.get("status"), "fetched": entry.get("fetched")}
+    if "error" in entry:
+        out["error"] = clip(entry["error"], MAX_ERROR_CHARS)
+    if entry.get("status") == OK:
+        out["sizes"] = dict(list(entry.get("sizes", {}).items())[:MAX_PLATFORMS_CAP])
+        out["listed"] = [clip(k, 80) for k in entry.get("listed", [])][:MAX_LISTED]
+        if entry.get("digest"):
+            out["digest"] = entry["digest"]
+        if entry.get("media_type"):
+            out["media_type"] = clip(entry["media_type"], 100)
+    return out
+
+
 class DiskCache:
-    """One JSON file per repository under ``root/registry-v1``."""
+    """One JSON file per repository under ``root/registry-v1``, a folder only
+    this user can write (else the disk cache is not used). Files are read
+    without following links (:func:`dockwise.atomic.read_regular`, at most
+    ``MAX_CACHE_FILE_BYTES``), written atomically, hold at most
+    ``MAX_REFS_PER_FILE`` entries (the newest), and the folder is pruned to
+    the newest ``MAX_CACHE_FILES`` files and ``MAX_CACHE_BYTES``."""
 
     def __init__(self, root: str | os.PathLike | None):
         self.root = Path(root) / f"registry-v{CACHE_FORMAT}" if root is not None else None
         self._lock = threading.Lock()
+        self._usable: bool | None = None
+        self._writes = 0
+
+    def _ok(self) -> bool:
+        if self.root is None:
+            return False
+        if self._usable is None:
+            usable = private_dir(self.root)
+            self._usable = usable
+            if not usable:
+                log.warning("not using the image cache %s: it is not a folder only this user can write", self.root)
+            else:
+                self.prune()
+        return bool(self._usable)
 
     def _file(self, registry: str, path: str) -> Path | None:
-        if self.root is None:
+        if not self._ok():
             return None
+        assert self.root is not None
         h = hashlib.sha256(f"{registry}/{path}".encode()).hexdigest()[:32]
         return self.root / f"{h}.json"
 
@@ -863,16 +1010,15 @@ class DiskCache:
         if f is None:
             return {}
         try:
-            with open(f, "rb") as fh:
-                doc = json.loads(fh.read(8 << 20))
-        except (OSError, ValueError):
+            doc = json.loads(read_regular(f, MAX_CACHE_FILE_BYTES, private=True))
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(doc, dict) or doc.get("registry") != registry or doc.get("path") != path:
             return {}
         refs = doc.get("refs")
         if not isinstance(refs, dict):
             return {}
-        return {k: v for k, v in refs.items() if isinstance(k, str) and _valid_entry(v)}
+        return {k: v for k, v in refs.items() if isinstance(k, str) and len(k) <= 300 and _valid_entry(v)}
 
     def store(self, registry: str, path: str, ref: str, entry: dict) -> None:
         f = self._file(registry, path)
@@ -881,28 +1027,46 @@ class DiskCache:
         with self._lock:
             try:
                 refs = self.load(registry, path)
-                refs[ref] = entry
+                refs[ref] = _bounded_entry(entry)
+                if len(refs) > MAX_REFS_PER_FILE:
+                    newest = sorted(refs.items(), key=lambda kv: kv[1].get("fetched", 0), reverse=True)
+                    refs = dict(newest[:MAX_REFS_PER_FILE])
                 doc = {"format": CACHE_FORMAT, "registry": registry, "path": path, "refs": refs}
-                write_atomic(f, json.dumps(doc).encode("utf-8"), mode=0o600, make_dirs=True)
+                data = json.dumps(doc).encode("utf-8")
+                if len(data) <= MAX_CACHE_FILE_BYTES:
+                    write_atomic(f, data, mode=0o600)
+                self._writes += 1
+                if self._writes % PRUNE_EVERY == 0:
+                    self.prune()
             except OSError as exc:
-                log.info("could not write the image cache %s: %s", f, exc)
+                log.info("could not write the image cache %s: %s", f, clip(exc, 200))
+
+    def prune(self) -> list[str]:
+        """Keep the newest cache files (see the class docstring); returns the names removed."""
+        if self.root is None:
+            return []
+        return prune(self.root, match=lambda n: n.endswith(".json") and n != "backoff.json" and not n.startswith("."),
+                     keep=MAX_CACHE_FILES, max_bytes=MAX_CACHE_BYTES)
 
     def load_backoff(self) -> dict[str, float]:
-        if self.root is None:
+        if not self._ok():
             return {}
+        assert self.root is not None
         try:
-            doc = json.loads((self.root / "backoff.json").read_text("utf-8"))
-            return {str(k): float(v) for k, v in doc.items() if isinstance(v, (int, float))}
-        except (OSError, ValueError, AttributeError, TypeError):
+            doc = json.loads(read_regular(self.root / "backoff.json", 64 << 10, private=True))
+            return {str(k)[:300]: float(v) for k, v in list(doc.items())[:256]
+                    if isinstance(v, (int, float)) and math.isfinite(v)}
+        except (OSError, ValueError, AttributeError, TypeError, RecursionError):
             return {}
 
     def store_backoff(self, backoff: dict[str, float]) -> None:
-        if self.root is None:
+        if not self._ok():
             return
+        assert self.root is not None
         with self._lock:
             try:
-                write_atomic(self.root / "backoff.json", json.dumps(backoff).encode("utf-8"), mode=0o600,
-                             make_dirs=True)
+                keep = dict(sorted(backoff.items(), key=lambda kv: kv[1], reverse=True)[:256])
+                write_atomic(self.root / "backoff.json", json.dumps(keep).encode("utf-8"), mode=0o600)
             except OSError:
                 pass
 
@@ -971,7 +1135,13 @@ class _SizeSource:
 
 class LiveImages:
     """Live image sizes for the editor: never blocks in :meth:`cached` and
-    :meth:`request`; :meth:`fetch` blocks at most ``total_timeout`` (+0.25 s)."""
+    :meth:`request`; :meth:`fetch` blocks at most ``total_timeout`` (+0.25 s).
+
+    ``registries`` (the ``images.registries`` setting), ``insecure`` and the
+    user's Docker configuration make up the :class:`NetworkPolicy` (or pass
+    ``policy``); a registry it does not allow is never contacted and
+    :meth:`cached` says so (status ``not_allowed``). ``connector`` resolves
+    names and opens sockets (tests map names to loopback servers with it)."""
 
     def __init__(
         self,
@@ -981,6 +1151,8 @@ class LiveImages:
         on_update: "Callable[[ImageRef], None] | None" = None,
         workers: int = WORKERS,
         insecure: Iterable[str] = (),
+        registries: Iterable[str] = (),
+        policy: NetworkPolicy | None = None,
         docker_config: str | os.PathLike | DockerConfig | None = None,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
@@ -989,7 +1161,7 @@ class LiveImages:
         error_ttl: float = ERROR_TTL,
         max_platforms: int = MAX_PLATFORMS,
         use_disk: bool = True,
-        transport: "httpx.BaseTransport | None" = None,
+        connector: Connector | None = None,
     ):
         self.online = online
         self.on_update = on_update
@@ -1000,13 +1172,15 @@ class LiveImages:
         root = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) if use_disk else None
         self.disk = DiskCache(root)
         cfg = docker_config if isinstance(docker_config, DockerConfig) else DockerConfig(docker_config)
+        self.policy = policy or NetworkPolicy(registries=tuple(registries), insecure=self.insecure, docker_config=cfg)
         self._lock = threading.RLock()
         self._repos: dict[tuple[str, str], tuple[float, dict[str, dict]]] = {}  # → (loaded at, refs)
         self._backoff: dict[str, float] = self.disk.load_backoff()
         self.client = RegistryClient(docker_config=cfg, insecure=self.insecure, connect_timeout=connect_timeout,
-                                     transport=transport, backoff=self._backoff_until,
+                                     policy=self.policy, connector=connector, backoff=self._backoff_until,
                                      on_rate_limit=self._rate_limited)
         self._inflight: dict[tuple[str, str, str], tuple[Future, set[str]]] = {}
+        self._over_cap: dict[str, dict[tuple[str, str, str], str]] = {}  # document → image → why not looked up
         self._queue: "queue.Queue[Any]" = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._max_workers = max(1, workers)
@@ -1014,6 +1188,16 @@ class LiveImages:
         self._closed = False
         self._source = _SizeSource(self)
         self.requests_started = 0  # lookups that went to the network (for tests and logs)
+        self._policy_changed = 0.0
+
+    def set_registries(self, registries: Iterable[str]) -> None:
+        """Follow a changed ``images.registries`` setting."""
+        self.policy = NetworkPolicy(registries=tuple(registries), insecure=self.insecure,
+                                    docker_config=self.client.config,
+                                    max_hosts_per_document=self.policy.max_hosts_per_document,
+                                    max_images_per_document=self.policy.max_images_per_document)
+        self.client.policy = self.policy
+        self._policy_changed = time.time()
 
     # -- state -------------------------------------------------------------------------
 
@@ -1069,6 +1253,8 @@ class LiveImages:
             return age < self.ttl
         if e["status"] == UNAUTHORIZED and self.client.config.mtime() > e["fetched"]:
             return False  # the user changed their credentials since
+        if e["status"] == NOT_ALLOWED and self._policy_changed > e["fetched"]:
+            return False  # the user changed images.registries since
         return age < (self.not_found_ttl if e["status"] in (NOT_FOUND, UNAUTHORIZED) else self.error_ttl)
 
     def _entry(self, reg: str, path: str, ref: str) -> dict | None:
@@ -1080,9 +1266,16 @@ class LiveImages:
                 if not r.startswith("@") and e["status"] == OK and self._fresh(e)]
 
     def _put(self, reg: str, path: str, ref: str, entry: dict) -> None:
+        entry = _bounded_entry(entry)
         self._refs(reg, path)
         with self._lock:
-            self._repos[(reg, path)][1][ref] = entry
+            refs = self._repos[(reg, path)][1]
+            refs[ref] = entry
+            if len(refs) > MAX_REFS_PER_FILE:
+                for r, _e in sorted(refs.items(), key=lambda kv: kv[1].get("fetched", 0))[:len(refs) - MAX_REFS_PER_FILE]:
+                    refs.pop(r, None)
+            while len(self._repos) > MAX_MEMORY_REPOS:
+                self._repos.pop(next(iter(self._repos)))
         self.disk.store(reg, path, ref, entry)
 
     @staticmethod
@@ -1117,9 +1310,28 @@ class LiveImages:
 
     # -- API ------------------------------------------------------------------------------
 
+    def refusal(self, ref: "ImageRef") -> str | None:
+        """Why ``ref`` is not looked up (the network policy, or a document's
+        cap), or None when it may be. Never touches the network."""
+        try:
+            reg, path, reference = self._key(ref)
+            loc = locate(reg, path, self.insecure)
+        except Exception as exc:
+            return clip(exc, MAX_ERROR_CHARS)
+        why = self.policy.registry_refusal(loc.host)
+        if why:
+            return why
+        key = (loc.registry, loc.path, reference)
+        with self._lock:
+            for over in self._over_cap.values():
+                if key in over:
+                    return over[key]
+        return None
+
     def cached(self, ref: "ImageRef", platform: str | None = None) -> LiveResult | None:
         """What the memory/disk cache knows about ``ref`` (a fresh figure or a
-        fresh failure), else None. Never touches the network."""
+        fresh failure), else why it is not looked up (status ``not_allowed``),
+        else None. Never touches the network."""
         if ref is None or ref.unresolved:
             return None
         try:
@@ -1128,12 +1340,18 @@ class LiveImages:
             return None
         plat = norm_platform(images.platform_of(ref, platform))
         e = self._entry(reg, path, cache_ref(reference))
-        return self._result(ref, plat, e, reg, path) if e is not None else None
+        if e is not None:
+            return self._result(ref, plat, e, reg, path)
+        why = self.refusal(ref)
+        if why:
+            return LiveResult(ref.resolved, plat, NOT_ALLOWED, registry=reg, error=why)
+        return None
 
     def request(self, ref: "ImageRef", platform: str | None = None) -> bool:
-        """Start a background lookup unless the cache settles it or lookups are
-        off (or the registry is backing off). True when one is queued or
-        already in flight. Returns at once."""
+        """Start a background lookup unless the cache settles it, lookups are
+        off, the policy does not allow the registry (or a document's cap left
+        the image out, see :meth:`request_document`) or the registry is
+        backing off. True when one is queued or already in flight. Returns at once."""
         if ref is None or ref.unresolved or not self.allowed:
             return False
         try:
@@ -1144,10 +1362,57 @@ class LiveImages:
         plat = norm_platform(images.platform_of(ref, platform))
         if self._answers(self._entry(reg, path, cache_ref(reference)), plat):
             return False
+        if self.refusal(ref):
+            return False
         if time.time() < self._backoff_until(loc.host):
             return False
         self._submit(ref, loc, reference, plat)
         return True
+
+    def request_document(self, document: str, items: "Iterable[tuple[ImageRef, str | None]]") -> int:
+        """:meth:`request` for the base images of one document (in order),
+        within the per-document caps of the policy: images on the first
+        ``max_hosts_per_document`` registries, the first
+        ``max_images_per_document`` images; the others are not looked up
+        (:meth:`cached` and :meth:`refusal` say why). Returns how many lookups
+        are queued or in flight."""
+        hosts: set[str] = set()
+        imgs: set[tuple[str, str, str]] = set()
+        over: dict[tuple[str, str, str], str] = {}
+        todo = []
+        maxh, maxi = self.policy.max_hosts_per_document, self.policy.max_images_per_document
+        for ref, plat in items:
+            if ref is None or ref.unresolved:
+                continue
+            try:
+                reg, path, reference = self._key(ref)
+                loc = locate(reg, path, self.insecure)
+            except Exception:
+                continue
+            if self.policy.registry_refusal(loc.host):
+                continue
+            key = (loc.registry, loc.path, reference)
+            if key not in imgs:
+                if loc.host not in hosts and len(hosts) >= maxh:
+                    over[key] = f"not looked up: this document names more than {maxh} registries"
+                    continue
+                if len(imgs) >= maxi:
+                    over[key] = f"not looked up: this document names more than {maxi} images"
+                    continue
+                hosts.add(loc.host)
+                imgs.add(key)
+            todo.append((ref, plat))
+        with self._lock:
+            self._over_cap.pop(document, None)
+            if over:
+                self._over_cap[document] = over
+                while len(self._over_cap) > 256:
+                    self._over_cap.pop(next(iter(self._over_cap)))
+        return sum(1 for ref, plat in todo if self.request(ref, plat))
+
+    def forget_document(self, document: str) -> None:
+        with self._lock:
+            self._over_cap.pop(document, None)
 
     def fetch(self, ref: "ImageRef", platform: str | None = None) -> LiveResult:
         """Blocking lookup (scripts, CLI): the cache when it settles the
@@ -1160,12 +1425,15 @@ class LiveImages:
             reg, path, reference = self._key(ref)
             loc = locate(reg, path, self.insecure)
         except Exception as exc:
-            return LiveResult(ref.resolved, plat, ERROR, error=str(exc))
+            return LiveResult(ref.resolved, plat, ERROR, error=clip(exc, MAX_ERROR_CHARS))
         e = self._entry(reg, path, cache_ref(reference))
         if self._answers(e, plat):
             return self._result(ref, plat, e, reg, path)
         if not self.allowed:
             return LiveResult(ref.resolved, plat, OFFLINE, registry=reg, error="registry lookups are off")
+        why = self.refusal(ref)
+        if why:
+            return LiveResult(ref.resolved, plat, NOT_ALLOWED, registry=reg, error=why)
         until = self._backoff_until(loc.host)
         if time.time() < until:
             return LiveResult(ref.resolved, plat, RATE_LIMITED, registry=reg,
@@ -1176,7 +1444,7 @@ class LiveImages:
         except _FutureTimeout:
             return LiveResult(ref.resolved, plat, ERROR, registry=reg, error="timed out")
         except Exception as exc:  # pragma: no cover - the worker catches everything
-            return LiveResult(ref.resolved, plat, ERROR, registry=reg, error=str(exc))
+            return LiveResult(ref.resolved, plat, ERROR, registry=reg, error=clip(exc, MAX_ERROR_CHARS))
         outcome = fut.result()
         if outcome.get("status") == RATE_LIMITED:
             return LiveResult(ref.resolved, plat, RATE_LIMITED, registry=reg, error=outcome.get("error", ""))
@@ -1190,7 +1458,8 @@ class LiveImages:
         with self._lock:
             got = self._inflight.get(key)
             if got is not None:
-                got[1].add(plat)
+                if len(got[1]) < MAX_PLATFORMS_CAP:
+                    got[1].add(plat)
                 return got[0]
             fut: Future = Future()
             self._inflight[key] = (fut, {plat})
@@ -1223,27 +1492,31 @@ class LiveImages:
         cref = cache_ref(reference)
         before = self._refs(loc.registry, loc.path).get(cref)
         outcome: dict
+        budget = _Budget(time.monotonic() + self.total_timeout)
         try:
             if not self.allowed:
                 raise Offline("registry lookups are off")
             with self._lock:
                 self.requests_started += 1
-            budget = _Budget(time.monotonic() + self.total_timeout)
             outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms)
             outcome["fetched"] = time.time()
             self._put(loc.registry, loc.path, cref, outcome)
             log.info("%s/%s:%s: %s", loc.registry, loc.path, reference,
-                     ", ".join(f"{p} {n / 1e6:.1f} MB" for p, n in outcome["sizes"].items()) or "no platforms")
+                     clip(", ".join(f"{p} {n / 1e6:.1f} MB" for p, n in outcome["sizes"].items()) or "no platforms",
+                          MAX_ERROR_CHARS))
         except LookupFailed as exc:
-            outcome = {"status": exc.status, "fetched": time.time(), "error": str(exc)}
+            outcome = {"status": exc.status, "fetched": time.time(), "error": clip(exc, MAX_ERROR_CHARS)}
             if exc.status in _CACHED_STATUSES:
                 self._put(loc.registry, loc.path, cref, outcome)
-            log.info("registry lookup of %s/%s:%s: %s", loc.registry, loc.path, reference, exc)
+            log.info("registry lookup of %s/%s:%s: %s", loc.registry, loc.path, reference, outcome["error"])
         except Exception as exc:
-            log.exception("registry lookup of %s/%s:%s failed", loc.registry, loc.path, reference)
+            log.warning("registry lookup of %s/%s:%s failed: %s", loc.registry, loc.path, reference,
+                        type(exc).__name__)
+            log.debug("registry lookup of %s/%s:%s failed", loc.registry, loc.path, reference, exc_info=True)
             outcome = {"status": ERROR, "fetched": time.time(), "error": f"{type(exc).__name__}"}
             self._put(loc.registry, loc.path, cref, outcome)
         finally:
+            budget.close()
             with self._lock:
                 self._inflight.pop(key, None)
         fut.set_result(outcome)

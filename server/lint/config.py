@@ -48,7 +48,8 @@ reads no file.
 Bad configuration is never silent, and never fatal: an unknown key, a value of
 the wrong type, an unknown rule or unparsable YAML/TOML gives one
 :class:`ConfigProblem` naming the file, the line and the key; the key (or, for
-a file that does not parse, the file) is skipped and the rest applies.
+a file that does not parse, the file) is skipped and the rest applies. An
+output format dockwise does not write is an *error* (the command line exits 2).
 
 hadolint's rule settings become rule options (:func:`hadolint_rule_options`):
 ``trustedRegistries`` → DL3026's ``trusted-registries``; ``label-schema`` and
@@ -79,7 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lint.engine import LintSettings
 
 THRESHOLDS = ("error", "warning", "info", "style", "ignore", "none")
-FORMATS = ("tty", "json", "sarif")
+from dockwise.lint.report import FORMATS  # noqa: E402  (every --format value)
 MAX_BYTES = 1 << 20
 
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -105,7 +106,6 @@ LEVEL_ALIASES = {
 }
 _HADOLINT_LEVELS = ("style", "info", "warning", "error")  # applied in this order: error wins
 _TRUTHY_ENV = {"1", "y", "on", "true", "yes"}
-_LABEL_TYPES = ("", "text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 HADOLINT_KEYS = (
     "ignored",
@@ -132,6 +132,7 @@ DOCKWISE_KEYS = (
 )
 UNSUPPORTED_NOTES: dict[str, str] = {}  # hadolint keys accepted but not used (none today)
 LABEL_RULES = tuple(f"DL{n}" for n in range(3049, 3059))  # the label-schema rules
+LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
 
 
 def hadolint_rule_options(
@@ -161,6 +162,19 @@ def hadolint_rule_options(
         for code in LABEL_RULES:
             out[code] = dict(label)
     return out
+
+
+def parse_label_spec(text: str) -> tuple[str, str]:
+    """``name:type`` (``--require-label``, ``HADOLINT_REQUIRE_LABELS``) →
+    (name, type); a missing or empty type is ``text``. Raises ValueError
+    naming the accepted types."""
+    name, _, t = text.partition(":")
+    name, t = name.strip(), t.strip()
+    if not name:
+        raise ValueError(f"{text!r}: expected LABEL:TYPE")
+    if t and t not in LABEL_TYPES:
+        raise ValueError(f"label {name!r}: unknown type {t!r} (one of {', '.join(LABEL_TYPES)})")
+    return name, t or "text"
 
 
 # -- results -----------------------------------------------------------------------
@@ -199,7 +213,7 @@ class FileConfig:
     disable_ignore_pragma: bool | None = None
     no_color: bool | None = None
     verbose: bool | None = None
-    format: str | None = None
+    formats: list[str] | None = None  # output formats (hadolint's format/formats, HADOLINT_FORMAT)
     trusted_registries: list[str] | None = None  # hadolint's trustedRegistries
     label_schema: dict[str, str] | None = None  # hadolint's label-schema (label → type)
     strict_labels: bool | None = None  # hadolint's strict-labels
@@ -253,8 +267,14 @@ class Config:
         return self._last("verbose")
 
     @property
+    def formats(self) -> list[str] | None:
+        """The output formats of the last source that names any."""
+        return self._last("formats")
+
+    @property
     def format(self) -> str | None:
-        return self._last("format")
+        f = self.formats
+        return f[0] if f else None
 
     @property
     def unsupported(self) -> dict[str, Any]:
@@ -831,28 +851,23 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
             schema = {}
             for lk, lv in value.items():
                 t = "" if lv is None else lv
-                if not isinstance(t, str) or t not in _LABEL_TYPES:
-                    bad(k, line, f"label '{lk}': type must be one of {', '.join(x for x in _LABEL_TYPES if x)}, "
+                if not isinstance(t, str) or t not in ("", *LABEL_TYPES):
+                    bad(k, line, f"label '{lk}': type must be one of {', '.join(LABEL_TYPES)}, "
                                  f"got {lv!r}; ignored")
                     continue
                 schema[str(lk)] = t or "text"
             fc.label_schema = schema
-        elif k == "format":
-            if isinstance(value, str) and value in FORMATS:
-                fc.format = value
-            else:
-                bad(k, line, f"dockwise writes {', '.join(FORMATS)}, not {value!r}; ignored")
-        elif k == "formats":
-            if not isinstance(value, list):
+        elif k in ("format", "formats"):
+            values = value if k == "formats" and isinstance(value, list) else [value]
+            if k == "formats" and not isinstance(value, list):
                 bad(k, line, f"expected a list of format names, got {_type_name(value)}; ignored")
                 continue
-            ours = [f for f in value if isinstance(f, str) and f in FORMATS]
-            others = [f for f in value if f not in ours]
-            if ours:
-                fc.format = ours[0]
-            if others or len(ours) > 1:
-                bad(k, line, f"dockwise writes one format ({', '.join(FORMATS)}); using "
-                             f"{ours[0] if ours else 'tty'}, ignoring {', '.join(map(repr, others + ours[1:]))}")
+            unknown = [f for f in values if not (isinstance(f, str) and f in FORMATS)]
+            if unknown:
+                bad(k, line, f"unknown output format {', '.join(map(repr, unknown))} "
+                             f"(one of {', '.join(FORMATS)})", "error")
+                continue
+            fc.formats = list(values)
         else:
             problems.append(ConfigProblem(
                 shown, line, f"unknown key '{k}'{_did_you_mean(k, HADOLINT_KEYS)}; ignored", k))
@@ -1062,13 +1077,13 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
     fmts = codes("HADOLINT_FORMAT")
     if fmts:
         found = True
-        ours = [f for f in fmts if f in FORMATS]
-        if ours:
-            fc.format = ours[0]
-        others = [f for f in fmts if f not in ours] + ours[1:]
-        if others:
-            bad("HADOLINT_FORMAT", f"dockwise writes one format ({', '.join(FORMATS)}); ignoring "
-                                   f"{', '.join(others)}")
+        unknown = [f for f in fmts if f not in FORMATS]
+        if unknown:
+            problems.append(ConfigProblem("environment", 0, f"HADOLINT_FORMAT: unknown output format "
+                                          f"{', '.join(map(repr, unknown))} (one of {', '.join(FORMATS)})",
+                                          "HADOLINT_FORMAT", "error"))
+        else:
+            fc.formats = fmts
     fc.ignore = codes("HADOLINT_IGNORE")
     found |= bool(fc.ignore)
     for level in _HADOLINT_LEVELS:
@@ -1084,11 +1099,12 @@ def env_config(environ: Mapping[str, str], problems: list[ConfigProblem]) -> Fil
     if labels:
         schema = {}
         for item in labels:
-            name, _, t = item.partition(":")
-            if t not in _LABEL_TYPES:
-                bad("HADOLINT_REQUIRE_LABELS", f"label {name!r}: unknown type {t!r}; ignored")
+            try:
+                name, t = parse_label_spec(item)
+            except ValueError as exc:
+                bad("HADOLINT_REQUIRE_LABELS", f"{exc}; ignored")
                 continue
-            schema[name] = t or "text"
+            schema[name] = t
         fc.label_schema = schema
         found = True
     return fc if found else None

@@ -1,4 +1,10 @@
-"""Report formats for lint results: ``tty``, ``json`` and ``sarif``.
+"""Report formats for lint results.
+
+``tty``, ``json``, ``sarif`` and the other formats hadolint writes
+(``checkstyle``, ``codeclimate``, ``gitlab_codeclimate``, ``gnu``, ``codacy``,
+``sonarqube``, ``junit``), plus ``github`` (GitHub Actions workflow commands).
+Each is shaped for its consumer and validated against that consumer's schema in
+``tests/test_report_formats.py`` (schemas in ``tests/schemas/``).
 
 Pure functions over :class:`FileReport` values (a display path, the
 violations found in it and, optionally, the file's physical lines), so the
@@ -30,6 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, Sequence
 
 __all__ = [
+    "FORMATS",
+    "render",
+    "fingerprints",
     "FileReport",
     "LEVELS",
     "SARIF_LEVEL",
@@ -43,10 +52,22 @@ __all__ = [
     "artifact_location",
 ]
 
-INFORMATION_URI = "https://github.com/dockwise/dockwise"
+from dockwise import PROJECT_URL
+
+INFORMATION_URI = PROJECT_URL
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 LEVELS = ("error", "warning", "info", "style")
+# every --format value (hadolint's nine, junit, and GitHub workflow commands)
+FORMATS = (
+    "tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "codacy",
+    "sonarqube", "sarif", "junit", "github",
+)
+# formats where --file-path-in-report replaces the file path (as in hadolint)
+PATH_IN_REPORT_FORMATS = frozenset({"checkstyle", "codeclimate", "gitlab_codeclimate", "sonarqube", "junit"})
+# formats whose output needs the files' lines (fingerprints, snippets)
+NEEDS_LINES = frozenset({"sarif", "codeclimate", "gitlab_codeclimate"})
+SARIF_FINGERPRINT = "dockwiseFingerprint/v1"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
 
 
@@ -294,7 +315,8 @@ def sarif_log(
     results: list[dict] = []
     for r in reports:
         loc = artifact_location(r.path, base)
-        for v in r.violations:
+        prints = fingerprints(r, loc["uri"])
+        for v, fp in zip(r.violations, prints):
             l1, c1, l2, c2 = _pos(v)
             region: dict = {"startLine": l1, "startColumn": c1, "endLine": l2, "endColumn": c2}
             if r.lines is not None and 0 <= l1 - 1 < len(r.lines):
@@ -308,6 +330,7 @@ def sarif_log(
                     "locations": [
                         {"physicalLocation": {"artifactLocation": dict(loc), "region": region}}
                     ],
+                    "partialFingerprints": {SARIF_FINGERPRINT: fp},
                 }
             )
     invocation: dict = {"executionSuccessful": not notifications}
@@ -334,3 +357,307 @@ def sarif_log(
 
 def format_sarif(reports: Sequence[FileReport], rules: Sequence[Any] | None = None, **kw: Any) -> str:
     return json.dumps(sarif_log(reports, rules, **kw), ensure_ascii=False, indent=2) + "\n"
+
+
+# -- fingerprints ---------------------------------------------------------------
+
+
+def fingerprints(report: FileReport, path: str | None = None) -> list[str]:
+    """A stable fingerprint per violation of ``report`` (same order).
+
+    It hashes the path, the rule code, the text of the violation's first line
+    (whitespace-trimmed) and the violation's rank among those with the same
+    code and line text — never a line number, so findings keep their
+    fingerprint when lines are added or removed above them, and two identical
+    findings on identical lines stay distinct. Without ``report.lines`` the
+    message stands in for the line text.
+    """
+    import hashlib
+
+    shown = report.path if path is None else path
+    seen: dict[tuple[str, str], int] = {}
+    out: list[str] = []
+    lines = report.lines
+    for v in report.violations:
+        i: int = v.span.start.line
+        text = str(lines[i]).strip() if lines is not None and 0 <= i < len(lines) else v.message
+        key = (v.code, text)
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        h = hashlib.sha256("\0".join((shown, v.code, text, str(k))).encode("utf-8", "surrogateescape"))
+        out.append(h.hexdigest()[:32])
+    return out
+
+
+# -- gnu ----------------------------------------------------------------------------
+
+
+def format_gnu(reports: Iterable[FileReport]) -> str:
+    """GNU's error-message format, with the program name as hadolint writes it:
+    ``dockwise:FILE:LINE.COL-ENDCOL: CODE level: message`` (or
+    ``LINE.COL-ENDLINE.ENDCOL`` across lines; the end column is inclusive, as the
+    GNU coding standards ask)."""
+    out: list[str] = []
+    for r in reports:
+        for v in r.violations:
+            l1, c1, l2, c2 = _pos(v)
+            if l2 == l1:
+                where = f"{l1}.{c1}-{max(c1, c2 - 1)}"
+            elif c2 > 1:
+                where = f"{l1}.{c1}-{l2}.{c2 - 1}"
+            else:  # ends where a line starts: the end column of the line before is unknown here
+                where = f"{l1}.{c1}"
+            msg = v.message.replace("\r", " ").replace("\n", " ")
+            out.append(f"dockwise:{r.path}:{where}: {v.code} {_label(v)}: {msg}")
+    return "".join(line + "\n" for line in out)
+
+
+# -- checkstyle / junit (XML) ------------------------------------------------------------
+
+_CHECKSTYLE_SEVERITY = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
+
+
+def _xml_text(text: str) -> str:
+    """Text that XML 1.0 can carry: characters it forbids become U+FFFD."""
+    return re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]", "\ufffd", text)
+
+
+def format_checkstyle(reports: Iterable[FileReport]) -> str:
+    """Checkstyle's XML report (version 4.3, as hadolint writes it): one
+    ``<file>`` per linted file, one ``<error>`` per violation with ``line``,
+    ``column`` (1-based), ``severity`` (error, warning, info; our ``style``
+    is ``info``), ``message`` and ``source`` (the rule code)."""
+    from xml.sax.saxutils import quoteattr
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="4.3">']
+    for r in reports:
+        out.append(f"<file name={quoteattr(_xml_text(r.path))}>")
+        for v in r.violations:
+            l1, c1, _, _ = _pos(v)
+            sev = _CHECKSTYLE_SEVERITY.get(_label(v), "warning")
+            out.append(
+                f"<error line=\"{l1}\" column=\"{c1}\" severity=\"{sev}\" "
+                f"message={quoteattr(_xml_text(v.message))} source={quoteattr(v.code)}/>"
+            )
+        out.append("</file>")
+    out.append("</checkstyle>")
+    return "\n".join(out) + "\n"
+
+
+def format_junit(reports: Sequence[FileReport], tool_version: str = "") -> str:
+    """JUnit XML (one ``<testsuite>`` per file, one failing ``<testcase>`` per
+    violation), for CI systems that show test reports."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    total = sum(len(r.violations) for r in reports)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuites name="dockwise" tests="{max(total, len(reports))}" failures="{total}">']
+    for r in reports:
+        n = len(r.violations)
+        name = quoteattr(_xml_text(r.path))
+        out.append(f"<testsuite name={name} tests=\"{max(n, 1)}\" failures=\"{n}\" errors=\"0\">")
+        if not n:
+            out.append(f"<testcase name=\"no problems\" classname={name}/>")
+        for v in r.violations:
+            l1, c1, _, _ = _pos(v)
+            body = escape(_xml_text(f"{r.path}:{l1}:{c1}: {v.code} {_label(v)}: {v.message}"))
+            out.append(f"<testcase name={quoteattr(f'{v.code} line {l1}, column {c1}')} classname={name}>"
+                       f"<failure type={quoteattr(_label(v))} message={quoteattr(_xml_text(v.message))}>"
+                       f"{body}</failure></testcase>")
+        out.append("</testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+# -- Code Climate / GitLab code quality --------------------------------------------------
+
+# hadolint's mapping (Formatter/Codeclimate.hs), kept so quality gates do not move
+CODECLIMATE_SEVERITY = {"error": "blocker", "warning": "major", "info": "info", "style": "minor"}
+_CATEGORY_BY_TAG = (("security", "Security"), ("size", "Performance"), ("cache", "Performance"),
+                    ("readability", "Clarity"), ("reproducibility", "Bug Risk"))
+
+
+def _categories(v: ViolationLike) -> list[str]:
+    if _label(v) == "style":
+        return ["Style"]
+    try:
+        from dockwise import rules as registry
+
+        r = registry.get(v.code)
+        tags = r.meta.tags if r is not None else frozenset()
+    except Exception:  # pragma: no cover - a registry problem must not break reporting
+        tags = frozenset()
+    for tag, cat in _CATEGORY_BY_TAG:
+        if tag in tags:
+            return [cat]
+    return ["Bug Risk"]
+
+
+def codeclimate_issues(reports: Sequence[FileReport]) -> list[dict]:
+    """Code Climate issues (the engine spec's ``issue`` type) with a
+    ``fingerprint`` each: what both ``codeclimate`` and ``gitlab_codeclimate``
+    write. Positions are 1-based lines and columns, the end inclusive."""
+    issues: list[dict] = []
+    for r in reports:
+        for v, fp in zip(r.violations, fingerprints(r)):
+            l1, c1, l2, c2 = _pos(v)
+            end_line, end_col = (l2, c2 - 1) if c2 > 1 else (max(l1, l2 - 1), c1)
+            if (end_line, end_col) < (l1, c1):
+                end_line, end_col = l1, c1
+            issue = {
+                "type": "issue",
+                "check_name": v.code,
+                "description": v.message,
+                "categories": _categories(v),
+                "location": {
+                    "path": r.path,
+                    "positions": {
+                        "begin": {"line": l1, "column": c1},
+                        "end": {"line": end_line, "column": end_col},
+                    },
+                },
+                "severity": CODECLIMATE_SEVERITY.get(_label(v), "major"),
+                "fingerprint": fp,
+            }
+            url = getattr(v, "url", "")
+            if url:
+                issue["content"] = {"body": f"{v.message}\n\nSee {url}"}
+            issues.append(issue)
+    return issues
+
+
+def format_codeclimate(reports: Sequence[FileReport]) -> str:
+    """The Code Climate engine output: one JSON issue after another, each
+    followed by a NUL byte (the engine spec's separator; hadolint's too)."""
+    return "".join(json.dumps(i, ensure_ascii=False, sort_keys=True) + "\0" for i in codeclimate_issues(reports))
+
+
+def format_gitlab(reports: Sequence[FileReport]) -> str:
+    """GitLab's code quality report: one JSON array of issues, each with a
+    stable ``fingerprint`` (GitLab matches issues between pipelines by it)."""
+    return json.dumps(codeclimate_issues(reports), ensure_ascii=False, indent=2) + "\n"
+
+
+# -- Codacy --------------------------------------------------------------------------------
+
+
+def format_codacy(reports: Iterable[FileReport]) -> str:
+    """Codacy's tool result format: one JSON object per line
+    (``filename``, ``line``, ``message``, ``patternId``)."""
+    out = []
+    for r in reports:
+        for v in r.violations:
+            out.append(json.dumps({"filename": r.path, "line": _pos(v)[0], "message": v.message,
+                                   "patternId": v.code}, ensure_ascii=False, sort_keys=True))
+    return "".join(line + "\n" for line in out)
+
+
+# -- SonarQube -------------------------------------------------------------------------------
+
+# SonarQube's generic issue import format (10.3+): rules carry the impacts
+_SONAR_IMPACT = {"error": "HIGH", "warning": "MEDIUM", "info": "LOW", "style": "INFO"}
+
+
+def sonar_report(reports: Sequence[FileReport]) -> dict:
+    """``{"rules": [...], "issues": [...]}`` in SonarQube's generic issue
+    import format. Columns are 0-based there and the end is exclusive; a
+    rule's impact follows its default severity (an error is a reliability
+    bug, anything tagged ``security`` a security issue, the rest
+    maintainability)."""
+    rules: dict[str, dict] = {}
+    issues: list[dict] = []
+    for r in reports:
+        for v in r.violations:
+            if v.code not in rules:
+                meta = _meta_for(v)
+                tags = set(getattr(meta, "tags", ()) or ())
+                sev = getattr(getattr(meta, "severity", None), "label", None) or _label(v)
+                quality = "SECURITY" if "security" in tags else ("RELIABILITY" if sev == "error" else "MAINTAINABILITY")
+                rule = {
+                    "id": v.code,
+                    "name": getattr(meta, "name", v.code) or v.code,
+                    "description": getattr(meta, "summary", "") or v.code,
+                    "engineId": "dockwise",
+                    "cleanCodeAttribute": "CONVENTIONAL",
+                    "impacts": [{"softwareQuality": quality, "severity": _SONAR_IMPACT.get(sev, "MEDIUM")}],
+                }
+                rules[v.code] = rule
+            l1, c1, l2, c2 = _pos(v)
+            text_range: dict = {"startLine": l1, "endLine": l2, "startColumn": c1 - 1, "endColumn": c2 - 1}
+            if l2 == l1 and c2 <= c1:
+                del text_range["startColumn"], text_range["endColumn"]  # an empty range: the whole line
+            issues.append({
+                "ruleId": v.code,
+                "primaryLocation": {"message": v.message, "filePath": r.path, "textRange": text_range},
+            })
+    return {"rules": [rules[c] for c in sorted(rules)], "issues": issues}
+
+
+def format_sonarqube(reports: Sequence[FileReport]) -> str:
+    return json.dumps(sonar_report(reports), ensure_ascii=False, indent=2) + "\n"
+
+
+# -- GitHub Actions workflow commands ---------------------------------------------------
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice", "style": "notice"}
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(reports: Iterable[FileReport]) -> str:
+    """``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message``
+    lines: GitHub Actions shows each as an annotation on the file."""
+    out: list[str] = []
+    for r in reports:
+        for v in r.violations:
+            l1, c1, l2, c2 = _pos(v)
+            level = _GITHUB_LEVEL.get(_label(v), "warning")
+            props = (f"file={_gh_prop(r.path)},line={l1},col={c1},endLine={l2},endColumn={c2},"
+                     f"title={_gh_prop(f'dockwise ({v.code})')}")
+            out.append(f"::{level} {props}::{_gh_data(f'{r.path}:{l1}:{c1}: {v.code} {v.message}')}")
+    return "".join(line + "\n" for line in out)
+
+
+# -- one entry point -----------------------------------------------------------------------
+
+
+def render(
+    fmt: str,
+    reports: Sequence[FileReport],
+    *,
+    color: bool = False,
+    rules: Sequence[Any] | None = None,
+    tool_version: str | None = None,
+    notifications: Sequence[str] = (),
+) -> str:
+    """The whole report in format ``fmt`` (one of :data:`FORMATS`; the tty
+    format has no summary line: the caller writes that to stderr)."""
+    if fmt == "tty":
+        return format_tty(reports, color=color)
+    if fmt == "json":
+        return format_json(reports)
+    if fmt == "sarif":
+        return format_sarif(reports, rules, tool_version=tool_version, notifications=notifications)
+    if fmt == "checkstyle":
+        return format_checkstyle(reports)
+    if fmt == "codeclimate":
+        return format_codeclimate(reports)
+    if fmt == "gitlab_codeclimate":
+        return format_gitlab(reports)
+    if fmt == "gnu":
+        return format_gnu(reports)
+    if fmt == "codacy":
+        return format_codacy(reports)
+    if fmt == "sonarqube":
+        return format_sonarqube(reports)
+    if fmt == "junit":
+        return format_junit(reports, tool_version or "")
+    if fmt == "github":
+        return format_github(reports)
+    raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -21,8 +21,10 @@ pygls allows one handler per notification and ``initialized`` belongs to
 :mod:`dockwise.lsp.server`, so this module hooks ``apply_settings`` instead
 (it runs in ``initialize`` and on every settings change) and syncs right
 after the current message, so the ``initialize`` answer is not delayed.
-Creating ``LiveImages`` is cheap: httpx is imported by the first lookup, in a
-worker thread.
+Creating ``LiveImages`` is cheap: nothing is sent before the first lookup,
+in a worker thread. ``images.registries`` is followed live (the network
+policy, README "Security"), and each analysis asks for a document's images
+through ``request_document`` (the per-document caps).
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def register(server: "DockwiseServer") -> None:
     def analyse_and_prefetch(uri: str, doc: Any, reuse: Any) -> Any:
         st = analyse(uri, doc, reuse)
         try:
-            prefetch(server, st.model)
+            prefetch(server, st.model, uri)
         except Exception:
             log.exception("requesting live image sizes for %s failed", uri)
         return st
@@ -77,11 +79,16 @@ def sync(server: "DockwiseServer") -> None:
 
     want = bool(server.settings.images_online) and not registry.offline_env() and server.loop is not None
     live = getattr(server, "live_images", None)
+    listed = tuple(getattr(server.settings, "images_registries", ()) or ())
     if want and live is None:
-        live = registry.LiveImages(on_update=lambda ref: _on_update(server, ref))
+        live = registry.LiveImages(on_update=lambda ref: _on_update(server, ref), registries=listed)
         images.add_source(live.as_size_source())
         server.live_images = live  # type: ignore[attr-defined]
+        server._live_registries = listed  # type: ignore[attr-defined]
         log.info("live image sizes on (cache %s)", live.disk.root)
+    elif want and live is not None and getattr(server, "_live_registries", ()) != listed:
+        live.set_registries(listed)  # images.registries changed
+        server._live_registries = listed  # type: ignore[attr-defined]
     elif not want and live is not None:
         images.remove_source(live.as_size_source())
         live.close()
@@ -104,20 +111,23 @@ def _platform(server: "DockwiseServer", stage: Any) -> str:
         return DEFAULT_PLATFORM
 
 
-def prefetch(server: "DockwiseServer", model: Any) -> None:
-    """Ask for the base images of ``model``'s stages that no source knows."""
+def prefetch(server: "DockwiseServer", model: Any, uri: str = "") -> None:
+    """Ask for the base images of ``model``'s stages that no source knows
+    (within the network policy's per-document caps)."""
     live = getattr(server, "live_images", None)
     if live is None or model is None:
         return
     from dockwise.images import catalog as images
 
+    todo = []
     for st in model.stages:
         b = st.base
         if b is None or b.unresolved or st.parent is not None or b.resolved.lower() == "scratch":
             continue
         plat = _platform(server, st)
         if images.lookup(b, plat) is None:
-            live.request(b, plat)
+            todo.append((b, plat))
+    live.request_document(uri, todo)
 
 
 def _on_update(server: "DockwiseServer", ref: Any) -> None:

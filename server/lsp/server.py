@@ -62,7 +62,7 @@ from pygls.protocol import LanguageServerProtocol
 from dockwise import __version__
 from dockwise.lint.config import CONFIG_BASENAMES, WATCH_GLOBS, Config, ConfigProblem, load_config
 from dockwise.lsp.convert import SOURCE, DiagnosticCache, PositionConverter, to_diagnostics  # noqa: F401
-from dockwise.editor.settings import SECTION, Settings, merge_payloads
+from dockwise.editor.settings import FOLDER_SETTINGS, SECTION, Settings, merge_payloads
 
 if TYPE_CHECKING:  # pragma: no cover
     from pygls.workspace import TextDocument
@@ -276,6 +276,7 @@ class DockwiseServer(LanguageServer):
         # configuration files, per root (a workspace folder or a lone document's directory)
         self._root_configs: dict[str | None, Config] = {}
         self._root_lint: dict[str | None, "LintSettings"] = {}
+        self._folder_payloads: dict[str, Any] = {}  # folder path → its workspace/configuration answer
         self._config_problems: dict[str, list[ConfigProblem]] = {}  # by config file path
         self._reported_config: set[tuple] = set()
         self._watching = False  # didChangeWatchedFiles registered
@@ -382,11 +383,12 @@ class DockwiseServer(LanguageServer):
         ``workspace.configuration``) and apply the answer."""
         if not self.client_configuration:
             return
+        folders = [(p, u) for p, u in self._folder_uris()]
+        items = [types.ConfigurationItem(section=SECTION)]
+        items += [types.ConfigurationItem(scope_uri=u, section=SECTION) for _, u in folders]
         try:
             result = await asyncio.wait_for(
-                self.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-                ),
+                self.workspace_configuration_async(types.ConfigurationParams(items=items)),
                 CONFIG_TIMEOUT_S,
             )
         except Exception as exc:
@@ -397,7 +399,28 @@ class DockwiseServer(LanguageServer):
             log.warning("workspace/configuration: ignoring non-object value %r", value)
             return
         self._dynamic_payload = value
+        per_folder = {}  # a folder's own rule selection (resource-scoped settings), when it differs
+        for (path, _), v in zip(folders, list(result)[1:] if isinstance(result, (list, tuple)) else []):
+            if hasattr(v, "get") and v != value:
+                per_folder[path] = v
+        if per_folder != self._folder_payloads:
+            self._folder_payloads = per_folder
+            self._root_lint.clear()
+            self._lint_key = None  # re-lint with the folders' selections
         self.apply_settings("workspace/configuration")
+
+    def _folder_uris(self) -> list[tuple[str, str]]:
+        """(path, URI) of each workspace folder (file: URIs only)."""
+        try:
+            ws = self.workspace
+        except RuntimeError:  # before initialize
+            return []
+        out = []
+        for f in ws.folders.values():
+            p = _uri_path(f.uri)
+            if p:
+                out.append((p, f.uri))
+        return out
 
     def schedule_fetch_configuration(self) -> None:
         if not self.client_configuration or self.loop is None:
@@ -488,7 +511,13 @@ class DockwiseServer(LanguageServer):
         ls = self._root_lint.get(root)
         if ls is None:
             cfg = self.config_for(root)
-            ls = self.settings.to_lint_settings(base=cfg.lint_settings() if cfg.sources else None)
+            settings = self.settings
+            folder = self._folder_payloads.get(root) if root is not None else None
+            if folder is not None:  # the folder's values of the resource-scoped settings
+                settings = Settings.from_dict(merge_payloads(self._init_payload, self._dynamic_payload,
+                                                             {k: v for k, v in merge_payloads(folder).items()
+                                                              if k in FOLDER_SETTINGS}))
+            ls = settings.to_lint_settings(base=cfg.lint_settings() if cfg.sources else None)
             self._root_lint[root] = ls
         return ls
 

@@ -7,8 +7,17 @@ definitions, so this module keeps the compiled code objects in a marshal file
 in the user's cache directory (``DOCKWISE_CACHE_DIR`` or platformdirs'
 cache dir) keyed by a hash of (file name, source), much as Python keeps
 ``.pyc`` files. A cache miss compiles as before; a damaged, foreign or
-other-version cache file is ignored and rewritten; the file is only loaded
-when it belongs to the current user and nobody else can write it.
+other-version cache file is ignored and rewritten.
+
+The file holds code that is run, so it is only loaded when it is provably
+ours (issue 12, item 1): opened with ``O_NOFOLLOW | O_NONBLOCK`` (a symlink or
+FIFO at its name is refused, never followed or waited on), and the *open
+descriptor* must be a regular file of at most ``MAX_BYTES`` owned by this user
+and writable by nobody else, in a folder that is ours and writable by nobody
+else. Checking the descriptor, not the name, leaves no window to swap the file
+between the check and the read. Writes never follow a link either
+(:func:`dockwise.atomic.write_atomic`). Only the newest ``KEEP`` cache files
+(one per Python/attrs build) are kept, at most ``MAX_TOTAL`` bytes together.
 
 Only ``dockwise serve`` installs it (:func:`cached_attrs_compile`), and only
 around the imports of pygls/lsprotocol. When attrs' private hook
@@ -30,6 +39,10 @@ log = logging.getLogger("dockwise")
 
 _FORMAT = 1
 REWRITE_AFTER_MISSES = 10
+MAX_BYTES = 16 << 20  # one cache file (lsprotocol's is about 1.2 MB)
+KEEP = 2  # cache files kept (the current build's and the one before)
+MAX_TOTAL = 32 << 20
+_PREFIX, _SUFFIX = "attrs-code-", ".marshal"
 
 
 def cache_dir() -> Path:
@@ -51,25 +64,27 @@ def _cache_file(make_module) -> Path:
     except (OSError, TypeError, AttributeError):
         build = "unknown"
     tag = f"{sys.implementation.cache_tag}-attrs{build}-f{_FORMAT}"
-    return cache_dir() / f"attrs-code-{tag}.marshal"
+    return cache_dir() / f"{_PREFIX}{tag}{_SUFFIX}"
 
 
-def _trusted(path: Path) -> bool:
-    """Our own file, not writable by others (it holds code we will run)."""
+def _read_trusted(path: Path) -> bytes | None:
+    """The file's bytes when it is provably ours (see the module docstring), else None."""
+    from dockwise.atomic import private_dir, read_regular
+
+    if not private_dir(path.parent, create=False):
+        return None
     try:
-        st = path.stat()
+        return read_regular(path, MAX_BYTES, private=True)
     except OSError:
-        return False
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return False
-    return not (st.st_mode & 0o022)
+        return None
 
 
 def _load(path: Path) -> dict[bytes, object]:
-    if not _trusted(path):
+    raw = _read_trusted(path)
+    if raw is None:
         return {}
     try:
-        data = marshal.loads(path.read_bytes())
+        data = marshal.loads(raw)
     except Exception:
         return {}
     if not isinstance(data, dict):
@@ -78,10 +93,18 @@ def _load(path: Path) -> dict[bytes, object]:
 
 
 def _save(path: Path, codes: dict[bytes, object]) -> None:
-    from dockwise.atomic import write_atomic
+    from dockwise.atomic import private_dir, prune, write_atomic
 
     try:
-        write_atomic(path, marshal.dumps(codes), mode=0o600, make_dirs=True)
+        if not private_dir(path.parent):
+            log.debug("not writing the start-up cache: %s is not a folder only this user can write", path.parent)
+            return
+        data = marshal.dumps(codes)
+        if len(data) > MAX_BYTES:
+            return
+        write_atomic(path, data, mode=0o600)
+        prune(path.parent, match=lambda n: n.startswith(_PREFIX) and n.endswith(_SUFFIX), keep=KEEP,
+              max_bytes=MAX_TOTAL, protect={path.name})
     except Exception as exc:  # a read-only home must not stop the server
         log.debug("could not write the start-up cache %s: %s", path, exc)
 

@@ -1,7 +1,7 @@
 -- Drives a real headless Neovim (0.7+) through what a user does with dockwise:
 -- open a Dockerfile, see diagnostics, hover the base image, apply the
 -- MAINTAINER quick fix, see the diagnostics update. The user's configuration
--- (the README's Neovim 0.7 snippet) is loaded with `-u`; this script runs
+-- (docs/editors/neovim.md's Neovim 0.7 snippet) is loaded with `-u`; this script runs
 -- afterwards with `-c "luafile ..."`, so filetype detection is on as usual.
 --
 -- Environment: DOCKWISE_E2E_FILE (the Dockerfile), DOCKWISE_E2E_OUT (JSON

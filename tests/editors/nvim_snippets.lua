@@ -1,7 +1,7 @@
--- Checks the README's Neovim snippets inside Neovim 0.7 (LuaJIT): each must
+-- Checks docs/editors/neovim.md's snippets inside Neovim 0.7 (LuaJIT): each must
 -- compile, and, run against stubs of the APIs newer Neovims have (vim.lsp.start,
 -- vim.fs, vim.lsp.config/enable, nvim-lspconfig), must pass the configuration
--- the README promises. Records what each snippet passed; the pytest test asserts.
+-- that page promises. Records what each snippet passed; the pytest test asserts.
 --
 -- Environment: DOCKWISE_SNIPPETS (JSON list of {kind, path}), DOCKWISE_SNIPPETS_OUT.
 

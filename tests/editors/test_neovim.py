@@ -1,11 +1,11 @@
-"""dockwise in a real headless Neovim, configured with the README's snippet.
+"""dockwise in a real headless Neovim, configured with docs/editors/neovim.md's snippet.
 
-The Neovim 0.7 snippet between ``<!-- nvim-0.7:begin/end -->`` in README.md is
+The Neovim 0.7 snippet between ``<!-- nvim-0.7:begin/end -->`` in that file is
 the user's whole init (``nvim --headless --clean -u``, XDG directories in a temp
 dir); ``nvim_e2e.lua`` then opens a Dockerfile and does what a user does
 (diagnostics, hover, quick fix, diagnostics after the edit) and writes what it
 saw as JSON. ``dockwise`` on PATH is a shim for ``sys.executable -m dockwise``.
-The other README snippets (Neovim 0.8+, 0.11+, nvim-lspconfig) cannot run in
+The other snippets there (Neovim 0.8+, 0.11+, nvim-lspconfig) cannot run in
 0.7; ``nvim_snippets.lua`` compiles them and runs them against stubs of the
 newer APIs to check the configuration they pass.
 """
@@ -24,7 +24,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "editors" / "neovim.md"  # the Neovim set-up page (the README links it)
 NVIM = shutil.which("nvim")
 TIMEOUT_S = 120  # whole Neovim run; every wait inside is bounded by WAIT_MS
 WAIT_MS = 20000
@@ -44,17 +44,14 @@ pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim not installed (script
 
 
 def editors_region() -> str:
-    text = README.read_text(encoding="utf-8")
-    m = re.search(r"<!-- editors:begin -->\n(.*?)<!-- editors:end -->", text, re.S)
-    assert m, "README.md has no <!-- editors:begin/end --> region"
-    return m.group(1)
+    return PAGE.read_text(encoding="utf-8")
 
 
 def readme_snippets() -> dict[str, str]:
-    """The README's Neovim Lua snippets by kind."""
+    """The page's Neovim Lua snippets by kind."""
     region = editors_region()
     m = re.search(r"<!-- nvim-0.7:begin -->\n```lua\n(.*?)```\n<!-- nvim-0.7:end -->", region, re.S)
-    assert m, "README's editors region has no ```lua block between <!-- nvim-0.7:begin/end -->"
+    assert m, f"{PAGE} has no ```lua block between <!-- nvim-0.7:begin/end -->"
     out = {"nvim-0.7": m.group(1)}
     for block in re.findall(r"```lua\n(.*?)```", region, re.S):
         kind = (
@@ -64,7 +61,7 @@ def readme_snippets() -> dict[str, str]:
             else "nvim-0.8" if "vim.lsp.start(" in block
             else None
         )
-        assert kind and (kind == "nvim-0.7" or kind not in out), f"unexpected Lua block in README:\n{block}"
+        assert kind and (kind == "nvim-0.7" or kind not in out), f"unexpected Lua block in {PAGE}:\n{block}"
         out[kind] = block
     return out
 
@@ -149,7 +146,7 @@ def by_code(diags: list[dict], code: str) -> list[dict]:
 def test_readme_snippet_attaches_dockwise(nvim):
     r = nvim.result
     assert r.get("filetype") == "dockerfile", nvim.why()
-    assert r.get("client", {}).get("name") == "dockwise", "the README's FileType autocmd attached no client" + nvim.why()
+    assert r.get("client", {}).get("name") == "dockwise", "the page's FileType autocmd attached no client" + nvim.why()
 
 
 def test_diagnostics_arrive_with_positions(nvim):

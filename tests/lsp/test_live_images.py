@@ -40,6 +40,9 @@ def _online(monkeypatch):
     monkeypatch.delenv("DOCKWISE_OFFLINE", raising=False)  # tests/conftest.py turns lookups off by default
 
 
+LISTED = ["127.0.0.1:*"]  # the test registries are loopback registries the user listed (README, "Security")
+
+
 def workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -100,11 +103,12 @@ async def test_live_figure_refreshes_inlay_hints_diagnostics_and_hover(reg, tmp_
     from dockwise.syntax.parser import parse_image_ref
 
     slim = f"{reg.host}/team/app:1-slim"
-    pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config")
+    pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config",
+                              registries=LISTED)
     assert pre.fetch(parse_image_ref(slim, slim, None), "linux/amd64").size == SLIM
     pre.close()
 
-    client = await start(tmp_path, "vscode", {"debounceMs": 0, "images": {"platform": "linux/amd64"}})
+    client = await start(tmp_path, "vscode", {"debounceMs": 0, "images": {"platform": "linux/amd64", "registries": LISTED}})
     try:
         uri = (ws / "Dockerfile").as_uri()
         image = f"{reg.host}/team/app:1"
@@ -136,10 +140,11 @@ async def test_client_without_inlay_refresh_gets_republished_diagnostics_only(re
     from dockwise.syntax.parser import parse_image_ref
 
     slim = f"{reg.host}/team/app:1-slim"
-    pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config")
+    pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config",
+                              registries=LISTED)
     pre.fetch(parse_image_ref(slim, slim, None), "linux/arm64")
     pre.close()
-    client = await start(tmp_path, "nvim-0.7", {"debounceMs": 0})
+    client = await start(tmp_path, "nvim-0.7", {"debounceMs": 0, "images": {"registries": LISTED}})
     try:
         uri = (ws / "Dockerfile").as_uri()
         open_doc(client, uri, f"FROM --platform=linux/arm64 {reg.host}/team/app:1\n")
@@ -159,7 +164,8 @@ def dw001_in_first(client, uri) -> bool:
 async def test_offline_sends_no_request_until_turned_on(tmp_path, how):
     stub = Stub().start()
     try:
-        init = {"debounceMs": 0, "images": {"online": False}} if how == "setting" else {"debounceMs": 0}
+        init = ({"debounceMs": 0, "images": {"online": False, "registries": LISTED}} if how == "setting"
+                else {"debounceMs": 0, "images": {"registries": LISTED}})
         env = {"DOCKWISE_OFFLINE": "1"} if how == "env" else None
         client = await start(tmp_path, "vscode", init, env)
         try:
@@ -174,10 +180,39 @@ async def test_offline_sends_no_request_until_turned_on(tmp_path, how):
             assert stub.hits == []
             if how == "setting":  # turning the setting on starts lookups (here: a 404 from the stub)
                 client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-                    settings={"dockwise": {"debounceMs": 0, "images": {"online": True}}}))
+                    settings={"dockwise": {"debounceMs": 0, "images": {"online": True, "registries": LISTED}}}))
                 change_doc(client, uri, 2, rng(0, 0, 0, 0), "# c\n")
                 await wait_until(lambda: stub.hits, TIMEOUT, "a registry request once online")
                 assert stub.hits[0][1] == "/v2/x/y/manifests/1"
+        finally:
+            await stop(client)
+    finally:
+        stub.stop()
+
+
+async def test_an_unlisted_loopback_registry_is_never_contacted_and_hover_says_why(tmp_path):
+    """Issue 17: a Dockerfile naming a local port (here a stub standing in
+    for any local service) gets no request until the user lists it in
+    images.registries; the hover says how to allow it."""
+    stub = Stub().start()
+    try:
+        client = await start(tmp_path, "vscode", {"debounceMs": 0})
+        try:
+            uri = (workspace(tmp_path) / "Dockerfile").as_uri()
+            open_doc(client, uri, f"FROM {stub.host}/x/y:1\n")
+            await wait_until(lambda: publishes(client, uri), TIMEOUT, "publishDiagnostics")
+            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8))),
+                TIMEOUT)
+            text = hover.contents.value if hover else ""
+            assert "lookup not allowed: add it to images.registries" in text, text
+            # the hover was answered after the document's lookups were decided: none went out
+            assert stub.hits == []
+            client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+                settings={"dockwise": {"debounceMs": 0, "images": {"registries": [stub.host]}}}))
+            change_doc(client, uri, 2, rng(0, 0, 0, 0), "# listed now\n")
+            await wait_until(lambda: stub.hits, TIMEOUT, "a registry request once listed")
+            assert stub.hits[0][1] == "/v2/x/y/manifests/1"
         finally:
             await stop(client)
     finally:

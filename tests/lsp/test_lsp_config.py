@@ -223,3 +223,33 @@ async def test_debounce_coalesces_changes(fresh: LanguageClient):
     assert codes(pub.diagnostics) == ["DL4000"]
     await asyncio.sleep(0.4)
     assert [p.version for p in publishes(fresh, uri)[n:]] == [4]
+
+
+async def test_rule_selection_per_workspace_folder(fresh: LanguageClient, tmp_path):
+    """The rule selection is "resource"-scoped in VS Code: the server asks
+    workspace/configuration once per workspace folder (scopeUri) and lints each
+    folder's documents with that folder's values; the other settings stay the
+    window's."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    fresh.set_configuration({"ignore": ["DL3006"]}, section="dockwise")
+    fresh.set_configuration({"ignore": ["DL4000"]}, section="dockwise", scope_uri=b.as_uri())
+    persona = PERSONAS["vscode"]
+    fresh.persona = persona  # type: ignore[attr-defined]
+    await asyncio.wait_for(fresh.initialize_session(types.InitializeParams(
+        capabilities=persona.capabilities(),
+        initialization_options={"debounceMs": 0},
+        workspace_folders=[types.WorkspaceFolder(uri=a.as_uri(), name="a"),
+                           types.WorkspaceFolder(uri=b.as_uri(), name="b")],
+    )), 30)
+    ua, ub = (a / "Dockerfile").as_uri(), (b / "Dockerfile").as_uri()
+    open_doc(fresh, ua, DOC)
+    open_doc(fresh, ub, DOC)
+    await latest_codes(fresh, ua, ["DL4000"])
+    await latest_codes(fresh, ub, ["DL3006"])
+    # the folder's value changes: its documents follow, the other folder's do not
+    fresh.set_configuration({"ignore": []}, section="dockwise", scope_uri=b.as_uri())
+    did_change_configuration(fresh, None)
+    await latest_codes(fresh, ub, ["DL3006", "DL4000"])
+    assert codes(publishes(fresh, ua)[-1].diagnostics) == ["DL4000"]

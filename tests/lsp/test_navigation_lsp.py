@@ -132,6 +132,8 @@ async def test_document_symbols_hierarchical(push_client: LanguageClient):
     build = syms[1]
     assert build.detail == "${BASE}"
     assert [c.name for c in build.children] == ["ENV", "LABEL", "RUN"]
+    assert [c.kind for c in build.children] == [
+        types.SymbolKind.Constant, types.SymbolKind.Property, types.SymbolKind.Field]
     assert range_text(push_client, DOC, build.selection_range) == "build"
     assert [c.name for c in build.children[1].children] == ["note", "home"]
     assert range_text(push_client, DOC, build.children[1].children[1].selection_range) == "home"

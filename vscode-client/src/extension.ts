@@ -16,7 +16,7 @@ import {
 import { BundleInfo, ServerProcess, bundleMismatch, describeStartFailure } from "./process";
 import { ServerCommand, errorText, probeInterpreter, pythonExtensionInterpreter, resolveInterpreter, serverCommand, substitute, withTimeout, PYTHON_EXTENSION_ID } from "./python";
 import { parseRuleList, ruleMarkdown, runCli } from "./rules";
-import { RESTART_SETTINGS, SECTION, argv, serverSettingNames, serverSettings } from "./settings";
+import { RESTART_SETTINGS, SECTION, argv, serverSettingNames, serverSettings, withWorkspaceTrust } from "./settings";
 
 export const FIX_ALL_KIND = "source.fixAll.dockwise";
 export const RULE_DOCS_SCHEME = "dockwise-rule";
@@ -68,6 +68,9 @@ export class Controller implements vscode.Disposable {
       vscode.workspace.registerTextDocumentContentProvider(RULE_DOCS_SCHEME, docs),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
     );
+    // trusting the workspace turns live registry lookups back on (as the settings say)
+    const granted = vscode.workspace.onDidGrantWorkspaceTrust?.(() => this.sendSettings());
+    if (granted) this.disposables.push(granted);
   }
 
   log(message: string): void {
@@ -161,8 +164,15 @@ export class Controller implements vscode.Disposable {
     };
   }
 
+  /** The server's settings; in an untrusted workspace live registry lookups are off (see withWorkspaceTrust). */
   serverSettings(scope?: vscode.Uri): Record<string, unknown> {
-    return serverSettings(vscode.workspace.getConfiguration(SECTION, scope), this.settingNames);
+    return withWorkspaceTrust(serverSettings(vscode.workspace.getConfiguration(SECTION, scope), this.settingNames), vscode.workspace.isTrusted !== false);
+  }
+
+  private sendSettings(): void {
+    if (!this.client || this.client.quiet !== false) return;
+    // the server takes a bare or wrapped payload; client-only settings are not sent
+    this.client.sendNotification("workspace/didChangeConfiguration", { settings: { [SECTION]: this.serverSettings() } }).catch((err: unknown) => this.log(`didChangeConfiguration failed: ${errorText(err)}`));
   }
 
   private onClosed(): CloseHandlerResult {
@@ -192,9 +202,8 @@ export class Controller implements vscode.Disposable {
     if (!e.affectsConfiguration(SECTION)) return;
     if (RESTART_SETTINGS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
       void this.restart("settings changed");
-    } else if (this.client && this.client.quiet === false) {
-      // the server takes a bare or wrapped payload; client-only settings are not sent
-      this.client.sendNotification("workspace/didChangeConfiguration", { settings: { [SECTION]: this.serverSettings() } }).catch((err: unknown) => this.log(`didChangeConfiguration failed: ${errorText(err)}`));
+    } else {
+      this.sendSettings();
     }
   }
 

@@ -65,3 +65,15 @@ export function argv(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string" && v.trim() !== "");
   return [];
 }
+
+/**
+ * VS Code's Restricted Mode (an untrusted workspace): the Dockerfiles there
+ * choose which registries would be asked for image sizes, so no registry is
+ * contacted — `images.online` is sent as false whatever the settings say.
+ */
+export function withWorkspaceTrust(settings: Record<string, unknown>, trusted: boolean): Record<string, unknown> {
+  if (trusted) return settings;
+  const images = typeof settings.images === "object" && settings.images !== null && !Array.isArray(settings.images) ? { ...(settings.images as Record<string, unknown>) } : {};
+  images.online = false;
+  return { ...settings, images };
+}

@@ -126,7 +126,7 @@ test("initializationOptions: the dockwise section with nested dotted names, defa
   assert.equal(init.select, null);
   assert.equal(init.debounceMs, 150);
   assert.equal(init.diagnosticMode, "auto");
-  assert.deepEqual(init.images, { online: false, platform: null, inlayHints: true });
+  assert.deepEqual(init.images, { online: false, platform: null, registries: [], inlayHints: true });
   assert.equal("interpreter" in init, false);
   assert.equal("path" in init, false);
   assert.equal("trace" in init, false);
@@ -280,4 +280,25 @@ test("show logs opens the output channel", async () => {
   await start();
   await fake.commands.get("dockwise.showLogs")!();
   assert.equal(fake.channels[0].shown, 1);
+});
+
+test("an untrusted workspace turns live registry lookups off; granting trust turns them back on", async () => {
+  fake.trusted = false;
+  fake.settings["dockwise.images.online"] = true;
+  fake.settings["dockwise.images.registries"] = ["127.0.0.1:5000"];
+  await start();
+  const init = fake.clients[0].clientOptions.initializationOptions;
+  assert.equal(init.images.online, false);
+  const mw = fake.clients[0].clientOptions.middleware.workspace.configuration;
+  const answer = await mw({ items: [{ section: "dockwise" }] }, undefined, async () => []);
+  assert.equal(answer[0].images.online, false);
+  changeSettings({ "dockwise.ignore": ["DL3059"] });
+  assert.equal(fake.clients[0].notifications.at(-1)!.params.settings.dockwise.images.online, false);
+
+  fake.trusted = true;
+  fake.trustGranted.fire();
+  const n = fake.clients[0].notifications.at(-1)!;
+  assert.equal(n.method, "workspace/didChangeConfiguration");
+  assert.equal(n.params.settings.dockwise.images.online, true);
+  assert.deepEqual(n.params.settings.dockwise.images.registries, ["127.0.0.1:5000"]);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_ONLY, argv, serverSettingNames, serverSettings } from "../settings";
+import { CLIENT_ONLY, argv, serverSettingNames, serverSettings, withWorkspaceTrust } from "../settings";
 import { PACKAGE_JSON } from "./stub";
 
 test("server settings are package.json's dockwise.* properties minus the client-only ones", () => {
@@ -27,4 +27,12 @@ test("command-line settings: lists of strings, a lone string is one argument", (
   assert.deepEqual(argv(" /opt/py/bin/python "), ["/opt/py/bin/python"]);
   assert.deepEqual(argv(null), []);
   assert.deepEqual(argv({}), []);
+});
+
+test("Restricted Mode: images.online is false whatever the settings say; trusted: unchanged", () => {
+  const s = { ignore: ["DL3008"], images: { online: true, registries: ["localhost:5000"] } };
+  assert.deepEqual(withWorkspaceTrust(s, false), { ignore: ["DL3008"], images: { online: false, registries: ["localhost:5000"] } });
+  assert.deepEqual(withWorkspaceTrust({}, false), { images: { online: false } });
+  assert.equal(withWorkspaceTrust(s, true), s);
+  assert.equal(s.images.online, true, "the input is not changed");
 });

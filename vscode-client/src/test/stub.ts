@@ -74,6 +74,8 @@ export const fake = {
   contentProviders: new Map<string, any>(),
   activeTextEditor: undefined as any,
   configChanged: new EventEmitter<{ affectsConfiguration(s: string): boolean }>(),
+  trusted: true, // vscode.workspace.isTrusted
+  trustGranted: new EventEmitter<void>(),
   clients: [] as FakeLanguageClient[],
   /** How FakeLanguageClient.start behaves (default: starts). */
   start: async (_c: FakeLanguageClient): Promise<void> => {},
@@ -93,6 +95,7 @@ export function reset() {
     channels: [],
     activeTextEditor: undefined,
     clients: [],
+    trusted: true,
     start: async () => {},
   });
   fake.commands.clear();
@@ -143,6 +146,10 @@ const vscodeStub = {
       return fake.workspaceFolders;
     },
     onDidChangeConfiguration: fake.configChanged.event,
+    get isTrusted() {
+      return fake.trusted;
+    },
+    onDidGrantWorkspaceTrust: fake.trustGranted.event,
     registerTextDocumentContentProvider: (scheme: string, p: any) => {
       fake.contentProviders.set(scheme, p);
       return { dispose() {} };
