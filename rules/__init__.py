@@ -61,15 +61,24 @@ def family(selector: str) -> tuple[Rule, str] | None:
     return None
 
 
+def subcode(code: str) -> Rule | None:
+    """The family rule one full code belongs to (``SC2086``: four digits after
+    the family's prefix), else None."""
+    fam = family(code)
+    if fam is None or len(fam[1]) != len(fam[0].meta.subcodes or "") + 4:
+        return None
+    return fam[0]
+
+
 def url_for(code: str) -> str:
     """The documentation address of a finding's code (a rule's page, or the
     page of one code of a family, such as ShellCheck's wiki for ``SC2086``)."""
     r = get(code)
     if r is not None:
         return r.meta.url
-    fam = family(code)
-    if fam is not None and fam[0].meta.subcode_url:
-        return fam[0].meta.subcode_url.format(code=fam[1])
+    fam = subcode(code)
+    if fam is not None and fam.meta.subcode_url:
+        return fam.meta.subcode_url.format(code=code.strip().upper())
     return ""
 
 

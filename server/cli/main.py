@@ -1033,9 +1033,9 @@ def _cmd_rule(args: argparse.Namespace) -> int:
         _err("rule: give a rule code, name or alias, or --all")
         return 2
     r = registry.get(args.key)
-    fam = registry.family(args.key) if r is None else None
+    fam = registry.subcode(args.key) if r is None else None
     if fam is not None:
-        return _rule_subcode(*fam)
+        return _rule_subcode(fam, args.key.strip().upper())
     if r is None:
         import difflib
 

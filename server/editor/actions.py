@@ -109,8 +109,7 @@ def ignorable(code: str) -> bool:
     r = rules.get(code)
     if r is not None:
         return r.code == code
-    fam = rules.family(code)
-    return fam is not None and fam[1] == code
+    return rules.subcode(code) is not None and code == code.upper()
 
 
 def pragma_tool(code: str) -> str:
