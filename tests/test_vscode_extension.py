@@ -198,6 +198,10 @@ def test_bundled_server_answers_initialize_with_the_extensions_default_settings(
     assert "textDocumentSync" in replies[1]["result"]["capabilities"], replies
     assert replies[2]["result"] is None
     assert "WARNING" not in err and "ERROR" not in err, err  # every contributed default is a valid setting
+    # the server logs through window/logMessage (stderr stays empty): no warning or error there either
+    problems = [m["params"]["message"] for m in _frames(r.stdout)
+                if m.get("method") == "window/logMessage" and m["params"]["type"] in (1, 2)]
+    assert problems == [], problems
 
 
 def _frames(data: bytes) -> list[dict]:

@@ -11,7 +11,7 @@
     dockwise format [PATH ... | -] [--diff] [--check] [--indent N] [--tabs]
     dockwise parse FILE|- [--format buildkit|json]
     dockwise rule CODE|NAME|ALIAS | --all
-    dockwise serve [--stdio] [--tcp HOST:PORT]
+    dockwise serve [--stdio] [--tcp HOST:PORT] [--log-file PATH]
     dockwise --version
 
 Exit status of ``lint`` (hadolint's policy, plus 2 for input errors):
@@ -272,6 +272,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    serve.add_argument("--log-file", metavar="PATH",
+                       help="also append the server's log to PATH (it goes to the editor as "
+                            "window/logMessage; nothing is written to stderr)")
     return p
 
 
@@ -1101,9 +1104,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from dockwise.lsp.startup import cached_attrs_compile
 
     with cached_attrs_compile():  # reuses attrs' generated code for lsprotocol (start-up time)
+        from dockwise.lsp.logs import LogFileError
         from dockwise.lsp.server import serve  # lazy: only the server needs pygls
 
-    rc = serve(tcp=tcp)
+    try:
+        rc = serve(tcp=tcp, log_file=args.log_file)
+    except LogFileError as exc:
+        _err(str(exc))
+        return 2
     return rc if isinstance(rc, int) else 0
 
 

@@ -120,7 +120,8 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "logLevel",
         "string",
         "info",
-        "Server log level (stderr and the editor's output channel).",
+        "Server log level: what the server sends to the editor's output channel (window/logMessage) "
+        "and writes to `dockwise serve --log-file`; tracebacks only at `debug`. Nothing goes to stderr.",
         LOG_LEVELS,
     ),
     SettingSpec(

@@ -1,7 +1,7 @@
 """Code actions: quick fixes from Diagnostic.data, refactorings, source.fixAll.dockwise (with codeAction/resolve).
 
 Handlers are thin: the document's cached analysis comes from
-``DockwiseServer.get_state`` (one model per document version); the work is
+``server.documents.state`` (one model per document version); the work is
 done by :mod:`dockwise.editor.actions`, which imports nothing from pygls or
 lsprotocol.
 
@@ -29,9 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from dockwise.lsp.hooks import Feature
+from dockwise.lsp.logs import log_failure
+
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.editor.actions import Proposal
-    from dockwise.lsp.server import DocState, DockwiseServer
+    from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -56,13 +60,13 @@ def _wanted(only: list[str] | None, kind: str) -> bool:
 class _Ctx:
     """What building the actions of one document needs."""
 
-    def __init__(self, ls: "DockwiseServer", uri: str, st: "DocState", text: str):
+    def __init__(self, ls: "DockwiseServer", uri: str, a: "Analysed", text: str):
         from dockwise.lint.fixes import _uses_crlf
 
-        self.ls, self.uri, self.st, self.text = ls, uri, st, text
-        self.conv = st.converter
+        self.ls, self.uri, self.st, self.model, self.text = ls, uri, a.state, a.model, text
+        self.conv = a.converter
         self.crlf = _uses_crlf(text)
-        self.versioned = bool(ls._cap("workspace.workspace_edit.document_changes", False))
+        self.versioned = bool(ls.caps.get("workspace.workspace_edit.document_changes", False))
 
     def text_edit(self, rng: types.Range, new_text: str) -> types.TextEdit:
         if self.crlf and "\n" in new_text:
@@ -95,11 +99,11 @@ class _Ctx:
 
 
 def _context(ls: "DockwiseServer", uri: str) -> _Ctx | None:
-    doc = ls.open_document(uri)
-    st = ls.get_state(uri)
-    if doc is None or st is None or st.model is None or st.converter is None or st.error:
+    doc = ls.documents.open_document(uri)
+    a = ls.documents.analysed_model(uri)
+    if doc is None or a is None or a.state.error:
         return None
-    return _Ctx(ls, uri, st, doc.source)
+    return _Ctx(ls, uri, a, doc.source)
 
 
 # -- quick fixes ---------------------------------------------------------------------------
@@ -159,7 +163,7 @@ def _quick_fixes(c: _Ctx, diagnostics) -> list[types.CodeAction]:
 
     out: list[types.CodeAction] = []
     seen: set = set()
-    pragmas = actions.pragmas_enabled(c.ls.lint_settings_for(c.uri))
+    pragmas = actions.pragmas_enabled(c.ls.config.lint_settings_for(c.uri))
     ignores: list[types.CodeAction] = []
     for d in diagnostics or ():
         try:
@@ -171,12 +175,12 @@ def _quick_fixes(c: _Ctx, diagnostics) -> list[types.CodeAction]:
             if a is not None and _once(seen, a):
                 out.append(a)
             if pragmas and actions.ignorable(code):
-                for p in actions.ignore_proposals(c.st.model, code, line):
+                for p in actions.ignore_proposals(c.model, code, line):
                     a = c.action(p, [d])
                     if _once(seen, a):
                         ignores.append(a)
-        except Exception:
-            log.exception("code actions for a %s diagnostic failed", getattr(d, "code", "?"))
+        except Exception as exc:  # one broken diagnostic must not take the other actions down
+            log_failure(f"code actions for a {getattr(d, 'code', '?')} diagnostic", exc)
     return out + ignores  # the fixes first, then the ignore actions
 
 
@@ -203,15 +207,15 @@ def _refactors(c: _Ctx, rng: types.Range) -> list[types.CodeAction]:
 
     out = []
     first, last = _lines(rng)
-    df = c.st.model
+    df = c.model
     for check, build in ((actions.can_chain, actions.chain_runs), (actions.can_cleanup, actions.add_cleanup)):
         try:
             if check(df, first, last):
                 p = build(df, first, last)
                 if p is not None:
                     out.append(c.action(p))
-        except Exception:
-            log.exception("refactoring %s failed", build.__name__)
+        except Exception as exc:
+            log_failure(f"refactoring {build.__name__}", exc)
     return out
 
 
@@ -222,7 +226,7 @@ def _fix_all_action(c: _Ctx) -> types.CodeAction | None:
     if not actions.has_fixes(c.st.violations, unsafe):
         return None
     title = actions.FIX_ALL_UNSAFE_TITLE if unsafe else actions.FIX_ALL_TITLE
-    rs = c.ls._cap("text_document.code_action.resolve_support", None)
+    rs = c.ls.caps.get("text_document.code_action.resolve_support", None)
     if rs is not None and "edit" in (getattr(rs, "properties", None) or ()):
         return types.CodeAction(title=title, kind=FIX_ALL_KIND,
                                 data={"action": "fixAll", "uri": c.uri, "version": c.st.version})
@@ -232,8 +236,8 @@ def _fix_all_action(c: _Ctx) -> types.CodeAction | None:
 def _compute_fix_all(c: _Ctx, title: str) -> types.CodeAction:
     from dockwise.editor import actions
 
-    doc = c.ls.open_document(c.uri)
-    p = actions.fix_all(c.text, c.ls.lint_settings_for(c.uri), (doc.path or None) if doc else None,
+    doc = c.ls.documents.open_document(c.uri)
+    p = actions.fix_all(c.text, c.ls.config.lint_settings_for(c.uri), (doc.path or None) if doc else None,
                         unsafe=bool(c.ls.settings.unsafeFixes))
     return types.CodeAction(title=title, kind=FIX_ALL_KIND, edit=c.workspace_edit(c.model_edits(p.edits)))
 
@@ -254,8 +258,8 @@ def code_actions(ls: "DockwiseServer", params: types.CodeActionParams) -> list[t
             a = _fix_all_action(c)
             if a is not None:
                 out.append(a)
-        except Exception:
-            log.exception("fix-all failed for %s", uri)
+        except Exception as exc:
+            log_failure(f"fix-all for {uri}", exc)
     return out
 
 
@@ -275,22 +279,20 @@ def resolve(ls: "DockwiseServer", action: types.CodeAction) -> types.CodeAction:
     return action
 
 
-def register(server: "DockwiseServer") -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
-    )
-    def code_action(ls: "DockwiseServer", params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        try:
-            return code_actions(ls, params) or None
-        except Exception:
-            log.exception("textDocument/codeAction failed")
-            return None
+def on_code_action(ls: "DockwiseServer", params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    return code_actions(ls, params) or None
 
-    @server.feature(types.CODE_ACTION_RESOLVE)
-    def code_action_resolve(ls: "DockwiseServer", params: types.CodeAction) -> types.CodeAction:
-        try:
-            return resolve(ls, params)
-        except Exception:
-            log.exception("codeAction/resolve failed")
-            return params
+
+class CodeActionsFeature(Feature):
+    name = "actions"
+
+    def register(self) -> None:
+        self.server.handler(
+            types.TEXT_DOCUMENT_CODE_ACTION,
+            types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+        )(on_code_action)
+        self.server.handler(types.CODE_ACTION_RESOLVE)(resolve)
+
+
+def setup(server: "DockwiseServer") -> None:
+    server.add_feature(CodeActionsFeature(server))

@@ -284,10 +284,10 @@ class DiagnosticCache:
     Two ways to find the previous diagnostic: by identity (the engine's
     :class:`~dockwise.lint.engine.LintCache` hands back the very same violation
     objects for unchanged instructions: no hashing) and by value (a
-    violation recomputed equal). ``lint`` holds the document's LintCache (set
-    by the server), so both die with the document's state."""
+    violation recomputed equal). It lives in the document's entry of the
+    document store, beside its LintCache, and dies with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "lint")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version")
 
     def __init__(self) -> None:
         self._entries: dict = {}
@@ -296,7 +296,6 @@ class DiagnosticCache:
         self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
         self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data without "data")
         self._version: tuple | None = None  # (version, its JSON text)
-        self.lint = None
 
     def _parts(self, d: types.Diagnostic, unstructure) -> tuple | None:
         """(head, tail): ``d``'s JSON text is head + JSON of data.version + tail.
@@ -329,7 +328,9 @@ class DiagnosticCache:
         parts = self._parts(d, unstructure)
         if parts is None:
             return json.dumps(self.as_json(d, unstructure))
-        v = d.data["version"]
+        data = d.data
+        assert isinstance(data, dict)  # _parts found its version
+        v = data["version"]
         memo = self._version
         if memo is None or memo[0] is not v and not (type(v) is type(memo[0]) is int and v == memo[0]):
             memo = self._version = (v, json.dumps(v))

@@ -1,7 +1,7 @@
 """Completion, signature help and formatting.
 
 Handlers are thin: the document's cached analysis comes from
-``DockwiseServer.get_state`` (one model per document version); the work is
+``server.documents.state`` (one model per document version); the work is
 done by engine-side modules that import nothing from pygls or lsprotocol
 (:mod:`dockwise.editor.completion`, :mod:`dockwise.editor.signature`,
 :mod:`dockwise.editor.formatting`). Positions go through the document's
@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from dockwise.lsp.hooks import Feature
+
 if TYPE_CHECKING:  # pragma: no cover
-    from dockwise.lsp.server import DockwiseServer
+    from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -46,17 +49,14 @@ _KINDS = {
 }
 
 
-def _state(ls: "DockwiseServer", uri: str):
-    st = ls.get_state(uri)
-    if st is None or st.model is None or st.converter is None:
-        return None
-    return st
+def _state(ls: "DockwiseServer", uri: str) -> "Analysed | None":
+    return ls.documents.analysed_model(uri)
 
 
 def _markup(ls: "DockwiseServer", text: str | None, cap: str) -> types.MarkupContent | None:
     if not text:
         return None
-    fmts = ls._cap(cap, None)
+    fmts = ls.caps.get(cap, None)
     kind = types.MarkupKind.Markdown if not fmts or types.MarkupKind.Markdown in fmts else types.MarkupKind.PlainText
     return types.MarkupContent(kind=kind, value=text)
 
@@ -69,10 +69,10 @@ def _completion_items(ls: "DockwiseServer", params: types.CompletionParams) -> l
 
     conv = st.converter
     base = "text_document.completion.completion_item"
-    snippets = bool(ls._cap(f"{base}.snippet_support", False))
-    tag_set = ls._cap(f"{base}.tag_support.value_set", None) or []
+    snippets = bool(ls.caps.get(f"{base}.snippet_support", False))
+    tag_set = ls.caps.get(f"{base}.tag_support.value_set", None) or []
     deprecated_tag = types.CompletionItemTag.Deprecated in tag_set
-    deprecated_field = bool(ls._cap(f"{base}.deprecated_support", False))
+    deprecated_field = bool(ls.caps.get(f"{base}.deprecated_support", False))
     items = complete(st.model, conv.pos(params.position), snippets=snippets,
                      live=getattr(ls, "live_images", None), platform=ls.settings.images_platform)
     out = []
@@ -109,7 +109,7 @@ def _signature_help(ls: "DockwiseServer", params: types.SignatureHelpParams) -> 
     if res is None:
         return None
     base = "text_document.signature_help.signature_information"
-    offsets = bool(ls._cap(f"{base}.parameter_information.label_offset_support", False))
+    offsets = bool(ls.caps.get(f"{base}.parameter_information.label_offset_support", False))
     sigs = []
     for s in res.signatures:
         plist: list[Any] = []
@@ -145,42 +145,34 @@ def _format(ls: "DockwiseServer", uri: str, options: types.FormattingOptions,
             for e in format_edits(st.model, opts, span)]
 
 
-def register(server: "DockwiseServer") -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS, resolve_provider=False),
-    )
-    def on_completion(ls: "DockwiseServer", params: types.CompletionParams) -> types.CompletionList:
-        try:
-            items = _completion_items(ls, params)
-        except Exception:
-            log.exception("completion failed")
-            items = []
-        return types.CompletionList(is_incomplete=False, items=items)
+def on_completion(ls: "DockwiseServer", params: types.CompletionParams) -> types.CompletionList:
+    return types.CompletionList(is_incomplete=False, items=_completion_items(ls, params))
 
-    @server.feature(
-        types.TEXT_DOCUMENT_SIGNATURE_HELP,
-        types.SignatureHelpOptions(trigger_characters=SIGNATURE_TRIGGERS, retrigger_characters=[" ", ","]),
-    )
-    def on_signature_help(ls: "DockwiseServer", params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        try:
-            return _signature_help(ls, params)
-        except Exception:
-            log.exception("signatureHelp failed")
-            return None
 
-    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-    def on_formatting(ls: "DockwiseServer", params: types.DocumentFormattingParams) -> list[types.TextEdit]:
-        try:
-            return _format(ls, params.text_document.uri, params.options, None)
-        except Exception:
-            log.exception("formatting failed")
-            return []
+def on_formatting(ls: "DockwiseServer", params: types.DocumentFormattingParams) -> list[types.TextEdit]:
+    return _format(ls, params.text_document.uri, params.options, None)
 
-    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
-    def on_range_formatting(ls: "DockwiseServer", params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
-        try:
-            return _format(ls, params.text_document.uri, params.options, params.range)
-        except Exception:
-            log.exception("rangeFormatting failed")
-            return []
+
+def on_range_formatting(ls: "DockwiseServer", params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
+    return _format(ls, params.text_document.uri, params.options, params.range)
+
+
+class EditingFeature(Feature):
+    name = "editing"
+
+    def register(self) -> None:
+        handler = self.server.handler
+        handler(
+            types.TEXT_DOCUMENT_COMPLETION,
+            types.CompletionOptions(trigger_characters=COMPLETION_TRIGGERS, resolve_provider=False),
+        )(on_completion)
+        handler(
+            types.TEXT_DOCUMENT_SIGNATURE_HELP,
+            types.SignatureHelpOptions(trigger_characters=SIGNATURE_TRIGGERS, retrigger_characters=[" ", ","]),
+        )(_signature_help)
+        handler(types.TEXT_DOCUMENT_FORMATTING)(on_formatting)
+        handler(types.TEXT_DOCUMENT_RANGE_FORMATTING)(on_range_formatting)
+
+
+def setup(server: "DockwiseServer") -> None:
+    server.add_feature(EditingFeature(server))

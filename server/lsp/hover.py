@@ -1,7 +1,7 @@
 """Hover (images, instructions, flags, variables, stages) and inlay hints / code lenses for image sizes.
 
 Handlers are thin: the document's cached analysis comes from
-``DockwiseServer.get_state`` (one model per document version); the work is
+``server.documents.state`` (one model per document version); the work is
 done by :mod:`dockwise.editor.hover`, which imports nothing from pygls or lsprotocol.
 Positions go through the document's :class:`PositionConverter` (UTF-16 or
 UTF-8, whatever was negotiated).
@@ -18,7 +18,9 @@ Sizes come from ``images.lookup()`` on every request, so figures a live
 source (``server.live_images``, when present) has fetched meanwhile appear on
 the next hover or inlay-hint refresh. Unknown images are handed to
 ``server.live_images.request(ref, platform)`` when ``images.online`` is on;
-nothing here waits for the network.
+nothing here waits for the network. A change of ``images.inlayHints`` or
+``images.platform`` asks the client to refresh hints and lenses (the
+``settings_changed`` hook).
 """
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from dockwise.lsp.hooks import Feature, SettingsChange
+
 if TYPE_CHECKING:  # pragma: no cover
-    from dockwise.lsp.server import DockwiseServer
+    from dockwise.lsp.core import DockwiseServer
 
 log = logging.getLogger("dockwise")
 
@@ -59,20 +63,16 @@ def _live(ls: "DockwiseServer") -> Any:
 
 
 def _markdown_ok(ls: "DockwiseServer") -> bool:
-    fmts = ls._cap("text_document.hover.content_format", None)
+    fmts = ls.caps.get("text_document.hover.content_format", None)
     return not fmts or types.MarkupKind.Markdown in fmts
-
-
-def _client_inlay_hints(ls: "DockwiseServer") -> bool:
-    return ls._cap("text_document.inlay_hint", None) is not None
 
 
 def _hints(ls: "DockwiseServer", uri: str, start_line: int = 0, end_line: int | None = None):
     """(converter, size hints) for the open document, or None."""
     if not getattr(ls.settings, "images_inlayHints", True):
         return None
-    st = ls.get_state(uri)
-    if st is None or st.model is None or st.converter is None:
+    st = ls.documents.analysed_model(uri)
+    if st is None:
         return None
     from dockwise.editor.hover import size_hints
 
@@ -82,62 +82,64 @@ def _hints(ls: "DockwiseServer", uri: str, start_line: int = 0, end_line: int | 
 
 
 def refresh_sizes(ls: "DockwiseServer") -> None:
-    """Ask the client to re-request inlay hints and code lenses (after a change
-    of ``images.inlayHints`` / ``images.platform``), when it supports refresh."""
-    try:
-        if ls._cap("workspace.inlay_hint.refresh_support", False):
-            ls.workspace_inlay_hint_refresh(None)
-        if ls._cap("workspace.code_lens.refresh_support", False) and not _client_inlay_hints(ls):
-            ls.workspace_code_lens_refresh(None)
-    except Exception:
-        log.exception("refreshing inlay hints / code lenses failed")
+    """Ask the client to re-request inlay hints and code lenses, when it supports refresh."""
+    if ls.caps.get("workspace.inlay_hint.refresh_support", False):
+        ls.workspace_inlay_hint_refresh(None)
+    if ls.caps.get("workspace.code_lens.refresh_support", False) and not ls.caps.inlay_hints:
+        ls.workspace_code_lens_refresh(None)
 
 
-def register(server: "DockwiseServer") -> None:
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: "DockwiseServer", params: types.HoverParams) -> types.Hover | None:
-        try:
-            st = ls.get_state(params.text_document.uri)
-            if st is None or st.model is None or st.converter is None:
-                return None
-            from dockwise.editor.hover import hover
+def on_hover(ls: "DockwiseServer", params: types.HoverParams) -> types.Hover | None:
+    st = ls.documents.analysed_model(params.text_document.uri)
+    if st is None:
+        return None
+    from dockwise.editor.hover import hover
 
-            conv = st.converter
-            res = hover(st.model, conv.pos(params.position), platform=ls.settings.images_platform, live=_live(ls))
-            if res is None:
-                return None
-            kind = types.MarkupKind.Markdown if _markdown_ok(ls) else types.MarkupKind.PlainText
-            return types.Hover(contents=types.MarkupContent(kind=kind, value=res.markdown), range=conv.range(res.span))
-        except Exception:
-            log.exception("textDocument/hover failed")
-            return None
+    conv = st.converter
+    res = hover(st.model, conv.pos(params.position), platform=ls.settings.images_platform, live=_live(ls))
+    if res is None:
+        return None
+    kind = types.MarkupKind.Markdown if _markdown_ok(ls) else types.MarkupKind.PlainText
+    return types.Hover(contents=types.MarkupContent(kind=kind, value=res.markdown), range=conv.range(res.span))
 
-    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-    def on_inlay_hint(ls: "DockwiseServer", params: types.InlayHintParams) -> list[types.InlayHint]:
-        try:
-            got = _hints(ls, params.text_document.uri, params.range.start.line, params.range.end.line)
-            if got is None:
-                return []
-            conv, hints = got
-            return [
-                types.InlayHint(position=conv.position(h.pos), label=h.label, tooltip=h.tooltip, padding_left=True)
-                for h in hints
-            ]
-        except Exception:
-            log.exception("textDocument/inlayHint failed")
-            return []
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def on_code_lens(ls: "DockwiseServer", params: types.CodeLensParams) -> list[types.CodeLens]:
-        try:
-            if _client_inlay_hints(ls):
-                return []  # the sizes are shown as inlay hints
-            got = _hints(ls, params.text_document.uri)
-            if got is None:
-                return []
-            conv, hints = got
-            return [types.CodeLens(range=conv.range(h.line_span), command=types.Command(title=h.label, command=""))
-                    for h in hints]
-        except Exception:
-            log.exception("textDocument/codeLens failed")
-            return []
+def on_inlay_hint(ls: "DockwiseServer", params: types.InlayHintParams) -> list[types.InlayHint]:
+    got = _hints(ls, params.text_document.uri, params.range.start.line, params.range.end.line)
+    if got is None:
+        return []
+    conv, hints = got
+    return [
+        types.InlayHint(position=conv.position(h.pos), label=h.label, tooltip=h.tooltip, padding_left=True)
+        for h in hints
+    ]
+
+
+def on_code_lens(ls: "DockwiseServer", params: types.CodeLensParams) -> list[types.CodeLens]:
+    if ls.caps.inlay_hints:
+        return []  # the sizes are shown as inlay hints
+    got = _hints(ls, params.text_document.uri)
+    if got is None:
+        return []
+    conv, hints = got
+    return [types.CodeLens(range=conv.range(h.line_span), command=types.Command(title=h.label, command=""))
+            for h in hints]
+
+
+class HoverFeature(Feature):
+    name = "hover"
+
+    def register(self) -> None:
+        self.server.handler(types.TEXT_DOCUMENT_HOVER)(on_hover)
+        self.server.handler(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))(
+            on_inlay_hint)
+        self.server.handler(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))(
+            on_code_lens)
+
+    def settings_changed(self, change: SettingsChange) -> None:
+        """Size hints and lenses depend on ``images.inlayHints`` and ``images.platform``."""
+        if change.resync and self.server.initialized and change.changed("images_inlayHints", "images_platform"):
+            refresh_sizes(self.server)
+
+
+def setup(server: "DockwiseServer") -> None:
+    server.add_feature(HoverFeature(server))

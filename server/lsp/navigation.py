@@ -1,11 +1,11 @@
 """Document and workspace symbols, definition, references, rename, highlight, folding, semantic tokens, document links.
 
 Handlers are thin: the document's cached analysis comes from
-``DockwiseServer.get_state`` (one model per document version); the work is
+``server.documents.state`` (one model per document version); the work is
 done by :mod:`dockwise.editor.navigation`, which imports nothing from pygls or
 lsprotocol. Positions go through the document's ``PositionConverter``. A
-handler that fails logs the error and answers with an empty result; a rename
-that cannot be done answers with a ``RequestFailed`` error carrying the reason.
+rename that cannot be done answers with a ``RequestFailed`` error carrying
+the reason.
 """
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from dockwise.lsp.hooks import Feature
+
 if TYPE_CHECKING:  # pragma: no cover
-    from dockwise.lsp.server import DockwiseServer
+    from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.documents import Analysed
 
 log = logging.getLogger("dockwise")
 
@@ -27,11 +30,8 @@ TOKEN_MODIFIERS = ["declaration", "definition", "readonly", "deprecated", "defau
 LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
 
-def _state(ls: "DockwiseServer", uri: str):
-    st = ls.get_state(uri)
-    if st is None or st.model is None or st.converter is None:
-        return None
-    return st
+def _state(ls: "DockwiseServer", uri: str) -> "Analysed | None":
+    return ls.documents.analysed_model(uri)
 
 
 def encode_tokens(tokens, conv, rng: "types.Range | None" = None) -> list[int]:
@@ -92,193 +92,170 @@ def _failed(message: str) -> JsonRpcException:
     return JsonRpcException(message, code=types.LSPErrorCodes.RequestFailed.value)
 
 
-def register(server: "DockwiseServer") -> None:
-    """Register the navigation handlers on ``server``."""
+def _nav():
+    from dockwise.editor import navigation
 
-    def nav():
-        from dockwise.editor import navigation
+    return navigation
 
-        return navigation
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(ls: "DockwiseServer", params: types.DocumentSymbolParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return []
-            syms = nav().document_symbols(st.model)
-            conv = st.converter
-            if ls._cap("text_document.document_symbol.hierarchical_document_symbol_support", False):
-                return [_doc_symbol(s, conv) for s in syms]
-            out: list = []
-            tags = ls._cap("text_document.document_symbol.tag_support") is not None
-            _flat_symbols(syms, conv, params.text_document.uri, None, out, tags)
-            return out
-        except Exception:
-            log.exception("textDocument/documentSymbol failed")
-            return []
+def document_symbol(ls: "DockwiseServer", params: types.DocumentSymbolParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return []
+    syms = _nav().document_symbols(st.model)
+    conv = st.converter
+    if ls.caps.get("text_document.document_symbol.hierarchical_document_symbol_support", False):
+        return [_doc_symbol(s, conv) for s in syms]
+    out: list = []
+    tags = ls.caps.get("text_document.document_symbol.tag_support") is not None
+    _flat_symbols(syms, conv, params.text_document.uri, None, out, tags)
+    return out
 
-    @server.feature(types.WORKSPACE_SYMBOL)
-    def workspace_symbol(ls: "DockwiseServer", params: types.WorkspaceSymbolParams):
-        out: list = []
-        try:
-            n = nav()
-            for doc in list(ls.workspace.text_documents.values()):
-                uri = doc.uri
-                st = _state(ls, uri)
-                if st is None:
-                    continue
-                for s in n.stage_symbols(st.model, params.query or ""):
-                    out.append(types.SymbolInformation(
-                        name=s.name, kind=types.SymbolKind[s.kind],
-                        location=types.Location(uri=uri, range=st.converter.range(s.selection)),
-                        container_name=s.detail or None))
-        except Exception:
-            log.exception("workspace/symbol failed")
-        return out
 
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: "DockwiseServer", params: types.DefinitionParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return None
-            p = st.converter.pos(params.position)
-            spans = nav().definition_at(st.model, p.line, p.col)
-            return [types.Location(uri=params.text_document.uri, range=st.converter.range(s)) for s in spans] or None
-        except Exception:
-            log.exception("textDocument/definition failed")
-            return None
+def workspace_symbol(ls: "DockwiseServer", params: types.WorkspaceSymbolParams):
+    out: list = []
+    n = _nav()
+    for doc in list(ls.workspace.text_documents.values()):
+        uri = doc.uri
+        st = _state(ls, uri)
+        if st is None:
+            continue
+        for s in n.stage_symbols(st.model, params.query or ""):
+            out.append(types.SymbolInformation(
+                name=s.name, kind=types.SymbolKind[s.kind],
+                location=types.Location(uri=uri, range=st.converter.range(s.selection)),
+                container_name=s.detail or None))
+    return out
 
-    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: "DockwiseServer", params: types.ReferenceParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return None
-            p = st.converter.pos(params.position)
-            n = nav()
-            sym = n.symbol_at(st.model, p.line, p.col)
-            if sym is None:
-                return None
-            occs = n.references(st.model, sym, include_declaration=params.context.include_declaration)
-            return [types.Location(uri=params.text_document.uri, range=st.converter.range(o.span)) for o in occs]
-        except Exception:
-            log.exception("textDocument/references failed")
-            return None
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-    def document_highlight(ls: "DockwiseServer", params: types.DocumentHighlightParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return None
-            p = st.converter.pos(params.position)
-            return [
-                types.DocumentHighlight(
-                    range=st.converter.range(o.span),
-                    kind=types.DocumentHighlightKind.Write if o.role == "definition" else types.DocumentHighlightKind.Read,
-                )
-                for o in nav().highlights(st.model, p.line, p.col)
-            ] or None
-        except Exception:
-            log.exception("textDocument/documentHighlight failed")
-            return None
+def definition(ls: "DockwiseServer", params: types.DefinitionParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return None
+    p = st.converter.pos(params.position)
+    spans = _nav().definition_at(st.model, p.line, p.col)
+    return [types.Location(uri=params.text_document.uri, range=st.converter.range(s)) for s in spans] or None
 
-    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(ls: "DockwiseServer", params: types.PrepareRenameParams):
-        n = nav()
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return None
-            p = st.converter.pos(params.position)
-            found = n.prepare_rename(st.model, p.line, p.col)
-            if found is None:
-                return None
-            span, placeholder = found
-            return types.PrepareRenamePlaceholder(range=st.converter.range(span), placeholder=placeholder)
-        except n.RenameError as exc:
-            raise _failed(str(exc)) from None
-        except Exception:
-            log.exception("textDocument/prepareRename failed")
-            return None
 
-    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
-    def rename(ls: "DockwiseServer", params: types.RenameParams):
-        n = nav()
-        try:
-            uri = params.text_document.uri
-            st = _state(ls, uri)
-            if st is None:
-                return None
-            p = st.converter.pos(params.position)
-            edits = [types.TextEdit(range=st.converter.range(s), new_text=t)
-                     for s, t in n.rename_edits(st.model, p.line, p.col, params.new_name)]
-            if ls._cap("workspace.workspace_edit.document_changes", False):
-                return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=st.version),
-                    edits=edits)])
-            return types.WorkspaceEdit(changes={uri: edits})
-        except n.RenameError as exc:
-            raise _failed(str(exc)) from None
-        except Exception:
-            log.exception("textDocument/rename failed")
-            return None
+def references(ls: "DockwiseServer", params: types.ReferenceParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return None
+    p = st.converter.pos(params.position)
+    n = _nav()
+    sym = n.symbol_at(st.model, p.line, p.col)
+    if sym is None:
+        return None
+    occs = n.references(st.model, sym, include_declaration=params.context.include_declaration)
+    return [types.Location(uri=params.text_document.uri, range=st.converter.range(o.span)) for o in occs]
 
-    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    def folding_range(ls: "DockwiseServer", params: types.FoldingRangeParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return []
-            folds = nav().folding_ranges(st.model)
-            limit = ls._cap("text_document.folding_range.range_limit")
-            if isinstance(limit, int) and limit >= 0 and len(folds) > limit:
-                folds = sorted(folds, key=lambda f: f.start_line - f.end_line)[:limit]  # the largest
-                folds.sort(key=lambda f: f.start_line)
-            return [types.FoldingRange(start_line=f.start_line, end_line=f.end_line,
-                                       kind=types.FoldingRangeKind.Comment if f.kind == "comment" else None)
-                    for f in folds]
-        except Exception:
-            log.exception("textDocument/foldingRange failed")
-            return []
 
-    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
-    def semantic_tokens_full(ls: "DockwiseServer", params: types.SemanticTokensParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return types.SemanticTokens(data=[])
-            return types.SemanticTokens(data=encode_tokens(nav().semantic_tokens(st.model), st.converter))
-        except Exception:
-            log.exception("textDocument/semanticTokens/full failed")
-            return types.SemanticTokens(data=[])
+def document_highlight(ls: "DockwiseServer", params: types.DocumentHighlightParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return None
+    p = st.converter.pos(params.position)
+    return [
+        types.DocumentHighlight(
+            range=st.converter.range(o.span),
+            kind=types.DocumentHighlightKind.Write if o.role == "definition" else types.DocumentHighlightKind.Read,
+        )
+        for o in _nav().highlights(st.model, p.line, p.col)
+    ] or None
 
-    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
-    def semantic_tokens_range(ls: "DockwiseServer", params: types.SemanticTokensRangeParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return types.SemanticTokens(data=[])
-            return types.SemanticTokens(
-                data=encode_tokens(nav().semantic_tokens(st.model), st.converter, params.range))
-        except Exception:
-            log.exception("textDocument/semanticTokens/range failed")
-            return types.SemanticTokens(data=[])
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False))
-    def document_link(ls: "DockwiseServer", params: types.DocumentLinkParams):
-        try:
-            st = _state(ls, params.text_document.uri)
-            if st is None:
-                return []
-            tooltip = bool(ls._cap("text_document.document_link.tooltip_support", False))
-            out: list[Any] = []
-            for span, url in nav().document_links(st.model):
-                out.append(types.DocumentLink(range=st.converter.range(span), target=url,
-                                              tooltip=f"Open {url}" if tooltip else None))
-            return out
-        except Exception:
-            log.exception("textDocument/documentLink failed")
-            return []
+def prepare_rename(ls: "DockwiseServer", params: types.PrepareRenameParams):
+    n = _nav()
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return None
+    p = st.converter.pos(params.position)
+    try:
+        found = n.prepare_rename(st.model, p.line, p.col)
+    except n.RenameError as exc:
+        raise _failed(str(exc)) from None
+    if found is None:
+        return None
+    span, placeholder = found
+    return types.PrepareRenamePlaceholder(range=st.converter.range(span), placeholder=placeholder)
+
+
+def rename(ls: "DockwiseServer", params: types.RenameParams):
+    n = _nav()
+    uri = params.text_document.uri
+    st = _state(ls, uri)
+    if st is None:
+        return None
+    p = st.converter.pos(params.position)
+    try:
+        found = n.rename_edits(st.model, p.line, p.col, params.new_name)
+    except n.RenameError as exc:
+        raise _failed(str(exc)) from None
+    edits = [types.TextEdit(range=st.converter.range(s), new_text=t) for s, t in found]
+    if ls.caps.get("workspace.workspace_edit.document_changes", False):
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=st.version),
+            edits=edits)])
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def folding_range(ls: "DockwiseServer", params: types.FoldingRangeParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return []
+    folds = _nav().folding_ranges(st.model)
+    limit = ls.caps.get("text_document.folding_range.range_limit")
+    if isinstance(limit, int) and limit >= 0 and len(folds) > limit:
+        folds = sorted(folds, key=lambda f: f.start_line - f.end_line)[:limit]  # the largest
+        folds.sort(key=lambda f: f.start_line)
+    return [types.FoldingRange(start_line=f.start_line, end_line=f.end_line,
+                               kind=types.FoldingRangeKind.Comment if f.kind == "comment" else None)
+            for f in folds]
+
+
+def semantic_tokens_full(ls: "DockwiseServer", params: types.SemanticTokensParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return types.SemanticTokens(data=[])
+    return types.SemanticTokens(data=encode_tokens(_nav().semantic_tokens(st.model), st.converter))
+
+
+def semantic_tokens_range(ls: "DockwiseServer", params: types.SemanticTokensRangeParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return types.SemanticTokens(data=[])
+    return types.SemanticTokens(data=encode_tokens(_nav().semantic_tokens(st.model), st.converter, params.range))
+
+
+def document_link(ls: "DockwiseServer", params: types.DocumentLinkParams):
+    st = _state(ls, params.text_document.uri)
+    if st is None:
+        return []
+    tooltip = bool(ls.caps.get("text_document.document_link.tooltip_support", False))
+    out: list[Any] = []
+    for span, url in _nav().document_links(st.model):
+        out.append(types.DocumentLink(range=st.converter.range(span), target=url,
+                                      tooltip=f"Open {url}" if tooltip else None))
+    return out
+
+
+class NavigationFeature(Feature):
+    name = "navigation"
+
+    def register(self) -> None:
+        handler = self.server.handler
+        handler(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(document_symbol)
+        handler(types.WORKSPACE_SYMBOL)(workspace_symbol)
+        handler(types.TEXT_DOCUMENT_DEFINITION)(definition)
+        handler(types.TEXT_DOCUMENT_REFERENCES)(references)
+        handler(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(document_highlight)
+        handler(types.TEXT_DOCUMENT_PREPARE_RENAME)(prepare_rename)
+        handler(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))(rename)
+        handler(types.TEXT_DOCUMENT_FOLDING_RANGE)(folding_range)
+        handler(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)(semantic_tokens_full)
+        handler(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)(semantic_tokens_range)
+        handler(types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False))(document_link)
+
+
+def setup(server: "DockwiseServer") -> None:
+    server.add_feature(NavigationFeature(server))

@@ -211,6 +211,16 @@ def test_server_shuts_down_cleanly(nvim):
     assert nvim.result["server_exit"] == {"code": 0, "signal": 0}, nvim.why()
 
 
+def test_server_writes_nothing_to_stderr(nvim):
+    """Neovim logs every line a server writes to stderr as an ERROR ("rpc" … "stderr");
+    dockwise serve logs through window/logMessage instead."""
+    assert nvim.lsp_log is not None and nvim.lsp_log.exists(), nvim.why()
+    log = nvim.lsp_log.read_text(encoding="utf-8", errors="replace")
+    assert '"rpc.send"' in log and '"window/logMessage"' in log, "not the log of this session" + nvim.why()
+    stderr_lines = [line for line in log.splitlines() if '"stderr"' in line]
+    assert stderr_lines == [], "\n".join(stderr_lines[:10])
+
+
 def test_readme_snippets_compile_and_pass_the_documented_config(tmp_path):
     snippets = readme_snippets()
     assert set(snippets) == {"nvim-0.7", "nvim-0.8", "nvim-0.11", "lspconfig"}, sorted(snippets)

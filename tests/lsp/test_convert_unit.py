@@ -7,7 +7,9 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
+from dockwise.lsp import documents as lsp_documents
 from dockwise.lsp import server as lsp_server
+from dockwise.lsp.documents import DocumentEntry
 from dockwise.lint.engine import Violation
 from dockwise.lsp.convert import (
     PositionConverter,
@@ -160,19 +162,19 @@ def test_model_parsed_once_per_version(monkeypatch):
 
     monkeypatch.setattr(dockwise.syntax.parser, "parse", counting)
     ls, doc, uri = _server_with("FROM ubuntu\nMAINTAINER x\n")
-    monkeypatch.setattr(ls, "open_document", lambda u: doc)
-    st = ls.get_state(uri)
+    monkeypatch.setattr(ls.documents, "_open_document", lambda u: doc)
+    st = ls.documents.state(uri)
     assert [v.code for v in st.violations] == ["DL3006", "DL4000"]
-    assert ls.get_state(uri) is st
+    assert ls.documents.state(uri) is st
     # a settings change re-lints the same model without parsing again
-    ls._init_payload = {"ignore": ["DL3006"]}
-    ls.apply_settings("test", resync=False)
-    st2 = ls.get_state(uri)
+    ls.config.init_payload = {"ignore": ["DL3006"]}
+    ls.config.apply_settings("test", resync=False)
+    st2 = ls.documents.state(uri)
     assert st2.model is st.model and [v.code for v in st2.violations] == ["DL4000"]
     assert st2.result_id != st.result_id
     # a new version parses again
     doc.version = 2
-    st3 = ls.get_state(uri)
+    st3 = ls.documents.state(uri)
     assert st3.version == 2 and st3.model is not st.model
     assert len(calls) == 2
 
@@ -185,7 +187,7 @@ def test_analysis_failure_becomes_one_diagnostic(monkeypatch):
 
     monkeypatch.setattr(dockwise.syntax.parser, "parse", boom)
     ls, doc, uri = _server_with("FROM ubuntu\n")
-    st = ls._analyse(uri, doc, None)
+    st = ls.documents.analyse(uri, doc, DocumentEntry(), None)
     (d,) = st.diagnostics
     assert d.code == "DW999" and d.severity == types.DiagnosticSeverity.Error
     assert "parser exploded" in d.message and st.error
@@ -193,7 +195,7 @@ def test_analysis_failure_becomes_one_diagnostic(monkeypatch):
 
 def test_too_many_problems_are_capped(monkeypatch):
     ls, doc, uri = _server_with("FROM ubuntu\n" + "MAINTAINER x\n" * (lsp_server.MAX_DIAGNOSTICS + 5))
-    st = ls._analyse(uri, doc, None)
+    st = ls.documents.analyse(uri, doc, DocumentEntry(), None)
     assert len(st.violations) > lsp_server.MAX_DIAGNOSTICS
     assert len(st.diagnostics) == lsp_server.MAX_DIAGNOSTICS + 1
     assert "more problems not shown" in st.diagnostics[-1].message
@@ -220,14 +222,14 @@ def test_parse_tcp(tcp, expected):
 def test_only_recent_analyses_are_kept(monkeypatch):
     """Opening a whole workspace keeps at most MAX_ANALYSED_DOCUMENTS models;
     an evicted document is analysed again, with the same result, on demand."""
-    monkeypatch.setattr(lsp_server, "MAX_ANALYSED_DOCUMENTS", 3)
+    monkeypatch.setattr(lsp_documents, "MAX_ANALYSED_DOCUMENTS", 3)
     ls = lsp_server.DockwiseServer()
     docs = {f"file:///w/{i}/Dockerfile": TextDocument(f"file:///w/{i}/Dockerfile", "FROM ubuntu\n", version=1)
             for i in range(5)}
-    monkeypatch.setattr(ls, "open_document", lambda u: docs.get(u))
-    first = {u: ls.get_state(u) for u in docs}
-    assert len(ls.docs) == 3 and list(ls.docs) == list(docs)[2:]
-    again = ls.get_state("file:///w/0/Dockerfile")
+    monkeypatch.setattr(ls.documents, "_open_document", lambda u: docs.get(u))
+    first = {u: ls.documents.state(u) for u in docs}
+    assert len(ls.documents.analysed()) == 3 and ls.documents.analysed() == list(docs)[2:]
+    again = ls.documents.state("file:///w/0/Dockerfile")
     assert again is not first["file:///w/0/Dockerfile"]
     assert [v.code for v in again.violations] == [v.code for v in first["file:///w/0/Dockerfile"].violations] == ["DL3006"]
-    assert "file:///w/1/Dockerfile" not in ls.docs and len(ls.docs) == 3
+    assert "file:///w/1/Dockerfile" not in ls.documents.analysed() and len(ls.documents.analysed()) == 3
