@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
@@ -296,11 +297,16 @@ def test_a_configuration_answer_never_overrides_a_newer_payload():
     class Caps:
         configuration = True
 
+    class Workspace:
+        folders: dict = {}
+        root_uri = None
+
     class Host:
-        loop = None
+        loop: Any = None
         initialized = True
         caps = Caps()
         hooks = Hooks()
+        workspace = Workspace()
 
         def workspace_configuration_async(self, params):
             fut = asyncio.get_running_loop().create_future()
@@ -308,10 +314,11 @@ def test_a_configuration_answer_never_overrides_a_newer_payload():
             return fut
 
     config = server.config
-    config.host = Host()  # type: ignore[assignment]
+    host = Host()
+    config.host = host  # type: ignore[assignment]
 
     async def scenario():
-        Host.loop = asyncio.get_running_loop()
+        host.loop = asyncio.get_running_loop()
         config.schedule_fetch()
         for _ in range(3):
             await asyncio.sleep(0)
