@@ -61,7 +61,7 @@ def cpu_children() -> float:
 
 
 def background():
-    from run import Background
+    from run import Background  # pyright: ignore[reportMissingImports]  (bench/ is on sys.path)
 
     return Background()
 
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     new = sorted(c.differences - set(known))
     gone = sorted(set(known) - c.differences)
     if a.write_differences:
-        rows = {d: known.get(d) or categorize(*d, c, root) for d in c.differences}
+        rows = {d: known.get(d) or categorize(d[0], d[1], d[2], d[3], c, root) for d in c.differences}
         head = "# file\tline\tcode\twho reports it\tcategory (tests/hadolint_spec/shellcheck_categories.tsv)\n"
         hc.SC_DIFFERENCES.write_text(head + "".join(f"{f}\t{line}\t{code}\t{who}\t{rows[(f, line, code, who)]}\n"
                                                     for f, line, code, who in sorted(rows)))

@@ -201,7 +201,7 @@ def _declared(df: Dockerfile, ins: Instruction) -> list[str]:
     ``FROM <stage>`` inherits both). An ONBUILD RUN runs in the build of a
     child image: the ENVs of the stage chain (the image's environment) and the
     ``ONBUILD ARG``/``ONBUILD ENV`` triggers before it."""
-    names = set(PROXY_VARS)
+    names: set[str] = set(PROXY_VARS)
     st = df.stage_of(ins)
     if ins.trigger is not None:
         for s in df.stage_chain(st) if st is not None else []:

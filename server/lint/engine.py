@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from dockwise.syntax.model import Dockerfile, Pos, Span
 from dockwise.lint.pragmas import Suppressions, shell_pragmas  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.rules._api import Fix, Severity
 
 log = logging.getLogger("dockwise.lint.engine")
 
@@ -246,11 +249,12 @@ def _plan(settings: LintSettings) -> _Plan:
             fam = registry.family(sel)
             if fam is not None:
                 code = fam[0].code
+                inc = subs[code].include
                 if code not in chosen:
                     chosen[code] = fam[0]
                     subs[code].include = {fam[1]}
-                elif subs[code].include is not None:
-                    subs[code].include.add(fam[1])
+                elif inc is not None:
+                    inc.add(fam[1])
                 continue
             for r in _selected_by(registry, sel):
                 chosen[r.code] = r
@@ -429,7 +433,7 @@ def lint_model(
             local.append((r, sev, ctx))
         else:
             _run_rule(r, sev, ctx, df, out, families.get(r.code))
-    if local:
+    if local and cache is not None:
         if cache.settings is not settings and cache.settings != settings:
             cache.settings, cache.entries, cache.tokens = settings, {}, {}
         failed = _lint_local(df, local, cache, out)

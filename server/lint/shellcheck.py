@@ -46,7 +46,7 @@ ENV_VAR = "DOCKWISE_SHELLCHECK"
 NOT_FOUND = ("shellcheck not found: no SC findings (pip install 'dockwise[shellcheck]', or put shellcheck on "
              "PATH)")
 BATCH = 100  # scripts per process (ShellCheck slows down a little per script as a run grows)
-CACHE_SIZE = 20000
+CACHE_SIZE = 8192  # scripts whose results are kept (the editor keeps them across edits and documents)
 
 
 def _excluded() -> str:
