@@ -316,6 +316,8 @@ def test_cli_reports_sc_findings_by_default_and_ignores_them_on_request(tmp_path
     assert cp.returncode == 1 and cp.stderr == ""
     cp = cli(["lint", "-f", "json", "--no-config", "--ignore", "SC2154", "Dockerfile"], tmp_path)
     assert {v["code"] for v in json.loads(cp.stdout)} == {"SC2086"}
+    cp = cli(["lint", "-f", "json", "--no-config", "--ignore", "SC21", "Dockerfile"], tmp_path)  # a prefix
+    assert {v["code"] for v in json.loads(cp.stdout)} == {"SC2086"}
     cp = cli(["lint", "-f", "json", "--no-config", "--ignore", "shellcheck", "Dockerfile"], tmp_path)
     assert json.loads(cp.stdout) == [] and cp.returncode == 0
 

@@ -471,11 +471,10 @@ def _parse_severity(values: list[str] | None) -> dict[str, str] | str:
 
 def _check_selectors(named: dict[str, list[str]]) -> str | None:
     """A usage error naming every selector that matches no rule (by option),
-    or None. ShellCheck codes (``SC2086``) and the codes hadolint retired
-    (DL3005, DL3017, DL3031, DL3039) are accepted: hadolint command lines name
-    them."""
+    or None. ShellCheck codes (``SC2086``) and their prefixes (``SC20``) select
+    ShellCheck's findings; the codes hadolint retired (DL3005, DL3017, DL3031,
+    DL3039) are accepted: hadolint command lines name them."""
     import difflib
-    import re
 
     from dockwise import rules as registry
     from dockwise.lint.pragmas import HADOLINT_CODES
@@ -483,7 +482,7 @@ def _check_selectors(named: dict[str, list[str]]) -> str | None:
     bad = []
     for option, selectors in named.items():
         for s in selectors:
-            if registry.resolve(s) or re.fullmatch(r"(?i)SC\d{4}", s) or s.upper() in HADOLINT_CODES:
+            if registry.resolve(s) or registry.family(s) or s.upper() in HADOLINT_CODES:
                 continue
             keys = sorted({k for r in registry.ALL_RULES for k in (r.code, r.meta.name)})
             close = difflib.get_close_matches(s.upper() if s[:2].isalpha() else s, keys, n=1, cutoff=0.75)
