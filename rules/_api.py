@@ -38,6 +38,9 @@ class Severity(enum.IntEnum):
 class Applicability(enum.Enum):
     SAFE = "safe"  # keeps what the build does; applied by fix-all and `dockwise fix`
     UNSAFE = "unsafe"  # plausible but may change the build; opt-in
+    # offered one by one as an editor quick fix, never applied by fix-all or
+    # `dockwise fix` (deleting a stage or an ARG is the user's call)
+    MANUAL = "manual"
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
@@ -67,6 +70,10 @@ class Fix:
     @classmethod
     def unsafe(cls, title: str, *edits: Edit) -> "Fix":
         return cls(title, tuple(edits), Applicability.UNSAFE)
+
+    @classmethod
+    def manual(cls, title: str, *edits: Edit) -> "Fix":
+        return cls(title, tuple(edits), Applicability.MANUAL)
 
     @classmethod
     def display_only(cls, title: str, *edits: Edit) -> "Fix":
@@ -105,6 +112,24 @@ class RuleMeta:
     # SC1000-SC9999); such codes are selectors of their own (``--ignore SC2086``)
     subcodes: str | None = None
     subcode_url: str | None = None  # documentation of one code of the family: "...{code}"
+    # BuildKit marks it experimental: off unless selected or enabled in the file
+    # with ``# check=experimental=<name>|all`` (BuildKit's ``skip`` never touches it)
+    experimental: bool = False
+    # codes of rules that report the same thing on the same instruction: when one
+    # of them is selected and reports on an instruction, this rule's finding
+    # there is dropped (no double report; see lint.engine)
+    defers_to: tuple[str, ...] = ()
+    # whether the rule only reports in stages whose layers reach the final image
+    # (the target stage and the stages it is built FROM); documented per rule
+    final_image_only: bool = False
+
+    @property
+    def scope(self) -> str:
+        """Where the rule reports, for its documentation."""
+        if self.final_image_only:
+            return ("final image: only in the stages whose layers the built image contains (the target stage "
+                    "and the stages it is built FROM)")
+        return "every stage (the `final-image-only` setting can limit it to the final image's stages)"
 
     @property
     def url(self) -> str:
@@ -121,6 +146,32 @@ class ScriptResults(Protocol):
     def __call__(self, scripts: list[str]) -> list["tuple | None"]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What ``docker build`` would be given: ``--build-arg NAME=VALUE``,
+    ``--target STAGE``, ``--platform OS/ARCH[/VARIANT]`` and the build context
+    folder. Rules whose result depends on the build read them (BuildKit's
+    checks, the stage graph, unused ARGs). ``platform`` None: the build
+    platform (``host_platform``)."""
+
+    args: tuple[tuple[str, str], ...] = ()
+    target: str | None = None
+    platform: str | None = None
+    context: str | None = None
+    host_platform: str = "linux/amd64"
+
+    @property
+    def arg_values(self) -> dict[str, str]:
+        return dict(self.args)
+
+    @property
+    def target_platform(self) -> str:
+        return self.platform or self.host_platform
+
+
+DEFAULT_BUILD = BuildOptions()
+
+
 class RuleContext(Protocol):
     """What a check may read besides the model."""
 
@@ -129,6 +180,9 @@ class RuleContext(Protocol):
 
     @property
     def shellcheck(self) -> ScriptResults | None: ...  # None: ShellCheck is not run
+
+    @property
+    def build(self) -> BuildOptions: ...  # the build the file is linted for
 
 
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
@@ -177,6 +231,9 @@ def rule(
     keywords: Iterable[str] | None = None,
     subcodes: str | None = None,
     subcode_url: str | None = None,
+    experimental: bool = False,
+    defers_to: Iterable[str] = (),
+    final_image_only: bool = False,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -207,9 +264,12 @@ def rule(
             fixable=fixable,
             docs=docs,
             module=fn.__module__,
-            default_enabled=default_enabled,
             subcodes=subcodes,
             subcode_url=subcode_url,
+            default_enabled=default_enabled and not experimental,
+            experimental=experimental,
+            defers_to=tuple(defers_to),
+            final_image_only=final_image_only,
         )
         if each is None:
             return Rule(meta, fn)
@@ -232,6 +292,7 @@ def rule(
 class Context:
     options: dict = field(default_factory=dict)
     shellcheck: ScriptResults | None = None
+    build: BuildOptions = DEFAULT_BUILD
 
 
 def iter_runs(df: Dockerfile) -> Iterator:

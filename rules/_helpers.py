@@ -32,15 +32,23 @@ def relevant_stages(df: Dockerfile) -> set[int]:
     return out
 
 
-def final_chain(df: Dockerfile) -> list[Stage]:
-    """The stages whose filesystem ends up in the final image: the last stage
-    and the stages it is built ``FROM``, nearest first."""
+def final_chain(df: Dockerfile, build=None) -> list[Stage]:
+    """The stages whose filesystem ends up in the final image, nearest first:
+    the target stage of ``build`` (a BuildOptions: ``--target``, build args and
+    platform decide which stage a ``FROM`` names) and the stages it is built
+    ``FROM``; without ``build``, the last stage and its ``FROM`` chain."""
+    if build is not None and df.stages:
+        from dockwise.syntax.stages import view_for
+
+        v = view_for(df, build)
+        if v.target is not None:
+            return [df.stages[i] for i in v.chain(v.target)]
     last = df.final_stage()
     return df.stage_chain(last) if last is not None else []
 
 
-def final_chain_indices(df: Dockerfile) -> set[int]:
-    return {s.index for s in final_chain(df)}
+def final_chain_indices(df: Dockerfile, build=None) -> set[int]:
+    return {s.index for s in final_chain(df, build)}
 
 
 # A Dockerfile for a build or development environment: its file name has a

@@ -10,6 +10,7 @@ in ``dockwise.syntax.commands.OPTION_SPECS``.
 """
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from typing import Callable, Iterable, Iterator
@@ -628,18 +629,44 @@ def needs_apt_lists(view: RunView) -> bool:
     return False
 
 
+def _first_later(df: Dockerfile, ins: Instruction, key: str, pred: Callable[[Instruction], bool]) -> Instruction | None:
+    """The first of :func:`later_runs` for which ``pred`` holds, in O(log n).
+
+    Per model (memoised in ``df.derived`` under ``key``): the matching RUNs of
+    each stage, and per stage the first matching RUN of the stages built from
+    it (their instructions all come after the stage's own: stages are
+    contiguous in the file). So fixing every RUN of a long stage does not scan
+    the rest of the file once per RUN."""
+    st = df.stage_of(ins)
+    if st is None:
+        return None
+    memo = df.derived.get(key)
+    if memo is None:
+        own: dict[int, list[int]] = {}
+        for other in df.instructions:
+            if other.stage >= 0 and other.effective.keyword == "RUN" and pred(other):
+                own.setdefault(other.stage, []).append(other.index)
+        below: dict[int, int] = {}  # stage -> first matching RUN in a stage built from it
+        for s in reversed(df.stages):
+            firsts = [x for x in (own[s.index][0] if s.index in own else None, below.get(s.index)) if x is not None]
+            p = s.parent
+            if firsts and p is not None and p < s.index:
+                below[p] = min(below.get(p, firsts[0]), *firsts)
+        memo = df.derived[key] = (own, below)
+    own, below = memo
+    mine = own.get(st.index, [])
+    k = bisect.bisect_right(mine, ins.index)
+    found = [x for x in (mine[k] if k < len(mine) else None, below.get(st.index)) if x is not None]
+    return df.instructions[min(found)] if found else None
+
+
 def apt_lists_needed_later(df: Dockerfile, ins: Instruction) -> Instruction | None:
     """The first later RUN (of the stage or a stage built from it) that uses the
     apt lists without updating them first: deleting the lists in ``ins`` breaks it."""
-    for other in later_runs(df, ins):
-        if needs_apt_lists(run_view(other)):
-            return other
-    return None
+    return _first_later(df, ins, __name__ + ".needs_apt_lists", lambda other: needs_apt_lists(run_view(other)))
 
 
 def unknown_script_later(df: Dockerfile, ins: Instruction) -> Instruction | None:
     """The first later RUN whose effect we cannot see (a script, make …)."""
-    for other in later_runs(df, ins):
-        if any(runs_unknown_script(c) for c in run_view(other).commands):
-            return other
-    return None
+    return _first_later(df, ins, __name__ + ".unknown_script",
+                        lambda other: any(runs_unknown_script(c) for c in run_view(other).commands))

@@ -81,6 +81,14 @@ def insert_after(ins: Instruction, word: Word, option: str) -> Edit:
     return Edit(Span(at, at), f" {option}")
 
 
+def add_option(ins: Instruction, cmd: Command, option: str) -> Edit | None:
+    """Insert ``option`` right after the sub-command of ``cmd`` (``apt-get
+    install -y``); None when ``cmd`` has no sub-command or its positions are not
+    exact (an ``sh -c`` string with escapes)."""
+    sub = cmd.sub_word
+    return insert_after(ins, sub, option) if sub is not None and cmd.exact else None
+
+
 def physical(df: Dockerfile, start: Pos, end: Pos) -> str:
     """The file's text between two positions (lines joined with ``\\n``)."""
     if start.line == end.line:

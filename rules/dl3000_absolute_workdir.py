@@ -26,9 +26,12 @@ whose value is known and checks the result. hadolint 2.15.1 crashes on a
 one-letter path (`WORKDIR a`) or `WORKDIR ""`; dockwise reports them. As in
 hadolint, `ONBUILD WORKDIR` is not checked.
 
+## BuildKit's check
+BuildKit's **WorkdirRelativePath** is DW110 in dockwise, faithful to BuildKit: BuildKit flags only the first `WORKDIR` of a stage chain when it is relative (a later relative one is relative to a directory the file chose); this rule flags every relative `WORKDIR`. DW110 stays silent where this rule reports the same `WORKDIR`.
+
 ## References
 - hadolint: DL3000
-- BuildKit: WorkdirRelativePath
+- BuildKit: WorkdirRelativePath (dockwise DW110)
 """
 from __future__ import annotations
 

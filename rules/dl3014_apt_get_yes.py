@@ -46,7 +46,7 @@ from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
 from ._pm import apt_installs, apt_option_is
-from ._runfix import insert_after
+from ._runfix import add_option
 
 MESSAGE = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`"
 
@@ -87,6 +87,7 @@ def apt_get_yes(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = apt_installs(cmd)
         if p is None or assumes_yes(p):
             continue
-        fix = Fix.safe("Add -y", insert_after(ins, p.subcommand, "-y")) if cmd.exact else None
+        edit = add_option(ins, cmd, "-y")
+        fix = Fix.safe("Add -y", edit) if edit else None
         out.append(Finding(cmd.span, MESSAGE, fix))
     return out

@@ -45,7 +45,7 @@ from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
 from ._pm import apt_installs, apt_option_is
-from ._runfix import insert_after
+from ._runfix import add_option
 
 MESSAGE = "Avoid additional packages by specifying `--no-install-recommends`"
 _FALSE = ("false", "0", "no", "off")
@@ -75,7 +75,7 @@ def apt_no_recommends(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = apt_installs(cmd)
         if p is None or no_recommends(p):
             continue
-        edit = insert_after(ins, p.subcommand, "--no-install-recommends")
-        fix = Fix.unsafe("Add --no-install-recommends", edit) if cmd.exact else None
+        edit = add_option(ins, cmd, "--no-install-recommends")
+        fix = Fix.unsafe("Add --no-install-recommends", edit) if edit else None
         out.append(Finding(cmd.span, MESSAGE, fix))
     return out

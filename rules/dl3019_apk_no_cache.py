@@ -45,7 +45,7 @@ from dockwise.syntax.model import Dockerfile, Instruction, Span
 
 from ._api import Edit, Finding, Fix, Severity, rule
 from ._pm import apk_adds
-from ._runfix import and_chain, insert_after, plain_run
+from ._runfix import add_option, and_chain, plain_run
 
 MESSAGE = (
     "Use the `--no-cache` switch to avoid the need to use `--update` and remove "
@@ -72,11 +72,11 @@ def apk_no_cache(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = apk_adds(cmd)
         if p is None or p.has("no-cache"):
             continue
-        edit = insert_after(ins, p.subcommand, "--no-cache")
+        edit = add_option(ins, cmd, "--no-cache")
         drop = _drop_cache_rm(ins)
-        fix = (Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop) if drop
-               else Fix.safe("Add --no-cache", edit))
-        out.append(Finding(cmd.span, MESSAGE, fix if cmd.exact else None))
+        fix = (None if edit is None else Fix.safe("Add --no-cache and drop the rm of /var/cache/apk", edit, drop)
+               if drop else Fix.safe("Add --no-cache", edit))
+        out.append(Finding(cmd.span, MESSAGE, fix))
     return out
 
 

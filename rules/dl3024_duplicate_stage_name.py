@@ -22,9 +22,12 @@ FROM golang:1.23 AS api
 hadolint compares names as written, so `AS Build` and `AS build` pass;
 BuildKit (and dockwise) treat them as the same name.
 
+## BuildKit's check
+BuildKit's **DuplicateStageName** is DW105 in dockwise, faithful to BuildKit: both report the later of two stages with the same name; DW105 stays silent where this rule reports the same `FROM`.
+
 ## References
 - hadolint: DL3024
-- BuildKit: DuplicateStageName
+- BuildKit: DuplicateStageName (dockwise DW105)
 """
 from __future__ import annotations
 

@@ -14,6 +14,14 @@ arguments of `docker run`. Exec form runs the program directly.
 Like hadolint, and unlike BuildKit's JSONArgsRecommended check, a `SHELL`
 instruction does not silence the rule.
 
+## Differences from BuildKit
+BuildKit's JSONArgsRecommended check is DW107 (`json-args-without-shell`):
+it checks only `CMD` and `ENTRYPOINT` (not `HEALTHCHECK CMD`), only in the
+stages a build checks, and stays quiet when a `SHELL` is set in the stage or
+in a stage it is built `FROM` (shell form is then a conscious choice). Both
+rules are on by default; DW107 defers to this one where both report the same
+instruction, so a shell-form `CMD` is reported once.
+
 ## Example
 ```dockerfile
 FROM node:22-slim
@@ -46,7 +54,7 @@ flag is not the whole command.
 
 ## References
 - hadolint: DL3025
-- BuildKit build check: JSONArgsRecommended
+- BuildKit's counterpart: DW107 (JSONArgsRecommended)
 """
 from __future__ import annotations
 
@@ -187,7 +195,6 @@ def _fix(df: Dockerfile, ins: Instruction, start: int, end: int, span: Span) -> 
     summary="Use JSON (exec) form for CMD, ENTRYPOINT and HEALTHCHECK CMD",
     severity=Severity.WARNING,
     tags=("cmd", "entrypoint", "signals"),
-    aliases=("JSONArgsRecommended",),
     fixable=True,
     each="instruction",
     keywords=("CMD", "ENTRYPOINT", "HEALTHCHECK"),

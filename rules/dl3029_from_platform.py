@@ -17,9 +17,12 @@ FROM --platform=linux/amd64 debian:12
 FROM --platform=$BUILDPLATFORM golang:1.23 AS build
 ```
 
+## BuildKit's check
+BuildKit's **FromPlatformFlagConstDisallowed** is DW118 in dockwise, faithful to BuildKit: BuildKit flags only a constant `--platform` (no variables) that the stage name does not mention (`AS build-amd64` is fine); this rule flags every `--platform` that is not `$BUILDPLATFORM`-like. DW118 stays silent where this rule reports the same `FROM`.
+
 ## References
 - hadolint: DL3029
-- BuildKit: FromPlatformFlagConstDisallowed
+- BuildKit: FromPlatformFlagConstDisallowed (dockwise DW118)
 """
 from __future__ import annotations
 

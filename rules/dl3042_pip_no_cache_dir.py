@@ -64,8 +64,8 @@ from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Fix, Severity, rule
 from ._pm import pip_cache_mounted, pip_installs
-from ._runfix import insert_after
 from ._helpers import pre_from_var
+from ._runfix import add_option
 
 MESSAGE = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
 VAR = "PIP_NO_CACHE_DIR"
@@ -141,6 +141,6 @@ def pip_no_cache_dir(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = pip_installs(cmd)
         if p is None or p.has("no-cache-dir") or cache_disabled(df, ins, v.commands, cmd):
             continue
-        fix = Fix.safe("Add --no-cache-dir", insert_after(ins, p.subcommand, "--no-cache-dir")) if cmd.exact else None
-        out.append(Finding(cmd.span, MESSAGE, fix))
+        edit = add_option(ins, cmd, "--no-cache-dir")
+        out.append(Finding(cmd.span, MESSAGE, Fix.safe("Add --no-cache-dir", edit) if edit else None))
     return out

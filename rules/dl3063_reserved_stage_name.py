@@ -20,9 +20,12 @@ FROM alpine:3.20 AS base
 hadolint compares the name case-sensitively, so `AS Scratch` escapes it;
 BuildKit lower-cases stage names, and so does dockwise.
 
+## BuildKit's check
+BuildKit's **ReservedStageName** is DW106 in dockwise, faithful to BuildKit: the same names are flagged; DW106 stays silent where this rule reports the same `FROM`.
+
 ## References
 - hadolint: DL3063
-- BuildKit: ReservedStageName
+- BuildKit: ReservedStageName (dockwise DW106)
 """
 from __future__ import annotations
 

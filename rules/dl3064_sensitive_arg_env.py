@@ -23,9 +23,12 @@ FROM node:22
 RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm ci
 ```
 
+## BuildKit's check
+BuildKit's **SecretsUsedInArgOrEnv** is DW116 in dockwise, faithful to BuildKit: BuildKit decides by `_`-separated parts of the name with an allow-list (`public`, `file`, `version`), this rule by a list of well-known names and substrings: each flags names the other does not. DW116 stays silent on an instruction this rule reports.
+
 ## References
 - hadolint: DL3064
-- BuildKit: SecretsUsedInArgOrEnv
+- BuildKit: SecretsUsedInArgOrEnv (dockwise DW116)
 """
 from __future__ import annotations
 

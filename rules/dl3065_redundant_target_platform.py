@@ -15,9 +15,12 @@ FROM --platform=$TARGETPLATFORM alpine:3.20
 FROM alpine:3.20
 ```
 
+## BuildKit's check
+BuildKit's **RedundantTargetPlatform** is DW115 in dockwise, faithful to BuildKit: BuildKit also requires that nothing but `TARGETPLATFORM` is expanded and that the result is the target platform; DW115 stays silent where this rule reports the same `FROM`.
+
 ## References
 - hadolint: DL3065
-- BuildKit: RedundantTargetPlatform
+- BuildKit: RedundantTargetPlatform (dockwise DW115)
 """
 from __future__ import annotations
 

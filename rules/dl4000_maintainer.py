@@ -20,9 +20,17 @@ LABEL maintainer="Jane Doe <jane@example.org>"
 ## Fix
 Rewrites `MAINTAINER x` as `LABEL maintainer="x"` (safe).
 
+## BuildKit
+This rule is also BuildKit's **MaintainerDeprecated** check: both flag every
+`MAINTAINER`, in every stage, so dockwise has one rule for both (no double
+report) that answers to either name (`--select MaintainerDeprecated`,
+`# check=skip=MaintainerDeprecated`). It keeps hadolint's code, severity
+(error) and message; BuildKit reports it as a warning ("Maintainer instruction
+is deprecated in favor of using label").
+
 ## References
 - hadolint: DL4000
-- BuildKit build check: MaintainerDeprecated
+- BuildKit build check: MaintainerDeprecated (https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/)
 """
 from __future__ import annotations
 
@@ -40,7 +48,7 @@ def _quote(value: str) -> str:
     name="maintainer-deprecated",
     summary="MAINTAINER is deprecated",
     severity=Severity.ERROR,
-    tags=("deprecated",),
+    tags=("deprecated", "buildkit"),
     aliases=("MaintainerDeprecated",),
     fixable=True,
 )

@@ -18,6 +18,9 @@ FROM python:3.12-slim
 CMD ["python", "app.py"]
 ```
 
+## BuildKit's check
+BuildKit's **MultipleInstructionsDisallowed** is DW112 in dockwise, faithful to BuildKit: BuildKit reports the earlier, ignored `CMD` (and also `ENTRYPOINT` and `HEALTHCHECK`); this rule reports the later one. Both are kept: they point at different lines of the same pair.
+
 ## References
 - hadolint: DL4003
 """

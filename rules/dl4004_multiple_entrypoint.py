@@ -17,6 +17,9 @@ FROM python:3.12-slim
 ENTRYPOINT ["python", "app.py"]
 ```
 
+## BuildKit's check
+BuildKit's **MultipleInstructionsDisallowed** is DW112 in dockwise, faithful to BuildKit: BuildKit reports the earlier, ignored `ENTRYPOINT` (and also `CMD` and `HEALTHCHECK`); this rule reports the later one. Both are kept: they point at different lines of the same pair.
+
 ## References
 - hadolint: DL4004
 """

@@ -1,6 +1,7 @@
 r"""## What it does
-Flags the base image of a stage that ends up in the final image (the last
-stage and the stages it is built `FROM`) when its known compressed size is
+Flags the base image of a stage that ends up in the final image (the target
+stage — the last one unless `--target`/`build.target` names another — and
+the stages it is built `FROM`) when its known compressed size is
 large (150 MB or more by default) and a smaller variant of the same version
 exists: `-slim`, `-alpine`, `-jre`, `-minimal`. The message names both sizes
 and the saving. Builder-only stages are never flagged: their base is not
@@ -117,6 +118,7 @@ def _fix(df: Dockerfile, ref: ImageRef, v: images.Variant) -> Fix | None:
     summary="The final image is built on a large base while a smaller variant of the same version exists",
     severity=Severity.INFO,
     tags=("size", "base-image", "talk"),
+    final_image_only=True,
     fixable=True,
 )
 def large_base_image(df: Dockerfile, ctx) -> list[Finding]:
@@ -129,7 +131,7 @@ def large_base_image(df: Dockerfile, ctx) -> list[Finding]:
     out = []
     if is_dev_environment(df):
         return out  # dev containers and build environments need the full image
-    for st in final_chain(df):
+    for st in final_chain(df, ctx.build):
         b = st.base
         if st.parent is not None or b is None or b.unresolved or is_scratch(b):
             continue

@@ -27,6 +27,14 @@ FROM debian:12
 RUN curl -fsSL https://example.com/tool-1.2.tar.gz | tar -xz -C /opt
 ```
 
+or, when the file itself belongs in the image (Dockerfile 1.6+):
+
+```dockerfile
+# syntax=docker/dockerfile:1.6
+FROM debian:12
+ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool-1.2.tar.gz /opt/
+```
+
 ## References
 - DockerCon talk "Creating effective images": don't ADD remote files, fetch and clean up in one RUN
 - https://docs.docker.com/build/building/best-practices/#add-or-copy
@@ -67,8 +75,9 @@ def add_remote_url(df: Dockerfile, ctx) -> list[Finding]:
             out.append(
                 Finding(
                     a.span,
-                    "ADD of a remote URL without --checksum: the download is a layer of its own that no later "
-                    "RUN can shrink; fetch, unpack and delete in one RUN, or pin it with --checksum",
+                    "ADD of a remote URL without a checksum: add --checksum=sha256:<digest> (Dockerfile 1.6+) so "
+                    "the build verifies what it downloads; if the file is only unpacked or installed, fetch, use "
+                    "and delete it in one RUN instead (no later RUN can shrink this layer)",
                 )
             )
     return out

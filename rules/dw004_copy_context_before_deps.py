@@ -301,17 +301,57 @@ def _fix(df: Dockerfile, whole: Instruction, run: Instruction) -> Fix | None:
     return Fix.unsafe(f"Copy {', '.join(sources)} and install before copying the whole context", *edits)
 
 
+class _Sources:
+    """The copied source paths, for :func:`_covers` questions without scanning
+    them all: a source whose file name has no glob character can only cover a
+    manifest by equality (``fnmatch`` of two plain names), so those are kept by
+    name; the others (and glob manifests such as ``*.gemspec``) are matched
+    one by one as before."""
+
+    __slots__ = ("plain", "globs")
+
+    def __init__(self, values=()) -> None:
+        self.plain: set[str] = set()
+        self.globs: dict[str, None] = {}  # insertion-ordered set
+        for v in values:
+            self.add(v)
+
+    def add(self, source: str) -> None:
+        src = file_name(source)
+        if not src or src in (".", "*"):
+            return
+        if any(ch in src for ch in "*?["):
+            self.globs[source] = None
+        else:
+            self.plain.add(src)
+
+    def covers(self, manifest: str, extra: list[str]) -> bool:
+        parts = [p for p in manifest.replace("\\", "/").split("/") if p and p != "."]
+        if not parts:
+            return False
+        if any(ch in parts[-1] for ch in "*?["):
+            if any(fnmatchcase(s, parts[-1]) for s in self.plain):
+                return True
+        elif parts[-1] in self.plain:
+            return True
+        if any(p in self.plain for p in parts[:-1]):
+            return True
+        return any(_covers(s, manifest) for s in (*self.globs, *extra))
+
+
 def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -> list[Finding]:
     out = []
     whole: Instruction | None = None
-    sources = list(earlier_sources)
+    sources = _Sources(earlier_sources)
     for ins in seq:
         eff = ins.effective
         if eff.keyword in ("COPY", "ADD"):
             if whole is None and whole_context_arg(ins) is not None:
                 whole = ins
             else:
-                sources.extend(a.value for a in copy_sources(ins) if a.value not in (".", "./", "*", "./*"))
+                for a in copy_sources(ins):
+                    if a.value not in (".", "./", "*", "./*"):
+                        sources.add(a.value)
             continue
         if eff.keyword != "RUN" or whole is None:
             continue
@@ -320,7 +360,7 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
             files = manifests(c)
             if not files:
                 continue
-            if any(_covers(s, f) for s in sources + mounted for f in files):
+            if any(sources.covers(f, mounted) for f in files):
                 continue
             arg = whole_context_arg(whole)
             what = " ".join([c.name] + c.positional[:2 if c.name == "go" else 1])
@@ -348,13 +388,22 @@ def _check(df: Dockerfile, seq: list[Instruction], earlier_sources: list[str]) -
 )
 def copy_context_before_deps(df: Dockerfile, ctx) -> list[Finding]:
     out = []
+    # per stage: what its own instructions copy (for the stages built FROM it), and
+    # the nearest stage up its FROM chain that copies anything: a deep chain of
+    # stages costs one step per copying ancestor, not one per ancestor instruction
+    copied: dict[int, list[str]] = {}
+    nearest: dict[int, int | None] = {}
     for st in df.stages:
         own = [df.instructions[i] for i in st.instructions]
+        copied[st.index] = [a.value for ins in own if ins.trigger is None and whole_context_arg(ins) is None
+                            for a in copy_sources(ins)]
+        p = st.parent if st.parent is not None and st.parent < st.index else None
+        nearest[st.index] = None if p is None else (p if copied[p] else nearest[p])
         earlier: list[str] = []
-        for anc in df.stage_chain(st)[1:]:
-            for ins in df.stage_instructions(anc):
-                if ins.trigger is None and whole_context_arg(ins) is None:
-                    earlier.extend(a.value for a in copy_sources(ins))
+        anc = nearest[st.index]
+        while anc is not None:  # parents come first: nearest first, as the FROM chain goes
+            earlier.extend(copied[anc])
+            anc = nearest[anc]
         out.extend(_check(df, [i for i in own if i.trigger is None], earlier))
         out.extend(_check(df, [i for i in own if i.trigger is not None], []))
     return out

@@ -136,6 +136,7 @@ def _toolchain(ref) -> str | None:
     summary="Build tools in the final image of a single-stage build",
     severity=Severity.WARNING,
     tags=("size", "security", "multi-stage", "talk"),
+    final_image_only=True,
 )
 def build_tools_in_final_image(df: Dockerfile, ctx) -> list[Finding]:
     if len(df.stages) != 1:

@@ -2,8 +2,9 @@ r"""## What it does
 Flags a `RUN` that installs a Windows Installer package: it calls `msiexec`
 (`msiexec /i x.msi`, `Start-Process msiexec.exe …`, `cmd /c msiexec …`) or
 starts an `.msi` file directly (`Start-Process x.msi`, `.\x.msi /quiet`), in
-a stage that ends up in the final image (the last stage and the stages it
-is built `FROM`). Heredoc scripts and `ONBUILD RUN` are searched too.
+a stage that ends up in the final image (the target stage — the last one
+unless `--target`/`build.target` names another — and the stages it is built
+`FROM`). Heredoc scripts and `ONBUILD RUN` are searched too.
 
 ## Why it matters
 Windows Installer keeps a copy of every installed package (and its patches)
@@ -92,9 +93,10 @@ def _find(text: str):
     summary="MSI package installed in a Windows image",
     severity=Severity.WARNING,
     tags=("size", "windows", "talk"),
+    final_image_only=True,
 )
 def msi_install(df: Dockerfile, ctx) -> list[Finding]:
-    shipped = final_chain_indices(df)
+    shipped = final_chain_indices(df, ctx.build)
     out = []
     for ins in df.instructions:
         if ins.effective.keyword != "RUN" or ins.stage not in shipped:

@@ -5,7 +5,7 @@ package lists, temporary files or downloaded archives (`rm -rf
 `apt-get autoremove`, `yum clean all`, `dnf clean all`, `apk cache clean`,
 `npm cache clean`, `pip cache purge`, `find … -name '*.pyc' -delete`,
 PowerShell `Remove-Item` of temp files …), in a stage that ends up in the
-final image. A `RUN` that deletes anything else (a config file, an
+final image (the target stage and the stages it is built `FROM`). A `RUN` that deletes anything else (a config file, an
 application directory) is a functional change and is not flagged, nor is
 removing packages with `apt-get purge`/`remove`.
 
@@ -87,7 +87,7 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     chain = and_chain(ins.text)
     if chain is None or len(chain) != len(v.commands) or len(cs) != len(v.commands):
         return None  # not a plain `a && b` chain, or an `sh -c` inside
-    kinds = {cleanup_kind(c) for c in cs} - {None}
+    kinds = {k for c in cs if (k := cleanup_kind(c)) is not None}
     st = df.stage_of(ins)
     if st is None:
         return None
@@ -138,10 +138,11 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     summary="A RUN that only cleans up what an earlier layer created",
     severity=Severity.WARNING,
     tags=("size", "layers", "talk"),
+    final_image_only=True,
     fixable=True,
 )
 def cleanup_in_separate_layer(df: Dockerfile, ctx) -> list[Finding]:
-    shipped = final_chain_indices(df)
+    shipped = final_chain_indices(df, ctx.build)
     out = []
     for ins in df.instructions:
         if ins.effective.keyword != "RUN" or ins.stage not in shipped:

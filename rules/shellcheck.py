@@ -287,9 +287,9 @@ def _shell_bodies(eff: Instruction) -> list[tuple[str, int]]:
 def scripts_of(df: Dockerfile) -> list[Script]:
     """Every script of ``df`` ShellCheck checks, in file order (computed once
     per model: the lint layer asks before the rule runs)."""
-    got = df.memo.get(__name__)
+    got = df.derived.get(__name__)
     if got is None:
-        got = df.memo[__name__] = _scripts_of(df)
+        got = df.derived[__name__] = _scripts_of(df)
     return got
 
 

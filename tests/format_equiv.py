@@ -8,8 +8,17 @@ between shell words: both texts collapse to the same words and tree-sitter-bash
 finds the same commands in both with the same literal words (a word with
 expansions is compared with its ``$( )`` contents left out — the commands
 inside are in the list and compared on their own).
+
+A second, independent reader checks the same: ``dockerfile-parse`` (the
+library, not ours) must see the same instructions on the same lines with the
+same values, white-space runs collapsed (a re-indented continuation line
+changes their width) and an ONBUILD trigger's keyword compared upper-cased.
 """
 from __future__ import annotations
+
+import io
+
+from dockerfile_parse import DockerfileParser
 
 from dockwise.syntax.parser import parse
 from dockwise.syntax.shell import line_map, parse_shell
@@ -57,7 +66,7 @@ def same_commands(s1, s2) -> bool:
             if w1.static:
                 if w1.value != w2.value:
                     return False
-            elif _without_substitutions(w1.raw) != _without_substitutions(w2.raw):
+            elif _name(w1.raw) != _name(w2.raw):  # as for names: tree-sitter may read `a` `b` as one substitution
                 return False
     return True
 
@@ -105,6 +114,43 @@ def _view(ins):
     )
 
 
+def dockerfile_parse_view(text: str) -> list[tuple[str, int, int, str]]:
+    """What dockerfile-parse sees: (instruction, first line, last line, value
+    with blanks collapsed) for every entry that it reads as BuildKit does:
+    an instruction on the same lines as BuildKit's (dockwise's), or a comment
+    line. Entries it reads differently (its known boundary disagreements, see
+    tests/data/dockerfile-parse-disagreements.json, and heredoc bodies, which
+    it reads as instructions) are left out: there the two readers do not
+    describe the same file."""
+    text = text.removeprefix("\ufeff")  # BuildKit drops a byte-order mark; dockerfile-parse would read it as text
+    if text and not text.endswith("\n"):
+        text += "\n"  # dockerfile-parse drops a last line that is one bare word without a line break
+    df = parse(text, shell=False)
+    ours = {(i.start_line, i.end_line) for i in df.instructions if not i.effective.heredocs}
+    comments = {c.span.start.line for c in df.comments}
+    out = []
+    data = io.BytesIO(text.encode("utf-8", "surrogateescape"))
+    for s in DockerfileParser(fileobj=data).structure:  # type: ignore[arg-type]  # it reads bytes
+        where = (s["startline"], s["endline"])
+        if where not in ours and not (s["instruction"] == "COMMENT" and where[0] in comments):
+            continue
+        value = _collapse(s["value"])
+        if s["instruction"] == "ONBUILD":
+            trigger, _, rest = value.partition(" ")
+            value = f"{trigger.upper()} {rest}"
+        out.append((s["instruction"], *where, value))
+    return out
+
+
+def dockerfile_parse_differences(before: str, after: str) -> list[str]:
+    v1, v2 = dockerfile_parse_view(before), dockerfile_parse_view(after)
+    if v1 == v2:
+        return []
+    if len(v1) != len(v2):
+        return [f"dockerfile-parse: {len(v1)} -> {len(v2)} entries: {v1} -> {v2}"]
+    return [f"dockerfile-parse: {a} -> {b}" for a, b in zip(v1, v2) if a != b]
+
+
 def differences(before: str, after: str) -> list[str]:
     """What the parser sees differently in ``after`` (empty: equivalent modulo keyword case)."""
     d1, d2 = parse(before, shell=False), parse(after, shell=False)
@@ -134,4 +180,4 @@ def differences(before: str, after: str) -> list[str]:
     e2 = sorted(e.message for e in d2.errors)
     if e1 != e2:
         out.append(f"errors {e1} -> {e2}")
-    return out
+    return out + dockerfile_parse_differences(before, after)

@@ -257,11 +257,14 @@ class Registry:
             assert r.status_code == 201, (r.status_code, r.text)
         return {"mediaType": media_type, "digest": sha(body), "size": len(body)}
 
-    def push_platform_manifest(self, repo: str, platform: str, layer_sizes: list[int]) -> tuple[dict, int]:
+    def push_platform_manifest(self, repo: str, platform: str, layer_sizes: list[int],
+                               env: list[str] | None = None) -> tuple[dict, int]:
         os_, arch, *variant = platform.split("/")
-        cfg = {"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}
+        cfg: dict[str, Any] = {"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}
         if variant:
             cfg["variant"] = variant[0]
+        if env is not None:
+            cfg["config"] = {"Env": env}
         cblob = self.push_blob(repo, json.dumps(cfg).encode())
         layers = [{"mediaType": OCI_LAYER, **self.push_blob(repo, os.urandom(n))} for n in layer_sizes]
         man = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
@@ -270,14 +273,14 @@ class Registry:
         return desc, sum(layer_sizes)
 
     def push_index(self, repo: str, tag: str, platforms: dict[str, list[int]], *, attestation: bool = True,
-                   attestation_size: int = 50_000) -> "Pushed":
+                   attestation_size: int = 50_000, env: dict[str, list[str]] | None = None) -> "Pushed":
         """An OCI index with one manifest per platform, plus (``attestation``)
         attestation manifests: one with platform unknown/unknown and one that
         claims the first real platform but carries the attestation annotation
         (listed first, so a client that ignores the annotation gets its size)."""
         entries, expected = [], {}
         for plat, sizes in platforms.items():
-            desc, total = self.push_platform_manifest(repo, plat, sizes)
+            desc, total = self.push_platform_manifest(repo, plat, sizes, (env or {}).get(plat))
             os_, arch, *variant = plat.split("/")
             p = {"architecture": arch, "os": os_}
             if variant:
@@ -300,12 +303,15 @@ class Registry:
         desc = self.push_manifest(repo, tag, index, OCI_INDEX)
         return Pushed(repo, tag, expected, desc["digest"], attestation_size if attestation else 0)
 
-    def push_single(self, repo: str, tag: str, platform: str, layer_sizes: list[int]) -> "Pushed":
+    def push_single(self, repo: str, tag: str, platform: str, layer_sizes: list[int],
+                    env: list[str] | None = None) -> "Pushed":
         """A plain image manifest (no index) tagged ``tag``."""
         os_, arch, *variant = platform.split("/")
-        cfg = {"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}
+        cfg: dict[str, Any] = {"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}
         if variant:
             cfg["variant"] = variant[0]
+        if env is not None:
+            cfg["config"] = {"Env": env}
         cblob = self.push_blob(repo, json.dumps(cfg).encode())
         layers = [{"mediaType": OCI_LAYER, **self.push_blob(repo, os.urandom(n))} for n in layer_sizes]
         man = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
@@ -382,10 +388,12 @@ class Stub:
 
 class DelayProxy:
     """A TCP proxy on 127.0.0.1 that waits ``delay`` seconds before passing a
-    connection on to ``upstream`` (a slow registry)."""
+    connection on to ``upstream`` (a slow registry). With ``gate``, it passes
+    connections on as soon as the gate is set (and drops them if ``delay``
+    passes first): the test decides when the registry answers."""
 
-    def __init__(self, upstream_port: int, delay: float):
-        self.upstream_port, self.delay = upstream_port, delay
+    def __init__(self, upstream_port: int, delay: float, gate: threading.Event | None = None):
+        self.upstream_port, self.delay, self.gate = upstream_port, delay, gate
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -409,7 +417,16 @@ class DelayProxy:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
-        if self._stop.wait(self.delay):
+        if self.gate is not None:
+            deadline = time.monotonic() + self.delay
+            while not self.gate.wait(0.05):  # bounded; stop() ends the wait too
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    conn.close()
+                    return
+            if self._stop.is_set():
+                conn.close()
+                return
+        elif self._stop.wait(self.delay):
             conn.close()
             return
         try:

@@ -307,7 +307,9 @@ def test_refactorings_over_the_corpus():
 
     root = corpus_dir()
     if root is None:
-        pytest.skip("no corpus (../shared/corpus/real or $DOCKWISE_CORPUS)")
+        from need import missing
+
+        missing("../shared/corpus", "no corpus (../shared/corpus/real or $DOCKWISE_CORPUS)")
     chained = cleaned = 0
     for f in corpus_files(root):
         try:

@@ -71,6 +71,15 @@ def test_bench_quick(tmp_path: Path) -> None:
     assert (tmp_path / "bench.md").is_file()
 
 
+def test_the_other_bench_scripts_start():
+    """bench/properties.py, bench/mutation.py and bench/registry_timing.py parse
+    their options (running them is the benchmark's job, not the suite's)."""
+    for script in ("properties.py", "mutation.py", "registry_timing.py"):
+        cp = subprocess.run([sys.executable, str(REPO / "bench" / script), "--help"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert cp.returncode == 0 and "usage:" in cp.stdout, (script, cp.stderr[-2000:])
+
+
 def test_hostile_registry_bench_runs(tmp_path: Path) -> None:
     """``bench/hostile_registry.py`` runs its scenarios and reports each one's
     figures (whether the targets are met is the benchmark's business)."""

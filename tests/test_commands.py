@@ -123,7 +123,7 @@ def test_shell_string_commands_have_exact_spans():
     assert update.under("sudo") and not echo.under("sudo")
     assert install.exact and install.op == "&&" and echo.op == "&&"
     assert text_at(df, install.span) == "apt-get install -y curl"
-    assert text_at(df, install.sub_word.span) == "install"
+    assert install.sub_word is not None and text_at(df, install.sub_word.span) == "install"
     assert v.simple == [bash, echo]
 
 
@@ -239,7 +239,7 @@ def test_options_with_an_explicit_spec():
     assert c.sub == "--level" or c.sub == "3"  # without a spec, nothing takes a value
     p = c.options(OptSpec("X", frozenset({"level"})))
     assert [(o.name, o.value) for o in p.opts] == [("X", "v"), ("level", "3")]
-    assert p.subcommand.value == "run"
+    assert p.subcommand is not None and p.subcommand.value == "run"
 
 
 def test_mounts():

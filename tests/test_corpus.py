@@ -1,17 +1,27 @@
 """Corpus-wide checks on ../shared/corpus/real (3,288 real Dockerfiles).
 
 They run whenever the corpus is present (CI has it beside the clone); on a
-machine without it they are skipped with the reason printed.
+machine without it they are skipped with the reason printed, and in CI
+(``CI`` set) its absence fails them.
 """
 import io
+import json
+from pathlib import Path
 
 import pytest
 
 from corpus_util import corpus_dir, corpus_files
+from need import missing
+
 from dockwise.lint.engine import LintSettings, lint_text
 
 CORPUS = corpus_dir()
-pytestmark = pytest.mark.skipif(CORPUS is None, reason="corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _needs_the_corpus():  # autouse: before the module-scoped fixtures that read it
+    if CORPUS is None:
+        missing("../shared/corpus", "corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")
 
 
 @pytest.fixture(scope="module")
@@ -37,29 +47,48 @@ def results(files):
 
 def test_every_file_parses_and_lints_without_exception(results):
     internal = [
-        (str(p), e.message) for p, r in results.items() for e in r.model.errors if "internal" in e.message
+        (str(p), e.message) for p, r in results.items() for e in r.model.errors
+        if e.message.startswith("internal parser error")
     ]
     crashed = [(str(p), v.message) for p, r in results.items() for v in r.violations if v.code == "DW999"]
     assert internal == [] and crashed == []
     assert len(results) == 3288
 
 
+DISAGREEMENTS = Path(__file__).parent / "data" / "dockerfile-parse-disagreements.json"
+
+
+def boundary_disagreement_reasons(df) -> list[str]:
+    """Why dockerfile-parse may put a file's instructions on other lines than
+    BuildKit does (the reasons of tests/data/dockerfile-parse-disagreements.json)."""
+    reasons = []
+    if any(i.empty_continuation for i in df.instructions):
+        reasons.append("blank-line-in-continuation")
+    if df.lines and df.lines[-1].rstrip().endswith(df.escape):
+        reasons.append("continuation-open-at-eof")
+    esc2 = df.escape * 2
+    if any(df.lines[i.end_line].rstrip(" \t").endswith(esc2) for i in df.instructions):
+        reasons.append("escaped-escape-at-line-end")
+    if df.lines and df.lines[0].startswith("\ufeff"):
+        reasons.append("byte-order-mark")
+    return reasons
+
+
 def test_instruction_boundaries_agree_with_dockerfile_parse(results):
     """Every file without heredocs gets the same instruction line ranges from
-    dockerfile-parse, except where BuildKit and dockerfile-parse differ:
-    a blank line inside a continuation (BuildKit skips it), a continuation
-    left open at the end of the file (BuildKit ends the instruction there), and
-    a line ending in an escaped escape (``C:\\`` ends a BuildKit instruction;
-    dockerfile-parse continues it), and a byte-order mark before a first-line
-    comment (BuildKit drops the BOM; dockerfile-parse reads `\ufeff#` as an
-    instruction)."""
+    dockerfile-parse, except exactly the files listed, with their reasons, in
+    tests/data/dockerfile-parse-disagreements.json (the reasons are explained
+    there). A new difference, a listed file that now agrees, or a listed
+    reason that no longer holds fails the test."""
     from dockerfile_parse import DockerfileParser
 
-    unexplained = []
-    agree = 0
+    known = json.loads(DISAGREEMENTS.read_text("utf-8"))
+    found: dict[str, list[str]] = {}
+    agree = heredoc_files = 0
     for p, r in results.items():
         df = r.model
         if any(i.effective.heredocs for i in df.instructions):
+            heredoc_files += 1  # dockerfile-parse does not know heredocs
             continue
         theirs = [
             (s["startline"], s["endline"])
@@ -70,15 +99,13 @@ def test_instruction_boundaries_agree_with_dockerfile_parse(results):
         if theirs == ours:
             agree += 1
             continue
-        blank = any(i.empty_continuation for i in df.instructions)
-        open_at_eof = df.lines and df.lines[-1].rstrip().endswith(df.escape)
-        esc2 = df.escape * 2
-        escaped_end = any(df.lines[i.end_line].rstrip(" \t").endswith(esc2) for i in df.instructions)
-        bom = bool(df.lines) and df.lines[0].startswith("\ufeff")
-        if not (blank or open_at_eof or escaped_end or bom):
-            unexplained.append(str(p))
-    assert unexplained == []
-    assert agree > 3150
+        found[p.relative_to(CORPUS).as_posix()] = boundary_disagreement_reasons(df) or ["unexplained"]
+    assert found == known["files"], {
+        "new or changed": {k: v for k, v in found.items() if known["files"].get(k) != v},
+        "no longer disagreeing": sorted(set(known["files"]) - set(found)),
+    }
+    assert heredoc_files == known["heredoc_files"]
+    assert agree == len(results) - heredoc_files - len(known["files"])
 
 
 def test_dl_findings_agree_with_hadolint_per_code(files, results, hadolint_corpus):

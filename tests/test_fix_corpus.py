@@ -75,9 +75,9 @@ _UPDATES = {"apt-get": "update", "apt": "update", "aptitude": "update", "apk": "
 
 def _skip_without_corpus():
     if CORPUS is None:
-        reason = "corpus not found (../shared/corpus/real, /tmp/shared/corpus/real or $DOCKWISE_CORPUS)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        from need import missing
+
+        missing("../shared/corpus", "corpus not found (../shared/corpus/real or $DOCKWISE_CORPUS)")
 
 
 # -- what a file looks like -----------------------------------------------------------
@@ -283,3 +283,16 @@ def test_problems_reports_breakage():
     assert problems(moved, after, {"DW002"}) == []  # the move DW002 makes
     appended = "FROM a:1\nRUN apt-get update && apt-get install -y y \\\n    && rm -rf /var/lib/apt/lists/*\n"
     assert problems("FROM a:1\nRUN apt-get update && apt-get install y\n", appended, {"DL3009"}) == []
+
+
+def test_problems_reports_a_later_run_losing_what_a_fix_removed():
+    """The data-flow check (tests/dataflow.py) inside ``problems``: the old unsafe
+    DL3009 fix deleted the lists a later `sudo apt-get install` needed."""
+    before = "FROM debian:12\nRUN apt-get update\nRUN sudo apt-get install -y curl\n"
+    after = "FROM debian:12\nRUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\nRUN sudo apt-get install -y curl\n"
+    assert problems(before, after, {"DL3009"}) == [
+        "stage 0: `apt-get install curl` uses the apt lists, which an earlier fix removed"]
+    derived = "FROM debian:12 AS a\nRUN apt-get update\nFROM a\nRUN bash -c 'apt-get install -y x'\n"
+    broken = derived.replace("RUN apt-get update\n", "RUN apt-get update && rm -rf /var/lib/apt/lists/*\n")
+    assert problems(derived, broken, {"DL3009"}) == [
+        "stage 1: `apt-get install x` uses the apt lists, which an earlier fix removed"]

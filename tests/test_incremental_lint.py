@@ -224,7 +224,13 @@ def _corpus_sample(n: int) -> list:
     root = corpus_dir()
     if root is None:
         return []
-    files = corpus_files(root)
+    files = []
+    for p in corpus_files(root):  # the files this test can edit as text
+        try:
+            p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        files.append(p)
     return random.Random(7).sample(files, min(n, len(files)))
 
 
@@ -234,11 +240,10 @@ CORPUS = _corpus_sample(25)
 @pytest.mark.parametrize("path", CORPUS or [None], ids=lambda p: p.name if p else "no-corpus")
 def test_random_edits_on_real_files(path):
     if path is None:
-        pytest.skip("no corpus (set DOCKWISE_CORPUS or provide ../shared/corpus/real)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError):
-        pytest.skip(f"{path} is not readable UTF-8 text")
+        from need import missing
+
+        missing("../shared/corpus", "no corpus (set DOCKWISE_CORPUS or provide ../shared/corpus/real)")
+    text = path.read_text(encoding="utf-8")
     rng = random.Random(path.name)
     for which in SETTINGS:
         steps = []

@@ -302,5 +302,15 @@ def test_rule_receives_its_options(monkeypatch):
     monkeypatch.setitem(rules._BY_KEY, "dw997", probe)
     monkeypatch.setitem(rules._BY_KEY, "options-probe", probe)
     s = LintSettings.make(select=["DW997"], options={"options-probe": {"threshold_mb": 200, "names": ["a"]}})
-    lint_text("FROM a:1\n", s)
+    from dockwise.lint import engine
+
+    # the engine caches plans per settings value: one made for an earlier probe object (the
+    # same test run before in this process) must not answer for this one
+    engine._plan.cache_clear()
+    engine._runtime.cache_clear()
+    try:
+        lint_text("FROM a:1\n", s)
+    finally:
+        engine._plan.cache_clear()
+        engine._runtime.cache_clear()
     assert seen == [{"threshold_mb": 200, "names": ["a"]}]

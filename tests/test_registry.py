@@ -9,11 +9,11 @@ from dockwise.lint.engine import LintSettings, lint_text
 RULES = [r for r in rules.ALL_RULES]
 
 
-def blocks(docs: str, heading: str) -> list[str]:
+def blocks(docs: str, heading: str, lang: str = "dockerfile") -> list[str]:
     m = re.search(rf"^## {heading}\n(.*?)(?=^## |\Z)", docs, re.S | re.M)
     if not m:
         return []
-    return re.findall(r"```dockerfile\n(.*?)```", m.group(1), re.S)
+    return re.findall(rf"```{lang}\n(.*?)```", m.group(1), re.S)
 
 
 def test_codes_names_unique_and_kebab():
@@ -53,6 +53,9 @@ def test_doc_examples_fire_and_fixes_do_not(r, tmp_path):
     s = LintSettings.make(select=[r.code], options=doc_options(r.meta.docs))
     # rules that look at the build context need the Dockerfile on disk (an empty folder)
     path = str(tmp_path / "Dockerfile") if "filesystem" in r.meta.tags else None
+    # an Example section may show the build context's .dockerignore in a ```dockerignore block
+    for ignore in blocks(r.meta.docs, "Example", "dockerignore"):
+        (tmp_path / ".dockerignore").write_text(ignore, encoding="utf-8")
     bad = blocks(r.meta.docs, "Example")
     good = blocks(r.meta.docs, "Use instead")
     assert bad and good

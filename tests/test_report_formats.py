@@ -45,7 +45,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def validator(name: str):
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema not installed")
+    try:
+        import jsonschema
+    except ImportError:
+        from need import missing
+
+        missing("jsonschema", "jsonschema not installed (it is in .[test])")
     schema = json.loads((SCHEMAS / name).read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -125,7 +130,12 @@ def test_sonarqube_generic_issues(project, capsys):
 
 
 def test_checkstyle_xml(project, capsys):
-    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema not installed")
+    try:
+        import xmlschema
+    except ImportError:
+        from need import missing
+
+        missing("xmlschema", "xmlschema not installed (it is in .[test])")
     rc, out, _ = run(capsys, "-f", "checkstyle", ".")
     assert rc == 1
     xmlschema.XMLSchema(str(SCHEMAS / "checkstyle.xsd")).validate(out)

@@ -68,6 +68,8 @@ def rules_reference() -> str:
             + (f" · aliases: {', '.join(m.aliases)}" if m.aliases else "")
             + (" · on by default" if m.default_enabled else " · off by default"),
             "",
+            f"Scope: {m.scope}.",
+            "",
             docs,
         ]
     return "\n".join(out) + "\n"

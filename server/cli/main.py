@@ -194,13 +194,29 @@ def _add_lint_arguments(lint: argparse.ArgumentParser) -> None:
                          "too (for pre-commit and editors that pass every file)")
     fs.add_argument("--stdin-filename", metavar="NAME", help="file name to report for '-'")
     fs.add_argument("--context", metavar="DIR",
-                    help="the build context folder (DW009 looks for its .dockerignore); default: each "
-                         "Dockerfile's folder")
+                    help="the build context folder (DW009 and CopyIgnoredFile read its .dockerignore); default: "
+                         "each Dockerfile's folder")
+    _build_flags(lint.add_argument_group("the build (as docker build takes it)"))
     lint.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
                       help="parallel worker processes (default/0: one per CPU)")
     lint.add_argument("--fix", action="store_true",
                       help="apply safe fixes to the files in place first, then report what is left")
     lint.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
+
+
+def _build_flags(p) -> None:
+    """The ``docker build`` flags the build-dependent rules read."""
+    p.add_argument("--build-arg", action="append", metavar="NAME[=VALUE]", default=None,
+                   help="a build argument, as for docker build (NAME alone takes the value of the environment "
+                        "variable NAME, if set)")
+    p.add_argument("--target", metavar="STAGE",
+                   help="the stage to build, as for docker build (default: the last one); BuildKit's checks "
+                        "then run only in the stages it needs, as 'docker build --check --target' does")
+    p.add_argument("--platform", metavar="OS/ARCH[/VARIANT]",
+                   help="the target platform (TARGETPLATFORM), as for docker build; default: this machine's")
+    p.add_argument("--final-image-only", action="append", metavar="CODES",
+                   help="report these rules only in the stages whose layers are in the final image "
+                        "(e.g. DL3009,DL3042 or tag:size)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -244,6 +260,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="ignore in-file ignore pragmas (fix what they hide)")
     fix.add_argument("--stdin-filename", metavar="NAME", help="file name to use for '-'")
     fix.add_argument("--context", metavar="DIR", help="the build context folder (as for lint)")
+    _build_flags(fix)
 
     fmt = sub.add_parser("format", help="format Dockerfiles (keyword case, spacing, continuation indentation)")
     fmt.add_argument("paths", nargs="*", metavar="PATH")
@@ -540,8 +557,9 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
             sev[code] = level
     select = _codes(args.select) if args.select is not None else None
     extend, ignore = _codes(args.extend_select), _codes(args.ignore)
+    final_only = _codes(getattr(args, "final_image_only", None))
     problem = _check_selectors({"--select": list(select or ()), "--extend-select": extend, "--ignore": ignore,
-                                "--severity": list(sev)})
+                                "--severity": list(sev), "--final-image-only": final_only})
     if problem is not None:
         _err(problem)
         return 2
@@ -549,6 +567,9 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     if context is not None and not os.path.isdir(context):
         _err(f"--context {context}: not a directory")
         return 2
+    build = _build_options(args, context)
+    if isinstance(build, int):
+        return build
     cfg, config_errors = _load_config(args)
     options: dict[str, dict] = {}
     regs = getattr(args, "trusted_registry", None)
@@ -572,6 +593,8 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
         disable_ignore_pragma=args.disable_ignore_pragma,
         options=options or None,
         base=cfg.lint_settings() if cfg.sources else None,
+        build=build,
+        final_image_only=final_only,
     )
     return settings, cfg, config_errors
 
@@ -582,6 +605,49 @@ def _shellcheck_note(settings: Any) -> None:
 
     if shellcheck.selected(settings) and not shellcheck.runner().available:
         sys.stderr.write(f"{PROG}: note: {shellcheck.NOT_FOUND}\n")
+
+
+def _build_options(args: argparse.Namespace, context: str | None) -> dict | int:
+    """--build-arg/--target/--platform/--context as engine build settings, or 2
+    after a usage error (reported)."""
+    import re
+
+    build: dict[str, Any] = {}
+    values: dict[str, str] = {}
+    for item in getattr(args, "build_arg", None) or ():
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not name or not re.fullmatch(r"[^\s=]+", name):
+            _err(f"--build-arg expects NAME=VALUE or NAME (got {item!r})")
+            return 2
+        if not eq:  # docker build: the environment's value, or nothing
+            if name not in os.environ:
+                continue
+            value = os.environ[name]
+        values[name] = value
+    if values:
+        build["args"] = values
+    target = getattr(args, "target", None)
+    if target is not None:
+        if not target.strip():
+            _err("--target expects a stage name")
+            return 2
+        build["target"] = target.strip()
+    platform = getattr(args, "platform", None)
+    if platform is not None:
+        from dockwise.syntax.stages import format_platform, parse_platform
+
+        first = platform.split(",")[0].strip()
+        parsed = parse_platform(first) if first else None
+        if parsed is None:
+            _err(f"--platform {platform!r}: expected OS/ARCH[/VARIANT] such as linux/arm64")
+            return 2
+        if "," in platform:
+            _warn(f"--platform {platform}: linting for the first platform, {first}")
+        build["platform"] = format_platform(parsed)
+    if context:
+        build["context"] = os.path.abspath(context)
+    return build
 
 
 class _Outcome:
@@ -1055,6 +1121,7 @@ def _cmd_rule(args: argparse.Namespace) -> int:
         f"aliases: {', '.join(m.aliases) or '-'}",
         f"fixable: {'yes' if m.fixable else 'no'}",
         f"enabled by default: {'yes' if m.default_enabled else 'no'}",
+        f"scope: {m.scope}",
         f"url: {m.url}",
     ]
     text = "\n".join(head) + "\n"

@@ -3,7 +3,8 @@
 
 No pygls/lsprotocol imports: :mod:`dockwise.lsp.actions` converts positions
 and builds the LSP objects. Every position here is a model position (0-based
-line, code-point column on the physical lines). The refactorings reuse the
+line, code-point column on the physical lines). "Use a BuildKit cache mount" rewrites a RUN to mount
+its package manager's cache (``dockwise.rules._cachemount``). The refactorings reuse the
 rules' fix builders (DL3059's merge, DL3009's apt cleanup, DL3019/DL3042's
 flags, the append-a-cleanup builder of DL3032/DL3036/DL3040/DL3060), applied
 one after the other on the text with a re-parse in between; the result is one
@@ -28,6 +29,7 @@ FIX_ALL = "source.fixAll.dockwise"
 
 CHAIN_TITLE = "Chain RUN instructions"
 CLEANUP_TITLE = "Add package-manager cleanup"
+CACHE_MOUNT_TITLE = "Use a BuildKit cache mount"
 FIX_ALL_TITLE = "Fix all auto-fixable problems (dockwise)"
 FIX_ALL_UNSAFE_TITLE = "Fix all auto-fixable problems, unsafe fixes included (dockwise)"
 
@@ -231,11 +233,28 @@ def can_chain(df: Dockerfile, first: int, last: int) -> bool:
 def chain_runs(df: Dockerfile, first: int, last: int) -> Proposal | None:
     """Chain every RUN touching lines ``first..last`` into the one before it,
     with DL3059's merge (its rules on safety and declining). A RUN that cannot
-    join the previous one starts a new chain. Computed by repeated merges on
-    the text; one edit covers the changed lines."""
+    join the previous one starts a new chain. One edit covers the changed lines.
+
+    Linear in the file: each chain is assembled from DL3059's pairwise merges
+    on the original model (the continuation indentation carried along as a
+    merge-by-merge application would give it) and the result is parsed once;
+    when a merge does not have the expected shape, the merges are applied one
+    by one with a re-parse in between instead."""
     idx = _runs_in(df, first, last)
     if len(idx) < 2:
         return None
+    got = _chain_at_once(df, idx)
+    if got is None:
+        got = _chain_one_by_one(df, idx)
+    text, cur, merged, unsafe = got
+    if not merged or not _safe_result(df, cur):
+        return None
+    e = diff_edit(df.text, text)
+    app = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    return Proposal(CHAIN_TITLE, (e,), app, REWRITE) if e else None
+
+
+def _chain_one_by_one(df: Dockerfile, idx: list[int]) -> tuple[str, Dockerfile, int, bool]:
     text, cur, unsafe, merged = df.text, df, False, 0
     anchor = idx[0]
     for j in idx[1:]:
@@ -248,11 +267,85 @@ def chain_runs(df: Dockerfile, first: int, last: int) -> Proposal | None:
         cur = _reparse(text, df, cur)
         merged += 1
         unsafe = unsafe or fix.applicability is Applicability.UNSAFE
-    if not merged or not _safe_result(df, cur):
+    return text, cur, merged, unsafe
+
+
+def _split_merge(df: Dockerfile, fix: Fix, prev: Instruction) -> tuple[str, str, str, Pos] | None:
+    """DL3059's merge of a RUN into ``prev`` as (joiner, command, moved comment
+    lines, end of the replaced span); None when it has another shape."""
+    from dockwise.rules._runfix import end_of_text, indent_of_last_line
+
+    at = end_of_text(prev)
+    merge = [e for e in fix.edits if e.span.start == at and e.span.end != at]
+    rest = [e for e in fix.edits if e not in merge]
+    top = Pos(prev.start_line, 0)
+    if len(merge) != 1 or len(rest) > 1 or any(e.span.start != top or e.span.end != top for e in rest):
         return None
-    e = diff_edit(df.text, text)
-    app = Applicability.UNSAFE if unsafe else Applicability.SAFE
-    return Proposal(CHAIN_TITLE, (e,), app, REWRITE) if e else None
+    m = merge[0]
+    esc = df.escape
+    for joiner in (f" && {esc}\n", f" {esc}\n"):
+        if m.new_text.startswith(joiner):
+            break
+    else:
+        return None
+    body = m.new_text[len(joiner):]
+    indent = indent_of_last_line(df, prev)
+    if not body.startswith(indent):
+        return None
+    return joiner, body[len(indent):], rest[0].new_text if rest else "", m.span.end
+
+
+def _next_indent(command: str, indent: str) -> str:
+    """The indentation of the chain's last line once ``command`` was added on a
+    line indented by ``indent`` (what DL3059 reads from the merged RUN)."""
+    for raw in reversed(command.split("\n")[1:]):
+        body = raw.lstrip(" \t")
+        if body and not body.startswith("#"):
+            return raw[: len(raw) - len(body)]
+    return indent
+
+
+def _chain_at_once(df: Dockerfile, idx: list[int]) -> tuple[str, Dockerfile, int, bool] | None:
+    from dockwise.rules._runfix import end_of_text, indent_of_last_line
+
+    edits: list[Edit] = []
+    merged, unsafe = 0, False
+    k = 0
+    while k < len(idx) - 1:
+        anchor = df.instructions[idx[k]]
+        parts: list[str] = []
+        moved: list[str] = []
+        indent = indent_of_last_line(df, anchor)
+        end = None
+        j = k + 1
+        while j < len(idx):
+            prev = df.instructions[idx[j - 1]]
+            fix = _merge(df, prev.index, idx[j])
+            if fix is None:
+                break
+            got = _split_merge(df, fix, prev)
+            if got is None:
+                return None
+            joiner, command, comments, end = got
+            parts.append(joiner + indent + command)
+            moved.append(comments)
+            indent = _next_indent(command, indent)
+            unsafe = unsafe or fix.applicability is Applicability.UNSAFE
+            j += 1
+        if parts and end is not None:
+            edits.append(Edit(Span(end_of_text(anchor), end), "".join(parts)))
+            if "".join(moved):
+                top = Pos(anchor.start_line, 0)
+                edits.append(Edit(Span(top, top), "".join(moved)))
+            merged += len(parts)
+        k = j
+    if not merged:
+        return df.text, df, 0, False
+    try:
+        text = apply_edits(df.text, edits)
+    except ValueError:
+        return None
+    return text, parse(text, path=df.path), merged, unsafe
 
 
 # -- "Add package-manager cleanup" ----------------------------------------------------------
@@ -277,7 +370,7 @@ def _apt(df: Dockerfile, ins: Instruction) -> Fix | None:
 
 
 def _flag(df: Dockerfile, ins: Instruction, adds, mounted, flag: str, off=None) -> Fix | None:
-    from dockwise.rules._runfix import insert_after
+    from dockwise.rules._runfix import add_option
 
     v = run_view(ins)
     if mounted(v):
@@ -285,9 +378,10 @@ def _flag(df: Dockerfile, ins: Instruction, adds, mounted, flag: str, off=None) 
     edits = []
     for c in v.commands:
         p = adds(c)
-        if p is None or p.has(flag) or not c.exact or (off is not None and off(df, ins, v.commands, c)):
+        edit = add_option(ins, c, f"--{flag}")
+        if p is None or p.has(flag) or edit is None or (off is not None and off(df, ins, v.commands, c)):
             continue
-        edits.append(insert_after(ins, p.subcommand, f"--{flag}"))
+        edits.append(edit)
     return Fix.safe(f"Add --{flag}", *edits) if edits else None
 
 
@@ -382,27 +476,118 @@ def can_cleanup(df: Dockerfile, first: int, last: int) -> bool:
 
 def add_cleanup(df: Dockerfile, first: int, last: int) -> Proposal | None:
     """Add every missing package-manager cleanup to the RUNs touching lines
-    ``first..last`` (each kind once per RUN, re-parsing in between)."""
+    ``first..last`` (each kind once per RUN). In rounds: each RUN takes its
+    next applicable step on the current model, the round's edits (each within
+    its own RUN) are applied together and the text re-parsed once, so the
+    work is a few parses whatever the number of RUNs."""
+    from dockwise.lint.fixes import _line_starts, _offset, _to_crlf, _uses_crlf
+
     text, cur, unsafe = df.text, df, False
-    for i in _cleanable(df, first, last):
-        steps = list(CLEANUP_STEPS)
-        while steps:
+    todo = {i: list(CLEANUP_STEPS) for i in _cleanable(df, first, last)}
+    while todo:
+        chosen: list[Fix] = []
+        for i in list(todo):
+            steps = todo[i]
             k = _first_step(cur, cur.instructions[i], steps)
-            if k is None:
-                break
-            fix = steps.pop(k)(cur, cur.instructions[i])
-            new = apply_edits(text, fix.edits)
-            if new == text:
-                continue
-            text, cur = new, _reparse(new, df, cur)
-            if len(cur.instructions) != len(df.instructions):
-                return None
-            unsafe = unsafe or fix.applicability is Applicability.UNSAFE
+            fix = steps.pop(k)(cur, cur.instructions[i]) if k is not None else None
+            if k is None or not steps:
+                del todo[i]
+            if fix is not None:
+                chosen.append(fix)
+        if not chosen:
+            break
+        try:
+            new = apply_edits(text, [e for f in chosen for e in f.edits])
+        except ValueError:  # edits of two RUNs overlap: not expected; give up rather than guess
+            return None
+        if new == text:
+            continue
+        starts, lengths = _line_starts(text)
+        crlf = _uses_crlf(text)
+
+        def changes(f: Fix) -> bool:
+            for e in f.edits:
+                a = _offset(e.span.start, starts, lengths, len(text))
+                b = _offset(e.span.end, starts, lengths, len(text))
+                if text[a:b] != (_to_crlf(e.new_text) if crlf and "\n" in e.new_text else e.new_text):
+                    return True
+            return False
+
+        unsafe = unsafe or any(f.applicability is Applicability.UNSAFE and changes(f) for f in chosen)
+        text, cur = new, _reparse(new, df, cur)
+        if len(cur.instructions) != len(df.instructions):
+            return None
     if text == df.text or not _safe_result(df, cur):
         return None
     e = diff_edit(df.text, text)
     app = Applicability.UNSAFE if unsafe else Applicability.SAFE
     return Proposal(CLEANUP_TITLE, (e,), app, REWRITE) if e else None
+
+
+# -- cache mounts --------------------------------------------------------------------------
+
+
+def can_cache_mount(df: Dockerfile, first: int, last: int) -> bool:
+    """Cheap test: a RUN in the lines installs with a package manager whose cache is not mounted."""
+    from dockwise.rules._cachemount import plan
+
+    for i in _runs_in(df, first, last):
+        try:
+            if plan(df, df.instructions[i]) is not None:
+                return True
+        except Exception:  # odd input: nothing to offer
+            continue
+    return False
+
+
+def cache_mount_text(df: Dockerfile, ins: Instruction, reuse: bool = False) -> tuple[str, Dockerfile, Fix] | None:
+    """``df``'s text with the cache-mount rewrite of ``ins`` applied, the new
+    model and the fix, when the rewrite is offered and checked (see
+    ``dockwise.rules._cachemount.verified``); else None. ``reuse``: let the
+    parser take over ``df``'s unchanged instructions (only for a model no one
+    else holds, see :func:`_reparse`)."""
+    from dockwise.rules._cachemount import cache_mount_fix, verified
+
+    fix = cache_mount_fix(df, ins)
+    if fix is None:
+        return None
+    new_text = apply_edits(df.text, fix.edits)
+    new = parse(new_text, path=df.path, previous=df if reuse else None)
+    if not verified(df, ins, new):
+        return None
+    return new_text, new, fix
+
+
+def use_cache_mount(df: Dockerfile, first: int, last: int) -> Proposal | None:
+    """"Use a BuildKit cache mount" for the RUNs touching lines ``first..last``:
+    mount the package managers' caches and drop the cleanups that become
+    pointless (offered beside "Add package-manager cleanup")."""
+    text, cur, unsafe, tools = df.text, df, False, []
+    for i in _runs_in(df, first, last):
+        try:
+            got = cache_mount_text(cur, cur.instructions[i])
+        except Exception:
+            continue
+        if got is None:
+            continue
+        text, cur, fix = got
+        unsafe = unsafe or fix.applicability is Applicability.UNSAFE
+        tools.append(fix.title)
+    if text == df.text or not _safe_result(df, cur):
+        return None
+    e = diff_edit(df.text, text)
+    title = tools[0] if len(tools) == 1 else CACHE_MOUNT_TITLE
+    return Proposal(title, (e,), Applicability.UNSAFE if unsafe else Applicability.SAFE, REWRITE) if e else None
+
+
+# The refactorings offered for a range of lines, in order: (cheap test, builder).
+# The language server asks each; a feature adds its pair here.
+REFACTORINGS: list[tuple[Callable[[Dockerfile, int, int], bool],
+                         Callable[[Dockerfile, int, int], "Proposal | None"]]] = [
+    (can_chain, chain_runs),
+    (can_cleanup, add_cleanup),
+    (can_cache_mount, use_cache_mount),
+]
 
 
 # -- fix all -------------------------------------------------------------------------------

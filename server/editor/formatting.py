@@ -33,6 +33,7 @@ one minimal edit per changed line; :func:`format_text` applies them.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
@@ -69,7 +70,18 @@ _SHELLY = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK"))
 _WINDOWS_HINTS = ("windows", "nanoserver", "servercore", "ltsc")
 
 
-def _reindentable(df: Dockerfile, ins: Instruction) -> bool:
+def _custom_shell_stages(df: Dockerfile) -> set[int]:
+    """Stages with a SHELL instruction in them or in a stage they are built
+    FROM (parents come first, so one pass in order suffices)."""
+    own = {df.instructions[i].stage for i, ins in enumerate(df.instructions) if ins.keyword == "SHELL"}
+    out: set[int] = set()
+    for st in df.stages:
+        if st.index in own or (st.parent is not None and st.parent != st.index and st.parent in out):
+            out.add(st.index)
+    return out
+
+
+def _reindentable(df: Dockerfile, ins: Instruction, custom_shell: set[int]) -> bool:
     eff = ins.effective
     kw = eff.keyword
     if not ins.known or not eff.known:
@@ -88,7 +100,7 @@ def _reindentable(df: Dockerfile, ins: Instruction) -> bool:
         if any(h in base for h in _WINDOWS_HINTS):
             return False
         # a custom SHELL anywhere in the stage or its ancestors: its quoting rules are unknown
-        return not any(df.instructions[i].keyword == "SHELL" for s in df.stage_chain(st) for i in s.instructions)
+        return st.index not in custom_shell
     return False
 
 
@@ -196,6 +208,8 @@ def _format_first(line: str, ins: Instruction) -> str:
     lead = line[: ks.start.col]
     if _lstrip_go(lead.lstrip("\ufeff")) != len(lead.lstrip("\ufeff")) or ks.start == ks.end:
         return line  # odd layouts (no keyword): leave the line alone
+    if line.startswith("\ufeff", ks.start.col):
+        return line  # a "keyword" starting with U+FEFF: moved to the start it would read as a byte-order mark
     edits.append((0, ks.start.col, "\ufeff" if lead.startswith("\ufeff") else ""))
     if ins.known:
         edits.append((ks.start.col, ks.end.col, ins.keyword))
@@ -216,7 +230,7 @@ def _format_first(line: str, ins: Instruction) -> str:
 
 
 def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen: set[int], unit: str,
-                        tab: int) -> None:
+                        tab: int, custom_shell: set[int]) -> None:
     got = _layout(df, ins)
     if got is None:
         for ln in range(ins.start_line, ins.end_line + 1):
@@ -227,7 +241,7 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
         frozen.add(ln)  # heredoc bodies and terminators
     lines = df.lines
     esc = df.escape
-    reindent = _reindentable(df, ins)
+    reindent = _reindentable(df, ins, custom_shell)
     scan = _Scan(esc)
     logical_end_blank = False
     movable: list[tuple[int, int, str]] = []  # (line, width of its indentation, text after it)
@@ -255,6 +269,10 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
         scan.feed(piece)
         if piece:
             logical_end_blank = piece[-1] in _BLANK
+            if role == "first" and piece[-1] in _WS and piece.startswith(ins.raw_keyword) \
+                    and all(c in _WS for c in piece[len(ins.raw_keyword):]):
+                # only the keyword and its gap (which becomes one space): a separator whatever it holds
+                logical_end_blank = True
     # nesting is kept: the n-th smallest indentation becomes n units
     levels = {w: i + 1 for i, w in enumerate(sorted({w for _, w, _ in movable}))}
     indent: dict[int, str] = {}
@@ -263,9 +281,8 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
         new[ln] = indent[ln] + rest
     content = sorted(ln for ln, role in layout if role == "cont")
     for ln, rest in comments:  # a comment takes the indentation of the line it precedes
-        nxt = [c for c in content if c > ln]
-        prv = [c for c in content if c < ln]
-        ref = nxt[0] if nxt else (prv[-1] if prv else None)
+        k = bisect.bisect_right(content, ln)
+        ref = content[k] if k < len(content) else (content[k - 1] if k else None)
         if ref is not None and ref not in indent:
             new[ln] = lines[ln]  # that line keeps its indentation: so does the comment
             continue
@@ -296,19 +313,24 @@ def format_lines(df: Dockerfile, options: FormatOptions | None = None, rng: Span
     frozen: set[int] = set()
     a, b = _line_range(rng, len(lines))
     owned: set[int] = set()
+    custom_shell = _custom_shell_stages(df)
     for ins in df.instructions:
         if ins.end_line < a or ins.start_line > b:
             owned.update(range(ins.start_line, ins.end_line + 1))
             frozen.update(range(ins.start_line, ins.end_line + 1))
             continue
         owned.update(range(ins.start_line, ins.end_line + 1))
-        _format_instruction(df, ins, new, frozen, opts.unit, opts.tab)
+        _format_instruction(df, ins, new, frozen, opts.unit, opts.tab, custom_shell)
     for ln in range(len(lines)):
         if ln in frozen or (ln not in owned and not a <= ln <= b):
             new[ln] = lines[ln]
             continue
         if opts.trim_trailing_whitespace:
-            new[ln] = new[ln].rstrip(_BLANK)
+            trimmed = new[ln].rstrip(_BLANK)
+            # a CR left at the end would join the line break (`\\\r \n` would
+            # become `\\\r\n`, a continuation): keep the blanks after it
+            if not trimmed.endswith("\r"):
+                new[ln] = trimmed
     last = len(lines) - 1
     if last >= 0 and last in owned and not new[last] and lines[last] and not df.text.endswith("\n"):
         new[last] = lines[last]  # emptying an unterminated last line would remove that line

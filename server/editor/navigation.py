@@ -211,6 +211,14 @@ class _Index:
         self.family = {s.index: st_uf.find(s.index) for s in df.stages}
         self.family[-1] = -1
         self._inh: dict[tuple, tuple] = {}
+        self.stage_named = {s.name: s for s in df.stages if s.name is not None}  # the last of each name
+        self.globals_by_name: dict[str, tuple[list[int], list[VarDef]]] = {}  # in instruction order
+        self.globals_at: dict[int, list[VarDef]] = {}
+        for v in df.global_args:
+            at, defs = self.globals_by_name.setdefault(v.name, ([], []))
+            at.append(v.instruction)
+            defs.append(v)
+            self.globals_at.setdefault(v.instruction, []).append(v)
         self._group_vars()
         for ins in df.instructions:
             try:
@@ -240,36 +248,33 @@ class _Index:
             if v.name in glob:
                 uf.union(glob[v.name], d)
             glob.setdefault(v.name, d)
-        visible: dict[int, dict[str, tuple]] = {}  # per stage: name -> a def of it in the stage or its ancestors
         for s in df.stages:
-            seen = dict(visible.get(s.parent, {})) if s.parent is not None and s.parent < s.index else {}
+            # a definition joins the group of the same name earlier in the stage or in a stage it
+            # is built FROM: all of those are one group already, so any one of them will do
+            first: dict[str, tuple] = {}
+            parent = s.parent if s.parent is not None and s.parent < s.index else None
             for v in s.vars:
                 d = _def_id(v)
                 self.defs[d] = v
                 uf.find(d)
                 if v.kind == "ARG" and v.name in glob:
                     uf.union(glob[v.name], d)
-                if v.name in seen:  # same name earlier in the stage or in a stage it is built FROM
-                    uf.union(seen[v.name], d)
-                seen[v.name] = d
-            visible[s.index] = seen
+                if v.name in first:
+                    uf.union(first[v.name], d)
+                else:
+                    first[v.name] = d
+                    up = df.visible_at_end(parent, v.name) if parent is not None else None
+                    if up is not None:
+                        uf.union(_def_id(up), d)
         self.var_key = {d: ("var", uf.find(d)) for d in self.defs}
 
     def _resolve(self, scope: int, before: int, name: str, runtime: bool) -> VarDef | None:
         df = self.df
         if scope < 0:
-            best = None
-            for v in df.global_args:
-                if v.name == name and v.instruction < before:
-                    best = v
-            return best
-        env = arg = None
-        for v in df.stages[scope].vars:
-            if v.name == name and v.instruction < before:
-                if v.kind == "ENV":
-                    env = v
-                else:
-                    arg = v
+            at, defs = self.globals_by_name.get(name, ((), ()))
+            k = bisect.bisect_left(at, before)
+            return defs[k - 1] if k else None
+        env, arg = df.stages[scope].defs().last(name, before)
         if env is not None:
             return env
         parent = df.stages[scope].parent
@@ -280,25 +285,12 @@ class _Index:
 
     def _inherited(self, stage: int, name: str) -> tuple[VarDef | None, VarDef | None]:
         """(nearest ENV, nearest ARG) named ``name`` in ``stage`` or the stages it is built FROM."""
-        cache = self._inh
-        path: list[int] = []
-        cur: int | None = stage
-        while cur is not None and (cur, name) not in cache and cur not in path:
-            path.append(cur)
-            p = self.df.stages[cur].parent
-            cur = p if p is not None and p < cur else None
-        env, arg = cache.get((cur, name), (None, None)) if cur is not None else (None, None)
-        for i in reversed(path):
-            e_here = a_here = None
-            for v in self.df.stages[i].vars:
-                if v.name == name:
-                    if v.kind == "ENV":
-                        e_here = v
-                    else:
-                        a_here = v
-            env, arg = e_here or env, a_here or arg
-            cache[(i, name)] = (env, arg)
-        return env, arg
+        key = (stage, name)
+        got = self._inh.get(key)
+        if got is None:
+            df = self.df
+            got = self._inh[key] = (df.visible_at_end(stage, name, "ENV"), df.visible_at_end(stage, name, "ARG"))
+        return got
 
     def _var_ref(self, span: Span, name: str, scope: int, before: int, runtime: bool = False) -> None:
         if not _VAR_NAME.match(name):
@@ -325,12 +317,7 @@ class _Index:
         if _is_index(value):
             i = int(value)
             return self.df.stages[i] if i < len(self.df.stages) else None
-        low = value.lower()
-        found = None
-        for s in self.df.stages:
-            if s.name == low:
-                found = s  # BuildKit: the last stage of that name wins
-        return found
+        return self.stage_named.get(value.lower())  # BuildKit: the last stage of that name wins
 
     def _stage_ref(self, span: Span, value: str, scope: int) -> bool:
         s = self._stage_by_ref(value)
@@ -376,7 +363,7 @@ class _Index:
             scope_for_flags = scope
         # ARG/ENV definitions
         if kw in ("ARG", "ENV"):
-            for v in (df.global_args if scope < 0 else stage.vars if stage else ()):
+            for v in (self.globals_at.get(ins.index, ()) if scope < 0 else stage.defs().at(ins.index) if stage else ()):
                 if v.instruction == ins.index:
                     d = _def_id(v)
                     self.occs.append(Occurrence(v.span, self.var_key[d], v.name, "definition", scope, v))

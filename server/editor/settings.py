@@ -101,6 +101,14 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         scope="resource",
     ),
     SettingSpec(
+        "finalImageOnly",
+        "array",
+        [],
+        "Rules (same selector syntax) to report only in the stages whose layers are in the final image, "
+        "e.g. `[\"tag:size\"]`; the DW size rules always are.",
+        scope="resource",
+    ),
+    SettingSpec(
         "debounceMs",
         "integer",
         150,
@@ -161,6 +169,39 @@ SETTINGS_SCHEMA: list[SettingSpec] = [
         "Show the compressed size of each FROM image at the end of its line (inlay hint, or code "
         "lens for clients without inlay hints).",
     ),
+    SettingSpec(
+        "build.args",
+        "object",
+        {},
+        "Build arguments, as `docker build --build-arg NAME=VALUE` would pass them: name → value. "
+        "BuildKit's checks (UndefinedArgInFrom, the stage graph, unused ARGs) take them into account.",
+        scope="resource",
+    ),
+    SettingSpec(
+        "build.target",
+        ("string", "null"),
+        None,
+        "The stage to build, as `docker build --target`: BuildKit's checks then run only in the stages it "
+        "needs, and the others are reported unreachable. `null`: the last stage.",
+        scope="resource",
+    ),
+    SettingSpec(
+        "build.platform",
+        ("string", "null"),
+        None,
+        "The target platform, as `docker build --platform` (`linux/amd64`, `linux/arm64`, …): "
+        "`TARGETPLATFORM`, `TARGETARCH` … and InvalidBaseImagePlatform. `null`: `images.platform`, else this "
+        "machine's.",
+        scope="resource",
+    ),
+    SettingSpec(
+        "build.context",
+        ("string", "null"),
+        None,
+        "The build context folder (absolute, or relative to the Dockerfile's folder): where DW009 and "
+        "CopyIgnoredFile read `.dockerignore`. `null`: the Dockerfile's folder.",
+        scope="resource",
+    ),
 ]
 
 # the settings a workspace folder may set differently (see SettingSpec.scope)
@@ -196,6 +237,8 @@ _ALIASES = {
     "log_level": "logLevel",
     "unsafe_fixes": "unsafeFixes",
     "unsafe-fixes": "unsafeFixes",
+    "final_image_only": "finalImageOnly",
+    "final-image-only": "finalImageOnly",
 }
 
 
@@ -226,6 +269,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     extendSelect: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
+    finalImageOnly: list[str] = field(default_factory=list)
     debounceMs: int = 150
     diagnosticMode: str = "auto"
     logLevel: str = "info"
@@ -234,6 +278,10 @@ class Settings:
     images_platform: str | None = None
     images_registries: list[str] = field(default_factory=list)
     images_inlayHints: bool = True
+    build_args: dict[str, str] = field(default_factory=dict)
+    build_target: str | None = None
+    build_platform: str | None = None
+    build_context: str | None = None
     # problems found by from_dict (not a setting; not compared)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -297,7 +345,7 @@ class Settings:
             if value is None:
                 return None
             return _str_list(key, value, default, warnings)
-        if key in ("ignore", "extendSelect"):
+        if key in ("ignore", "extendSelect", "finalImageOnly"):
             if value is None:
                 return []
             return _str_list(key, value, default, warnings)
@@ -358,15 +406,45 @@ class Settings:
             if value is None:
                 return []
             got = _str_list("images.registries", value, default, warnings)
-            out = []
+            out_r: list[str] = []
             for item in got[:MAX_REGISTRIES]:
                 if len(item) > 260 or any(c.isspace() for c in item):
                     warnings.append(f"setting 'images.registries': ignoring {item[:80]!r} (not a host[:port])")
                     continue
-                out.append(item)
+                out_r.append(item)
             if len(got) > MAX_REGISTRIES:
                 warnings.append(f"setting 'images.registries': only the first {MAX_REGISTRIES} entries are used")
+            return out_r
+        if key == "build_args":
+            if value is None:
+                return {}
+            if not isinstance(value, Mapping):
+                _warn(warnings, "build.args", value, "expected an object mapping names to values", default)
+                return default
+            out: dict[str, str] = {}
+            for k, v in value.items():
+                if not isinstance(k, str) or not re.fullmatch(r"[^\s=]+", k) or isinstance(v, (dict, list)):
+                    warnings.append(f"setting 'build.args': ignoring {k!r}: {v!r} (NAME → string value)")
+                    continue
+                out[k] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
             return out
+        if key in ("build_target", "build_context"):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            if isinstance(value, str):
+                return value.strip()
+            _warn(warnings, key.replace("_", "."), value, "expected a string", default)
+            return default
+        if key == "build_platform":
+            from dockwise.syntax.stages import format_platform, parse_platform
+
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            got = parse_platform(value) if isinstance(value, str) else None
+            if got is not None:
+                return format_platform(got)
+            _warn(warnings, "build.platform", value, "expected OS/ARCH[/VARIANT] such as linux/arm64", default)
+            return default
         if key == "images_platform":
             if value is None or (isinstance(value, str) and not value.strip()):
                 return None
@@ -385,6 +463,7 @@ class Settings:
             "ignore": list(self.ignore),
             "extendSelect": list(self.extendSelect),
             "severity": dict(self.severity),
+            "finalImageOnly": list(self.finalImageOnly),
             "debounceMs": self.debounceMs,
             "diagnosticMode": self.diagnosticMode,
             "logLevel": self.logLevel,
@@ -395,6 +474,12 @@ class Settings:
                 "registries": list(self.images_registries),
                 "inlayHints": self.images_inlayHints,
             },
+            "build": {
+                "args": dict(self.build_args),
+                "target": self.build_target,
+                "platform": self.build_platform,
+                "context": self.build_context,
+            },
         }
 
     def lint_key(self) -> tuple:
@@ -404,7 +489,12 @@ class Settings:
             tuple(self.extendSelect),
             tuple(self.ignore),
             tuple(sorted(self.severity.items())),
+            tuple(self.finalImageOnly),
             self.images_platform,
+            tuple(sorted(self.build_args.items())),
+            self.build_target,
+            self.build_platform,
+            self.build_context,
         )
 
     def to_lint_settings(self, base: "LintSettings | None" = None) -> "LintSettings":
@@ -420,6 +510,13 @@ class Settings:
             # the editor's build platform sizes DW001 the way hover and inlay hints do
             options={"DW001": {"platform": self.images_platform}} if self.images_platform else None,
             base=base,
+            final_image_only=self.finalImageOnly,
+            build={
+                "args": dict(self.build_args) or None,
+                "target": self.build_target,
+                "platform": self.build_platform or self.images_platform,
+                "context": self.build_context,
+            },
         )
 
     @property

@@ -608,3 +608,109 @@ def nonroot_reason(ref: "ImageRef") -> str | None:
         if fnmatchcase(path, epath) and fnmatchcase(tag, etag):
             return why
     return None
+
+
+# -- image configuration: Env names, platforms (BuildKit's checks) -----------------
+
+_MACHINES = {
+    "x86_64": "linux/amd64", "amd64": "linux/amd64", "x64": "linux/amd64",
+    "aarch64": "linux/arm64", "arm64": "linux/arm64", "armv8l": "linux/arm64",
+    "armv7l": "linux/arm/v7", "armv7": "linux/arm/v7", "armv6l": "linux/arm/v6",
+    "i386": "linux/386", "i686": "linux/386", "x86": "linux/386",
+    "ppc64le": "linux/ppc64le", "s390x": "linux/s390x", "riscv64": "linux/riscv64",
+}
+
+
+def host_platform() -> str:
+    """This machine's container platform, as ``docker build`` uses it for
+    ``BUILDPLATFORM`` (``platform.machine()`` mapped; linux/amd64 when unknown)."""
+    import platform as _platform_mod
+
+    return _MACHINES.get(_platform_mod.machine().lower(), DEFAULT_PLATFORM)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageConfig:
+    """What is known about an image's configuration.
+
+    ``env``: the names its config ``Env`` defines (None: unknown).
+    ``platforms``: every platform the reference resolves to — the entries of
+    its index, or the one platform of a single-platform manifest (None:
+    unknown; the offline size table lists only some platforms, so it never
+    answers this). ``index``: the reference is a multi-platform index.
+    ``source``: where the answer came from."""
+
+    env: frozenset[str] | None = None
+    platforms: tuple[str, ...] | None = None
+    index: bool = True
+    source: str = ""
+
+
+@lru_cache(maxsize=None)
+def env_table() -> dict:
+    """The parsed ``data/image-env.json`` (cached): ENV names of official images."""
+    try:
+        return _read_json("image-env.json")
+    except (OSError, ValueError):  # pragma: no cover - packaging error
+        return {"images": {}}
+
+
+class ConfigSource(Protocol):
+    """A source of image configurations (the live registry client). Sources
+    that answer ``config`` may also be size sources; :func:`add_source`
+    registers both roles."""
+
+    name: str
+
+    def config(self, ref: "ImageRef", platform: str) -> ImageConfig | None: ...
+
+
+def _table_config(ref: "ImageRef") -> ImageConfig | None:
+    name = official_name(ref)
+    if name is None:
+        return None
+    e = env_table().get("images", {}).get(name)
+    if not e:
+        return None
+    return ImageConfig(env=frozenset(e.get("env", ())), source=f"image-env table ({e.get('source', '')})")
+
+
+def image_config(ref: "ImageRef", platform: str | None = None) -> ImageConfig | None:
+    """What a live source (first) or the shipped Env table knows about ``ref``'s
+    configuration on ``platform``; None when nothing is known. Never does I/O
+    itself: live sources answer from their cache."""
+    plat = platform_of(ref, platform)
+    env: frozenset[str] | None = None
+    platforms: tuple[str, ...] | None = None
+    index = True
+    source = ""
+    for s in _SOURCES:
+        fn = getattr(s, "config", None)
+        if fn is None:
+            continue
+        try:
+            got = fn(ref, plat)
+        except Exception:  # a broken source must not break linting
+            got = None
+        if got is None:
+            continue
+        if env is None and got.env is not None:
+            env, source = got.env, got.source
+        if platforms is None and got.platforms is not None:
+            platforms, index = got.platforms, got.index
+            source = source or got.source
+    if env is None:
+        t = _table_config(ref)
+        if t is not None:
+            env, source = t.env, t.source
+    if platforms is None:
+        # Docker Hub's per-architecture repositories (i386/debian, arm64v8/python)
+        # are indexes of that one platform
+        reg = (ref.registry or "").lower() or None
+        ns = ref.path.lower().partition("/")[0]
+        if reg in _DOCKER_HUB and ns in _ARCH_NAMESPACES and ref.path.count("/") == 1:
+            platforms, index = (_ARCH_NAMESPACES[ns],), True
+            source = source or f"Docker Hub per-architecture repository {ns}/"
+    if env is None and platforms is None:
+        return None
+    return ImageConfig(env, platforms, index, source)

@@ -56,6 +56,14 @@ Budgets and caching (:class:`LiveImages`)
     entry, never a figure. At most one lookup per image is in flight (threads
     share it). ``DOCKWISE_OFFLINE=1`` or ``online=False``: no request at all.
 
+Image configurations
+    Besides sizes, a lookup reads the configuration blob of the wanted
+    platform (of a single-platform image: its only one) and keeps the names of
+    its ``Env``, and the cache entry lists every platform of an index: the
+    source's ``config(ref, platform)`` answers
+    :func:`dockwise.images.catalog.image_config` from the cache (BuildKit's
+    UndefinedVar and InvalidBaseImagePlatform checks use them).
+
 :meth:`LiveImages.as_size_source` plugs the cache into
 :func:`dockwise.images.catalog.add_source`, so :func:`dockwise.images.catalog.lookup` (rules
 DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
@@ -954,7 +962,32 @@ def _valid_entry(e: Any) -> bool:
         d = e.get("digest")
         if d is not None and not (isinstance(d, str) and _DIGEST_RE.match(d)):
             return False
+        env = e.get("env", {})
+        if not isinstance(env, dict) or not all(
+                isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
+                for k, v in env.items()):
+            return False
     return True
+
+
+MAX_ENV_NAMES = 512
+
+
+def env_names(config_doc: Any) -> list[str] | None:
+    """The names of an image configuration's ``config.Env`` (``NAME=value``
+    entries), or None when the document has none we can read."""
+    if not isinstance(config_doc, dict):
+        return None
+    cfg = config_doc.get("config")
+    if not isinstance(cfg, dict):
+        return [] if "config" not in config_doc else None
+    env = cfg.get("Env")
+    if env is None:
+        return []
+    if not isinstance(env, list):
+        return None
+    names = {e.split("=", 1)[0] for e in env if isinstance(e, str) and e.split("=", 1)[0]}
+    return sorted(names)[:MAX_ENV_NAMES]
 
 
 def _bounded_entry(entry: dict) -> dict:
@@ -969,6 +1002,9 @@ def _bounded_entry(entry: dict) -> dict:
             out["digest"] = entry["digest"]
         if entry.get("media_type"):
             out["media_type"] = clip(entry["media_type"], 100)
+        if isinstance(entry.get("env"), dict):
+            out["env"] = {clip(k, 80): [clip(n, 200) for n in v[:MAX_ENV_NAMES] if isinstance(n, str)]
+                          for k, v in list(entry["env"].items())[:MAX_PLATFORMS_CAP] if isinstance(v, list)}
     return out
 
 
@@ -1128,6 +1164,31 @@ class _SizeSource:
     def tags(self, repository: str) -> Iterable[str]:
         reg, path = split_repository(repository)
         return self._live._tags(reg, path)
+
+    def config(self, ref: "ImageRef", platform: str) -> images.ImageConfig | None:
+        """What the cache knows of the image's configuration: the platforms the
+        reference resolves to (an index's entries, or a single image's
+        platform) and the ``Env`` names of ``platform``'s configuration."""
+        if ref is None or ref.unresolved:
+            return None
+        try:
+            reg, path, reference = self._live._key(ref)
+        except Exception:
+            return None
+        e = self._live._entry(reg, path, cache_ref(reference))
+        if e is None or e["status"] != OK:
+            return None
+        listed = tuple(k for k in e.get("listed", []) if isinstance(k, str) and k != "*")
+        env = None
+        envs = e.get("env") or {}
+        single = e.get("media_type") in MANIFEST_TYPES
+        key = next(iter(envs)) if single and len(envs) == 1 else (
+            match_platform({k: 0 for k in envs}, norm_platform(platform)) if envs else None)
+        if key is not None:
+            env = frozenset(envs[key])
+        return images.ImageConfig(env=env, platforms=listed or None,
+                                  index=e.get("media_type") in INDEX_TYPES,
+                                  source=_source_text(reg, e["fetched"]))
 
 
 # -- the editor-facing API ----------------------------------------------------------------------
@@ -1305,6 +1366,8 @@ class LiveImages:
             return False
         if e["status"] != OK:
             return True
+        if e is not None and "env" not in e:  # cached before configurations were read: read them once
+            return False
         return match_platform(e["sizes"], platform) is not None or not any(
             match_platform({k: 0}, platform) for k in e.get("listed", []))
 
@@ -1485,6 +1548,30 @@ class LiveImages:
                 with self._lock:
                     self._busy -= 1
 
+    def _envs(self, loc: Location, configs: dict[str, str], want: list[str], budget: _Budget,
+              single: bool) -> dict[str, list[str]]:
+        """The ``Env`` names of the wanted platforms' configurations (BuildKit's
+        UndefinedVar check knows them; a single-platform image's whatever its
+        platform), within what is left of the budget."""
+        out: dict[str, list[str]] = {}
+        keys = list(configs)[:1] if single else []
+        for p in want:  # one configuration per wanted platform: the entry that answers for it
+            k = match_platform({c: 0 for c in configs}, norm_platform(p))
+            if k is not None and k not in keys:
+                keys.append(k)
+        for key in keys:
+            digest = configs[key]
+            if not digest or budget.remaining() < 0.2:
+                continue
+            try:
+                names = env_names(self.client.blob_json(loc, digest, budget))
+            except LookupFailed as exc:
+                log.debug("%s/%s: no config for %s (%s)", loc.registry, loc.path, key, exc)
+                continue
+            if names is not None:
+                out[key] = names
+        return out
+
     def _run(self, key: tuple[str, str, str], ref: "ImageRef", loc: Location, reference: str) -> None:
         with self._lock:
             fut, plats = self._inflight[key]
@@ -1498,7 +1585,12 @@ class LiveImages:
                 raise Offline("registry lookups are off")
             with self._lock:
                 self.requests_started += 1
-            outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms)
+            configs: dict[str, str] = {}
+            outcome = self.client.sizes(loc, reference, want, budget, self.max_platforms, configs=configs)
+            if len(outcome.get("sizes", {})) < self.max_platforms:  # not for an index that filled the cap
+                outcome["env"] = self._envs(loc, configs, want, budget, outcome.get("media_type") in MANIFEST_TYPES)
+            else:
+                outcome["env"] = {}
             outcome["fetched"] = time.time()
             self._put(loc.registry, loc.path, cref, outcome)
             log.info("%s/%s:%s: %s", loc.registry, loc.path, reference,
@@ -1521,7 +1613,8 @@ class LiveImages:
                 self._inflight.pop(key, None)
         fut.set_result(outcome)
         new = outcome.get("status") == OK and outcome.get("sizes") and (
-            before is None or before.get("status") != OK or before.get("sizes") != outcome["sizes"])
+            before is None or before.get("status") != OK or before.get("sizes") != outcome["sizes"]
+            or before.get("env") != outcome.get("env"))
         if new and self.on_update is not None:
             try:
                 self.on_update(ref)

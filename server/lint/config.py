@@ -129,7 +129,10 @@ DOCKWISE_KEYS = (
     "failure-threshold",
     "disable-ignore-pragma",
     "options",
+    "final-image-only",
+    "build",
 )
+BUILD_KEYS = ("args", "target", "platform", "context")
 UNSUPPORTED_NOTES: dict[str, str] = {}  # hadolint keys accepted but not used (none today)
 LABEL_RULES = tuple(f"DL{n}" for n in range(3049, 3059))  # the label-schema rules
 LABEL_TYPES = ("text", "url", "semver", "hash", "rfc3339", "spdx", "email")
@@ -218,6 +221,8 @@ class FileConfig:
     label_schema: dict[str, str] | None = None  # hadolint's label-schema (label → type)
     strict_labels: bool | None = None  # hadolint's strict-labels
     unsupported: dict[str, Any] = field(default_factory=dict)  # hadolint keys stored, not used (none today)
+    final_image_only: list[str] = field(default_factory=list)  # rule selectors
+    build: dict[str, Any] = field(default_factory=dict)  # [build]: args, target, platform, context
     # where things were written: selector / ("key", k) / ("options", rule) → (line, key name)
     lines: dict[Any, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -307,12 +312,20 @@ class Config:
         ignore: list[str] = []
         severity: dict[str, str] = {}
         options: dict[str, dict] = hadolint_rule_options(*self.hadolint_values())
+        final: list[str] = []
+        build: dict[str, Any] = {}
         for s in self.sources:
             extend += s.extend_select
             ignore += s.ignore
             severity.update(s.severity)
+            final += s.final_image_only
             for k, v in s.options.items():
                 options.setdefault(_rule_code(k), {}).update(v)
+            for k, v in s.build.items():
+                if k == "args":
+                    build.setdefault("args", {}).update(v)
+                else:
+                    build[k] = v
         return LintSettings.make(
             select=select,
             extend_select=extend,
@@ -321,6 +334,8 @@ class Config:
             disable_ignore_pragma=self.disable_ignore_pragma,
             options=options,
             base=base,
+            build=build or None,
+            final_image_only=final,
         )
 
     def signature(self) -> tuple:
@@ -533,6 +548,16 @@ _PATH_OPTIONS = {"DW009": ("context",)}
 
 def _anchor_paths(fc: "FileConfig", config_path: str, root: str | None, problems: list[ConfigProblem]) -> None:
     folder = os.path.dirname(os.path.abspath(config_path))
+    ctx = fc.build.get("context")
+    if isinstance(ctx, str):
+        line, name = fc.lines.get(("key", "build"), (0, "build"))
+        resolved = os.path.normpath(os.path.join(folder, os.path.expanduser(ctx)))
+        if root is not None and not _inside(root, resolved):
+            problems.append(ConfigProblem(fc.path, line, f"'{name}.context' = {ctx!r} is outside the workspace "
+                                                         f"({root}); ignored", f"{name}.context"))
+            del fc.build["context"]
+        else:
+            fc.build["context"] = resolved
     for rk, opts in list(fc.options.items()):
         for key in _PATH_OPTIONS.get(_rule_code(rk), ()):
             if key not in opts:
@@ -633,15 +658,18 @@ def _selector_known(sel: str) -> bool:
 
     if registry.resolve(sel):
         return True
-    # codes of hadolint / ShellCheck / dockwise rules not implemented (yet) pass quietly
-    return re.fullmatch(r"(?i)(DL|SC|DW)\d+", sel.strip()) is not None
+    from dockwise.lint.pragmas import HADOLINT_CODES
+
+    # ShellCheck codes and the codes hadolint retired (DL3005, …) pass quietly:
+    # hadolint configurations name them (every other DL code is a rule)
+    return re.fullmatch(r"(?i)SC\d{4}", sel.strip()) is not None or sel.strip().upper() in HADOLINT_CODES
 
 
 def _check_rules(cfg: Config) -> None:
     """Unknown rule selectors in the sources (after the structural checks)."""
     for s in cfg.sources:
         lines_of = s.lines
-        for sel in [*(s.select or ()), *s.extend_select, *s.ignore, *s.severity]:
+        for sel in [*(s.select or ()), *s.extend_select, *s.ignore, *s.severity, *s.final_image_only]:
             if not _selector_known(sel):
                 line, key = lines_of.get(sel, (0, None))
                 cfg.problems.append(ConfigProblem(s.path, line, (f"'{key}': " if key else "") + f"unknown rule "
@@ -1022,6 +1050,40 @@ def parse_dockwise_toml(
                     continue
                 fc.options[rk] = dict(rv)
                 where[("options", rk)] = (line_of(key, rk), f"{prefix}options.{rk}")
+        elif key == "final-image-only":
+            got = selectors(key, value)
+            if got is not None:
+                fc.final_image_only += got
+        elif key == "build":
+            if not isinstance(value, dict):
+                bad(key, f"expected a table (args, target, platform, context), got {_type_name(value, True)}; "
+                         "ignored")
+                continue
+            for bk, bv in value.items():
+                bline = line_of(key, bk)
+                if bk == "args":
+                    if not isinstance(bv, dict) or not all(isinstance(x, (str, int, float, bool)) for x in bv.values()):
+                        bad("build.args", "expected a table of NAME = value; ignored", bline)
+                        continue
+                    fc.build["args"] = {str(k): (str(x).lower() if isinstance(x, bool) else str(x))
+                                        for k, x in bv.items()}
+                elif bk in ("target", "context"):
+                    if not isinstance(bv, str) or not bv.strip():
+                        bad(f"build.{bk}", f"expected a non-empty string, got {_type_name(bv, True)}; ignored", bline)
+                        continue
+                    fc.build[bk] = bv.strip()
+                elif bk == "platform":
+                    from dockwise.syntax.stages import format_platform, parse_platform
+
+                    got_p = parse_platform(bv) if isinstance(bv, str) else None
+                    if got_p is None:
+                        bad("build.platform", f"expected OS/ARCH[/VARIANT] such as linux/arm64, got {bv!r}; ignored",
+                            bline)
+                        continue
+                    fc.build["platform"] = format_platform(got_p)
+                else:
+                    hint = _did_you_mean(bk, BUILD_KEYS)
+                    bad(f"build.{bk}", f"unknown key{hint}; ignored", bline)
         else:
             known = DOCKWISE_KEYS
             hint = _did_you_mean(key, known)

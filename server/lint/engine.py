@@ -83,6 +83,12 @@ class LintSettings:
     disable_ignore_pragma: bool = False
     options: tuple[tuple[str, object], ...] = ()  # per-rule options, by code (frozen)
     base: "LintSettings | None" = None
+    # the build linted for (``docker build`` flags): "args" (name → value),
+    # "target", "platform", "context"; per key a higher layer wins, args merge
+    build: tuple[tuple[str, object], ...] = ()
+    # rules (selectors) to report only in stages whose layers reach the final
+    # image, besides those that always do (RuleMeta.final_image_only); all layers add up
+    final_image_only: tuple[str, ...] = ()
 
     @staticmethod
     def make(
@@ -93,6 +99,8 @@ class LintSettings:
         disable_ignore_pragma: bool = False,
         options: dict[str, object] | None = None,
         base: "LintSettings | None" = None,
+        build: dict[str, object] | None = None,
+        final_image_only: Iterable[str] = (),
     ) -> "LintSettings":
         return LintSettings(
             select=None if select is None else tuple(select),
@@ -102,6 +110,9 @@ class LintSettings:
             disable_ignore_pragma=disable_ignore_pragma,
             options=tuple(sorted(((k, freeze(v)) for k, v in (options or {}).items()), key=lambda kv: kv[0])),
             base=base,
+            build=tuple(sorted(((k, freeze(v)) for k, v in (build or {}).items() if v is not None),
+                               key=lambda kv: kv[0])),
+            final_image_only=tuple(final_image_only),
         )
 
     def layers(self) -> list["LintSettings"]:
@@ -212,6 +223,17 @@ class _Plan(tuple):
 @lru_cache(maxsize=64)
 def _plan(settings: LintSettings) -> _Plan:
     """Resolve settings to ((rule, severity), ...) once per settings value."""
+    return _resolve(settings)[0]
+
+
+@lru_cache(maxsize=64)
+def _experimental(settings: LintSettings) -> tuple:
+    """Experimental rules a file may turn on (``# check=experimental=…``): not
+    chosen by ``settings``, and neither ignored nor turned off by any layer."""
+    return _resolve(settings)[1]
+
+
+def _resolve(settings: LintSettings) -> tuple[_Plan, tuple]:
     from dockwise import rules as registry
     from dockwise.rules._api import Severity
 
@@ -295,7 +317,68 @@ def _plan(settings: LintSettings) -> _Plan:
         plan.append((r, sev))
     out = _Plan(plan)
     out.families = {code: sub for code, sub in subs.items() if code in chosen}
-    return out
+    later = []
+    for r in registry.ALL_RULES:
+        if r.meta.experimental and r.code not in chosen and r.code not in ignored_below:
+            sev = levels.get(r.code, r.meta.severity)
+            if sev is not None:
+                later.append((r, sev))
+    return out, tuple(later)
+
+
+@lru_cache(maxsize=64)
+def build_options(settings: LintSettings):
+    """The :class:`~dockwise.rules._api.BuildOptions` of ``settings`` over all layers."""
+    from dockwise.images.catalog import host_platform
+    from dockwise.rules._api import BuildOptions
+
+    args: dict[str, str] = {}
+    single: dict[str, str | None] = {"target": None, "platform": None, "context": None}
+    for layer in settings.layers():
+        for key, value in layer.build:
+            v = thaw(value)
+            if key == "args" and isinstance(v, dict):
+                args.update({str(k): "" if x is None else str(x) for k, x in v.items()})
+            elif key in single and (v is None or isinstance(v, str)):
+                single[key] = v or None
+    return BuildOptions(args=tuple(sorted(args.items())), target=single["target"],
+                        platform=single["platform"], context=single["context"], host_platform=host_platform())
+
+
+@lru_cache(maxsize=64)
+def final_image_codes(settings: LintSettings) -> frozenset[str]:
+    """Codes of the rules that report only in the final image's stages: those
+    that always do, and those the settings scope (``final-image-only``)."""
+    from dockwise import rules as registry
+
+    codes = {r.code for r in registry.ALL_RULES if r.meta.final_image_only}
+    for layer in settings.layers():
+        for sel in layer.final_image_only:
+            codes.update(r.code for r in registry.resolve(sel))
+    return frozenset(codes)
+
+
+def _final_image_scope(df: Dockerfile, out: list[Violation], codes: frozenset[str], build) -> list[Violation]:
+    """Drop findings of final-image rules in stages whose layers the image does
+    not contain (the target's FROM chain; see syntax.stages)."""
+    if not df.stages or not any(v.code in codes for v in out):
+        return out
+    import bisect
+
+    from dockwise.syntax.stages import view_for
+
+    final = view_for(df, build).final
+    starts = [i.start_line for i in df.instructions]
+    kept = []
+    for v in out:
+        if v.code in codes:
+            k = bisect.bisect_right(starts, v.span.start.line) - 1
+            if k >= 0:
+                ins = df.instructions[k]
+                if ins.end_line >= v.span.start.line and ins.stage >= 0 and ins.stage not in final:
+                    continue
+        kept.append(v)
+    return kept
 
 
 @lru_cache(maxsize=64)
@@ -422,13 +505,15 @@ def lint_model(
     options, disable_pragmas = _runtime(settings)
     if only is not None:
         cache = None  # the cache holds the findings of every per-instruction rule
+    build = build_options(settings)
     out: list[Violation] = []
     local = []
-    for r, sev in plan:
+    experimental = _file_experimental(df, settings, build)
+    for r, sev in (*plan, *experimental):
         if only is not None and r.code not in only:
             continue
         opts = options.get(r.code)
-        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, shellcheck=shellcheck)
+        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, shellcheck=shellcheck, build=build)
         if cache is not None and r.each is not None:
             local.append((r, sev, ctx))
         else:
@@ -442,8 +527,15 @@ def lint_model(
         for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
             out = [v for v in out if v.code != r.code]
             _run_rule(r, sev, ctx, df, out)
-    if out and (df.comments or df.directives):
-        out = _apply_pragmas(df, out, disable_pragmas)
+    if experimental:
+        out = _only_where_enabled(df, out, {r.code for r, _ in experimental}, build)
+    if out:
+        out = _final_image_scope(df, out, final_image_codes(settings), build)
+    if out:
+        out = _drop_deferred(df, out)
+    override = build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK")
+    if out and (df.comments or df.directives or override is not None):
+        out = _apply_pragmas(df, out, disable_pragmas, override)
     out.sort(key=lambda v: (v.span.start, v.code))
     return out
 
@@ -534,15 +626,100 @@ def _lint_local(df: Dockerfile, local: list, cache: LintCache, out: list[Violati
     return list(failed.values())
 
 
-def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -> list[Violation]:
+def _file_experimental(df: Dockerfile, settings: LintSettings, build) -> tuple:
+    """Experimental rules this file turns on with ``# check=experimental=…``
+    (the directive, BUILDKIT_DOCKERFILE_CHECK, or a comment above an instruction)."""
+    cands = _experimental(settings)
+    if not cands or not (df.directives or df.comments or "BUILDKIT_DOCKERFILE_CHECK" in build.arg_values):
+        return ()
+    names = _experimental_names(df, build)
+    if not names:
+        return ()
+    out = []
+    for r, sev in cands:
+        checks = {a.lower() for a in r.meta.aliases}
+        if "*" in names or checks & names:
+            out.append((r, sev))
+    return tuple(out)
+
+
+def _experimental_names(df: Dockerfile, build) -> set[str]:
+    from dockwise.lint import pragmas
+
+    found = pragmas.analyse(df, build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK"))
+    names: set[str] = set()
+    for p in found.pragmas:
+        if p.kind == "check":
+            names |= set(p.experimental)
+    return names
+
+
+def _only_where_enabled(df: Dockerfile, out: list[Violation], codes: set[str], build) -> list[Violation]:
+    """Findings of file-enabled experimental rules stay where the enabling
+    pragma applies: anywhere for the top directive, else on its instruction."""
+    from dockwise import rules as registry
+    from dockwise.lint import pragmas
+
+    found = pragmas.analyse(df, build.arg_values.get("BUILDKIT_DOCKERFILE_CHECK"))
+    glob: set[str] = set()
+    local: list[tuple[int, int, set[str]]] = []
+    for p in found.pragmas:
+        if p.kind != "check" or not p.experimental:
+            continue
+        if p.top:
+            glob |= set(p.experimental)
+        elif p.target is not None:
+            local.append((p.target[0], p.target[1], set(p.experimental)))
+    kept = []
+    for v in out:
+        if v.code not in codes:
+            kept.append(v)
+            continue
+        r = registry.get(v.code)
+        checks = {a.lower() for a in r.meta.aliases} if r is not None else set()
+        line = v.span.start.line
+        if "*" in glob or checks & glob or any(a <= line <= b and ("*" in cs or checks & cs) for a, b, cs in local):
+            kept.append(v)
+    return kept
+
+
+def _drop_deferred(df: Dockerfile, out: list[Violation]) -> list[Violation]:
+    """A rule that ``defers_to`` other rules loses its finding on an instruction
+    where one of them reported too (both were selected and ran): one report of
+    one problem. Done before pragmas, so ignoring the other rule there hides both."""
+    from dockwise import rules as registry
+
+    deferring = {}
+    for v in out:
+        if v.code not in deferring:
+            r = registry.get(v.code)
+            deferring[v.code] = r.meta.defers_to if r is not None else ()
+    if not any(deferring.values()):
+        return out
+    import bisect
+
+    starts = [i.start_line for i in df.instructions]
+
+    def where(v: Violation) -> int:
+        k = bisect.bisect_right(starts, v.span.start.line) - 1
+        return k if k >= 0 and df.instructions[k].end_line >= v.span.start.line else -1 - v.span.start.line
+
+    reported: set[tuple[str, int]] = {(v.code, where(v)) for v in out}
+    return [v for v in out if not any((c, where(v)) in reported for c in deferring.get(v.code, ()))]
+
+
+def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool,
+                   check_override: str | None = None) -> list[Violation]:
     """Drop what ignore pragmas hide (unless disabled) and apply
-    ``# check=error=true`` (findings of rules with a BuildKit alias → error)."""
+    ``# check=error=true`` (findings of rules with a BuildKit alias → error).
+    ``check_override``: the BUILDKIT_DOCKERFILE_CHECK build argument, which
+    replaces the file's ``# check=`` directive as in BuildKit."""
     from dockwise import rules as registry
     from dockwise.rules._api import Severity
 
     from dockwise.lint import pragmas
 
-    found = pragmas.analyse(df)
+    found = pragmas.analyse(df, check_override)
     if not found.pragmas:
         return out
     sup = None if disable_ignore else pragmas.suppressions(found)
@@ -556,7 +733,10 @@ def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool) -
         checks = [a for a in aliases if a in pragmas.BUILDKIT_CHECKS]
         if sup:
             keys = {v.code.upper(), v.name.upper()} | {a.upper() for a in aliases}
-            if sup.suppressed(keys, v.span.start.line, checks):
+            # BuildKit's skip never applies to experimental checks
+            skip_checks = () if r is not None and r.meta.experimental else checks
+            local = not any(c in pragmas.FILE_LEVEL_CHECKS for c in checks)
+            if sup.suppressed(keys, v.span.start.line, skip_checks, local):
                 continue
         if raise_errors and checks and v.severity != Severity.ERROR:
             v = replace(v, severity=Severity.ERROR)

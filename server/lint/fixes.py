@@ -20,6 +20,7 @@ No LSP imports. Three layers:
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -68,8 +69,9 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits to ``text``.
 
     Edits are ordered by (start, end, given order): several insertions at one
-    point appear in the order given. Applied from the end so earlier offsets
-    stay valid. Raises ValueError for overlapping edits.
+    point appear in the order given. Raises ValueError for overlapping edits.
+    Linear in the text and the edits: the result is joined once from the
+    untouched pieces and the new texts.
     """
     starts, lengths = _line_starts(text)
     total = len(text)
@@ -86,10 +88,14 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     for (a1, b1, _, _), (a2, _, _, _) in zip(resolved, resolved[1:]):
         if a2 < b1:
             raise ValueError("overlapping edits")
-    out = text
-    for a, b, _, new in reversed(resolved):
-        out = out[:a] + new + out[b:]
-    return out
+    pieces = []
+    at = 0
+    for a, b, _, new in resolved:
+        pieces.append(text[at:a])
+        pieces.append(new)
+        at = b
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 # -- choosing fixes -----------------------------------------------------------------
@@ -103,6 +109,36 @@ def _conflict(a: Edit, b: Edit) -> bool:
     return s1 == s2
 
 
+class _Taken:
+    """The edits chosen so far, for :func:`_conflict` checks in O(log n).
+
+    Chosen edits never conflict with each other, so sorted by start their ends
+    never decrease: an edit ``(s, t)`` overlaps a chosen one exactly when the
+    last chosen edit starting before ``max(s, t)`` ends after ``s``, or when
+    one starts at ``s``."""
+
+    __slots__ = ("starts", "ends", "at")
+
+    def __init__(self) -> None:
+        self.starts: list[Pos] = []
+        self.ends: list[Pos] = []
+        self.at: set[Pos] = set()
+
+    def conflicts(self, e: Edit) -> bool:
+        s, t = e.span.start, e.span.end
+        if s in self.at:
+            return True
+        i = bisect.bisect_left(self.starts, t if s < t else s) - 1
+        return i >= 0 and s < self.ends[i]
+
+    def add(self, e: Edit) -> None:
+        s = e.span.start
+        i = bisect.bisect_right(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e.span.end)
+        self.at.add(s)
+
+
 def _allowed(fix: Fix, unsafe: bool) -> bool:
     if fix.applicability is Applicability.SAFE:
         return True
@@ -111,7 +147,7 @@ def _allowed(fix: Fix, unsafe: bool) -> bool:
 
 def _select(violations: Sequence[Violation], unsafe: bool, skip=None) -> list[tuple[Violation, Fix]]:
     chosen: list[tuple[Violation, Fix]] = []
-    taken: list[Edit] = []
+    taken = _Taken()
     seen: set = set()
     # safe fixes first: where a safe and an unsafe fix compete for the same
     # text (DW002 merging a lone `apt-get update` into the install vs DL3009
@@ -125,10 +161,11 @@ def _select(violations: Sequence[Violation], unsafe: bool, skip=None) -> list[tu
             continue
         if f.edits in seen:  # the same fix offered by two findings
             continue
-        if any(_conflict(e, t) for e in f.edits for t in taken):
+        if any(taken.conflicts(e) for e in f.edits):
             continue
         seen.add(f.edits)
-        taken.extend(f.edits)
+        for e in f.edits:  # a fix's own edits are sorted and do not overlap
+            taken.add(e)
         chosen.append((v, f))
     return chosen
 
@@ -171,16 +208,33 @@ def _breaks(before: tuple[int, int], df: Dockerfile) -> bool:
     return errs > before[0] or stages != before[1]
 
 
-def _key(text: str, code: str, fix: Fix) -> tuple:
+def _key(text: str, code: str, fix: Fix, index: tuple[list[int], list[int]] | None = None) -> tuple:
     """A fix's identity that survives edits elsewhere: what it replaces and with
-    what (so a declined fix stays declined after other fixes moved it)."""
-    starts, lengths = _line_starts(text)
+    what (so a declined fix stays declined after other fixes moved it).
+    ``index``: ``_line_starts(text)``, when the caller has it."""
+    starts, lengths = index if index is not None else _line_starts(text)
     parts = []
     for e in fix.edits:
         a = _offset(e.span.start, starts, lengths, len(text))
         b = _offset(e.span.end, starts, lengths, len(text))
         parts.append((text[a:b], e.new_text))
     return (code, fix.title, tuple(parts))
+
+
+def _culprits(current: str, chosen: list[tuple[Violation, Fix]], breaks) -> list[tuple[Violation, Fix]]:
+    """The fixes of a round that break the file on their own, found by halving:
+    a group whose edits keep the file sound is not searched further. A few bad
+    fixes among k cost O(log k) parses each, not k parses."""
+    if len(chosen) == 1:
+        v, f = chosen[0]
+        alone = apply_edits(current, f.edits)
+        return [chosen[0]] if alone != current and breaks(alone) else []
+    mid = len(chosen) // 2
+    out = []
+    for half in (chosen[:mid], chosen[mid:]):
+        if breaks(apply_edits(current, [e for _, f in half for e in f.edits])):
+            out.extend(_culprits(current, half, breaks))
+    return out
 
 
 def fix_text(
@@ -192,7 +246,13 @@ def fix_text(
 ) -> FixResult:
     """Lint, apply a non-overlapping set of fixes, re-lint, until nothing
     changes or ``max_rounds``. Never returns a text with more syntax errors or
-    a different number of stages than ``text``."""
+    a different number of stages than ``text``.
+
+    Each round costs one lint, one parse of the new text and time linear in
+    the text and the number of fixes; a round that breaks the file costs a
+    few more parses per declined fix (see :func:`_culprits`)."""
+    from dockwise.syntax.parser import parse
+
     res = lint_text(text, settings, path)
     current = text
     shape = _shape(res.model)
@@ -200,8 +260,20 @@ def fix_text(
     banned: set[tuple] = set()
     seen_texts = {text}
     rounds = 0
+    index: list = []  # _line_starts(current), computed when a ban needs it
+    noted: set[tuple[str, str]] = set()
+
+    def skip(v: Violation, f: Fix) -> bool:
+        if not banned:
+            return False
+        if not index:
+            index.append(_line_starts(current))
+        return _key(current, v.code, f, index[0]) in banned
+
+    def breaks(candidate: str) -> bool:
+        return _breaks(shape, parse(candidate, path=path))
+
     while True:
-        skip = lambda v, f: _key(current, v.code, f) in banned  # noqa: E731
         chosen = _select(res.violations, unsafe, skip)
         if not chosen:
             break
@@ -211,19 +283,16 @@ def fix_text(
         new = apply_edits(current, [e for _, f in chosen for e in f.edits])
         if new == current:  # fixes that change nothing: done
             break
-        from dockwise.syntax.parser import parse
-
-        if _breaks(shape, parse(new, path=path)):
-            # find the culprits on their own; if none alone, the combination is
-            bad = []
-            for v, f in chosen:
-                alone = apply_edits(current, f.edits)
-                if alone != current and _breaks(shape, parse(alone, path=path)):
-                    bad.append((v, f))
+        if breaks(new):
+            # find the culprits; if none alone, the combination is
+            bad = _culprits(current, chosen, breaks)
+            if not index:
+                index.append(_line_starts(current))
             for v, f in bad or chosen:
-                banned.add(_key(current, v.code, f))
+                banned.add(_key(current, v.code, f, index[0]))
                 note = (v.code, f"{f.title}: {DECLINED}")
-                if note not in out.declined:
+                if note not in noted:
+                    noted.add(note)
                     out.declined.append(note)
             continue  # the same text, without the declined fixes
         if new in seen_texts:  # a cycle: fixes undo each other or re-trigger themselves
@@ -233,6 +302,7 @@ def fix_text(
         rounds += 1
         out.applied.extend((v.code, f.title) for v, f in chosen)
         current = new
+        index.clear()
         res = lint_text(current, settings, path)
     out.text = current
     out.rounds = rounds

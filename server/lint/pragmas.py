@@ -20,7 +20,9 @@ Forms understood (``#`` comments; keywords of hadolint's forms are lower-case):
                                              with a BuildKit alias); ``error=true``
                                              raises their findings to ``error``
 ``# check=skip=Name,…`` above an instruction  BuildKit's per-instruction form: skips
-                                             those checks on that instruction only (the
+                                             those checks on that instruction only, except
+                                             the checks BuildKit runs file-wide
+                                             (FILE_LEVEL_CHECKS) (the
                                              first ``check=`` comment among the comments
                                              directly preceding it; ``error`` is ignored
                                              there, as in BuildKit)
@@ -62,6 +64,7 @@ No LSP imports; the rule registry is imported lazily (to resolve names).
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -100,6 +103,11 @@ BUILDKIT_CHECKS = frozenset(
     }
 )
 _BUILDKIT_LOWER = {n.lower(): n for n in BUILDKIT_CHECKS}
+# checks BuildKit runs with the file's configuration only: a `# check=skip=`
+# comment above an instruction does not reach them (parser warnings, the
+# whole-file stage-name and casing passes, the base-image checks)
+FILE_LEVEL_CHECKS = frozenset({"NoEmptyContinuation", "ConsistentInstructionCasing", "DuplicateStageName",
+                               "ReservedStageName", "InvalidDefaultArgInFrom", "InvalidBaseImagePlatform"})
 
 # hadolint 2.15.1's DL codes (Process.hs), plus the retired ones (DL3005,
 # DL3017, DL3031, DL3039) so that old pragmas naming them are not reported.
@@ -148,6 +156,8 @@ class Pragma:
     skip_all: bool = False  # kind "check": skip=all
     error: bool | None = None  # kind "check": error=true|false (top only)
     target: tuple[int, int] | None = None  # first/last line covered (ignore, stage, per-instruction check)
+    # kind "check": experimental=… names, lower-cased ("*" for all)
+    experimental: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +346,7 @@ def _parse_check(
         value = value[: cut.start()]  # BuildKit cuts the value at the first blank
     names: list[CodeRef] = []
     skip_all = False
+    experimental: list[str] = []
     error: bool | None = None
     off = vstart
     parts = value.split(";", 2)  # SplitN(…, 3) as BuildKit
@@ -377,10 +388,14 @@ def _parse_check(
             if n.lower() == "all":
                 if k == "skip":
                     skip_all = True
+                elif k == "experimental":
+                    experimental.append("*")
                 continue
             if n in BUILDKIT_CHECKS:
                 if k == "skip":
                     names.append(CodeRef(n, sp, n.lower()))
+                elif k == "experimental":
+                    experimental.append(n.lower())
                 continue
             proper = _BUILDKIT_LOWER.get(n.lower())
             if proper is not None:
@@ -388,6 +403,8 @@ def _parse_check(
                                              "(BuildKit ignores this one; dockwise applies it)"))
                 if k == "skip":
                     names.append(CodeRef(n, sp, proper.lower()))
+                elif k == "experimental":
+                    experimental.append(proper.lower())
                 continue
             hint = ""
             if resolve_code(n) is not None:
@@ -397,34 +414,63 @@ def _parse_check(
                 if close:
                     hint = f" (did you mean {close[0]}?)"
             out.append(PragmaProblem(sp, f"unknown BuildKit check '{n}' in check={k}{hint}"))
-    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error)
+    return Pragma("check", "check", whole, codes=tuple(names), top=top, skip_all=skip_all, error=error,
+                  experimental=tuple(experimental))
 
 
-def _next_instruction_line(lines: list[str], after: int, starts: set[int]) -> int | None:
+class _CommentRuns:
+    """Where a run of comment lines ends: ``end(i)`` is the first line at or
+    after ``i`` that is not a comment line. Each line is looked at once, however
+    many pragmas sit in one run."""
+
+    __slots__ = ("lines", "memo")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.memo: dict[int, int] = {}
+
+    def end(self, i: int) -> int:
+        lines, memo = self.lines, self.memo
+        seen = []
+        n = len(lines)
+        while i < n and i not in memo and lines[i].lstrip(" \t\r\f\v").startswith("#"):
+            seen.append(i)
+            i += 1
+        j = memo.get(i, i)
+        for k in seen:
+            memo[k] = j
+        return j
+
+
+def _next_instruction_line(runs: _CommentRuns, after: int, starts: set[int]) -> int | None:
     """The start line of the instruction following line ``after`` across comment
     lines only; None when a blank line (or anything else) comes first."""
-    i = after + 1
-    n = len(lines)
-    while i < n:
-        s = lines[i].lstrip(" \t\r\f\v")
-        if s.startswith("#"):
-            i += 1
-            continue
-        return i if i in starts else None
-    return None
+    i = runs.end(after + 1)
+    return i if i < len(runs.lines) and i in starts else None
 
 
-def analyse(df: "Dockerfile") -> Pragmas:
-    """Every pragma of ``df`` with the lines it covers, and its problems."""
+def analyse(df: "Dockerfile", check_override: str | None = None) -> Pragmas:
+    """Every pragma of ``df`` with the lines it covers, and its problems.
+
+    ``check_override``: the value of the ``BUILDKIT_DOCKERFILE_CHECK`` build
+    argument, which replaces the file's ``# check=`` directive entirely (as in
+    BuildKit); it is parsed as a directive on line 0 and its problems are not
+    reported (they are not in the file)."""
     res = Pragmas()
     out = res.problems
     lines = df.lines
     starts = {ins.start_line: ins for ins in df.instructions}
     start_set = set(starts)
     from_lines = sorted(df.instructions[s.from_instruction].start_line for s in df.stages)
+    runs = _CommentRuns(lines)
 
+    if check_override is not None:
+        v = check_override.strip()
+        p = _parse_check(0, "#check=" + v, 7, v, True, [])
+        if p is not None:
+            res.pragmas.append(p)
     for d in df.directives:
-        if d.key == "check":
+        if d.key == "check" and check_override is None:
             line = d.span.start.line
             raw = lines[line] if 0 <= line < len(lines) else ""
             p = _parse_check(line, raw, d.value_span.start.col, d.value, True, out)
@@ -444,16 +490,14 @@ def analyse(df: "Dockerfile") -> Pragmas:
         if p is None:
             continue
         if p.kind == "ignore":
-            target = _next_instruction_line(lines, line, start_set)
+            target = _next_instruction_line(runs, line, start_set)
             if target is not None:
                 ins = starts[target]
                 p = _with_target(p, (ins.start_line, ins.end_line))
         elif p.kind == "stage":
-            first = line + 1
-            while first < len(lines) and lines[first].lstrip(" \t\r\f\v").startswith("#"):
-                first += 1
-            nxt = [ln for ln in from_lines if ln > first]
-            p = _with_target(p, (line + 1, nxt[0] - 1 if nxt else 1 << 60))
+            first = runs.end(line + 1)
+            k = bisect.bisect_right(from_lines, first)
+            p = _with_target(p, (line + 1, from_lines[k] - 1 if k < len(from_lines) else 1 << 60))
         res.pragmas.append(p)
 
     for ins in df.instructions:
@@ -475,7 +519,7 @@ def analyse(df: "Dockerfile") -> Pragmas:
 
 
 def _with_target(p: Pragma, target: tuple[int, int]) -> Pragma:
-    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target)
+    return Pragma(p.tool, p.kind, p.span, p.codes, p.shell, p.top, p.skip_all, p.error, target, p.experimental)
 
 
 # -- consumers ------------------------------------------------------------------------------
@@ -495,22 +539,67 @@ class Suppressions:
     def __bool__(self) -> bool:
         return bool(self.global_codes or self.ranges or self.global_checks or self.check_ranges)
 
-    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = ()) -> bool:
+    # (len(ranges), len(check_ranges)) -> the line indexes of both, built on first use
+    _index: tuple | None = field(default=None, repr=False, compare=False)
+
+    def suppressed(self, codes: set[str], line: int, checks: Iterable[str] = (), local_checks: bool = True) -> bool:
         """``codes``: the finding's upper-cased code, name and aliases;
-        ``checks``: its rule's BuildKit check names (any case)."""
+        ``checks``: its rule's BuildKit check names (any case);
+        ``local_checks``: whether a per-instruction ``# check=skip=`` applies.
+        O(log n) per call: the ranges are indexed by line (see :func:`_covering`)."""
         if codes & self.global_codes:
             return True
-        for a, b, cs in self.ranges:
-            if a <= line <= b and codes & cs:
-                return True
+        key = (len(self.ranges), len(self.check_ranges))
+        if self._index is None or self._index[0] != key:
+            self._index = (key, _covering(self.ranges), _covering(self.check_ranges))
+        _, by_line, checks_by_line = self._index
+        if codes & _at(by_line, line):
+            return True
         checks = {c.lower() for c in checks}
         if checks:
             if "*" in self.global_checks or checks & self.global_checks:
                 return True
-            for a, b, cs in self.check_ranges:
-                if a <= line <= b and ("*" in cs or checks & cs):
+            if local_checks:
+                cs = _at(checks_by_line, line)
+                if "*" in cs or checks & cs:
                     return True
         return False
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _covering(ranges: list[tuple[int, int, set[str]]]) -> tuple[list[int], list[frozenset[str]]]:
+    """The union of the codes of the ranges covering each line, as sorted
+    segment starts and their code sets (constant between the ranges' ends)."""
+    opens: dict[int, list[set[str]]] = {}
+    closes: dict[int, list[set[str]]] = {}
+    for a, b, cs in ranges:
+        if b < a:
+            continue
+        opens.setdefault(a, []).append(cs)
+        closes.setdefault(b + 1, []).append(cs)
+    active: dict[str, int] = {}
+    starts: list[int] = []
+    sets: list[frozenset[str]] = []
+    for p in sorted(opens.keys() | closes.keys()):
+        for cs in closes.get(p, ()):
+            for c in cs:
+                active[c] -= 1
+                if not active[c]:
+                    del active[c]
+        for cs in opens.get(p, ()):
+            for c in cs:
+                active[c] = active.get(c, 0) + 1
+        starts.append(p)
+        sets.append(frozenset(active) if active else _NONE)
+    return starts, sets
+
+
+def _at(index: tuple[list[int], list[frozenset[str]]], line: int) -> frozenset[str]:
+    starts, sets = index
+    k = bisect.bisect_right(starts, line) - 1
+    return sets[k] if k >= 0 else _NONE
 
 
 def suppressions(p: Pragmas) -> Suppressions:
@@ -550,6 +639,7 @@ def shell_pragmas(df: "Dockerfile") -> dict[int, str]:
         return out
     first_from = df.instructions[df.stages[0].from_instruction].start_line if df.stages else 1 << 60
     later = sorted((ins.start_line, ins.stage) for ins in df.instructions)
+    later_lines = [ln for ln, _ in later]
     scratch: list[PragmaProblem] = []
     for c in df.comments:
         low = c.text.lower()
@@ -562,6 +652,7 @@ def shell_pragmas(df: "Dockerfile") -> dict[int, str]:
         if line < first_from:
             out[-1] = p.shell
             continue
-        stage = next((st for ln, st in later if ln > line), df.stages[-1].index if df.stages else -1)
+        k = bisect.bisect_right(later_lines, line)
+        stage = later[k][1] if k < len(later) else (df.stages[-1].index if df.stages else -1)
         out[stage] = p.shell
     return out

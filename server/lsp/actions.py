@@ -12,9 +12,10 @@ lsprotocol.
   so in their title; safe ones are preferred; display-only ones are not
   offered. Every dockwise diagnostic also gets "Ignore CODE for this line" and
   "…for this file" (pragmas; not offered when ``disable-ignore-pragma`` is on).
-* ``refactor.rewrite``: "Chain RUN instructions" (a range over two or more
-  RUNs) and "Add package-manager cleanup" (a range over RUNs that install
-  packages without cleaning up), whatever rules are enabled.
+* ``refactor.rewrite``: ``dockwise.editor.actions.REFACTORINGS`` — "Chain RUN
+  instructions" (a range over two or more RUNs), "Add package-manager cleanup"
+  (a range over RUNs that install packages without cleaning up) and "Use a
+  BuildKit cache mount", whatever rules are enabled.
 * ``source.fixAll.dockwise``: every safe fix (and unsafe ones with the
   ``unsafeFixes`` setting) through the fix loop; the edit is computed in
   ``codeAction/resolve`` when the client can resolve ``edit``.
@@ -208,7 +209,7 @@ def _refactors(c: _Ctx, rng: types.Range) -> list[types.CodeAction]:
     out = []
     first, last = _lines(rng)
     df = c.model
-    for check, build in ((actions.can_chain, actions.chain_runs), (actions.can_cleanup, actions.add_cleanup)):
+    for check, build in actions.REFACTORINGS:
         try:
             if check(df, first, last):
                 p = build(df, first, last)

@@ -53,7 +53,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from dockwise.syntax.model import Dockerfile, Flag, Instruction, ShellCommand, ShellScript, SourceMap, Span, Word
 
@@ -362,13 +362,16 @@ class Command:
         return self.options().values(*names)
 
 
-def per_command(fn: Callable[[Command], object]):
+_T = TypeVar("_T")
+
+
+def per_command(fn: Callable[[Command], _T]) -> Callable[[Command], _T]:
     """Memoise ``fn(cmd)`` on the command. For facts that depend on the command
     alone: commands survive incremental re-parses with their instruction, so
     every rule and every keystroke after the first gets the cached value."""
     key = f"{fn.__module__}.{fn.__qualname__}"
 
-    def wrapper(cmd: Command):
+    def wrapper(cmd: Command) -> _T:
         memo = cmd.memo
         if memo is None:
             memo = cmd.memo = {}

@@ -19,6 +19,7 @@ Vocabulary:
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -199,6 +200,20 @@ class Heredoc:
     body_span: Span | None  # first body char .. end of last body line; None when empty
     terminator_span: Span | None  # None when unterminated
 
+    @property
+    def content(self) -> str:
+        """What BuildKit hands on (the COPY file, the RUN script): the body,
+        with each line's leading tabs removed for ``<<-`` (tabs only)."""
+        return chomp_heredoc(self.body) if self.chomp else self.body
+
+
+_LEADING_TABS = re.compile(r"^\t+", re.M)
+
+
+def chomp_heredoc(text: str) -> str:
+    """BuildKit's ``parser.ChompHeredocContent``: leading tabs removed from every line."""
+    return _LEADING_TABS.sub("", text)
+
 
 @dataclass(slots=True)
 class Word:
@@ -341,10 +356,62 @@ class Stage:
     vars: list[VarDef] = field(default_factory=list)  # ARG/ENV defined in this stage
     span: Span | None = None
     windows: bool = False  # shell is cmd/PowerShell (not parsed as bash)
+    # the vars by name and by instruction (see :meth:`defs`), kept up to date as vars grow
+    var_index: "_VarIndex | None" = field(default=None, repr=False, compare=False)
 
     @property
     def base_name(self) -> str:
         return self.base.raw if self.base else ""
+
+    def defs(self) -> "_VarIndex":
+        """This stage's ARG/ENV definitions indexed by name and by instruction,
+        for lookups in O(log n) instead of a scan of ``vars``."""
+        idx = self.var_index
+        if idx is None:
+            idx = self.var_index = _VarIndex()
+        if idx.count != len(self.vars):
+            idx.catch_up(self.vars)
+        return idx
+
+
+class _VarIndex:
+    """``Stage.vars`` by name (ENV and ARG apart, in instruction order) and by
+    instruction. Vars are only ever appended; the index takes the new ones on
+    the next use."""
+
+    __slots__ = ("count", "by_name", "by_instruction")
+
+    def __init__(self) -> None:
+        self.count = 0
+        # name -> (ENV instruction indices, ENV defs, ARG instruction indices, ARG defs)
+        self.by_name: dict[str, tuple[list[int], list[VarDef], list[int], list[VarDef]]] = {}
+        self.by_instruction: dict[int, list[VarDef]] = {}
+
+    def catch_up(self, vars: "list[VarDef]") -> None:
+        if self.count > len(vars):  # replaced, not appended to: start again
+            self.count, self.by_name, self.by_instruction = 0, {}, {}
+        for v in vars[self.count:]:
+            e_at, e_defs, a_at, a_defs = self.by_name.setdefault(v.name, ([], [], [], []))
+            at, defs = (e_at, e_defs) if v.kind == "ENV" else (a_at, a_defs)
+            k = bisect.bisect_right(at, v.instruction)
+            at.insert(k, v.instruction)
+            defs.insert(k, v)
+            self.by_instruction.setdefault(v.instruction, []).append(v)
+        self.count = len(vars)
+
+    def last(self, name: str, before: int) -> "tuple[VarDef | None, VarDef | None]":
+        """(last ENV, last ARG) named ``name`` defined before instruction ``before``."""
+        got = self.by_name.get(name)
+        if got is None:
+            return None, None
+        e_at, e_defs, a_at, a_defs = got
+        i = bisect.bisect_left(e_at, before)
+        j = bisect.bisect_left(a_at, before)
+        return (e_defs[i - 1] if i else None), (a_defs[j - 1] if j else None)
+
+    def at(self, instruction: int) -> "list[VarDef]":
+        """The definitions made by one instruction, in order."""
+        return self.by_instruction.get(instruction, [])
 
 
 @dataclass(slots=True)
@@ -371,9 +438,10 @@ class Dockerfile:
     # per start line: (instruction, its physical lines, errors, comments, escape);
     # lets the next version's parse reuse unchanged instructions
     block_cache: dict = field(default_factory=dict, repr=False, compare=False)
-    # facts derived from this version by later layers, computed once (key: the
-    # module that owns the entry, e.g. "dockwise.rules.shellcheck")
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # structures derived from the model, built on first use: variable scopes
+    # (see visible_at_end) and whole-file facts that rules memoise under a key
+    # of their own ("module.name"); never part of equality or repr
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def directive(self, key: str) -> str | None:
         for d in self.directives:
@@ -399,19 +467,32 @@ class Dockerfile:
         """BuildKit's scoping: the latest ARG/ENV named ``name`` defined before
         instruction index ``before`` in ``stage`` or the stages it derives from.
         ENV wins over ARG of the same name when both are in scope."""
-        seen: set[int] = set()
-        while stage is not None and stage.index not in seen:
-            seen.add(stage.index)
-            best: VarDef | None = None
-            for v in stage.vars:
-                if v.name == name and v.instruction < before:
-                    if best is None or v.kind == "ENV" or best.kind != "ENV":
-                        best = v
-            if best is not None:
-                return best
-            before = 1 << 60
-            stage = self.stages[stage.parent] if stage.parent is not None else None
-        return None
+        if stage is None:
+            return None
+        env, arg = stage.defs().last(name, before)
+        if env is not None or arg is not None:
+            return env or arg
+        p = stage.parent
+        return self.visible_at_end(p, name) if p is not None and p != stage.index else None
+
+    def visible_at_end(self, index: int, name: str, kind: str | None = None) -> VarDef | None:
+        """The definition of ``name`` visible at the end of stage ``index``:
+        from the nearest of that stage and the stages it is built FROM that
+        defines ``name`` (ENV before ARG there); with ``kind`` ("ENV"/"ARG"),
+        the nearest definition of that kind. O(log n) per lookup, whatever
+        the depth of the FROM chain (see :class:`_Scopes`)."""
+        sc = self.derived.get("scopes")
+        if sc is None:
+            sc = self.derived["scopes"] = _Scopes()
+        at = sc.nearest(self.stages, index, name, kind or "*")
+        if at is None:
+            return None
+        env, arg = self.stages[at].defs().last(name, 1 << 60)
+        if kind == "ENV":
+            return env
+        if kind == "ARG":
+            return arg
+        return env or arg
 
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
@@ -430,3 +511,133 @@ class Dockerfile:
     def line_span(self, line: int) -> Span:
         n = len(self.lines[line]) if 0 <= line < len(self.lines) else 0
         return Span(Pos(line, 0), Pos(line, n))
+
+
+class _Scopes:
+    """Which stage up a FROM chain defines a variable, without walking the chain.
+
+    Stages form a forest (a stage's parent is an earlier stage). For each
+    (name, kind) the stages defining it are kept in depth-first pre-order
+    (children in stage order), each with its nearest defining proper ancestor.
+    A lookup from stage ``s`` takes the last defining stage ``m`` not after
+    ``s`` in that order: if ``m`` is not an ancestor of ``s``, the answer is
+    among ``m``'s defining ancestors, so it follows those links. Ancestor tests
+    and the order use binary lifting (O(log n)). Stages and their variables
+    are only appended (the parser builds them in file order; a stage's
+    ancestors are complete before it asks), and a new stage is a leaf that
+    comes last among its parent's descendants: the order of the others never
+    changes, so the structure catches up with what was added since."""
+
+    __slots__ = ("depth", "jumps", "marks", "near", "seen_stages", "seen_vars")
+
+    def __init__(self) -> None:
+        self.depth: list[int] = []
+        self.jumps: list[list[int]] = []  # jumps[i][k]: the 2**k-th stage up stage i's FROM chain
+        self.marks: dict[tuple[str, str], list[int]] = {}  # (name, kind) -> defining stages in pre-order
+        self.near: dict[tuple[str, str, int], int] = {}  # (name, kind, stage) -> nearest defining proper ancestor
+        self.seen_stages = 0
+        self.seen_vars = 0  # vars taken from the last seen stage
+
+    def _parent(self, stages: list, i: int) -> int:
+        p = stages[i].parent
+        return p if p is not None and 0 <= p < i else i
+
+    def _add_stage(self, stages: list, i: int) -> None:
+        p = self._parent(stages, i)
+        if p == i:
+            self.depth.append(0)
+            self.jumps.append([])
+            return
+        self.depth.append(self.depth[p] + 1)
+        j = [p]
+        k = 1
+        while (1 << k) <= self.depth[i]:
+            j.append(self.jumps[j[k - 1]][k - 1])
+            k += 1
+        self.jumps.append(j)
+
+    def _lift(self, s: int, d: int) -> int:
+        k = 0
+        while d:
+            if d & 1:
+                s = self.jumps[s][k]
+            d >>= 1
+            k += 1
+        return s
+
+    def _ancestor(self, a: int, s: int) -> bool:
+        """``a`` is ``s`` or a stage ``s`` is built FROM (directly or not)."""
+        if a > s or self.depth[a] > self.depth[s]:
+            return False
+        return self._lift(s, self.depth[s] - self.depth[a]) == a
+
+    def _before(self, a: int, b: int) -> bool:
+        """``a`` comes before ``b`` in pre-order."""
+        if a == b:
+            return False
+        da, db = self.depth[a], self.depth[b]
+        if da > db:
+            a = self._lift(a, da - db)
+            if a == b:
+                return False  # b is an ancestor of a
+        elif db > da:
+            b = self._lift(b, db - da)
+            if a == b:
+                return True  # a is an ancestor of b
+        # same depth, different stages: climb to just below their common ancestor (or the roots)
+        k = len(self.jumps[a]) - 1
+        while k >= 0:
+            if k < len(self.jumps[a]) and self.jumps[a][k] != self.jumps[b][k]:
+                a, b = self.jumps[a][k], self.jumps[b][k]
+            k -= 1
+        return a < b  # siblings (or roots) in stage order
+
+    def _position(self, at: list[int], s: int) -> int:
+        """How many of ``at`` come before ``s`` or are ``s``."""
+        lo, hi = 0, len(at)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._before(s, at[mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _find(self, name: str, kind: str, s: int) -> int:
+        at = self.marks.get((name, kind))
+        if not at:
+            return -1
+        k = self._position(at, s)
+        m = at[k - 1] if k else -1
+        while m >= 0 and not self._ancestor(m, s):
+            m = self.near[(name, kind, m)]
+        return m
+
+    def _mark(self, stages: list, i: int, name: str, kind: str) -> None:
+        key = (name, kind, i)
+        if key in self.near:
+            return
+        p = self._parent(stages, i)
+        self.near[key] = self._find(name, kind, p) if p != i else -1
+        at = self.marks.setdefault((name, kind), [])
+        at.insert(self._position(at, i), i)
+
+    def _catch_up(self, stages: list) -> None:
+        for i in range(max(self.seen_stages - 1, 0), len(stages)):
+            if i >= self.seen_stages:
+                self._add_stage(stages, i)
+                self.seen_stages = i + 1
+                self.seen_vars = 0
+            vs = stages[i].vars
+            for v in vs[self.seen_vars:]:
+                self._mark(stages, i, v.name, v.kind)
+                self._mark(stages, i, v.name, "*")
+            self.seen_vars = len(vs)
+
+    def nearest(self, stages: list, index: int, name: str, kind: str) -> int | None:
+        """The nearest of stage ``index`` and its ancestors that defines ``name`` (of ``kind``, or "*")."""
+        if not 0 <= index < len(stages):
+            return None
+        self._catch_up(stages)
+        m = self._find(name, kind, index)
+        return m if m >= 0 else None

@@ -47,9 +47,11 @@ _GO_SPACE = frozenset(
     "\u2028\u2029\u202f\u205f\u3000"
 )
 _WS = frozenset("\t\v\f\r ")  # BuildKit's reWhitespace class
+_HEREDOC_GAP = frozenset("\t\r ")  # what BuildKit's lexer keeps after `<<` (shell.isWhitespace)
 _DIRECTIVE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
 _VALID_DIRECTIVES = ("syntax", "escape", "check")
-_HEREDOC = re.compile(r"^(\d*)<<(-?)\s*([^<]*)$", re.S)
+# BuildKit's reHeredoc `^(\d*)<<(-?)\s*([^<]*)$` with Go's (ASCII) \d and \s
+_HEREDOC = re.compile(r"^([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _GLOBAL_PREDEFINED = (
     "BUILDPLATFORM BUILDOS BUILDARCH BUILDVARIANT BUILDOSVERSION TARGETPLATFORM TARGETOS TARGETARCH "
     "TARGETVARIANT TARGETOSVERSION TARGETSTAGE"
@@ -333,7 +335,11 @@ def _json_strings(text: str):
 def _lex_line_words(line: str):
     """Lex a logical line into words with ``\\`` as escape, keeping quotes and
     escapes (BuildKit's heredocsFromLine lexer). Returns [(word, start, end)] or
-    None when quotes are unbalanced."""
+    None when quotes are unbalanced.
+
+    As in BuildKit's lexer, an unquoted ``<<`` takes the spaces, tabs and CRs
+    right after it into its word (``<<  EOF`` is one word), and nothing else:
+    ``<<- EOF`` is the two words ``<<-`` and ``EOF`` (not a heredoc)."""
     words = []
     n = len(line)
     i = 0
@@ -364,25 +370,19 @@ def _lex_line_words(line: str):
                     return None
                 i = j + 1
                 continue
+            if c == "<" and i + 1 < n and line[i + 1] == "<":
+                i += 2
+                while i < n and line[i] in _HEREDOC_GAP:
+                    i += 1
+                continue
             i += 1
         words.append((line[start:min(i, n)], start, min(i, n)))
-    # glue a bare "<<" / "<<-" (with optional fd) to the next word
-    out = []
-    k = 0
-    while k < len(words):
-        w, s, e = words[k]
-        if re.fullmatch(r"\d*<<-?", w) and k + 1 < len(words):
-            w2, _, e2 = words[k + 1]
-            out.append((line[s:e2], s, e2))
-            k += 2
-            continue
-        out.append((w, s, e))
-        k += 1
-    return out
+    return words
 
 
 def _heredoc_name(raw: str):
-    """Delimiter word → (name, quoted) or None if it is not a single word."""
+    """Delimiter word → (name, quoted); None if it is not a single word;
+    ValueError when a quote is not closed."""
     name = []
     quoted = False
     i = 0
@@ -399,7 +399,7 @@ def _heredoc_name(raw: str):
         if c == "'":
             j = raw.find("'", i + 1)
             if j < 0:
-                return None
+                raise ValueError(f"unclosed quote in heredoc delimiter: {raw}")
             name.append(raw[i + 1 : j])
             quoted = True
             i = j + 1
@@ -413,7 +413,7 @@ def _heredoc_name(raw: str):
                 buf.append(raw[j])
                 j += 1
             if j >= n:
-                return None
+                raise ValueError(f"unclosed quote in heredoc delimiter: {raw}")
             name.append("".join(buf))
             quoted = True
             i = j + 1
@@ -426,22 +426,36 @@ def _heredoc_name(raw: str):
     return text, quoted
 
 
+def heredoc_from_word(word: str) -> tuple[str, bool, bool, int | None] | None:
+    """BuildKit's ``parser.ParseHeredoc`` for one lexed word: ``(name, chomp,
+    quoted, fd)`` when the word opens a heredoc (``<<EOF``, ``<<-'EOF'``,
+    ``3<<EOF``, ``<< EOF``), None when it does not; ValueError when its
+    delimiter has a quote that is not closed (``<<'EOF``)."""
+    m = _HEREDOC.match(word)
+    if not m:
+        return None
+    fd, dash, rawname = m.group(1), m.group(2), m.group(3)
+    if not rawname:
+        return None
+    nm = _heredoc_name(rawname)
+    if nm is None:
+        return None
+    return nm[0], dash == "-", nm[1], int(fd) if fd else None
+
+
 def _find_heredocs(line: str):
     words = _lex_line_words(line)
     if not words:
         return []
     out = []
     for w, s, e in words:
-        m = _HEREDOC.match(w)
-        if not m:
+        try:
+            h = heredoc_from_word(w)
+        except ValueError:  # cannot happen: the line lexer found every quote closed
             continue
-        fd, dash, rawname = m.group(1), m.group(2), m.group(3)
-        if not rawname:
-            continue
-        nm = _heredoc_name(rawname)
-        if nm is None:
-            continue
-        out.append((nm[0], w, dash == "-", nm[1], int(fd) if fd else None, s, e))
+        if h is not None:
+            name, chomp, quoted, fd = h
+            out.append((name, w, chomp, quoted, fd, s, e))
     return out
 
 
@@ -871,6 +885,7 @@ def build_stages(df: Dockerfile) -> None:
     global_vals: dict[str, str | None] = {}
     global_complete: dict[str, bool] = {}
     stage: Stage | None = None
+    named: dict[str, int] = {}
     no_stage = False  # "no build stage in current context" reported (once)
     for ins in df.instructions:
         kw = ins.keyword
@@ -891,10 +906,7 @@ def build_stages(df: Dockerfile) -> None:
                     return None
 
                 resolved, ok = _expand(raw, glookup, esc) if "$" in raw else (raw, True)
-                for s in df.stages:
-                    if s.name is not None and s.name == resolved:
-                        parent = s.index
-                        break
+                parent = named.get(resolved)  # the first stage of that name
                 base = parse_image_ref(raw, resolved, args[0].span, not ok)
             if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
                 df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
@@ -919,6 +931,8 @@ def build_stages(df: Dockerfile) -> None:
                 span=ins.span,
             )
             df.stages.append(stage)
+            if name is not None:
+                named.setdefault(name, idx)
         if stage is None:
             ins.stage = -1
             if kw == "ARG":
@@ -1025,10 +1039,12 @@ def _shell_of(df: Dockerfile, eff: Instruction) -> None:
     if eff.json:
         eff.shell = _exec_form_script(eff)
         return
-    if eff.heredocs and re.fullmatch(r"\d*<<-?\S+", eff.text.strip()) and len(eff.heredocs) == 1:
+    if eff.heredocs and len(eff.heredocs) == 1 and _single_heredoc(eff.text):
+        # BuildKit runs the content itself (chomped for <<-): as a file when it has a shebang
         h = eff.heredocs[0]
         body = h.body
-        if body.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", body):
+        content = h.content
+        if content.startswith("#!") and not re.match(r"#!\s*/(usr/)?bin/(env\s+)?(ba|da|a|k|z)?sh\b", content):
             eff.shell = ShellScript(body, [], True, dialect="none")
             return
         if h.body_span is None:
@@ -1058,6 +1074,14 @@ def _shell_of(df: Dockerfile, eff: Instruction) -> None:
         _add_heredoc_scripts(eff, df)
         return
     eff.shell = parse_shell(eff.text, eff.text_map)
+
+
+def _single_heredoc(text: str) -> bool:
+    """The whole command is one heredoc word (dockerfile2llb's dispatchRun test)."""
+    try:
+        return heredoc_from_word(text.strip()) is not None
+    except ValueError:
+        return False
 
 
 _SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
@@ -1189,13 +1213,16 @@ def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) 
         df.errors.append(ParseError(f"{kw} requires at least one argument", ins.span))
     elif kw in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL") and n == 0:
         df.errors.append(ParseError(f"{kw} requires exactly one argument", ins.span))
-    elif kw in ("ADD", "COPY") and n < 2 and not ins.heredocs:
+    elif kw in ("ADD", "COPY") and n < 2:  # heredocs count as arguments, as in BuildKit
         df.errors.append(
             ParseError(
                 f"{kw} requires at least two arguments, but only one was provided. Destination could not be determined",
                 ins.span,
             )
         )
+    elif kw in ("ADD", "COPY") and _single_heredoc(ins.args[-1].value):
+        # BuildKit's instructions.parseSourcesAndDest
+        df.errors.append(ParseError(f"{kw} cannot accept a heredoc as a destination", ins.args[-1].span))
     elif kw == "FROM" and n == 0:
         df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
     elif kw == "SHELL":

@@ -28,7 +28,12 @@ TIMEOUT_S = 120
 MAINTAINER = "MAINTAINER Zoë Doe <zoe@example.com>"
 DOCKERFILE = f"FROM python:3.12\n{MAINTAINER}\nRUN apt-get update && apt-get install -y curl\nRUN echo done\n"
 
-pytestmark = pytest.mark.skipif(EMACS is None, reason="emacs not installed (scripts/install-system-deps installs it)")
+@pytest.fixture(autouse=True, scope="module")
+def _needs_emacs():
+    if EMACS is None:
+        from need import missing
+
+        missing("emacs", "emacs not installed (scripts/install-system-deps installs it)")
 
 
 def snippet() -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from need import missing
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -40,7 +41,12 @@ CMD ["python", "app.py"]
 """
 FIXED_LINE = 'LABEL maintainer="Zoë Doe <zoe@example.com>"'
 
-pytestmark = pytest.mark.skipif(NVIM is None, reason="nvim not installed (scripts/install-system-deps installs it)")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _needs_nvim():
+    if NVIM is None:
+        missing("neovim", "nvim not installed (scripts/install-system-deps installs it)")
 
 
 def editors_region() -> str:

@@ -24,7 +24,12 @@ ALE_PACK = Path("/usr/share/vim/vimfiles/pack/dist-bundle/opt/ale")
 TIMEOUT_S = 90
 DOCKERFILE = "FROM ubuntu:22.04\nMAINTAINER Zoë <z@example.com>\nRUN apt-get install -y curl\n"
 
-pytestmark = pytest.mark.skipif(VIM is None, reason="vim not installed (scripts/install-system-deps installs it)")
+@pytest.fixture(autouse=True, scope="module")
+def _needs_vim():
+    if VIM is None:
+        from need import missing
+
+        missing("vim", "vim not installed (scripts/install-system-deps installs it)")
 
 
 def snippet(marker: str) -> str:
@@ -58,7 +63,9 @@ def run_vim(tmp: Path, vimrc: Path, script: str, env_extra: dict[str, str]) -> d
 def test_ale_snippet_end_to_end(tmp_path):
     if not ALE_PACK.is_dir():
         print(f"ALE not installed at {ALE_PACK} (Debian's vim-ale; scripts/install-system-deps installs it)")
-        pytest.skip("vim-ale not installed")
+        from need import missing
+
+        missing("vim-ale", "vim-ale not installed (scripts/install-system-deps installs it)")
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "Dockerfile").write_text(DOCKERFILE, encoding="utf-8")
     vimrc = tmp_path / "vimrc"

@@ -277,3 +277,12 @@ def utf_units(text: str, encoding: str) -> int:
     if encoding == "utf-16":
         return len(text.encode("utf-16-le")) // 2
     return len(text)
+
+
+async def round_trip(client: LanguageClient, times: int = 2) -> None:
+    """Requests answered in turn (``workspace/symbol``): everything the server
+    sent while handling earlier messages, and what those handlers scheduled to
+    run next (``call_soon``), arrives before the last answer. So "nothing
+    arrived" is shown by this answer arriving, never by sleeping."""
+    for _ in range(times):
+        await asyncio.wait_for(client.workspace_symbol_async(types.WorkspaceSymbolParams(query="")), TIMEOUT)

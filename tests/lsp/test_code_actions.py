@@ -203,6 +203,12 @@ FIXABLE = {
     "DW004": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n",
     "DL3006": "FROM ubuntu\nRUN echo\n",
     "DL3007": "FROM ubuntu:latest\nRUN echo\n",
+    "DW102": "FROM alpine:3.20 AS Builder\nRUN true\n",
+    "DW103": "FROM alpine:3.20 as builder\nRUN true\n",
+    "DW104": "FROM alpine:3.20\nRUN true\ncopy a.txt /a.txt\n",
+    # BuildKit flags the default form too; hadolint's DL3065 (which DW115 defers to) does not
+    "DW115": "FROM --platform=${TARGETPLATFORM:-linux/amd64} alpine:3.20\nRUN true\n",
+    "DW121": "FROM alpine:3.20\nEXPOSE 80/TCP\n",
 }
 
 
@@ -442,6 +448,36 @@ async def test_add_package_manager_cleanup(client: LanguageClient, run: str, wan
     uri2, _ = await open_and_wait(client, got)
     assert not [a for a in await code_actions(client, uri2, rng(1, 5, 1, 5), only=[REWRITE])
                 if a.title == "Add package-manager cleanup"]
+
+
+async def test_cache_mount_offered_beside_cleanup(client: LanguageClient):
+    text = "FROM python:3.12\nRUN pip install --no-cache-dir flask\n"
+    uri, _ = await open_and_wait(client, text)
+    acts = await code_actions(client, uri, rng(1, 5, 1, 5), only=[REWRITE])
+    titles = [a.title for a in acts]
+    assert "Use a BuildKit cache mount (pip)" in titles
+    (a,) = [a for a in acts if a.title == "Use a BuildKit cache mount (pip)"]
+    got = apply_workspace_edit(client, text, a.edit, uri)
+    assert got == "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"
+    apt = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
+    uri2, _ = await open_and_wait(client, apt)
+    titles = [a.title for a in await code_actions(client, uri2, rng(1, 5, 1, 5), only=[REWRITE])]
+    assert "Add package-manager cleanup" in titles and "Use a BuildKit cache mount (apt) (unsafe)" in titles
+
+
+async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: LanguageClient):
+    text = "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nARG UNUSED=1\nCOPY a /a\n"
+    uri, diags = await open_and_wait(client, text)
+    d = diag(diags, "DW131")
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d], only=[QUICKFIX])
+            if not a.title.startswith("Ignore ")]
+    assert a.title == "Delete the unreachable stage 'old'" and not a.is_preferred
+    assert apply_workspace_edit(client, text, a.edit, uri) == "FROM alpine:3.20\nARG UNUSED=1\nCOPY a /a\n"
+    d = diag(diags, "DW130")
+    (a,) = [a for a in await code_actions(client, uri, d.range, [d], only=[QUICKFIX])
+            if not a.title.startswith("Ignore ")]
+    assert a.title == "Delete ARG UNUSED"
+    assert apply_workspace_edit(client, text, a.edit, uri) == "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nCOPY a /a\n"
 
 
 async def test_no_cleanup_offered_without_an_install(client: LanguageClient):

@@ -23,6 +23,7 @@ from lsp_helpers import (
     make_client,
     publishes,
     pull,
+    round_trip,
     server_command,
     wait_until,
 )
@@ -192,7 +193,7 @@ async def test_problems_without_the_file_open_show_one_message(lsp: LanguageClie
     assert await current(lsp, one) == ["DL3006"]  # the rest of the file still applies
     assert await current(lsp, two) == ["DL3006"]
     await wait_until(lambda: lsp.messages, what="window/showMessage")
-    await asyncio.sleep(0.05)
+    await round_trip(lsp)  # a second message would have come before these answers
     (msg,) = lsp.messages
     assert msg.type == types.MessageType.Warning
     path = str(root / ".hadolint.yaml")
@@ -224,7 +225,7 @@ async def test_problems_are_diagnostics_on_the_open_config_file(lsp: LanguageCli
         (2, 0, 19, types.DiagnosticSeverity.Information, "strict-labels",
          "'strict-labels' is on but no 'label-schema' is set: every LABEL is reported as superfluous (DL3050)"),
     ]
-    await asyncio.sleep(0.05)
+    await round_trip(lsp)
     assert lsp.messages == []  # shown on the file instead of a pop-up
 
 
@@ -283,7 +284,7 @@ async def test_no_registration_without_config_files(lsp: LanguageClient):
     await start(lsp, "vscode")
     uri = open_file(lsp, write(lsp.root / "Dockerfile", DOC))  # type: ignore[attr-defined]
     await current(lsp, uri)
-    await asyncio.sleep(0.1)
+    await round_trip(lsp)  # a registration would have been asked for before these answers
     assert lsp.registrations == []  # type: ignore[attr-defined]
 
 

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 import pytest_lsp
+from format_equiv import differences
 from lsp_helpers import (
     PERSONAS,
     TIMEOUT,
@@ -246,6 +247,8 @@ async def test_document_formatting_edits_apply_cleanly(client: LanguageClient):
         "EOF\n"
         "WORKDIR /app\n"
     )
+    assert differences(MESSY, out) == []  # dockwise's parser and dockerfile-parse see the same file
+    assert await format_doc(client, await opened(client, out)) == []
 
 
 async def test_formatting_with_tabs_and_idempotence(client: LanguageClient):

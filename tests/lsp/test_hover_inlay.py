@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 
 import pytest
 import pytest_lsp
@@ -104,10 +103,7 @@ async def test_capabilities(client: LanguageClient):
 
 async def test_hover_from_image(client: LanguageClient):
     uri = await opened(client, DOC)
-    t0 = time.perf_counter()
-    h = await hover(client, uri, 3, 8)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"hover took {elapsed:.3f} s"  # generous; bench/hover.py measures the p95
+    h = await hover(client, uri, 3, 8)  # its latency is a benchmark figure (bench/hover.py), not asserted here
     assert h is not None and h.contents.kind == types.MarkupKind.Markdown
     md = h.contents.value
     assert "`docker.io/library/python:3.12-slim`" in md and f"**{mb('python', '3.12-slim')}**" in md

@@ -2,10 +2,9 @@
 full reports with result ids, unchanged reports, and no pushes at all."""
 from __future__ import annotations
 
-import asyncio
 
 import pytest
-from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, utf_units
+from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, round_trip, utf_units
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -40,7 +39,7 @@ async def test_no_pushes_for_pull_clients(pull_client: LanguageClient):
     await pull(pull_client, uri)  # a round trip after the notifications
     close_doc(pull_client, uri)
     await pull(pull_client, new_uri())
-    await asyncio.sleep(0.05)
+    await round_trip(pull_client)  # a push would have come before these answers
     assert publishes(pull_client, uri) == []
     assert pull_client.published == []
 
@@ -91,11 +90,13 @@ async def test_position_encoding(pull_client: LanguageClient):
     uri = new_uri("astral")
     open_doc(pull_client, uri, ASTRAL, version=1)
     report = await pull(pull_client, uri)
-    # "--platform=😀" also draws DL3029 (hadolint's platform rule); the two below are the subject
-    dl3006, dl4000 = [d for d in report.items if d.code in ("DL3006", "DL4000")]
+    by_code = {d.code: d for d in report.items}
+    assert sorted(by_code) == ["DL3006", "DL3029", "DL4000"]  # DL3029: a fixed --platform
+    dl3006, dl4000 = by_code["DL3006"], by_code["DL4000"]
     line1 = ASTRAL.splitlines()[1]
     start = utf_units("FROM --platform=😀 ", enc)
     assert dl3006.range == rng(0, start, 0, start + 6)
+    assert by_code["DL3029"].range == rng(0, 5, 0, utf_units("FROM --platform=😀", enc))
     assert dl4000.range.end.character == utf_units(line1, enc)
     expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
     assert (dl3006.range.start.character, dl4000.range.end.character) == expected

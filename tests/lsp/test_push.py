@@ -176,11 +176,13 @@ async def test_position_encoding(push_client: LanguageClient):
     uri = new_uri("astral")
     open_doc(push_client, uri, ASTRAL, version=1)
     pub = await wait_publish(push_client, uri, 1)
-    # "--platform=😀" also draws DL3029 (hadolint's platform rule); the two below are the subject
-    dl3006, dl4000 = [d for d in pub.diagnostics if d.code in ("DL3006", "DL4000")]
+    by_code = {d.code: d for d in pub.diagnostics}
+    assert sorted(by_code) == ["DL3006", "DL3029", "DL4000"]  # DL3029: a fixed --platform
+    dl3006, dl4000 = by_code["DL3006"], by_code["DL4000"]
     line0, line1 = ASTRAL.splitlines()
     start = utf_units("FROM --platform=😀 ", enc)
     assert dl3006.range == rng(0, start, 0, start + 6)
+    assert by_code["DL3029"].range == rng(0, 5, 0, utf_units("FROM --platform=😀", enc))
     assert dl4000.range.end == types.Position(line=1, character=utf_units(line1, enc))
     assert dl4000.data["fix"]["edits"][0]["range"]["end"] == {"line": 1, "character": utf_units(line1, enc)}
     # concretely: UTF-16 counts 😀 as 2 units, UTF-8 as 4 (and é as 2)

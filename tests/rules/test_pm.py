@@ -64,9 +64,11 @@ def test_installs_and_their_packages():
     assert [w.value for w in p.after_subcommand()] == ["a", "b=1", "-c"]
     assert p.values("o") == ["A=1"] and p.values("t", "target-release") == ["stable", "x"] and p.count("q") == 2
     assert _pm.apt_installs(cmd("apt-get remove install")) is None
-    assert _pm.apk_adds(cmd("apk --root /x add --virtual .d a")).after_subcommand()[0].value == "a"
+    apk = _pm.apk_adds(cmd("apk --root /x add --virtual .d a"))
+    assert apk is not None and apk.after_subcommand()[0].value == "a"
     assert _pm.npm_installs(cmd("npm i a")) is None and _pm.npm_installs_any(cmd("npm i a"))
-    fam, words = _pm.installed_packages(cmd("sudo yum -y --setopt=x=1 install gcc make"))
+    assert _pm.installed_packages(cmd("sudo yum -y --setopt=x=1 install gcc make")) is not None
+    fam, words = _pm.installed_packages(cmd("sudo yum -y --setopt=x=1 install gcc make")) or ("", [])
     assert fam == "rpm" and [w.value for w in words] == ["gcc", "make"]
 
 

@@ -377,6 +377,9 @@ def test_fixable_flags_match():
 
 
 def test_jsonargsrecommended_alias():
+    """BuildKit's JSONArgsRecommended respects SHELL, hadolint's DL3025 does not
+    (issue 14): the BuildKit name is DW107's, not DL3025's."""
     from dockwise import rules
 
-    assert rules.get("JSONArgsRecommended") is rules.get("DL3025")
+    assert rules.get("JSONArgsRecommended") is rules.get("DW107")
+    assert "JSONArgsRecommended" not in rules.get("DL3025").meta.aliases
