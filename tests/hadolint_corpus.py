@@ -188,8 +188,9 @@ def table(c: Comparison, codes: list[str], known: dict[tuple, str], categories: 
     """Per code: counts, and the agreement once hadolint's documented mistakes
     are left out (on both sides)."""
     wrong_theirs, wrong_ours = Counter(), Counter()
-    for (_f, _l, code, who, _m), cat in known.items():
-        if categories.get(cat, ("", ""))[0] == "hadolint-wrong":
+    for d, cat in known.items():  # only differences of this comparison (a gone one leaves out nothing)
+        _f, _l, code, who, _m = d
+        if d in c.differences and categories.get(cat, ("", ""))[0] == "hadolint-wrong":
             (wrong_theirs if who == "hadolint" else wrong_ours)[code] += 1
     rows = []
     for code in codes:
@@ -237,9 +238,9 @@ def sc_lint(models: dict, runner, parallel: int = 2) -> dict:
     from dockwise.lint.shellcheck import scripts
 
     texts = [t for df in models.values() for t in scripts(df)]
-    runner.run(texts, parallel=parallel)
+    done = runner.run(texts, parallel=parallel)  # answers for every script (the runner's cache is bounded)
     settings = LintSettings.make(select=["SC"])
-    return {k: lint_model(df, settings, shellcheck=runner.cached) for k, df in models.items()}
+    return {k: lint_model(df, settings, shellcheck=done.cached) for k, df in models.items()}
 
 
 def sc_keys(df, violations) -> tuple[set, set]:
@@ -347,10 +348,11 @@ def sc_rates(c: ScComparison, known: dict[tuple, str], categories: dict) -> dict
     ``recall``: hadolint's findings that dockwise reports too; ``precision``:
     dockwise's findings that hadolint reports too (or would, but for
     ``one-per-instruction``). Also the raw rates and hadolint's view."""
-    wrong_theirs = sum(1 for (_f, _l, _c, who), cat in known.items()
-                       if who == "hadolint" and categories.get(cat, ("",))[0] == "hadolint-wrong")
-    wrong_ours = sum(1 for (_f, _l, _c, who), cat in known.items()
-                     if who == "dockwise" and categories.get(cat, ("",))[0] == "hadolint-wrong")
+    # only differences of this comparison count: a listed one that is gone is
+    # no finding to leave out (each rate stays a fraction of what was found)
+    wrong = [d for d in c.differences if categories.get(known.get(d, ""), ("",))[0] == "hadolint-wrong"]
+    wrong_theirs = sum(1 for d in wrong if d[3] == "hadolint")
+    wrong_ours = sum(1 for d in wrong if d[3] == "dockwise")
     th = c.both + c.only_theirs - wrong_theirs
     ou = c.both + c.only_ours - wrong_ours
     vt = c.view_both + c.view_only_theirs

@@ -235,6 +235,24 @@ def test_many_files_one_process_per_batch():
     assert all({v.code for v in vs} == {"SC2086", "SC2154"} for vs in out)
 
 
+def test_more_scripts_than_the_cache_holds_every_file_gets_its_findings():
+    """The cache is bounded; a batch with more scripts than it holds (the
+    corpus has ~8,600 distinct RUN scripts) still answers for every one of
+    them, also for those the cache had before the batch and drops during it."""
+    from dockwise.syntax.parser import parse
+
+    r = shellcheck.Runner(EXE, cache_size=4)
+    settings = LintSettings.make(select=["SC"])
+    first = [parse(f"FROM debian:12\nRUN echo $w{k}\n", path=f"w{k}") for k in range(3)]
+    shellcheck.lint_models(first, settings, r)  # cached now; the next batch pushes them out
+    models = first + [parse(f"FROM debian:12\nRUN echo $v{k}\n", path=f"f{k}") for k in range(12)]
+    out = shellcheck.lint_models(models, settings, r)
+    assert len(r.cache) == 4 and r.runs == 2
+    assert [sorted({v.code for v in vs}) for vs in out] == [["SC2086", "SC2154"]] * 15
+    texts = [t for m in models for t in shellcheck.scripts(m)]
+    assert all(res for res in r.run(texts).cached(texts))
+
+
 def test_nothing_from_the_dockerfile_is_executed(tmp_path):
     marker = tmp_path / "marker"
     text = (f"FROM debian:12\nRUN touch {marker}\nRUN echo $(touch {marker})\n"

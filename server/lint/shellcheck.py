@@ -83,11 +83,17 @@ def _scripts_dir() -> str | None:
 
 class Pending:
     """A batch started by :meth:`Runner.start`; :meth:`wait` fills the cache.
-    Scripts go in chunks of :data:`BATCH`, ``parallel`` processes at a time."""
+    Scripts go in chunks of :data:`BATCH`, ``parallel`` processes at a time.
+
+    The batch keeps the results of every script it was asked about (those the
+    cache had when it started, and those it checked) in :attr:`results`, so
+    :meth:`cached` answers for all of them even when the bounded cache has
+    dropped some meanwhile (a corpus has more scripts than the cache holds)."""
 
     def __init__(self, runner: "Runner", texts: list[str], parallel: int = 1):
         self.runner = runner
         self.texts = texts
+        self.results: dict[str, Results] = {}
         self.parallel = max(1, parallel)
         self._chunks = [texts[b:b + BATCH] for b in range(0, len(texts), BATCH)]
         self._next = 0
@@ -118,7 +124,7 @@ class Pending:
             except OSError as exc:
                 self.runner._failed(f"cannot start {self.runner.exe}: {exc}")
                 for t in chunk:
-                    self.runner._store(t, ())
+                    self.runner._store(t, (), self.results)
                 continue
             self._running.append((p, out, chunk))
 
@@ -130,13 +136,13 @@ class Pending:
         try:
             while self._running:
                 p, out, chunk = self._running.pop(0)
-                got = self.runner._collect(p, out, chunk)
+                got = self.runner._collect(p, out, chunk, self.results)
                 self._fill()
                 if got is None and len(chunk) > 1:
                     for t in chunk:  # find the script that breaks it; the others still get results
-                        self.runner.run_alone(t)
+                        self.runner.run_alone(t, self.results)
                 elif got is None:
-                    self.runner._store(chunk[0], ())
+                    self.runner._store(chunk[0], (), self.results)
         finally:
             for p, _out, _chunk in self._running:
                 p.kill()
@@ -144,6 +150,16 @@ class Pending:
             self._running = []
             if self._dir is not None:
                 shutil.rmtree(self._dir, ignore_errors=True)
+
+    def cached(self, texts: Iterable[str]) -> list[Results | None]:
+        """The results of each text: this batch's, else the runner's cache."""
+        texts = list(texts)
+        out: list[Results | None] = [self.results.get(t) for t in texts]
+        gaps = [k for k, r in enumerate(out) if r is None]
+        if gaps:
+            for k, r in zip(gaps, self.runner.cached([texts[k] for k in gaps])):
+                out[k] = r
+        return out
 
 
 class Runner:
@@ -187,16 +203,37 @@ class Runner:
         return out
 
     def start(self, texts: Iterable[str], parallel: int = 1) -> Pending:
-        """Start ShellCheck on the texts not cached yet; returns at once."""
-        todo = self.missing(texts) if self.available else []
-        return Pending(self, todo, parallel)
+        """Start ShellCheck on the texts not cached yet; returns at once. The
+        pending batch answers for all ``texts`` (:meth:`Pending.cached`)."""
+        texts = list(texts)
+        if not self.available:
+            return Pending(self, [], parallel)
+        known: dict[str, Results] = {}
+        todo: list[str] = []
+        todo_set: set[str] = set()
+        with self.lock:
+            for t in texts:
+                if t in known:
+                    continue
+                r = self.cache.get(t)
+                if r is not None:
+                    self.cache.move_to_end(t)
+                    known[t] = r
+                elif t not in todo_set:
+                    todo_set.add(t)
+                    todo.append(t)
+        pending = Pending(self, todo, parallel)
+        pending.results.update(known)
+        return pending
 
-    def run(self, texts: Iterable[str], parallel: int = 1) -> None:
-        """Check the texts not cached yet and wait for the results."""
-        if self.available:
-            self.start(texts, parallel).wait()
+    def run(self, texts: Iterable[str], parallel: int = 1) -> Pending:
+        """Check the texts not cached yet and wait for the results (also in
+        the returned batch, whatever the cache keeps)."""
+        pending = self.start(texts, parallel)
+        pending.wait()
+        return pending
 
-    def run_alone(self, text: str) -> None:
+    def run_alone(self, text: str, sink: dict | None = None) -> None:
         """One script in a process of its own; no findings when that fails too."""
         d = tempfile.mkdtemp(prefix="dockwise-sc-")
         try:
@@ -208,18 +245,17 @@ class Runner:
                     p = self._popen(["s0_0"], d, fh_out)
             except OSError as exc:
                 self._failed(f"cannot start {self.exe}: {exc}")
-                self._store(text, ())
+                self._store(text, (), sink)
                 return
-            if self._collect(p, out, [text]) is None:
-                self._store(text, ())
+            if self._collect(p, out, [text], sink) is None:
+                self._store(text, (), sink)
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
     def blocking(self, texts: list[str]) -> list[Results | None]:
         """The rule's lookup that checks what is missing at once (one file on
         the command line, tests)."""
-        self.run(texts)
-        return self.cached(texts)
+        return self.run(texts).cached(texts)
 
     # -- processes --------------------------------------------------------------------------
 
@@ -231,7 +267,7 @@ class Runner:
         return subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout,
                                 stderr=subprocess.DEVNULL, env=env, close_fds=True)
 
-    def _collect(self, p: subprocess.Popen, out: str, chunk: list[str]) -> list[str] | None:
+    def _collect(self, p: subprocess.Popen, out: str, chunk: list[str], sink: dict | None = None) -> list[str] | None:
         """Wait for one process; store the results of its scripts. None when it failed."""
         try:
             p.wait(timeout=self.timeout + 0.2 * len(chunk))
@@ -264,10 +300,12 @@ class Runner:
             if 0 <= k < len(chunk):
                 by.setdefault(k, []).append(item)
         for k, t in enumerate(chunk):
-            self._store(t, tuple(by.get(k, ())))
+            self._store(t, tuple(by.get(k, ())), sink)
         return chunk
 
-    def _store(self, text: str, results: Results) -> None:
+    def _store(self, text: str, results: Results, sink: dict | None = None) -> None:
+        if sink is not None:
+            sink[text] = results
         with self.lock:
             self.cache[text] = results
             self.cache.move_to_end(text)
@@ -352,7 +390,7 @@ def lint_models(models: list, settings, r: "Runner | None" = None, parallel: int
             if isinstance(out[k], Exception):
                 continue
             try:
-                extra = lint_model(df, settings, shellcheck=r.cached, only=SC_ONLY)
+                extra = lint_model(df, settings, shellcheck=pending.cached, only=SC_ONLY)
             except Exception as exc:
                 out[k] = exc
                 continue
