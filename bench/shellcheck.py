@@ -21,8 +21,9 @@
    compared too). ``--write-differences`` rewrites
    ``tests/hadolint_spec/shellcheck_differences.tsv``: rows already there keep
    their category, new ones get one where it is mechanical
-   (``one-per-instruction``, ``windows-shell``, ``onbuild-env``) and
-   ``uncategorized`` otherwise (the test fails until someone names the reason).
+   (``one-per-instruction``, or a mistake of hadolint's that
+   ``hadolint_corpus.sc_check_categories`` confirms) and ``uncategorized``
+   otherwise (the test fails until someone names the reason).
 
 hadolint runs with the configuration of the DL agreement test (every DL rule
 on); it changes nothing in its ShellCheck pass. Output: Markdown on stdout and
@@ -122,20 +123,15 @@ def run_timing(files: list[Path], runs: int, hadolint: tuple[float, float] | Non
     return res
 
 
-def categorize(f: str, line: int, code: str, who: str, c, root: Path) -> str:
-    """A category for a new difference where it is mechanical, else ``uncategorized``."""
-    if (f, line, code, who) in c.one_per_instruction:
+def categorize(d: tuple, c, models: dict, theirs: dict, runner) -> str:
+    """A category for a new difference where a mechanical check explains it
+    (``one-per-instruction``, or one of hadolint's mistakes rebuilt by
+    ``hadolint_corpus.sc_hadolint_script``), else ``uncategorized``."""
+    if d in c.one_per_instruction:
         return hc.ONE_PER_INSTRUCTION
-    from dockwise.syntax.parser import parse
-
-    df = parse((root / f).read_bytes().decode("utf-8", "surrogateescape"))
-    ins = next((i for i in df.instructions if i.start_line + 1 == line), None)
-    if ins is not None:
-        eff = ins.effective
-        if who == "hadolint" and eff.shell is not None and eff.shell.windows:
-            return "windows-shell"
-        if ins.trigger is not None:
-            return "onbuild-env"
+    for cat in hc.SC_EMULATED:
+        if not hc.sc_check_categories({d: cat}, models, theirs, runner):
+            return cat
     return "uncategorized"
 
 
@@ -194,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     new = sorted(c.differences - set(known))
     gone = sorted(set(known) - c.differences)
     if a.write_differences:
-        rows = {d: known.get(d) or categorize(d[0], d[1], d[2], d[3], c, root) for d in c.differences}
+        runner = shellcheck.Runner(shellcheck.find_binary())
+        rows = {d: known.get(d) or categorize(d, c, models, theirs, runner) for d in c.differences}
         head = "# file\tline\tcode\twho reports it\tcategory (tests/hadolint_spec/shellcheck_categories.tsv)\n"
         hc.SC_DIFFERENCES.write_text(head + "".join(f"{f}\t{line}\t{code}\t{who}\t{rows[(f, line, code, who)]}\n"
                                                     for f, line, code, who in sorted(rows)))

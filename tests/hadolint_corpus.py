@@ -32,6 +32,7 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DIFFERENCES = HERE / "hadolint_spec" / "corpus_differences.tsv"
@@ -367,3 +368,172 @@ def sc_rates(c: ScComparison, known: dict[tuple, str], categories: dict) -> dict
         "view_recall": c.view_both / vt if vt else 1.0, "view_precision": c.view_both / vo if vo else 1.0,
         "view_both": c.view_both, "view_only_hadolint": c.view_only_theirs, "view_only_dockwise": c.view_only_ours,
     }
+
+
+# -- hadolint's documented ShellCheck mistakes, checked mechanically ------------------------
+#
+# A difference put down to one of hadolint's mistakes must be that mistake: the
+# script hadolint hands ShellCheck is rebuilt from dockwise's with the mistake
+# applied (hadolint 2.15.1's src/Hadolint/Rule/Shellcheck.hs and Shell.hs), and
+# ShellCheck run on it must give hadolint's finding on that instruction (the
+# last one in ShellCheck's order, as hadolint keeps one), or none where hadolint
+# has none. Each category also has its precondition in the Dockerfile.
+
+SC_EMULATED = ("windows-shell", "onbuild-env", "relative-shell", "shell-reset", "continuation-spaces",
+               "continuation-at-eof")
+_SC_ORDER = {"error": 0, "warning": 1, "info": 2, "style": 3}  # ShellCheck's Severity order
+
+
+def sc_hadolint_shell(df, ins) -> str:
+    """The shell hadolint checks ``ins`` (a RUN or ONBUILD RUN) with, as its
+    ``Acc`` tracks it: ``SHELL`` and ``# hadolint shell=`` set it, every
+    ``ARG``/``ENV`` resets it to ``/bin/sh -c`` (``addVars``), a ``FROM`` starts
+    from the default (or the state of the stage it names); for ONBUILD, the
+    same over the ONBUILD instructions alone (``onbuild`` prefilters them)."""
+    from dockwise.rules.shellcheck import _SHELL_PRAGMA
+
+    default = "/bin/sh -c"
+    onb = ins.trigger is not None
+    events: list[tuple[int, int, object]] = []
+    if not onb:
+        for c in df.comments:
+            if c.text.startswith("hadolint"):
+                m = _SHELL_PRAGMA.match(df.lines[c.span.start.line][c.span.start.col:])
+                if m:
+                    events.append((c.span.start.line, 0, m.group(1)))
+    events += [(i.start_line, 1, i) for i in df.instructions if i.index <= ins.index]
+    events.sort(key=lambda e: (e[0], e[1]))
+    cur: str | None = None  # None: hadolint's Empty state
+    dflt = default
+    stage_end: dict[int, str] = {}
+    for _ln, kind, obj in events:
+        if kind == 0:
+            if cur is None:
+                dflt = str(obj)
+            cur = str(obj)
+            continue
+        i: Any = obj
+        if onb:
+            if i.trigger is None:
+                continue
+            kw, json_, args = i.trigger.keyword, i.trigger.json, i.trigger.args
+        else:
+            kw, json_, args = i.keyword, i.json, i.args
+        if kw == "FROM" and not onb:
+            st = df.stage_of(i)
+            if cur is not None and st is not None and st.parent is not None:
+                cur = stage_end.get(st.parent, dflt)
+            else:
+                cur = dflt
+        elif kw in ("ARG", "ENV"):
+            cur = default
+        elif kw == "SHELL" and json_ and args:
+            cur = " ".join(a.value for a in args)
+        if not onb and i.stage >= 0 and cur is not None:
+            stage_end[i.stage] = cur
+    return cur if cur is not None else default
+
+
+def _continuation_joint(raw: str, esc: str, squeeze: bool) -> str:
+    import re
+
+    joint = re.compile(r"([ \t]*)" + re.escape(esc) + r"[ \t]*\r?\n([ \t]*)")
+    if not squeeze:
+        return joint.sub(lambda m: m.group(1) + m.group(2), raw)
+    return joint.sub(lambda m: " " if m.group(1) or m.group(2) else "", raw)
+
+
+def sc_hadolint_script(df, ins, quirks: set[str]) -> str | None:
+    """The script hadolint gives ShellCheck for ``ins``: dockwise's, with the
+    mistakes ``quirks`` (category names) applied. None: the precondition of a
+    quirk does not hold (the category does not explain the difference)."""
+    import re
+
+    from dockwise.rules import shellcheck as R
+
+    eff = ins.effective
+    sh = eff.shell
+    if eff.json or sh is None or sh.text is None:
+        return None
+    ours = [s for s in R.scripts_of(df) if s.ins is ins]
+    text = sh.text
+    names = R._declared(df, ins)
+    hshell = sc_hadolint_shell(df, ins)
+    program = (R._shells(df).get(ins.index) or "/bin/sh").split()[0]
+    if "/" not in program:
+        program = "/usr/bin/env " + program
+    if "windows-shell" in quirks:
+        if ours:  # dockwise checks it: not a Windows shell to dockwise
+            return None
+        program = hshell.split()[0]
+    if "relative-shell" in quirks:
+        if "/" in hshell.split()[0]:
+            return None
+        program = hshell.split()[0]
+    if "shell-reset" in quirks:
+        if hshell.split()[0] == program.split()[-1] or hshell.split()[0] == program:
+            return None
+        program = hshell.split()[0]
+    if "onbuild-env" in quirks:
+        if ins.trigger is None:
+            return None
+        names = set(R.PROXY_VARS)
+        for other in df.instructions[:ins.index]:
+            t = other.trigger
+            if t is not None and t.keyword in ("ARG", "ENV"):
+                names.update(p.key for p in t.pairs)
+        names = sorted(names)
+    if "continuation-spaces" in quirks or "continuation-at-eof" in quirks:
+        raw = "\n".join(df.lines[ins.start_line:ins.end_line + 1])
+        m = re.match(r"[ \t]*(?:ONBUILD[ \t]+)?RUN[ \t]+", raw, re.I)
+        if m is None:
+            return None
+        raw = raw[m.end():]
+        if _continuation_joint(raw, df.escape, False).rstrip(" \t" + df.escape) != text.rstrip(" \t"):
+            return None  # not a plain continued RUN: the rebuilt text would not be dockwise's
+        if "continuation-spaces" in quirks:
+            squeezed = _continuation_joint(raw, df.escape, True)
+            if squeezed == text:
+                return None
+            text = squeezed
+        if "continuation-at-eof" in quirks:
+            if ins.end_line != len(df.lines) - 1 or not df.lines[-1].rstrip(" \t\r").endswith(df.escape):
+                return None
+            text = text.rstrip(" \t") + " " + df.escape
+    decl = "".join(f"export {n}=1\n" for n in names)
+    return "#!" + program + "\n" + decl + text
+
+
+def sc_last(comments) -> str | None:
+    """hadolint's one finding of a script: the last in ShellCheck's order."""
+    if not comments:
+        return None
+    c = max(comments, key=lambda c: (c[0], c[1], _SC_ORDER.get(c[4], 9), c[5], c[6]))
+    return f"SC{c[5]}"
+
+
+def sc_check_categories(known: dict, models: dict, theirs: dict, runner) -> list[tuple]:
+    """The listed differences of the emulated categories whose mistake does not
+    explain them: (file, line, categories, what hadolint reports, what the
+    rebuilt script gives). Empty when every one is explained."""
+    by_ins: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for (f, line, _code, _who), cat in known.items():
+        if cat in SC_EMULATED:
+            by_ins[(f, line)].add(cat)
+    todo = []
+    bad = []
+    for (f, line), cats in sorted(by_ins.items()):
+        df = models[f]
+        ins = next((i for i in df.instructions if i.start_line + 1 == line), None)
+        text = sc_hadolint_script(df, ins, cats) if ins is not None else None
+        if text is None:
+            bad.append((f, line, sorted(cats), "precondition does not hold", None))
+        else:
+            todo.append((f, line, cats, text))
+    done = runner.run([t for *_x, t in todo])
+    for (f, line, cats, text), comments in zip(todo, done.cached([t for *_x, t in todo])):
+        want = {code for code, ln in theirs.get(f, set()) if ln == line}
+        got = sc_last(comments)
+        if want != ({got} if got else set()):
+            bad.append((f, line, sorted(cats), sorted(want), got))
+    return bad
