@@ -105,6 +105,8 @@ def run_timing(files: list[Path], runs: int, hadolint=None) -> tuple[dict, list 
         cpus: dict[str, list[float]] = {k: [] for k in variants}
         bgs: dict[str, list[float]] = {k: [] for k in variants}
         counts: dict[str, tuple[int, int]] = {}
+        sc_runs: dict[str, list[int]] = {k: [] for k in variants}
+        stderr: list[str] = []
         bg_all = background()
         for k in range(runs):
             for name, cmd in variants.items():
@@ -114,7 +116,9 @@ def run_timing(files: list[Path], runs: int, hadolint=None) -> tuple[dict, list 
                 cpus[name].append(c)
                 bgs[name].append(bg.cores())
                 counts[name] = sc_count(cp.stdout)
+                sc_runs[name].append(counts[name][1])
                 note = cp.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+                stderr += [f"{name} {k + 1}: {x}" for x in cp.stderr.decode("utf-8", "replace").splitlines()[:20]]
                 log(f"dockwise {name} ShellCheck, run {k + 1}/{runs}: {w:.1f} s wall, {c:.1f} s CPU, "
                     f"others {bgs[name][-1]:.2f} cores, exit {cp.returncode}{' ' + note[0] if note else ''}")
             if k == 0 and hadolint is not None:
@@ -133,6 +137,8 @@ def run_timing(files: list[Path], runs: int, hadolint=None) -> tuple[dict, list 
         res[f"dockwise_{name}_findings"], res[f"dockwise_{name}_sc_findings"] = counts[name]
         res[f"dockwise_{name}_wall_runs"] = [round(w, 2) for w in walls[name]]
         res[f"dockwise_{name}_background_runs"] = [round(x, 2) for x in bgs[name]]
+        res[f"dockwise_{name}_sc_findings_runs"] = sc_runs[name]
+    res["dockwise_stderr"] = stderr[:60]
     if "hadolint_wall_s" in res:
         res["ratio_wall"] = round(res["dockwise_with_wall_s"] / res["hadolint_wall_s"], 3)
         res["ratio_cpu"] = round(res["dockwise_with_cpu_s"] / res["hadolint_cpu_s"], 3)
@@ -245,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
             ok = timing["ratio_wall"] <= 0.5
             lines += ["", f"dockwise with ShellCheck / hadolint: **{timing['ratio_wall']:.2f}×** wall, "
                           f"{timing['ratio_cpu']:.2f}× CPU (target ≤ 0.5×: {'met' if ok else 'MISSED'})."]
+        runs_sc = timing["dockwise_with_sc_findings_runs"]
+        lines += ["", f"SC findings per run (ShellCheck on): {', '.join(map(str, runs_sc))}"
+                  + ("" if len(set(runs_sc)) <= 1 else " — NOT the same in every run")
+                  + (f"; dockwise's stderr: {'; '.join(timing['dockwise_stderr'][:5])}" if timing["dockwise_stderr"]
+                     else "; nothing on dockwise's stderr") + "."]
     lines += ["", f"## Agreement ({len(files) - len(failed)} files; {len(failed)} hadolint cannot parse left out)", "",
               "Keyed (file, first line of the instruction, SC code). *mistakes*: differences that are hadolint's "
               "documented mistakes (tests/hadolint_spec/shellcheck_categories.tsv), left out of the rates.", "",
