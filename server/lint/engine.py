@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from dockwise.syntax.model import Dockerfile, Pos, Span
 from dockwise.lint.pragmas import Suppressions, shell_pragmas  # noqa: F401  (re-exported)
@@ -97,7 +97,7 @@ class LintSettings:
         ignore: Iterable[str] = (),
         severity: dict[str, str] | None = None,
         disable_ignore_pragma: bool = False,
-        options: dict[str, object] | None = None,
+        options: Mapping[str, object] | None = None,
         base: "LintSettings | None" = None,
         build: dict[str, object] | None = None,
         final_image_only: Iterable[str] = (),
@@ -386,7 +386,7 @@ def _runtime(settings: LintSettings) -> tuple[dict[str, dict], bool]:
     """(per-rule options by code, disable_ignore_pragma) over all layers."""
     from dockwise import rules as registry
 
-    options: dict[str, dict] = {}
+    options: dict[str, Any] = {}  # a rule's table of options, or a bare value
     disable = False
     for layer in settings.layers():
         disable = disable or layer.disable_ignore_pragma
@@ -518,7 +518,8 @@ def lint_model(
             local.append((r, sev, ctx))
         else:
             _run_rule(r, sev, ctx, df, out, families.get(r.code))
-    if local and cache is not None:
+    if local:
+        assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
             cache.settings, cache.entries, cache.tokens = settings, {}, {}
         failed = _lint_local(df, local, cache, out)
