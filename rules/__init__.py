@@ -40,9 +40,46 @@ for _r in ALL_RULES:
         _BY_KEY.setdefault(_k.lower(), _r)
 
 
+_FAMILIES: tuple[Rule, ...] = tuple(r for r in ALL_RULES if r.meta.subcodes)
+
+
 def get(key: str) -> Rule | None:
     """A rule by code, name or alias (case-insensitive)."""
     return _BY_KEY.get(key.strip().lower())
+
+
+def family(selector: str) -> tuple[Rule, str] | None:
+    """For a selector naming codes of a rule that reports a family of codes
+    (``RuleMeta.subcodes``: ``SC2086``, or a prefix of such codes, ``SC20``):
+    that rule and the upper-cased code or prefix; else None. The family's own
+    code (``SC``) names the whole rule and is not a sub-selector."""
+    up = selector.strip().upper()
+    for r in _FAMILIES:
+        p = r.meta.subcodes or ""
+        if len(up) > len(p) and up.startswith(p) and up[len(p):].isdigit():
+            return r, up
+    return None
+
+
+def subcode(code: str) -> Rule | None:
+    """The family rule one full code belongs to (``SC2086``: four digits after
+    the family's prefix), else None."""
+    fam = family(code)
+    if fam is None or len(fam[1]) != len(fam[0].meta.subcodes or "") + 4:
+        return None
+    return fam[0]
+
+
+def url_for(code: str) -> str:
+    """The documentation address of a finding's code (a rule's page, or the
+    page of one code of a family, such as ShellCheck's wiki for ``SC2086``)."""
+    r = get(code)
+    if r is not None:
+        return r.meta.url
+    fam = subcode(code)
+    if fam is not None and fam.meta.subcode_url:
+        return fam.meta.subcode_url.format(code=code.strip().upper())
+    return ""
 
 
 def resolve(selector: str) -> list[Rule]:

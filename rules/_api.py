@@ -82,12 +82,18 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """What a check yields; the engine turns it into a Violation."""
+    """What a check yields; the engine turns it into a Violation.
+
+    ``code`` and ``severity`` are for a rule that reports a family of codes
+    (``RuleMeta.subcodes``, the ShellCheck rule's ``SC2086``): the finding's own
+    code and default severity. Other rules leave them None (the rule's)."""
 
     span: Span
     message: str
     fix: Fix | None = None
     related: tuple[tuple[Span, str], ...] = ()
+    code: str | None = None
+    severity: "Severity | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,10 @@ class RuleMeta:
     docs: str  # Markdown, from the module docstring
     module: str
     default_enabled: bool = True
+    # a rule that reports a family of codes: their common prefix ("SC" for ShellCheck's
+    # SC1000-SC9999); such codes are selectors of their own (``--ignore SC2086``)
+    subcodes: str | None = None
+    subcode_url: str | None = None  # documentation of one code of the family: "...{code}"
     # BuildKit marks it experimental: off unless selected or enabled in the file
     # with ``# check=experimental=<name>|all`` (BuildKit's ``skip`` never touches it)
     experimental: bool = False
@@ -126,6 +136,14 @@ class RuleMeta:
         from dockwise import rule_doc_url
 
         return rule_doc_url(self.code)
+
+
+class ScriptResults(Protocol):
+    """What the ShellCheck rule asks the lint layer for (``dockwise.lint.shellcheck``):
+    ShellCheck's comments on each script text, or None for a script whose
+    results are not there (yet: the editor publishes them when they arrive)."""
+
+    def __call__(self, scripts: list[str]) -> list["tuple | None"]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +177,9 @@ class RuleContext(Protocol):
 
     @property
     def options(self) -> dict: ...  # per-rule options from settings (may be empty)
+
+    @property
+    def shellcheck(self) -> ScriptResults | None: ...  # None: ShellCheck is not run
 
     @property
     def build(self) -> BuildOptions: ...  # the build the file is linted for
@@ -236,6 +257,8 @@ def rule(
     keywords: Iterable[str] | None = None,
     reads: Iterable[str] | None = None,
     moves: bool = True,
+    subcodes: str | None = None,
+    subcode_url: str | None = None,
     experimental: bool = False,
     defers_to: Iterable[str] = (),
     final_image_only: bool = False,
@@ -250,7 +273,12 @@ def rule(
     it is a per-stage check ``fn(df, stage_or_None, ctx)``. The engine may
     reuse the findings of scoped checks across document versions, moved with
     their lines; ``moves=False`` when a finding's text names a line number
-    (a fix title "… on line 8"): then they are computed again instead."""
+    (a fix title "… on line 8"): then they are computed again instead.
+
+    ``subcodes`` (a code prefix such as ``"SC"``) makes it a rule that reports
+    a family of codes: each finding carries its own ``code`` and ``severity``,
+    and those codes select, ignore and re-level findings one by one
+    (``subcode_url``: where one code is documented, with ``{code}``)."""
     if each is not None and each not in SCOPES:
         raise ValueError(f"unknown scope {each!r}")
     if reads is not None and each is not None:
@@ -271,6 +299,8 @@ def rule(
             fixable=fixable,
             docs=docs,
             module=fn.__module__,
+            subcodes=subcodes,
+            subcode_url=subcode_url,
             default_enabled=default_enabled and not experimental,
             experimental=experimental,
             defers_to=tuple(defers_to),
@@ -306,6 +336,7 @@ def rule(
 @dataclass(slots=True)
 class Context:
     options: dict = field(default_factory=dict)
+    shellcheck: ScriptResults | None = None
     build: BuildOptions = DEFAULT_BUILD
 
 

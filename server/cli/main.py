@@ -340,8 +340,7 @@ def _unpack(packed: tuple) -> list:
 def _rule_url(code: str) -> str:
     from dockwise import rules as registry
 
-    r = registry.get(code)
-    return r.meta.url if r is not None else ""
+    return registry.url_for(code)
 
 
 _WORKER_SETTINGS = None
@@ -352,24 +351,45 @@ def _init_worker(settings: Any) -> None:
     _WORKER_SETTINGS = settings
 
 
-def _lint_path(path: str, settings: Any) -> tuple:
-    """Lint one file: (error message or None, fatal, packed violations)."""
-    from dockwise.lint.engine import lint_text
+LINT_CHUNK = 64  # files linted together (ShellCheck checks their scripts in one process)
 
-    try:
-        text = read_source(path)
-    except SourceError as exc:
-        return (str(exc), False, ())
-    try:
-        res = lint_text(text, settings, path)
-    except Exception as exc:  # a parser/engine bug must not lose the other files
-        return (f"internal error: {type(exc).__name__}: {exc}", False, ())
-    fatal, packed = _pack(res.violations)
-    return (None, fatal, packed)
+
+def _lint_paths(paths: list[str], settings: Any, raw: bool = False) -> list[tuple]:
+    """Lint files: per path (error message or None, fatal, packed violations),
+    with ``raw`` also the violations themselves. ShellCheck checks the scripts
+    of all of them in one batch."""
+    from dockwise.lint.shellcheck import lint_models
+    from dockwise.syntax.parser import parse
+
+    items: list[Any] = []  # per path: an error message, or the model
+    for path in paths:
+        try:
+            text = read_source(path)
+        except SourceError as exc:
+            items.append(str(exc))
+            continue
+        try:
+            items.append(parse(text, path=path))
+        except Exception as exc:  # a parser bug must not lose the other files
+            items.append(f"internal error: {type(exc).__name__}: {exc}")
+    results = iter(lint_models([m for m in items if not isinstance(m, str)], settings))
+    out: list[tuple] = []
+    for m in items:
+        if isinstance(m, str):
+            out.append((m, False, (), []) if raw else (m, False, ()))
+            continue
+        res = next(results)
+        if isinstance(res, Exception):
+            err = f"internal error: {type(res).__name__}: {res}"
+            out.append((err, False, (), []) if raw else (err, False, ()))
+            continue
+        fatal, packed = _pack(res)
+        out.append((None, fatal, packed, list(res)) if raw else (None, fatal, packed))
+    return out
 
 
 def _lint_chunk(paths: list[str]) -> list[tuple]:
-    return [_lint_path(p, _WORKER_SETTINGS) for p in paths]
+    return _lint_paths(paths, _WORKER_SETTINGS)
 
 
 def _cpu_count() -> int:
@@ -421,7 +441,7 @@ def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -
 
     gc.freeze()  # shared pages stay shared after fork; no GC scans of start-up objects
     n = len(paths)
-    size = max(1, min(64, -(-n // (jobs * 8))))
+    size = max(1, min(LINT_CHUNK, -(-n // (jobs * 8))))
     chunks = [paths[i:i + size] for i in range(0, n, size)]
     results: list[list[tuple] | None] = [None] * len(chunks)
     ctx = None
@@ -449,7 +469,7 @@ def _run_pool(paths: list[str], settings: Any, jobs: int, progress: _Progress) -
     for i, c in enumerate(chunks):
         r = results[i]
         if r is None:
-            r = [_lint_path(p, settings) for p in c]
+            r = _lint_paths(c, settings)
             progress.advance(len(c))
         out.extend(r)
     return out
@@ -468,11 +488,10 @@ def _parse_severity(values: list[str] | None) -> dict[str, str] | str:
 
 def _check_selectors(named: dict[str, list[str]]) -> str | None:
     """A usage error naming every selector that matches no rule (by option),
-    or None. ShellCheck codes (``SC2086``) and the codes hadolint retired
-    (DL3005, DL3017, DL3031, DL3039) are accepted: hadolint command lines name
-    them."""
+    or None. ShellCheck codes (``SC2086``) and their prefixes (``SC20``) select
+    ShellCheck's findings; the codes hadolint retired (DL3005, DL3017, DL3031,
+    DL3039) are accepted: hadolint command lines name them."""
     import difflib
-    import re
 
     from dockwise import rules as registry
     from dockwise.lint.pragmas import HADOLINT_CODES
@@ -480,7 +499,7 @@ def _check_selectors(named: dict[str, list[str]]) -> str | None:
     bad = []
     for option, selectors in named.items():
         for s in selectors:
-            if registry.resolve(s) or re.fullmatch(r"(?i)SC\d{4}", s) or s.upper() in HADOLINT_CODES:
+            if registry.resolve(s) or registry.family(s) or s.upper() in HADOLINT_CODES:
                 continue
             keys = sorted({k for r in registry.ALL_RULES for k in (r.code, r.meta.name)})
             close = difflib.get_close_matches(s.upper() if s[:2].isalpha() else s, keys, n=1, cutoff=0.75)
@@ -578,6 +597,14 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
         final_image_only=final_only,
     )
     return settings, cfg, config_errors
+
+
+def _shellcheck_note(settings: Any) -> None:
+    """One quiet line when ShellCheck findings are wanted and there is no binary."""
+    from dockwise.lint import shellcheck
+
+    if shellcheck.selected(settings) and not shellcheck.runner().available:
+        sys.stderr.write(f"{PROG}: note: {shellcheck.NOT_FOUND}\n")
 
 
 def _build_options(args: argparse.Namespace, context: str | None) -> dict | int:
@@ -694,7 +721,7 @@ def _statistics(reports: Sequence[Any], fmt: str) -> str:
 def _cmd_lint(args: argparse.Namespace) -> int:
     from dockwise.lint import report
     from dockwise.lint.discover import Filters
-    from dockwise.lint.engine import exceeds, lint_text, selected_codes
+    from dockwise.lint.engine import exceeds, selected_codes
 
     if args.fix and "-" in (args.paths or ()):
         _err("lint --fix cannot rewrite stdin; use 'dockwise fix -' (fixed text on stdout)")
@@ -711,6 +738,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     formats = list(args.format or cfg.formats or [])
     dests = _destinations(formats, list(args.output or []))
 
+    _shellcheck_note(settings)
     paths = args.paths or ["."]
     filters = Filters(exclude=_exclude_patterns(args.exclude), extend_exclude=_exclude_patterns(args.extend_exclude)
                       or (), respect_gitignore=args.respect_gitignore)
@@ -737,28 +765,23 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             except SourceError as exc:
                 outcomes[i] = _Outcome(stdin_name, str(exc))
             else:
-                res = lint_text(text, settings, args.stdin_filename)
-                fatal, packed = _pack(res.violations)
-                outcomes[i] = _Outcome(stdin_name, None, fatal, list(res.violations),
-                                       _fix_counts([t[8] for t in packed]))
+                from dockwise.lint.shellcheck import lint_models
+                from dockwise.syntax.parser import parse
+
+                res = lint_models([parse(text, path=args.stdin_filename)], settings)[0]
+                if isinstance(res, Exception):
+                    raise res
+                fatal, packed = _pack(res)
+                outcomes[i] = _Outcome(stdin_name, None, fatal, list(res), _fix_counts([t[8] for t in packed]))
             progress.advance(1)
     if disk:
         if jobs <= 1 or len(disk) <= 1:
-            for i, p in disk:
-                try:
-                    text = read_source(p)
-                except SourceError as exc:
-                    outcomes[i] = _Outcome(p, str(exc))
-                else:
-                    try:
-                        res = lint_text(text, settings, p)
-                    except Exception as exc:  # pragma: no cover - engine bug
-                        outcomes[i] = _Outcome(p, f"internal error: {type(exc).__name__}: {exc}")
-                    else:
-                        fatal, packed = _pack(res.violations)
-                        outcomes[i] = _Outcome(p, None, fatal, list(res.violations),
-                                               _fix_counts([t[8] for t in packed]))
-                progress.advance(1)
+            for k in range(0, len(disk), LINT_CHUNK):
+                part = disk[k:k + LINT_CHUNK]
+                got_part = _lint_paths([p for _, p in part], settings, raw=True)
+                for (i, p), (err, fatal, packed, viols) in zip(part, got_part):
+                    outcomes[i] = _Outcome(p, err, fatal, viols, _fix_counts([t[8] for t in packed]))
+                progress.advance(len(part))
         else:
             got_all = _run_pool([p for _, p in disk], settings, jobs, progress)
             for (i, p), (err, fatal, packed) in zip(disk, got_all):
@@ -1078,6 +1101,9 @@ def _cmd_rule(args: argparse.Namespace) -> int:
         _err("rule: give a rule code, name or alias, or --all")
         return 2
     r = registry.get(args.key)
+    fam = registry.subcode(args.key) if r is None else None
+    if fam is not None:
+        return _rule_subcode(fam, args.key.strip().upper())
     if r is None:
         import difflib
 
@@ -1102,6 +1128,31 @@ def _cmd_rule(args: argparse.Namespace) -> int:
     if m.docs:
         text += "\n" + m.docs.rstrip("\n") + "\n"
     _write(text)
+    return 0
+
+
+def _rule_subcode(r: Any, code: str) -> int:
+    """``dockwise rule SC2086``: one code of a family rule (ShellCheck's)."""
+    m = r.meta
+    url = m.subcode_url.format(code=code) if m.subcode_url else m.url
+    lines = [f"{code} (ShellCheck)"] if m.code == "SC" else [code]
+    if m.code == "SC":
+        from dockwise.rules.shellcheck import EXCLUDED
+
+        lines += [
+            f"{code} is a ShellCheck check, run on the shell script of every RUN by the rule {m.code} ({m.name}).",
+            f"documentation: {url}",
+            "severity: ShellCheck's own for each finding (error, warning, info or style)",
+            f"select or turn off on its own: --select {code}, --ignore {code}, --severity {code}=LEVEL, "
+            f"ignored: [{code}] in .hadolint.yaml, # hadolint ignore={code} above the instruction, "
+            f"# shellcheck disable={code} inside a heredoc script",
+        ]
+        if code[2:].isdigit() and int(code[2:]) in EXCLUDED:
+            lines.append(f"note: not reported; hadolint leaves {code} out and so does dockwise")
+        lines.append(f"how dockwise runs ShellCheck: dockwise rule {m.name}")
+    else:
+        lines += [f"one of the codes of the rule {m.code} ({m.name})", f"documentation: {url}"]
+    _write("\n".join(lines) + "\n")
     return 0
 
 

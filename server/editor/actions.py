@@ -104,16 +104,20 @@ def pragmas_enabled(settings: LintSettings) -> bool:
 
 
 def ignorable(code: str) -> bool:
-    """A code a pragma can name (a registered rule)."""
+    """A code a pragma can name (a registered rule, or one code of a family
+    rule such as ShellCheck's SC2086)."""
     from dockwise import rules
 
     r = rules.get(code)
-    return r is not None and r.code == code
+    if r is not None:
+        return r.code == code
+    return rules.subcode(code) is not None and code == code.upper()
 
 
 def pragma_tool(code: str) -> str:
-    """hadolint's form for its DL codes (so hadolint agrees), ours otherwise."""
-    return "hadolint" if code.upper().startswith("DL") else "dockwise"
+    """hadolint's form for its DL codes and ShellCheck's SC codes (so hadolint
+    agrees), ours otherwise."""
+    return "hadolint" if code.upper().startswith(("DL", "SC")) else "dockwise"
 
 
 def _pragma_line(tool: str, scope: str, code: str, indent: str = "") -> str:

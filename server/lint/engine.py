@@ -164,6 +164,8 @@ def _specificity(selector: str) -> int:
         return 1
     if registry.get(s) is not None:
         return 1000
+    if registry.family(s) is not None:
+        return 2000 + len(s)  # one code of a family (SC2086) is more specific than the family (SC)
     return 2 + len(s)  # a code prefix: longer is more specific
 
 
@@ -177,8 +179,48 @@ def _selected_by(registry, selector: str) -> list:
     return [r for r in found if r.meta.default_enabled]
 
 
+class SubFilter:
+    """Which codes of a family rule (``RuleMeta.subcodes``: ShellCheck's
+    ``SCnnnn``) are reported, and at which severity: the outcome of the
+    selectors that name such codes or prefixes (``--select SC2086``,
+    ``--ignore SC2``, ``--severity SC2086=error``, hadolint's ``ignored:`` and
+    ``override:``). Layers apply as for rules (see :class:`LintSettings`)."""
+
+    __slots__ = ("include", "exclude", "allowed", "levels", "_memo")
+
+    def __init__(self) -> None:
+        self.include: set[str] | None = None  # code prefixes; None: every code
+        self.exclude: set[str] = set()  # ignored code prefixes
+        self.allowed: set[str] = set()  # exact codes a higher layer named again
+        self.levels: list[tuple[str, Severity | None]] = []  # (prefix, level), later wins; "" = all
+        self._memo: dict[tuple[str, Severity], Severity | None] = {}
+
+    def decide(self, code: str, default: Severity) -> Severity | None:
+        """The severity a finding of ``code`` is reported at, or None (not reported)."""
+        key = (code, default)
+        if key in self._memo:
+            return self._memo[key]
+        sev: Severity | None = default
+        if self.include is not None and not any(code.startswith(p) for p in self.include):
+            sev = None
+        elif code not in self.allowed and any(code.startswith(p) for p in self.exclude):
+            sev = None
+        else:
+            for pfx, level in self.levels:
+                if code.startswith(pfx):
+                    sev = level
+        self._memo[key] = sev
+        return sev
+
+
+class _Plan(tuple):
+    """((rule, severity), ...) plus ``families``: code → :class:`SubFilter`."""
+
+    families: dict
+
+
 @lru_cache(maxsize=64)
-def _plan(settings: LintSettings) -> tuple:
+def _plan(settings: LintSettings) -> _Plan:
     """Resolve settings to ((rule, severity), ...) once per settings value."""
     return _resolve(settings)[0]
 
@@ -190,53 +232,97 @@ def _experimental(settings: LintSettings) -> tuple:
     return _resolve(settings)[1]
 
 
-def _resolve(settings: LintSettings) -> tuple[tuple, tuple]:
+def _resolve(settings: LintSettings) -> tuple[_Plan, tuple]:
     from dockwise import rules as registry
     from dockwise.rules._api import Severity
 
     chosen = {r.code: r for r in registry.ALL_RULES if r.meta.default_enabled}
     levels: dict[str, Severity | None] = {}
     ignored_below: set[str] = set()  # what lower layers ignore
+    subs: dict[str, SubFilter] = {r.code: SubFilter() for r in registry.ALL_RULES if r.meta.subcodes}
     for layer in settings.layers():
         named = set()  # rules this layer names exactly (code, name or alias) in select/extend_select
         for sel in (*(layer.select or ()), *layer.extend_select):
             r = registry.get(sel)
             if r is not None:
                 named.add(r.code)
+            fam = registry.family(sel)
+            if fam is not None:
+                subs[fam[0].code].allowed.add(fam[1])
         if layer.select is not None:
             chosen = {}
+            picked: dict[str, set[str] | None] = {}
             for sel in layer.select:
+                fam = registry.family(sel)
+                if fam is not None:
+                    chosen[fam[0].code] = fam[0]
+                    cur = picked.setdefault(fam[0].code, set())
+                    if cur is not None:
+                        cur.add(fam[1])
+                    continue
                 for r in _selected_by(registry, sel):
                     chosen[r.code] = r
+                    if r.code in subs:
+                        picked[r.code] = None
+            for code, sub in subs.items():
+                sub.include = picked.get(code)
         for sel in layer.extend_select:
+            fam = registry.family(sel)
+            if fam is not None:
+                code = fam[0].code
+                inc = subs[code].include
+                if code not in chosen:
+                    chosen[code] = fam[0]
+                    subs[code].include = {fam[1]}
+                elif inc is not None:
+                    inc.add(fam[1])
+                continue
             for r in _selected_by(registry, sel):
                 chosen[r.code] = r
+                if r.code in subs:
+                    subs[r.code].include = None
         ignored_below -= named
         for code in ignored_below:
             chosen.pop(code, None)
         for sel in layer.ignore:
+            fam = registry.family(sel)
+            if fam is not None:
+                sub = subs[fam[0].code]
+                sub.exclude.add(fam[1])
+                sub.allowed = {c for c in sub.allowed if not c.startswith(fam[1])}
+                continue
             for r in registry.resolve(sel):
                 chosen.pop(r.code, None)
                 ignored_below.add(r.code)
         for sel, level in sorted(layer.severity, key=lambda kv: (_specificity(kv[0]), kv[0])):
             lv = str(level).strip().lower()
             sev = None if lv in ("off", "ignore", "none") else Severity.parse(lv)
+            fam = registry.family(sel)
+            if fam is not None:
+                subs[fam[0].code].levels.append((fam[1], sev))
+                continue
             for r in registry.resolve(sel):
                 levels[r.code] = sev
+                if r.code in subs:
+                    subs[r.code].levels.append(("", sev))
     plan = []
     for code in sorted(chosen):
         r = chosen[code]
         sev = levels.get(code, r.meta.severity)
         if sev is None:
-            continue
+            if code not in subs or not any(s is not None for _p, s in subs[code].levels):
+                continue
+            sev = r.meta.severity  # off as a whole, but some codes turned back on
         plan.append((r, sev))
+    out = _Plan(plan)
+    out.families = {code: sub for code, sub in subs.items() if code in chosen}
     later = []
     for r in registry.ALL_RULES:
         if r.meta.experimental and r.code not in chosen and r.code not in ignored_below:
             sev = levels.get(r.code, r.meta.severity)
             if sev is not None:
                 later.append((r, sev))
-    return tuple(plan), tuple(later)
+    return out, tuple(later)
 
 
 @lru_cache(maxsize=64)
@@ -380,10 +466,13 @@ class LintCache:
         return got[1], got[2], self.fixed
 
 
-def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
+def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation], sub: SubFilter | None = None) -> None:
     from dockwise.rules._api import Severity
 
     try:
+        if sub is not None:
+            _run_family(r, ctx, df, out, sub)
+            return
         for f in r.check(df, ctx):
             out.append(Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url))
     except Exception as exc:  # a broken rule must not take the others down
@@ -399,28 +488,61 @@ def _run_rule(r, sev, ctx, df: Dockerfile, out: list[Violation]) -> None:
         )
 
 
+def _run_family(r, ctx, df: Dockerfile, out: list[Violation], sub: SubFilter) -> None:
+    """A rule reporting a family of codes: each finding's own code and
+    severity, filtered and re-levelled by the selectors naming those codes."""
+    from dockwise import rules as registry
+
+    urls: dict[str, str] = {}
+    for f in r.check(df, ctx):
+        code = f.code or r.code
+        sev = sub.decide(code, f.severity if f.severity is not None else r.meta.severity)
+        if sev is None:
+            continue
+        url = urls.get(code)
+        if url is None:
+            url = urls[code] = registry.url_for(code)
+        out.append(Violation(code, r.meta.name, sev, f.message, f.span, f.fix, f.related, url))
+
+
 def lint_model(
-    df: Dockerfile, settings: LintSettings = DEFAULT_SETTINGS, cache: LintCache | None = None
+    df: Dockerfile,
+    settings: LintSettings = DEFAULT_SETTINGS,
+    cache: LintCache | None = None,
+    *,
+    shellcheck=None,
+    only: frozenset[str] | None = None,
 ) -> list[Violation]:
     """Run the selected rules on ``df``. ``cache`` (one per document, passed
     with every version) lets rules that declare a scope reuse the findings of
     unchanged instructions and stages; the result is the same with or without
-    it."""
+    it.
+
+    ``shellcheck``: where the ShellCheck rule gets ShellCheck's results
+    (:mod:`dockwise.lint.shellcheck`); None runs no ShellCheck (no ``SC``
+    findings). ``only``: run just the rules with these codes (pragmas and
+    selection still apply), e.g. ``{"SC"}`` once ShellCheck's results arrived."""
     from dockwise.rules._api import Context
 
     plan = _plan(settings)
+    families = plan.families
     options, disable_pragmas = _runtime(settings)
+    if only is not None:
+        cache = None  # the cache holds the findings of every per-instruction rule
     build = build_options(settings)
     out: list[Violation] = []
     cached = []
     experimental = _file_experimental(df, settings, build)
     for r, sev in (*plan, *experimental):
+        if only is not None and r.code not in only:
+            continue
         opts = options.get(r.code)
-        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, build=build)
-        if cache is not None and (r.scope != "file" or r.reads is not None):
+        ctx = Context(options=dict(opts) if isinstance(opts, dict) else {}, shellcheck=shellcheck, build=build)
+        fam = families.get(r.code)
+        if cache is not None and fam is None and (r.scope != "file" or r.reads is not None):
             cached.append((r, sev, ctx))
         else:
-            _run_rule(r, sev, ctx, df, out)
+            _run_rule(r, sev, ctx, df, out, fam)
     if cached:
         assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
@@ -837,12 +959,14 @@ def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool,
 
 
 def lint_text(
-    text: str, settings: LintSettings = DEFAULT_SETTINGS, path: str | None = None
+    text: str, settings: LintSettings = DEFAULT_SETTINGS, path: str | None = None, *, shellcheck=None
 ) -> LintResult:
+    """Parse and lint ``text``. ``shellcheck``: see :func:`lint_model`
+    (:func:`dockwise.lint.shellcheck.blocking` runs ShellCheck right away)."""
     from dockwise.syntax.parser import parse
 
     df = parse(text, path=path)
-    return LintResult(df, lint_model(df, settings))
+    return LintResult(df, lint_model(df, settings, shellcheck=shellcheck))
 
 
 def exceeds(violations: Iterable[Violation], threshold: str) -> bool:

@@ -127,6 +127,7 @@ class DocumentStore:
         self.generation = 0  # bumped when every open document must be linted again
         self._entries: dict[str, DocumentEntry] = {}  # least recently analysed first
         self._result_ids = itertools.count(1)
+        self._provided: dict[str, Any] = {}  # what features give the lint engine (see provide)
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -192,6 +193,22 @@ class DocumentStore:
         if e is not None:
             e.state = None
 
+    def relint(self, uri: str) -> None:
+        """Lint ``uri``'s current version again on next use, keeping its model
+        (results a rule waits for, such as ShellCheck's, arrived)."""
+        e = self._entries.get(uri)
+        if e is not None and e.state is not None:
+            e.state.generation = -1
+
+    def provide(self, name: str, source: Any) -> None:
+        """Register what the lint engine asks the editor for while linting
+        (``shellcheck``: the ShellCheck results it has, see
+        :func:`dockwise.lint.engine.lint_model`); None removes it."""
+        if source is None:
+            self._provided.pop(name, None)
+        else:
+            self._provided[name] = source
+
     def invalidate_all(self) -> None:
         """Lint every document again on next use (lint settings, configuration
         files or image sizes changed); models are reused."""
@@ -249,7 +266,8 @@ class DocumentStore:
                 converter = PositionConverter(model.lines, doc.position_codec)
             if e.lint_cache is None:
                 e.lint_cache = LintCache()
-            violations = lint_model(model, self.config.lint_settings_for(uri), cache=e.lint_cache)
+            violations = lint_model(model, self.config.lint_settings_for(uri), cache=e.lint_cache,
+                                    shellcheck=self._provided.get("shellcheck"))
             shown = violations[:MAX_DIAGNOSTICS] if len(violations) > MAX_DIAGNOSTICS else violations
             diagnostics = e.diagnostic_cache.convert(
                 shown, converter, version=version, uri=uri, related_information=self.caps.related_information,

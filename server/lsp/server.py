@@ -33,8 +33,9 @@ from dockwise.lsp.documents import MAX_DIAGNOSTICS, DocState, warm_up  # noqa: F
 
 log = logging.getLogger("dockwise")
 
-# code actions (issue 4), hover and inlay hints (5), navigation and editing (6), live image sizes (5)
-FEATURE_MODULES = ("actions", "hover", "navigation", "editing", "live")
+# code actions (issue 4), hover and inlay hints (5), navigation and editing (6), live image sizes (5),
+# ShellCheck in RUN (13)
+FEATURE_MODULES = ("actions", "hover", "navigation", "editing", "live", "shellcheck")
 
 
 def _document_handlers(server: DockwiseServer) -> None:

@@ -92,7 +92,7 @@ def test_features_leave_the_server_object_as_it_was():
     assert set(vars(full)) == set(vars(bare))
     shadowed = [k for k in vars(full) if callable(getattr(core.DockwiseServer, k, None))]
     assert shadowed == []
-    assert set(full.features) == {"actions", "hover", "navigation", "editing", "live"}
+    assert set(full.features) == {"actions", "hover", "navigation", "editing", "live", "shellcheck"}
     assert all(isinstance(f, Feature) for f in full.features.values())
 
 
