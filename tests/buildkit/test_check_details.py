@@ -117,3 +117,15 @@ def test_unreachable_last_stage_is_deleted_to_the_end():
     (v,) = lint_text(src, LintSettings.make(select=["DW131"], build={"target": "a"})).violations
     assert v.message == "Stage 'b' is not needed to build the target 'a': docker build skips it"
     assert apply_edits(src, v.fix.edits) == "FROM alpine AS a\nRUN x\n"
+
+
+@pytest.mark.parametrize("image, invalid", [
+    ("alpine@sha256:" + "a" * 64, False),
+    ("alpine@sha256:" + "A" * 64, True),  # a digest is lower-case hex
+    ("alpine@sha256:" + "a" * 63, True),
+    ("alpine:3", False),
+])
+def test_invalid_default_arg_in_from_checks_the_digest(image, invalid):
+    got = lint(f"ARG IMG={image}\nFROM $IMG\n", "DW117")
+    assert got == ([(2, "InvalidDefaultArgInFrom: Default value for ARG $IMG results in empty or invalid base image name")]
+                   if invalid else [])

@@ -204,6 +204,10 @@ MORE_LINT = [
     ("DW004", "FROM python:3\nCOPY . .\nRUN pip install -r $REQ -r b.txt\n",
      [(3, f"`pip install` {CTX}; copy b.txt first, install, then copy the rest")]),
     ("DW004", "FROM python:3\nCOPY . .\nRUN uv run x\n", []),
+    # `./` is the whole context too
+    ("DW004", "FROM python:3\nCOPY ./ /app\nRUN pip install -r /app/req.txt\n",
+     [(3, "`pip install` runs after `COPY ./` copied the whole build context: every source edit re-runs it; "
+          "copy req.txt first, install, then copy the rest")]),
 ]
 
 
@@ -273,3 +277,11 @@ def test_a_rule_declared_through_the_api_keeps_its_settings():
         return []
 
     assert _check.meta.severity is Severity.ERROR and _check.meta.final_image_only
+
+
+def test_apt_lists_fix_is_unsafe_when_a_later_run_is_a_script_we_cannot_see():
+    from fixutil import fixed
+
+    base = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+    assert fixed(base + "RUN $INSTALLER\n", "DL3009")[0] == "unsafe"
+    assert fixed(base + "RUN echo\n", "DL3009")[0] == "safe"
