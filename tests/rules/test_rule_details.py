@@ -285,3 +285,22 @@ def test_apt_lists_fix_is_unsafe_when_a_later_run_is_a_script_we_cannot_see():
     base = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
     assert fixed(base + "RUN $INSTALLER\n", "DL3009")[0] == "unsafe"
     assert fixed(base + "RUN echo\n", "DL3009")[0] == "safe"
+
+
+WINDOWS = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+
+
+@pytest.mark.parametrize("run, flagged", [
+    ("RUN msiexec.exe /i x.msi /qn", True),
+    # msiexec named inside a quoted message is not a call
+    ("RUN powershell -Command \"Write-Host 'Executing MsiExec.exe with parameters'\"", False),
+    ("RUN powershell Write-Host 'Executing MsiExec.exe now'; Write-Host 'done'", False),
+])
+def test_msi_install_named_in_a_message_is_not_an_install(run, flagged):
+    got = lint_text(WINDOWS + run + "\n", LintSettings.make(select=["DW008"])).violations
+    assert bool(got) == flagged
+
+
+def test_commands_before_a_heredoc_body_are_seen():
+    src = "FROM debian\nRUN cat <<EOF > /x && apt-get install -y gcc\nhello\nEOF\n"
+    assert [v.message for v in lint_text(src, LintSettings.make(select=["DW007"])).violations] == [TOOLS]
