@@ -129,3 +129,23 @@ def test_invalid_default_arg_in_from_checks_the_digest(image, invalid):
     got = lint(f"ARG IMG={image}\nFROM $IMG\n", "DW117")
     assert got == ([(2, "InvalidDefaultArgInFrom: Default value for ARG $IMG results in empty or invalid base image name")]
                    if invalid else [])
+
+
+def _where(src: str, path=None):
+    vs = lint_text(src, LintSettings.make(), path).violations
+    return [(v.code, v.span.start.line + 1, v.span.start.col, v.span.end.col, v.message) for v in vs
+            if v.code.startswith("DW1")]
+
+
+def test_onbuild_triggers_are_reported_on_the_from_that_runs_them(tmp_path):
+    """BuildKit names the child's FROM for what an inherited ONBUILD trigger does."""
+    undefined = "UndefinedVar: Usage of undefined variable '$ZZZ'"
+    assert _where("FROM alpine AS base\nONBUILD ENV A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
+    assert _where("FROM alpine AS base\nONBUILD ARG A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
+    (tmp_path / ".dockerignore").write_text("secret.txt\n")
+    got = _where("FROM alpine AS base\nONBUILD COPY secret.txt /x\nFROM base\n", str(tmp_path / "Dockerfile"))
+    assert [g[:4] for g in got] == [("DW119", 3, 0, 9)]
+    assert got[0][4].startswith('CopyIgnoredFile: Attempting to Copy file "secret.txt" that is excluded')
+    # a CMD of the child after an inherited ONBUILD CMD: reported on the child's CMD
+    got = _where('FROM alpine AS base\nONBUILD CMD ["a"]\nFROM base\nCMD ["b"]\n')
+    assert [g[:4] for g in got] == [("DW112", 4, 0, 3)]
