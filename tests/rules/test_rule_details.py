@@ -204,6 +204,11 @@ MORE_LINT = [
     ("DW004", "FROM python:3\nCOPY . .\nRUN pip install -r $REQ -r b.txt\n",
      [(3, f"`pip install` {CTX}; copy b.txt first, install, then copy the rest")]),
     ("DW004", "FROM python:3\nCOPY . .\nRUN uv run x\n", []),
+    # a cache mount elsewhere does not make the removal of the apt lists a cache cleanup; one on them does
+    ("DW011", "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+              "RUN --mount=type=cache,target=/root/.cache rm -rf /var/lib/apt/lists/*\n", [(3, DW011)]),
+    ("DW011", "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+              "RUN --mount=type=cache,target=/var/lib/apt/lists rm -rf /var/lib/apt/lists/*\n", []),
     # `./` is the whole context too
     ("DW004", "FROM python:3\nCOPY ./ /app\nRUN pip install -r /app/req.txt\n",
      [(3, "`pip install` runs after `COPY ./` copied the whole build context: every source edit re-runs it; "
