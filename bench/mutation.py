@@ -17,7 +17,7 @@ Every mutant of those files is generated; ``--sample`` of them are drawn at
 random with ``--seed`` (the same seed and the same code draw the same
 mutants) and run, ``--jobs`` at a time (mutmut is CPU-heavy: keep it low on a
 shared machine). A drawn mutant already killed (its function unchanged since)
-is not run again unless ``--fresh``; after adding tests, ``--restat`` makes
+is not run again unless ``--fresh`` (a timeout is: it must hang again to count); after adding tests, ``--restat`` makes
 mutmut collect again which tests reach which function. A mutant is stopped after
 ``timeout_multiplier`` (pyproject.toml) times the clean time of its tests; each
 timeout is printed with both times, so a slow but finishing mutant would show.
@@ -173,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)
     codes = all_mutants(args.work)
+    # a timeout is run again every time: it must hang again to count
     todo = sample if args.fresh or args.names else \
-        [n for n in sample if codes.get(n) is None or status_by_exit_code.get(codes[n]) not in KILLED]
+        [n for n in sample if codes.get(n) is None or status_by_exit_code.get(codes[n]) != "killed"]
     if args.restat:
         (args.work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     print(f"drawn {len(sample)} (seed {args.seed}); running {len(todo)}, {args.jobs} at a time", file=sys.stderr)
