@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="run every drawn mutant again (default: only those without a result or not killed; "
                          "mutmut forgets the results of a function that changed)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: report the drawn mutants' stored results (one not run counts as surviving)")
     ap.add_argument("--restat", action="store_true",
                     help="collect again which tests reach which function (after adding tests)")
     args = ap.parse_args(argv)
@@ -179,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.restat:
         (args.work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     print(f"drawn {len(sample)} (seed {args.seed}); running {len(todo)}, {args.jobs} at a time", file=sys.stderr)
+    if args.report_only:
+        todo = []
     if todo:
         r = run_mutmut(args.work, "run", "--max-children", str(args.jobs), *todo, env=env, timeout=6 * 3600)
         if "Mutant results" not in r.stdout:
