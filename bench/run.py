@@ -615,7 +615,6 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
     def row(fig: str, value: str, target: str = "", ok: bool | None = None, cond: str = "") -> None:
         rows.append((fig, value, target, verdict(ok), cond))
 
-    n_files = res["meta"]["corpus_files"]
     if "lint_throughput" in F:
         L = F["lint_throughput"]
         cond = f"`{L['command']}`, {L['jobs']} jobs (default), median of {L['runs']}" + (
@@ -650,11 +649,11 @@ def build_table(res: dict) -> tuple[list[str], list[str]]:
         row("3 LSP start-up → first publishDiagnostics", f"median {S['first_diag_median_ms']:.0f} ms (max {S['first_diag_max_ms']:.0f})",
             "", None, "initialize, initialized, didOpen of a 3-line file")
     if "did_open_latency" in F:
-        O = F["did_open_latency"]
-        for size, d in O["sizes"].items():
+        DO = F["did_open_latency"]
+        for size, d in DO["sizes"].items():
             row(f"4 didOpen → publishDiagnostics, {int(size):,} lines", f"median {d['median_ms']:.2f} ms (min {d['min_ms']:.2f}, max {d['max_ms']:.2f})",
                 "", None, f"generated file, {d['bytes'] / 1000:.1f} KB, {d['diagnostics_median']:g} diagnostics; "
-                f"{d['opens']} opens, new URI each" + bgtxt(O))
+                f"{d['opens']} opens, new URI each" + bgtxt(DO))
     if "did_change_latency" in F:
         C = F["did_change_latency"]
         row("5 didChange → publishDiagnostics, typing", f"p50 {C['p50_ms']:.2f} ms, p95 {C['p95_ms']:.2f} ms, max {C['max_ms']:.1f} ms",

@@ -235,6 +235,15 @@ class _State:
 
 
 # stage results reused across document versions (see _Analyser.dispatch_all)
+def _chain_sig(bound: tuple, parent: bytes) -> bytes:
+    """A digest of a stage's lines and its parent chain's digest: the cache key
+    of a stage costs its own size, not its chain's (a chain of n stages would
+    otherwise build and hash n tuples of up to n stages' lines)."""
+    import hashlib
+
+    return hashlib.blake2b(repr(bound).encode("utf-8", "surrogatepass") + parent, digest_size=20).digest()
+
+
 _STAGE_CACHE: "OrderedDict[tuple, tuple[tuple[Report, ...], _State]]" = OrderedDict()
 _STAGE_CACHE_MAX = 2048
 
@@ -554,6 +563,7 @@ class _Analyser:
             b = df.instructions[df.stages[k + 1].from_instruction].start_line if k + 1 < len(df.stages) \
                 else len(df.lines)
             bounds.append((st.from_instruction, a, tuple(df.lines[a:b])))
+        chain_sigs: dict[int, bytes] = {}  # per stage: a digest of its FROM chain's lines
         for st in df.stages:
             pidx = self.view.parents[st.index]
             if pidx is not None:
@@ -572,7 +582,13 @@ class _Analyser:
                 s.windows = _windows_base((base or "").lower()) or st.windows
                 root_sig = (base, frozenset(s.env.values) if not s.env.open else None, self.base_config_sig(st))
             dispatched = st.index in self.out.dispatched
-            chain = tuple(bounds[i] for i in self.view.chain(st.index))
+            if pidx is not None and pidx in chain_sigs:
+                chain = _chain_sig(bounds[st.index], chain_sigs[pidx])
+            else:  # a root, or a base later in the file: fold the chain from its far end
+                chain = b""
+                for i in reversed(self.view.chain(st.index)):
+                    chain = _chain_sig(bounds[i], chain)
+            chain_sigs[st.index] = chain
             key = (glob, chain, root_sig if pidx is None else self.root_sig_of(pidx), dispatched)
             got = _STAGE_CACHE.get(key)
             if got is not None:

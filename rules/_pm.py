@@ -226,14 +226,15 @@ def expand_packages(df: Dockerfile, ins: Instruction, word: Word) -> list[str] |
     return v.value.split()
 
 
-def unpinned_findings(df, ins, words, pinned, label: str, syntax: str, direct) -> list:
+def unpinned_findings(df, ins, words, pinned, message: str) -> list:
     """Findings for the package words of one install that are not pinned.
 
     ``pinned(text)`` decides for one package; a word that is exactly ``$VAR``
     is looked up in the stage's ARG/ENV (``expand_packages``) and flagged when
-    any package it holds is unpinned. ``label`` names the tool in the message
-    ("apk add"), ``syntax`` is the pinned form ("<package>=<version>"),
-    ``direct(word)`` the message for a plain unpinned word."""
+    any package it holds is unpinned. ``message`` is hadolint's text for the
+    rule; the finding's message is that text followed by the package, or by
+    the variable and the unpinned packages it holds (so a grep for hadolint's
+    message finds dockwise's findings too)."""
     from ._api import Finding
 
     out = []
@@ -245,9 +246,9 @@ def unpinned_findings(df, ins, words, pinned, label: str, syntax: str, direct) -
             loose = [x for x in pkgs if not pinned(x)]
             if not loose:
                 continue
-            msg = f"Pin versions in {label}. `{w.raw}` holds unpinned packages ({', '.join(loose)}); use `{syntax}`"
+            msg = f"{message} ({w.raw} holds {', '.join(loose)})"
         else:
-            msg = direct(w)
+            msg = f"{message} ({w.value})"
         out.append(Finding(w.span, msg))
     return out
 

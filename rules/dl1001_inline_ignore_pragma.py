@@ -52,7 +52,7 @@ MESSAGE = "Please refrain from using inline ignore pragmas  `# hadolint ignore=D
 def inline_ignore_pragma(df: Dockerfile, ctx) -> list[Finding]:
     if not df.comments:
         return []
-    from dockwise.lint.pragmas import analyse  # the engine's pragma parser (as DW101)
+    from ._pragmas import analyse  # the pragma parser (the engine and DW101 use it too)
 
     return [Finding(p.span, MESSAGE) for p in analyse(df).pragmas
             if p.kind == "ignore" and p.tool in ("hadolint", "dockwise")]

@@ -58,6 +58,13 @@ def pinned(pkg: str) -> bool:
     return "=" in pkg or "/" in pkg or pkg.endswith(".deb")
 
 
+# hadolint's text (tests/hadolint_spec/test_messages.py compares)
+MESSAGE = (
+    "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get "
+    "install <package>=<version>`"
+)
+
+
 @rule(
     code="DL3008",
     name="apt-get-pin-versions",
@@ -73,5 +80,5 @@ def apt_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = apt_installs(cmd)
         if p is None:
             continue
-        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apt get install', '<package>=<version>', lambda w: f"Pin versions in apt get install. Instead of `apt-get install {w.value}` use `apt-get install {w.value}=<version>`")
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, MESSAGE)
     return out

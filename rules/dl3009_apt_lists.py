@@ -73,7 +73,7 @@ from ._pm import LISTS, apt_lists_kept_out, apt_lists_needed_later, apt_updates,
 from ._pm import unknown_script_later
 from ._runfix import end_of_text
 
-MESSAGE = "Delete the apt-get lists after installing something"
+MESSAGE = "Delete the apt lists (/var/lib/apt/lists) after installing something"  # hadolint's text
 _COMMENT = re.compile(r"(?:^|[\s;&|()])#")
 
 

@@ -85,8 +85,8 @@ def from_files(p: Options) -> bool:
     return p.has("r", "requirement", "c", "constraint") or any(w.value == "." for w in p.operands)
 
 
-MESSAGE = (
-    "Pin versions in pip. Instead of `pip install {pkg}` use `pip install {pkg}==<version>` "
+MESSAGE = (  # hadolint's text
+    "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` "
     "or `pip install --requirement <requirements file>`"
 )
 
@@ -106,5 +106,5 @@ def pip_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = pip_installs(cmd) or pipx_installs(cmd)
         if p is None or from_files(p):
             continue
-        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'pip', '<package>==<version>', lambda w: MESSAGE.format(pkg=w.value))
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, MESSAGE)
     return out

@@ -65,6 +65,12 @@ def pinned(pkg: str) -> bool:
     return "@" in name
 
 
+# hadolint's text (tests/hadolint_spec/test_messages.py compares)
+MESSAGE = (
+    "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>`"
+)
+
+
 @rule(
     code="DL3016",
     name="npm-pin-versions",
@@ -80,5 +86,5 @@ def npm_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = npm_installs(cmd)
         if p is None:
             continue
-        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'npm', '<package>@<version>', lambda w: f"Pin versions in npm. Instead of `npm install {w.value}` use `npm install {w.value}@<version>`")
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, MESSAGE)
     return out

@@ -49,6 +49,12 @@ def pinned(pkg: str) -> bool:
     return any(c in pkg for c in "=~<>") or pkg.endswith(".apk")
 
 
+# hadolint's text (tests/hadolint_spec/test_messages.py compares)
+MESSAGE = (
+    "Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>`"
+)
+
+
 @rule(
     code="DL3018",
     name="apk-pin-versions",
@@ -64,5 +70,5 @@ def apk_pin(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
         p = apk_adds(cmd)
         if p is None:
             continue
-        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, 'apk add', '<package>=<version>', lambda w: f"Pin versions in apk add. Instead of `apk add {w.value}` use `apk add {w.value}=<version>`")
+        out += unpinned_findings(df, ins, p.after_subcommand(), pinned, MESSAGE)
     return out

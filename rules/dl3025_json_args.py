@@ -189,6 +189,12 @@ def _fix(df: Dockerfile, ins: Instruction, start: int, end: int, span: Span) -> 
     return Fix.unsafe("Use the exec (JSON) form", Edit(span, new))
 
 
+# hadolint's text (tests/hadolint_spec/test_messages.py compares)
+MESSAGE = (
+    "Use arguments JSON notation for CMD and ENTRYPOINT arguments"
+)
+
+
 @rule(
     code="DL3025",
     name="json-args-recommended",
@@ -212,7 +218,7 @@ def json_args(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     out.append(
         Finding(
             span,
-            f"Use arguments JSON notation for {what} arguments",
+            f"{MESSAGE} ({what})",
             _fix(df, ins, start, end, span),
         )
     )

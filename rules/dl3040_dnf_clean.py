@@ -81,6 +81,12 @@ def _checks(tool: str):
 _CHECKS = [(tool, *_checks(tool)) for tool in ("dnf", "dnf5", "microdnf")]
 
 
+# hadolint's text (tests/hadolint_spec/test_messages.py compares)
+MESSAGE = (
+    "`dnf clean all` missing after dnf command."
+)
+
+
 @rule(
     code="DL3040",
     name="dnf-clean-missing",
@@ -100,4 +106,6 @@ def dnf_clean(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     tool, first = bad[0]
     cleans = [f"{t} clean all" for t, _ in bad]
     fix = append_commands_fix(df, ins, cleans, "Append " + " and ".join(f"`{c}`" for c in cleans) + " to the RUN")
-    return [Finding(first.span, f"`{tool} clean all` missing after {tool} command.", fix)]
+    # hadolint's text names dnf for microdnf too; the tool follows it
+    msg = MESSAGE if tool == "dnf" else f"{MESSAGE} ({tool})"
+    return [Finding(first.span, msg, fix)]

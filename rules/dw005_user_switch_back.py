@@ -40,7 +40,7 @@ RUN echo "as app"
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import expand_simple, is_root_user, user_of
@@ -56,7 +56,7 @@ from ._helpers import expand_simple, is_root_user, user_of
 def user_switch_back(df: Dockerfile, ctx) -> list[Finding]:
     out = []
     for st in df.stages:
-        seen: list[tuple[str, object]] = []  # (user key, instruction)
+        seen: list[tuple[str, Instruction]] = []  # (user key, instruction)
         for ins in df.stage_instructions(st):
             if ins.keyword != "USER" or ins.trigger is not None:
                 continue

@@ -176,7 +176,7 @@ def build_tools_in_final_image(df: Dockerfile, ctx) -> list[Finding]:
                         "stage and COPY --from it only what the application needs",
                     )
                 )
-    if tool and compiles:
+    if tool and compiles and b is not None:  # (tool implies b)
         if not _RUNTIME_TOOL.search(runtime):
             out.append(
                 Finding(

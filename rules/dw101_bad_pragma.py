@@ -36,7 +36,7 @@ RUN apk add curl
 - `# check=skip=` takes BuildKit check names (PascalCase, case-sensitive in
   BuildKit); a dockwise or hadolint code there is reported with a hint to use
   `# dockwise: ignore=`.
-- Pragmas are listed in `dockwise.lint.pragmas`; `disable-ignore-pragma` turns
+- Pragmas are listed in `dockwise.rules._pragmas`; `disable-ignore-pragma` turns
   them off but this rule still checks them.
 
 ## References
@@ -60,6 +60,6 @@ from ._api import Finding, Severity, rule
 def bad_pragma(df: Dockerfile, ctx) -> list[Finding]:
     if not df.comments and not df.directives:
         return []
-    from dockwise.lint.pragmas import analyse
+    from ._pragmas import analyse
 
     return [Finding(p.span, p.message) for p in analyse(df).problems]

@@ -125,19 +125,22 @@ def unused_arg(df: Dockerfile, ctx) -> list[Finding]:
     view = view_for(df, ctx.build)
     built = view.built
     out: list[Finding] = []
-    # stages built FROM each stage (itself included), among the built ones
-    heirs: dict[int, set[int]] = {s: {s} for s in built}
-    for s in built:
-        for anc in view.chain(s)[1:]:
-            if anc in heirs:
-                heirs[anc].add(s)
+    below = _Below(df, view.parents, built)
 
     # -- ARGs in stages ---------------------------------------------------------------
     imported: set[str] = set()
     for st in df.stages:
         if st.index not in built:
             continue
-        later_by_stage = {s: [df.instructions[i] for i in df.stages[s].instructions] for s in heirs[st.index]}
+        # the last RUN of the stage, and per name the last instruction referring to it
+        last_run, last_ref = -1, {}
+        for i in st.instructions:
+            other = df.instructions[i]
+            if other.keyword == "RUN":
+                last_run = i
+            else:
+                for k in refs(df, other):
+                    last_ref[k] = i
         for ins in df.stage_instructions(st):
             if ins.keyword != "ARG":
                 continue
@@ -147,16 +150,9 @@ def unused_arg(df: Dockerfile, ctx) -> list[Finding]:
             for p in ins.pairs:
                 if not p.key or _exempt(p.key):
                     continue
-                used = any(p.key in _pair_refs(q, df) for q in ins.pairs if q is not p)
-                for s, seq in later_by_stage.items():
-                    if used:
-                        break
-                    for other in seq:
-                        if s == st.index and other.index <= ins.index:
-                            continue
-                        if other.keyword == "RUN" or p.key in refs(df, other):
-                            used = True
-                            break
+                used = (any(p.key in _pair_refs(q, df) for q in ins.pairs if q is not p)
+                        or last_run > ins.index or last_ref.get(p.key, -1) > ins.index
+                        or below.uses(st.index, p.key))
                 if not used:
                     out.append(Finding(p.key_span, f"ARG {p.key} is never used: no later instruction of the "
                                                    "stage (or of a stage built FROM it) refers to it, and no RUN "
@@ -186,19 +182,23 @@ def unused_arg(df: Dockerfile, ctx) -> list[Finding]:
             for n in names:
                 unbuilt_refs.setdefault(n, st.name or str(st.index))
     used = from_refs | imported
-    changed = True
-    while changed:  # a used global ARG's default uses the ARGs it refers to
-        changed = False
-        for ins, p in globals_:
-            if p.key in used and p.value and "$" in p.value:
-                for n, _a, _b in variables_in(p.value, df.escape):
-                    if n not in used:
-                        used.add(n)
-                        changed = True
+    # a used global ARG's default uses the ARGs it refers to (a worklist: each name once)
+    defaults: dict[str, list[str]] = {}
+    for _ins, p in globals_:
+        if p.value and "$" in p.value:
+            defaults.setdefault(p.key, []).append(p.value)
+    todo = list(used)
+    while todo:
+        for v in defaults.pop(todo.pop(), ()):
+            for n, _a, _b in variables_in(v, df.escape):
+                if n not in used:
+                    used.add(n)
+                    todo.append(n)
+    last_decl = {p.key: ins.index for ins, p in globals_}  # the last declaration of each name
     for ins, p in globals_:
         if p.key in used or _exempt(p.key):
             continue
-        if any(q.key == p.key and q is not p and (i.index > ins.index) for i, q in globals_):
+        if last_decl[p.key] > ins.index:
             continue  # declared again later: that one is reported instead
         msg = f"global ARG {p.key} is never used: no FROM of a stage the build runs refers to it and no such " \
               f"stage imports it with 'ARG {p.key}'"
@@ -206,6 +206,66 @@ def unused_arg(df: Dockerfile, ctx) -> list[Finding]:
             msg = f"global ARG {p.key} is only used by stage '{unbuilt_refs[p.key]}', which the build does not run"
         out.append(Finding(p.key_span, msg, _delete(df, ins, p)))
     return out
+
+
+class _Below:
+    """What the built stages below a stage (built FROM it, at any depth) do:
+    whether one has a RUN, and which names their instructions refer to. The
+    FROM tree is numbered in pre-order, so a stage's descendants are one range
+    of numbers: a question costs a bisection, not a walk of every chain."""
+
+    def __init__(self, df: Dockerfile, parents, built) -> None:
+        kids: dict[int, list[int]] = {}
+        roots = []
+        for s in sorted(built):
+            p = parents[s]
+            if p is not None and p in built and p != s:
+                kids.setdefault(p, []).append(s)
+            else:
+                roots.append(s)
+        self.pre: dict[int, int] = {}
+        self.last: dict[int, int] = {}  # the greatest pre-order number in the subtree
+        order: list[int] = []
+        for root in roots + sorted(built):  # stages on a FROM cycle have no root: start anywhere
+            if root in self.pre:
+                continue
+            stack = [(root, False)]
+            while stack:
+                s, done = stack.pop()
+                if done:
+                    self.last[s] = len(order) - 1
+                    continue
+                if s in self.pre:
+                    continue
+                self.pre[s] = len(order)
+                order.append(s)
+                stack.append((s, True))
+                stack.extend((k, False) for k in reversed(kids.get(s, ())))
+        runs: list[int] = []
+        by_name: dict[str, list[int]] = {}
+        for n, s in enumerate(order):
+            for i in df.stages[s].instructions:
+                ins = df.instructions[i]
+                if ins.keyword == "RUN":
+                    if not runs or runs[-1] != n:
+                        runs.append(n)
+                else:
+                    for k in refs(df, ins):
+                        got = by_name.setdefault(k, [])
+                        if not got or got[-1] != n:
+                            got.append(n)
+        self.runs, self.by_name = runs, by_name
+
+    def uses(self, stage: int, name: str) -> bool:
+        """Whether a stage strictly below ``stage`` has a RUN or refers to ``name``."""
+        from bisect import bisect_right
+
+        lo, hi = self.pre[stage], self.last[stage]
+        for seq in (self.runs, self.by_name.get(name, ())):
+            j = bisect_right(seq, lo)
+            if j < len(seq) and seq[j] <= hi:
+                return True
+        return False
 
 
 def _pair_refs(p: KeyValue, df: Dockerfile) -> set[str]:

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import os
-import shutil
+import sys
 import socket
 import subprocess
 import threading
@@ -476,7 +476,7 @@ def fake_credential_helper(bindir: Path, name: str, creds: dict[str, tuple[str, 
     exe = bindir / f"docker-credential-{name}"
     table = {k: {"ServerURL": k, "Username": u, "Secret": s} for k, (u, s) in creds.items()}
     exe.write_text(
-        f"#!{shutil.which('python3') or '/usr/bin/python3'}\n"
+        f"#!{sys.executable} -S\n"  # not a pyenv shim: it can take seconds to start on a loaded machine
         "import json, sys\n"
         f"table = {json.dumps(table)!r}\n"
         "server = sys.stdin.read().strip()\n"

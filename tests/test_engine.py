@@ -4,7 +4,7 @@ import logging
 from dockwise import rules
 from dockwise.lint.engine import LintSettings, exceeds, lint_model, lint_text
 from dockwise.syntax.parser import parse
-from dockwise.rules._api import Finding, Rule, RuleMeta, Severity
+from dockwise.rules._api import Rule, RuleMeta, Severity
 
 SRC = "FROM ubuntu\nMAINTAINER me\nRUN apt-get update\nRUN echo\n"
 # the rules these tests exercise; pinned so that new rules do not change them

@@ -214,6 +214,38 @@ def test_unknown_instruction_and_before_from():
     assert "unknown instruction: RUNN (did you mean RUN?)" in msgs
 
 
+@pytest.mark.parametrize("line, message, col", [
+    # BuildKit's BFlags.Parse (instructions/bflag.go): the first bad flag fails the build
+    ("CMD --port 80", "unknown flag: --port", 4),
+    ("COPY --form=build a /b", "unknown flag: --form (did you mean from?)", 5),
+    ("COPY --LINK a /b", "unknown flag: --LINK", 5),  # case-sensitive: no suggestion
+    ("COPY --link=maybe a /b", "expecting boolean value for flag --link, not: maybe", 5),
+    ("COPY --link= a /b", "missing a value on flag: --link", 5),
+    ("ADD --chown a /b", "missing a value on flag: --chown", 4),
+    ("COPY --from=a --from=b x /y", "duplicate flag specified: --from", 14),
+    ("RUN --netwrk=none true", "unknown flag: --netwrk (did you mean network?)", 4),
+    ("HEALTHCHECK --interva=3s CMD true", "unknown flag: --interva (did you mean interval?)", 12),
+    ("ENV --x=1 A=b", "unknown flag: --x", 4),
+])
+def test_bad_flags_are_build_errors(line, message, col):
+    df = parse(f"FROM alpine:3\n{line}\n")
+    assert [(e.message, e.span.start.line, e.span.start.col) for e in df.errors] == [(message, 1, col)]
+
+
+@pytest.mark.parametrize("line", [
+    "RUN --mount=type=tmpfs,target=/a --mount=type=tmpfs,target=/b true",  # a list flag repeats
+    "COPY --link --chmod=0644 a /b",
+    "COPY --link=FALSE --parents a /b",
+    "ARG --anything=1 A",  # BuildKit never parses ARG's flags
+    "STOPSIGNAL --x SIGTERM",
+    "HEALTHCHECK --whatever NONE",  # nor HEALTHCHECK NONE's
+    "ONBUILD COPY --nope a /b",  # a trigger's flags are parsed when a build uses the image
+    "COPY -- --link /b",  # `--` ends the flags
+])
+def test_good_or_ignored_flags_are_not_errors(line):
+    assert parse(f"FROM alpine:3\n{line}\n").errors == []
+
+
 def test_directive_rules():
     df = parse("# escape=`\n# escape=\\\nFROM x\n")
     assert "only one escape parser directive can be used" in [e.message for e in df.errors]

@@ -179,3 +179,49 @@ def test_an_oversized_cache_file_is_not_read(tmp_path):
     with open(f, "r+b") as fh:
         fh.truncate(_startup.MAX_BYTES + 1)  # sparse: no disk used
     assert run_probe(cache)["hits"] == 0
+
+
+_SWAP_PROBE = """
+import json, os, sys
+cache_file, foreign = sys.argv[1], sys.argv[2]
+swapped = []
+
+def swap_at_open(event, args):
+    # the attacker's move, made at the moment the cache file is opened (after any
+    # check of the name that came before): the file at the name becomes one that
+    # others can write
+    if event == "open" and not swapped and args and isinstance(args[0], (str, bytes, os.PathLike)) \\
+            and os.fsdecode(os.fspath(args[0])) == cache_file:
+        swapped.append(True)
+        os.replace(foreign, cache_file)
+
+sys.addaudithook(swap_at_open)
+from dockwise.lsp.startup import cached_attrs_compile
+with cached_attrs_compile() as stats:
+    import lsprotocol.types
+stats["swapped"] = bool(swapped)
+print(json.dumps(stats))
+"""
+
+
+def test_a_file_swapped_in_when_the_cache_is_opened_is_not_loaded(tmp_path):
+    """Issue 12, item 1, the race itself: the code that is run must come from the
+    file that was checked. Just before the cache file is opened (an audit hook
+    fires then), it is replaced by a copy of the same code that others can write.
+    A check of the *name* followed by a second open (the old ``_trusted()`` then
+    ``read_bytes()``) loads the swapped-in file; a check of the *open descriptor*
+    refuses it."""
+    cache = tmp_path / "cache"
+    _first, f = _patched_run(cache)
+    foreign = tmp_path / "foreign.marshal"
+    foreign.write_bytes(f.read_bytes())  # valid code: loading it would give hits
+    foreign.chmod(0o666)  # ... from a file anyone could have written
+    full = {**os.environ, "DOCKWISE_CACHE_DIR": str(cache)}
+    out = subprocess.run([sys.executable, "-c", _SWAP_PROBE, str(f), str(foreign)], capture_output=True, text=True,
+                         timeout=120, env=full)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    res = json.loads(out.stdout)
+    assert res["swapped"], "the cache file was never opened: the probe did not test anything"
+    assert res["hits"] == 0, f"{res['hits']} code objects were loaded from a file others can write"

@@ -94,7 +94,11 @@ def test_vsix_declares_its_platform_and_has_compiled_modules_for_each_declared_p
     # tree-sitter 0.26 has wheels for these on every VS Code platform (3.14 too, so far)
     assert {"3.11", "3.12", "3.13"} <= set(bundle["pythons"]), bundle
     names = zipfile.ZipFile(vsix).namelist()
-    tagged = lambda pkg: {m.group(1) for n in names if (m := re.fullmatch(rf"extension/bundled/libs/{pkg}/_\w+\.(?:cpython-|cp)(3\d+)[-.][^/]*\.(?:so|pyd)", n))}
+
+    def tagged(pkg: str) -> set[str]:
+        return {m.group(1) for n in names
+                if (m := re.fullmatch(rf"extension/bundled/libs/{pkg}/_\w+\.(?:cpython-|cp)(3\d+)[-.][^/]*\.(?:so|pyd)", n))}
+
     declared = {v.replace(".", "") for v in bundle["pythons"]}
     assert tagged("tree_sitter") == declared, "one tree-sitter binding per declared version, none other"
     assert tagged("yaml") == declared, "PyYAML's C module for each version (else its pure fallback; both import)"

@@ -42,7 +42,7 @@ def _choices(a: argparse.Action) -> list[str] | None:
 
         return list(FORMATS)
     if t is not None and getattr(t, "__name__", "") == "_threshold":
-        from dockwise.cli.main import THRESHOLDS
+        from dockwise.lint.config import THRESHOLDS
 
         return list(THRESHOLDS)
     return None

@@ -45,7 +45,7 @@ are printed to stderr as ``path:line: message`` and do not change the exit
 status; the rest of the configuration still applies.
 
 Nothing here (or anywhere in dockwise) executes anything from a Dockerfile.
-The lint path imports only the engine, parser and rules: never pygls.
+The lint path imports only the engine, parser and rules: never the LSP libraries.
 """
 from __future__ import annotations
 
@@ -552,7 +552,7 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any, list[str]] | int:
     if isinstance(build, int):
         return build
     cfg, config_errors = _load_config(args)
-    options: dict[str, dict] = {}
+    options: dict[str, object] = {}
     regs = getattr(args, "trusted_registry", None)
     labels = getattr(args, "require_label", None)
     strict = getattr(args, "strict_labels", None)
@@ -801,7 +801,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             if fmt == "sarif":
                 from dockwise import rules as registry
 
-                metas = [registry.get(c).meta for c in selected_codes(settings) if registry.get(c) is not None]
+                metas = [r.meta for c in selected_codes(settings) if (r := registry.get(c)) is not None]
             text = report.render(fmt, shown, color=fmt == "tty" and _use_color(args, cfg, stream),
                                  rules=metas, tool_version=__version__, notifications=messages)
         if dest == "-":
@@ -1118,9 +1118,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         tcp = (host.strip("[]") or "127.0.0.1", int(port))
     from dockwise.lsp.startup import cached_attrs_compile
 
-    with cached_attrs_compile():  # reuses attrs' generated code for lsprotocol (start-up time)
+    with cached_attrs_compile():  # reuses attrs' generated code for the LSP types (start-up time)
         from dockwise.lsp.logs import LogFileError
-        from dockwise.lsp.server import serve  # lazy: only the server needs pygls
+        from dockwise.lsp.server import serve  # lazy: only the server needs the LSP libraries
 
     try:
         rc = serve(tcp=tcp, log_file=args.log_file)

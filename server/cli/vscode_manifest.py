@@ -108,7 +108,7 @@ def render_readme(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m dockwise.cli.vscode_manifest", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m dockwise.cli.vscode_manifest", description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--write", action="store_true", help="update vscode-client/package.json and README.md")
     ap.add_argument("--check", action="store_true", help="exit 1 when either is out of date")
     ap.add_argument("--package-json", type=Path, default=PACKAGE_JSON, help=argparse.SUPPRESS)

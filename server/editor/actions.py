@@ -1,7 +1,7 @@
 """Code actions, engine side: ignore pragmas, "Chain RUN instructions",
 "Add package-manager cleanup" and fix-all, as edits on the text.
 
-No pygls/lsprotocol imports: :mod:`dockwise.lsp.actions` converts positions
+No LSP types here: :mod:`dockwise.lsp.actions` converts positions
 and builds the LSP objects. Every position here is a model position (0-based
 line, code-point column on the physical lines). "Use a BuildKit cache mount" rewrites a RUN to mount
 its package manager's cache (``dockwise.rules._cachemount``). The refactorings reuse the

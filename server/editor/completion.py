@@ -1,4 +1,4 @@
-"""Completion for Dockerfiles (engine side: no pygls/lsprotocol).
+"""Completion for Dockerfiles (engine side: no LSP types).
 
 :func:`complete` answers from the document model of the current version and
 from the cursor's line; nothing here blocks or touches the network. It offers:
@@ -572,7 +572,8 @@ def _live_repos(live: Any) -> list[str]:
     if not callable(fn):
         return []
     try:
-        return [str(r) for r in fn()]
+        got: Any = fn()
+        return [str(r) for r in got]
     except Exception:
         return []
 
@@ -591,7 +592,8 @@ def _live_tags(live: Any, repo: str) -> list[str]:
     for fn in fns:
         if callable(fn):
             try:
-                return [str(t) for t in (fn(repo) or ())]
+                got: Any = fn(repo)
+                return [str(t) for t in (got or ())]
             except Exception:
                 return []
     return []

@@ -1,4 +1,4 @@
-"""Dockerfile formatting (engine side: no pygls/lsprotocol).
+"""Dockerfile formatting (engine side: no LSP types).
 
 A conservative layout formatter. It never re-wraps, joins, splits or
 re-orders anything, never adds or removes lines, and never changes what
@@ -286,7 +286,7 @@ def _format_instruction(df: Dockerfile, ins: Instruction, new: list[str], frozen
         if ref is not None and ref not in indent:
             new[ln] = lines[ln]  # that line keeps its indentation: so does the comment
             continue
-        new[ln] = indent.get(ref, unit) + rest
+        new[ln] = (unit if ref is None else indent.get(ref, unit)) + rest
 
 
 def _width(blanks: str, tab: int) -> int:

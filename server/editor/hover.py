@@ -149,7 +149,7 @@ def build_platform(df: Dockerfile, stage: Stage | None, setting: str | None = No
     """``(platform, why)`` for a stage's base image: ``--platform`` (expanded
     with global ARGs), else the ``images.platform`` setting, else the host's."""
     flag = stage.platform if stage is not None else None
-    if flag:
+    if flag and stage is not None:
         value = flag
         if "$" in value:
             value = _expand_global(df, value, stage.from_instruction) or ""
@@ -540,7 +540,7 @@ def hover(
             if stage.parent is not None:
                 return HoverResult(stage_markdown(df, df.stages[stage.parent], **kw), b.span)
             return HoverResult(image_markdown(df, b, stage, live=live, today=today, **kw), b.span)
-        if _in(stage.name_span, pos):
+        if stage.name_span is not None and _in(stage.name_span, pos):
             return HoverResult(stage_markdown(df, stage, **kw), stage.name_span)
     var = _variable_at(df, pos)
     if var is not None:
@@ -548,7 +548,8 @@ def hover(
     for f in ins.flags:
         if not _in(f.span, pos):
             continue
-        if f.name == "from" and ins.keyword in ("COPY", "ADD") and f.value and _in(f.value_span, pos):
+        if f.name == "from" and ins.keyword in ("COPY", "ADD") and f.value and f.value_span is not None \
+                and _in(f.value_span, pos):
             st = _stage_ref(df, f.value)
             if st is not None:
                 return HoverResult(stage_markdown(df, st, **kw), f.value_span)

@@ -1,4 +1,4 @@
-"""Signature help for instruction arguments (engine side: no pygls/lsprotocol).
+"""Signature help for instruction arguments (engine side: no LSP types).
 
 :func:`signature_help` shows the forms of the instruction at the cursor
 (``COPY [--from=<stage>] … <src>... <dest>``, ``HEALTHCHECK [OPTIONS] CMD

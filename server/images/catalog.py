@@ -53,7 +53,7 @@ _MIRRORS = {("public.ecr.aws", "docker/library/"), ("mirror.gcr.io", "library/")
 def _read_json(name: str) -> dict:
     from importlib import resources
 
-    return json.loads(resources.files(__package__).joinpath("data", name).read_text("utf-8"))
+    return json.loads(resources.files(__name__.rpartition(".")[0]).joinpath("data", name).read_text("utf-8"))
 
 
 @lru_cache(maxsize=None)

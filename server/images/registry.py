@@ -71,7 +71,7 @@ DW001/DW010, hover, inlay hints) prefers a fresh live figure, with
 UTC``. The editor never waits: :meth:`LiveImages.cached` reads memory/disk
 only; :meth:`LiveImages.request` queues a background lookup and the
 ``on_update`` callback (called from the worker thread) says when a new figure
-arrived. No pygls/lsprotocol here; platformdirs is imported on first use.
+arrived. No LSP types here; platformdirs is imported on first use.
 """
 from __future__ import annotations
 
@@ -733,8 +733,8 @@ class RegistryClient:
             if ch and ch[0] == "bearer" and ch[1].get("realm"):
                 auth, ttl = self._token(loc, ch[1], budget, cred())
                 self._remember_token(key, auth, ttl)
-            elif ch and ch[0] == "basic" and cred() is not None and cred().password:
-                auth = cred().basic()
+            elif ch and ch[0] == "basic" and (c := cred()) is not None and c.password:
+                auth = c.basic()
                 self._remember_token(key, auth, 3600)
             if auth is None:
                 raise Unauthorized(f"{loc.host} asks for authentication dockwise cannot provide")
@@ -875,7 +875,9 @@ class RegistryClient:
                 raise LookupFailed("timed out reading the index")
             if not isinstance(m, dict):
                 raise Malformed("index entry is not an object")
-            ann = m.get("annotations") if isinstance(m.get("annotations"), dict) else {}
+            ann = m.get("annotations")
+            if not isinstance(ann, dict):
+                ann = {}
             if ann.get("vnd.docker.reference.type") == "attestation-manifest":
                 continue
             key = platform_key(m.get("platform") or {})
@@ -1362,11 +1364,11 @@ class LiveImages:
 
     def _answers(self, e: dict | None, platform: str) -> bool:
         """Whether a cache entry settles ``platform`` (no lookup needed)."""
-        if not self._fresh(e):
+        if e is None or not self._fresh(e):
             return False
         if e["status"] != OK:
             return True
-        if e is not None and "env" not in e:  # cached before configurations were read: read them once
+        if "env" not in e:  # cached before configurations were read: read them once
             return False
         return match_platform(e["sizes"], platform) is not None or not any(
             match_platform({k: 0}, platform) for k in e.get("listed", []))
@@ -1490,7 +1492,7 @@ class LiveImages:
         except Exception as exc:
             return LiveResult(ref.resolved, plat, ERROR, error=clip(exc, MAX_ERROR_CHARS))
         e = self._entry(reg, path, cache_ref(reference))
-        if self._answers(e, plat):
+        if e is not None and self._answers(e, plat):
             return self._result(ref, plat, e, reg, path)
         if not self.allowed:
             return LiveResult(ref.resolved, plat, OFFLINE, registry=reg, error="registry lookups are off")

@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from dockwise.syntax.model import Dockerfile, Pos, Span
 from dockwise.lint.pragmas import Suppressions, shell_pragmas  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.rules._api import Fix, Severity
 
 log = logging.getLogger("dockwise.lint.engine")
 
@@ -94,7 +97,7 @@ class LintSettings:
         ignore: Iterable[str] = (),
         severity: dict[str, str] | None = None,
         disable_ignore_pragma: bool = False,
-        options: dict[str, object] | None = None,
+        options: Mapping[str, object] | None = None,
         base: "LintSettings | None" = None,
         build: dict[str, object] | None = None,
         final_image_only: Iterable[str] = (),
@@ -296,7 +299,7 @@ def _runtime(settings: LintSettings) -> tuple[dict[str, dict], bool]:
     """(per-rule options by code, disable_ignore_pragma) over all layers."""
     from dockwise import rules as registry
 
-    options: dict[str, dict] = {}
+    options: dict[str, Any] = {}  # a rule's table of options, or a bare value
     disable = False
     for layer in settings.layers():
         disable = disable or layer.disable_ignore_pragma
@@ -394,6 +397,7 @@ def lint_model(
         else:
             _run_rule(r, sev, ctx, df, out)
     if local:
+        assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
             cache.settings, cache.entries, cache.tokens = settings, {}, {}
         failed = _lint_local(df, local, cache, out)

@@ -145,7 +145,7 @@ def format_tty(reports: Iterable[FileReport], color: bool = False) -> str:
 
 def summary_line(reports: Sequence[FileReport], input_errors: int = 0) -> str:
     """One human line: ``Found 3 problems (1 error, 2 warnings) in 2 of 5 files.``"""
-    counts = dict.fromkeys(LEVELS, 0)
+    counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     files_with = 0
     for r in reports:
         if r.violations:

@@ -33,6 +33,7 @@ import marshal
 import os
 import sys
 from pathlib import Path
+from types import CodeType
 from typing import Iterator
 
 log = logging.getLogger("dockwise")
@@ -79,7 +80,7 @@ def _read_trusted(path: Path) -> bytes | None:
         return None
 
 
-def _load(path: Path) -> dict[bytes, object]:
+def _load(path: Path) -> dict[bytes, CodeType]:
     raw = _read_trusted(path)
     if raw is None:
         return {}
@@ -92,7 +93,7 @@ def _load(path: Path) -> dict[bytes, object]:
     return {k: v for k, v in data.items() if isinstance(k, bytes) and inspect.iscode(v)}
 
 
-def _save(path: Path, codes: dict[bytes, object]) -> None:
+def _save(path: Path, codes: dict[bytes, CodeType]) -> None:
     from dockwise.atomic import private_dir, prune, write_atomic
 
     try:
@@ -130,7 +131,7 @@ def cached_attrs_compile() -> Iterator[dict]:
         return
     path = _cache_file(_make)
     codes = _load(path)
-    used: dict[bytes, object] = {}
+    used: dict[bytes, CodeType] = {}
 
     def compile_and_eval(script, globs, locs=None, filename=""):
         key = hashlib.blake2b(f"{filename}\0{script}".encode(), digest_size=16).digest()

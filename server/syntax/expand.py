@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Optional, Union
+from typing import Optional, Union, cast
 
 __all__ = [
     "ExpandError",
@@ -377,8 +377,9 @@ class _Lexer:
             # ${%x}, ${+x}, ${/a/b}: BuildKit looks up (and records) the empty
             # name; it is never set and is not worth reporting.
             return "", False
-        env = self.env
         if self.is_map:
+            # (is_map is set from the type of env in __init__; pyright cannot see that)
+            env = cast(Mapping[str, str], self.env)
             if name in env:
                 self.matched.add(name)
                 return env[name], True
@@ -392,7 +393,7 @@ class _Lexer:
                     self.matched.add(name)
                     return self.folded[f], True
         else:
-            v = env(name)
+            v = cast(Callable[[str], Optional[str]], self.env)(name)
             if v is not None:
                 self.matched.add(name)
                 return v, True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable
 
 from dockwise.syntax.model import (
     Arg,
@@ -1208,6 +1207,8 @@ def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) 
             else:
                 _check_instruction(df, ins.trigger, True)
         return
+    if not trigger:  # a trigger's flags are parsed when a build uses the image
+        _check_flags(df, ins)
     n = len(ins.args)
     if kw in ("ENV", "LABEL", "ARG", "EXPOSE", "VOLUME") and n == 0:
         df.errors.append(ParseError(f"{kw} requires at least one argument", ins.span))
@@ -1245,6 +1246,58 @@ def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) 
         for p in ins.pairs:
             if p.key == "" :
                 df.errors.append(ParseError(f"{kw} names can not be blank", p.span))
+
+
+# BuildKit's flags per instruction (instructions/parse.go and commands_run*.go):
+# name -> "string" | "strings" (may repeat) | "bool". ARG, STOPSIGNAL and
+# HEALTHCHECK NONE never parse their flags (BuildKit ignores them there).
+_FLAG_TYPES: dict[str, dict[str, str]] = {
+    "FROM": {"platform": "string"},
+    "RUN": {"mount": "strings", "network": "string", "security": "string", "device": "strings"},
+    "COPY": {"chown": "string", "from": "string", "chmod": "string", "link": "bool", "exclude": "strings",
+             "parents": "bool"},
+    "ADD": {"chown": "string", "chmod": "string", "link": "bool", "keep-git-dir": "bool", "checksum": "string",
+            "unpack": "bool", "exclude": "strings"},
+    "HEALTHCHECK": {"interval": "string", "timeout": "string", "start-period": "string",
+                    "start-interval": "string", "retries": "string"},
+}
+_FLAGS_IGNORED = frozenset(("ARG", "STOPSIGNAL"))
+
+
+def _check_flags(df: Dockerfile, ins: Instruction) -> None:
+    """BuildKit's ``BFlags.Parse``: the first bad flag of an instruction fails
+    the build (unknown, missing value, bad boolean, repeated)."""
+    kw = ins.keyword
+    if not ins.flags or kw in _FLAGS_IGNORED:
+        return
+    if kw == "HEALTHCHECK" and not (ins.args and ins.args[0].value.upper() == "CMD"):
+        return
+    known = _FLAG_TYPES.get(kw, {})
+    used: set[str] = set()
+    for f in ins.flags:
+        typ = known.get(f.name)
+        flag = "--" + f.name
+        if typ is None:
+            msg = f"unknown flag: {flag}"
+            best, dist = "", 3  # BuildKit's suggest.Search: case-sensitive, distance < 3
+            for opt in sorted(known):
+                d = _edit_distance(f.name, opt)
+                if d < dist:
+                    best, dist = opt, d
+            if best:
+                msg += f" (did you mean {best}?)"
+        elif f.name in used and typ != "strings":
+            msg = f"duplicate flag specified: {flag}"
+        elif typ == "bool" and f.value is not None and f.value.lower() not in ("true", "false"):
+            msg = (f"missing a value on flag: {flag}" if f.value == "" else
+                   f"expecting boolean value for flag {flag}, not: {f.value}")
+        elif typ != "bool" and f.value is None:
+            msg = f"missing a value on flag: {flag}"
+        else:
+            used.add(f.name)
+            continue
+        df.errors.append(ParseError(msg, f.span))
+        return
 
 
 def _edit_distance(a: str, b: str) -> int:

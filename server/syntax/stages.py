@@ -141,9 +141,11 @@ class BuildView:
     def chain(self, stage: int) -> list[int]:
         """``stage`` and the stages it is built FROM, nearest first."""
         out: list[int] = []
+        seen: set[int] = set()
         s: int | None = stage
-        while s is not None and s not in out:
+        while s is not None and s not in seen:
             out.append(s)
+            seen.add(s)
             s = self.parents[s]
         return out
 
@@ -251,6 +253,7 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
     env, declared, _ok = meta_args(df, predefined_args(df, amap, platform, host, target), amap)
     bases: list[str | None] = []
     parents: list[int | None] = []
+    named: dict[str, int] = {}  # stage name -> the last earlier stage of that name
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         base: str | None = None
@@ -260,12 +263,9 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
             except ExpandError:
                 base = None
         bases.append(base)
-        parent = None
-        if base:
-            for s in df.stages[: st.index]:
-                if s.name is not None and s.name == base:
-                    parent = s.index
-        parents.append(parent)
+        parents.append(named.get(base) if base else None)
+        if st.name is not None:
+            named[st.name] = st.index
     deps: list[frozenset[int]] = []
     refs: list[tuple[StageRef, ...]] = []
     for st in df.stages:

@@ -12,8 +12,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from mini_client import MiniClient, server_cmd
 
 ROOT = Path(__file__).resolve().parents[2]

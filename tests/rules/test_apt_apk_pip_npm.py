@@ -385,8 +385,9 @@ def test_dl3009_fix_kept_when_later_run_updates_itself():
 
 def test_pinning_messages_name_the_package():
     (v,) = lint(D + "RUN apt-get install -y curl\n", "DL3008")
-    assert v.message == (
-        "Pin versions in apt get install. Instead of `apt-get install curl` use `apt-get install curl=<version>`"
+    assert v.message == (  # hadolint's text, then the package
+        "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install "
+        "<package>=<version>` (curl)"
     )
     (v,) = lint(D + 'ARG PKGS="curl git=2"\nRUN apt-get install -y $PKGS\n', "DL3008")
     assert "curl" in v.message and "git" not in v.message

@@ -14,7 +14,8 @@ CTX = "runs after `COPY .` copied the whole build context: every source edit re-
 DW011 = "This RUN only cleans up files an earlier layer created: they stay in the image; clean up in the RUN that created them"
 TOOLS = ("Build tools in the final image (gcc) and no multi-stage build: build in a builder stage and "
          "COPY --from it only what the application needs")
-PIP = "Pin versions in pip. Instead of `pip install {0}` use `pip install {0}==<version>` or `pip install --requirement <requirements file>`"
+PIP = ("Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or "
+       "`pip install --requirement <requirements file>` ({0})")
 
 LINT = [
     # DW004: the manifests each install reads
@@ -49,7 +50,7 @@ LINT = [
     ("DL3013", "FROM python:3\nRUN pipx install --python python3.12 black==1\n", []),
     # npm: a bare scope
     ("DL3016", "FROM node:22\nRUN npm install -g @scope\n",
-     [(2, "Pin versions in npm. Instead of `npm install @scope` use `npm install @scope@<version>`")]),
+     [(2, "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>` (@scope)")]),
     # a package with an architecture suffix is still that package
     ("DW007", "FROM debian\nRUN apt-get install -y gcc:amd64\n",
      [(2, "Build tools in the final image (gcc:amd64) and no multi-stage build: build in a builder stage and "
@@ -71,7 +72,7 @@ LINT = [
     ("DW007", "FROM centos\nRUN yum remove -y gcc\n", []),
     # a --mount without type= is a bind mount, not a cache
     ("DL3009", "FROM debian\nRUN --mount=target=/x apt-get update && apt-get install -y curl\n",
-     [(2, "Delete the apt-get lists after installing something")]),
+     [(2, "Delete the apt lists (/var/lib/apt/lists) after installing something")]),
     # DW005: a global ARG default names the user
     ("DW005", "ARG U=root\nFROM debian\nUSER app\nRUN x\nUSER $U\n",
      [(5, "USER $U switches back to root after USER app: do the root work first and switch to the user once, at the end")]),
