@@ -17,8 +17,11 @@ Every mutant of those files is generated; ``--sample`` of them are drawn at
 random with ``--seed`` (the same seed and the same code draw the same
 mutants) and run, ``--jobs`` at a time (mutmut is CPU-heavy: keep it low on a
 shared machine). A drawn mutant already killed (its function unchanged since)
-is not run again unless ``--fresh``; after adding tests, ``--restat`` makes
-mutmut collect again which tests reach which function. The kill rate counts killed and timed-out mutants over all
+is not run again unless ``--fresh`` (a timeout is: it must hang again to count); after adding tests, ``--restat`` makes
+mutmut collect again which tests reach which function. A mutant is stopped after
+``timeout_multiplier`` (pyproject.toml) times the clean time of its tests; each
+timeout is printed with both times, so a slow but finishing mutant would show.
+The kill rate counts killed and timed-out mutants over all
 mutants drawn, except the ones listed in ``bench/mutation-equivalent.tsv``
 (mutants that cannot change behaviour, each with a one-line reason); a mutant
 no test reaches counts as surviving. Survivors are printed with their diff
@@ -109,6 +112,17 @@ def all_mutants(work: Path) -> dict[str, int | None]:
     return out
 
 
+def durations(work: Path) -> dict[str, tuple[float | None, float | None]]:
+    """Per mutant: (seconds its run took, mutmut's estimate of its tests' time)."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for meta in sorted((work / "mutants").rglob("*.py.meta")):
+        d = json.loads(meta.read_text("utf-8"))
+        est = d.get("estimated_time_of_tests_by_mutant", {})
+        for k, v in d.get("durations_by_key", {}).items():
+            out[k] = (v, est.get(k))
+    return out
+
+
 def load_equivalent() -> dict[str, str]:
     if not EQUIVALENT.exists():
         return {}
@@ -131,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="run every drawn mutant again (default: only those without a result or not killed; "
                          "mutmut forgets the results of a function that changed)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: report the drawn mutants' stored results (one not run counts as surviving)")
     ap.add_argument("--restat", action="store_true",
                     help="collect again which tests reach which function (after adding tests)")
     args = ap.parse_args(argv)
@@ -159,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)
     codes = all_mutants(args.work)
+    # a timeout is run again every time: it must hang again to count
     todo = sample if args.fresh or args.names else \
-        [n for n in sample if codes.get(n) is None or status_by_exit_code.get(codes[n]) not in KILLED]
+        [n for n in sample if codes.get(n) is None or status_by_exit_code.get(codes[n]) != "killed"]
     if args.restat:
         (args.work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     print(f"drawn {len(sample)} (seed {args.seed}); running {len(todo)}, {args.jobs} at a time", file=sys.stderr)
+    if args.report_only:
+        todo = []
     if todo:
         r = run_mutmut(args.work, "run", "--max-children", str(args.jobs), *todo, env=env, timeout=6 * 3600)
         if "Mutant results" not in r.stdout:
@@ -182,11 +201,21 @@ def main(argv: list[str] | None = None) -> int:
     for n in survivors:
         show = run_mutmut(args.work, "show", n, env=env, timeout=120)
         print(f"\n## {status[n]}: {n}\n{show.stdout.strip()}")
+    # a timeout counts as killed: show each, with how long it ran against the clean tests' time
+    took = durations(args.work)
+    timeouts = []
+    for n in sample:
+        if status[n] == "timeout":
+            ran, est = took.get(n, (None, None))
+            timeouts.append({"mutant": n, "ran_s": ran, "tests_s": est})
+            show = run_mutmut(args.work, "show", n, env=env, timeout=120)
+            print(f"\n## timeout after {ran}s (its tests take {est}s on the clean code): {n}\n{show.stdout.strip()}")
     res = {
         "mutants_total": len(names), "sample": len(sample), "seed": args.seed,
         "equivalent_in_sample": len(sample) - len(counted), "counted": len(counted), "killed": len(killed),
         "survived": len(survivors), "kill_rate": round(rate, 4), "by_status": by_status,
-        "survivors": survivors, "wall_s": round(time.monotonic() - t0, 1),
+        "survivors": survivors, "timeouts": timeouts, "wall_s": round(time.monotonic() - t0, 1),
+        "load_avg": os.getloadavg(),
     }
     print(f"\nmutants: {len(names)} generated, {len(sample)} drawn (seed {args.seed}), "
           f"{res['equivalent_in_sample']} listed as equivalent; killed {len(killed)} of {len(counted)}: "

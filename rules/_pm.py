@@ -174,7 +174,7 @@ def npm_cache_cleans(c: Command) -> bool:
     if c.name == "npm":
         pos = c.positional
         return len(pos) > 1 and pos[0] == "cache" and pos[1] in ("clean", "clear", "rm")
-    return rm_removes(c, lambda p: "/.npm" in p + "/" or p.rstrip("/").endswith(".npm"))
+    return rm_removes(c, lambda p: "/.npm/" in p + "/" or p.rstrip("/").endswith(".npm"))
 
 
 # -- package words: pins and variables --------------------------------------------------

@@ -379,3 +379,13 @@ def test_real_corpus_sample():
         assert differences(text, out) == [], f"{p}: formatting changed what the parser sees"
     print(f"formatted {len(sample)} corpus files, {changed} changed")
     assert changed > 0
+
+
+def test_range_formatting_takes_a_partly_selected_last_line():
+    text = "FROM a\nrun x\nrun y\nrun z\n"
+    # the selection ends inside line 3: that line is formatted too
+    assert format_text(text, rng=Span(Pos(1, 0), Pos(2, 3))) == "FROM a\nRUN x\nRUN y\nrun z\n"
+    # a selection of whole lines ends at the start of the next one, which is left alone
+    assert format_text(text, rng=Span(Pos(1, 0), Pos(2, 0))) == "FROM a\nRUN x\nrun y\nrun z\n"
+    # an empty selection formats its line
+    assert format_text(text, rng=Span(Pos(1, 0), Pos(1, 0))) == "FROM a\nRUN x\nrun y\nrun z\n"

@@ -381,3 +381,16 @@ def test_image_ref_tag_only_after_the_last_slash():
 def test_heredoc_line_ending_in_a_lone_angle_bracket():
     df = parse("FROM x\nRUN cat <<EOF >x <\nhi\nEOF\n")
     assert df.errors == [] and [(h.name, h.body) for h in df.instructions[1].heredocs] == [("EOF", "hi\n")]
+
+
+def test_heredoc_opener_ending_in_a_backslash_is_a_clear_error():
+    # with ` as the escape character a backslash can end the line: no crash, the heredoc is unterminated
+    df = parse("# escape=`\nFROM a\nRUN cat <<EOF\\\nx\nEOF\\\n")
+    assert [e.message for e in df.errors] == ["unterminated heredoc"]
+
+
+def test_heredoc_after_an_escaped_quote_in_a_string():
+    df = parse('FROM a\nRUN echo "a\\"b" <<EOF\nx\nEOF\n')
+    (run,) = [i for i in df.instructions if i.keyword == "RUN"]
+    assert [(h.name, h.body) for h in run.heredocs] == [("EOF", "x\n")]
+    assert not df.errors

@@ -105,3 +105,23 @@ def test_add_url_suggests_the_checksum_flag():
     assert len(vs) == 1 and "--checksum=sha256:" in vs[0].message and "1.6" in vs[0].message
     ok = "FROM debian:12\nADD --checksum=sha256:" + "a" * 64 + " https://example.com/x.tgz /tmp/\n"
     assert not lint_text(ok, s).violations
+
+
+@pytest.mark.parametrize("src,want", [
+    # a cleanup at the start of the script goes, up to the next command
+    ("FROM node:22\nRUN npm cache clean --force && npm ci\n", "FROM node:22\nRUN --mount=type=cache,target=/root/.npm npm ci\n"),
+    ("FROM fedora:40\nRUN dnf clean all; dnf install -y gcc\n",
+     "FROM fedora:40\nRUN --mount=type=cache,target=/var/cache/dnf,sharing=locked dnf install -y gcc\n"),
+    # removing all of ~/.cache after pip, and `go clean -cache`, are cleanups the mount makes pointless
+    ("FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache\n",
+     "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"),
+    ("FROM golang:1.22\nRUN go build -o /app . && go clean -cache\n",
+     "FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod "
+     "go build -o /app .\n"),
+    # ~/.npmrc (it may hold a registry token) is not the npm cache: its removal stays
+    ("FROM node:22\nRUN npm ci && rm -rf /root/.npmrc\n",
+     "FROM node:22\nRUN --mount=type=cache,target=/root/.npm npm ci && rm -rf /root/.npmrc\n"),
+    ("FROM node:22\nRUN npm ci && rm -rf /root/.npm/_cacache\n", "FROM node:22\nRUN --mount=type=cache,target=/root/.npm npm ci\n"),
+])
+def test_cleanups_that_go(src, want):
+    assert rewrite(src)[0] == want

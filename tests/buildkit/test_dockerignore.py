@@ -162,3 +162,21 @@ def test_which_file(tmp_path):
     (tmp_path / "app.Dockerfile.dockerignore").write_text("[\n")  # malformed: BuildKit fails; no checks
     assert load_for(str(df), str(ctx)) is None
     assert load_for(None, None) is None
+
+
+def test_errors_say_what_go_says():
+    with pytest.raises(PatternError, match='^illegal exclusion pattern: "!"$'):
+        PatternMatcher(["!"])
+
+
+def test_an_ignore_file_at_the_size_limit_is_read_to_its_last_byte(tmp_path):
+    from dockwise.rules._dockerignore import MAX_BYTES
+
+    last = "\nsecret.txt"
+    (tmp_path / ".dockerignore").write_bytes(b"#" + b"x" * (MAX_BYTES - 1 - len(last)) + last.encode())
+    assert (tmp_path / ".dockerignore").stat().st_size == MAX_BYTES
+    got = load_for(str(tmp_path / "Dockerfile"), str(tmp_path))
+    assert got is not None and got.ignores("secret.txt")
+    # one byte more is too large: no checks
+    (tmp_path / ".dockerignore").write_bytes(b"#" + b"x" * (MAX_BYTES - len(last)) + last.encode())
+    assert load_for(str(tmp_path / "Dockerfile"), str(tmp_path)) is None

@@ -170,3 +170,143 @@ def test_a_fix_takes_the_line_ending_of_the_first_line():
     src = "FROM debian\r\nRUN apt-get update && apt-get install -y curl\n"
     out = fix_text(src, LintSettings.make(select=["DL3009"]), unsafe=True).text
     assert out == "FROM debian\r\nRUN apt-get update && apt-get install -y curl \\\r\n    && rm -rf /var/lib/apt/lists/*\n"
+
+
+# -- more details found by mutation testing ----------------------------------------------
+
+MORE_LINT = [
+    # --autoremove is apt's other spelling of --auto-remove
+    ("DW007", "FROM debian\nRUN apt-mark auto '.*' && apt-get install -y gcc make "
+              "&& apt-get purge -y --autoremove make\n", []),
+    # a VCS requirement pinned to a ref, in the scp-like form too
+    ("DL3013", "FROM python:3\nRUN pip install git+git@github.com:owner/repo@v1.0\n", []),
+    ("DL3013", "FROM python:3\nRUN pip install git+git@github.com:owner/repo\n",
+     [(2, PIP.format("git+git@github.com:owner/repo"))]),
+    # a scoped package from a git host names its source after the @
+    ("DL3016", "FROM node:22\nRUN npm install -g @scope/name@github:user/repo\n", []),
+    # pipefail set in the stage this one is built from
+    ("DL4006", 'FROM debian AS a\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nFROM a\nRUN curl x | sh\n', []),
+    ("DL4006", "FROM debian AS a\nFROM a\nRUN curl x | sh\n",
+     [(3, "Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an alpine "
+          "image or if your shell is symlinked to busybox then consider explicitly setting your SHELL to /bin/ash, "
+          "or disable this check")]),
+    # ~/.npmrc is not the npm cache
+    ("DW011", "FROM node:22\nRUN npm install\nRUN rm -rf /root/.npmrc\n", []),
+    ("DW011", "FROM node:22\nRUN npm install\nRUN rm -rf /x/.npm/\n", [(3, DW011)]),
+    # pipefail set two stages up
+    ("DL4006", 'FROM debian AS a\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nFROM a AS b\nFROM b\nRUN curl x | sh\n', []),
+    # DW004: the manifests each install reads; `uv run` installs nothing; a variable file is not named
+    ("DW004", "FROM node:22\nCOPY . .\nRUN yarn install\n",
+     [(3, f"`yarn install` {CTX}; copy package.json, yarn.lock first, install, then copy the rest")]),
+    ("DW004", "FROM ruby:3\nCOPY . .\nRUN bundler install\n",
+     [(3, f"`bundler install` {CTX}; copy Gemfile, Gemfile.lock first, install, then copy the rest")]),
+    ("DW004", "FROM gradle:8\nCOPY . .\nRUN gradle dependencies\n",
+     [(3, f"`gradle dependencies` {CTX}; copy build.gradle, build.gradle.kts first, install, then copy the rest")]),
+    ("DW004", "FROM python:3\nCOPY . .\nRUN pip install -r $REQ -r b.txt\n",
+     [(3, f"`pip install` {CTX}; copy b.txt first, install, then copy the rest")]),
+    ("DW004", "FROM python:3\nCOPY . .\nRUN uv run x\n", []),
+    # a cache mount elsewhere does not make the removal of the apt lists a cache cleanup; one on them does
+    ("DW011", "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+              "RUN --mount=type=cache,target=/root/.cache rm -rf /var/lib/apt/lists/*\n", [(3, DW011)]),
+    ("DW011", "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+              "RUN --mount=type=cache,target=/var/lib/apt/lists rm -rf /var/lib/apt/lists/*\n", []),
+    # `./` is the whole context too
+    ("DW004", "FROM python:3\nCOPY ./ /app\nRUN pip install -r /app/req.txt\n",
+     [(3, "`pip install` runs after `COPY ./` copied the whole build context: every source edit re-runs it; "
+          "copy req.txt first, install, then copy the rest")]),
+]
+
+
+@pytest.mark.parametrize("code, src, expected", MORE_LINT, ids=[f"{c[0]}-{i}" for i, c in enumerate(MORE_LINT)])
+def test_more_findings(code, src, expected):
+    got = lint_text(src, LintSettings.make(select=[code])).violations
+    assert [(v.line, v.message) for v in got] == expected
+
+
+MORE_FIX = [
+    # the cleanup goes after a command that writes to stderr (`>&2` is not a trailing `&`)
+    ("DW011", "FROM node:22\nRUN npm install && echo done >&2\nRUN npm cache clean --force\n",
+     "FROM node:22\nRUN npm install && echo done >&2 \\\n    && npm cache clean --force\n"),
+    # nothing runs after `exec`: the cleanup is not moved there
+    ("DW011", "FROM node:22\nRUN npm install && exec true\nRUN npm cache clean --force\n", None),
+    # after popd the working directory is another: a relative cleanup is not moved
+    ("DW011", "FROM node:22\nRUN npm install && popd\nRUN rm -rf .npm\n", None),
+    # DL3025 on a stage built from another stage (not Windows); single-quoted words stay words
+    ("DL3025", "FROM alpine AS a\nFROM a\nCMD echo hi\n", 'FROM alpine AS a\nFROM a\nCMD ["echo", "hi"]\n'),
+    ("DL3025", "FROM alpine\nCMD echo 'a b' 'c'\n", 'FROM alpine\nCMD ["echo", "a b", "c"]\n'),
+    # DW002: not merged across a SHELL or a COPY whose destination is a variable; merged across others
+    ("DW002", 'FROM debian\nRUN apt-get update\nSHELL ["/bin/bash", "-c"]\nRUN apt-get install -y x\n', None),
+    ("DW002", "FROM debian\nRUN apt-get update\nCOPY x $DEST\nRUN apt-get install -y x\n", None),
+    ("DW002", "FROM debian\nRUN apt-get update\nCOPY x /opt/x\nRUN apt-get install -y x\n",
+     "FROM debian\nCOPY x /opt/x\nRUN apt-get update && apt-get install -y x\n"),
+    # a COPY without arguments (an error of its own) does not stop the fix
+    ("DW002", "FROM debian\nRUN apt-get update\nCOPY\nRUN apt-get install -y x\n",
+     "FROM debian\nCOPY\nRUN apt-get update && apt-get install -y x\n"),
+    # DW004: a relative COPY destination, under scratch's / or the WORKDIR of this stage or a parent
+    ("DW004", "FROM scratch\nCOPY . app\nRUN pip install -r app/req.txt\n",
+     "FROM scratch\nCOPY req.txt app/\nRUN pip install -r app/req.txt\nCOPY . app\n"),
+    ("DW004", "FROM python:3.12\nWORKDIR /w\nCOPY . app\nRUN pip install -r app/req.txt\n",
+     "FROM python:3.12\nWORKDIR /w\nCOPY req.txt app/\nRUN pip install -r app/req.txt\nCOPY . app\n"),
+    ("DW004", "FROM python:3.12 AS base\nFROM base\nWORKDIR /w\nCOPY . app\nRUN pip install -r app/req.txt\n",
+     "FROM python:3.12 AS base\nFROM base\nWORKDIR /w\nCOPY req.txt app/\nRUN pip install -r app/req.txt\n"
+     "COPY . app\n"),
+    # an index URL is an option value, not a package
+    ("DW004", "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -i https://pypi.example/simple -r req.txt\n",
+     "FROM python:3.12\nWORKDIR /app\nCOPY req.txt ./\nRUN pip install -i https://pypi.example/simple -r req.txt\n"
+     "COPY . .\n"),
+]
+
+
+@pytest.mark.parametrize("code, src, fixed", MORE_FIX, ids=[f"{c[0]}-{i}" for i, c in enumerate(MORE_FIX)])
+def test_more_fixes(code, src, fixed):
+    assert fix_text(src, LintSettings.make(select=[code]), unsafe=True).text == (src if fixed is None else fixed)
+
+
+def test_an_empty_exec_form_run_is_dumped_as_exec_form():
+    from dockwise.syntax.parser import dump_json, parse
+
+    (run,) = [i for i in dump_json(parse("FROM a\nRUN []\n"))["instructions"] if i["keyword"] == "RUN"]
+    assert run["shell"] == {"ok": True, "dialect": "exec", "commands": []}
+
+
+def test_collecting_the_rules_again_gives_the_same_registry():
+    from dockwise import rules
+
+    assert rules._collect() == rules.ALL_RULES
+
+
+def test_a_rule_declared_through_the_api_keeps_its_settings():
+    from dockwise.rules._api import Severity, rule
+
+    @rule(code="XX999", name="test-only", summary="s", severity=Severity.ERROR, final_image_only=True)
+    def _check(df, ctx):
+        return []
+
+    assert _check.meta.severity is Severity.ERROR and _check.meta.final_image_only
+
+
+def test_apt_lists_fix_is_unsafe_when_a_later_run_is_a_script_we_cannot_see():
+    from fixutil import fixed
+
+    base = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+    assert fixed(base + "RUN $INSTALLER\n", "DL3009")[0] == "unsafe"
+    assert fixed(base + "RUN echo\n", "DL3009")[0] == "safe"
+
+
+WINDOWS = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+
+
+@pytest.mark.parametrize("run, flagged", [
+    ("RUN msiexec.exe /i x.msi /qn", True),
+    # msiexec named inside a quoted message is not a call
+    ("RUN powershell -Command \"Write-Host 'Executing MsiExec.exe with parameters'\"", False),
+    ("RUN powershell Write-Host 'Executing MsiExec.exe now'; Write-Host 'done'", False),
+])
+def test_msi_install_named_in_a_message_is_not_an_install(run, flagged):
+    got = lint_text(WINDOWS + run + "\n", LintSettings.make(select=["DW008"])).violations
+    assert bool(got) == flagged
+
+
+def test_commands_before_a_heredoc_body_are_seen():
+    src = "FROM debian\nRUN cat <<EOF > /x && apt-get install -y gcc\nhello\nEOF\n"
+    assert [v.message for v in lint_text(src, LintSettings.make(select=["DW007"])).violations] == [TOOLS]

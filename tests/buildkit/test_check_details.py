@@ -1,0 +1,151 @@
+"""Details of the BuildKit checks and their fixes that no other test pinned down
+(found by mutation testing, bench/mutation.py): platform compatibility as
+containerd decides it, Windows paths, which flags are expanded, the fix titles
+and edits a user sees."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockwise.images import catalog
+from dockwise.images.catalog import ImageConfig
+from dockwise.lint.engine import LintSettings, lint_text
+from dockwise.lint.fixes import apply_edits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rules"))
+from fixutil import fixed, findings  # noqa: E402
+
+
+def lint(src: str, code: str, **kw):
+    return [(v.line, v.message) for v in lint_text(src, LintSettings.make(select=[code], **kw)).violations
+            if v.code == code]
+
+
+class _Index:
+    """A stand-in registry source: every reference is a multi-platform index of ``platforms``."""
+    name = "stand-in"
+
+    def __init__(self, platforms):
+        self.platforms = tuple(platforms)
+
+    def size(self, repository: str, tag: str, platform: str):
+        return None
+
+    def tags(self, repository: str):
+        return []
+
+    def config(self, ref, platform):
+        return ImageConfig(platforms=self.platforms, index=True, source="registry")
+
+
+@pytest.mark.parametrize("want, index, pulled", [
+    # platforms.Only(linux/amd64) also runs linux/386
+    ("linux/amd64", ["linux/386"], "linux/386"),
+    ("linux/386", ["linux/amd64"], None),
+    # arm64 runs arm v8..v5
+    ("linux/arm64", ["linux/arm/v7"], "linux/arm/v7"),
+    ("linux/arm64", ["linux/amd64"], None),
+    # an index with the wanted OS and architecture (any variant) is not reported
+    ("linux/arm/v7", ["linux/arm/v6"], None),
+    ("linux/riscv64", ["linux/amd64"], None),
+])
+def test_invalid_base_image_platform_follows_containerd_compatibility(want, index, pulled):
+    src = _Index(index)
+    catalog.add_source(src)
+    try:
+        got = lint_text("FROM example.com/app:1\nRUN true\n",
+                        LintSettings.make(select=["DW114"], build={"platform": want})).violations
+    finally:
+        catalog.remove_source(src)
+    expect = [] if pulled is None else [
+        f'InvalidBaseImagePlatform: Base image example.com/app:1 was pulled with platform "{pulled}", '
+        f'expected "{want}" for current build']
+    assert [v.message for v in got] == expect
+
+
+WINDOWS = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+
+
+@pytest.mark.parametrize("src, relative", [
+    ("FROM alpine\nWORKDIR /app\n", False),
+    ("FROM alpine\nWORKDIR C:/app\n", True),  # a drive letter means nothing on Linux
+    (WINDOWS + "WORKDIR C:/app\n", False),
+    (WINDOWS + "WORKDIR /app\n", False),
+    (WINDOWS + "# escape=`\nWORKDIR app\n", True),
+])
+def test_workdir_relative_path_knows_windows_drives(src, relative):
+    got = lint(src, "DW110")
+    assert bool(got) == relative, got
+
+
+def test_undefined_var_in_the_add_checksum_flag():
+    assert lint("FROM alpine\nADD --checksum=sha256:$SUM https://x.io/y /y\n", "DW111") == [
+        (2, "UndefinedVar: Usage of undefined variable '$SUM'")]
+    # COPY has no --checksum: nothing there is expanded
+    assert lint("FROM alpine\nCOPY --chmod=644 a /y\n", "DW111") == []
+
+
+def test_undefined_var_skips_only_the_names_buildkit_does_not_check():
+    assert lint("FROM alpine\nENV A=$BUILDKIT_SBOM_SCAN_CONTEXT-$ZZZ\n", "DW111") == [
+        (2, "UndefinedVar: Usage of undefined variable '$ZZZ'")]
+
+
+@pytest.mark.parametrize("src, code, title, out", [
+    ("FROM alpine\nRUN echo\nrun echo\nCOPY a b\n", "DW104", "Write 'RUN'",
+     "FROM alpine\nRUN echo\nRUN echo\nCOPY a b\n"),
+    ("from alpine\nrun echo\nRUN echo\ncopy a b\n", "DW104", "Write 'run'",
+     "from alpine\nrun echo\nrun echo\ncopy a b\n"),
+    ("FROM --platform=$TARGETPLATFORM alpine AS a\nRUN x\n", "DW115", "Remove --platform=$TARGETPLATFORM",
+     "FROM alpine AS a\nRUN x\n"),
+    ("FROM alpine\nEXPOSE 80/TCP\n", "DW121", "Write the protocol in lower case", "FROM alpine\nEXPOSE 80/tcp\n"),
+    ("ARG UNUSED=1\nFROM alpine\nRUN x\n", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x\n"),
+    ("ARG A=1\nARG UNUSED=2\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
+    ("FROM alpine AS a\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 'a'",
+     "FROM alpine\nRUN y\n"),
+    ("FROM alpine\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 0", "FROM alpine\nRUN y\n"),
+])
+def test_fix_titles_and_results(src, code, title, out):
+    (v,) = findings(src, code)
+    assert v.fix is not None and v.fix.title == title
+    assert fixed(src, code)[1] == out
+
+
+def test_unreachable_last_stage_is_deleted_to_the_end():
+    src = "FROM alpine AS a\nRUN x\nFROM alpine AS b\nRUN y\n"
+    (v,) = lint_text(src, LintSettings.make(select=["DW131"], build={"target": "a"})).violations
+    assert v.message == "Stage 'b' is not needed to build the target 'a': docker build skips it"
+    assert apply_edits(src, v.fix.edits) == "FROM alpine AS a\nRUN x\n"
+
+
+@pytest.mark.parametrize("image, invalid", [
+    ("alpine@sha256:" + "a" * 64, False),
+    ("alpine@sha256:" + "A" * 64, True),  # a digest is lower-case hex
+    ("alpine@sha256:" + "a" * 63, True),
+    ("alpine:3", False),
+])
+def test_invalid_default_arg_in_from_checks_the_digest(image, invalid):
+    got = lint(f"ARG IMG={image}\nFROM $IMG\n", "DW117")
+    assert got == ([(2, "InvalidDefaultArgInFrom: Default value for ARG $IMG results in empty or invalid base image name")]
+                   if invalid else [])
+
+
+def _where(src: str, path=None):
+    vs = lint_text(src, LintSettings.make(), path).violations
+    return [(v.code, v.span.start.line + 1, v.span.start.col, v.span.end.col, v.message) for v in vs
+            if v.code.startswith("DW1")]
+
+
+def test_onbuild_triggers_are_reported_on_the_from_that_runs_them(tmp_path):
+    """BuildKit names the child's FROM for what an inherited ONBUILD trigger does."""
+    undefined = "UndefinedVar: Usage of undefined variable '$ZZZ'"
+    assert _where("FROM alpine AS base\nONBUILD ENV A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
+    assert _where("FROM alpine AS base\nONBUILD ARG A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
+    (tmp_path / ".dockerignore").write_text("secret.txt\n")
+    got = _where("FROM alpine AS base\nONBUILD COPY secret.txt /x\nFROM base\n", str(tmp_path / "Dockerfile"))
+    assert [g[:4] for g in got] == [("DW119", 3, 0, 9)]
+    assert got[0][4].startswith('CopyIgnoredFile: Attempting to Copy file "secret.txt" that is excluded')
+    # a CMD of the child after an inherited ONBUILD CMD: reported on the child's CMD
+    got = _where('FROM alpine AS base\nONBUILD CMD ["a"]\nFROM base\nCMD ["b"]\n')
+    assert [g[:4] for g in got] == [("DW112", 4, 0, 3)]
