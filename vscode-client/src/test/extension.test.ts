@@ -124,7 +124,10 @@ test("initializationOptions: the dockwise section with nested dotted names, defa
   const init = fake.clients[0].clientOptions.initializationOptions;
   assert.deepEqual(init.ignore, ["DL3008"]);
   assert.equal(init.select, null);
-  assert.equal(init.debounceMs, 150);
+  // package.json's default (generated from the server's settings: lint on every change)
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
+  assert.equal(init.debounceMs, manifest.contributes.configuration.properties["dockwise.debounceMs"].default);
+  assert.equal(init.debounceMs, 0);
   assert.equal(init.diagnosticMode, "auto");
   assert.deepEqual(init.images, { online: false, platform: null, registries: [], inlayHints: true });
   assert.equal("interpreter" in init, false);
