@@ -13,9 +13,9 @@ the files the tests read); what is mutated and which tests run are
 so mutmut's cache survives between runs (a changed function's mutants are run
 again).
 
-Every mutant of those files is generated; ``--sample`` of them are drawn at
-random with ``--seed`` (the same seed and the same code draw the same
-mutants) and run, ``--jobs`` at a time (mutmut is CPU-heavy: keep it low on a
+Every mutant of those files is generated; ``--sample`` of them are drawn by
+hashing each name with ``--seed`` (the same seed and the same code draw the same
+mutants; a changed function redraws only its own) and run, ``--jobs`` at a time (mutmut is CPU-heavy: keep it low on a
 shared machine). A drawn mutant already killed (its function unchanged since)
 is not run again unless ``--fresh`` (a timeout is: it must hang again to count); after adding tests, ``--restat`` makes
 mutmut collect again which tests reach which function. A mutant is stopped after
@@ -34,9 +34,9 @@ from __future__ import annotations
 import argparse
 import csv
 import filecmp
+import hashlib
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -123,6 +123,18 @@ def durations(work: Path) -> dict[str, tuple[float | None, float | None]]:
     return out
 
 
+def draw(names: list[str], k: int, seed: int) -> list[str]:
+    """The ``k`` mutants whose names hash lowest with ``seed`` (all when ``k`` is 0).
+
+    A mutant's chance to be drawn depends only on its own name, so a change to one
+    function redraws only that function's mutants: the rest of the sample, and the
+    results mutmut keeps for it, stay."""
+    if not k or k >= len(names):
+        return list(names)
+    key = lambda n: hashlib.sha256(f"{seed}:{n}".encode()).digest()  # noqa: E731
+    return sorted(sorted(names, key=key)[:k])
+
+
 def load_equivalent() -> dict[str, str]:
     if not EQUIVALENT.exists():
         return {}
@@ -169,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.names:
         sample = args.names
     else:
-        sample = names if not args.sample or args.sample >= len(names) else \
-            sorted(random.Random(args.seed).sample(names, args.sample))
+        sample = draw(names, args.sample, args.seed)
     from mutmut.stats import status_by_exit_code  # type: ignore[import-not-found]
 
     print(f"{len(names)} mutants in {', '.join(sorted({n.split('.x')[0] for n in names}))[:300]}…", file=sys.stderr)

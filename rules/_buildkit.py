@@ -36,7 +36,6 @@ check that depends on it stays silent.
 """
 from __future__ import annotations
 
-import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -916,22 +915,6 @@ def _ignore_matcher(df: Dockerfile, build: BuildOptions):
     from ._dockerignore import load_for
 
     return load_for(df.path, build.context)
-
-
-def context_dir(df: Dockerfile, build: BuildOptions, options: dict | None = None) -> str | None:
-    """The build context folder: the build's ``context``, else the Dockerfile's folder."""
-    ctx = build.context
-    if not ctx and options:
-        c = options.get("context")
-        ctx = c if isinstance(c, str) and c else None
-    here = os.path.dirname(df.path) or "." if df.path else None
-    if not ctx:
-        return here
-    if not os.path.isabs(ctx):
-        if here is None:
-            return None
-        ctx = os.path.normpath(os.path.join(here, ctx))
-    return ctx
 
 
 def findings(df: Dockerfile, ctx, check: str, fix: "Callable[[Dockerfile, Report], Fix | None] | None" = None
