@@ -39,6 +39,7 @@ preceded by one untimed start (page cache, bytecode).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -121,9 +122,8 @@ def _editlat():
         raise SystemExit(f"editlat.py not found in {EDITLAT_DIR}")
     if str(EDITLAT_DIR) not in sys.path:
         sys.path.insert(0, str(EDITLAT_DIR))
-    import editlat
-
-    return editlat
+    # ../shared/bench/editlat.py lives outside the repository: loaded by name at run time
+    return importlib.import_module("editlat")
 
 
 def _warm(cmd: list[str]) -> None:
