@@ -15,6 +15,7 @@ from typing import Callable
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     Persona,
@@ -28,7 +29,7 @@ from lsp_helpers import (
     wait_publish,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import client_capabilities
 
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import apply_edits, fix_text
@@ -69,7 +70,7 @@ CA_PERSONAS = {
 
 
 @pytest_lsp.fixture(scope="module", params=list(CA_PERSONAS), config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, CA_PERSONAS[request.param], INIT)
     yield
     await end_session(lsp_client)
@@ -100,7 +101,7 @@ def _offset(text: str, pos: types.Position, encoding: str) -> int:
     return off + len(lines[pos.line])
 
 
-def apply_workspace_edit(client: LanguageClient, text: str, edit: types.WorkspaceEdit, uri: str,
+def apply_workspace_edit(client: DockwiseClient, text: str, edit: types.WorkspaceEdit, uri: str,
                          version: int | None = None) -> str:
     """Apply ``edit`` (for ``uri``) to ``text``; check the form the persona may receive."""
     we = _persona_caps(client).workspace.workspace_edit
@@ -220,7 +221,7 @@ async def test_every_fixable_rule_has_an_editor_case():
 
 
 @pytest.mark.parametrize("code", list(FIXABLE))
-async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str):
+async def test_quick_fix_for_each_fixable_rule(client: DockwiseClient, code: str):
     text = FIXABLE[code]
     want, applicability = engine_fix(text, code)
     uri, diags = await open_and_wait(client, text)
@@ -237,7 +238,7 @@ async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str
     assert code not in lint_codes(got)
 
 
-async def test_expected_texts_of_some_fixes(client: LanguageClient):
+async def test_expected_texts_of_some_fixes(client: DockwiseClient):
     """Readable spot checks of what a user gets."""
     cases = [
         ("DL3014", "RUN apt-get install -y --no-install-recommends curl=8.1"),
@@ -254,7 +255,7 @@ async def test_expected_texts_of_some_fixes(client: LanguageClient):
         assert apply_workspace_edit(client, text, a.edit, uri).splitlines()[1] == line
 
 
-async def test_quick_fix_positions_after_an_emoji(client: LanguageClient):
+async def test_quick_fix_positions_after_an_emoji(client: DockwiseClient):
     text = 'FROM debian:12\nRUN echo "🐳 é" && apt-get install --no-install-recommends curl=8.1\n'
     want, _ = engine_fix(text, "DL3014")
     uri, diags = await open_and_wait(client, text)
@@ -267,7 +268,7 @@ async def test_quick_fix_positions_after_an_emoji(client: LanguageClient):
     assert apply_workspace_edit(client, text, a.edit, uri) == want
 
 
-async def test_crlf_document_gets_crlf_line_breaks(client: LanguageClient):
+async def test_crlf_document_gets_crlf_line_breaks(client: DockwiseClient):
     text = "FROM debian:12\r\nRUN apt-get update\r\nRUN echo hi\r\n"
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3059")
@@ -276,7 +277,7 @@ async def test_crlf_document_gets_crlf_line_breaks(client: LanguageClient):
     assert got == "FROM debian:12\r\nRUN apt-get update && \\\r\n    echo hi\r\n"
 
 
-async def test_display_only_and_other_sources_are_not_offered(client: LanguageClient):
+async def test_display_only_and_other_sources_are_not_offered(client: DockwiseClient):
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
@@ -290,7 +291,7 @@ async def test_display_only_and_other_sources_are_not_offered(client: LanguageCl
 # -- stale data and dropped data ------------------------------------------------------------
 
 
-async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: LanguageClient):
+async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\nMAINTAINER me\n"
     uri, diags = await open_and_wait(client, text)
     stripped = [types.Diagnostic(range=d.range, message=d.message, source=d.source, code=d.code) for d in diags]
@@ -302,7 +303,7 @@ async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: La
     assert apply_workspace_edit(client, text, a.edit, uri, version=1) == engine_fix(text, "DL3014")[0]
 
 
-async def test_stale_data_version_uses_the_current_lint(client: LanguageClient):
+async def test_stale_data_version_uses_the_current_lint(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\n"
     uri, diags = await open_and_wait(client, text)
     old = diag(diags, "DL3014")
@@ -335,7 +336,7 @@ IGNORE_DOC = (
 @pytest.mark.parametrize("code,line,scope", [
     ("DL3015", 4, "line"), ("DL3059", 5, "line"), ("DW002", 2, "line"), ("DL3059", 5, "file"), ("DW002", 2, "file"),
 ])
-async def test_ignore_actions_silence_the_finding(client: LanguageClient, code: str, line: int, scope: str):
+async def test_ignore_actions_silence_the_finding(client: DockwiseClient, code: str, line: int, scope: str):
     text = IGNORE_DOC
     uri, diags = await open_and_wait(client, text)
     (d,) = [d for d in diags if d.code == code and d.range.start.line == line]
@@ -379,7 +380,7 @@ CHAIN_DOC = (
 )
 
 
-async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageClient):
+async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: DockwiseClient):
     text = CHAIN_DOC
     uri, _ = await open_and_wait(client, text)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
@@ -414,7 +415,7 @@ async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageCl
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
 
 
-async def test_chain_after_cd_is_marked_unsafe(client: LanguageClient):
+async def test_chain_after_cd_is_marked_unsafe(client: DockwiseClient):
     text = "FROM debian:12\nRUN cd /tmp\nRUN make\n"
     uri, _ = await open_and_wait(client, text)
     (a,) = await code_actions(client, uri, rng(1, 0, 2, 8), only=[REWRITE])
@@ -436,7 +437,7 @@ CLEANUP_CASES = [
 
 
 @pytest.mark.parametrize("run,want", CLEANUP_CASES, ids=[c[0].split()[1] for c in CLEANUP_CASES])
-async def test_add_package_manager_cleanup(client: LanguageClient, run: str, want: str):
+async def test_add_package_manager_cleanup(client: DockwiseClient, run: str, want: str):
     # a builder stage: DL3009/DL3060 would not even report there, the refactoring still applies
     text = f"FROM debian:12 AS build\n{run}\nFROM scratch\nCOPY --from=build /x /x\n"
     uri, _ = await open_and_wait(client, text)
@@ -450,7 +451,7 @@ async def test_add_package_manager_cleanup(client: LanguageClient, run: str, wan
                 if a.title == "Add package-manager cleanup"]
 
 
-async def test_cache_mount_offered_beside_cleanup(client: LanguageClient):
+async def test_cache_mount_offered_beside_cleanup(client: DockwiseClient):
     text = "FROM python:3.12\nRUN pip install --no-cache-dir flask\n"
     uri, _ = await open_and_wait(client, text)
     acts = await code_actions(client, uri, rng(1, 5, 1, 5), only=[REWRITE])
@@ -465,7 +466,7 @@ async def test_cache_mount_offered_beside_cleanup(client: LanguageClient):
     assert "Add package-manager cleanup" in titles and "Use a BuildKit cache mount (apt) (unsafe)" in titles
 
 
-async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: LanguageClient):
+async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: DockwiseClient):
     text = "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nARG UNUSED=1\nCOPY a /a\n"
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DW131")
@@ -480,7 +481,7 @@ async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: LanguageClien
     assert apply_workspace_edit(client, text, a.edit, uri) == "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nCOPY a /a\n"
 
 
-async def test_no_cleanup_offered_without_an_install(client: LanguageClient):
+async def test_no_cleanup_offered_without_an_install(client: DockwiseClient):
     uri, _ = await open_and_wait(client, "FROM debian:12\nRUN echo hi\nRUN rm -rf /tmp/x\n")
     titles = [a.title for a in await code_actions(client, uri, rng(1, 0, 2, 3), only=[REWRITE])]
     assert titles == ["Chain RUN instructions"]
@@ -507,7 +508,7 @@ async def _fix_all(client, uri, only) -> types.CodeAction:
 
 
 @pytest.mark.parametrize("only", [["source.fixAll"], ["source.fixAll.dockwise"], ["source"]])
-async def test_fix_all_applies_every_safe_fix(client: LanguageClient, only):
+async def test_fix_all_applies_every_safe_fix(client: DockwiseClient, only):
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     a = await _fix_all(client, uri, only)
@@ -518,7 +519,7 @@ async def test_fix_all_applies_every_safe_fix(client: LanguageClient, only):
     assert not {"DL3014", "DL3020", "DL3042", "DL3059"} & set(lint_codes(got))
 
 
-async def test_fix_all_with_unsafe_fixes_on(client: LanguageClient):
+async def test_fix_all_with_unsafe_fixes_on(client: DockwiseClient):
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
@@ -533,7 +534,7 @@ async def test_fix_all_with_unsafe_fixes_on(client: LanguageClient):
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
 
 
-async def test_fix_all_resolved_after_the_document_changed(client: LanguageClient):
+async def test_fix_all_resolved_after_the_document_changed(client: DockwiseClient):
     if not resolves(client):
         pytest.skip("this persona gets fix-all edits eagerly: there is no later resolve")
     text = FIX_ALL_DOC
@@ -548,7 +549,7 @@ async def test_fix_all_resolved_after_the_document_changed(client: LanguageClien
     assert got == fix_text(text2).text and 'LABEL maintainer="me"' in got
 
 
-async def test_only_filters_kinds(client: LanguageClient):
+async def test_only_filters_kinds(client: DockwiseClient):
     text = FIX_ALL_DOC
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3020")
@@ -560,12 +561,12 @@ async def test_only_filters_kinds(client: LanguageClient):
     assert await code_actions(client, uri, rng(1, 0, 2, 5), diags, only=["refactor.extract"]) == []
 
 
-async def test_no_fix_all_when_nothing_is_fixable(client: LanguageClient):
+async def test_no_fix_all_when_nothing_is_fixable(client: DockwiseClient):
     uri, _ = await open_and_wait(client, "FROM debian:12\nCMD [\"true\"]\n")
     assert await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"]) == []
 
 
-async def test_odd_requests_get_an_answer(client: LanguageClient):
+async def test_odd_requests_get_an_answer(client: DockwiseClient):
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
@@ -588,7 +589,7 @@ async def test_odd_requests_get_an_answer(client: LanguageClient):
         assert res.edit is not None and not res.edit.changes and not res.edit.document_changes
 
 
-async def test_capability_is_advertised(client: LanguageClient):
+async def test_capability_is_advertised(client: DockwiseClient):
     cap = client.init_result.capabilities.code_action_provider
     assert cap.resolve_provider is True
     assert {str(getattr(k, "value", k)) for k in cap.code_action_kinds} == {

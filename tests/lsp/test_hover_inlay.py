@@ -9,6 +9,7 @@ import re
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     client_config,
@@ -22,7 +23,6 @@ from lsp_helpers import (
     wait_until,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 from dockwise.images import catalog as images
 
@@ -38,19 +38,19 @@ def mb(repo: str, tag: str, platform: str = AMD) -> str:
 
 
 @pytest_lsp.fixture(scope="module", params=["vscode", "nvim-0.7", "nvim-0.11"], config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param], INIT)
     yield
     await end_session(lsp_client)
 
 
 @pytest_lsp.fixture(config=client_config(), loop_scope="module")  # the tests' loop
-async def fresh(lsp_client: LanguageClient):
+async def fresh(lsp_client: DockwiseClient):
     yield
     await end_session(lsp_client)
 
 
-async def opened(client: LanguageClient, text: str) -> str:
+async def opened(client: DockwiseClient, text: str) -> str:
     uri = new_uri()
     open_doc(client, uri, text)
     if not client.persona.pulls:  # type: ignore[attr-defined]
@@ -58,7 +58,7 @@ async def opened(client: LanguageClient, text: str) -> str:
     return uri
 
 
-async def hover(client: LanguageClient, uri: str, line: int, character: int) -> types.Hover | None:
+async def hover(client: DockwiseClient, uri: str, line: int, character: int) -> types.Hover | None:
     return await asyncio.wait_for(
         client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -66,7 +66,7 @@ async def hover(client: LanguageClient, uri: str, line: int, character: int) -> 
         TIMEOUT)
 
 
-async def inlay_hints(client: LanguageClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
+async def inlay_hints(client: DockwiseClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
     got = await asyncio.wait_for(
         client.text_document_inlay_hint_async(types.InlayHintParams(
             text_document=types.TextDocumentIdentifier(uri=uri), range=rng(0, 0, lines, 0))),
@@ -74,14 +74,14 @@ async def inlay_hints(client: LanguageClient, uri: str, lines: int = 100) -> lis
     return got or []
 
 
-async def code_lenses(client: LanguageClient, uri: str) -> list[types.CodeLens]:
+async def code_lenses(client: DockwiseClient, uri: str) -> list[types.CodeLens]:
     got = await asyncio.wait_for(
         client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))),
         TIMEOUT)
     return got or []
 
 
-def units(client: LanguageClient, text: str) -> int:
+def units(client: DockwiseClient, text: str) -> int:
     return utf_units(text, client.persona.encoding)  # type: ignore[attr-defined]
 
 
@@ -96,12 +96,12 @@ FROM --platform=linux/arm64 node:22-slim
 """
 
 
-async def test_capabilities(client: LanguageClient):
+async def test_capabilities(client: DockwiseClient):
     caps = client.init_result.capabilities  # type: ignore[attr-defined]
     assert caps.hover_provider and caps.inlay_hint_provider and caps.code_lens_provider
 
 
-async def test_hover_from_image(client: LanguageClient):
+async def test_hover_from_image(client: DockwiseClient):
     uri = await opened(client, DOC)
     h = await hover(client, uri, 3, 8)  # its latency is a benchmark figure (bench/hover.py), not asserted here
     assert h is not None and h.contents.kind == types.MarkupKind.Markdown
@@ -111,7 +111,7 @@ async def test_hover_from_image(client: LanguageClient):
     assert h.range == rng(3, 5, 3, 21)
 
 
-async def test_hover_arg_built_image_and_platform(client: LanguageClient):
+async def test_hover_arg_built_image_and_platform(client: DockwiseClient):
     uri = await opened(client, DOC)
     md = (await hover(client, uri, 1, 7)).contents.value
     full = images.size_table()["images"]["python"]["3.12"]["platforms"][AMD]
@@ -122,7 +122,7 @@ async def test_hover_arg_built_image_and_platform(client: LanguageClient):
     assert f"**{mb('node', '22-slim', 'linux/arm64')}**" in md and "--platform=linux/arm64" in md
 
 
-async def test_hover_stage_keyword_and_variable_utf16(client: LanguageClient):
+async def test_hover_stage_keyword_and_variable_utf16(client: DockwiseClient):
     uri = await opened(client, DOC)
     h = await hover(client, uri, 4, 13)  # COPY --from=build
     assert "Stage `build`" in h.contents.value and h.range == rng(4, 12, 4, 17)
@@ -138,7 +138,7 @@ async def test_hover_stage_keyword_and_variable_utf16(client: LanguageClient):
     assert await hover(client, uri, 2, 15) is None  # plain RUN text
 
 
-async def test_unknown_image_answers_offline(client: LanguageClient):
+async def test_unknown_image_answers_offline(client: DockwiseClient):
     uri = await opened(client, "FROM localhost:5000/team/app:1\n")
     h = await hover(client, uri, 0, 8)
     assert "`localhost:5000/team/app:1`" in h.contents.value
@@ -146,7 +146,7 @@ async def test_unknown_image_answers_offline(client: LanguageClient):
     assert "Live registry lookups are off" in h.contents.value  # images.online is false here
 
 
-async def test_sizes_as_inlay_hints_or_code_lenses(client: LanguageClient):
+async def test_sizes_as_inlay_hints_or_code_lenses(client: DockwiseClient):
     uri = await opened(client, DOC)
     lines = DOC.split("\n")
     want = [(1, mb("python", "3.12")), (3, mb("python", "3.12-slim")), (6, mb("node", "22-slim", "linux/arm64"))]
@@ -163,7 +163,7 @@ async def test_sizes_as_inlay_hints_or_code_lenses(client: LanguageClient):
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
-async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
+async def test_setting_off_no_hints(fresh: DockwiseClient, persona: str):
     await start_session(fresh, PERSONAS[persona], {**INIT, "images": {**INIT["images"], "inlayHints": False}})
     uri = await opened(fresh, DOC)
     assert await inlay_hints(fresh, uri) == []
@@ -173,7 +173,7 @@ async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
 
 @pytest.mark.parametrize("persona,method", [
     ("vscode", types.WORKSPACE_CODE_LENS_REFRESH), ("nvim-0.11", types.WORKSPACE_INLAY_HINT_REFRESH)])
-async def test_setting_change_refreshes(fresh: LanguageClient, persona: str, method: str):
+async def test_setting_change_refreshes(fresh: DockwiseClient, persona: str, method: str):
     refreshed: list[str] = []
     for m in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
         fresh.feature(m)(lambda params, m=m: refreshed.append(m))
