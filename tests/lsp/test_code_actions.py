@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import pytest
 import pytest_lsp
@@ -21,6 +21,8 @@ from lsp_helpers import (
     Persona,
     change_doc,
     client_config,
+    codes,
+    data_of,
     end_session,
     new_uri,
     open_doc,
@@ -33,6 +35,7 @@ from pytest_lsp import client_capabilities
 
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import apply_edits, fix_text
+from dockwise.syntax.model import Dockerfile
 from dockwise.syntax.parser import parse
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -51,13 +54,17 @@ class _Custom(Persona):
     make: Callable[[], types.ClientCapabilities] | None = None
 
     def capabilities(self) -> types.ClientCapabilities:
+        assert self.make is not None, f"persona {self.name} without capabilities"
         return self.make()
 
 
 def _plain_u8() -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
-    caps.text_document.code_action.resolve_support = None
-    caps.workspace.workspace_edit.document_changes = None
+    td, ws = caps.text_document, caps.workspace
+    assert td is not None and td.code_action is not None, "VS Code advertises code actions"
+    assert ws is not None and ws.workspace_edit is not None, "VS Code advertises workspace edits"
+    td.code_action.resolve_support = None
+    ws.workspace_edit.document_changes = None
     caps.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
     return caps
 
@@ -101,14 +108,18 @@ def _offset(text: str, pos: types.Position, encoding: str) -> int:
     return off + len(lines[pos.line])
 
 
-def apply_workspace_edit(client: DockwiseClient, text: str, edit: types.WorkspaceEdit, uri: str,
+def apply_workspace_edit(client: DockwiseClient, text: str, edit: types.WorkspaceEdit | None, uri: str,
                          version: int | None = None) -> str:
     """Apply ``edit`` (for ``uri``) to ``text``; check the form the persona may receive."""
-    we = _persona_caps(client).workspace.workspace_edit
+    assert edit is not None, "a code action without an edit"
+    ws = _persona_caps(client).workspace
+    we = ws.workspace_edit if ws else None
     versioned = bool(we and we.document_changes)
+    edits: Sequence[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit]
     if versioned:
         assert edit.changes is None and edit.document_changes is not None
         (tde,) = edit.document_changes
+        assert isinstance(tde, types.TextDocumentEdit), f"a file operation instead of a text edit: {tde}"
         assert tde.text_document.uri == uri
         if version is not None:
             assert tde.text_document.version == version
@@ -118,7 +129,9 @@ def apply_workspace_edit(client: DockwiseClient, text: str, edit: types.Workspac
         assert set(edit.changes) <= {uri}
         edits = edit.changes.get(uri, [])
     enc = client.persona.encoding
-    spans = sorted(((_offset(text, e.range.start, enc), _offset(text, e.range.end, enc), e.new_text) for e in edits),
+    plain = [e for e in edits if not isinstance(e, types.SnippetTextEdit)]
+    assert len(plain) == len(edits), "snippet edits were never advertised"
+    spans = sorted(((_offset(text, e.range.start, enc), _offset(text, e.range.end, enc), e.new_text) for e in plain),
                    reverse=True)
     for (a, b, _), (_, b2, _) in zip(spans, spans[1:]):
         assert b2 <= a, "overlapping edits"
@@ -132,7 +145,9 @@ def _persona_caps(client) -> types.ClientCapabilities:
 
 
 def resolves(client) -> bool:
-    rs = _persona_caps(client).text_document.code_action.resolve_support
+    td = _persona_caps(client).text_document
+    ca = td.code_action if td else None
+    rs = ca.resolve_support if ca else None
     return rs is not None and "edit" in rs.properties
 
 
@@ -167,6 +182,16 @@ def diag(diags, code) -> types.Diagnostic:
     found = [d for d in diags if d.code == code]
     assert found, f"no {code} among {[d.code for d in diags]}"
     return found[0]
+
+
+def run_argvs(df: Dockerfile) -> list[list[str]]:
+    """The argv of every command of every (shell-form) RUN."""
+    argvs = []
+    for i in df.instructions:
+        if i.keyword == "RUN":
+            assert i.shell is not None, f"RUN without a shell form on line {i.start_line}"
+            argvs += [c.argv for c in i.shell.commands]
+    return argvs
 
 
 def lint_codes(text: str) -> list[str]:
@@ -230,7 +255,7 @@ async def test_quick_fix_for_each_fixable_rule(client: DockwiseClient, code: str
     fixes = [a for a in acts if not a.title.startswith("Ignore ")]
     assert len(fixes) == 1, [a.title for a in acts]
     (a,) = fixes
-    assert kind(a) == QUICKFIX and list(a.diagnostics) == [d]
+    assert kind(a) == QUICKFIX and a.diagnostics is not None and list(a.diagnostics) == [d]
     assert a.title.endswith("(unsafe)") == (applicability == "unsafe")
     assert bool(a.is_preferred) == (applicability == "safe")
     got = apply_workspace_edit(client, text, a.edit, uri, version=1)
@@ -281,7 +306,8 @@ async def test_display_only_and_other_sources_are_not_offered(client: DockwiseCl
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
-    d.data = {**d.data, "fix": {**d.data["fix"], "applicability": "display-only"}}
+    data = data_of(d)
+    d.data = {**data, "fix": {**data["fix"], "applicability": "display-only"}}
     titles = [a.title for a in await code_actions(client, uri, d.range, [d])]
     assert "Add -y" not in titles and "Ignore DL3014 for this line" in titles
     other = types.Diagnostic(range=d.range, message="x", source="someone-else", code="DL3014")
@@ -363,7 +389,7 @@ async def test_ignore_actions_silence_the_finding(client: DockwiseClient, code: 
     # the server agrees once the editor sends the change
     change_doc(client, uri, 2, rng(0, 0, len(text.splitlines()), 0), got)
     pub = await wait_publish(client, uri, 2)
-    assert sorted(x.code for x in pub.diagnostics) == sorted(after)
+    assert sorted(codes(pub.diagnostics)) == sorted(after)
 
 
 # -- refactorings ------------------------------------------------------------------------------
@@ -400,8 +426,7 @@ async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: DockwiseCl
             "RUN echo other stage\n"
         )
         df, orig = parse(got), parse(text)
-        assert [c.argv for i in df.instructions if i.keyword == "RUN" for c in i.shell.commands] == \
-            [c.argv for i in orig.instructions if i.keyword == "RUN" for c in i.shell.commands]
+        assert run_argvs(df) == run_argvs(orig)
         # a single RUN, or RUNs of different stages, offer nothing
         for r in (rng(1, 0, 1, 5), rng(4, 0, 6, 3)):
             assert not [a for a in await code_actions(client, uri, r, only=[REWRITE]) if a.title.startswith("Chain")]
@@ -540,7 +565,7 @@ async def test_fix_all_resolved_after_the_document_changed(client: DockwiseClien
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     (a,) = await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"])
-    assert a.edit is None and a.data["version"] == 1
+    assert a.edit is None and a.data is not None and a.data["version"] == 1
     change_doc(client, uri, 2, rng(5, 0, 6, 0), "MAINTAINER me\n")
     await wait_publish(client, uri, 2)
     text2 = FIX_ALL_DOC.replace("CMD echo hi\n", "MAINTAINER me\n")
@@ -591,6 +616,8 @@ async def test_odd_requests_get_an_answer(client: DockwiseClient):
 
 async def test_capability_is_advertised(client: DockwiseClient):
     cap = client.init_result.capabilities.code_action_provider
+    assert isinstance(cap, types.CodeActionOptions), cap
     assert cap.resolve_provider is True
+    assert cap.code_action_kinds is not None
     assert {str(getattr(k, "value", k)) for k in cap.code_action_kinds} == {
         "quickfix", "refactor.rewrite", "source.fixAll", "source.fixAll.dockwise"}
