@@ -4,6 +4,7 @@ snippets, UTF-16), plus VS Code with UTF-8 positions for the column maths."""
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 
 import pytest
 import pytest_lsp
@@ -36,7 +37,7 @@ async def client(lsp_client: DockwiseClient, request):
 
 
 def persona(client: DockwiseClient) -> str:
-    return client.persona.name  # type: ignore[attr-defined]
+    return client.persona.name
 
 
 def snippets(client: DockwiseClient) -> bool:
@@ -59,10 +60,16 @@ async def complete(client: DockwiseClient, uri: str, position: types.Position) -
     got = await asyncio.wait_for(client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
     assert isinstance(got, types.CompletionList)
-    return got.items
+    return list(got.items)
 
 
-def apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+def edit_of(item: types.CompletionItem) -> types.TextEdit:
+    """A completion item's edit (dockwise always sends a plain TextEdit)."""
+    assert isinstance(item.text_edit, types.TextEdit), f"{item.label}: no TextEdit ({item.text_edit})"
+    return item.text_edit
+
+
+def apply(text: str, edits: Sequence[types.TextEdit], encoding: str) -> str:
     """Apply LSP edits (client units) to ``text``."""
     lines = text.split("\n")
 
@@ -85,9 +92,11 @@ def apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
 
 
 async def test_capabilities_advertised(client: DockwiseClient):
-    caps = client.init_result.capabilities  # type: ignore[attr-defined]
-    assert caps.completion_provider is not None and "$" in caps.completion_provider.trigger_characters
-    assert caps.signature_help_provider is not None and " " in caps.signature_help_provider.trigger_characters
+    caps = client.init_result.capabilities
+    assert caps.completion_provider is not None and caps.completion_provider.trigger_characters is not None
+    assert "$" in caps.completion_provider.trigger_characters
+    assert caps.signature_help_provider is not None and caps.signature_help_provider.trigger_characters is not None
+    assert " " in caps.signature_help_provider.trigger_characters
     assert caps.document_formatting_provider and caps.document_range_formatting_provider
 
 
@@ -100,22 +109,24 @@ async def test_keyword_completion_snippet_or_plain(client: DockwiseClient):
     items = await complete(client, uri, pos(client, text, 1, 2))
     run = next(i for i in items if i.label == "RUN")
     assert run.kind == types.CompletionItemKind.Keyword
-    assert run.text_edit.range.start == types.Position(line=1, character=0)
-    assert run.text_edit.range.end == pos(client, text, 1, 2)
+    assert edit_of(run).range.start == types.Position(line=1, character=0)
+    assert edit_of(run).range.end == pos(client, text, 1, 2)
     if snippets(client):
         assert run.insert_text_format == types.InsertTextFormat.Snippet
-        assert run.text_edit.new_text == "RUN ${1:command}"
+        assert edit_of(run).new_text == "RUN ${1:command}"
         assert any(i.label == "RUN --mount=type=cache" for i in items)
     else:
         assert run.insert_text_format == types.InsertTextFormat.PlainText
-        assert run.text_edit.new_text == "RUN "
+        assert edit_of(run).new_text == "RUN "
         assert all(i.insert_text_format != types.InsertTextFormat.Snippet for i in items)
     assert isinstance(run.documentation, types.MarkupContent)
     assert run.documentation.kind == types.MarkupKind.Markdown and "docs.docker.com" in run.documentation.value
     maint = next(i for i in items if i.label == "MAINTAINER")
-    ci = client.persona.capabilities().text_document.completion.completion_item  # type: ignore[attr-defined]
+    td = client.persona.capabilities().text_document
+    assert td is not None and td.completion is not None and td.completion.completion_item is not None
+    ci = td.completion.completion_item
     if ci.tag_support and types.CompletionItemTag.Deprecated in ci.tag_support.value_set:
-        assert list(maint.tags) == [types.CompletionItemTag.Deprecated]
+        assert maint.tags is not None and list(maint.tags) == [types.CompletionItemTag.Deprecated]
     elif ci.deprecated_support:
         assert maint.deprecated
     else:  # nothing the client would understand
@@ -129,7 +140,7 @@ async def test_flag_and_stage_completion(client: DockwiseClient):
     assert {"--from=", "--chown=", "--chmod=", "--link", "--parents", "--exclude="} <= flags
     stages = await complete(client, uri, pos(client, text, 3, 12))
     assert [i.label for i in stages] == ["build", "0"]
-    assert apply(text, [stages[0].text_edit], client.persona.encoding).split("\n")[3] == "COPY --from=build"
+    assert apply(text, [edit_of(stages[0])], client.persona.encoding).split("\n")[3] == "COPY --from=build"
 
 
 async def test_mount_completion(client: DockwiseClient):
@@ -146,7 +157,7 @@ async def test_variable_completion_in_scope(client: DockwiseClient):
     names = [i.label for i in in_from]
     assert "VERSION" in names and "APP" not in names
     v = next(i for i in in_from if i.label == "VERSION")
-    assert v.text_edit.new_text == "VERSION}" and v.insert_text_format == types.InsertTextFormat.PlainText
+    assert edit_of(v).new_text == "VERSION}" and v.insert_text_format == types.InsertTextFormat.PlainText
     in_run = [i.label for i in await complete(client, uri, pos(client, text, 3, 10))]
     assert "APP" in in_run and "VERSION" not in in_run
 
@@ -157,8 +168,8 @@ async def test_image_and_tag_completion_with_non_ascii_before(client: DockwiseCl
     uri = await opened(client, text)
     tags = await complete(client, uri, pos(client, text, 1, 17))
     slim = next(i for i in tags if i.label == "3.12-slim")
-    assert slim.text_edit.range.start == pos(client, text, 1, 12)
-    out = apply(text, [slim.text_edit], client.persona.encoding)
+    assert edit_of(slim).range.start == pos(client, text, 1, 12)
+    out = apply(text, [edit_of(slim)], client.persona.encoding)
     assert out.split("\n")[1] == "FROM python:3.12-slim"
     names = [i.label for i in await complete(client, uri, pos(client, text, 1, 5))]
     assert "python" in names and "alpine" in names
@@ -183,8 +194,11 @@ async def signature(client: DockwiseClient, uri: str, position: types.Position) 
         text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
 
 
-def active_text(sh: types.SignatureHelp) -> str:
+def active_text(sh: types.SignatureHelp | None) -> str:
+    assert sh is not None, "no signature help"
+    assert sh.active_signature is not None and sh.active_parameter is not None, sh
     s = sh.signatures[sh.active_signature]
+    assert s.parameters is not None, s
     label = s.parameters[sh.active_parameter].label
     if isinstance(label, str):
         return label
@@ -201,7 +215,7 @@ async def test_signature_help(client: DockwiseClient):
     assert active_text(await signature(client, uri, pos(client, text, 1, 18))) == "<src>..."
     assert active_text(await signature(client, uri, pos(client, text, 1, 8))) == "[--chown=<user>[:<group>]]"
     sh = await signature(client, uri, pos(client, text, 2, 34))
-    assert active_text(sh) == "<command>" and len(sh.signatures) == 2
+    assert active_text(sh) == "<command>" and sh is not None and len(sh.signatures) == 2
     assert active_text(await signature(client, uri, pos(client, text, 3, 10))) == "[/<protocol>]"
     assert await signature(client, uri, pos(client, text, 0, 2)) is None
 
@@ -227,7 +241,7 @@ async def format_doc(client: DockwiseClient, uri: str, **opts) -> list[types.Tex
                                       **opts)
     got = await asyncio.wait_for(client.text_document_formatting_async(types.DocumentFormattingParams(
         text_document=types.TextDocumentIdentifier(uri=uri), options=options)), TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
 async def test_document_formatting_edits_apply_cleanly(client: DockwiseClient):
@@ -276,8 +290,8 @@ async def test_editing_a_keyword_replaces_all_of_it(client: DockwiseClient):
     uri = await opened(client, text)
     items = await complete(client, uri, pos(client, text, 1, 1))
     run = next(i for i in items if i.label == "RUN")
-    assert run.text_edit.new_text == "RUN"  # arguments follow: no snippet, no extra space
-    assert apply(text, [run.text_edit], client.persona.encoding).split("\n")[1] == "RUN echo hi"
+    assert edit_of(run).new_text == "RUN"  # arguments follow: no snippet, no extra space
+    assert apply(text, [edit_of(run)], client.persona.encoding).split("\n")[1] == "RUN echo hi"
 
 
 async def test_typing_character_by_character_never_fails(client: DockwiseClient):
