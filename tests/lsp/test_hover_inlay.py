@@ -53,7 +53,7 @@ async def fresh(lsp_client: DockwiseClient):
 async def opened(client: DockwiseClient, text: str) -> str:
     uri = new_uri()
     open_doc(client, uri, text)
-    if not client.persona.pulls:  # type: ignore[attr-defined]
+    if not client.persona.pulls:
         await wait_publish(client, uri, 1)  # analysed
     return uri
 
@@ -66,23 +66,35 @@ async def hover(client: DockwiseClient, uri: str, line: int, character: int) -> 
         TIMEOUT)
 
 
+async def hover_at(client: DockwiseClient, uri: str, line: int, character: int) -> types.Hover:
+    h = await hover(client, uri, line, character)
+    assert h is not None, f"no hover at {line}:{character}"
+    return h
+
+
+def md_of(h: types.Hover) -> str:
+    """A hover's markdown (dockwise answers with MarkupContent)."""
+    assert isinstance(h.contents, types.MarkupContent), h.contents
+    return h.contents.value
+
+
 async def inlay_hints(client: DockwiseClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
     got = await asyncio.wait_for(
         client.text_document_inlay_hint_async(types.InlayHintParams(
             text_document=types.TextDocumentIdentifier(uri=uri), range=rng(0, 0, lines, 0))),
         TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
 async def code_lenses(client: DockwiseClient, uri: str) -> list[types.CodeLens]:
     got = await asyncio.wait_for(
         client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))),
         TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
 def units(client: DockwiseClient, text: str) -> int:
-    return utf_units(text, client.persona.encoding)  # type: ignore[attr-defined]
+    return utf_units(text, client.persona.encoding)
 
 
 DOC = """\
@@ -97,14 +109,15 @@ FROM --platform=linux/arm64 node:22-slim
 
 
 async def test_capabilities(client: DockwiseClient):
-    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+    caps = client.init_result.capabilities
     assert caps.hover_provider and caps.inlay_hint_provider and caps.code_lens_provider
 
 
 async def test_hover_from_image(client: DockwiseClient):
     uri = await opened(client, DOC)
     h = await hover(client, uri, 3, 8)  # its latency is a benchmark figure (bench/hover.py), not asserted here
-    assert h is not None and h.contents.kind == types.MarkupKind.Markdown
+    assert h is not None and isinstance(h.contents, types.MarkupContent)
+    assert h.contents.kind == types.MarkupKind.Markdown
     md = h.contents.value
     assert "`docker.io/library/python:3.12-slim`" in md and f"**{mb('python', '3.12-slim')}**" in md
     assert not HTML_TAG.search(md)
@@ -113,37 +126,37 @@ async def test_hover_from_image(client: DockwiseClient):
 
 async def test_hover_arg_built_image_and_platform(client: DockwiseClient):
     uri = await opened(client, DOC)
-    md = (await hover(client, uri, 1, 7)).contents.value
+    md = md_of(await hover_at(client, uri, 1, 7))
     full = images.size_table()["images"]["python"]["3.12"]["platforms"][AMD]
     slim = images.size_table()["images"]["python"]["3.12-slim"]["platforms"][AMD]
     assert "`docker.io/library/python:3.12`" in md
     assert f"`python:3.12-slim` {slim / 1e6:.1f} MB, saves {(full - slim) / 1e6:.1f} MB" in md
-    md = (await hover(client, uri, 6, 30)).contents.value
+    md = md_of(await hover_at(client, uri, 6, 30))
     assert f"**{mb('node', '22-slim', 'linux/arm64')}**" in md and "--platform=linux/arm64" in md
 
 
 async def test_hover_stage_keyword_and_variable_utf16(client: DockwiseClient):
     uri = await opened(client, DOC)
-    h = await hover(client, uri, 4, 13)  # COPY --from=build
-    assert "Stage `build`" in h.contents.value and h.range == rng(4, 12, 4, 17)
-    h = await hover(client, uri, 4, 1)
-    assert h.contents.value.startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
+    h = await hover_at(client, uri, 4, 13)  # COPY --from=build
+    assert "Stage `build`" in md_of(h) and h.range == rng(4, 12, 4, 17)
+    h = await hover_at(client, uri, 4, 1)
+    assert md_of(h).startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
     # $BASE after non-ASCII text: request and range in the negotiated encoding
     line = DOC.split("\n")[5]
     col = line.index("$BASE")
     start = units(client, line[:col])
     h = await hover(client, uri, 5, start + 2)
-    assert h is not None and "`$BASE`" in h.contents.value and "not in scope" in h.contents.value
+    assert h is not None and "`$BASE`" in md_of(h) and "not in scope" in md_of(h)
     assert h.range == rng(5, start, 5, start + 5)
     assert await hover(client, uri, 2, 15) is None  # plain RUN text
 
 
 async def test_unknown_image_answers_offline(client: DockwiseClient):
     uri = await opened(client, "FROM localhost:5000/team/app:1\n")
-    h = await hover(client, uri, 0, 8)
-    assert "`localhost:5000/team/app:1`" in h.contents.value
-    assert "Not in dockwise's offline size table" in h.contents.value
-    assert "Live registry lookups are off" in h.contents.value  # images.online is false here
+    md = md_of(await hover_at(client, uri, 0, 8))
+    assert "`localhost:5000/team/app:1`" in md
+    assert "Not in dockwise's offline size table" in md
+    assert "Live registry lookups are off" in md  # images.online is false here
 
 
 async def test_sizes_as_inlay_hints_or_code_lenses(client: DockwiseClient):
@@ -153,12 +166,14 @@ async def test_sizes_as_inlay_hints_or_code_lenses(client: DockwiseClient):
     hints = await inlay_hints(client, uri)  # answered to any client that asks
     assert [(h.position.line, h.label) for h in hints] == want
     assert all(h.position.character == units(client, lines[h.position.line]) for h in hints)
-    assert "docker-library/repo-info" in hints[0].tooltip
+    tooltip = hints[0].tooltip
+    assert isinstance(tooltip, str) and "docker-library/repo-info" in tooltip
     lenses = await code_lenses(client, uri)
-    if client.persona.name == "nvim-0.11":  # type: ignore[attr-defined]
+    if client.persona.name == "nvim-0.11":
         assert lenses == []  # it shows inlay hints
     else:
-        assert [(c.range.start.line, c.command.title) for c in lenses] == want
+        assert all(c.command is not None for c in lenses), lenses
+        assert [(c.range.start.line, c.command.title if c.command else None) for c in lenses] == want
         assert lenses[0].range == rng(1, 0, 1, len(lines[1]))
 
 
