@@ -240,7 +240,7 @@ async def test_rule_selection_per_workspace_folder(fresh: DockwiseClient, tmp_pa
     fresh.set_configuration({"ignore": ["DL3006"]}, section="dockwise")
     fresh.set_configuration({"ignore": ["DL4000"]}, section="dockwise", scope_uri=b.as_uri())
     persona = PERSONAS["vscode"]
-    fresh.persona = persona  # type: ignore[attr-defined]
+    fresh.persona = persona
     await asyncio.wait_for(fresh.initialize_session(types.InitializeParams(
         capabilities=persona.capabilities(),
         initialization_options={"debounceMs": 0},

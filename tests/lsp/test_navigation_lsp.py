@@ -9,6 +9,7 @@ differ between encodings.
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 
 import pytest
 import pytest_lsp
@@ -73,7 +74,7 @@ def range_text(client: DockwiseClient, text: str, r: types.Range) -> str:
     return line[units_to_col(line, r.start.character, enc):units_to_col(line, r.end.character, enc)]
 
 
-def apply_edits(client: DockwiseClient, text: str, edits: list[types.TextEdit]) -> str:
+def apply_edits(client: DockwiseClient, text: str, edits: Sequence[types.TextEdit | types.AnnotatedTextEdit]) -> str:
     lines = text.split("\n")
     enc = client.persona.encoding
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
@@ -111,9 +112,11 @@ async def test_capabilities(push_client: DockwiseClient):
     caps = push_client.init_result.capabilities
     assert caps.document_symbol_provider and caps.workspace_symbol_provider
     assert caps.definition_provider and caps.references_provider and caps.document_highlight_provider
+    assert isinstance(caps.rename_provider, types.RenameOptions), caps.rename_provider
     assert caps.rename_provider.prepare_provider is True
     assert caps.folding_range_provider
     st = caps.semantic_tokens_provider
+    assert st is not None
     assert st.full and st.range and "keyword" in st.legend.token_types and "declaration" in st.legend.token_modifiers
     assert caps.document_link_provider is not None
 
@@ -197,14 +200,22 @@ async def test_references_and_highlights(push_client: DockwiseClient):
 # -- rename -------------------------------------------------------------------------------------------
 
 
-def workspace_edits(client: DockwiseClient, uri: str, edit: types.WorkspaceEdit, version: int):
+def workspace_edits(client: DockwiseClient, uri: str, edit: types.WorkspaceEdit | None,
+                    version: int) -> list[types.TextEdit | types.AnnotatedTextEdit]:
+    assert edit is not None, "no workspace edit"
+    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit]
     if edit.document_changes is not None:
         assert client.persona.name != "nvim-0.7"  # it does not support documentChanges
         (change,) = edit.document_changes
+        assert isinstance(change, types.TextDocumentEdit), f"a file operation instead of a text edit: {change}"
         assert change.text_document.uri == uri and change.text_document.version == version
-        return change.edits
-    assert set(edit.changes) == {uri}
-    return edit.changes[uri]
+        edits = list(change.edits)
+    else:
+        assert edit.changes is not None and set(edit.changes) == {uri}
+        edits = list(edit.changes[uri])
+    plain = [e for e in edits if not isinstance(e, types.SnippetTextEdit)]
+    assert len(plain) == len(edits), "snippet edits were never advertised"
+    return plain
 
 
 async def test_rename_stage_and_variable_applies_consistently(push_client: DockwiseClient):
@@ -291,7 +302,9 @@ def decode_tokens(client: DockwiseClient, text: str, data: list[int], legend: ty
 async def test_semantic_tokens_full_and_range(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
-    legend = push_client.init_result.capabilities.semantic_tokens_provider.legend
+    provider = push_client.init_result.capabilities.semantic_tokens_provider
+    assert provider is not None
+    legend = provider.legend
     full = await request(push_client.text_document_semantic_tokens_full_async(
         types.SemanticTokensParams(text_document=tdi(uri))))
     toks = decode_tokens(push_client, DOC, full.data, legend)
@@ -352,7 +365,9 @@ async def test_broken_documents_answer_with_empty_results(push_client: DockwiseC
 
 def _flat_caps() -> types.ClientCapabilities:
     caps = PERSONAS["vscode"].capabilities()
-    caps.text_document.document_symbol.hierarchical_document_symbol_support = False
+    td = caps.text_document
+    assert td is not None and td.document_symbol is not None, "VS Code advertises document symbols"
+    td.document_symbol.hierarchical_document_symbol_support = False
     return caps
 
 
