@@ -341,6 +341,12 @@ async def diagnostics_now(
     return (await wait_publish(client, uri, version, after=after)).diagnostics
 
 
+def hover_markdown(h: types.Hover) -> str:
+    """A hover's markdown (dockwise answers with MarkupContent)."""
+    assert isinstance(h.contents, types.MarkupContent), h.contents
+    return h.contents.value
+
+
 def utf_units(text: str, encoding: str) -> int:
     if encoding == "utf-8":
         return len(text.encode("utf-8"))

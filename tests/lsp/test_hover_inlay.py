@@ -14,6 +14,7 @@ from lsp_helpers import (
     TIMEOUT,
     client_config,
     end_session,
+    hover_markdown,
     new_uri,
     open_doc,
     rng,
@@ -72,12 +73,6 @@ async def hover_at(client: DockwiseClient, uri: str, line: int, character: int) 
     return h
 
 
-def md_of(h: types.Hover) -> str:
-    """A hover's markdown (dockwise answers with MarkupContent)."""
-    assert isinstance(h.contents, types.MarkupContent), h.contents
-    return h.contents.value
-
-
 async def inlay_hints(client: DockwiseClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
     got = await asyncio.wait_for(
         client.text_document_inlay_hint_async(types.InlayHintParams(
@@ -126,34 +121,34 @@ async def test_hover_from_image(client: DockwiseClient):
 
 async def test_hover_arg_built_image_and_platform(client: DockwiseClient):
     uri = await opened(client, DOC)
-    md = md_of(await hover_at(client, uri, 1, 7))
+    md = hover_markdown(await hover_at(client, uri, 1, 7))
     full = images.size_table()["images"]["python"]["3.12"]["platforms"][AMD]
     slim = images.size_table()["images"]["python"]["3.12-slim"]["platforms"][AMD]
     assert "`docker.io/library/python:3.12`" in md
     assert f"`python:3.12-slim` {slim / 1e6:.1f} MB, saves {(full - slim) / 1e6:.1f} MB" in md
-    md = md_of(await hover_at(client, uri, 6, 30))
+    md = hover_markdown(await hover_at(client, uri, 6, 30))
     assert f"**{mb('node', '22-slim', 'linux/arm64')}**" in md and "--platform=linux/arm64" in md
 
 
 async def test_hover_stage_keyword_and_variable_utf16(client: DockwiseClient):
     uri = await opened(client, DOC)
     h = await hover_at(client, uri, 4, 13)  # COPY --from=build
-    assert "Stage `build`" in md_of(h) and h.range == rng(4, 12, 4, 17)
+    assert "Stage `build`" in hover_markdown(h) and h.range == rng(4, 12, 4, 17)
     h = await hover_at(client, uri, 4, 1)
-    assert md_of(h).startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
+    assert hover_markdown(h).startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
     # $BASE after non-ASCII text: request and range in the negotiated encoding
     line = DOC.split("\n")[5]
     col = line.index("$BASE")
     start = units(client, line[:col])
     h = await hover(client, uri, 5, start + 2)
-    assert h is not None and "`$BASE`" in md_of(h) and "not in scope" in md_of(h)
+    assert h is not None and "`$BASE`" in hover_markdown(h) and "not in scope" in hover_markdown(h)
     assert h.range == rng(5, start, 5, start + 5)
     assert await hover(client, uri, 2, 15) is None  # plain RUN text
 
 
 async def test_unknown_image_answers_offline(client: DockwiseClient):
     uri = await opened(client, "FROM localhost:5000/team/app:1\n")
-    md = md_of(await hover_at(client, uri, 0, 8))
+    md = hover_markdown(await hover_at(client, uri, 0, 8))
     assert "`localhost:5000/team/app:1`" in md
     assert "Not in dockwise's offline size table" in md
     assert "Live registry lookups are off" in md  # images.online is false here
