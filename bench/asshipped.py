@@ -292,7 +292,7 @@ def table(res: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--keystrokes", type=int, default=100)
     ap.add_argument("--symbol-docs", type=int, default=1100, help="corpus documents open for workspace/symbol (0: skip)")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "asshipped.json")

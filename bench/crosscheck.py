@@ -76,7 +76,9 @@ def has_heredocs(df) -> bool:
 def theirs_of(data: bytes) -> list[tuple[int, int]]:
     from dockerfile_parse import DockerfileParser
 
-    structure = DockerfileParser(fileobj=io.BytesIO(data)).structure
+    # it decodes each line as UTF-8 itself (its docs say bytes, its typeshed stub IO[str]);
+    # a text stream split on "\n" alone is the same input, typed as the stub says
+    structure = DockerfileParser(fileobj=io.StringIO(data.decode("utf-8"), newline="\n")).structure
     return [(d["startline"], d["endline"]) for d in structure if d["instruction"] != "COMMENT"]
 
 

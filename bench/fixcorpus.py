@@ -31,7 +31,7 @@ from dockwise.rules import ALL_RULES  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--corpus", type=Path, help="folder of Dockerfiles (default ../shared/corpus/real)")
     ap.add_argument("--out", type=Path, help="also write the report as Markdown here")
     a = ap.parse_args(argv)

@@ -21,13 +21,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from hostile_util import (  # noqa: E402
-    OCI_INDEX, Attacker, gzip_bomb, json_ok, manifest, response, sha,
+    OCI_INDEX, Attacker, Conn, Handler, Request, gzip_bomb, json_ok, manifest, response, sha,
 )
+
+Routes = dict[str, Handler | bytes]  # what an Attacker serves
 
 RSS_TARGET_MB = 300.0
 BUDGET = 3.0  # registry.TOTAL_TIMEOUT
@@ -55,45 +58,51 @@ print(json.dumps({"elapsed": elapsed, "rss_mb": rss, "statuses": out,
 """
 
 
-def _single(blob_handler):
+def _single(blob_handler: Handler | bytes) -> Routes:
     cfg = b'{"architecture": "amd64", "os": "linux"}'
     return {"/v2/x/manifests/1": json_ok(manifest([1000, 2000], sha(cfg))), f"/v2/x/blobs/{sha(cfg)}": blob_handler}
 
 
-def _endless_redirect(conn, req):
+def _endless_redirect(conn: Conn, req: Request) -> None:
     conn.send(response(307, {"Location": "/elsewhere"}, length=1 << 30))
     conn.stream(1 << 30)  # 1 GiB, until the client hangs up
 
 
-def _trickle_headers(conn, req):
+def _endless_manifest(conn: Conn, req: Request) -> None:
+    conn.send(response(200, {"Content-Type": "application/json"}, length=1 << 30))
+    conn.stream(1 << 30)
+
+
+def _trickle_headers(conn: Conn, req: Request) -> None:
     conn.send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
     conn.trickle(b"a" * 3600, 0.5)
 
 
-def _trickle_body(conn, req):
+def _trickle_body(conn: Conn, req: Request) -> None:
     conn.send(response(200, {"Content-Type": "application/json"}, length=100_000))
     conn.trickle(b" " * 100_000, 0.2)
 
 
-def _continues(conn, req):
+def _continues(conn: Conn, req: Request) -> None:
     for _ in range(100_000):
         if not conn.send(b"HTTP/1.1 100 Continue\r\n\r\n") or conn.attacker.stopping.wait(0.01):
             return
 
 
-def _silent(conn, req):
+def _silent(conn: Conn, req: Request) -> None:
     conn.attacker.stopping.wait(60)
 
 
-def _huge_index():
+def _huge_index() -> Routes:
     entries = [{"digest": "sha256:" + f"{i:032x}",
                 "platform": {"os": "linux", "architecture": "amd64", "variant": f"v{i}"}} for i in range(27_000)]
     body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}, separators=(",", ":"))
     return {"/v2/x/manifests/1": json_ok(body.encode(), OCI_INDEX)}
 
 
-def _many_platforms():
-    routes, entries = {}, []
+def _many_platforms() -> Routes:
+    routes: Routes = {}
+    entries = []
     for i in range(1000):
         m = manifest([1000 + i])
         routes[f"/v2/x/manifests/{sha(m)}"] = json_ok(m)
@@ -103,19 +112,18 @@ def _many_platforms():
     return routes
 
 
-def _forged_realm(secret_host):
+def _forged_realm(secret_host: str) -> Routes:
     ch = f'Bearer realm="http://{secret_host}/token",service="s"'
     return {"/v2/x/manifests/1": response(401, {"WWW-Authenticate": ch})}
 
 
-SCENARIOS = {
+SCENARIOS: dict[str, Callable[[], Routes]] = {
     "redirect-endless-body": lambda: _single(_endless_redirect),
     "redirect-gzip-bomb": lambda: _single(response(307, {"Location": "/e", "Content-Encoding": "gzip"},
                                                    gzip_bomb(1 << 30))),
     "manifest-gzip-bomb": lambda: {"/v2/x/manifests/1": response(200, {"Content-Encoding": "gzip"},
                                                                   gzip_bomb(1 << 30))},
-    "manifest-endless-body": lambda: {"/v2/x/manifests/1": lambda c, r: (
-        c.send(response(200, {"Content-Type": "application/json"}, length=1 << 30)), c.stream(1 << 30))},
+    "manifest-endless-body": lambda: {"/v2/x/manifests/1": _endless_manifest},
     "trickled-headers": lambda: {"/v2/x/manifests/1": _trickle_headers},
     "trickled-body": lambda: {"/v2/x/manifests/1": _trickle_body},
     "endless-100-continue": lambda: {"/v2/x/manifests/1": _continues},

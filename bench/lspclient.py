@@ -43,20 +43,23 @@ class LspProcess:
         self.cmd = cmd
         self.timeout = timeout
         self.stderr_path = stderr_path
-        self._errf = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
+        self._errf = open(stderr_path, "wb") if stderr_path else None
         self.t_spawn = time.perf_counter()
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self._errf,
+            stderr=self._errf if self._errf is not None else subprocess.DEVNULL,
             cwd=cwd,
             env=env,
             bufsize=0,
             close_fds=True,
         )
-        self._in = self.proc.stdin.fileno()
-        self._out = self.proc.stdout.fileno()
+        if self.proc.stdin is None or self.proc.stdout is None:  # never: both are pipes
+            raise RuntimeError(f"{cmd[0]} started without stdin/stdout pipes")
+        self._stdin, self._stdout = self.proc.stdin, self.proc.stdout
+        self._in = self._stdin.fileno()
+        self._out = self._stdout.fileno()
         os.set_blocking(self._in, False)
         os.set_blocking(self._out, False)
         self._buf = bytearray()
@@ -174,8 +177,9 @@ class LspProcess:
             self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
         elif method == "window/logMessage":
             params = msg.get("params") or {}
-            if params.get("type") in (1, 2):  # Error, Warning
-                self.log_messages.append((params.get("type"), str(params.get("message"))))
+            kind = params.get("type")
+            if isinstance(kind, int) and kind in (1, 2):  # Error, Warning
+                self.log_messages.append((kind, str(params.get("message"))))
 
     def wait_for(
         self, pred: Callable[[dict], bool], timeout: float | None = None, what: str = "message"
@@ -268,12 +272,12 @@ class LspProcess:
                     self.proc.wait(timeout)
                 except subprocess.TimeoutExpired:
                     pass
-            for f in (self.proc.stdin, self.proc.stdout):
+            for f in (self._stdin, self._stdout):
                 try:
                     f.close()
                 except Exception:
                     pass
-            if self._errf is not subprocess.DEVNULL:
+            if self._errf is not None:
                 self._errf.close()
         return self.proc.returncode
 

@@ -33,7 +33,7 @@ from lspclient import LspProcess  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--scenario", choices=("typing", "open", "corpus"), default="typing")
     ap.add_argument("--keys", type=int, default=200)
     ap.add_argument("--enters", type=int, default=20)

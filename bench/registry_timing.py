@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from dockwise.images import catalog as images
     from dockwise.images import registry
+    from dockwise.syntax.model import Pos, Span
     from dockwise.syntax.parser import parse_image_ref
 
     why = registry_missing_reason()
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     def ref(s: str):
-        return parse_image_ref(s, s, None)  # type: ignore[arg-type]
+        return parse_image_ref(s, s, Span(Pos(0, 0), Pos(0, len(s))))
 
     figs: dict[str, list[float]] = {k: [] for k in ("request_ms", "timeout_s", "refused_s", "slow_ok_s", "fresh_ok_ms")}
     with tempfile.TemporaryDirectory(prefix="dockwise-bench-registry-") as tmp:
@@ -65,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         made = []
 
         def live(**kw):
-            lv = registry.LiveImages(root / f"cache{len(made)}", docker_config=root / "no-config", **kw)
+            # the loopback registries here are ones the user listed (README, "Security"): unlisted
+            # local ports are never contacted
+            lv = registry.LiveImages(root / f"cache{len(made)}", docker_config=root / "no-config",
+                                     registries=["127.0.0.1:*"], **kw)
             made.append(lv)
             return lv
 

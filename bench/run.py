@@ -783,7 +783,7 @@ def meta(corpus_desc: str, files: list[str], total_bytes: int, args: argparse.Na
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--corpus", type=Path, help="directory of Dockerfiles (default: ../shared/corpus/real)")
     ap.add_argument("--quick", action="store_true", help="reduced run for a smoke test")
     ap.add_argument("--no-hadolint", action="store_true", help="skip the hadolint comparison")
@@ -797,7 +797,7 @@ def main(argv: list[str] | None = None) -> int:
                     "taken at start, so concurrent edits cannot mix two versions into one run)")
     args = ap.parse_args(argv)
     QUIET["max_s"] = args.wait_quiet
-    only = set(FIGURES) if not args.only else {s.strip() for s in args.only.split(",") if s.strip()}
+    only: set[str] = set(FIGURES) if not args.only else {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(FIGURES)
     if unknown:
         ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {', '.join(FIGURES)}")

@@ -49,7 +49,7 @@ def _run(what: str, text: str) -> tuple[float, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--sizes", default="1500,3000,6000,12000")
     ap.add_argument("--shapes", default=",".join(SHAPES))
     ap.add_argument("--what", default="fix,format,lint")

@@ -62,7 +62,7 @@ def cpu_children() -> float:
 
 
 def background():
-    from run import Background  # pyright: ignore[reportMissingImports]  (bench/ is on sys.path)
+    from run import Background  # bench/ is on sys.path
 
     return Background()
 

@@ -111,6 +111,7 @@ def luafile(name: str) -> str:
 
 
 def run_nvim(tmp: Path, args: list[str], out: Path, env: dict[str, str]) -> tuple[dict, subprocess.CompletedProcess]:
+    assert NVIM is not None, "_needs_nvim skips without Neovim"
     try:
         proc = subprocess.run([NVIM, "--headless", "--clean", *args], cwd=tmp / "ws", env=env, text=True,
                               capture_output=True, stdin=subprocess.DEVNULL, timeout=TIMEOUT_S)
@@ -187,7 +188,9 @@ def test_hover_on_base_image_shows_its_size(nvim):
     assert "python" in text, text
     # the same size as the DW001 diagnostic on that line (e.g. "410.9 MB"), maybe rounded
     [dw001] = by_code(nvim.result["diagnostics"], "DW001")
-    expected = float(re.search(r"is ([\d.]+) MB", dw001["message"]).group(1))
+    m = re.search(r"is ([\d.]+) MB", dw001["message"])
+    assert m, dw001["message"]
+    expected = float(m.group(1))
     sizes = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s*MB\b", text)]
     assert any(abs(s - expected) <= max(0.6, expected * 0.01) for s in sizes), (expected, text)
 

@@ -11,26 +11,25 @@ use its own document URI (``new_uri()``). Settings are initialised with
 from __future__ import annotations
 
 import pytest_lsp
-from lsp_helpers import PERSONAS, PULL_PERSONAS, PUSH_PERSONAS, client_config, end_session, start_session
-from pytest_lsp import LanguageClient
+from lsp_helpers import DockwiseClient, PERSONAS, PULL_PERSONAS, PUSH_PERSONAS, client_config, end_session, start_session
 
 
 @pytest_lsp.fixture(scope="module", params=list(PERSONAS), config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param])
     yield
     await end_session(lsp_client)
 
 
 @pytest_lsp.fixture(scope="module", params=PUSH_PERSONAS, config=client_config())
-async def push_client(lsp_client: LanguageClient, request):
+async def push_client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param])
     yield
     await end_session(lsp_client)
 
 
 @pytest_lsp.fixture(scope="module", params=PULL_PERSONAS, config=client_config())
-async def pull_client(lsp_client: LanguageClient, request):
+async def pull_client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param])
     yield
     await end_session(lsp_client)

@@ -29,7 +29,7 @@ import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from lsprotocol import types
 from pygls.protocol import default_converter
@@ -83,10 +83,14 @@ def _vscode_utf8() -> types.ClientCapabilities:
 
 def _vscode_pull() -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
-    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(
+    text_document = caps.text_document or types.TextDocumentClientCapabilities()
+    text_document.diagnostic = types.DiagnosticClientCapabilities(
         dynamic_registration=False, related_document_support=False
     )
-    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    caps.text_document = text_document
+    workspace = caps.workspace or types.WorkspaceClientCapabilities()
+    workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    caps.workspace = workspace
     return caps
 
 
@@ -115,15 +119,48 @@ PULL_PERSONAS = ["nvim-0.11", "vscode-pl"]
 # -- client ---------------------------------------------------------------------------------
 
 
-def _record_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
-    client.published.append(params)  # type: ignore[attr-defined]
+class DockwiseClient(LanguageClient):
+    """pytest-lsp's test client, also keeping every publishDiagnostics (with version)
+    and the persona and initialize result of the session it started."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.published: list[types.PublishDiagnosticsParams] = []
+        self._persona: Persona | None = None
+        self._init_result: types.InitializeResult | None = None
+
+    @property
+    def persona(self) -> Persona:
+        if self._persona is None:
+            raise AssertionError("no session started: start_session() sets the persona")
+        return self._persona
+
+    @persona.setter
+    def persona(self, persona: Persona) -> None:
+        self._persona = persona
+
+    @property
+    def init_result(self) -> types.InitializeResult:
+        if self._init_result is None:
+            raise AssertionError("no session started: start_session() keeps the initialize result")
+        return self._init_result
+
+    @init_result.setter
+    def init_result(self, result: types.InitializeResult) -> None:
+        self._init_result = result
+
+
+C = TypeVar("C", bound=DockwiseClient)
+
+
+def _record_publish(client: DockwiseClient, params: types.PublishDiagnosticsParams) -> None:
+    client.published.append(params)
     client.diagnostics[params.uri] = params.diagnostics
 
 
-def make_client() -> LanguageClient:
-    """pytest-lsp's test client, also keeping every publishDiagnostics (with version)."""
-    client = LanguageClient(converter_factory=default_converter)
-    client.published = []  # type: ignore[attr-defined]
+def make_client(cls: type[C] = DockwiseClient) -> C:
+    """A test client of class ``cls`` (a DockwiseClient) recording publishDiagnostics."""
+    client = cls(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_publish
     register_lsp_features(client, features)
@@ -137,10 +174,10 @@ def client_config():
 
 
 async def start_session(
-    client: LanguageClient, persona: Persona, init_options: Any = None
+    client: DockwiseClient, persona: Persona, init_options: Any = None
 ) -> types.InitializeResult:
-    client.persona = persona  # type: ignore[attr-defined]
-    client.init_result = await asyncio.wait_for(  # type: ignore[attr-defined]
+    client.persona = persona
+    client.init_result = await asyncio.wait_for(
         client.initialize_session(
             types.InitializeParams(
                 capabilities=persona.capabilities(),
@@ -150,7 +187,7 @@ async def start_session(
         ),
         TIMEOUT,
     )
-    return client.init_result  # type: ignore[attr-defined]
+    return client.init_result
 
 
 async def end_session(client: LanguageClient) -> None:
@@ -182,12 +219,12 @@ async def wait_until(pred: Callable[[], Any], timeout: float = TIMEOUT, what: st
         await asyncio.sleep(0.005)
 
 
-def publishes(client: LanguageClient, uri: str) -> list[types.PublishDiagnosticsParams]:
-    return [p for p in client.published if p.uri == uri]  # type: ignore[attr-defined]
+def publishes(client: DockwiseClient, uri: str) -> list[types.PublishDiagnosticsParams]:
+    return [p for p in client.published if p.uri == uri]
 
 
 async def wait_publish(
-    client: LanguageClient, uri: str, version: int | None = None, *, after: int = 0, timeout: float = TIMEOUT
+    client: DockwiseClient, uri: str, version: int | None = None, *, after: int = 0, timeout: float = TIMEOUT
 ) -> types.PublishDiagnosticsParams:
     """The first publish for ``uri`` (with ``version``, if given) beyond the first ``after`` ones."""
 
@@ -227,7 +264,7 @@ def close_doc(client: LanguageClient, uri: str) -> None:
 
 async def pull(
     client: LanguageClient, uri: str, previous_result_id: str | None = None
-) -> types.FullDocumentDiagnosticReport | types.UnchangedDocumentDiagnosticReport:
+) -> types.RelatedFullDocumentDiagnosticReport | types.RelatedUnchangedDocumentDiagnosticReport:
     return await asyncio.wait_for(
         client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(
@@ -238,6 +275,27 @@ async def pull(
         ),
         TIMEOUT,
     )
+
+
+def full(
+    report: types.RelatedFullDocumentDiagnosticReport | types.RelatedUnchangedDocumentDiagnosticReport,
+) -> types.RelatedFullDocumentDiagnosticReport:
+    """``report``, checked to be a full report (with items)."""
+    assert isinstance(report, types.RelatedFullDocumentDiagnosticReport), f"expected a full report, got {report}"
+    return report
+
+
+def unchanged(
+    report: types.RelatedFullDocumentDiagnosticReport | types.RelatedUnchangedDocumentDiagnosticReport,
+) -> types.RelatedUnchangedDocumentDiagnosticReport:
+    """``report``, checked to be an unchanged report."""
+    assert isinstance(report, types.RelatedUnchangedDocumentDiagnosticReport), f"expected an unchanged report, got {report}"
+    return report
+
+
+async def pull_items(client: LanguageClient, uri: str) -> Sequence[types.Diagnostic]:
+    """The items of a full pull report for ``uri``."""
+    return full(await pull(client, uri)).items
 
 
 async def raw_request(client: LanguageClient, method: str, params: Any, timeout: float = TIMEOUT) -> Any:
@@ -258,17 +316,35 @@ def rng(l1: int, c1: int, l2: int, c2: int) -> types.Range:
     return types.Range(start=types.Position(line=l1, character=c1), end=types.Position(line=l2, character=c2))
 
 
-def codes(diags) -> list[str]:
-    return [d.code for d in diags]
+def code_of(d: types.Diagnostic) -> str:
+    """A diagnostic's code (dockwise always sends a string code)."""
+    assert isinstance(d.code, str), f"diagnostic without a string code: {d}"
+    return d.code
 
 
-async def diagnostics_now(client: LanguageClient, uri: str, *, after: int = 0, version: int | None = None):
+def codes(diags: Iterable[types.Diagnostic]) -> list[str]:
+    return [code_of(d) for d in diags]
+
+
+def data_of(d: types.Diagnostic) -> dict[str, Any]:
+    """A diagnostic's ``data`` (dockwise sends an object: rule, version, fix)."""
+    assert isinstance(d.data, dict), f"diagnostic without a data object: {d}"
+    return d.data
+
+
+async def diagnostics_now(
+    client: DockwiseClient, uri: str, *, after: int = 0, version: int | None = None
+) -> Sequence[types.Diagnostic]:
     """The document's diagnostics the way this persona receives them."""
-    persona: Persona = client.persona  # type: ignore[attr-defined]
-    if persona.pulls:
-        report = await pull(client, uri)
-        return report.items
+    if client.persona.pulls:
+        return await pull_items(client, uri)
     return (await wait_publish(client, uri, version, after=after)).diagnostics
+
+
+def hover_markdown(h: types.Hover) -> str:
+    """A hover's markdown (dockwise answers with MarkupContent)."""
+    assert isinstance(h.contents, types.MarkupContent), h.contents
+    return h.contents.value
 
 
 def utf_units(text: str, encoding: str) -> int:

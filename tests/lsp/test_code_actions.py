@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     Persona,
     change_doc,
     client_config,
+    codes,
+    data_of,
     end_session,
     new_uri,
     open_doc,
@@ -28,10 +31,11 @@ from lsp_helpers import (
     wait_publish,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import client_capabilities
 
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import apply_edits, fix_text
+from dockwise.syntax.model import Dockerfile
 from dockwise.syntax.parser import parse
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -50,13 +54,17 @@ class _Custom(Persona):
     make: Callable[[], types.ClientCapabilities] | None = None
 
     def capabilities(self) -> types.ClientCapabilities:
+        assert self.make is not None, f"persona {self.name} without capabilities"
         return self.make()
 
 
 def _plain_u8() -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
-    caps.text_document.code_action.resolve_support = None
-    caps.workspace.workspace_edit.document_changes = None
+    td, ws = caps.text_document, caps.workspace
+    assert td is not None and td.code_action is not None, "VS Code advertises code actions"
+    assert ws is not None and ws.workspace_edit is not None, "VS Code advertises workspace edits"
+    td.code_action.resolve_support = None
+    ws.workspace_edit.document_changes = None
     caps.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
     return caps
 
@@ -69,7 +77,7 @@ CA_PERSONAS = {
 
 
 @pytest_lsp.fixture(scope="module", params=list(CA_PERSONAS), config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, CA_PERSONAS[request.param], INIT)
     yield
     await end_session(lsp_client)
@@ -100,14 +108,18 @@ def _offset(text: str, pos: types.Position, encoding: str) -> int:
     return off + len(lines[pos.line])
 
 
-def apply_workspace_edit(client: LanguageClient, text: str, edit: types.WorkspaceEdit, uri: str,
+def apply_workspace_edit(client: DockwiseClient, text: str, edit: types.WorkspaceEdit | None, uri: str,
                          version: int | None = None) -> str:
     """Apply ``edit`` (for ``uri``) to ``text``; check the form the persona may receive."""
-    we = _persona_caps(client).workspace.workspace_edit
+    assert edit is not None, "a code action without an edit"
+    ws = _persona_caps(client).workspace
+    we = ws.workspace_edit if ws else None
     versioned = bool(we and we.document_changes)
+    edits: Sequence[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit]
     if versioned:
         assert edit.changes is None and edit.document_changes is not None
         (tde,) = edit.document_changes
+        assert isinstance(tde, types.TextDocumentEdit), f"a file operation instead of a text edit: {tde}"
         assert tde.text_document.uri == uri
         if version is not None:
             assert tde.text_document.version == version
@@ -117,7 +129,9 @@ def apply_workspace_edit(client: LanguageClient, text: str, edit: types.Workspac
         assert set(edit.changes) <= {uri}
         edits = edit.changes.get(uri, [])
     enc = client.persona.encoding
-    spans = sorted(((_offset(text, e.range.start, enc), _offset(text, e.range.end, enc), e.new_text) for e in edits),
+    plain = [e for e in edits if not isinstance(e, types.SnippetTextEdit)]
+    assert len(plain) == len(edits), "snippet edits were never advertised"
+    spans = sorted(((_offset(text, e.range.start, enc), _offset(text, e.range.end, enc), e.new_text) for e in plain),
                    reverse=True)
     for (a, b, _), (_, b2, _) in zip(spans, spans[1:]):
         assert b2 <= a, "overlapping edits"
@@ -131,7 +145,9 @@ def _persona_caps(client) -> types.ClientCapabilities:
 
 
 def resolves(client) -> bool:
-    rs = _persona_caps(client).text_document.code_action.resolve_support
+    td = _persona_caps(client).text_document
+    ca = td.code_action if td else None
+    rs = ca.resolve_support if ca else None
     return rs is not None and "edit" in rs.properties
 
 
@@ -166,6 +182,16 @@ def diag(diags, code) -> types.Diagnostic:
     found = [d for d in diags if d.code == code]
     assert found, f"no {code} among {[d.code for d in diags]}"
     return found[0]
+
+
+def run_argvs(df: Dockerfile) -> list[list[str]]:
+    """The argv of every command of every (shell-form) RUN."""
+    argvs = []
+    for i in df.instructions:
+        if i.keyword == "RUN":
+            assert i.shell is not None, f"RUN without a shell form on line {i.start_line}"
+            argvs += [c.argv for c in i.shell.commands]
+    return argvs
 
 
 def lint_codes(text: str) -> list[str]:
@@ -220,7 +246,7 @@ async def test_every_fixable_rule_has_an_editor_case():
 
 
 @pytest.mark.parametrize("code", list(FIXABLE))
-async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str):
+async def test_quick_fix_for_each_fixable_rule(client: DockwiseClient, code: str):
     text = FIXABLE[code]
     want, applicability = engine_fix(text, code)
     uri, diags = await open_and_wait(client, text)
@@ -229,7 +255,7 @@ async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str
     fixes = [a for a in acts if not a.title.startswith("Ignore ")]
     assert len(fixes) == 1, [a.title for a in acts]
     (a,) = fixes
-    assert kind(a) == QUICKFIX and list(a.diagnostics) == [d]
+    assert kind(a) == QUICKFIX and a.diagnostics is not None and list(a.diagnostics) == [d]
     assert a.title.endswith("(unsafe)") == (applicability == "unsafe")
     assert bool(a.is_preferred) == (applicability == "safe")
     got = apply_workspace_edit(client, text, a.edit, uri, version=1)
@@ -237,7 +263,7 @@ async def test_quick_fix_for_each_fixable_rule(client: LanguageClient, code: str
     assert code not in lint_codes(got)
 
 
-async def test_expected_texts_of_some_fixes(client: LanguageClient):
+async def test_expected_texts_of_some_fixes(client: DockwiseClient):
     """Readable spot checks of what a user gets."""
     cases = [
         ("DL3014", "RUN apt-get install -y --no-install-recommends curl=8.1"),
@@ -254,7 +280,7 @@ async def test_expected_texts_of_some_fixes(client: LanguageClient):
         assert apply_workspace_edit(client, text, a.edit, uri).splitlines()[1] == line
 
 
-async def test_quick_fix_positions_after_an_emoji(client: LanguageClient):
+async def test_quick_fix_positions_after_an_emoji(client: DockwiseClient):
     text = 'FROM debian:12\nRUN echo "🐳 é" && apt-get install --no-install-recommends curl=8.1\n'
     want, _ = engine_fix(text, "DL3014")
     uri, diags = await open_and_wait(client, text)
@@ -267,7 +293,7 @@ async def test_quick_fix_positions_after_an_emoji(client: LanguageClient):
     assert apply_workspace_edit(client, text, a.edit, uri) == want
 
 
-async def test_crlf_document_gets_crlf_line_breaks(client: LanguageClient):
+async def test_crlf_document_gets_crlf_line_breaks(client: DockwiseClient):
     text = "FROM debian:12\r\nRUN apt-get update\r\nRUN echo hi\r\n"
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3059")
@@ -276,11 +302,12 @@ async def test_crlf_document_gets_crlf_line_breaks(client: LanguageClient):
     assert got == "FROM debian:12\r\nRUN apt-get update && \\\r\n    echo hi\r\n"
 
 
-async def test_display_only_and_other_sources_are_not_offered(client: LanguageClient):
+async def test_display_only_and_other_sources_are_not_offered(client: DockwiseClient):
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
-    d.data = {**d.data, "fix": {**d.data["fix"], "applicability": "display-only"}}
+    data = data_of(d)
+    d.data = {**data, "fix": {**data["fix"], "applicability": "display-only"}}
     titles = [a.title for a in await code_actions(client, uri, d.range, [d])]
     assert "Add -y" not in titles and "Ignore DL3014 for this line" in titles
     other = types.Diagnostic(range=d.range, message="x", source="someone-else", code="DL3014")
@@ -290,7 +317,7 @@ async def test_display_only_and_other_sources_are_not_offered(client: LanguageCl
 # -- stale data and dropped data ------------------------------------------------------------
 
 
-async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: LanguageClient):
+async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\nMAINTAINER me\n"
     uri, diags = await open_and_wait(client, text)
     stripped = [types.Diagnostic(range=d.range, message=d.message, source=d.source, code=d.code) for d in diags]
@@ -302,7 +329,7 @@ async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: La
     assert apply_workspace_edit(client, text, a.edit, uri, version=1) == engine_fix(text, "DL3014")[0]
 
 
-async def test_stale_data_version_uses_the_current_lint(client: LanguageClient):
+async def test_stale_data_version_uses_the_current_lint(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\n"
     uri, diags = await open_and_wait(client, text)
     old = diag(diags, "DL3014")
@@ -335,7 +362,7 @@ IGNORE_DOC = (
 @pytest.mark.parametrize("code,line,scope", [
     ("DL3015", 4, "line"), ("DL3059", 5, "line"), ("DW002", 2, "line"), ("DL3059", 5, "file"), ("DW002", 2, "file"),
 ])
-async def test_ignore_actions_silence_the_finding(client: LanguageClient, code: str, line: int, scope: str):
+async def test_ignore_actions_silence_the_finding(client: DockwiseClient, code: str, line: int, scope: str):
     text = IGNORE_DOC
     uri, diags = await open_and_wait(client, text)
     (d,) = [d for d in diags if d.code == code and d.range.start.line == line]
@@ -362,7 +389,7 @@ async def test_ignore_actions_silence_the_finding(client: LanguageClient, code: 
     # the server agrees once the editor sends the change
     change_doc(client, uri, 2, rng(0, 0, len(text.splitlines()), 0), got)
     pub = await wait_publish(client, uri, 2)
-    assert sorted(x.code for x in pub.diagnostics) == sorted(after)
+    assert sorted(codes(pub.diagnostics)) == sorted(after)
 
 
 # -- refactorings ------------------------------------------------------------------------------
@@ -379,7 +406,7 @@ CHAIN_DOC = (
 )
 
 
-async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageClient):
+async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: DockwiseClient):
     text = CHAIN_DOC
     uri, _ = await open_and_wait(client, text)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
@@ -399,8 +426,7 @@ async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageCl
             "RUN echo other stage\n"
         )
         df, orig = parse(got), parse(text)
-        assert [c.argv for i in df.instructions if i.keyword == "RUN" for c in i.shell.commands] == \
-            [c.argv for i in orig.instructions if i.keyword == "RUN" for c in i.shell.commands]
+        assert run_argvs(df) == run_argvs(orig)
         # a single RUN, or RUNs of different stages, offer nothing
         for r in (rng(1, 0, 1, 5), rng(4, 0, 6, 3)):
             assert not [a for a in await code_actions(client, uri, r, only=[REWRITE]) if a.title.startswith("Chain")]
@@ -414,7 +440,7 @@ async def test_chain_runs_in_a_selection_even_with_dl3059_off(client: LanguageCl
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
 
 
-async def test_chain_after_cd_is_marked_unsafe(client: LanguageClient):
+async def test_chain_after_cd_is_marked_unsafe(client: DockwiseClient):
     text = "FROM debian:12\nRUN cd /tmp\nRUN make\n"
     uri, _ = await open_and_wait(client, text)
     (a,) = await code_actions(client, uri, rng(1, 0, 2, 8), only=[REWRITE])
@@ -436,7 +462,7 @@ CLEANUP_CASES = [
 
 
 @pytest.mark.parametrize("run,want", CLEANUP_CASES, ids=[c[0].split()[1] for c in CLEANUP_CASES])
-async def test_add_package_manager_cleanup(client: LanguageClient, run: str, want: str):
+async def test_add_package_manager_cleanup(client: DockwiseClient, run: str, want: str):
     # a builder stage: DL3009/DL3060 would not even report there, the refactoring still applies
     text = f"FROM debian:12 AS build\n{run}\nFROM scratch\nCOPY --from=build /x /x\n"
     uri, _ = await open_and_wait(client, text)
@@ -450,7 +476,7 @@ async def test_add_package_manager_cleanup(client: LanguageClient, run: str, wan
                 if a.title == "Add package-manager cleanup"]
 
 
-async def test_cache_mount_offered_beside_cleanup(client: LanguageClient):
+async def test_cache_mount_offered_beside_cleanup(client: DockwiseClient):
     text = "FROM python:3.12\nRUN pip install --no-cache-dir flask\n"
     uri, _ = await open_and_wait(client, text)
     acts = await code_actions(client, uri, rng(1, 5, 1, 5), only=[REWRITE])
@@ -465,7 +491,7 @@ async def test_cache_mount_offered_beside_cleanup(client: LanguageClient):
     assert "Add package-manager cleanup" in titles and "Use a BuildKit cache mount (apt) (unsafe)" in titles
 
 
-async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: LanguageClient):
+async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: DockwiseClient):
     text = "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nARG UNUSED=1\nCOPY a /a\n"
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DW131")
@@ -480,7 +506,7 @@ async def test_manual_quick_fixes_delete_a_stage_or_an_arg(client: LanguageClien
     assert apply_workspace_edit(client, text, a.edit, uri) == "FROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20\nCOPY a /a\n"
 
 
-async def test_no_cleanup_offered_without_an_install(client: LanguageClient):
+async def test_no_cleanup_offered_without_an_install(client: DockwiseClient):
     uri, _ = await open_and_wait(client, "FROM debian:12\nRUN echo hi\nRUN rm -rf /tmp/x\n")
     titles = [a.title for a in await code_actions(client, uri, rng(1, 0, 2, 3), only=[REWRITE])]
     assert titles == ["Chain RUN instructions"]
@@ -507,7 +533,7 @@ async def _fix_all(client, uri, only) -> types.CodeAction:
 
 
 @pytest.mark.parametrize("only", [["source.fixAll"], ["source.fixAll.dockwise"], ["source"]])
-async def test_fix_all_applies_every_safe_fix(client: LanguageClient, only):
+async def test_fix_all_applies_every_safe_fix(client: DockwiseClient, only):
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     a = await _fix_all(client, uri, only)
@@ -518,7 +544,7 @@ async def test_fix_all_applies_every_safe_fix(client: LanguageClient, only):
     assert not {"DL3014", "DL3020", "DL3042", "DL3059"} & set(lint_codes(got))
 
 
-async def test_fix_all_with_unsafe_fixes_on(client: LanguageClient):
+async def test_fix_all_with_unsafe_fixes_on(client: DockwiseClient):
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
@@ -533,13 +559,13 @@ async def test_fix_all_with_unsafe_fixes_on(client: LanguageClient):
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dockwise": INIT}))
 
 
-async def test_fix_all_resolved_after_the_document_changed(client: LanguageClient):
+async def test_fix_all_resolved_after_the_document_changed(client: DockwiseClient):
     if not resolves(client):
         pytest.skip("this persona gets fix-all edits eagerly: there is no later resolve")
     text = FIX_ALL_DOC
     uri, _ = await open_and_wait(client, text)
     (a,) = await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"])
-    assert a.edit is None and a.data["version"] == 1
+    assert a.edit is None and a.data is not None and a.data["version"] == 1
     change_doc(client, uri, 2, rng(5, 0, 6, 0), "MAINTAINER me\n")
     await wait_publish(client, uri, 2)
     text2 = FIX_ALL_DOC.replace("CMD echo hi\n", "MAINTAINER me\n")
@@ -548,7 +574,7 @@ async def test_fix_all_resolved_after_the_document_changed(client: LanguageClien
     assert got == fix_text(text2).text and 'LABEL maintainer="me"' in got
 
 
-async def test_only_filters_kinds(client: LanguageClient):
+async def test_only_filters_kinds(client: DockwiseClient):
     text = FIX_ALL_DOC
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3020")
@@ -560,12 +586,12 @@ async def test_only_filters_kinds(client: LanguageClient):
     assert await code_actions(client, uri, rng(1, 0, 2, 5), diags, only=["refactor.extract"]) == []
 
 
-async def test_no_fix_all_when_nothing_is_fixable(client: LanguageClient):
+async def test_no_fix_all_when_nothing_is_fixable(client: DockwiseClient):
     uri, _ = await open_and_wait(client, "FROM debian:12\nCMD [\"true\"]\n")
     assert await code_actions(client, uri, rng(0, 0, 0, 0), only=["source.fixAll"]) == []
 
 
-async def test_odd_requests_get_an_answer(client: LanguageClient):
+async def test_odd_requests_get_an_answer(client: DockwiseClient):
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
@@ -588,8 +614,10 @@ async def test_odd_requests_get_an_answer(client: LanguageClient):
         assert res.edit is not None and not res.edit.changes and not res.edit.document_changes
 
 
-async def test_capability_is_advertised(client: LanguageClient):
+async def test_capability_is_advertised(client: DockwiseClient):
     cap = client.init_result.capabilities.code_action_provider
+    assert isinstance(cap, types.CodeActionOptions), cap
     assert cap.resolve_provider is True
+    assert cap.code_action_kinds is not None
     assert {str(getattr(k, "value", k)) for k in cap.code_action_kinds} == {
         "quickfix", "refactor.rewrite", "source.fixAll", "source.fixAll.dockwise"}

@@ -13,22 +13,24 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     end_session,
     make_client,
     publishes,
-    pull,
+    pull_items,
     round_trip,
     server_command,
     wait_until,
 )
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import ClientServerConfig
 
 DOC = "FROM ubuntu\nMAINTAINER x\n"  # DL3006 (warning), DL4000 (error)
 PICK = {"DL3006", "DL4000", "DL3059"}
@@ -41,21 +43,31 @@ def server_env(home: Path) -> dict[str, str]:
     return env
 
 
+class ConfigClient(DockwiseClient):
+    """The test client with its workspace folder and the registrations the server asked for."""
+
+    root: Path  # set by the ``lsp`` fixture
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registrations: list[types.RegistrationParams] = []
+
+
 @pytest_asyncio.fixture
 async def lsp(tmp_path):
     """A started, not yet initialised server; ``client.root`` is a fresh directory."""
     home = tmp_path / "home"
     home.mkdir()
-    config = ClientServerConfig(server_command=server_command(), client_factory=make_client,
+    config = ClientServerConfig(server_command=server_command(), client_factory=lambda: make_client(ConfigClient),
                                 server_env=server_env(home))
     client = await config.start()
-    client.root = tmp_path / "ws"  # type: ignore[attr-defined]
+    assert isinstance(client, ConfigClient)
+    client.root = tmp_path / "ws"
     client.root.mkdir()
-    client.registrations = []  # type: ignore[attr-defined]
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(ls: LanguageClient, params: types.RegistrationParams):
-        ls.registrations.append(params)  # type: ignore[attr-defined]
+    def register_capability(ls: ConfigClient, params: types.RegistrationParams):
+        ls.registrations.append(params)
         return None
 
     yield client
@@ -63,9 +75,9 @@ async def lsp(tmp_path):
     await client.stop()
 
 
-async def start(client: LanguageClient, persona: str, folders: list[Path] | None = None, init_options=None):
-    client.persona = PERSONAS[persona]  # type: ignore[attr-defined]
-    root: Path = client.root  # type: ignore[attr-defined]
+async def start(client: ConfigClient, persona: str, folders: list[Path] | None = None, init_options=None):
+    client.persona = PERSONAS[persona]
+    root: Path = client.root
     folders = [root] if folders is None else folders
     await asyncio.wait_for(
         client.initialize_session(
@@ -91,22 +103,22 @@ def picked(diags) -> list[str]:
     return sorted(d.code for d in diags if d.code in PICK)
 
 
-async def current(client: LanguageClient, uri: str) -> list[str]:
+async def current(client: DockwiseClient, uri: str) -> list[str]:
     """The document's picked codes as this persona receives them now."""
-    if client.persona.pulls:  # type: ignore[attr-defined]
-        return picked((await pull(client, uri)).items)
+    if client.persona.pulls:
+        return picked(await pull_items(client, uri))
     pubs = await wait_until(lambda: publishes(client, uri), what=f"publish for {uri}")
     return picked(pubs[-1].diagnostics)
 
 
-async def eventually(client: LanguageClient, uri: str, want: list[str]) -> None:
+async def eventually(client: DockwiseClient, uri: str, want: list[str]) -> None:
     """Until the document's picked codes are ``want`` (pull clients pull again)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + TIMEOUT
     got = None
     while loop.time() < deadline:
-        if client.persona.pulls:  # type: ignore[attr-defined]
-            got = picked((await pull(client, uri)).items)
+        if client.persona.pulls:
+            got = picked(await pull_items(client, uri))
         else:
             pubs = publishes(client, uri)
             got = picked(pubs[-1].diagnostics) if pubs else None
@@ -116,7 +128,7 @@ async def eventually(client: LanguageClient, uri: str, want: list[str]) -> None:
     raise AssertionError(f"{uri}: wanted {want}, last saw {got}")
 
 
-def open_file(client: LanguageClient, path: Path, text: str | None = None, language: str = "dockerfile") -> str:
+def open_file(client: DockwiseClient, path: Path, text: str | None = None, language: str = "dockerfile") -> str:
     uri = path.as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
         uri=uri, language_id=language, version=1, text=path.read_text() if text is None else text)))
@@ -127,8 +139,8 @@ def open_file(client: LanguageClient, path: Path, text: str | None = None, langu
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.7", "nvim-0.11", "vscode-pl"])
-async def test_workspace_hadolint_yaml_applies(lsp: LanguageClient, persona: str):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_workspace_hadolint_yaml_applies(lsp: ConfigClient, persona: str):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, persona)
     uri = open_file(lsp, write(root / "app" / "Dockerfile", DOC))
@@ -136,8 +148,8 @@ async def test_workspace_hadolint_yaml_applies(lsp: LanguageClient, persona: str
     assert lsp.messages == []
 
 
-async def test_pyproject_and_lsp_settings_layer_on_top(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_pyproject_and_lsp_settings_layer_on_top(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / "pyproject.toml", '[tool.dockwise]\nignore = ["DL4000", "DL3006"]\n[tool.dockwise.severity]\n'
                                    'DL3059 = "error"\n')
     # the editor re-enables DL4000 by name; its broad select does not bring back DL3006
@@ -148,8 +160,8 @@ async def test_pyproject_and_lsp_settings_layer_on_top(lsp: LanguageClient):
     assert got == {"DL4000": types.DiagnosticSeverity.Error, "DL3059": types.DiagnosticSeverity.Error}
 
 
-async def test_lone_document_uses_its_own_directory_never_a_parent(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_lone_document_uses_its_own_directory_never_a_parent(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", "ignored: [DL3006]\n")  # a parent: must not apply
     write(root / "a" / "dockwise.toml", 'ignore = ["DL4000"]\n')
     await start(lsp, "nvim-0.7", folders=[])
@@ -159,8 +171,8 @@ async def test_lone_document_uses_its_own_directory_never_a_parent(lsp: Language
     assert await current(lsp, other) == ["DL3006", "DL4000"]
 
 
-async def test_innermost_workspace_folder_wins(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_innermost_workspace_folder_wins(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", "ignored: [DL3006]\n")
     write(root / "svc" / ".hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, "vscode", folders=[root, root / "svc"])
@@ -170,10 +182,10 @@ async def test_innermost_workspace_folder_wins(lsp: LanguageClient):
     assert await current(lsp, inner) == ["DL3006"]
 
 
-async def test_home_config_is_found(lsp: LanguageClient, tmp_path: Path):
+async def test_home_config_is_found(lsp: ConfigClient, tmp_path: Path):
     write(tmp_path / "home" / ".config" / "hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, "nvim-0.7")
-    uri = open_file(lsp, write(lsp.root / "Dockerfile", DOC))  # type: ignore[attr-defined]
+    uri = open_file(lsp, write(lsp.root / "Dockerfile", DOC))
     assert await current(lsp, uri) == ["DL3006"]
 
 
@@ -184,8 +196,8 @@ BAD = "ignored: [DL4000]\nignore: [DL3006]\nstrict-labels: true\n"
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
-async def test_problems_without_the_file_open_show_one_message(lsp: LanguageClient, persona: str):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_problems_without_the_file_open_show_one_message(lsp: ConfigClient, persona: str):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", BAD)
     await start(lsp, persona)
     one = open_file(lsp, write(root / "a" / "Dockerfile", DOC))
@@ -204,15 +216,15 @@ async def test_problems_without_the_file_open_show_one_message(lsp: LanguageClie
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
-async def test_problems_are_diagnostics_on_the_open_config_file(lsp: LanguageClient, persona: str):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_problems_are_diagnostics_on_the_open_config_file(lsp: ConfigClient, persona: str):
+    root: Path = lsp.root
     cfg = write(root / ".hadolint.yaml", BAD)
     await start(lsp, persona)
     cfg_uri = open_file(lsp, cfg, language="yaml")
     doc = open_file(lsp, write(root / "Dockerfile", DOC))
     assert await current(lsp, doc) == ["DL3006"]
-    if lsp.persona.pulls:  # type: ignore[attr-defined]
-        diags = (await pull(lsp, cfg_uri)).items
+    if lsp.persona.pulls:
+        diags = await pull_items(lsp, cfg_uri)
     else:
         pubs = await wait_until(lambda: [p for p in publishes(lsp, cfg_uri) if p.diagnostics],
                                 what="config diagnostics")
@@ -229,8 +241,8 @@ async def test_problems_are_diagnostics_on_the_open_config_file(lsp: LanguageCli
     assert lsp.messages == []  # shown on the file instead of a pop-up
 
 
-async def test_invalid_yaml_is_one_problem_and_nothing_else_breaks(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_invalid_yaml_is_one_problem_and_nothing_else_breaks(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", "ignored: [DL4000\n")
     write(root / "dockwise.toml", 'ignore = ["DL3006"]\n')
     await start(lsp, "nvim-0.7")
@@ -240,8 +252,8 @@ async def test_invalid_yaml_is_one_problem_and_nothing_else_breaks(lsp: Language
     assert f"{root / '.hadolint.yaml'}:2: invalid YAML" in lsp.messages[0].message
 
 
-async def test_info_only_problems_make_no_pop_up(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_info_only_problems_make_no_pop_up(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / ".hadolint.yaml", "strict-labels: true\n")
     await start(lsp, "nvim-0.7")
     uri = open_file(lsp, write(root / "Dockerfile", DOC))
@@ -254,18 +266,19 @@ async def test_info_only_problems_make_no_pop_up(lsp: LanguageClient):
 # -- re-reading --------------------------------------------------------------------------------------
 
 
-async def test_watched_files_registered_and_reloaded(lsp: LanguageClient):
+async def test_watched_files_registered_and_reloaded(lsp: ConfigClient):
     """VS Code supports dynamic registration: the server registers watchers for
     the configuration files once one is in use, and re-lints on a change."""
-    root: Path = lsp.root  # type: ignore[attr-defined]
+    root: Path = lsp.root
     cfg = write(root / ".hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, "vscode")
     uri = open_file(lsp, write(root / "Dockerfile", DOC))
     assert await current(lsp, uri) == ["DL3006"]
-    await wait_until(lambda: lsp.registrations, what="client/registerCapability")  # type: ignore[attr-defined]
-    (reg,) = lsp.registrations[0].registrations  # type: ignore[attr-defined]
+    await wait_until(lambda: lsp.registrations, what="client/registerCapability")
+    (reg,) = lsp.registrations[0].registrations
     assert reg.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     opts = reg.register_options  # arrives as plain JSON
+    assert opts is not None, "watched-files registration without options"
     watchers = opts["watchers"] if isinstance(opts, dict) else opts.watchers
     globs = [w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in watchers]
     assert "**/.hadolint.{yaml,yml}" in globs and "**/dockwise.toml" in globs and "**/pyproject.toml" in globs
@@ -280,17 +293,17 @@ async def test_watched_files_registered_and_reloaded(lsp: LanguageClient):
     await eventually(lsp, uri, ["DL3006", "DL4000"])
 
 
-async def test_no_registration_without_config_files(lsp: LanguageClient):
+async def test_no_registration_without_config_files(lsp: ConfigClient):
     await start(lsp, "vscode")
-    uri = open_file(lsp, write(lsp.root / "Dockerfile", DOC))  # type: ignore[attr-defined]
+    uri = open_file(lsp, write(lsp.root / "Dockerfile", DOC))
     await current(lsp, uri)
     await round_trip(lsp)  # a registration would have been asked for before these answers
-    assert lsp.registrations == []  # type: ignore[attr-defined]
+    assert lsp.registrations == []
 
 
 @pytest.mark.parametrize("persona", ["nvim-0.7", "nvim-0.11"])
-async def test_without_dynamic_registration_reread_on_save(lsp: LanguageClient, persona: str):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_without_dynamic_registration_reread_on_save(lsp: ConfigClient, persona: str):
+    root: Path = lsp.root
     cfg = write(root / ".hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, persona)
     uri = open_file(lsp, write(root / "Dockerfile", DOC))
@@ -298,11 +311,11 @@ async def test_without_dynamic_registration_reread_on_save(lsp: LanguageClient, 
     cfg.write_text("ignored: [DL3006]\n# longer now, so the size changes\n")
     lsp.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     await eventually(lsp, uri, ["DL4000"])
-    assert lsp.registrations == []  # type: ignore[attr-defined]
+    assert lsp.registrations == []
 
 
-async def test_new_config_file_noticed_when_a_document_opens(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_new_config_file_noticed_when_a_document_opens(lsp: ConfigClient):
+    root: Path = lsp.root
     await start(lsp, "nvim-0.7")
     first = open_file(lsp, write(root / "Dockerfile", DOC))
     assert await current(lsp, first) == ["DL3006", "DL4000"]
@@ -312,8 +325,8 @@ async def test_new_config_file_noticed_when_a_document_opens(lsp: LanguageClient
     await eventually(lsp, first, ["DL4000"])  # the open document is re-linted too
 
 
-async def test_workspace_folder_added(lsp: LanguageClient):
-    root: Path = lsp.root  # type: ignore[attr-defined]
+async def test_workspace_folder_added(lsp: ConfigClient):
+    root: Path = lsp.root
     write(root / "svc" / ".hadolint.yaml", "ignored: [DL4000]\n")
     await start(lsp, "vscode", folders=[root / "other"])
     uri = open_file(lsp, write(root / "svc" / "api" / "Dockerfile", DOC))

@@ -2,14 +2,18 @@
 server's analysis cache, in process."""
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 from lsprotocol import types
+from pygls.exceptions import FeatureNotificationError
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
 from dockwise.lsp import documents as lsp_documents
 from dockwise.lsp import server as lsp_server
-from dockwise.lsp.documents import DocumentEntry
+from dockwise.lsp.documents import DocState, DocumentEntry
 from dockwise.lint.engine import Violation
 from dockwise.lsp.convert import (
     PositionConverter,
@@ -74,19 +78,20 @@ def test_lone_surrogates_do_not_crash():
     assert conv.position(Pos(0, 3)).character == 3
 
 
-def _violation(**kw) -> Violation:
-    base = dict(
-        code="DL4000",
-        name="maintainer-deprecated",
-        severity=Severity.ERROR,
-        message="MAINTAINER is deprecated",
-        span=Span(Pos(1, 0), Pos(1, len(LINES[1]))),
-        fix=None,
-        related=(),
-        url="https://example.invalid/dl4000",
-    )
-    base.update(kw)
-    return Violation(**base)
+_BASE_VIOLATION = Violation(
+    code="DL4000",
+    name="maintainer-deprecated",
+    severity=Severity.ERROR,
+    message="MAINTAINER is deprecated",
+    span=Span(Pos(1, 0), Pos(1, len(LINES[1]))),
+    fix=None,
+    related=(),
+    url="https://example.invalid/dl4000",
+)
+
+
+def _violation(**kw: Any) -> Violation:
+    return dataclasses.replace(_BASE_VIOLATION, **kw)
 
 
 def test_to_diagnostic_with_fix_in_client_units():
@@ -97,6 +102,7 @@ def test_to_diagnostic_with_fix_in_client_units():
     assert d.range == types.Range(start=types.Position(1, 0), end=types.Position(1, len(LINES[1]) + 1))
     assert d.severity == types.DiagnosticSeverity.Error
     assert d.code == "DL4000" and d.source == "dockwise"
+    assert d.code_description is not None
     assert d.code_description.href == "https://example.invalid/dl4000"
     assert d.tags == [types.DiagnosticTag.Deprecated]
     assert d.data == {
@@ -109,7 +115,10 @@ def test_to_diagnostic_with_fix_in_client_units():
                        "newText": "c=2"}],
         },
     }
-    (edit,) = text_edits_from_fix_json(d.data["fix"])
+    assert isinstance(d.data, dict)
+    edits = text_edits_from_fix_json(d.data["fix"])
+    assert edits is not None
+    (edit,) = edits
     assert edit == types.TextEdit(range=types.Range(types.Position(1, 14), types.Position(1, 17)), new_text="c=2")
 
 
@@ -121,6 +130,7 @@ def test_to_diagnostic_plain():
     assert d.code_description is None
     assert d.tags is None
     assert d.data == {"rule": "DL3006", "version": None}
+    assert d.related_information is not None
     (rel,) = d.related_information
     assert rel.location == types.Location(uri="file:///x", range=types.Range(types.Position(0, 0), types.Position(0, 4)))
     assert to_diagnostic(v, conv, version=1, uri="file:///x", related_information=False).related_information is None
@@ -150,6 +160,13 @@ def _server_with(text: str, version: int = 1, uri: str = "file:///w/Dockerfile")
     return ls, doc, uri
 
 
+def _state(ls: lsp_server.DockwiseServer, uri: str) -> DocState:
+    """The server's analysis of the open document ``uri``."""
+    st = ls.documents.state(uri)
+    assert st is not None, f"{uri} is not open"
+    return st
+
+
 def test_model_parsed_once_per_version(monkeypatch):
     import dockwise.syntax.parser
 
@@ -163,18 +180,18 @@ def test_model_parsed_once_per_version(monkeypatch):
     monkeypatch.setattr(dockwise.syntax.parser, "parse", counting)
     ls, doc, uri = _server_with("FROM ubuntu\nMAINTAINER x\n")
     monkeypatch.setattr(ls.documents, "_open_document", lambda u: doc)
-    st = ls.documents.state(uri)
+    st = _state(ls, uri)
     assert [v.code for v in st.violations] == ["DL3006", "DL4000"]
-    assert ls.documents.state(uri) is st
+    assert _state(ls, uri) is st
     # a settings change re-lints the same model without parsing again
     ls.config.init_payload = {"ignore": ["DL3006"]}
     ls.config.apply_settings("test", resync=False)
-    st2 = ls.documents.state(uri)
+    st2 = _state(ls, uri)
     assert st2.model is st.model and [v.code for v in st2.violations] == ["DL4000"]
     assert st2.result_id != st.result_id
     # a new version parses again
     doc.version = 2
-    st3 = ls.documents.state(uri)
+    st3 = _state(ls, uri)
     assert st3.version == 2 and st3.model is not st.model
     assert len(calls) == 2
 
@@ -206,7 +223,7 @@ def test_report_server_error_does_not_show_message(monkeypatch):
     shown = []
     monkeypatch.setattr(ls, "window_show_message", lambda *a, **k: shown.append(a))
     ls.report_server_error(RuntimeError("x"), lsp_server.FeatureRequestError)
-    ls.report_server_error(RuntimeError("y"), Exception)
+    ls.report_server_error(RuntimeError("y"), FeatureNotificationError)
     assert shown == []
 
 
@@ -227,9 +244,9 @@ def test_only_recent_analyses_are_kept(monkeypatch):
     docs = {f"file:///w/{i}/Dockerfile": TextDocument(f"file:///w/{i}/Dockerfile", "FROM ubuntu\n", version=1)
             for i in range(5)}
     monkeypatch.setattr(ls.documents, "_open_document", lambda u: docs.get(u))
-    first = {u: ls.documents.state(u) for u in docs}
+    first = {u: _state(ls, u) for u in docs}
     assert len(ls.documents.analysed()) == 3 and ls.documents.analysed() == list(docs)[2:]
-    again = ls.documents.state("file:///w/0/Dockerfile")
+    again = _state(ls, "file:///w/0/Dockerfile")
     assert again is not first["file:///w/0/Dockerfile"]
     assert [v.code for v in again.violations] == [v.code for v in first["file:///w/0/Dockerfile"].violations] == ["DL3006"]
     assert "file:///w/1/Dockerfile" not in ls.documents.analysed() and len(ls.documents.analysed()) == 3

@@ -4,11 +4,13 @@ snippets, UTF-16), plus VS Code with UTF-8 positions for the column maths."""
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 
 import pytest
 import pytest_lsp
 from format_equiv import differences
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     client_config,
@@ -20,7 +22,7 @@ from lsp_helpers import (
     wait_publish,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -28,40 +30,46 @@ INIT = {"debounceMs": 0, "images": {"online": False}}  # never any network
 
 
 @pytest_lsp.fixture(scope="module", params=["vscode", "nvim-0.7", "vscode-u8"], config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param], INIT)
     yield
     await end_session(lsp_client)
 
 
-def persona(client: LanguageClient) -> str:
-    return client.persona.name  # type: ignore[attr-defined]
+def persona(client: DockwiseClient) -> str:
+    return client.persona.name
 
 
-def snippets(client: LanguageClient) -> bool:
+def snippets(client: DockwiseClient) -> bool:
     return persona(client) in ("vscode", "vscode-u8")
 
 
-async def opened(client: LanguageClient, text: str) -> str:
+async def opened(client: DockwiseClient, text: str) -> str:
     uri = new_uri()
     open_doc(client, uri, text)
     await wait_publish(client, uri, 1)  # analysed
     return uri
 
 
-def pos(client: LanguageClient, text: str, line: int, col: int) -> types.Position:
+def pos(client: DockwiseClient, text: str, line: int, col: int) -> types.Position:
     """Model (code point) column → the persona's units."""
     return types.Position(line=line, character=utf_units(text.split("\n")[line][:col], client.persona.encoding))
 
 
-async def complete(client: LanguageClient, uri: str, position: types.Position) -> list[types.CompletionItem]:
+async def complete(client: DockwiseClient, uri: str, position: types.Position) -> list[types.CompletionItem]:
     got = await asyncio.wait_for(client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
     assert isinstance(got, types.CompletionList)
-    return got.items
+    return list(got.items)
 
 
-def apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+def edit_of(item: types.CompletionItem) -> types.TextEdit:
+    """A completion item's edit (dockwise always sends a plain TextEdit)."""
+    assert isinstance(item.text_edit, types.TextEdit), f"{item.label}: no TextEdit ({item.text_edit})"
+    return item.text_edit
+
+
+def apply(text: str, edits: Sequence[types.TextEdit], encoding: str) -> str:
     """Apply LSP edits (client units) to ``text``."""
     lines = text.split("\n")
 
@@ -83,93 +91,97 @@ def apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
 # -- capabilities -------------------------------------------------------------------------
 
 
-async def test_capabilities_advertised(client: LanguageClient):
-    caps = client.init_result.capabilities  # type: ignore[attr-defined]
-    assert caps.completion_provider is not None and "$" in caps.completion_provider.trigger_characters
-    assert caps.signature_help_provider is not None and " " in caps.signature_help_provider.trigger_characters
+async def test_capabilities_advertised(client: DockwiseClient):
+    caps = client.init_result.capabilities
+    assert caps.completion_provider is not None and caps.completion_provider.trigger_characters is not None
+    assert "$" in caps.completion_provider.trigger_characters
+    assert caps.signature_help_provider is not None and caps.signature_help_provider.trigger_characters is not None
+    assert " " in caps.signature_help_provider.trigger_characters
     assert caps.document_formatting_provider and caps.document_range_formatting_provider
 
 
 # -- completion --------------------------------------------------------------------------
 
 
-async def test_keyword_completion_snippet_or_plain(client: LanguageClient):
+async def test_keyword_completion_snippet_or_plain(client: DockwiseClient):
     text = "FROM alpine\nRU\n"
     uri = await opened(client, text)
     items = await complete(client, uri, pos(client, text, 1, 2))
     run = next(i for i in items if i.label == "RUN")
     assert run.kind == types.CompletionItemKind.Keyword
-    assert run.text_edit.range.start == types.Position(line=1, character=0)
-    assert run.text_edit.range.end == pos(client, text, 1, 2)
+    assert edit_of(run).range.start == types.Position(line=1, character=0)
+    assert edit_of(run).range.end == pos(client, text, 1, 2)
     if snippets(client):
         assert run.insert_text_format == types.InsertTextFormat.Snippet
-        assert run.text_edit.new_text == "RUN ${1:command}"
+        assert edit_of(run).new_text == "RUN ${1:command}"
         assert any(i.label == "RUN --mount=type=cache" for i in items)
     else:
         assert run.insert_text_format == types.InsertTextFormat.PlainText
-        assert run.text_edit.new_text == "RUN "
+        assert edit_of(run).new_text == "RUN "
         assert all(i.insert_text_format != types.InsertTextFormat.Snippet for i in items)
     assert isinstance(run.documentation, types.MarkupContent)
     assert run.documentation.kind == types.MarkupKind.Markdown and "docs.docker.com" in run.documentation.value
     maint = next(i for i in items if i.label == "MAINTAINER")
-    ci = client.persona.capabilities().text_document.completion.completion_item  # type: ignore[attr-defined]
+    td = client.persona.capabilities().text_document
+    assert td is not None and td.completion is not None and td.completion.completion_item is not None
+    ci = td.completion.completion_item
     if ci.tag_support and types.CompletionItemTag.Deprecated in ci.tag_support.value_set:
-        assert list(maint.tags) == [types.CompletionItemTag.Deprecated]
+        assert maint.tags is not None and list(maint.tags) == [types.CompletionItemTag.Deprecated]
     elif ci.deprecated_support:
         assert maint.deprecated
     else:  # nothing the client would understand
         assert not maint.tags and not maint.deprecated
 
 
-async def test_flag_and_stage_completion(client: LanguageClient):
+async def test_flag_and_stage_completion(client: DockwiseClient):
     text = "FROM golang AS build\nFROM alpine\nCOPY --\nCOPY --from=\n"
     uri = await opened(client, text)
     flags = {i.label for i in await complete(client, uri, pos(client, text, 2, 7))}
     assert {"--from=", "--chown=", "--chmod=", "--link", "--parents", "--exclude="} <= flags
     stages = await complete(client, uri, pos(client, text, 3, 12))
     assert [i.label for i in stages] == ["build", "0"]
-    assert apply(text, [stages[0].text_edit], client.persona.encoding).split("\n")[3] == "COPY --from=build"
+    assert apply(text, [edit_of(stages[0])], client.persona.encoding).split("\n")[3] == "COPY --from=build"
 
 
-async def test_mount_completion(client: LanguageClient):
+async def test_mount_completion(client: DockwiseClient):
     text = "FROM alpine\nRUN --mount=type=cache,\n"
     uri = await opened(client, text)
     keys = {i.label for i in await complete(client, uri, pos(client, text, 1, 23))}
     assert {"target=", "id=", "sharing="} <= keys and "size=" not in keys
 
 
-async def test_variable_completion_in_scope(client: LanguageClient):
+async def test_variable_completion_in_scope(client: DockwiseClient):
     text = "ARG VERSION=3.12\nFROM python:${\nENV APP=/app\nRUN echo $\n"
     uri = await opened(client, text)
     in_from = await complete(client, uri, pos(client, text, 1, 14))
     names = [i.label for i in in_from]
     assert "VERSION" in names and "APP" not in names
     v = next(i for i in in_from if i.label == "VERSION")
-    assert v.text_edit.new_text == "VERSION}" and v.insert_text_format == types.InsertTextFormat.PlainText
+    assert edit_of(v).new_text == "VERSION}" and v.insert_text_format == types.InsertTextFormat.PlainText
     in_run = [i.label for i in await complete(client, uri, pos(client, text, 3, 10))]
     assert "APP" in in_run and "VERSION" not in in_run
 
 
-async def test_image_and_tag_completion_with_non_ascii_before(client: LanguageClient):
+async def test_image_and_tag_completion_with_non_ascii_before(client: DockwiseClient):
     # the comment makes UTF-8 and UTF-16 columns differ on line 0 only
     text = "# é€ 🐳\nFROM python:3.12-\n"
     uri = await opened(client, text)
     tags = await complete(client, uri, pos(client, text, 1, 17))
     slim = next(i for i in tags if i.label == "3.12-slim")
-    assert slim.text_edit.range.start == pos(client, text, 1, 12)
-    out = apply(text, [slim.text_edit], client.persona.encoding)
+    assert edit_of(slim).range.start == pos(client, text, 1, 12)
+    out = apply(text, [edit_of(slim)], client.persona.encoding)
     assert out.split("\n")[1] == "FROM python:3.12-slim"
     names = [i.label for i in await complete(client, uri, pos(client, text, 1, 5))]
     assert "python" in names and "alpine" in names
 
 
-async def test_directive_completion(client: LanguageClient):
+async def test_directive_completion(client: DockwiseClient):
     text = "# \nFROM alpine\n"
     uri = await opened(client, text)
     assert [i.label for i in await complete(client, uri, pos(client, text, 0, 2))] == ["syntax=", "escape=", "check="]
 
 
-async def test_completion_for_unknown_document_is_empty(client: LanguageClient):
+async def test_completion_for_unknown_document_is_empty(client: DockwiseClient):
     items = await complete(client, "file:///nowhere/Dockerfile", types.Position(line=0, character=0))
     assert list(items) == []
 
@@ -177,13 +189,16 @@ async def test_completion_for_unknown_document_is_empty(client: LanguageClient):
 # -- signature help ------------------------------------------------------------------------
 
 
-async def signature(client: LanguageClient, uri: str, position: types.Position) -> types.SignatureHelp | None:
+async def signature(client: DockwiseClient, uri: str, position: types.Position) -> types.SignatureHelp | None:
     return await asyncio.wait_for(client.text_document_signature_help_async(types.SignatureHelpParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=position)), TIMEOUT)
 
 
-def active_text(sh: types.SignatureHelp) -> str:
+def active_text(sh: types.SignatureHelp | None) -> str:
+    assert sh is not None, "no signature help"
+    assert sh.active_signature is not None and sh.active_parameter is not None, sh
     s = sh.signatures[sh.active_signature]
+    assert s.parameters is not None, s
     label = s.parameters[sh.active_parameter].label
     if isinstance(label, str):
         return label
@@ -191,7 +206,7 @@ def active_text(sh: types.SignatureHelp) -> str:
     return s.label.encode("utf-16-le")[2 * a:2 * b].decode("utf-16-le")
 
 
-async def test_signature_help(client: LanguageClient):
+async def test_signature_help(client: DockwiseClient):
     text = "FROM alpine\nCOPY --chown=app a b\nHEALTHCHECK --interval=5s CMD curl\nEXPOSE 80/\n"
     uri = await opened(client, text)
     sh = await signature(client, uri, pos(client, text, 1, 20))
@@ -200,7 +215,7 @@ async def test_signature_help(client: LanguageClient):
     assert active_text(await signature(client, uri, pos(client, text, 1, 18))) == "<src>..."
     assert active_text(await signature(client, uri, pos(client, text, 1, 8))) == "[--chown=<user>[:<group>]]"
     sh = await signature(client, uri, pos(client, text, 2, 34))
-    assert active_text(sh) == "<command>" and len(sh.signatures) == 2
+    assert active_text(sh) == "<command>" and sh is not None and len(sh.signatures) == 2
     assert active_text(await signature(client, uri, pos(client, text, 3, 10))) == "[/<protocol>]"
     assert await signature(client, uri, pos(client, text, 0, 2)) is None
 
@@ -221,15 +236,15 @@ MESSY = (
 )
 
 
-async def format_doc(client: LanguageClient, uri: str, **opts) -> list[types.TextEdit]:
+async def format_doc(client: DockwiseClient, uri: str, **opts) -> list[types.TextEdit]:
     options = types.FormattingOptions(tab_size=opts.pop("tab_size", 4), insert_spaces=opts.pop("insert_spaces", True),
                                       **opts)
     got = await asyncio.wait_for(client.text_document_formatting_async(types.DocumentFormattingParams(
         text_document=types.TextDocumentIdentifier(uri=uri), options=options)), TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
-async def test_document_formatting_edits_apply_cleanly(client: LanguageClient):
+async def test_document_formatting_edits_apply_cleanly(client: DockwiseClient):
     uri = await opened(client, MESSY)
     edits = await format_doc(client, uri)
     assert all(e.range.start.line == e.range.end.line for e in edits)  # one edit per changed line
@@ -251,7 +266,7 @@ async def test_document_formatting_edits_apply_cleanly(client: LanguageClient):
     assert await format_doc(client, await opened(client, out)) == []
 
 
-async def test_formatting_with_tabs_and_idempotence(client: LanguageClient):
+async def test_formatting_with_tabs_and_idempotence(client: DockwiseClient):
     uri = await opened(client, MESSY)
     out = apply(MESSY, await format_doc(client, uri, tab_size=8, insert_spaces=False), client.persona.encoding)
     assert out.split("\n")[3:6] == ["\tcurl \\", "\t\t# why git", "\t\tgit"]
@@ -259,7 +274,7 @@ async def test_formatting_with_tabs_and_idempotence(client: LanguageClient):
     assert await format_doc(client, uri2, tab_size=8, insert_spaces=False) == []
 
 
-async def test_range_formatting_only_touches_the_range(client: LanguageClient):
+async def test_range_formatting_only_touches_the_range(client: DockwiseClient):
     uri = await opened(client, MESSY)
     rng = types.Range(start=types.Position(line=9, character=0), end=types.Position(line=9, character=3))
     got = await asyncio.wait_for(client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
@@ -270,16 +285,16 @@ async def test_range_formatting_only_touches_the_range(client: LanguageClient):
     assert out.split("\n")[9] == "WORKDIR /app" and out.split("\n")[:9] == MESSY.split("\n")[:9]
 
 
-async def test_editing_a_keyword_replaces_all_of_it(client: LanguageClient):
+async def test_editing_a_keyword_replaces_all_of_it(client: DockwiseClient):
     text = "FROM alpine\nrn echo hi\n"
     uri = await opened(client, text)
     items = await complete(client, uri, pos(client, text, 1, 1))
     run = next(i for i in items if i.label == "RUN")
-    assert run.text_edit.new_text == "RUN"  # arguments follow: no snippet, no extra space
-    assert apply(text, [run.text_edit], client.persona.encoding).split("\n")[1] == "RUN echo hi"
+    assert edit_of(run).new_text == "RUN"  # arguments follow: no snippet, no extra space
+    assert apply(text, [edit_of(run)], client.persona.encoding).split("\n")[1] == "RUN echo hi"
 
 
-async def test_typing_character_by_character_never_fails(client: LanguageClient):
+async def test_typing_character_by_character_never_fails(client: DockwiseClient):
     """Every prefix of half-typed lines gets an answer (no error responses), as
     when a user types; positions past the end of the document are fine too."""
     from lsp_helpers import change_doc, rng

@@ -291,31 +291,44 @@ def test_a_configuration_answer_never_overrides_a_newer_payload():
     not enough — asyncio.wait_for may return a result that is already there)."""
     import asyncio
 
+    from pygls.workspace import Workspace
+
+    from dockwise.lsp.capabilities import ClientCapabilities
+
     server = core.DockwiseServer()
     answers: list[asyncio.Future] = []
-
-    class Caps:
-        configuration = True
-
-    class Workspace:
-        folders: dict = {}
-        root_uri = None
+    client_caps = types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(configuration=True))
 
     class Host:
-        loop: Any = None
-        initialized = True
-        caps = Caps()
-        hooks = Hooks()
-        workspace = Workspace()
+        """The configuration's view of the server (``ConfigHost``); the test answers
+        workspace/configuration itself."""
 
-        def workspace_configuration_async(self, params):
+        def __init__(self) -> None:
+            self.loop: asyncio.AbstractEventLoop | None = None
+            self.initialized = True
+            self.caps = ClientCapabilities(lambda: client_caps)
+            self.hooks = Hooks()
+            self._workspace = Workspace(None)
+
+        @property
+        def workspace(self) -> Workspace:
+            return self._workspace
+
+        def workspace_configuration_async(self, params: Any) -> Any:
             fut = asyncio.get_running_loop().create_future()
             answers.append(fut)
             return fut
 
+        def window_show_message(self, params: Any) -> Any:
+            raise AssertionError(f"unexpected window/showMessage: {params}")
+
+        def client_register_capability_async(self, params: Any) -> Any:
+            raise AssertionError(f"unexpected client/registerCapability: {params}")
+
     config = server.config
     host = Host()
-    config.host = host  # type: ignore[assignment]
+    assert host.caps.configuration
+    config.host = host
 
     async def scenario():
         host.loop = asyncio.get_running_loop()

@@ -9,10 +9,12 @@ import re
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     client_config,
     end_session,
+    hover_markdown,
     new_uri,
     open_doc,
     rng,
@@ -22,7 +24,6 @@ from lsp_helpers import (
     wait_until,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 from dockwise.images import catalog as images
 
@@ -38,27 +39,27 @@ def mb(repo: str, tag: str, platform: str = AMD) -> str:
 
 
 @pytest_lsp.fixture(scope="module", params=["vscode", "nvim-0.7", "nvim-0.11"], config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param], INIT)
     yield
     await end_session(lsp_client)
 
 
 @pytest_lsp.fixture(config=client_config(), loop_scope="module")  # the tests' loop
-async def fresh(lsp_client: LanguageClient):
+async def fresh(lsp_client: DockwiseClient):
     yield
     await end_session(lsp_client)
 
 
-async def opened(client: LanguageClient, text: str) -> str:
+async def opened(client: DockwiseClient, text: str) -> str:
     uri = new_uri()
     open_doc(client, uri, text)
-    if not client.persona.pulls:  # type: ignore[attr-defined]
+    if not client.persona.pulls:
         await wait_publish(client, uri, 1)  # analysed
     return uri
 
 
-async def hover(client: LanguageClient, uri: str, line: int, character: int) -> types.Hover | None:
+async def hover(client: DockwiseClient, uri: str, line: int, character: int) -> types.Hover | None:
     return await asyncio.wait_for(
         client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -66,23 +67,29 @@ async def hover(client: LanguageClient, uri: str, line: int, character: int) -> 
         TIMEOUT)
 
 
-async def inlay_hints(client: LanguageClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
+async def hover_at(client: DockwiseClient, uri: str, line: int, character: int) -> types.Hover:
+    h = await hover(client, uri, line, character)
+    assert h is not None, f"no hover at {line}:{character}"
+    return h
+
+
+async def inlay_hints(client: DockwiseClient, uri: str, lines: int = 100) -> list[types.InlayHint]:
     got = await asyncio.wait_for(
         client.text_document_inlay_hint_async(types.InlayHintParams(
             text_document=types.TextDocumentIdentifier(uri=uri), range=rng(0, 0, lines, 0))),
         TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
-async def code_lenses(client: LanguageClient, uri: str) -> list[types.CodeLens]:
+async def code_lenses(client: DockwiseClient, uri: str) -> list[types.CodeLens]:
     got = await asyncio.wait_for(
         client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))),
         TIMEOUT)
-    return got or []
+    return list(got or [])
 
 
-def units(client: LanguageClient, text: str) -> int:
-    return utf_units(text, client.persona.encoding)  # type: ignore[attr-defined]
+def units(client: DockwiseClient, text: str) -> int:
+    return utf_units(text, client.persona.encoding)
 
 
 DOC = """\
@@ -96,74 +103,77 @@ FROM --platform=linux/arm64 node:22-slim
 """
 
 
-async def test_capabilities(client: LanguageClient):
-    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+async def test_capabilities(client: DockwiseClient):
+    caps = client.init_result.capabilities
     assert caps.hover_provider and caps.inlay_hint_provider and caps.code_lens_provider
 
 
-async def test_hover_from_image(client: LanguageClient):
+async def test_hover_from_image(client: DockwiseClient):
     uri = await opened(client, DOC)
     h = await hover(client, uri, 3, 8)  # its latency is a benchmark figure (bench/hover.py), not asserted here
-    assert h is not None and h.contents.kind == types.MarkupKind.Markdown
+    assert h is not None and isinstance(h.contents, types.MarkupContent)
+    assert h.contents.kind == types.MarkupKind.Markdown
     md = h.contents.value
     assert "`docker.io/library/python:3.12-slim`" in md and f"**{mb('python', '3.12-slim')}**" in md
     assert not HTML_TAG.search(md)
     assert h.range == rng(3, 5, 3, 21)
 
 
-async def test_hover_arg_built_image_and_platform(client: LanguageClient):
+async def test_hover_arg_built_image_and_platform(client: DockwiseClient):
     uri = await opened(client, DOC)
-    md = (await hover(client, uri, 1, 7)).contents.value
+    md = hover_markdown(await hover_at(client, uri, 1, 7))
     full = images.size_table()["images"]["python"]["3.12"]["platforms"][AMD]
     slim = images.size_table()["images"]["python"]["3.12-slim"]["platforms"][AMD]
     assert "`docker.io/library/python:3.12`" in md
     assert f"`python:3.12-slim` {slim / 1e6:.1f} MB, saves {(full - slim) / 1e6:.1f} MB" in md
-    md = (await hover(client, uri, 6, 30)).contents.value
+    md = hover_markdown(await hover_at(client, uri, 6, 30))
     assert f"**{mb('node', '22-slim', 'linux/arm64')}**" in md and "--platform=linux/arm64" in md
 
 
-async def test_hover_stage_keyword_and_variable_utf16(client: LanguageClient):
+async def test_hover_stage_keyword_and_variable_utf16(client: DockwiseClient):
     uri = await opened(client, DOC)
-    h = await hover(client, uri, 4, 13)  # COPY --from=build
-    assert "Stage `build`" in h.contents.value and h.range == rng(4, 12, 4, 17)
-    h = await hover(client, uri, 4, 1)
-    assert h.contents.value.startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
+    h = await hover_at(client, uri, 4, 13)  # COPY --from=build
+    assert "Stage `build`" in hover_markdown(h) and h.range == rng(4, 12, 4, 17)
+    h = await hover_at(client, uri, 4, 1)
+    assert hover_markdown(h).startswith("**COPY**") and h.range == rng(4, 0, 4, 4)
     # $BASE after non-ASCII text: request and range in the negotiated encoding
     line = DOC.split("\n")[5]
     col = line.index("$BASE")
     start = units(client, line[:col])
     h = await hover(client, uri, 5, start + 2)
-    assert h is not None and "`$BASE`" in h.contents.value and "not in scope" in h.contents.value
+    assert h is not None and "`$BASE`" in hover_markdown(h) and "not in scope" in hover_markdown(h)
     assert h.range == rng(5, start, 5, start + 5)
     assert await hover(client, uri, 2, 15) is None  # plain RUN text
 
 
-async def test_unknown_image_answers_offline(client: LanguageClient):
+async def test_unknown_image_answers_offline(client: DockwiseClient):
     uri = await opened(client, "FROM localhost:5000/team/app:1\n")
-    h = await hover(client, uri, 0, 8)
-    assert "`localhost:5000/team/app:1`" in h.contents.value
-    assert "Not in dockwise's offline size table" in h.contents.value
-    assert "Live registry lookups are off" in h.contents.value  # images.online is false here
+    md = hover_markdown(await hover_at(client, uri, 0, 8))
+    assert "`localhost:5000/team/app:1`" in md
+    assert "Not in dockwise's offline size table" in md
+    assert "Live registry lookups are off" in md  # images.online is false here
 
 
-async def test_sizes_as_inlay_hints_or_code_lenses(client: LanguageClient):
+async def test_sizes_as_inlay_hints_or_code_lenses(client: DockwiseClient):
     uri = await opened(client, DOC)
     lines = DOC.split("\n")
     want = [(1, mb("python", "3.12")), (3, mb("python", "3.12-slim")), (6, mb("node", "22-slim", "linux/arm64"))]
     hints = await inlay_hints(client, uri)  # answered to any client that asks
     assert [(h.position.line, h.label) for h in hints] == want
     assert all(h.position.character == units(client, lines[h.position.line]) for h in hints)
-    assert "docker-library/repo-info" in hints[0].tooltip
+    tooltip = hints[0].tooltip
+    assert isinstance(tooltip, str) and "docker-library/repo-info" in tooltip
     lenses = await code_lenses(client, uri)
-    if client.persona.name == "nvim-0.11":  # type: ignore[attr-defined]
+    if client.persona.name == "nvim-0.11":
         assert lenses == []  # it shows inlay hints
     else:
-        assert [(c.range.start.line, c.command.title) for c in lenses] == want
+        assert all(c.command is not None for c in lenses), lenses
+        assert [(c.range.start.line, c.command.title if c.command else None) for c in lenses] == want
         assert lenses[0].range == rng(1, 0, 1, len(lines[1]))
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.11"])
-async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
+async def test_setting_off_no_hints(fresh: DockwiseClient, persona: str):
     await start_session(fresh, PERSONAS[persona], {**INIT, "images": {**INIT["images"], "inlayHints": False}})
     uri = await opened(fresh, DOC)
     assert await inlay_hints(fresh, uri) == []
@@ -173,7 +183,7 @@ async def test_setting_off_no_hints(fresh: LanguageClient, persona: str):
 
 @pytest.mark.parametrize("persona,method", [
     ("vscode", types.WORKSPACE_CODE_LENS_REFRESH), ("nvim-0.11", types.WORKSPACE_INLAY_HINT_REFRESH)])
-async def test_setting_change_refreshes(fresh: LanguageClient, persona: str, method: str):
+async def test_setting_change_refreshes(fresh: DockwiseClient, persona: str, method: str):
     refreshed: list[str] = []
     for m in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
         fresh.feature(m)(lambda params, m=m: refreshed.append(m))

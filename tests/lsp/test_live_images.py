@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsp_helpers import (
-    TIMEOUT, change_doc, make_client, open_doc, publishes, rng, round_trip, server_command, wait_until,
+    TIMEOUT, DockwiseClient, change_doc, hover_markdown, make_client, open_doc, publishes, rng, round_trip,
+    server_command, wait_until,
 )
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
+from dockwise.syntax.model import Pos, Span
 from need import missing
 from registry_util import Registry, Stub, registry_missing_reason
 
@@ -56,14 +59,22 @@ def caps(kind: str) -> types.ClientCapabilities:
     if kind == "nvim-0.7":  # no inlay hints, no refresh
         return client_capabilities("neovim@v0.7.0")
     c = client_capabilities("visual-studio-code")  # 1.65 + inlay hints with refresh (VS Code >= 1.67)
+    assert c.text_document is not None and c.workspace is not None, "VS Code advertises both"
     c.text_document.inlay_hint = types.InlayHintClientCapabilities()
     c.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
     return c
 
 
-async def start(tmp_path: Path, kind: str, init: dict, env: dict | None = None):
-    client = make_client()
-    client.inlay_refreshes = 0
+class RefreshCountingClient(DockwiseClient):
+    """The test client, counting the server's workspace/inlayHint/refresh requests."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inlay_refreshes = 0
+
+
+async def start(tmp_path: Path, kind: str, init: dict, env: dict | None = None) -> RefreshCountingClient:
+    client = make_client(RefreshCountingClient)
 
     @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
     def _refresh(params):
@@ -107,7 +118,7 @@ async def test_live_figure_refreshes_inlay_hints_diagnostics_and_hover(reg, tmp_
     slim = f"{reg.host}/team/app:1-slim"
     pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config",
                               registries=LISTED)
-    assert pre.fetch(parse_image_ref(slim, slim, None), "linux/amd64").size == SLIM
+    assert pre.fetch(parse_image_ref(slim, slim, Span(Pos(0, 0), Pos(0, len(slim)))), "linux/amd64").size == SLIM
     pre.close()
 
     client = await start(tmp_path, "vscode", {"debounceMs": 0, "images": {"platform": "linux/amd64", "registries": LISTED}})
@@ -130,7 +141,7 @@ async def test_live_figure_refreshes_inlay_hints_diagnostics_and_hover(reg, tmp_
         hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8))),
             TIMEOUT)
-        text = hover.contents.value if hover else ""
+        text = hover_markdown(hover) if hover else ""
         assert fmt_size(AMD64) in text and f"registry {reg.host}" in text, text
     finally:
         await stop(client)
@@ -144,7 +155,7 @@ async def test_client_without_inlay_refresh_gets_republished_diagnostics_only(re
     slim = f"{reg.host}/team/app:1-slim"
     pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config",
                               registries=LISTED)
-    pre.fetch(parse_image_ref(slim, slim, None), "linux/arm64")
+    pre.fetch(parse_image_ref(slim, slim, Span(Pos(0, 0), Pos(0, len(slim)))), "linux/arm64")
     pre.close()
     client = await start(tmp_path, "nvim-0.7", {"debounceMs": 0, "images": {"registries": LISTED}})
     try:
@@ -177,7 +188,7 @@ async def test_offline_sends_no_request_until_turned_on(tmp_path, how):
             hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
                 text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8))),
                 TIMEOUT)
-            assert hover is None or "images.online" in hover.contents.value  # the server decided: offline
+            assert hover is None or "images.online" in hover_markdown(hover)  # the server decided: offline
             await round_trip(client)
             # (that no lookup is even queued when offline is shown in-process, where it is
             # deterministic: tests/test_registry_live.py::test_offline_sends_nothing)
@@ -208,7 +219,7 @@ async def test_an_unlisted_loopback_registry_is_never_contacted_and_hover_says_w
             hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
                 text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=8))),
                 TIMEOUT)
-            text = hover.contents.value if hover else ""
+            text = hover_markdown(hover) if hover else ""
             assert "lookup not allowed: add it to images.registries" in text, text
             # the hover was answered after the document's lookups were decided: none went out
             assert stub.hits == []

@@ -5,12 +5,12 @@ Each test gets a fresh server (function scope): settings are per session.
 """
 from __future__ import annotations
 
-
 import asyncio
 
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     PULL_PERSONAS,
     PUSH_PERSONAS,
@@ -22,6 +22,7 @@ from lsp_helpers import (
     new_uri,
     open_doc,
     publishes,
+    full,
     pull,
     rng,
     round_trip,
@@ -30,23 +31,23 @@ from lsp_helpers import (
     wait_until,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+
 
 DOC = "FROM ubuntu\nMAINTAINER x\n"
 
 
 @pytest_lsp.fixture(config=client_config())
-async def fresh(lsp_client: LanguageClient):
+async def fresh(lsp_client: DockwiseClient):
     """A started but not yet initialised server; the test initialises it."""
     yield
     await end_session(lsp_client)
 
 
-def did_change_configuration(client: LanguageClient, settings) -> None:
+def did_change_configuration(client: DockwiseClient, settings) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
 
 
-async def latest_codes(client: LanguageClient, uri: str, want: list[str]) -> list[str]:
+async def latest_codes(client: DockwiseClient, uri: str, want: list[str]) -> list[str]:
     """Wait until the latest publish for ``uri`` has exactly ``want``."""
 
     def ok():
@@ -62,7 +63,7 @@ async def latest_codes(client: LanguageClient, uri: str, want: list[str]) -> lis
     [(p, False) for p in PUSH_PERSONAS + PULL_PERSONAS] + [("nvim-0.7", True), ("vscode-pl", True)],
     ids=lambda v: {False: "flat", True: "wrapped"}.get(v, v) if isinstance(v, bool) else v,
 )
-async def test_initialization_options_ignore(fresh: LanguageClient, persona: str, wrapped: bool):
+async def test_initialization_options_ignore(fresh: DockwiseClient, persona: str, wrapped: bool):
     opts = {"debounceMs": 0, "ignore": ["DL3006"]}
     await start_session(fresh, PERSONAS[persona], {"dockwise": opts} if wrapped else opts)
     uri = new_uri()
@@ -71,7 +72,7 @@ async def test_initialization_options_ignore(fresh: LanguageClient, persona: str
 
 
 @pytest.mark.parametrize("persona", ["vscode", "nvim-0.7"])
-async def test_did_change_configuration_republishes(fresh: LanguageClient, persona: str):
+async def test_did_change_configuration_republishes(fresh: DockwiseClient, persona: str):
     await start_session(fresh, PERSONAS[persona])
     uri = new_uri()
     open_doc(fresh, uri, DOC)
@@ -94,7 +95,7 @@ async def test_did_change_configuration_republishes(fresh: LanguageClient, perso
     assert len(publishes(fresh, uri)) == n
 
 
-async def test_workspace_configuration(fresh: LanguageClient):
+async def test_workspace_configuration(fresh: DockwiseClient):
     """VS Code advertises workspace/configuration: the server asks on
     `initialized` and again after a didChangeConfiguration without payload."""
     fresh.set_configuration({"ignore": ["DL3006"]}, section="dockwise")
@@ -108,7 +109,7 @@ async def test_workspace_configuration(fresh: LanguageClient):
     await latest_codes(fresh, uri, ["DL3006"])
 
 
-async def test_no_configuration_request_without_capability(fresh: LanguageClient):
+async def test_no_configuration_request_without_capability(fresh: DockwiseClient):
     """Neovim 0.7 does not advertise workspace/configuration: never ask
     (pytest-lsp turns such a request into an LspSpecificationWarning error)."""
     fresh.set_configuration({"ignore": ["DL3006"]}, section="dockwise")
@@ -123,63 +124,63 @@ async def test_no_configuration_request_without_capability(fresh: LanguageClient
     assert fresh.error is None
 
 
-async def test_pull_refresh_after_settings_change(fresh: LanguageClient):
+async def test_pull_refresh_after_settings_change(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["vscode-pl"])
     uri = new_uri()
     open_doc(fresh, uri, DOC)
-    first = await pull(fresh, uri)
+    first = full(await pull(fresh, uri))
     assert codes(first.items) == ["DL3006", "DL4000"]
     did_change_configuration(fresh, {"dockwise": {"ignore": ["DL3006"]}})
     await wait_until(lambda: fresh.diagnostic_refresh_count == 1, what="workspace/diagnostic/refresh")
-    second = await pull(fresh, uri, previous_result_id=first.result_id)
+    second = full(await pull(fresh, uri, previous_result_id=first.result_id))
     assert second.kind == "full"
     assert codes(second.items) == ["DL4000"]
     assert fresh.published == []
 
 
-async def test_no_refresh_without_capability(fresh: LanguageClient):
+async def test_no_refresh_without_capability(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["nvim-0.11"])
     uri = new_uri()
     open_doc(fresh, uri, DOC)
     first = await pull(fresh, uri)
     did_change_configuration(fresh, {"dockwise": {"ignore": ["DL3006"]}})
-    second = await pull(fresh, uri, previous_result_id=first.result_id)
+    second = full(await pull(fresh, uri, previous_result_id=first.result_id))
     assert second.kind == "full" and codes(second.items) == ["DL4000"]
     assert fresh.diagnostic_refresh_count == 0
     assert fresh.published == []
 
 
-async def test_forced_pull_mode(fresh: LanguageClient):
+async def test_forced_pull_mode(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["vscode"], {"debounceMs": 0, "diagnosticMode": "pull"})
     uri = new_uri()
     open_doc(fresh, uri, DOC)
-    report = await pull(fresh, uri)
+    report = full(await pull(fresh, uri))
     assert codes(report.items) == ["DL3006", "DL4000"]
     await round_trip(fresh)  # a push would have come before these answers
     assert fresh.published == []
 
 
-async def test_forced_push_mode(fresh: LanguageClient):
+async def test_forced_push_mode(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["nvim-0.11"], {"debounceMs": 0, "diagnosticMode": "push"})
     uri = new_uri()
     open_doc(fresh, uri, DOC)
     assert codes((await wait_publish(fresh, uri, 1)).diagnostics) == ["DL3006", "DL4000"]
-    report = await pull(fresh, uri)
+    report = full(await pull(fresh, uri))
     assert report.kind == "full" and list(report.items) == []
 
 
-async def test_switch_push_to_pull_at_runtime(fresh: LanguageClient):
+async def test_switch_push_to_pull_at_runtime(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["vscode"])
     uri = new_uri()
     open_doc(fresh, uri, DOC)
     await wait_publish(fresh, uri, 1)
     did_change_configuration(fresh, {"dockwise": {"diagnosticMode": "pull"}})
     await latest_codes(fresh, uri, [])  # pushed diagnostics are withdrawn
-    report = await pull(fresh, uri)
+    report = full(await pull(fresh, uri))
     assert codes(report.items) == ["DL3006", "DL4000"]
 
 
-async def test_severity_override(fresh: LanguageClient):
+async def test_severity_override(fresh: DockwiseClient):
     await start_session(
         fresh, PERSONAS["vscode"], {"debounceMs": 0, "severity": {"DL3006": "error", "DL4000": "off"}}
     )
@@ -189,7 +190,7 @@ async def test_severity_override(fresh: LanguageClient):
     assert d.code == "DL3006" and d.severity == types.DiagnosticSeverity.Error
 
 
-async def test_invalid_settings_are_lenient(fresh: LanguageClient):
+async def test_invalid_settings_are_lenient(fresh: DockwiseClient):
     bad = {
         "debounceMs": "soon",
         "diagnosticMode": "sometimes",
@@ -209,7 +210,7 @@ async def test_invalid_settings_are_lenient(fresh: LanguageClient):
     assert fresh.messages == []  # no showMessage pop-ups
 
 
-async def test_debounce_coalesces_changes(fresh: LanguageClient):
+async def test_debounce_coalesces_changes(fresh: DockwiseClient):
     await start_session(fresh, PERSONAS["vscode"], {"debounceMs": 300})
     uri = new_uri()
     open_doc(fresh, uri, DOC)
@@ -228,7 +229,7 @@ async def test_debounce_coalesces_changes(fresh: LanguageClient):
     assert [p.version for p in publishes(fresh, uri)[n:]] == [4, 5]
 
 
-async def test_rule_selection_per_workspace_folder(fresh: LanguageClient, tmp_path):
+async def test_rule_selection_per_workspace_folder(fresh: DockwiseClient, tmp_path):
     """The rule selection is "resource"-scoped in VS Code: the server asks
     workspace/configuration once per workspace folder (scopeUri) and lints each
     folder's documents with that folder's values; the other settings stay the
@@ -239,7 +240,7 @@ async def test_rule_selection_per_workspace_folder(fresh: LanguageClient, tmp_pa
     fresh.set_configuration({"ignore": ["DL3006"]}, section="dockwise")
     fresh.set_configuration({"ignore": ["DL4000"]}, section="dockwise", scope_uri=b.as_uri())
     persona = PERSONAS["vscode"]
-    fresh.persona = persona  # type: ignore[attr-defined]
+    fresh.persona = persona
     await asyncio.wait_for(fresh.initialize_session(types.InitializeParams(
         capabilities=persona.capabilities(),
         initialization_options={"debounceMs": 0},

@@ -9,13 +9,14 @@ differ between encodings.
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 
 import pytest
 import pytest_lsp
-from lsp_helpers import PERSONAS, TIMEOUT, client_config, end_session, new_uri, open_doc
+from lsp_helpers import DockwiseClient, PERSONAS, TIMEOUT, client_config, end_session, new_uri, open_doc
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
+
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -53,7 +54,7 @@ def col_to_units(line: str, col: int, enc: str) -> int:
     return len(s.encode("utf-8")) if enc == "utf-8" else len(s.encode("utf-16-le")) // 2
 
 
-def pos(client: LanguageClient, text: str, needle: str, offset: int = 0, nth: int = 0) -> types.Position:
+def pos(client: DockwiseClient, text: str, needle: str, offset: int = 0, nth: int = 0) -> types.Position:
     lines = text.split("\n")
     seen = 0
     for i, line in enumerate(lines):
@@ -65,7 +66,7 @@ def pos(client: LanguageClient, text: str, needle: str, offset: int = 0, nth: in
     raise AssertionError(needle)
 
 
-def range_text(client: LanguageClient, text: str, r: types.Range) -> str:
+def range_text(client: DockwiseClient, text: str, r: types.Range) -> str:
     lines = text.split("\n")
     enc = client.persona.encoding
     assert r.start.line == r.end.line
@@ -73,7 +74,7 @@ def range_text(client: LanguageClient, text: str, r: types.Range) -> str:
     return line[units_to_col(line, r.start.character, enc):units_to_col(line, r.end.character, enc)]
 
 
-def apply_edits(client: LanguageClient, text: str, edits: list[types.TextEdit]) -> str:
+def apply_edits(client: DockwiseClient, text: str, edits: Sequence[types.TextEdit | types.AnnotatedTextEdit]) -> str:
     lines = text.split("\n")
     enc = client.persona.encoding
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
@@ -98,7 +99,7 @@ async def refs(client, uri, p, include=True):
         text_document=tdi(uri), position=p, context=types.ReferenceContext(include_declaration=include))))
 
 
-def replace_doc(client: LanguageClient, uri: str, version: int, text: str) -> None:
+def replace_doc(client: DockwiseClient, uri: str, version: int, text: str) -> None:
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
@@ -107,13 +108,15 @@ def replace_doc(client: LanguageClient, uri: str, version: int, text: str) -> No
 # -- capabilities -----------------------------------------------------------------------------
 
 
-async def test_capabilities(push_client: LanguageClient):
+async def test_capabilities(push_client: DockwiseClient):
     caps = push_client.init_result.capabilities
     assert caps.document_symbol_provider and caps.workspace_symbol_provider
     assert caps.definition_provider and caps.references_provider and caps.document_highlight_provider
+    assert isinstance(caps.rename_provider, types.RenameOptions), caps.rename_provider
     assert caps.rename_provider.prepare_provider is True
     assert caps.folding_range_provider
     st = caps.semantic_tokens_provider
+    assert st is not None
     assert st.full and st.range and "keyword" in st.legend.token_types and "declaration" in st.legend.token_modifiers
     assert caps.document_link_provider is not None
 
@@ -121,7 +124,7 @@ async def test_capabilities(push_client: LanguageClient):
 # -- symbols ------------------------------------------------------------------------------------
 
 
-async def test_document_symbols_hierarchical(push_client: LanguageClient):
+async def test_document_symbols_hierarchical(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
     syms = await request(push_client.text_document_document_symbol_async(
@@ -140,7 +143,7 @@ async def test_document_symbols_hierarchical(push_client: LanguageClient):
     assert build.range.start.line == 2 and build.range.end.line == 6
 
 
-async def test_workspace_symbols_list_stages_of_open_documents(push_client: LanguageClient):
+async def test_workspace_symbols_list_stages_of_open_documents(push_client: DockwiseClient):
     u1, u2 = new_uri("ws"), new_uri("ws")
     open_doc(push_client, u1, "FROM alpine AS zzfetch\nFROM zzfetch AS zzcompile\n")
     open_doc(push_client, u2, "FROM debian AS zzcompiler\n")
@@ -156,7 +159,7 @@ async def test_workspace_symbols_list_stages_of_open_documents(push_client: Lang
 # -- definition, references, highlight ------------------------------------------------------------
 
 
-async def test_definition_of_stage_and_variable(push_client: LanguageClient):
+async def test_definition_of_stage_and_variable(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
 
@@ -177,7 +180,7 @@ async def test_definition_of_stage_and_variable(push_client: LanguageClient):
     assert await definition(pos(push_client, DOC, "echo done", 1)) is None
 
 
-async def test_references_and_highlights(push_client: LanguageClient):
+async def test_references_and_highlights(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
     locs = await refs(push_client, uri, pos(push_client, DOC, "AS build", 4))
@@ -197,17 +200,25 @@ async def test_references_and_highlights(push_client: LanguageClient):
 # -- rename -------------------------------------------------------------------------------------------
 
 
-def workspace_edits(client: LanguageClient, uri: str, edit: types.WorkspaceEdit, version: int):
+def workspace_edits(client: DockwiseClient, uri: str, edit: types.WorkspaceEdit | None,
+                    version: int) -> list[types.TextEdit | types.AnnotatedTextEdit]:
+    assert edit is not None, "no workspace edit"
+    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit]
     if edit.document_changes is not None:
         assert client.persona.name != "nvim-0.7"  # it does not support documentChanges
         (change,) = edit.document_changes
+        assert isinstance(change, types.TextDocumentEdit), f"a file operation instead of a text edit: {change}"
         assert change.text_document.uri == uri and change.text_document.version == version
-        return change.edits
-    assert set(edit.changes) == {uri}
-    return edit.changes[uri]
+        edits = list(change.edits)
+    else:
+        assert edit.changes is not None and set(edit.changes) == {uri}
+        edits = list(edit.changes[uri])
+    plain = [e for e in edits if not isinstance(e, types.SnippetTextEdit)]
+    assert len(plain) == len(edits), "snippet edits were never advertised"
+    return plain
 
 
-async def test_rename_stage_and_variable_applies_consistently(push_client: LanguageClient):
+async def test_rename_stage_and_variable_applies_consistently(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     p = pos(push_client, DOC, "--from=build", 8)
@@ -234,7 +245,7 @@ async def test_rename_stage_and_variable_applies_consistently(push_client: Langu
     assert [range_text(push_client, text2, loc.range) for loc in locs] == ["compile"] * 4 + ["0"]
 
 
-async def test_rename_refusals(push_client: LanguageClient):
+async def test_rename_refusals(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
     stage = pos(push_client, DOC, "AS build", 4)
@@ -258,7 +269,7 @@ async def test_rename_refusals(push_client: LanguageClient):
 # -- folding, semantic tokens, links -------------------------------------------------------------------
 
 
-async def test_folding_ranges(push_client: LanguageClient):
+async def test_folding_ranges(push_client: DockwiseClient):
     uri = new_uri()
     text = "# a\n# b\n" + DOC.split("\n", 1)[1] + "COPY <<EOF /x\n😀\nEOF\n"
     open_doc(push_client, uri, text)
@@ -270,7 +281,7 @@ async def test_folding_ranges(push_client: LanguageClient):
     assert all(f.start_character is None and f.end_character is None for f in folds)
 
 
-def decode_tokens(client: LanguageClient, text: str, data: list[int], legend: types.SemanticTokensLegend):
+def decode_tokens(client: DockwiseClient, text: str, data: list[int], legend: types.SemanticTokensLegend):
     lines = text.split("\n")
     enc = client.persona.encoding
     out = []
@@ -288,10 +299,12 @@ def decode_tokens(client: LanguageClient, text: str, data: list[int], legend: ty
     return out
 
 
-async def test_semantic_tokens_full_and_range(push_client: LanguageClient):
+async def test_semantic_tokens_full_and_range(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC)
-    legend = push_client.init_result.capabilities.semantic_tokens_provider.legend
+    provider = push_client.init_result.capabilities.semantic_tokens_provider
+    assert provider is not None
+    legend = provider.legend
     full = await request(push_client.text_document_semantic_tokens_full_async(
         types.SemanticTokensParams(text_document=tdi(uri))))
     toks = decode_tokens(push_client, DOC, full.data, legend)
@@ -314,7 +327,7 @@ async def test_semantic_tokens_full_and_range(push_client: LanguageClient):
     assert ptoks == [t for t in toks if t[0] == 4]
 
 
-async def test_document_links(push_client: LanguageClient):
+async def test_document_links(push_client: DockwiseClient):
     uri = new_uri()
     text = "FROM ${IMG}\nFROM bitnami/redis:7 AS cache\nLABEL x=😀\nFROM registry.local/app\nFROM cache\n" \
            "COPY --from=python:3.12 /usr /usr\n"
@@ -328,7 +341,7 @@ async def test_document_links(push_client: LanguageClient):
     assert all((lk.tooltip is not None) == tooltips for lk in links)
 
 
-async def test_broken_documents_answer_with_empty_results(push_client: LanguageClient):
+async def test_broken_documents_answer_with_empty_results(push_client: DockwiseClient):
     uri = new_uri()
     text = "FROM\nCOPY --from= <<EOF\n${\nRUN echo ${A:-${B\n"
     open_doc(push_client, uri, text)
@@ -352,12 +365,14 @@ async def test_broken_documents_answer_with_empty_results(push_client: LanguageC
 
 def _flat_caps() -> types.ClientCapabilities:
     caps = PERSONAS["vscode"].capabilities()
-    caps.text_document.document_symbol.hierarchical_document_symbol_support = False
+    td = caps.text_document
+    assert td is not None and td.document_symbol is not None, "VS Code advertises document symbols"
+    td.document_symbol.hierarchical_document_symbol_support = False
     return caps
 
 
 @pytest_lsp.fixture(scope="module", config=client_config())
-async def flat_client(lsp_client: LanguageClient):
+async def flat_client(lsp_client: DockwiseClient):
     persona = PERSONAS["vscode"]
     lsp_client.persona = persona
     lsp_client.init_result = await asyncio.wait_for(lsp_client.initialize_session(types.InitializeParams(
@@ -367,7 +382,7 @@ async def flat_client(lsp_client: LanguageClient):
     await end_session(lsp_client)
 
 
-async def test_flat_document_symbols(flat_client: LanguageClient):
+async def test_flat_document_symbols(flat_client: DockwiseClient):
     uri = new_uri()
     open_doc(flat_client, uri, DOC)
     syms = await request(flat_client.text_document_document_symbol_async(

@@ -126,6 +126,7 @@ def test_tcp_transport():
     port = _free_port()
     cmd = server_command() + ["--tcp", f"127.0.0.1:{port}"]
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None  # both piped
     try:
         deadline = time.monotonic() + TIMEOUT
         while True:
@@ -147,6 +148,7 @@ def test_tcp_transport():
                 elif m.get("method") == "textDocument/publishDiagnostics":
                     pub = m["params"]
             assert "capabilities" in seen[1]["result"]
+            assert pub is not None, "no publishDiagnostics before the answers"
             assert [d["code"] for d in pub["diagnostics"]] == ["DL3006", "DL4000"]
             sock.sendall(frame({"jsonrpc": "2.0", "method": "exit"}))
         p.wait(TIMEOUT)

@@ -2,37 +2,54 @@
 full reports with result ids, unchanged reports, and no pushes at all."""
 from __future__ import annotations
 
-
 import pytest
-from lsp_helpers import change_doc, close_doc, codes, new_uri, open_doc, publishes, pull, rng, round_trip, utf_units
+from lsp_helpers import (
+    DockwiseClient,
+    change_doc,
+    close_doc,
+    code_of,
+    codes,
+    data_of,
+    full,
+    new_uri,
+    open_doc,
+    publishes,
+    pull,
+    rng,
+    round_trip,
+    unchanged,
+    utf_units,
+)
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 DOC = "FROM ubuntu\nMAINTAINER x\n"
 
 
-async def test_pull_report(pull_client: LanguageClient):
+async def test_pull_report(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
-    report = await pull(pull_client, uri)
+    report = full(await pull(pull_client, uri))
     assert report.kind == "full"
     assert report.result_id
     dl3006, dl4000 = report.items
     assert codes(report.items) == ["DL3006", "DL4000"]
     assert dl3006.range == rng(0, 5, 0, 11)
     assert dl3006.source == "dockwise"
-    assert (dl3006.data["rule"], dl3006.data["version"]) == ("DL3006", 1)
+    data3006, data4000 = data_of(dl3006), data_of(dl4000)
+    assert (data3006["rule"], data3006["version"]) == ("DL3006", 1)
     # its fix (unsafe) pins the image to a version tag
-    assert dl3006.data["fix"]["applicability"] == "unsafe"
-    assert dl3006.data["fix"]["edits"][0]["newText"].startswith("ubuntu:")
+    assert data3006["fix"]["applicability"] == "unsafe"
+    assert data3006["fix"]["edits"][0]["newText"].startswith("ubuntu:")
     assert dl4000.range.start == types.Position(line=1, character=0)
+    assert dl4000.tags is not None
     assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
-    assert dl4000.data["fix"]["edits"][0]["newText"] == 'LABEL maintainer="x"'
+    assert data4000["fix"]["edits"][0]["newText"] == 'LABEL maintainer="x"'
 
 
-async def test_no_pushes_for_pull_clients(pull_client: LanguageClient):
+async def test_no_pushes_for_pull_clients(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
     change_doc(pull_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
@@ -44,53 +61,53 @@ async def test_no_pushes_for_pull_clients(pull_client: LanguageClient):
     assert pull_client.published == []
 
 
-async def test_unchanged_report(pull_client: LanguageClient):
+async def test_unchanged_report(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
     first = await pull(pull_client, uri)
-    again = await pull(pull_client, uri, previous_result_id=first.result_id)
+    again = unchanged(await pull(pull_client, uri, previous_result_id=first.result_id))
     assert again.kind == "unchanged"
     assert again.result_id == first.result_id
     # an unknown previous id gets a full report
-    other = await pull(pull_client, uri, previous_result_id="not-a-result-id")
+    other = full(await pull(pull_client, uri, previous_result_id="not-a-result-id"))
     assert other.kind == "full"
     assert codes(other.items) == ["DL3006", "DL4000"]
 
 
-async def test_change_gives_new_result(pull_client: LanguageClient):
+async def test_change_gives_new_result(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
     first = await pull(pull_client, uri)
     change_doc(pull_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
-    second = await pull(pull_client, uri, previous_result_id=first.result_id)
+    second = full(await pull(pull_client, uri, previous_result_id=first.result_id))
     assert second.kind == "full"
     assert second.result_id != first.result_id
     assert codes(second.items) == ["DL4000"]
-    assert second.items[0].data["version"] == 2
+    assert data_of(second.items[0])["version"] == 2
     third = await pull(pull_client, uri, previous_result_id=second.result_id)
     assert third.kind == "unchanged"
 
 
-async def test_closed_or_unknown_document(pull_client: LanguageClient):
+async def test_closed_or_unknown_document(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
     await pull(pull_client, uri)
     close_doc(pull_client, uri)
-    report = await pull(pull_client, uri)
+    report = full(await pull(pull_client, uri))
     assert report.kind == "full" and list(report.items) == []
-    report = await pull(pull_client, "file:///does/not/exist/Dockerfile")
+    report = full(await pull(pull_client, "file:///does/not/exist/Dockerfile"))
     assert report.kind == "full" and list(report.items) == []
 
 
 ASTRAL = "FROM --platform=😀 ubuntu\nMAINTAINER é😀 y\n"
 
 
-async def test_position_encoding(pull_client: LanguageClient):
+async def test_position_encoding(pull_client: DockwiseClient):
     enc = pull_client.persona.encoding
     uri = new_uri("astral")
     open_doc(pull_client, uri, ASTRAL, version=1)
-    report = await pull(pull_client, uri)
-    by_code = {d.code: d for d in report.items}
+    report = full(await pull(pull_client, uri))
+    by_code = {code_of(d): d for d in report.items}
     assert sorted(by_code) == ["DL3006", "DL3029", "DL4000"]  # DL3029: a fixed --platform
     dl3006, dl4000 = by_code["DL3006"], by_code["DL4000"]
     line1 = ASTRAL.splitlines()[1]

@@ -6,10 +6,14 @@ import asyncio
 
 import pytest
 from lsp_helpers import (
+    DockwiseClient,
     TIMEOUT,
     change_doc,
     close_doc,
+    code_of,
     codes,
+    data_of,
+    full,
     new_uri,
     open_doc,
     publishes,
@@ -19,7 +23,6 @@ from lsp_helpers import (
     wait_publish,
 )
 from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 from dockwise import rules as registry
 
@@ -34,7 +37,7 @@ def meta(code: str):
     return r.meta
 
 
-async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
+async def test_diagnostics_pushed_on_open(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     pub = await wait_publish(push_client, uri)
@@ -48,10 +51,10 @@ async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
     assert dl3006.source == "dockwise"
     assert dl3006.code_description is not None
     assert dl3006.code_description.href == meta("DL3006").url
-    assert (dl3006.data["rule"], dl3006.data["version"]) == ("DL3006", 1)
+    assert (data_of(dl3006)["rule"], data_of(dl3006)["version"]) == ("DL3006", 1)
     # its fix (unsafe) pins the image to a version tag
-    assert dl3006.data["fix"]["applicability"] == "unsafe"
-    assert dl3006.data["fix"]["edits"][0]["newText"].startswith("ubuntu:")
+    assert data_of(dl3006)["fix"]["applicability"] == "unsafe"
+    assert data_of(dl3006)["fix"]["edits"][0]["newText"].startswith("ubuntu:")
     assert not dl3006.tags
 
     # DL4000 on line 1, tagged deprecated, with its fix in data
@@ -59,9 +62,11 @@ async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
     assert dl4000.range.end.line == 1
     assert dl4000.severity == types.DiagnosticSeverity(int(meta("DL4000").severity))
     assert dl4000.source == "dockwise"
+    assert dl4000.code_description is not None
     assert dl4000.code_description.href == meta("DL4000").url
+    assert dl4000.tags is not None
     assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
-    data = dl4000.data
+    data = data_of(dl4000)
     assert data["rule"] == "DL4000" and data["version"] == 1
     fix = data["fix"]
     assert fix["applicability"] == "safe"
@@ -74,7 +79,7 @@ async def test_diagnostics_pushed_on_open(push_client: LanguageClient):
     ]
 
 
-async def test_incremental_change_republishes_with_version(push_client: LanguageClient):
+async def test_incremental_change_republishes_with_version(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     await wait_publish(push_client, uri, 1)
@@ -83,7 +88,7 @@ async def test_incremental_change_republishes_with_version(push_client: Language
     change_doc(push_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
     pub = await wait_publish(push_client, uri, 2)
     assert codes(pub.diagnostics) == ["DL4000"]
-    assert pub.diagnostics[0].data["version"] == 2
+    assert data_of(pub.diagnostics[0])["version"] == 2
 
     # delete the MAINTAINER line: nothing left to report
     change_doc(push_client, uri, 3, rng(1, 0, 2, 0), "")
@@ -97,7 +102,7 @@ async def test_incremental_change_republishes_with_version(push_client: Language
     assert pub.diagnostics[0].range.start.line == 1
 
 
-async def test_several_changes_in_one_notification(push_client: LanguageClient):
+async def test_several_changes_in_one_notification(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     await wait_publish(push_client, uri, 1)
@@ -114,7 +119,7 @@ async def test_several_changes_in_one_notification(push_client: LanguageClient):
     assert list(pub.diagnostics) == []
 
 
-async def test_full_text_change(push_client: LanguageClient):
+async def test_full_text_change(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, "FROM ubuntu:22.04\n", version=1)
     assert not (await wait_publish(push_client, uri, 1)).diagnostics
@@ -128,7 +133,7 @@ async def test_full_text_change(push_client: LanguageClient):
     assert codes(pub.diagnostics) == ["DL3006", "DL4000"]
 
 
-async def test_close_clears(push_client: LanguageClient):
+async def test_close_clears(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     await wait_publish(push_client, uri, 1)
@@ -139,7 +144,7 @@ async def test_close_clears(push_client: LanguageClient):
     assert list(push_client.diagnostics[uri]) == []
 
 
-async def test_reopen_after_close(push_client: LanguageClient):
+async def test_reopen_after_close(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     await wait_publish(push_client, uri, 1)
@@ -157,12 +162,12 @@ async def wait_until_empty(client, uri):
     await wait_until(lambda: uri in client.diagnostics and not client.diagnostics[uri], what="cleared")
 
 
-async def test_pull_request_in_push_mode_is_empty(push_client: LanguageClient):
+async def test_pull_request_in_push_mode_is_empty(push_client: DockwiseClient):
     """A client that pulls although we push gets an empty report (never both)."""
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     await wait_publish(push_client, uri, 1)
-    report = await pull(push_client, uri)
+    report = full(await pull(push_client, uri))
     assert report.kind == "full"
     assert list(report.items) == []
 
@@ -170,13 +175,13 @@ async def test_pull_request_in_push_mode_is_empty(push_client: LanguageClient):
 ASTRAL = "FROM --platform=😀 ubuntu\nMAINTAINER é😀 y\n"
 
 
-async def test_position_encoding(push_client: LanguageClient):
+async def test_position_encoding(push_client: DockwiseClient):
     """Columns after an astral character differ between UTF-16 and UTF-8."""
     enc = push_client.persona.encoding
     uri = new_uri("astral")
     open_doc(push_client, uri, ASTRAL, version=1)
     pub = await wait_publish(push_client, uri, 1)
-    by_code = {d.code: d for d in pub.diagnostics}
+    by_code = {code_of(d): d for d in pub.diagnostics}
     assert sorted(by_code) == ["DL3006", "DL3029", "DL4000"]  # DL3029: a fixed --platform
     dl3006, dl4000 = by_code["DL3006"], by_code["DL4000"]
     line0, line1 = ASTRAL.splitlines()
@@ -184,7 +189,7 @@ async def test_position_encoding(push_client: LanguageClient):
     assert dl3006.range == rng(0, start, 0, start + 6)
     assert by_code["DL3029"].range == rng(0, 5, 0, utf_units("FROM --platform=😀", enc))
     assert dl4000.range.end == types.Position(line=1, character=utf_units(line1, enc))
-    assert dl4000.data["fix"]["edits"][0]["range"]["end"] == {"line": 1, "character": utf_units(line1, enc)}
+    assert data_of(dl4000)["fix"]["edits"][0]["range"]["end"] == {"line": 1, "character": utf_units(line1, enc)}
     # concretely: UTF-16 counts 😀 as 2 units, UTF-8 as 4 (and é as 2)
     expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
     assert (dl3006.range.start.character, dl4000.range.end.character) == expected
@@ -195,7 +200,7 @@ async def test_position_encoding(push_client: LanguageClient):
     assert codes(pub.diagnostics) == ["DL3029", "DL4000"]  # DL3006 gone: the tag landed after the emoji
 
 
-async def test_many_documents(push_client: LanguageClient):
+async def test_many_documents(push_client: DockwiseClient):
     uris = [new_uri("many") for _ in range(20)]
     for i, uri in enumerate(uris):
         open_doc(push_client, uri, DOC if i % 2 else "FROM ubuntu:22.04\n", version=1)

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 import pytest_lsp
 from lsp_helpers import (
+    DockwiseClient,
     PERSONAS,
     TIMEOUT,
     change_doc,
@@ -24,19 +25,19 @@ from lsp_helpers import (
 )
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcMethodNotFound
-from pytest_lsp import LanguageClient
+
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_lsp.fixture(scope="module", params=["vscode", "nvim-0.11"], config=client_config())
-async def client(lsp_client: LanguageClient, request):
+async def client(lsp_client: DockwiseClient, request):
     await start_session(lsp_client, PERSONAS[request.param])
     yield
     await end_session(lsp_client)
 
 
-async def assert_alive(client: LanguageClient) -> None:
+async def assert_alive(client: DockwiseClient) -> None:
     uri = new_uri("alive")
     open_doc(client, uri, "FROM ubuntu\n")
     assert codes(await diagnostics_now(client, uri)) == ["DL3006"]
@@ -44,18 +45,22 @@ async def assert_alive(client: LanguageClient) -> None:
     assert client.error is None
 
 
-async def test_initialize_result(client: LanguageClient):
+async def test_initialize_result(client: DockwiseClient):
     result: types.InitializeResult = client.init_result
     caps = result.capabilities
+    assert result.server_info is not None
     assert result.server_info.name == "dockwise"
     assert caps.position_encoding == client.persona.encoding
-    assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental
-    assert caps.text_document_sync.open_close is True
+    sync = caps.text_document_sync
+    assert isinstance(sync, types.TextDocumentSyncOptions), sync
+    assert sync.change == types.TextDocumentSyncKind.Incremental
+    assert sync.open_close is True
     dp = caps.diagnostic_provider
+    assert dp is not None
     assert (dp.identifier, dp.inter_file_dependencies, dp.workspace_diagnostics) == ("dockwise", False, False)
 
 
-async def test_unknown_request(client: LanguageClient):
+async def test_unknown_request(client: DockwiseClient):
     with pytest.raises(JsonRpcMethodNotFound):
         await raw_request(client, "dockwise/noSuchMethod", {"x": 1})
     with pytest.raises(JsonRpcMethodNotFound):
@@ -63,14 +68,14 @@ async def test_unknown_request(client: LanguageClient):
     await assert_alive(client)
 
 
-async def test_unknown_notifications(client: LanguageClient):
+async def test_unknown_notifications(client: DockwiseClient):
     raw_notify(client, "dockwise/noSuchNotification", {"x": 1})
     raw_notify(client, "$/somethingOptional", [1, 2, 3])
     raw_notify(client, "$/cancelRequest", {"id": "never-sent"})
     await assert_alive(client)
 
 
-async def test_malformed_request_params(client: LanguageClient):
+async def test_malformed_request_params(client: DockwiseClient):
     with pytest.raises(JsonRpcInvalidParams):
         await raw_request(client, "textDocument/diagnostic", {"textDocument": 5})
     with pytest.raises(JsonRpcInvalidParams):
@@ -80,7 +85,7 @@ async def test_malformed_request_params(client: LanguageClient):
     await assert_alive(client)
 
 
-async def test_malformed_notifications(client: LanguageClient):
+async def test_malformed_notifications(client: DockwiseClient):
     raw_notify(client, "textDocument/didOpen", {"textDocument": {"uri": 5}})
     raw_notify(client, "textDocument/didOpen", None)
     raw_notify(client, "workspace/didChangeConfiguration", {"settings": {"dockwise": {"debounceMs": [1]}}})
@@ -99,7 +104,7 @@ async def test_malformed_notifications(client: LanguageClient):
     await assert_alive(client)
 
 
-async def test_change_outside_the_document(client: LanguageClient):
+async def test_change_outside_the_document(client: DockwiseClient):
     uri = new_uri()
     open_doc(client, uri, "FROM ubuntu\n")
     change_doc(client, uri, 2, rng(50, 3, 60, 9), "RUN x\n")
@@ -109,7 +114,7 @@ async def test_change_outside_the_document(client: LanguageClient):
     await assert_alive(client)
 
 
-async def test_five_megabyte_document(client: LanguageClient):
+async def test_five_megabyte_document(client: DockwiseClient):
     uri = new_uri("huge")
     text = "FROM ubuntu:22.04\n" + "RUN echo hello world && apt-get install -y curl\n" * (5_100_000 // 48)
     assert len(text) > 5_000_000
@@ -122,7 +127,7 @@ async def test_five_megabyte_document(client: LanguageClient):
     await assert_alive(client)
 
 
-async def test_twenty_thousand_line_continuation(client: LanguageClient):
+async def test_twenty_thousand_line_continuation(client: DockwiseClient):
     uri = new_uri("continuation")
     text = "FROM ubuntu:22.04\n" + "RUN a \\\n" * 20_000 + "  && true\n"
     open_doc(client, uri, text)
@@ -148,7 +153,7 @@ async def test_twenty_thousand_line_continuation(client: LanguageClient):
     ],
     ids=["nul", "all-nul", "surrogates", "line-breaks", "codepoints", "bom"],
 )
-async def test_binary_text(client: LanguageClient, text: str):
+async def test_binary_text(client: DockwiseClient, text: str):
     uri = new_uri("binary")
     open_doc(client, uri, text)
     await diagnostics_now(client, uri)
@@ -157,7 +162,7 @@ async def test_binary_text(client: LanguageClient, text: str):
     await assert_alive(client)
 
 
-async def test_concurrent_requests(client: LanguageClient):
+async def test_concurrent_requests(client: DockwiseClient):
     uris = [new_uri("burst") for _ in range(10)]
     for u in uris:
         open_doc(client, u, "FROM ubuntu\nMAINTAINER x\n")
@@ -209,7 +214,7 @@ def _feature_requests(uri: str, line: int, col: int) -> list[tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("name", list(BAD_DOCUMENTS))
-async def test_every_feature_answers_on_bad_documents(client: LanguageClient, name: str):
+async def test_every_feature_answers_on_bad_documents(client: DockwiseClient, name: str):
     """Each request gets an answer (a result or a clean error) in bounded time,
     at the start, in the middle and past the end of the document."""
     uri = new_uri(f"features-{name}")

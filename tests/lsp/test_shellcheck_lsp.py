@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 import asyncio
 
-from lsp_helpers import TIMEOUT, change_doc, codes, new_uri, open_doc, publishes, pull, rng, wait_publish
-from pytest_lsp import LanguageClient
+from lsp_helpers import DockwiseClient, TIMEOUT, change_doc, codes, new_uri, open_doc, publishes, pull_items, rng, wait_publish
 
 from dockwise.lint.shellcheck import find_binary
 
@@ -26,7 +25,7 @@ def sc(diags) -> list[tuple[str, int, int, int, int]]:
                   for d in diags if str(d.code).startswith("SC"))
 
 
-async def test_rule_findings_first_shellchecks_when_they_arrive(push_client: LanguageClient):
+async def test_rule_findings_first_shellchecks_when_they_arrive(push_client: DockwiseClient):
     uri = new_uri()
     open_doc(push_client, uri, DOC, version=1)
     first = await wait_publish(push_client, uri, 1)
@@ -50,7 +49,7 @@ async def test_rule_findings_first_shellchecks_when_they_arrive(push_client: Lan
     assert msgs == ["baz is referenced but not assigned.", "foo is referenced but not assigned."]
 
 
-async def test_reopening_a_checked_text_publishes_everything_at_once(push_client: LanguageClient):
+async def test_reopening_a_checked_text_publishes_everything_at_once(push_client: DockwiseClient):
     text = "FROM ubuntu\nRUN echo $once\n"
     uri = new_uri()
     open_doc(push_client, uri, text, version=1)
@@ -61,7 +60,7 @@ async def test_reopening_a_checked_text_publishes_everything_at_once(push_client
     assert sc(first.diagnostics) == [("SC2086", 1, 9, 1, 14), ("SC2154", 1, 9, 1, 14)]
 
 
-async def test_no_second_publish_when_shellcheck_finds_nothing(push_client: LanguageClient):
+async def test_no_second_publish_when_shellcheck_finds_nothing(push_client: DockwiseClient):
     clean = new_uri()
     open_doc(push_client, clean, "FROM ubuntu:24.04\nRUN echo \"quoted and fine\"\n", version=1)
     first = await wait_publish(push_client, clean, 1)
@@ -73,7 +72,7 @@ async def test_no_second_publish_when_shellcheck_finds_nothing(push_client: Lang
     assert len(publishes(push_client, clean)) == 1
 
 
-async def test_pull_client_gets_shellchecks_findings(pull_client: LanguageClient):
+async def test_pull_client_gets_shellchecks_findings(pull_client: DockwiseClient):
     uri = new_uri()
     open_doc(pull_client, uri, DOC, version=1)
 
@@ -82,7 +81,7 @@ async def test_pull_client_gets_shellchecks_findings(pull_client: LanguageClient
     deadline = loop.time() + TIMEOUT
     found: list = []
     while not found and loop.time() < deadline:
-        found = sc((await pull(pull_client, uri)).items)
+        found = sc(await pull_items(pull_client, uri))
         if not found:
             await asyncio.sleep(0.05)
     assert ("SC2154", 1, 9, 1, 13) in found

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_helpers import (PERSONAS, change_doc, codes, make_client, new_uri, open_doc, publishes, rng,
+from lsp_helpers import (DockwiseClient, PERSONAS, change_doc, codes, make_client, new_uri, open_doc, publishes, rng,
                          server_command, start_session, end_session, wait_publish, wait_until)
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import ClientServerConfig
 
 from dockwise.lint.shellcheck import find_binary
 
@@ -62,7 +62,7 @@ def sc(diags) -> list[tuple[str, int, str]]:
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(
     server_command=server_command(), client_factory=make_client,
     server_env={**os.environ, "DOCKWISE_SHELLCHECK": str(FAKE)}))
-async def held(lsp_client: LanguageClient):
+async def held(lsp_client: DockwiseClient):
     await start_session(lsp_client, PERSONAS["vscode"])
     yield
     GATE.touch()  # never leave the stand-in waiting
@@ -70,7 +70,7 @@ async def held(lsp_client: LanguageClient):
     shutil.rmtree(HERE, ignore_errors=True)
 
 
-async def test_editor_does_not_wait_for_shellcheck_and_rechecks_only_the_edited_run(held: LanguageClient):
+async def test_editor_does_not_wait_for_shellcheck_and_rechecks_only_the_edited_run(held: DockwiseClient):
     client = held
     uri = new_uri()
     open_doc(client, uri, "FROM ubuntu\nRUN echo $a\nRUN echo $b\n", version=1)
