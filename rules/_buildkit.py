@@ -320,6 +320,37 @@ class _Analyser:
         self.args = build.arg_values
         self.view: BuildView = view_for(df, build)
         self.root_sigs: dict[int, object] = {}
+        # one analysis asks the same questions of many stages (``FROM ${BASE}``):
+        # expansions by (word, environment's id) and base-image facts by base
+        self._expanded: dict[tuple[str, int], tuple[dict, tuple]] = {}
+        self._base_facts: dict[tuple, tuple] = {}
+
+    def _expand(self, word: str, env: dict[str, str]) -> tuple:
+        """``expand_detailed(word, env.get)`` memoised for this analysis (``env``
+        is not changed while it runs): (value, refs, unset) or (None, refs, unset)
+        when it fails."""
+        key = (word, id(env))
+        got = self._expanded.get(key)
+        if got is None:
+            try:
+                res = expand_detailed(word, env.get, self.esc)
+            except ExpandError as e:
+                res = (None, e.referenced, e.unset)
+            # the entry holds ``env``: while it lives, no other dict takes its id
+            got = self._expanded[key] = (env, res)
+        return got[1]
+
+    def _base_of(self, st: Stage) -> tuple:
+        """(image_env's values or None when open, base_config_sig) of a root
+        stage, computed once per distinct base in this analysis."""
+        base = self.view.bases[st.index]
+        key = (base, st.base.raw if st.base is not None else None,
+               st.base.resolved if st.base is not None else None, st.platform)
+        got = self._base_facts.get(key)
+        if got is None:
+            env = image_env(self.df, st, base, self.build)
+            got = self._base_facts[key] = (None if env.open else env.values, self.base_config_sig(st))
+        return got
 
     # -- helpers -------------------------------------------------------------------
 
@@ -508,10 +539,7 @@ class _Analyser:
 
     def from_word(self, ins: Instruction, word: str, span: Span, env: dict[str, str],
                   keys: set[str]) -> tuple[str, set[str], set[str]] | None:
-        try:
-            value, refs, unset = expand_detailed(word, env.get, self.esc)
-        except ExpandError as e:
-            value, refs, unset = None, e.referenced, e.unset
+        value, refs, unset = self._expand(word, env)
         for name in sorted(unset):
             if name in keys:
                 continue
@@ -533,9 +561,8 @@ class _Analyser:
             if not ins.args:
                 continue
             raw = ins.args[0].value
-            try:
-                value, _r, _u = expand_detailed(raw, env.get, self.esc)
-            except ExpandError:
+            value, _r, _u = self._expand(raw, env)
+            if value is None:
                 return
             if reference_error(value) is not None:
                 self.out.add("InvalidDefaultArgInFrom", ins.args[0].span,
@@ -577,9 +604,10 @@ class _Analyser:
             else:
                 s = _State()
                 base = self.view.bases[st.index]
-                s.env = image_env(df, st, base, self.build)
+                values, config_sig = self._base_of(st)
+                s.env = Env(open=True) if values is None else Env(values)
                 s.windows = _windows_base((base or "").lower()) or st.windows
-                root_sig = (base, frozenset(s.env.values) if not s.env.open else None, self.base_config_sig(st))
+                root_sig = (base, frozenset(values) if values is not None else None, config_sig)
             dispatched = st.index in self.out.dispatched
             if pidx is not None and pidx in chain_sigs:
                 chain = _chain_sig(bounds[st.index], chain_sigs[pidx])

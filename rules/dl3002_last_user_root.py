@@ -67,6 +67,7 @@ def is_root(user: str) -> bool:
     summary="Last USER should not be root",
     severity=Severity.WARNING,
     tags=("security", "user"),
+    reads=("FROM", "USER", "ARG", "ENV"),  # the last USER per stage, its variables
 )
 def last_user_root(df: Dockerfile, ctx) -> list[Finding]:
     out = []

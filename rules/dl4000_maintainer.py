@@ -51,6 +51,7 @@ def _quote(value: str) -> str:
     tags=("deprecated", "buildkit"),
     aliases=("MaintainerDeprecated",),
     fixable=True,
+    reads=("MAINTAINER",),
 )
 def maintainer(df: Dockerfile, ctx) -> list[Finding]:
     out = []

@@ -52,6 +52,7 @@ from ._helpers import expand_simple, is_root_user, user_of
     summary="USER switched back and forth within a stage",
     severity=Severity.INFO,
     tags=("security", "layers", "talk"),
+    reads=("FROM", "USER", "ARG", "ENV"),  # the USERs per stage, their variables
 )
 def user_switch_back(df: Dockerfile, ctx) -> list[Finding]:
     out = []

@@ -72,6 +72,7 @@ def _describe(e: images.EolEntry) -> str:
     summary="The base image is past its end of life",
     severity=Severity.WARNING,
     tags=("security", "base-image", "talk"),
+    reads=("FROM",),  # and the global ARGs (always part of the key); the EOL table is offline
 )
 def eol_base_image(df: Dockerfile, ctx) -> list[Finding]:
     today = _today(ctx.options or {})

@@ -107,6 +107,7 @@ ShellCheck's range.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from dockwise.syntax.model import Dockerfile, Instruction, SourceMap, Span
@@ -174,9 +175,24 @@ def _line_starts(text: str) -> list[int]:
     return out
 
 
+_MADE: "OrderedDict[tuple, tuple[str, tuple]]" = OrderedDict()  # (shebang, names, body) -> (text, pieces)
+_MADE_MAX = 4096
+
+
 def _make(ins: Instruction, shebang: str, names: list[str], body: str, smap: SourceMap) -> Script:
     """``#!shebang``, ``export NAME=1`` per declared name the body mentions, the body.
-    A body with its own ``#!`` line keeps it first (then it decides the shell)."""
+    A body with its own ``#!`` line keeps it first (then it decides the shell).
+    The text is remembered across document versions (an edit changes one script)."""
+    key = (shebang, tuple(names), body)
+    got = _MADE.get(key)
+    if got is None:
+        got = _MADE[key] = _text_of(shebang, names, body)
+        if len(_MADE) > _MADE_MAX:
+            _MADE.popitem(last=False)
+    return Script(ins, got[0], got[1], smap)
+
+
+def _text_of(shebang: str, names: list[str], body: str) -> tuple[str, tuple]:
     src0 = 0
     head = "#!" + shebang
     if body.startswith("#!"):
@@ -191,7 +207,29 @@ def _make(ins: Instruction, shebang: str, names: list[str], body: str, smap: Sou
     if src0:
         pieces.append((0, 0, len(head)))
     pieces.append((len(head) + 1 + len(decl), src0, len(rest)))
-    return Script(ins, text, tuple(pieces), smap)
+    return text, tuple(pieces)
+
+
+def _declared_in(df: Dockerfile, ins: Instruction, chains: dict) -> list[str]:
+    """:func:`_declared` for a RUN in a stage, with the names its stage chain's
+    ancestors declare computed once per stage (``chains``, filled on the way)."""
+    st = df.stage_of(ins)
+    if ins.trigger is not None or st is None:
+        return _declared(df, ins)
+    got = chains.get(st.index)
+    if got is None:
+        inherited: set[str] = set(PROXY_VARS)
+        for s in df.stage_chain(st)[1:]:
+            inherited.update(v.name for v in s.vars)
+        got = chains[st.index] = (inherited, [(v.instruction, v.name) for v in st.vars])
+    inherited, own = got
+    k = sum(1 for i, _n in own if i < ins.index)  # the stage's own names declared before ``ins``
+    names = chains.get((st.index, k))
+    if names is None:
+        every = set(inherited)
+        every.update(n for _i, n in own[:k])
+        names = chains[(st.index, k)] = sorted(n for n in every if _IDENT.match(n))
+    return names
 
 
 def _declared(df: Dockerfile, ins: Instruction) -> list[str]:
@@ -300,6 +338,7 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
     if not runs:
         return []
     shells = _shells(df)
+    chains: dict[int, tuple] = {}
     out: list[Script] = []
     for ins in runs:
         eff = ins.effective
@@ -312,7 +351,7 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
         program = (shell.split() or ["/bin/sh"])[0] if shell else "/bin/sh"
         if "/" not in program:  # SHELL ["bash", "-c"]: found on PATH
             program = "/usr/bin/env " + program
-        names = _declared(df, ins)
+        names = _declared_in(df, ins, chains)
         text = sh.text
         if text.startswith("#!") and not _SHEBANG_OK.match(text):
             continue

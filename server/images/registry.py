@@ -1251,10 +1251,14 @@ class LiveImages:
         self._closed = False
         self._source = _SizeSource(self)
         self.requests_started = 0  # lookups that went to the network (for tests and logs)
+        # bumped whenever a lookup ends or the policy changes: the same request made
+        # again at the same generation (and soon) would find nothing new to do
+        self.generation = 0
         self._policy_changed = 0.0
 
     def set_registries(self, registries: Iterable[str]) -> None:
         """Follow a changed ``images.registries`` setting."""
+        self.generation += 1
         self.policy = NetworkPolicy(registries=tuple(registries), insecure=self.insecure,
                                     docker_config=self.client.config,
                                     max_hosts_per_document=self.policy.max_hosts_per_document,
@@ -1613,6 +1617,7 @@ class LiveImages:
             budget.close()
             with self._lock:
                 self._inflight.pop(key, None)
+                self.generation += 1
         fut.set_result(outcome)
         new = outcome.get("status") == OK and outcome.get("sizes") and (
             before is None or before.get("status") != OK or before.get("sizes") != outcome["sizes"]

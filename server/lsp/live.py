@@ -29,6 +29,7 @@ document closes: the ``document_closed`` hook).
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -42,6 +43,11 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("dockwise")
 
 REFRESH_DELAY_S = 0.1  # figures arriving together cause one refresh
+# a document's base images asked for again within this time, unchanged and with no
+# lookup ended meanwhile, are not looked at again (a keystroke in a RUN would otherwise
+# walk every stage's image through the catalog and the network policy); after it,
+# they are (a registry's back-off may have ended)
+PREFETCH_REPEAT_S = 5.0
 
 
 class LiveFeature(Feature):
@@ -52,6 +58,7 @@ class LiveFeature(Feature):
         self.live_images: Any = None  # LiveImages while live lookups are on
         self._registries: tuple[str, ...] = ()  # the images.registries it follows
         self._refresh_pending = False
+        self._prefetched: dict[str, tuple] = {}  # uri -> (images asked for, generation, when)
 
     # -- hooks ----------------------------------------------------------------------------
 
@@ -61,9 +68,19 @@ class LiveFeature(Feature):
             loop.call_soon(self._safe_sync)
 
     def document_analysed(self, uri: str, state: Any) -> None:
-        prefetch(self.server, self.live_images, state.model, uri)
+        live, model = self.live_images, state.model
+        if live is None or model is None:
+            return
+        wanted = tuple((st.base.resolved, _platform(self.server, st)) for st in _lookup_stages(model))
+        now = time.monotonic()
+        last = self._prefetched.get(uri)
+        if last is not None and last[0] == wanted and last[1] == (id(live), live.generation) and now - last[2] < PREFETCH_REPEAT_S:
+            return
+        self._prefetched[uri] = (wanted, (id(live), live.generation), now)
+        prefetch(self.server, live, model, uri)
 
     def document_closed(self, uri: str) -> None:
+        self._prefetched.pop(uri, None)
         if self.live_images is not None:
             self.live_images.forget_document(uri)
 
@@ -153,6 +170,13 @@ def _platform(server: "DockwiseServer", stage: Any) -> str:
         return DEFAULT_PLATFORM
 
 
+def _lookup_stages(model: Any) -> list:
+    """The stages whose base image a registry could be asked about."""
+    return [st for st in model.stages
+            if st.base is not None and not st.base.unresolved and st.parent is None
+            and st.base.resolved.lower() != "scratch"]
+
+
 def prefetch(server: "DockwiseServer", live: Any, model: Any, uri: str = "") -> None:
     """Ask ``live`` for the base images of ``model``'s stages that no source
     knows (within the network policy's per-document caps)."""
@@ -161,10 +185,8 @@ def prefetch(server: "DockwiseServer", live: Any, model: Any, uri: str = "") -> 
     from dockwise.images import catalog as images
 
     todo = []
-    for st in model.stages:
+    for st in _lookup_stages(model):
         b = st.base
-        if b is None or b.unresolved or st.parent is not None or b.resolved.lower() == "scratch":
-            continue
         plat = _platform(server, st)
         if images.lookup(b, plat) is None:
             todo.append((b, plat))

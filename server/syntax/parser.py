@@ -938,6 +938,8 @@ def build_stages(df: Dockerfile) -> None:
     stage: Stage | None = None
     named: dict[str, int] = {}
     no_stage = False  # "no build stage in current context" reported (once)
+    # FROM word -> its expansion with the global ARGs (all declared before the first FROM)
+    from_words: dict[str, tuple] = {}
     for ins in df.instructions:
         kw = ins.keyword
         if kw == "FROM":
@@ -956,7 +958,13 @@ def build_stages(df: Dockerfile) -> None:
                         return global_vals[k]
                     return None
 
-                resolved, ok = _expand(raw, glookup, esc) if "$" in raw else (raw, True)
+                if "$" not in raw:
+                    resolved, ok = raw, True
+                else:  # the global ARGs are all known by now: one expansion per word
+                    got = from_words.get(raw)
+                    if got is None:
+                        got = from_words[raw] = _expand(raw, glookup, esc)
+                    resolved, ok = got
                 parent = named.get(resolved)  # the first stage of that name
                 base = parse_image_ref(raw, resolved, args[0].span, not ok)
             if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):

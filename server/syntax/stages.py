@@ -254,14 +254,20 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
     bases: list[str | None] = []
     parents: list[int | None] = []
     named: dict[str, int] = {}  # stage name -> the last earlier stage of that name
+    expanded: dict[str, str | None] = {}  # the same word (``${BASE}``) in many FROMs
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         base: str | None = None
         if ins.args:
-            try:
-                base, _r, _u = expand_detailed(ins.args[0].value, env.get, df.escape)
-            except ExpandError:
-                base = None
+            word = ins.args[0].value
+            if word in expanded:
+                base = expanded[word]
+            else:
+                try:
+                    base, _r, _u = expand_detailed(word, env.get, df.escape)
+                except ExpandError:
+                    base = None
+                expanded[word] = base
         bases.append(base)
         parents.append(named.get(base) if base else None)
         if st.name is not None:
