@@ -170,12 +170,12 @@ def differences(before: str, after: str) -> list[str]:
             if _view(a) != _view(b) or not _same_args(_args(a), _args(b)):
                 out.append(f"line {i1.start_line + 1}: {_view(a)} {_args(a)} -> {_view(b)} {_args(b)}")
                 break
-            if (a.trigger is None) != (b.trigger is None):
-                out.append(f"line {i1.start_line + 1}: trigger differs")
+            ta, tb = a.trigger, b.trigger
+            if ta is None or tb is None:
+                if (ta is None) != (tb is None):
+                    out.append(f"line {i1.start_line + 1}: trigger differs")
                 break
-            if a.trigger is None:
-                break
-            a, b = a.trigger, b.trigger
+            a, b = ta, tb
     e1 = sorted(e.message for e in d1.errors)
     e2 = sorted(e.message for e in d2.errors)
     if e1 != e2:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 from dockwise.editor import actions, completion, formatting, hover, navigation, signature
 from dockwise.lint.engine import DEFAULT_SETTINGS, LintCache, LintSettings, lint_model
@@ -480,6 +480,7 @@ def _worker(argv: list[str]) -> int:
     cap = 2 << 30  # address space: a blow-up fails here instead of taking the machine's memory
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     for name in argv or sorted(STRUCTURED):
+        res: dict[str, Any]
         try:
             res = run_structured(name)
             res["error"] = None

@@ -332,6 +332,7 @@ class Pushed:
 # -- stub servers ------------------------------------------------------------------------------
 
 Response = tuple[int, dict[str, str], bytes]
+Route = Response | Callable[[Any], Response]  # a response, or a callable(handler) → response
 
 
 @dataclass
@@ -340,7 +341,7 @@ class Stub:
     ``(status, headers, body)`` or a callable(handler) → response; unknown
     paths get 404. ``hits`` records (method, path, headers) of every request."""
 
-    routes: dict[str, Response | Callable[[Any], Response]] = field(default_factory=dict)
+    routes: dict[str, Route] = field(default_factory=dict)
     hits: list[tuple[str, str, dict]] = field(default_factory=list)
     delay: float = 0.0
 

@@ -12,21 +12,35 @@ from dockwise.editor import actions
 from dockwise.lint.engine import LintSettings, lint_text
 from dockwise.lint.fixes import apply_edits, fix_text
 from dockwise.syntax.parser import parse
-from dockwise.rules._api import Applicability
+from dockwise.rules._api import Applicability, Edit
 
 
 def codes(text: str, settings: LintSettings | None = None) -> Counter:
     return Counter(v.code for v in lint_text(text, settings or LintSettings()).violations)
 
 
-def apply(text: str, proposal) -> str:
-    assert proposal is not None
-    return apply_edits(text, proposal.edits)
+def apply(text: str, proposal: actions.Proposal | None) -> str:
+    return apply_edits(text, proposed(proposal).edits)
+
+
+def proposed(proposal: actions.Proposal | None) -> actions.Proposal:
+    assert proposal is not None, "no action proposed"
+    return proposal
+
+
+def edit(e: Edit | None) -> Edit:
+    assert e is not None, "no edit"
+    return e
 
 
 def commands(text: str) -> list[list[str]]:
-    return [c.argv for i in parse(text).instructions if i.effective.keyword == "RUN"
-            for c in i.effective.shell.commands]
+    out = []
+    for i in parse(text).instructions:
+        run = i.effective
+        if run.keyword == "RUN":
+            assert run.shell is not None, f"line {run.start_line + 1}: RUN without a shell parse"
+            out += [c.argv for c in run.shell.commands]
+    return out
 
 
 # -- diff_edit ---------------------------------------------------------------------------
@@ -35,14 +49,14 @@ def commands(text: str) -> list[list[str]]:
 def test_diff_edit_covers_whole_changed_lines():
     old = "FROM a\nRUN x\nRUN y\nCMD z\n"
     new = "FROM a\nRUN x && \\\n    y\nCMD z\n"
-    e = actions.diff_edit(old, new)
+    e = edit(actions.diff_edit(old, new))
     assert (e.span.start.line, e.span.start.col, e.span.end.line, e.span.end.col) == (1, 0, 3, 0)
     assert e.new_text == "RUN x && \\\n    y\n"
     assert actions.diff_edit(old, old) is None
 
 
 def test_diff_edit_at_the_end_without_a_newline():
-    e = actions.diff_edit("FROM a\nRUN x", "FROM a\nRUN x y")
+    e = edit(actions.diff_edit("FROM a\nRUN x", "FROM a\nRUN x y"))
     assert (e.span.start.line, e.span.end.line, e.span.end.col) == (1, 1, 5)
     assert apply_edits("FROM a\nRUN x", [e]) == "FROM a\nRUN x y"
 
@@ -50,7 +64,7 @@ def test_diff_edit_at_the_end_without_a_newline():
 def test_diff_edit_keeps_crlf():
     old = "FROM a\r\nRUN x\r\nRUN y\r\n"
     new = "FROM a\r\nRUN x && \\\r\n    y\r\n"
-    assert apply_edits(old, [actions.diff_edit(old, new)]) == new
+    assert apply_edits(old, [edit(actions.diff_edit(old, new))]) == new
 
 
 @settings(max_examples=300, deadline=None)
@@ -166,7 +180,7 @@ RUNS = (
 def test_chain_all_runs_of_a_selection():
     df = parse(RUNS)
     assert actions.can_chain(df, 1, 5)
-    p = actions.chain_runs(df, 1, 5)
+    p = proposed(actions.chain_runs(df, 1, 5))
     assert p.kind == "refactor.rewrite" and p.applicability is Applicability.SAFE
     got = apply(RUNS, p)
     assert got.splitlines()[1:6] == [
@@ -190,7 +204,7 @@ def test_chain_skips_what_cannot_merge_and_stays_in_one_stage():
 def test_chain_is_unsafe_after_state_changes_and_works_with_dl3059_off():
     text = "FROM debian:12\nRUN cd /src\nRUN make\nRUN make install\n"
     assert not codes(text, LintSettings.make(ignore=["DL3059"]))["DL3059"]
-    p = actions.chain_runs(parse(text), 0, 3)
+    p = proposed(actions.chain_runs(parse(text), 0, 3))
     assert p.applicability is Applicability.UNSAFE
     assert apply(text, p) == "FROM debian:12\nRUN cd /src && \\\n    make && \\\n    make install\n"
 
@@ -351,6 +365,7 @@ def test_ignore_pragma_goes_after_a_byte_order_mark(scope):
     text = "\ufeffMAINTAINER me\nFROM alpine:3.20\nRUN echo\n" if scope == "line" else "\ufeffFROM alpine:3.20\nMAINTAINER me\n"
     df = parse(text)
     edit = ignore_line_edit(df, "DL4000", 0) if scope == "line" else ignore_file_edit(df, "DL4000")
+    assert edit is not None, "no ignore edit"
     new = apply_edits(text, [edit])
     assert new.startswith("\ufeff# hadolint ") and new.count("\ufeff") == 1
     before = [v.code for v in lint_text(text).violations]

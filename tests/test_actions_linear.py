@@ -30,6 +30,7 @@ def _cleanup_step_by_step(df, first, last):
             if k is None:
                 break
             fix = steps.pop(k)(cur, cur.instructions[i])
+            assert fix is not None, "a step that answered on this model a moment ago declined"
             new = apply_edits(text, fix.edits)
             if new == text:
                 continue

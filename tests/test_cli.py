@@ -687,7 +687,9 @@ def test_rule_docs(capsys):
     # by name too
     from dockwise import rules as registry
 
-    name = registry.get("DL3059").meta.name
+    rule = registry.get("DL3059")
+    assert rule is not None, "DL3059 is not registered"
+    name = rule.meta.name
     assert main(["rule", name]) == 0
     assert capsys.readouterr()[0] == out
 

@@ -90,7 +90,8 @@ def test_maintainer_is_marked_deprecated():
 
 def test_keyword_items_carry_documentation():
     run = next(i for i in items("FROM x\n|") if i.label == "RUN")
-    assert "docs.docker.com" in run.doc and run.detail.startswith("RUN")
+    assert run.doc is not None and "docs.docker.com" in run.doc
+    assert run.detail is not None and run.detail.startswith("RUN")
 
 
 # -- flags -----------------------------------------------------------------------------
@@ -218,6 +219,7 @@ def test_child_stage_inherits_parent_variables():
     got = labels(text)
     assert "A" in got and "B" in got
     a = next(i for i in items(text) if i.label == "A")
+    assert a.detail is not None and a.doc is not None
     assert a.insert == "A}" and "ENV" in a.detail and "A=1" in a.doc
 
 
@@ -271,7 +273,7 @@ def test_image_tags_after_colon():
     slim = next(i for i in its if i.label == "3.12-slim")
     assert slim.start == Pos(0, 12)  # only the tag is replaced: no doubled "3.12-"
     assert applied("FROM python:3.12-|", "3.12-slim") == "FROM python:3.12-slim"
-    assert "MB compressed" in slim.detail
+    assert slim.detail is not None and "MB compressed" in slim.detail
 
 
 def test_image_tags_for_a_qualified_official_name():

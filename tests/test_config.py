@@ -390,9 +390,9 @@ def test_dockwise_toml_unknown_keys_found_by_text_search(isolated):
 def test_parse_functions_directly():
     probs: list[ConfigProblem] = []
     fc = parse_hadolint("ignored: [DL3006]\n", "x.yaml", probs)
-    assert fc.ignore == ["DL3006"] and probs == []
+    assert fc is not None and fc.ignore == ["DL3006"] and probs == []
     fc = parse_dockwise_toml('[tool.dockwise]\nignore = ["DL3006"]\n', "pyproject.toml", probs, pyproject=True)
-    assert fc.ignore == ["DL3006"] and probs == []
+    assert fc is not None and fc.ignore == ["DL3006"] and probs == []
     assert parse_dockwise_toml("[tool.other]\n", "pyproject.toml", probs, pyproject=True) is None
 
 
@@ -432,6 +432,7 @@ def test_env_config():
         },
         probs,
     )
+    assert fc is not None, "the HADOLINT_* variables gave no configuration"
     assert fc.ignore == ["DL3006", "DL3007"]
     assert fc.severity == {"DL3059": "error", "DL4000": "style"}
     assert fc.no_fail is True and fc.disable_ignore_pragma is False and fc.failure_threshold is None

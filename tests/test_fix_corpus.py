@@ -239,6 +239,7 @@ def _fix_file(path: Path, unsafe: bool) -> dict[str, list[str]]:
 def corpus_results():
     """mode -> rule -> ["file: what broke"], plus mode -> rule -> files changed."""
     _skip_without_corpus()
+    assert CORPUS is not None  # _skip_without_corpus has stopped the test otherwise
     files = corpus_files(CORPUS)
     assert len(files) >= 3000, f"only {len(files)} corpus files under {CORPUS}"
     failures = {m: defaultdict(list) for m in MODES}

@@ -29,6 +29,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fuzz_util import (
@@ -63,8 +64,8 @@ HYPOTHESIS = {"text": 1_500, "bytes": 1_500, "files": 800, "edits": 400}
 CLI_FILES = 150
 MAX_FAILURES_SHOWN = 5
 
-_HSET = dict(deadline=None, derandomize=True, database=None,
-             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+_HSET = settings(deadline=None, derandomize=True, database=None,  # the parent of each test's settings
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 
 
 @pytest.fixture(autouse=True)
@@ -148,14 +149,14 @@ _PIECES = ["FROM ", "RUN ", "run ", "COPY ", "ENV ", "ARG ", "ONBUILD ", "HEALTH
 _texts = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
 
-@settings(max_examples=HYPOTHESIS["text"], **_HSET)
+@settings(_HSET, max_examples=HYPOTHESIS["text"])
 @given(_texts, st.randoms(use_true_random=False))
 def test_hypothesis_text_through_every_layer(text, rng):
     exercise(text, rng, editor_positions=2, fix=True)
     do_fix(text, unsafe=True)
 
 
-@settings(max_examples=HYPOTHESIS["bytes"], **_HSET)
+@settings(_HSET, max_examples=HYPOTHESIS["bytes"])
 @given(st.binary(max_size=200), st.randoms(use_true_random=False))
 def test_hypothesis_bytes_as_the_cli_and_the_editor_read_them(data, rng):
     try:
@@ -170,14 +171,14 @@ def test_hypothesis_bytes_as_the_cli_and_the_editor_read_them(data, rng):
     exercise(data.decode("utf-8", "replace"), rng, editor_positions=1, fix=False)
 
 
-@settings(max_examples=HYPOTHESIS["files"], **_HSET)
+@settings(_HSET, max_examples=HYPOTHESIS["files"])
 @given(st.integers(0, 2**32 - 1))
 def test_hypothesis_generated_files(seed):
     rng = random.Random(seed)
     exercise(random_dockerfile(rng, 24), rng, editor_positions=2, fix=True)
 
 
-@settings(max_examples=HYPOTHESIS["edits"], **_HSET)
+@settings(_HSET, max_examples=HYPOTHESIS["edits"])
 @given(_texts, st.lists(st.tuples(st.integers(0, 400), st.integers(0, 3), st.sampled_from(_PIECES)), max_size=6))
 def test_hypothesis_keystrokes(text, edits):
     df = do_parse(text)
@@ -240,7 +241,7 @@ def structured() -> dict[str, dict]:
 
 @pytest.mark.parametrize("name", sorted(STRUCTURED))
 def test_structured_input_stays_linear_and_bounded(name, structured):
-    res = structured.get(name) or {"error": "not reported by the worker"}
+    res: dict[str, Any] = structured.get(name) or {"error": "not reported by the worker"}
     assert res["error"] is None, f"{name}: {res['error']}\n{res.get('traceback', '')}"
     rss = res["maxrss_kib"] * 1024
     lines = [f"{name}: sizes {res['sizes']} chars, child peak RSS {rss / 2**20:.0f} MiB"]

@@ -187,7 +187,8 @@ def test_chomp_strips_tabs_not_spaces_from_the_terminator():
     assert df.errors == []
     run = df.instructions[1]
     assert [(h.name, h.body) for h in run.heredocs] == [("EOF", "  EOF\n \tEOF\n")]
-    assert run.heredocs[0].terminator_span.start.line == 4
+    end = run.heredocs[0].terminator_span
+    assert end is not None and end.start.line == 4
     assert [i.keyword for i in df.instructions] == ["FROM", "RUN", "RUN"]
 
 
@@ -251,7 +252,7 @@ def test_single_heredoc_with_blanks_runs_its_content():
     df = parse("FROM x\nRUN <<  EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n")
     run = df.instructions[1]
     assert run.heredocs[0].name == "EOF"
-    assert run.shell.dialect == "none"
+    assert run.shell is not None and run.shell.dialect == "none"
 
 
 def test_delimiter_quoting_details():

@@ -9,7 +9,7 @@ import pytest
 from dockwise.editor import hover as H
 from dockwise.images import catalog as images
 from dockwise.editor import instruction_docs
-from dockwise.syntax.model import Pos
+from dockwise.syntax.model import ImageRef, Pos
 from dockwise.syntax.parser import parse
 
 AMD, ARM = "linux/amd64", "linux/arm64"
@@ -38,10 +38,23 @@ def at(src: str, needle: str, offset: int = 0, occurrence: int = 0) -> Pos:
     raise AssertionError(f"{needle!r} not in source")
 
 
-def hov(src: str, needle: str, offset: int = 1, occurrence: int = 0, **kw):
+def hov(src: str, needle: str, offset: int = 1, occurrence: int = 0, **kw) -> H.HoverResult:
+    """The hover at ``needle`` (+ ``offset``); fails the test when there is none."""
     kw.setdefault("host", AMD)
     kw.setdefault("today", TODAY)
-    return H.hover(parse(src), at(src, needle, offset, occurrence), **kw)
+    return answer(H.hover(parse(src), at(src, needle, offset, occurrence), **kw))
+
+
+def answer(r: H.HoverResult | None) -> H.HoverResult:
+    assert r is not None, "no hover at that position"
+    return r
+
+
+def base(src: str) -> ImageRef:
+    """The first stage's base image reference (asserted present)."""
+    ref = parse(src).stages[0].base
+    assert ref is not None, f"no base image in {src!r}"
+    return ref
 
 
 HTML_TAG = re.compile(r"</?[A-Za-z!][^>]*>")
@@ -73,7 +86,7 @@ def test_python_312_size_variants_source():
     assert f"about {H.fmt_size(full * H.DISK_FACTOR)}" in md and "estimate" in md
     assert e["as_of"] in md and e["commit"][:12] in md and "offline table" in md
     assert "supported until 2028-10-31" in md  # Python 3.12, from eol.json
-    assert r.span == parse(src).stages[0].base.span
+    assert r.span == base(src).span
     assert_plain(md)
 
 
@@ -106,7 +119,7 @@ def test_platform_from_global_arg_setting_and_host(monkeypatch):
     assert "images.platform" in hov(src, "python", platform="linux/arm64").markdown
     monkeypatch.setattr(H._platform_mod, "machine", lambda: "aarch64")
     assert H.host_platform() == ARM
-    md = H.hover(parse(src), at(src, "python", 1), today=TODAY).markdown
+    md = answer(H.hover(parse(src), at(src, "python", 1), today=TODAY)).markdown
     assert f"**{mb(e[ARM])}**" in md and "this machine" in md
     monkeypatch.setattr(H._platform_mod, "machine", lambda: "x86_64")
     assert H.host_platform() == AMD
@@ -126,7 +139,7 @@ def test_arg_built_names_resolve():
     assert f"**{mb(table('python', '3.12')['platforms'][AMD])}**" in md
     assert "global ARG, line 1" in md
     src = "ARG REG=localhost:5000\nARG TAG=1\nFROM ${REG}/team/app:${TAG}\n"
-    ref = parse(src).stages[0].base
+    ref = base(src)
     assert (ref.registry, ref.path, ref.tag, ref.unresolved) == ("localhost:5000", "team/app", "1", False)
     md = hov(src, "${REG}").markdown
     assert "`localhost:5000/team/app:1`" in md and "Not in dockwise's offline size table" in md
@@ -217,7 +230,7 @@ def test_non_ascii_before_token():
     src = 'FROM alpine:3.22\nENV MOTTO="héllo 🐳 wörld" NAME=x\nLABEL d="🐳🐳" v=$NAME\n'
     line = src.split("\n")[2]
     col = line.index("$NAME")  # a code-point column
-    r = H.hover(parse(src), Pos(2, col + 2), host=AMD)
+    r = answer(H.hover(parse(src), Pos(2, col + 2), host=AMD))
     assert "ENV on line 2" in r.markdown
     assert (r.span.start.col, r.span.end.col) == (col, col + 5)
 
@@ -249,9 +262,13 @@ def test_instruction_docs_cover_every_instruction():
 
     for kw, d in instruction_docs.INSTRUCTIONS.items():
         assert d["summary"] and d["syntax"] and d["url"].startswith("https://docs.docker.com/")
-        assert_plain(H.instruction_markdown(kw))
+        md = H.instruction_markdown(kw)
+        assert md is not None, kw
+        assert_plain(md)
         for name in instruction_docs.FLAGS.get(kw, {}):
-            assert_plain(H.flag_markdown(kw, name))
+            md = H.flag_markdown(kw, name)
+            assert md is not None, (kw, name)
+            assert_plain(md)
     assert p  # docs of every keyword the parser knows
     assert set(instruction_docs.INSTRUCTIONS) >= {"FROM", "RUN", "COPY", "ADD", "ARG", "ENV", "HEALTHCHECK", "SHELL"}
 
@@ -359,8 +376,10 @@ def test_lsp_live_adapter():
     from types import SimpleNamespace as NS
 
     from dockwise.lsp import hover as lsp_hover
+    from dockwise.lsp.core import DockwiseServer
+    from dockwise.lsp.hooks import Feature
 
-    ref = parse("FROM myorg/app:1\n").stages[0].base
+    ref = base("FROM myorg/app:1\n")
     started = []
 
     class Live:
@@ -374,11 +393,33 @@ def test_lsp_live_adapter():
         def cached(self, r, plat):
             return self._cached
 
-    on = NS(images_online=True)
-    assert lsp_hover._live(NS(settings=on)) is None  # no live helper: fine
-    assert lsp_hover._live(NS(settings=NS(images_online=False), live_images=Live(True))) is None
-    assert lsp_hover._live(NS(settings=on, live_images=Live(True)))(ref, AMD) is True
+    class LiveFeature(Feature):
+        """Stands in for the ``live`` feature: only its ``live_images`` is read."""
+        name = "live"
+
+        def __init__(self, server, live_images):
+            super().__init__(server)
+            self.live_images = live_images
+
+    def server(live=None, online=True) -> DockwiseServer:
+        ls = DockwiseServer()
+        if not online:
+            ls.config.init_payload = {"dockwise": {"images": {"online": False}}}
+            ls.config.apply_settings("test", resync=False)
+        assert ls.settings.images_online is online
+        if live is not None:
+            ls.add_feature(LiveFeature(ls, live))
+        return ls
+
+    def start(ls: DockwiseServer):
+        fn = lsp_hover._live(ls)
+        assert fn is not None, "no live lookup although a live source is on"
+        return fn
+
+    assert lsp_hover._live(server()) is None  # no live helper: fine
+    assert lsp_hover._live(server(Live(True), online=False)) is None
+    assert start(server(Live(True)))(ref, AMD) is True
     assert started == [("myorg/app:1", AMD)]
     failed = NS(status="not_found", registry="docker.io", error="")
-    assert lsp_hover._live(NS(settings=on, live_images=Live(False, failed)))(ref, AMD) == "registry docker.io: not found"
-    assert lsp_hover._live(NS(settings=on, live_images=Live(False, None)))(ref, AMD) is False
+    assert start(server(Live(False, failed)))(ref, AMD) == "registry docker.io: not found"
+    assert start(server(Live(False, None)))(ref, AMD) is False

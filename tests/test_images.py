@@ -9,13 +9,30 @@ from pathlib import Path
 import pytest
 
 from dockwise.images import catalog as images
+from dockwise.syntax.model import ImageRef
 from dockwise.syntax.parser import parse
 
 DATA = Path(images.__file__).parent / "data"
 
 
-def ref(text):
-    return parse(f"FROM {text}\n").stages[0].base
+def ref(text: str) -> ImageRef:
+    base = parse(f"FROM {text}\n").stages[0].base
+    assert base is not None, f"FROM {text}: no image reference"
+    return base
+
+
+def size(text: str, platform: str | None = images.DEFAULT_PLATFORM) -> images.SizeInfo:
+    """``images.lookup`` of ``FROM text``; fails the test when the size is unknown."""
+    info = images.lookup(ref(text), platform)
+    assert info is not None, f"{text} {platform}: no size"
+    return info
+
+
+def eol_of(text: str) -> images.EolEntry:
+    """``images.eol_entry`` of ``FROM text``; fails the test when nothing is known."""
+    e = images.eol_entry(ref(text))
+    assert e is not None, f"{text}: no end-of-life fact"
+    return e
 
 
 # -- data files ----------------------------------------------------------------------------
@@ -66,7 +83,7 @@ def test_import_is_light_and_lazy():
 
 
 def test_lookup_exact():
-    info = images.lookup(ref("python:3.12"))
+    info = size("python:3.12")
     assert info.size == 410908459 and info.exact and info.tag == "3.12" and info.platform == "linux/amd64"
     assert info.as_of and "repo-info" in info.source
     assert round(info.mb, 1) == 410.9
@@ -84,9 +101,9 @@ def test_repository_normalisation(text, repo):
 
 
 def test_lookup_per_platform():
-    assert images.lookup(ref("node:22"), "linux/arm64").platform == "linux/arm64"
-    assert images.lookup(ref("arm64v8/node:22")).platform == "linux/arm64"
-    assert images.lookup(ref("node:22"), "$BUILDPLATFORM").platform == "linux/amd64"
+    assert size("node:22", "linux/arm64").platform == "linux/arm64"
+    assert size("arm64v8/node:22").platform == "linux/arm64"
+    assert size("node:22", "$BUILDPLATFORM").platform == "linux/amd64"
     assert images.lookup(ref("python:3.12"), "linux/s390x") is None
 
 
@@ -96,9 +113,9 @@ def test_lookup_windows_prefix():
 
 
 def test_lookup_estimates():
-    info = images.lookup(ref("python:3.12.4"))
+    info = size("python:3.12.4")
     assert not info.exact and info.tag == "3.12"
-    info = images.lookup(ref("python:3.12-bookworm"))
+    info = size("python:3.12-bookworm")
     assert not info.exact and info.tag == "3.12"
     assert images.lookup(ref("python:3.9")) is None
     assert images.lookup(ref("mycorp/python:3.12")) is None
@@ -160,11 +177,11 @@ def test_a_live_source_can_be_plugged_in_first():
     images.add_source(live)
     try:
         assert images.sources()[0] is live
-        info = images.lookup(ref("python:3.9"))
+        info = size("python:3.9")
         assert info.source == "live registry" and info.size == 400_000_000
         assert [v.tag for v in images.smaller_variants(ref("python:3.9"))] == ["3.9-slim"]
         # the table still answers what the live source does not know
-        assert images.lookup(ref("python:3.12")).size == 410908459
+        assert size("python:3.12").size == 410908459
     finally:
         images.remove_source(live)
     assert images.lookup(ref("python:3.9")) is None
@@ -183,7 +200,7 @@ def test_a_failing_source_is_skipped():
     b = Broken()
     images.add_source(b)
     try:
-        assert images.lookup(ref("python:3.12")).size == 410908459
+        assert size("python:3.12").size == 410908459
     finally:
         images.remove_source(b)
 
@@ -224,18 +241,21 @@ def test_a_failing_source_is_skipped():
 def test_eol(text, what, date):
     e = images.eol_entry(ref(text))
     assert e is not None and e.what == what and e.date.isoformat() == date
-    d, source = images.eol(ref(text))
+    info = images.eol(ref(text))
+    assert info is not None
+    d, source = info
     assert d == e.date and source.startswith("https://")
 
 
 def test_eol_matches_whole_version_components():
-    assert images.eol_entry(ref("python:3.10")).cycle == "3.10"  # not 3.1
-    assert images.eol_entry(ref("node:8")).cycle == "8"
-    assert images.eol_entry(ref("amazonlinux:2023")).cycle == "2023"
+    assert eol_of("python:3.10").cycle == "3.10"  # not 3.1
+    assert eol_of("node:8").cycle == "8"
+    assert eol_of("amazonlinux:2023").cycle == "2023"
 
 
 def test_eol_unknown_or_future():
-    assert images.eol(ref("python:3.14")).date > dt.date(2030, 1, 1)
+    future = images.eol(ref("python:3.14"))
+    assert future is not None and future.date > dt.date(2030, 1, 1)
     assert images.eol(ref("mycorp/python:3.8")) is None
     assert images.eol(ref("node:lts")) is None
     assert images.eol(ref("openjdk:27-ea-slim")) is None
@@ -243,7 +263,7 @@ def test_eol_unknown_or_future():
 
 
 def test_eol_deprecated_image():
-    e = images.eol_entry(ref("openjdk:8-jre"))
+    e = eol_of("openjdk:8-jre")
     assert e.cycle == "" and "deprecated" in e.basis and e.date == dt.date(2022, 7, 31)
 
 

@@ -234,6 +234,7 @@ def test_a_failing_rule_is_one_internal_error_with_or_without_cache(monkeypatch)
 
     rule = dl3008_apt_pin.apt_pin
     real = rule.each
+    assert real is not None, "DL3008 is a per-instruction rule"
 
     def flaky(df, ins, ctx):
         if "boom" in ins.text:

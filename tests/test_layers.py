@@ -67,10 +67,12 @@ def imports(mods: dict[str, Path]) -> list[Import]:
     for mod, path in mods.items():
         is_pkg = path.name == "__init__.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            names: list[str] = []
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            names: list[str]
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
+            else:  # ast.ImportFrom
                 if node.level:
                     base = mod.split(".") if is_pkg else mod.split(".")[:-1]
                     base = base[: len(base) - (node.level - 1)]

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from dockwise.editor import navigation as nav
-from dockwise.syntax.model import Span
+from dockwise.syntax.model import Dockerfile, Span
 from dockwise.syntax.parser import parse
 
 
@@ -29,6 +29,13 @@ def at(text: str, needle: str, nth: int = 0, offset: int = 0) -> tuple[int, int]
             seen += 1
             start = c + 1
     raise AssertionError(f"{needle!r} #{nth} not found")
+
+
+def symbol(df: Dockerfile, line: int, col: int) -> nav.Symbol:
+    """``nav.symbol_at``; fails the test when there is no symbol at (line, col)."""
+    sym = nav.symbol_at(df, line, col)
+    assert sym is not None, f"no symbol at {line}:{col}"
+    return sym
 
 
 def span_text(text: str, span: Span) -> str:
@@ -121,7 +128,7 @@ def test_highlight_from_a_reference_includes_the_definition():
 def test_cursor_just_after_a_name_or_on_its_dollar_still_finds_it():
     df = parse(MULTI)
     line, col = at(MULTI, "FROM build", 0, len("FROM build"))
-    assert nav.symbol_at(df, line, col).name == "build"
+    assert symbol(df, line, col).name == "build"
     text = "FROM alpine\nARG V=1\nRUN echo $V ${V} $ V\n"
     df = parse(text)
     for needle, off in [("$V", 0), ("${V}", 0), ("${V}", 1)]:
@@ -170,9 +177,9 @@ def test_renaming_a_global_arg_renames_its_redeclarations_and_their_uses():
     assert 'RUN echo "$VERSION"' in new and "other\nRUN echo $VERSION" in new
     # consistent: the same places resolve to the same definitions after the rename
     df2 = parse(new)
-    before = [(o.span.start.line, o.role) for o in nav.references(df, nav.symbol_at(df, 0, 5))]
-    after = [(o.span.start.line, o.role) for o in nav.references(df2, nav.symbol_at(df2, 0, 5))]
-    assert before == after and all(o.name == "ALPINE_VERSION" for o in nav.references(df2, nav.symbol_at(df2, 0, 5)))
+    before = [(o.span.start.line, o.role) for o in nav.references(df, symbol(df, 0, 5))]
+    after = [(o.span.start.line, o.role) for o in nav.references(df2, symbol(df2, 0, 5))]
+    assert before == after and all(o.name == "ALPINE_VERSION" for o in nav.references(df2, symbol(df2, 0, 5)))
 
 
 ENVS = """\
@@ -235,7 +242,7 @@ EOF
 
 def test_heredoc_bodies_expand_unless_quoted_or_literal_stdin():
     df = parse(HEREDOCS)
-    sym = nav.symbol_at(df, 1, 5)
+    sym = symbol(df, 1, 5)
     lines = [o.span.start.line for o in nav.references(df, sym)]
     # definition, COPY body (twice: quotes are plain text there), RUN script body
     assert lines == [1, 3, 3, 9]
@@ -246,19 +253,19 @@ def test_escape_backtick_file_positions_on_continuation_lines():
     text = "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver AS win\nENV DIR=C:\\app\nWORKDIR $DIR `\n  \nCOPY a.txt `\n    ${DIR}\\a.txt\n"
     df = parse(text)
     assert where(text, nav.definition_at(df, *at(text, "${DIR}", 0, 3))) == [(2, "DIR")]
-    refs = nav.references(df, nav.symbol_at(df, 2, 5))
+    refs = nav.references(df, symbol(df, 2, 5))
     assert [(o.span.start.line, span_text(text, o.span)) for o in refs] == [(2, "DIR"), (3, "DIR"), (6, "DIR")]
 
 
 def test_run_shell_text_counts_and_windows_stages_do_not():
     text = 'FROM alpine\nARG V=1\nRUN V=2; echo "$V" && echo ${V:-x} ${V//a/b}\n'
     df = parse(text)
-    refs = nav.references(df, nav.symbol_at(df, 1, 5))
+    refs = nav.references(df, symbol(df, 1, 5))
     assert len(refs) == 4
     win = 'FROM mcr.microsoft.com/windows/servercore\nSHELL ["powershell", "-Command"]\nARG V=1\nRUN echo $env:V $V\n'
     df = parse(win)
     assert df.stages[0].windows
-    assert [o.role for o in nav.references(df, nav.symbol_at(df, 2, 5))] == ["definition"]
+    assert [o.role for o in nav.references(df, symbol(df, 2, 5))] == ["definition"]
 
 
 # -- rename ---------------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def test_rename_stage_everywhere_except_index_references():
     assert "ONBUILD COPY --from=build" in new  # downstream stage: untouched
     assert "FROM Build AS weird" in new  # an image, not this stage
     df2 = parse(new)
-    sym = nav.symbol_at(df2, 0, 21)
+    sym = symbol(df2, 0, 21)
     assert [o.span.start.line for o in nav.references(df2, sym)] == [0, 5, 6, 8, 12, 13]
     assert df2.stages[2].parent == 0
 
@@ -327,7 +334,9 @@ def test_rename_variable_refuses_bad_or_clashing_names():
 
 def test_prepare_rename_gives_the_name_span():
     df = parse(GLOBAL)
-    span, placeholder = nav.prepare_rename(df, *at(GLOBAL, "${VERSION}", 0, 4))
+    got = nav.prepare_rename(df, *at(GLOBAL, "${VERSION}", 0, 4))
+    assert got is not None, "nothing to rename at ${VERSION}"
+    span, placeholder = got
     assert span_text(GLOBAL, span) == "VERSION" == placeholder
 
 

@@ -8,11 +8,23 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from dockwise.cli.main import main
-from dockwise.syntax.model import Pos, Span
+from dockwise.syntax.model import ImageRef, Instruction, Pos, ShellScript, Span, Stage
 from dockwise.syntax.parser import dump_buildkit, parse
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 POSITIVE = sorted(p.name for p in (FIX / "buildkit-parser").iterdir() if (p / "result").exists())
+
+
+def shell(ins: Instruction) -> ShellScript:
+    """``ins.shell``; fails the test when the instruction has no shell parse."""
+    assert ins.shell is not None, f"line {ins.start_line + 1}: {ins.keyword} has no shell parse"
+    return ins.shell
+
+
+def base(st: Stage) -> ImageRef:
+    """``st.base``; fails the test when the FROM has no image."""
+    assert st.base is not None, f"stage {st.index}: FROM without an image"
+    return st.base
 
 
 def read(p: Path) -> str:
@@ -85,11 +97,12 @@ def test_columns_of_keyword_flags_and_args():
     cp = df.instructions[1]
     assert cp.keyword_span == sp(1, 2, 1, 6)
     assert [f.name for f in cp.flags] == ["from", "chown"]
-    assert cp.flags[0].span == sp(1, 7, 1, 18) and text_at(src, cp.flags[0].value_span) == "base"
+    vs = cp.flags[0].value_span
+    assert cp.flags[0].span == sp(1, 7, 1, 18) and vs is not None and text_at(src, vs) == "base"
     assert [(a.value, text_at(src, a.span)) for a in cp.args] == [("/a", "/a"), ("/b", "/b")]
     st = df.stages[0]
-    assert st.name == "base" and text_at(src, st.name_span) == "base"
-    assert st.base.name == "alpine" and st.base.tag == "3.20" and st.base.path == "library/alpine"
+    assert st.name == "base" and st.name_span is not None and text_at(src, st.name_span) == "base"
+    assert base(st).name == "alpine" and base(st).tag == "3.20" and base(st).path == "library/alpine"
 
 
 def test_continuation_maps_back_to_physical_lines():
@@ -101,7 +114,7 @@ def test_continuation_maps_back_to_physical_lines():
     assert run.empty_continuation
     i = run.text.index("curl")
     assert run.text_map.span(i, i + 4) == sp(4, 26, 4, 30)
-    names = [(c.name, c.span.start.line) for c in run.shell.commands]
+    names = [(c.name, c.span.start.line) for c in shell(run).commands]
     assert names == [("apt-get", 1), ("apt-get", 4)]
     assert any(e.message == "Empty continuation line" and e.severity == "warning" for e in df.errors)
     assert [c.text for c in df.comments] == ["comment"]
@@ -120,9 +133,9 @@ def test_backtick_escape_directive():
 def test_powershell_shell_not_parsed_as_bash():
     src = 'FROM alpine:3\nSHELL ["pwsh", "-Command"]\nRUN Get-ChildItem | Select-Object Name\n'
     df = parse(src)
-    assert df.instructions[2].shell.dialect == "none"
+    assert shell(df.instructions[2]).dialect == "none"
     src2 = 'FROM alpine:3\nRUN ls | wc -l\n'
-    assert [c.name for c in parse(src2).instructions[1].shell.commands] == ["ls", "wc"]
+    assert [c.name for c in shell(parse(src2).instructions[1]).commands] == ["ls", "wc"]
 
 
 def test_heredocs_several_per_line_and_chomp():
@@ -140,7 +153,7 @@ def test_heredoc_run_script_is_parsed_with_positions():
     src = "FROM x\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
     df = parse(src)
     run = df.instructions[1]
-    cmds = run.shell.commands
+    cmds = shell(run).commands
     assert [c.argv for c in cmds] == [["apt-get", "update"], ["apt-get", "install", "-y", "curl"]]
     assert cmds[1].span == sp(3, 0, 3, 23)
 
@@ -170,8 +183,8 @@ def test_env_forms_and_scopes():
     )
     df = parse(src)
     s0, s1 = df.stages
-    assert s0.base.resolved == "python:3.12-slim" and s0.base.tag == "3.12-slim"
-    assert s1.parent == 0 and s1.base.resolved == "build"
+    assert base(s0).resolved == "python:3.12-slim" and base(s0).tag == "3.12-slim"
+    assert s1.parent == 0 and base(s1).resolved == "build"
     env = df.instructions[4]
     assert [(p.key, p.value, p.legacy) for p in env.pairs] == [("A", "1", False), ("B", '"two words"', False)]
     assert env.pairs[1].unquoted == "two words"
@@ -186,7 +199,8 @@ def test_env_forms_and_scopes():
 def test_onbuild_trigger():
     df = parse("FROM x\nONBUILD RUN apt-get update\n")
     ob = df.instructions[1]
-    assert ob.trigger.keyword == "RUN" and ob.effective.shell.commands[0].name == "apt-get"
+    assert ob.trigger is not None, "ONBUILD without its trigger"
+    assert ob.trigger.keyword == "RUN" and shell(ob.effective).commands[0].name == "apt-get"
     assert text_at("FROM x\nONBUILD RUN apt-get update\n", ob.trigger.keyword_span) == "RUN"
 
 
@@ -195,7 +209,7 @@ def test_non_ascii_columns_are_code_points():
     df = parse(src)
     lab = df.instructions[1]
     assert lab.pairs[1].key_span == sp(1, 12, 1, 13)  # the emoji is one code point
-    ls = df.instructions[2].shell.commands[1]
+    ls = shell(df.instructions[2]).commands[1]
     assert ls.name == "ls" and ls.span == sp(2, 16, 2, 18)
 
 
@@ -321,12 +335,12 @@ def test_dockerfile_like_text_parses_and_spans_are_in_range(tokens):
 
 def test_shell_reading_a_heredoc_gets_the_body_commands():
     run = parse("FROM x\nRUN set -e; bash -s <<-EOS arg\n\tapt-get update\n\tEOS\n").instructions[1]
-    assert [(c.name, c.span.start.line) for c in run.shell.commands] == [("set", 1), ("bash", 1), ("apt-get", 2)]
+    assert [(c.name, c.span.start.line) for c in shell(run).commands] == [("set", 1), ("bash", 1), ("apt-get", 2)]
     # the body belongs to cat, not to the later `sh /f`; python bodies are not shell
     run = parse("FROM x\nRUN cat <<EOF > /f && sh /f\necho hi\nEOF\n").instructions[1]
-    assert [c.name for c in run.shell.commands] == ["cat", "sh"]
+    assert [c.name for c in shell(run).commands] == ["cat", "sh"]
     run = parse("FROM x\nRUN python3 <<EOF\nimport os\nEOF\n").instructions[1]
-    assert [c.name for c in run.shell.commands] == ["python3"]
+    assert [c.name for c in shell(run).commands] == ["python3"]
 
 
 def test_dump_json_golden():
@@ -356,10 +370,10 @@ def test_incremental_reparse_redoes_the_shell_when_the_stage_stops_being_windows
     from dockwise.syntax.parser import dump_json
 
     prev = parse("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo hi && echo there\n")
-    assert prev.instructions[1].shell.dialect == "none"
+    assert shell(prev.instructions[1]).dialect == "none"
     text = "FROM debian:12\nRUN echo hi && echo there\n"
     cur = parse(text, previous=prev)
-    assert cur.instructions[1].shell.dialect == "bash"
+    assert shell(cur.instructions[1]).dialect == "bash"
     assert dump_json(cur) == dump_json(parse(text))
 
 

@@ -78,6 +78,7 @@ def test_doc_examples_fire_and_fixes_do_not(r, tmp_path):
 
 def test_hadolint_codes_are_their_own_codes():
     r = rules.get("DL3059")
+    assert r is not None, "DL3059 is not registered"
     assert r.meta.name == "consecutive-run"
     assert rules.get("consecutive-run") is r and rules.get("dl3059") is r
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dockwise.images import registry
+from dockwise.syntax.model import Pos, Span
 from dockwise.syntax.parser import parse_image_ref
 from hostile_util import Attacker
 
@@ -198,7 +199,7 @@ def test_any_answer_gives_a_bounded_result_and_no_traceback(server, data, tmp_pa
                                docker_config=tmp_path_factory.getbasetemp() / "no-docker-config")
     try:
         text = f"{server.host}/x:1"
-        got = live.fetch(parse_image_ref(text, text, None), "linux/amd64")
+        got = live.fetch(parse_image_ref(text, text, Span(Pos(0, 0), Pos(0, len(text)))), "linux/amd64")
     finally:
         live.close()
         logger.removeHandler(rec)

@@ -17,12 +17,14 @@ import socket
 import stat
 import threading
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
 from dockwise.images import catalog as images
 from dockwise.images import registry
 from dockwise.images.policy import NOT_ALLOWED_HINT, NetworkPolicy
+from dockwise.syntax.model import Pos, Span
 from dockwise.syntax.parser import parse_image_ref
 from hostile_util import (
     OCI_INDEX, Attacker, MapConnector, RecordingConnector, gzip_bomb, json_ok, manifest, response, sha,
@@ -33,7 +35,7 @@ LOOPBACK = ["127.0.0.1:*", "127.0.0.2:*"]
 
 
 def ref(text: str):
-    return parse_image_ref(text, text, None)
+    return parse_image_ref(text, text, Span(Pos(0, 0), Pos(0, len(text))))
 
 
 @pytest.fixture(autouse=True)
@@ -494,13 +496,20 @@ def test_8_cache_folder_others_can_write_is_not_used(make_live, attackers, tmp_p
 def test_8_registry_cache_is_pruned_to_its_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "MAX_CACHE_FILES", 10)
     disk = registry.DiskCache(tmp_path)
+
+    def file(path: str) -> Path:
+        f = disk._file("127.0.0.1:1", path)
+        assert f is not None, "the disk cache is not usable"
+        return f
+
     for i in range(25):
         disk.store("127.0.0.1:1", f"app{i}", "1", {"status": "ok", "fetched": float(i), "sizes": {}})
-        os.utime(disk._file("127.0.0.1:1", f"app{i}"), (1000 + i, 1000 + i))
+        os.utime(file(f"app{i}"), (1000 + i, 1000 + i))
     disk.prune()
+    assert disk.root is not None
     left = sorted(p.name for p in disk.root.glob("*.json"))
     assert len(left) == 10
-    assert disk._file("127.0.0.1:1", "app24").name in left and disk._file("127.0.0.1:1", "app0").name not in left
+    assert file("app24").name in left and file("app0").name not in left
     # entries per repository file are capped too (the newest kept)
     for i in range(registry.MAX_REFS_PER_FILE + 20):
         disk.store("127.0.0.1:1", "many", f"t{i}", {"status": "ok", "fetched": float(i), "sizes": {}})

@@ -23,11 +23,12 @@ import pytest
 
 from dockwise.images import catalog as images
 from dockwise.images import registry
+from dockwise.syntax.model import Pos, Span
 from dockwise.syntax.parser import parse_image_ref
 from need import missing
 from registry_util import (
-    DelayProxy, Registry, Stub, TokenIssuer, basic_auth, fake_credential_helper, registry_missing_reason, sha,
-    write_docker_config,
+    DelayProxy, Pushed, Registry, Route, Stub, TokenIssuer, basic_auth, fake_credential_helper,
+    registry_missing_reason, sha, write_docker_config,
 )
 
 BUDGET = 4.0  # seconds: the 3 s lookup budget plus scheduling slack (a bound for waits, never asserted)
@@ -36,7 +37,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def ref(text: str):
-    return parse_image_ref(text, text, None)
+    return parse_image_ref(text, text, Span(Pos(0, 0), Pos(0, len(text))))
+
+
+class OpenRegistry(Registry):
+    """The module's open registry, with the images pushed to it."""
+    app: Pushed
+    single: Pushed
+
+
+class TokenRegistry(Registry):
+    """The registry behind token authentication, with its public and private image."""
+    public: Pushed
+    private: Pushed
 
 
 @pytest.fixture(autouse=True)
@@ -92,7 +105,8 @@ def open_registry(tmp_path_factory):
     why = registry_missing_reason()
     if why:
         missing("docker-registry", why)
-    reg = Registry(tmp_path_factory.mktemp("registry")).start()
+    reg = OpenRegistry(tmp_path_factory.mktemp("registry"))
+    reg.start()
     try:
         reg.app = reg.push_index("team/app", "1", {"linux/amd64": [120_000, 34_567], "linux/arm64/v8": [77_777]})
         reg.single = reg.push_single("single", "2", "linux/arm/v7", [5_000, 20])
@@ -369,6 +383,7 @@ MALFORMED = {
 @pytest.mark.parametrize("case", sorted(MALFORMED) + ["digest-mismatch", "bad-digest", "platform-missing"])
 def test_malformed_manifest_caches_no_figure(make_live, case):
     good = _man([1000, 2000])
+    routes: dict[str, Route]
     if case in MALFORMED:
         routes = {"/v2/x/manifests/1": (200, {"Content-Type": registry.OCI_MANIFEST}, MALFORMED[case])}
     else:
@@ -449,7 +464,8 @@ def token_registry(tmp_path_factory):
     if why:
         missing("docker-registry", why)
     issuer = TokenIssuer({USER: PASSWORD}, public={"public/app"}).start()
-    reg = Registry(tmp_path_factory.mktemp("token-registry"), issuer).start()
+    reg = TokenRegistry(tmp_path_factory.mktemp("token-registry"), issuer)
+    reg.start()
     try:
         reg.public = reg.push_index("public/app", "1", {"linux/amd64": [11_111], "linux/arm64": [2_222]})
         reg.private = reg.push_index("private/app", "1", {"linux/amd64": [33_333, 4], "linux/arm64": [5_555]})
@@ -566,9 +582,15 @@ def test_docker_config_formats(tmp_path):
         "broken.io": {"auth": "%%%"},
     }})
     cfg = registry.DockerConfig(d)
-    assert cfg.get("docker.io").username == "hub" and cfg.get("registry-1.docker.io").password == "h"
-    assert (cfg.get("ghcr.io").username, cfg.get("ghcr.io").password) == ("gh", "p")
-    assert cfg.get("quay.io").identity_token == "tok"
+
+    def cred(host: str) -> registry.Credential:
+        c = cfg.get(host)
+        assert c is not None, f"no credentials for {host}"
+        return c
+
+    assert cred("docker.io").username == "hub" and cred("registry-1.docker.io").password == "h"
+    assert (cred("ghcr.io").username, cred("ghcr.io").password) == ("gh", "p")
+    assert cred("quay.io").identity_token == "tok"
     assert cfg.get("broken.io") is None and cfg.get("nowhere.io") is None
     assert "h'" not in repr(cfg.get("docker.io")) and "password" not in repr(cfg.get("docker.io"))
     (d / "config.json").write_text("{not json")
@@ -611,6 +633,7 @@ def test_refresh_image_sizes_script(open_registry, tmp_path):
 
     with um.patch.object(images, "size_table", lambda: out):
         got = images.TableSource().size("alpine", "3.21", "linux/amd64")
+    assert got is not None, "the refreshed table has no alpine:3.21 figure"
     assert got.size == 3_000_001 and got.source == e["source"]
 
 
@@ -646,7 +669,7 @@ def test_configurations_feed_undefined_var_and_base_platform(tmp_path, make_live
         assert findings(py) == [("DW111", "UndefinedVar: Usage of undefined variable '$APP_HOM' "
                                           "(did you mean $APP_HOME?)")]
         cfg = images.image_config(ref(f"{reg.host}/team/py:1"), "linux/amd64")
-        assert cfg is not None and cfg.index and set(cfg.platforms) == {"linux/amd64", "linux/arm64"}
+        assert cfg is not None and cfg.index and cfg.platforms is not None and set(cfg.platforms) == {"linux/amd64", "linux/arm64"}
         # a single-platform arm64 image built for amd64: BuildKit pulls it anyway and warns
         arm = f"FROM {reg.host}/arm-only:1\nENV X=$ARM_THING\n"
         live.fetch(ref(f"{reg.host}/arm-only:1"), "linux/amd64")
@@ -654,7 +677,9 @@ def test_configurations_feed_undefined_var_and_base_platform(tmp_path, make_live
                                            'with platform "linux/arm64", expected "linux/amd64" for current build')]
         # what the disk cache holds survives a new process
         fresh = registry.LiveImages(live.disk.root.parent, online=False, docker_config=live.client.config)
-        got = fresh.as_size_source().config(ref(f"{reg.host}/team/py:1"), "linux/amd64")
+        src = fresh.as_size_source()
+        assert isinstance(src, registry._SizeSource)  # the cache's source, which answers configurations too
+        got = src.config(ref(f"{reg.host}/team/py:1"), "linux/amd64")
         assert got is not None and got.env == frozenset({"PATH", "APP_HOME"})
     finally:
         reg.stop()

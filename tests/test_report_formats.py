@@ -46,13 +46,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def validator(name: str):
     try:
-        import jsonschema
+        from jsonschema.validators import validator_for
     except ImportError:
         from need import missing
 
         missing("jsonschema", "jsonschema not installed (it is in .[test])")
     schema = json.loads((SCHEMAS / name).read_text())
-    cls = jsonschema.validators.validator_for(schema)
+    cls = validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
 

@@ -77,7 +77,8 @@ def test_a_deep_chain_is_not_walked_per_lookup():
     text = "FROM img AS s0\nARG ROOT=r\n" + "".join(f"FROM s{i - 1} AS s{i}\nRUN echo $ROOT $U{i}\n" for i in range(1, n))
     df = parse(text)
     for s in df.stages:
-        assert df.lookup_var(s, "ROOT", 1 << 60).value == "r"
+        root = df.lookup_var(s, "ROOT", 1 << 60)
+        assert root is not None and root.value == "r"
         assert df.lookup_var(s, f"U{s.index}", 1 << 60) is None
     sc = df.derived["scopes"]
     assert sum(len(at) for at in sc.marks.values()) <= 2 * n

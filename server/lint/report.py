@@ -71,17 +71,26 @@ SARIF_FINGERPRINT = "dockwiseFingerprint/v1"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
 
 
+# read-only members: a report only reads them, and violations are frozen dataclasses
+
 class _SpanLike(Protocol):
-    start: Any
-    end: Any
+    @property
+    def start(self) -> Any: ...
+    @property
+    def end(self) -> Any: ...
 
 
 class ViolationLike(Protocol):
-    code: str
-    name: str
-    severity: Any  # dockwise.rules._api.Severity (has .label)
-    message: str
-    span: _SpanLike
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def severity(self) -> Any: ...  # dockwise.rules._api.Severity (has .label)
+    @property
+    def message(self) -> str: ...
+    @property
+    def span(self) -> _SpanLike: ...
 
 
 @dataclass(slots=True)

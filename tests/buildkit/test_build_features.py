@@ -76,6 +76,7 @@ def test_unreachable_stage_quick_fix_deletes_only_a_leaf():
     assert apply_edits(text, f.edits) == "# old one\nFROM alpine:3.20 AS old\nRUN true\n\nFROM alpine:3.20 AS base\nRUN true\n\n"
     vs = lint(text, ["DW131"])
     f = vs[0].fix
+    assert f is not None
     assert apply_edits(text, f.edits) == "FROM alpine:3.20 AS base\nRUN true\n\nFROM base\nRUN true\n"
     # never applied by dockwise fix, even with unsafe fixes
     assert fix_text(text, LintSettings.make(select=["DW131"]), unsafe=True).text == text
@@ -122,9 +123,10 @@ def test_unused_arg_quick_fix():
     by_line = {v.span.start.line + 1: v for v in vs}
     text = ARGS
     f = by_line[9].fix
-    assert f.applicability is Applicability.MANUAL and f.title == "Delete ARG PORT"
+    assert f is not None and f.applicability is Applicability.MANUAL and f.title == "Delete ARG PORT"
     assert apply_edits(text, f.edits).splitlines()[8] == "ARG DEBUG"
     f = by_line[2].fix
+    assert f is not None
     assert "ARG UNUSED" not in apply_edits(text, f.edits)
     assert fix_text(text, LintSettings.make(select=["DW130"]), unsafe=True).text == text
 

@@ -27,7 +27,7 @@ def test_offered_beside_add_cleanup():
 def test_apt_as_dockers_documentation_shows():
     new, p = rewrite("FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y curl \\\n"
                      "    && rm -rf /var/lib/apt/lists/*\n")
-    assert p.title == "Use a BuildKit cache mount (apt)" and p.applicability is Applicability.UNSAFE
+    assert p is not None and p.title == "Use a BuildKit cache mount (apt)" and p.applicability is Applicability.UNSAFE
     assert new == (
         "FROM debian:12\n"
         "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked "

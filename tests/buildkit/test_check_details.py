@@ -116,7 +116,7 @@ def test_unreachable_last_stage_is_deleted_to_the_end():
     src = "FROM alpine AS a\nRUN x\nFROM alpine AS b\nRUN y\n"
     (v,) = lint_text(src, LintSettings.make(select=["DW131"], build={"target": "a"})).violations
     assert v.message == "Stage 'b' is not needed to build the target 'a': docker build skips it"
-    assert apply_edits(src, v.fix.edits) == "FROM alpine AS a\nRUN x\n"
+    assert v.fix is not None and apply_edits(src, v.fix.edits) == "FROM alpine AS a\nRUN x\n"
 
 
 @pytest.mark.parametrize("image, invalid", [

@@ -443,5 +443,6 @@ def test_option_parsing():
     assert p.values("o") == ["A=1"] and p.values("t") == ["stable"] and p.values("target-release") == ["x"]
     assert [w.value for w in p.after_subcommand()] == ["a", "b=1", "-c"]
     assert _pm.apt_installs(_cmd("apt-get remove install")) is None
-    assert _pm.apk_adds(_cmd("apk --root /x add --virtual .d a")).after_subcommand()[0].value == "a"
+    apk = _pm.apk_adds(_cmd("apk --root /x add --virtual .d a"))
+    assert apk is not None and apk.after_subcommand()[0].value == "a"
     assert _pm.npm_installs(_cmd("npm i a")) is None

@@ -19,7 +19,11 @@ def runs(text):
 
 
 def argvs(text):
-    return [c.argv for i in runs(text) for c in i.shell.commands]
+    out = []
+    for i in runs(text):
+        assert i.shell is not None, f"line {i.start_line + 1}: RUN without a shell parse"
+        out += [c.argv for c in i.shell.commands]
+    return out
 
 
 def fixed(src, unsafe=False):

@@ -15,13 +15,22 @@ def _latest(repo):
     return images.size_table()["images"][repo]["latest"]
 
 
+def _current(image: str) -> str:
+    """``current_tag`` of ``FROM image``; fails the test when there is none."""
+    ref = parse(f"FROM {image}\n").stages[0].base
+    assert ref is not None, f"FROM {image}: no image reference"
+    tag = current_tag(ref)
+    assert tag is not None, f"{image}: no current tag in the table"
+    return tag
+
+
 def test_current_tag_follows_the_table():
     # the alias when the table names one (python:latest is python:3.14 in the snapshot)
-    assert current_tag(parse("FROM python\n").stages[0].base) == _latest("python")["alias_of"]
-    assert current_tag(parse("FROM debian\n").stages[0].base) == _latest("debian")["alias_of"]
+    assert _current("python") == _latest("python")["alias_of"]
+    assert _current("debian") == _latest("debian")["alias_of"]
     # else the shortest listed version the resolved version starts with
-    assert _latest("node")["resolved_version"].startswith(current_tag(parse("FROM node\n").stages[0].base) + ".")
-    assert current_tag(parse("FROM ubuntu\n").stages[0].base) == _latest("ubuntu")["resolved_version"]
+    assert _latest("node")["resolved_version"].startswith(_current("node") + ".")
+    assert _current("ubuntu") == _latest("ubuntu")["resolved_version"]
 
 
 @pytest.mark.parametrize(

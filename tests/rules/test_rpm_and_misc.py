@@ -371,9 +371,11 @@ def test_fixable_flags_match():
     from dockwise import rules
 
     for code in ("DL3032", "DL3040", "DL3036", "DL3060", "DL3020", "DL3025"):
-        assert rules.get(code).meta.fixable, code
+        r = rules.get(code)
+        assert r is not None and r.meta.fixable, code
     for code in ("DL3002", "DL3003", "DL3004", "DL3027"):
-        assert not rules.get(code).meta.fixable, code
+        r = rules.get(code)
+        assert r is not None and not r.meta.fixable, code
 
 
 def test_jsonargsrecommended_alias():
@@ -382,4 +384,5 @@ def test_jsonargsrecommended_alias():
     from dockwise import rules
 
     assert rules.get("JSONArgsRecommended") is rules.get("DW107")
-    assert "JSONArgsRecommended" not in rules.get("DL3025").meta.aliases
+    dl3025 = rules.get("DL3025")
+    assert dl3025 is not None and "JSONArgsRecommended" not in dl3025.meta.aliases

@@ -286,18 +286,19 @@ def test_dw001_fix_replaces_the_tag_unsafe():
 
 def test_dw001_fix_without_tag_and_with_registry():
     (v,) = found("FROM python\n", "DW001")
-    assert v.fix.edits[0].new_text == "python:slim"
+    assert v.fix is not None and v.fix.edits[0].new_text == "python:slim"
     (v,) = found("FROM docker.io/library/node:22\n", "DW001")
-    assert v.fix.edits[0].new_text == "docker.io/library/node:22-slim"
+    assert v.fix is not None and v.fix.edits[0].new_text == "docker.io/library/node:22-slim"
 
 
 def test_dw001_fix_prefers_the_glibc_variant_for_java():
     (v,) = found("FROM eclipse-temurin:21\n", "DW001")
-    assert v.fix.edits[0].new_text == "eclipse-temurin:21-jre"
+    assert v.fix is not None and v.fix.edits[0].new_text == "eclipse-temurin:21-jre"
 
 
 def test_dw001_fix_edits_the_arg_default():
     (v,) = found('ARG BASE="python:3.12"\nFROM ${BASE}\n', "DW001")
+    assert v.fix is not None
     (e,) = v.fix.edits
     assert e.span.start.line == 0 and e.new_text == "python:3.12-slim"
 
@@ -463,6 +464,7 @@ def test_dw001_platform_option_sizes_stages_without_platform():
 
     src = "FROM python:3.12\nCMD [\"python\"]\n"
     ref = parse(src).stages[0].base
+    assert ref is not None
     amd, arm = images.lookup(ref, "linux/amd64"), images.lookup(ref, "linux/arm64")
     assert amd and arm and amd.size != arm.size
     (v,) = found(src, "DW001")
@@ -476,8 +478,10 @@ def test_dw001_platform_option_sizes_stages_without_platform():
 
 def test_editor_platform_setting_reaches_dw001():
     from dockwise.editor.settings import Settings
+    from dockwise.lint.engine import thaw
 
     s = Settings.from_dict({"images": {"platform": "linux/arm64"}})
     opts = dict(s.to_lint_settings().options)
-    assert dict(opts["DW001"])["platform"] == "linux/arm64"
+    dw001 = thaw(opts["DW001"])
+    assert isinstance(dw001, dict) and dw001["platform"] == "linux/arm64"
     assert Settings().lint_key() != s.lint_key()  # changing it re-lints open documents
