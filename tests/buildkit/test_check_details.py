@@ -104,6 +104,15 @@ def test_undefined_var_skips_only_the_names_buildkit_does_not_check():
     ("FROM alpine\nEXPOSE 80/TCP\n", "DW121", "Write the protocol in lower case", "FROM alpine\nEXPOSE 80/tcp\n"),
     ("ARG UNUSED=1\nFROM alpine\nRUN x\n", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x\n"),
     ("ARG A=1\nARG UNUSED=2\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
+    # a stage's ARG on the last line, with no line break after it
+    ("FROM alpine\nRUN x\nARG UNUSED=1", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x"),
+    ("FROM alpine AS Builder\nRUN x\n", "DW102", "Write the stage name in lower case",
+     "FROM alpine AS builder\nRUN x\n"),
+    ("from alpine AS b\nrun x\n", "DW103", "Write 'as' like 'from'", "from alpine as b\nrun x\n"),
+    ("FROM alpine As b\nRUN x\n", "DW103", "Write 'AS' like 'FROM'", "FROM alpine AS b\nRUN x\n"),
+    # only the blanks after the flag go with it
+    ("FROM alpine AS Xbase\nRUN x\nFROM --platform=$TARGETPLATFORM \tXbase\nRUN y\n", "DW115",
+     "Remove --platform=$TARGETPLATFORM", "FROM alpine AS Xbase\nRUN x\nFROM Xbase\nRUN y\n"),
     ("FROM alpine AS a\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 'a'",
      "FROM alpine\nRUN y\n"),
     ("FROM alpine\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 0", "FROM alpine\nRUN y\n"),
