@@ -66,8 +66,6 @@ class Report:
 
 
 def levenshtein(a: str, b: str) -> int:
-    if a == b:
-        return 0
     if len(a) < len(b):
         a, b = b, a
     prev = list(range(len(b) + 1))
@@ -901,17 +899,15 @@ class _Analyser:
 
 
 def _compatible(want: tuple[str, str, str], got: tuple[str, str, str]) -> bool:
-    """What containerd's platforms.Only(want) also accepts besides want itself."""
+    """What containerd's platforms.Only(want) also accepts besides want's OS and
+    architecture. Only asked when the index has no entry with both (BuildKit compares
+    only those two), so the lower arm variants that an arm ``want`` accepts never reach it."""
     if want[0] != got[0]:
         return False
     if want[1] == "amd64":
         return got[1] == "386"
     if want[1] == "arm64":
         return got[1] == "arm" and got[2] in ("v8", "v7", "v6", "v5")
-    if want[1] == "arm":
-        order = ["v5", "v6", "v7", "v8"]
-        w = want[2] or "v7"
-        return got[1] == "arm" and got[2] in order[: order.index(w)] if w in order else False
     return False
 
 

@@ -99,10 +99,8 @@ def _delete(df: Dockerfile, ins: Instruction, pair: KeyValue) -> Fix:
         end_line = ins.end_line + 1
         if end_line < len(df.lines):
             span = Span(Pos(ins.start_line, 0), Pos(end_line, 0))
-        elif ins.start_line > 0:  # the last line: take the line break before it
+        else:  # the last line: take the line break before it (a stage's ARG: its FROM is above)
             span = Span(Pos(ins.start_line - 1, len(df.lines[ins.start_line - 1])), ins.span.end)
-        else:
-            span = Span(Pos(0, 0), ins.span.end)
         return Fix.manual(title, Edit(span, ""))
     k = ins.pairs.index(pair)
     if k + 1 < len(ins.pairs):

@@ -39,6 +39,13 @@ def test_severity_override_and_off():
     assert "DL3059" not in {v.code for v in vs}
 
 
+def test_severity_lsp_names_hint_and_information():
+    # the LSP names of the two lowest levels are accepted as settings values
+    vs = lint_text(SRC, LintSettings.make(severity={"DL3006": "Hint", "DL4000": "information"})).violations
+    levels = {v.code: v.severity for v in vs}
+    assert (levels["DL3006"], levels["DL4000"]) == (Severity.STYLE, Severity.INFO)
+
+
 def test_failure_threshold():
     vs = lint_text("FROM a:1\nRUN a\nRUN b\n").violations  # DL3059 is info
     assert exceeds(vs, "info") and not exceeds(vs, "warning") and exceeds(vs, "none")

@@ -288,6 +288,25 @@ def test_incremental_reparse_equals_full_parse():
     assert dump_json(parse(text, previous=prev)) == dump_json(parse(text))
 
 
+def test_incremental_reparse_takes_over_blocks_that_moved():
+    """Blocks found elsewhere in the previous version (here: two RUNs swapped under an
+    inserted comment) are taken over, not re-parsed: with ``discard_previous`` the old
+    instruction objects are moved in place, and the model equals a fresh parse."""
+    from dockwise.syntax.parser import dump_json
+
+    base = "FROM alpine:3\nRUN apk add --no-cache curl \\\n    && echo one\nRUN echo two\nCMD [\"sh\"]\nEXPOSE 80\n"
+    prev = parse(base)
+    old = prev.instructions
+    text = ("# moved\nFROM alpine:3\nRUN echo two\nRUN apk add --no-cache curl \\\n    && echo one\nCMD [\"sh\"]\n"
+            "EXPOSE 80\n")
+    cur = parse(text, previous=prev, discard_previous=True)
+    # (the last block, which the next edit may extend, is parsed anew)
+    assert [cur.instructions[k] is old[j] for k, j in ((0, 0), (1, 2), (2, 1), (3, 3))] == [True] * 4
+    assert [(i.keyword, i.start_line) for i in cur.instructions] == [
+        ("FROM", 1), ("RUN", 2), ("RUN", 3), ("CMD", 5), ("EXPOSE", 6)]
+    assert dump_json(cur) == dump_json(parse(text))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 @example("internal")  # "unknown instruction: internal" is a correct message, not an internal error
@@ -341,6 +360,9 @@ def test_shell_reading_a_heredoc_gets_the_body_commands():
     assert [c.name for c in shell(run).commands] == ["cat", "sh"]
     run = parse("FROM x\nRUN python3 <<EOF\nimport os\nEOF\n").instructions[1]
     assert [c.name for c in shell(run).commands] == ["python3"]
+    # a shell named by its path
+    run = parse("FROM x\nRUN /bin/bash <<EOF\napt-get update\nEOF\n").instructions[1]
+    assert [(c.name, c.span.start.line) for c in shell(run).commands] == [("/bin/bash", 1), ("apt-get", 2)]
 
 
 def test_dump_json_golden():

@@ -57,6 +57,15 @@ def test_apt_as_dockers_documentation_shows():
     ("FROM rust:1.80\nRUN cargo build --release\n",
      "FROM rust:1.80\nRUN --mount=type=cache,target=/usr/local/cargo/registry "
      "--mount=type=cache,target=/usr/local/cargo/git/db cargo build --release\n"),
+    # outside the official images: GOPATH and CARGO_HOME are the tools' defaults under /root
+    ("FROM debian:12\nRUN go build -o /app .\n",
+     "FROM debian:12\nRUN --mount=type=cache,target=/root/.cache/go-build "
+     "--mount=type=cache,target=/root/go/pkg/mod go build -o /app .\n"),
+    ("FROM debian:12\nRUN cargo build --release\n",
+     "FROM debian:12\nRUN --mount=type=cache,target=/root/.cargo/registry "
+     "--mount=type=cache,target=/root/.cargo/git/db cargo build --release\n"),
+    ("FROM alpine:3.20\nRUN apk upgrade --no-cache\n",
+     "FROM alpine:3.20\nRUN --mount=type=cache,target=/var/cache/apk apk upgrade --update-cache\n"),
 ])
 def test_each_tool(src, want):
     new, p = rewrite(src)
@@ -75,6 +84,23 @@ def test_not_offered(src):
     assert rewrite(src) == (None, None)
 
 
+def test_home_caches_follow_the_last_user_before_the_run():
+    src = "FROM node:22\nUSER root\nRUN npm ci\n"
+    assert rewrite(src)[0] == "FROM node:22\nUSER root\nRUN --mount=type=cache,target=/root/.npm npm ci\n"
+    # the last RUN runs as node again: only the apt RUN, run as root, is rewritten
+    src = "FROM node:22\nUSER node\nRUN npm ci\nUSER root\nRUN apt-get update\nUSER node\nRUN npm ci\n"
+    new = rewrite(src)[0]
+    assert new is not None and new.endswith("\nUSER node\nRUN npm ci\n") and new.count("--mount") == 2
+
+
+def test_apt_already_mounted_keeps_its_configuration():
+    """Only pip's cache is added; the apt configuration (docker-clean) is the user's choice there."""
+    mounts = "--mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked"
+    src = f"FROM debian:12\nRUN {mounts} apt-get update && apt-get install -y python3-pip && pip install flask\n"
+    assert rewrite(src)[0] == (f"FROM debian:12\nRUN --mount=type=cache,target=/root/.cache/pip {mounts} "
+                               "apt-get update && apt-get install -y python3-pip && pip install flask\n")
+
+
 def test_only_the_run_changes_and_comments_stay():
     src = "FROM debian:12\n# tools\nRUN apt-get update \\\n    # the tools\n    && apt-get install -y curl\nCMD [\"bash\"]\n"
     new, p = rewrite(src)
@@ -88,7 +114,8 @@ def test_remote_script_piped_to_a_shell():
     s = LintSettings.make(select=["DW132"])
     bad = ["curl -fsSL https://get.docker.com | sh", "wget -qO- https://x.io/i.sh | sudo bash -s -- -v 2",
            "curl -sL https://deb.nodesource.com/setup_18.x | bash -", 'sh -c "$(curl -fsSL https://x/i.sh)"',
-           "curl https://x/s.sh | bash /dev/stdin arg", "bash -c 'curl -s https://x | python3'"]
+           "curl https://x/s.sh | bash /dev/stdin arg", "bash -c 'curl -s https://x | python3'",
+           "wget -qO - https://x.io/i.sh | sh", "wget --output-document - https://x.io/i.sh | sh"]
     good = ["curl -fsSLo /tmp/i.sh https://x/i.sh && sh /tmp/i.sh", "curl -fsSL https://x/a.tgz | tar -xz",
             "wget https://x/i.sh -O /tmp/i.sh", "curl https://x | bash -c 'cat > /tmp/x'"]
     for cmd in bad:
@@ -122,6 +149,13 @@ def test_add_url_suggests_the_checksum_flag():
     ("FROM node:22\nRUN npm ci && rm -rf /root/.npmrc\n",
      "FROM node:22\nRUN --mount=type=cache,target=/root/.npm npm ci && rm -rf /root/.npmrc\n"),
     ("FROM node:22\nRUN npm ci && rm -rf /root/.npm/_cacache\n", "FROM node:22\nRUN --mount=type=cache,target=/root/.npm npm ci\n"),
+    # apt-get clean and its spellings
+    *[(f"FROM debian:12\nRUN apt-get update && apt-get install -y curl && apt-get {clean}\n",
+       "FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
+       "--mount=type=cache,target=/var/lib/apt,sharing=locked rm -f /etc/apt/apt.conf.d/docker-clean && "
+       "echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache && "
+       "apt-get update && apt-get install -y curl\n")
+      for clean in ("clean", "autoclean", "auto-clean", "distclean", "dist-clean")],
 ])
 def test_cleanups_that_go(src, want):
     assert rewrite(src)[0] == want

@@ -85,6 +85,8 @@ def test_undefined_var_in_the_add_checksum_flag():
         (2, "UndefinedVar: Usage of undefined variable '$SUM'")]
     # COPY has no --checksum: nothing there is expanded
     assert lint("FROM alpine\nCOPY --chmod=644 a /y\n", "DW111") == []
+    # COPY does not take --checksum (BuildKit stops at the unknown flag): its value is not checked
+    assert lint("FROM alpine\nCOPY --checksum=sha256:$SUM a /y\n", "DW111") == []
 
 
 def test_undefined_var_skips_only_the_names_buildkit_does_not_check():
@@ -102,6 +104,15 @@ def test_undefined_var_skips_only_the_names_buildkit_does_not_check():
     ("FROM alpine\nEXPOSE 80/TCP\n", "DW121", "Write the protocol in lower case", "FROM alpine\nEXPOSE 80/tcp\n"),
     ("ARG UNUSED=1\nFROM alpine\nRUN x\n", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x\n"),
     ("ARG A=1\nARG UNUSED=2\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
+    # a stage's ARG on the last line, with no line break after it
+    ("FROM alpine\nRUN x\nARG UNUSED=1", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x"),
+    ("FROM alpine AS Builder\nRUN x\n", "DW102", "Write the stage name in lower case",
+     "FROM alpine AS builder\nRUN x\n"),
+    ("from alpine AS b\nrun x\n", "DW103", "Write 'as' like 'from'", "from alpine as b\nrun x\n"),
+    ("FROM alpine As b\nRUN x\n", "DW103", "Write 'AS' like 'FROM'", "FROM alpine AS b\nRUN x\n"),
+    # only the blanks after the flag go with it
+    ("FROM alpine AS Xbase\nRUN x\nFROM --platform=$TARGETPLATFORM \tXbase\nRUN y\n", "DW115",
+     "Remove --platform=$TARGETPLATFORM", "FROM alpine AS Xbase\nRUN x\nFROM Xbase\nRUN y\n"),
     ("FROM alpine AS a\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 'a'",
      "FROM alpine\nRUN y\n"),
     ("FROM alpine\nRUN x\nFROM alpine\nRUN y\n", "DW131", "Delete the unreachable stage 0", "FROM alpine\nRUN y\n"),
@@ -142,6 +153,7 @@ def test_onbuild_triggers_are_reported_on_the_from_that_runs_them(tmp_path):
     undefined = "UndefinedVar: Usage of undefined variable '$ZZZ'"
     assert _where("FROM alpine AS base\nONBUILD ENV A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
     assert _where("FROM alpine AS base\nONBUILD ARG A=$ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
+    assert _where("FROM alpine AS base\nONBUILD USER $ZZZ\nFROM base\n") == [("DW111", 3, 0, 9, undefined)]
     (tmp_path / ".dockerignore").write_text("secret.txt\n")
     got = _where("FROM alpine AS base\nONBUILD COPY secret.txt /x\nFROM base\n", str(tmp_path / "Dockerfile"))
     assert [g[:4] for g in got] == [("DW119", 3, 0, 9)]
@@ -149,3 +161,17 @@ def test_onbuild_triggers_are_reported_on_the_from_that_runs_them(tmp_path):
     # a CMD of the child after an inherited ONBUILD CMD: reported on the child's CMD
     got = _where('FROM alpine AS base\nONBUILD CMD ["a"]\nFROM base\nCMD ["b"]\n')
     assert [g[:4] for g in got] == [("DW112", 4, 0, 3)]
+
+
+def test_an_arg_default_is_the_value_later_instructions_see():
+    assert lint("FROM alpine\nARG DIR=app\nWORKDIR $DIR\n", "DW110") == [
+        (3, 'WorkdirRelativePath: Relative workdir "app" can have unexpected results if the base image changes')]
+
+
+def test_a_shell_buildkit_rejects_sets_no_shell():
+    """SHELL must be a JSON array (BuildKit stops there): a later shell-form CMD is still
+    reported, as after no SHELL at all."""
+    msg = ("JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to "
+           "OS signals")
+    assert lint("FROM alpine\nSHELL /bin/bash -c\nCMD run.sh\n", "DW107") == [(3, msg)]
+    assert lint('FROM alpine\nSHELL ["/bin/bash", "-c"]\nCMD run.sh\n', "DW107") == []

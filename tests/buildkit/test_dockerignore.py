@@ -120,6 +120,8 @@ def test_package_matches_edge_cases():
 
 def test_clean_patterns_and_exclusions():
     assert len(PatternMatcher(["docs", "config", ""]).patterns) == 2
+    # New skips a blank pattern anywhere and goes on with the next
+    assert [p.cleaned for p in PatternMatcher(["docs", "  ", "config"]).patterns] == ["docs", "config"]
     assert PatternMatcher(["docs", "!docs/README.md"]).exclusions
     assert PatternMatcher(["docs", "  !docs/README.md"]).exclusions
     assert PatternMatcher(["docs", "!docs/README.md  "]).exclusions

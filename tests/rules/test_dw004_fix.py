@@ -34,6 +34,12 @@ ONLY = LintSettings.make(select=["DW004"])
          "    --no-interaction\nCOPY . .\n"),
         ("# escape=`\nFROM ruby:3.4\nWORKDIR /app\nCOPY . .\nRUN bundle install\n",
          "# escape=`\nFROM ruby:3.4\nWORKDIR /app\nCOPY Gemfile Gemfile.lock* ./\nRUN bundle install\nCOPY . .\n"),
+        # pip's --prefix says where packages go, not where the manifests are
+        ("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install --prefix=/install -r requirements.txt\n",
+         "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\n"
+         "RUN pip install --prefix=/install -r requirements.txt\nCOPY . .\n"),
+        ("FROM ruby:3.4\nWORKDIR /app\nCOPY . .\nRUN bundler install\n",
+         "FROM ruby:3.4\nWORKDIR /app\nCOPY Gemfile Gemfile.lock* ./\nRUN bundler install\nCOPY . .\n"),
         # ARG defaults expand in the destination
         ("FROM php:8.4\nARG DIR=/srv\nCOPY . $DIR\nRUN composer install --no-scripts -d /srv\n", None),
     ],

@@ -31,6 +31,17 @@ LINT = [
      [(3, f"`cargo fetch` {CTX}; copy Cargo.toml, Cargo.lock first, install, then copy the rest")]),
     ("DW004", "FROM golang:1\nCOPY . .\nRUN go mod download\n",
      [(3, f"`go mod download` {CTX}; copy go.mod, go.sum first, install, then copy the rest")]),
+    ("DW004", "FROM php:8.4\nCOPY . .\nRUN php composer.phar install\n",
+     [(3, f"`php composer.phar` {CTX}; copy composer.json, composer.lock first, install, then copy the rest")]),
+    ("DW004", "FROM php:8.4\nCOPY . .\nRUN ./composer.phar install\n",
+     [(3, f"`composer.phar install` {CTX}; copy composer.json, composer.lock first, install, then copy the rest")]),
+    ("DW004", "FROM drupal:11\nCOPY . .\nRUN php core/scripts/drupal install standard\n", []),  # not composer
+    ("DW004", "FROM python:3.12\nCOPY . .\nRUN pipenv install --deploy\n",
+     [(3, f"`pipenv install` {CTX}; copy Pipfile, Pipfile.lock first, install, then copy the rest")]),
+    ("DW004", "FROM python:3.12\nCOPY . .\nRUN pipenv install gunicorn\n", []),  # a named package, not the Pipfile
+    # a requirements glob that the shell expands to a file copied before the context
+    ("DW004", "FROM python:3.12\nCOPY requirements-prod.txt ./\nCOPY . .\nRUN pip install -r requirements-[dp]?*.txt\n",
+     []),
     # DW011: what counts as creating a cache and as cleaning it up
     ("DW011", "FROM python:3.12\nRUN uv pip install x\nRUN rm -rf /root/.cache/pip\n", [(3, DW011)]),
     ("DW011", "FROM python:3.12\nRUN pip3.12 install x\nRUN rm -rf /root/.cache/pip\n", [(3, DW011)]),
