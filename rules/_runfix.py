@@ -24,7 +24,9 @@ STATEFUL = frozenset(
 
 
 def plain_run(ins: Instruction) -> bool:
-    if ins.keyword != "RUN" or ins.trigger is not None or ins.json or ins.heredocs:
+    """A shell-form RUN without heredocs whose script parsed as bash, with no shell comment.
+    (An ``ONBUILD RUN`` has the keyword ONBUILD; the exec form's dialect is "exec".)"""
+    if ins.keyword != "RUN" or ins.heredocs:
         return False
     v = run_view(ins)
     return v.dialect == "bash" and v.ok and bool(v.commands) and bool(ins.text.strip()) and not _COMMENT.search(ins.text)
@@ -45,8 +47,8 @@ def logical_commands(text: str) -> tuple[bool, list[Command]]:
 def and_chain(text: str) -> list[Command] | None:
     """The commands of ``text`` when it is simple commands joined by ``&&``
     only (no subshell, pipe, background, negation, nothing else between the
-    commands; redirections make it decline), else None."""
-    text = text.rstrip()
+    commands; redirections make it decline), else None. ``text`` is an
+    instruction's text, which the parser has already trimmed."""
     ok, cmds = logical_commands(text)
     if not ok or not cmds or "\n" in text:
         return None

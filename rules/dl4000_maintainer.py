@@ -18,7 +18,10 @@ LABEL maintainer="Jane Doe <jane@example.org>"
 ```
 
 ## Fix
-Rewrites `MAINTAINER x` as `LABEL maintainer="x"` (safe).
+Rewrites `MAINTAINER x` as `LABEL maintainer="x"` (safe); inside the quotes a
+`"`, a `$` and the escape character are escaped with the file's escape
+character (a backslash, or the backtick set by an `escape` directive), so
+the label holds exactly the MAINTAINER text.
 
 ## BuildKit
 This rule is also BuildKit's **MaintainerDeprecated** check: both flag every
@@ -39,8 +42,11 @@ from dockwise.syntax.model import Dockerfile
 from ._api import Edit, Finding, Fix, Severity, rule
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+def _quote(value: str, escape: str) -> str:
+    """``value`` as a double-quoted LABEL value: inside the quotes the file's
+    escape character (backslash, or the backtick of an escape directive)
+    escapes a double quote, a dollar sign and itself; all else is literal."""
+    return '"' + value.replace(escape, escape * 2).replace('"', escape + '"').replace("$", escape + "$") + '"'
 
 
 @rule(
@@ -60,7 +66,7 @@ def maintainer(df: Dockerfile, ctx) -> list[Finding]:
             continue
         fix = None
         if ins.start_line == ins.end_line and ins.text:
-            edit = Edit(ins.span, f"LABEL maintainer={_quote(ins.text)}")
+            edit = Edit(ins.span, f"LABEL maintainer={_quote(ins.text, df.escape)}")
             fix = Fix.safe("Replace MAINTAINER with LABEL maintainer=…", edit)
         out.append(Finding(ins.span, "MAINTAINER is deprecated", fix))
     return out

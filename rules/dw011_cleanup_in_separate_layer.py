@@ -117,11 +117,10 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     # commands the earlier RUN already ends with are not repeated
     tail = [c.simple.argv for c in tcs[-len(chain):]]
     keep = [c for c in chain if c.simple.argv not in tail]
-    text = ins.text.rstrip()
     if len(keep) == len(chain):
         moved = physical(df, ins.text_map.pos(0), end_of_text(ins))
     else:
-        moved = " && ".join(text[c.span.start.col : c.span.end.col] for c in keep)
+        moved = " && ".join(ins.text[c.span.start.col : c.span.end.col] for c in keep)
     title = f"Move the cleanup into the RUN on line {target.start_line + 1}"
     edits = [remove]
     if keep:

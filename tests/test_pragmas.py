@@ -183,6 +183,23 @@ def test_dw101_messages_say_what_happens():
     assert 'invalid check option "foo"' in msg and "BuildKit fails the build" in msg
 
 
+@pytest.mark.parametrize(
+    "src, want",
+    [
+        ("# hadolint ignore=DL3008 DL3015\nFROM ubuntu\n",
+         [(1, 25, 31, "codes must be separated by commas; hadolint ignores this whole pragma")]),
+        ("# dockwise: ignore=DL3008 DL3015\nFROM ubuntu\n", [(1, 26, 32, "codes must be separated by commas")]),
+        ("# hadolint ignore=DL3008 pinned by the base\nFROM ubuntu\n",
+         [(1, 25, 43, "text after a code must follow a second '#' (# hadolint ignore=DL3008 # reason); "
+                      "hadolint ignores this whole pragma")]),
+        ("# dockwise: ignore=DL3008 pinned by the base\nFROM ubuntu\n",
+         [(1, 26, 44, "text after a code must follow a second '#' (# hadolint ignore=DL3008 # reason)")]),
+    ],
+)
+def test_dw101_list_messages_say_whether_hadolint_drops_the_pragma(src, want):
+    assert problems(src) == want
+
+
 def test_dw101_is_a_warning_and_can_itself_be_ignored():
     (v,) = lint_text("# hadolint ignore=DL9999\nFROM a:1\n", LintSettings.make(select=["DW101"])).violations
     assert v.severity == Severity.WARNING and v.name == "unknown-pragma-code"

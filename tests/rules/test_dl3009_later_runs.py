@@ -96,6 +96,7 @@ def test_fix_is_unsafe_when_a_later_run_runs_a_script():
     src = D + "RUN apt-get update && apt-get install -y git\nCOPY setup.sh /\nRUN /setup.sh\n"
     (v,) = _dl3009(src)
     assert v.fix is not None and v.fix.applicability.value == "unsafe"
+    assert v.fix.title == "Delete the apt lists at the end of the RUN"
 
 
 def test_an_unrelated_stage_does_not_matter():

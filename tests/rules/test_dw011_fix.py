@@ -71,6 +71,7 @@ def test_crlf_and_fix_all():
         "FROM a:1\nRUN apt-get install -y x # note\nRUN apt-get clean\n",  # shell comment swallows
         "FROM a:1\nRUN apt-get install -y x; exit 0\nRUN apt-get clean\n",
         "FROM a:1\nRUN apt-get install -y x &\nRUN apt-get clean\n",
+        "FROM a:1\nRUN apt-get install -y x;\nRUN apt-get clean\n",  # `x; && apt-get clean` would not parse
         "FROM a:1\nRUN apt-get install -y x\nRUN apt-get clean; rm -rf /tmp/*\n",  # not a && chain
         "FROM a:1\nRUN --mount=type=cache,target=/root/.npm npm ci\nRUN npm cache clean --force\n",  # flags
         "FROM a:1\nRUN cd /src && make\nRUN rm -rf build.tar.gz\n",  # relative path after cd
@@ -81,3 +82,18 @@ def test_crlf_and_fix_all():
 )
 def test_declined(src):
     assert declined(src, "DW011")
+
+
+@pytest.mark.parametrize(
+    "src, want",
+    [
+        # micromamba/mamba clean belongs to the RUN that ran micromamba/mamba install
+        ("FROM mambaorg/micromamba:1.5\nRUN micromamba install -y -n base numpy\nRUN micromamba clean --all --yes\n",
+         "FROM mambaorg/micromamba:1.5\nRUN micromamba install -y -n base numpy \\\n    && micromamba clean --all --yes\n"),
+        ("FROM condaforge/miniforge3:24.9.0-0\nRUN mamba install -y numpy\nRUN mamba clean -afy\n",
+         "FROM condaforge/miniforge3:24.9.0-0\nRUN mamba install -y numpy \\\n    && mamba clean -afy\n"),
+    ],
+)
+def test_conda_family_cleanup_is_moved(src, want):
+    assert fixed(src, "DW011") == ("safe", want)
+

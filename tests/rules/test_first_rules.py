@@ -27,6 +27,14 @@ CASES = [
     ("DL3007", "ARG V=latest\nFROM node:${V}\n", [(1, 5, 14)]),
     ("DL4000", "FROM a:1\nMAINTAINER Jane <j@x.org>\n", [(1, 0, 25)]),
     ("DL4000", "FROM a:1\nLABEL maintainer=jane\n", []),
+    # a variable's value is looked up in the stage: relative, absolute, unknown
+    ("DL3000", "FROM alpine:3.20\nARG DIR=app\nWORKDIR $DIR\n", [(2, 8, 12)]),
+    ("DL3000", "FROM alpine:3.20\nARG DIR=/app\nWORKDIR $DIR\n", []),
+    ("DL3000", "FROM alpine:3.20\nWORKDIR $DIR\n", []),
+    ("DL3000", "ARG DIR=app\nFROM alpine:3.20\nWORKDIR $DIR\n", []),  # not re-declared in the stage: unset
+    # `go install -tags netgo` takes a value: only the package is an operand
+    ("DL3062", "FROM golang:1.23\nRUN go install -tags netgo golang.org/x/tools/gopls@v0.16.0\n", []),
+    ("DL3062", "FROM golang:1.23\nRUN go install -tags netgo golang.org/x/tools/gopls\n", [(1, 27, 51)]),
     ("DL3059", "FROM a:1\nRUN a\nRUN b\n", [(2, 0, 3)]),
     ("DL3059", "FROM a:1\nRUN a\n# comment\nRUN b\n", [(3, 0, 3)]),
     ("DL3059", "FROM a:1\nRUN a\nWORKDIR /\nRUN b\n", []),
@@ -62,6 +70,27 @@ def test_dl4000_fix_quotes_the_value(lint):
     (e,) = v.fix.edits
     assert e.new_text == 'LABEL maintainer="Jane \\"JD\\" <j@x.org>"'
     assert e.span == Span(Pos(1, 0), Pos(1, 30))
+
+
+@pytest.mark.parametrize(
+    "src, want, escape",
+    [
+        ('FROM a:1\nMAINTAINER Jane <jane\\doe@x.org> $HOME\n',
+         'LABEL maintainer="Jane <jane\\\\doe@x.org> \\$HOME"', "\\"),
+        # with `# escape=\`` the backtick escapes inside the quotes and a backslash is an ordinary character
+        ('# escape=`\nFROM a:1\nMAINTAINER Jane "JD" <C:\\Users\\jane> `$HOME\n',
+         'LABEL maintainer="Jane `"JD`" <C:\\Users\\jane> ```$HOME"', "`"),
+    ],
+)
+def test_dl4000_fix_escapes_with_the_files_escape_character(lint, src, want, escape):
+    from dockwise.syntax.expand import unquote
+
+    (v,) = [v for v in lint(src) if v.code == "DL4000"]
+    (e,) = v.fix.edits
+    assert e.new_text == want
+    # BuildKit reads the label back as exactly what MAINTAINER said
+    maintainer = src.split("MAINTAINER ", 1)[1].rstrip("\n")
+    assert unquote(want.split("=", 1)[1], escape) == maintainer
 
 
 def test_syntax_errors_are_reported_with_positions(lint):

@@ -74,3 +74,13 @@ def test_declined(code, src):
 def test_digest_and_stage_names_are_not_flagged():
     assert not fix_text("FROM python:latest@sha256:" + "a" * 64 + "\nFROM python:3 AS b\nFROM b\n",
                         LintSettings.make(select=["DL3006", "DL3007"]), unsafe=True).applied
+
+
+def test_current_tag_follows_a_chain_of_aliases(monkeypatch):
+    # a refreshed table may list latest -> 3 -> 3.14: the pin is the version at the end of the chain
+    table = {"images": {"python": {"latest": {"alias_of": "3"}, "3": {"alias_of": "3.14"}, "3.14": {}},
+                        "loop": {"latest": {"alias_of": "a"}, "a": {"alias_of": "b"}, "b": {"alias_of": "a"}}}}
+    monkeypatch.setattr(images, "size_table", lambda: table)
+    assert current_tag(parse("FROM python\n").stages[0].base) == "3.14"
+    assert current_tag(parse("FROM loop\n").stages[0].base) == "a"  # a cycle ends where it closes
+    assert fixed("FROM python:latest\n", "DL3007") == ("unsafe", "FROM python:3.14\n")

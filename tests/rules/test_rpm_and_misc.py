@@ -48,6 +48,11 @@ CASES = [
     ("DL3032", "FROM centos:7\nRUN yum install -y a && rm -rf /var/cache/yum/*\n", []),
     ("DL3032", "FROM centos:7\nRUN yum install -y a && rm -r -f /var/cache/*\n", []),
     ("DL3032", "FROM centos:7\nRUN yum install -y a && rm -rf /var/cache/dnf\n", []),
+    ("DL3032", "FROM centos:7\nRUN yum install -y a && rm -rf /var/cache/yum*\n", []),  # glob suffix
+    ("DL3032", "FROM centos:7\nRUN yum install -y a && rm -rf /var/cache/yu\n", [(1, 4, 20)]),
+    # ---- DL3033 yum pin: a version from a variable declared in the stage counts as a pin
+    ("DL3033", "FROM centos:7\nARG VER\nRUN yum install -y httpd-${VER} && yum clean all\n", []),
+    ("DL3033", "FROM centos:7\nRUN yum install -y httpd-${VER} && yum clean all\n", [(1, 19, 31)]),
     ("DL3032", "FROM centos:7\nRUN yum install -y a && dnf clean all\n", []),
     # a later install needs its own cleanup
     ("DL3032", "FROM centos:7\nRUN yum install -y a && yum clean all && yum install -y b\n", [(1, 41, 57)]),
@@ -78,6 +83,9 @@ CASES = [
     ("DL3040", "FROM fedora:40\nRUN dnf install -y nginx\n", [(1, 4, 24)]),
     ("DL3040", "FROM fedora:40\nRUN dnf install -y nginx && dnf clean all\n", []),
     ("DL3040", "FROM fedora:40\nRUN dnf install -y nginx && yum clean all\n", []),
+    # dnf5's cache is /var/cache/libdnf5: a glob suffix reaches it, the bare name does not
+    ("DL3040", "FROM fedora:41\nRUN dnf install -y nginx && rm -rf /var/cache/libdnf*\n", []),
+    ("DL3040", "FROM fedora:41\nRUN dnf install -y nginx && rm -rf /var/cache/libdnf\n", [(1, 4, 24)]),
     ("DL3040", "FROM fedora:40\nRUN dnf clean all && dnf install -y nginx\n", [(1, 21, 41)]),
     ("DL3040", "FROM fedora:40\nRUN dnf install -y a && dnf clean metadata\n", [(1, 4, 20)]),
     ("DL3040", "FROM fedora:40\nRUN dnf install -y a && rm -rf /tmp/x\n", [(1, 4, 20)]),

@@ -485,3 +485,42 @@ def test_editor_platform_setting_reaches_dw001():
     dw001 = thaw(opts["DW001"])
     assert isinstance(dw001, dict) and dw001["platform"] == "linux/arm64"
     assert Settings().lint_key() != s.lint_key()  # changing it re-lints open documents
+
+
+DW007_TOOLS = ("Build tools in the final image ({}) and no multi-stage build: build in a builder stage and "
+               "COPY --from it only what the application needs")
+
+
+@pytest.mark.parametrize(
+    "src, want",
+    [
+        # kernel headers for building C extensions (the name is lower-cased before the suffix test)
+        ("FROM alpine:3.20\nRUN apk add --no-cache linux-headers\nCMD [\"sh\"]\n",
+         [((1, 4, 1, 36), DW007_TOOLS.format("linux-headers"))]),
+        ("FROM alpine:3.20\nRUN apk add --no-cache Linux-Headers\nCMD [\"sh\"]\n",
+         [((1, 4, 1, 36), DW007_TOOLS.format("Linux-Headers"))]),
+        # downloading a package is not installing it
+        ("FROM debian:12\nRUN apt-get update && apt-get download libssl-dev && rm -rf /var/lib/apt/lists/*\n"
+         "CMD [\"ls\"]\n", []),
+        ("FROM fedora:40\nRUN dnf download --resolve gcc-c++ && dnf clean all\nCMD [\"ls\"]\n", []),
+        # a package named by a variable is not judged
+        ("FROM ubuntu:24.04\nARG PYV=3.12\nRUN apt-get update && apt-get install -y --no-install-recommends "
+         "python${PYV}-dev && rm -rf /var/lib/apt/lists/*\nCMD [\"python3\"]\n", []),
+        # compiling with gcc in the gcc image, and nothing else
+        ("FROM gcc:14\nCOPY main.c /src/\nRUN gcc -O2 -o /usr/local/bin/app /src/main.c\nCMD [\"app\"]\n",
+         [((0, 5, 0, 11), "gcc:14 is a build toolchain image used only to build: build in a builder stage and "
+                          "COPY --from it the result into a small runtime image")]),
+        # only go build/install/get build: `go version` does not
+        ("FROM golang:1.23\nRUN go version\nCMD [\"/app\"]\n", []),
+    ],
+)
+def test_dw007_packages_and_toolchains(src, want):
+    got = [((v.span.start.line, v.span.start.col, v.span.end.line, v.span.end.col), v.message)
+           for v in found(src, "DW007")]
+    assert got == want
+
+
+@pytest.mark.parametrize("rm", ["rm", "/bin/rm"])
+def test_dw011_find_exec_rm_of_bytecode_is_a_cleanup(rm):
+    src = f"FROM python:3.12-slim\nRUN pip install --no-cache-dir flask\nRUN find / -name '*.pyc' -exec {rm} -f {{}} +\n"
+    assert spans(src, "DW011") == [(2, 4, 2, 39 + len(rm))]
