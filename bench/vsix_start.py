@@ -197,7 +197,7 @@ def table(res: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--vsix", type=Path, help="a built .vsix (default: build one)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--python", action="append", help="interpreter to start the server with (repeatable)")
