@@ -135,8 +135,20 @@ def first_start(exe: str, libs: Path, text: str, timeout: float = 120) -> dict:
             lsp.notify("initialized", {})
             lsp.did_open(doc.as_uri(), text)
             t_diag, msg = lsp.wait_publish(doc.as_uri(), None, timeout)
-    return {"init_s": round(t_init - t0, 3), "diagnostics_s": round(t_diag - t0, 3),
+            cpu = _cpu_s(lsp.pid)
+    return {"init_s": round(t_init - t0, 3), "diagnostics_s": round(t_diag - t0, 3), "cpu_s": round(cpu, 2),
             "diagnostics": len(msg["params"]["diagnostics"])}
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) the server has used so far: what the start costs on a quiet
+    machine, where wall time follows it (the start is one thread)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def measure(vsix: Path, pythons: list[str] | None = None, runs: int = 3) -> dict[str, Any]:
@@ -173,6 +185,7 @@ def measure(vsix: Path, pythons: list[str] | None = None, runs: int = 3) -> dict
             for kind in ("shipped", "no_bytecode"):
                 row[f"{kind}_median_s"] = round(statistics.median(r["diagnostics_s"] for r in row[kind]), 2)
                 row[f"{kind}_init_median_s"] = round(statistics.median(r["init_s"] for r in row[kind]), 2)
+                row[f"{kind}_cpu_median_s"] = round(statistics.median(r["cpu_s"] for r in row[kind]), 2)
             row["met"] = row["shipped_median_s"] <= TARGET_S
             results.append(row)
         out["pythons"] = results
@@ -180,12 +193,13 @@ def measure(vsix: Path, pythons: list[str] | None = None, runs: int = 3) -> dict
 
 
 def table(res: dict) -> list[str]:
-    lines = ["| .vsix first start (start → first diagnostics, median) | shipped (bytecode) | without bytecode | target | met |",
+    lines = ["| .vsix first start, start → first diagnostics (median) | shipped (bytecode) | without bytecode | target | met |",
              "|---|--:|--:|---|:-:|"]
     for r in res["pythons"]:
-        lines.append(f"| CPython {r['version']} | {r['shipped_median_s']:.2f} s (initialize {r['shipped_init_median_s']:.2f} s) | "
-                     f"{r['no_bytecode_median_s']:.2f} s (initialize {r['no_bytecode_init_median_s']:.2f} s) | "
+        lines.append(f"| CPython {r['version']}: wall (initialize answered) | {r['shipped_median_s']:.2f} s ({r['shipped_init_median_s']:.2f} s) | "
+                     f"{r['no_bytecode_median_s']:.2f} s ({r['no_bytecode_init_median_s']:.2f} s) | "
                      f"≤ {res['target_s']:.0f} s | {'yes' if r['met'] else 'no'} |")
+        lines.append(f"| CPython {r['version']}: server CPU time | {r['shipped_cpu_median_s']:.2f} s | {r['no_bytecode_cpu_median_s']:.2f} s | | |")
     notes = ["", f"{res['runs']} runs each, alternating; .vsix {res['vsix_bytes'] / 1e6:.1f} MB, bytecode for "
              f"{', '.join(res['bundle'].get('bytecode', [])) or 'none'}; .pyc written by the shipped runs: "
              + ", ".join(f"{r['version']}: {max(r['pyc_written'])}" for r in res["pythons"])
