@@ -2,7 +2,8 @@
 stubbed `vscode`), `npm run package` (.vsix with vsce), then checks that the .vsix
 carries the client and a server that runs from its bundled libraries alone, with
 compiled modules for every CPython version that bundled/bundle.json declares (run
-under each of those versions that this machine has)."""
+under each of those versions that this machine has) and bytecode (.pyc) for each version
+it lists under "bytecode", which those runs use without compiling anything."""
 from __future__ import annotations
 
 import glob
@@ -70,7 +71,9 @@ def test_vsix_contains_client_server_and_dependencies(built):
     ):
         assert required in names, required
     assert any(n.startswith("extension/bundled/libs/dockwise/images/data/") and n.endswith(".json") for n in names)
-    assert not any("/node_modules/" in n or n.startswith("extension/src/") or n.endswith((".ts", ".pyc", ".map")) for n in names)
+    assert not any("/node_modules/" in n or n.startswith("extension/src/") or n.endswith((".ts", ".map")) for n in names)
+    # compiled Python only as bundled/libs' bytecode (checked below), nowhere else
+    assert not any(n.endswith(".pyc") and not n.startswith("extension/bundled/libs/") for n in names)
     assert not any(n.startswith("extension/bundled/libs/bin/") for n in names)
     manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
     assert manifest["main"] == "./dist/extension.js"
@@ -145,6 +148,76 @@ def test_bundled_server_lints_under_each_declared_python(built, tmp_path, versio
     codes = {v["code"] for v in json.loads(r.stdout)}
     # both need the shell parser (tree-sitter); without its binding the file gets a DW000 parser error instead
     assert {"DL3008", "DL3003"} <= codes and "DW000" not in codes, r.stdout + r.stderr
+
+
+def _pyc_name(source: str, version: str) -> str:
+    folder, slash, file = source.rpartition("/")
+    return f"{folder}{slash}__pycache__/{file[:-3]}.cpython-{version.replace('.', '')}.pyc"
+
+
+def test_vsix_ships_unchecked_bytecode_for_each_version_it_lists(built):
+    _, vsix, _ = built
+    bundle = _bundle_json(vsix)
+    bytecode = bundle["bytecode"]
+    assert set(bytecode) <= set(bundle["pythons"]), bundle
+    # package.js looks where _pythons() looks: every bundled version this machine has is compiled
+    assert {v for v in bundle["pythons"] if v in PYTHONS} <= set(bytecode), (bundle, PYTHONS)
+    skipped = bundle.get("bytecode_skipped", {})
+    assert not any(f.startswith("dockwise/") for files in skipped.values() for f in files), skipped
+    z = zipfile.ZipFile(vsix)
+    prefix = "extension/bundled/libs/"
+    names = set(z.namelist())
+    sources = [n[len(prefix):] for n in names if n.startswith(prefix) and n.endswith(".py")]
+    assert len(sources) > 300
+    pycs = {n[len(prefix):] for n in names if n.startswith(prefix) and n.endswith(".pyc")}
+    expected = {_pyc_name(src, v) for v in bytecode for src in sources if src not in skipped.get(v, [])}
+    # one .pyc per source file and listed version, none for other versions, no optimized (opt-N) ones
+    assert pycs == expected, (sorted(expected - pycs)[:10], sorted(pycs - expected)[:10])
+    for v in bytecode:
+        magic = None
+        if v in PYTHONS:
+            r = _run([PYTHONS[v], "-I", "-S", "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"], ROOT, None, 60)
+            magic = bytes.fromhex(r.stdout.strip())
+        for src in ("dockwise/__init__.py", "dockwise/lsp/server.py", "pygls/__init__.py", "lsprotocol/types.py"):
+            header = z.read(prefix + _pyc_name(src, v))[:16]
+            # PEP 552 flags: 0b01 = hash-based, source not checked (extraction gives new mtimes; a
+            # timestamp .pyc would be stale, an unchecked one is used as it is)
+            assert int.from_bytes(header[4:8], "little") == 0b01, (v, src, header)
+            if magic is not None:
+                assert header[:4] == magic, (v, src, header[:4], magic)
+
+
+def _pyc_listing(libs: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(libs)): (p.stat().st_mtime_ns, p.stat().st_size) for p in libs.rglob("*.pyc")}
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13", "3.14"])
+def test_bundled_server_runs_from_the_shipped_bytecode_without_writing_any(built, tmp_path, version):
+    _, vsix, _ = built
+    bundle = _bundle_json(vsix)
+    if version not in bundle["bytecode"]:
+        pytest.skip(f"the bundle has no bytecode for CPython {version} (no interpreter when it was built)")
+    exe = PYTHONS.get(version)
+    if exe is None:
+        pytest.skip(f"no CPython {version} on this machine to run the bundle with (the file check above covers it)")
+    libs = _unzip(vsix, tmp_path)
+    env = _bundled_env(libs)
+    tag = f"cpython-{version.replace('.', '')}.pyc"
+    before = _pyc_listing(libs)
+    assert "dockwise/lsp/__pycache__/server." + tag in before
+    r = _run([exe, "-S", "-c", "import sys, dockwise.lsp.server, dockwise.cli.main; print(sys.dont_write_bytecode)"], tmp_path, env, 60)
+    assert r.stdout.split() == ["False"], r.stdout  # the interpreter would write bytecode it had to compile
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && cd /tmp\n")
+    r = subprocess.run([exe, "-S", "-m", "dockwise", "lint", "--no-config", "-f", "json", "Dockerfile"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert "DL3008" in r.stdout, r.stdout + r.stderr
+    after = _pyc_listing(libs)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert changed == [], f"{len(changed)} .pyc written or rewritten: {changed[:10]}"
+    # control: the same import where dockwise.lsp's bytecode is missing does write it
+    shutil.rmtree(libs / "dockwise" / "lsp" / "__pycache__")
+    _run([exe, "-S", "-c", "import dockwise.lsp.server"], tmp_path, env, 60)
+    assert (libs / "dockwise" / "lsp" / "__pycache__" / f"server.{tag}").is_file()
 
 
 def _unzip(vsix: Path, dest: Path) -> Path:

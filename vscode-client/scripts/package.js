@@ -9,6 +9,10 @@
 //   DOCKWISE_PYTHONS  CPython versions to bundle, comma-separated; default 3.11,3.12,3.13,3.14
 //   DOCKWISE_PYTHON   Python (3.11+) that runs pip; default: the repository's .venv, else python3
 //   DOCKWISE_ROOT     the dockwise repository (pyproject.toml); default: this directory's parent
+//   DOCKWISE_BYTECODE_PYTHONS  interpreters that compile the bundled libraries, comma-separated
+//                     paths (each is asked its version); default: python3.X on PATH, else
+//                     pyenv's ~/.pyenv/versions/3.X*/bin/python3.X, for each bundled 3.X;
+//                     "none": ship no bytecode
 //
 // tree-sitter ships compiled modules built for one CPython version each (no
 // abi3). Extension modules carry their version in their file name
@@ -19,6 +23,18 @@
 // whose compiled dependencies have no wheel for the target is left out (with a
 // note); PyYAML may lack one, it falls back to pure Python. bundled/bundle.json
 // records the platform and versions; the client checks the interpreter against it.
+//
+// Bytecode: for each bundled version that this machine has an interpreter for,
+// bundled/libs is compiled with that interpreter (compileall, unchecked-hash
+// .pyc: a .vsix is extracted with new mtimes, so timestamp-checked .pyc would be
+// stale and rewritten on the first start; unchecked ones are used as they are).
+// bundle.json's "bytecode" lists the versions compiled. A bundled version
+// without an interpreter here gets a note and compiles on its first start, as
+// before. A file that does not compile for a version: in dockwise itself the
+// build fails (that version could not run the server); in a dependency it is
+// left without .pyc for that version (Python would fail on it at import, as it
+// would without bytecode; such files are version-specific modules that are not
+// imported there), noted and listed in bundle.json's "bytecode_skipped".
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -75,6 +91,77 @@ function chosenPythons() {
   const list = (process.env.DOCKWISE_PYTHONS || DEFAULT_PYTHONS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
   for (const v of list) if (!/^3\.\d+$/.test(v)) throw new Error(`DOCKWISE_PYTHONS: "${v}" is not a CPython version like 3.12`);
   return list.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+}
+
+/** The CPython (not free-threaded) version exe runs ("3.12"), undefined when it does not run. */
+function interpreterVersion(exe) {
+  const r = spawnSync(exe, ["-I", "-S", "-c", "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sys.implementation.name, bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"], { encoding: "utf8", timeout: 30_000 });
+  if (r.error || r.status !== 0) return undefined;
+  const [version, impl, freeThreaded] = r.stdout.trim().split(/\s+/);
+  return impl === "cpython" && freeThreaded === "False" ? version : undefined;
+}
+
+/** Interpreters that can compile bytecode for the bundled versions: {"3.12": path}. */
+function bytecodeInterpreters(pythons) {
+  const found = {};
+  const override = process.env.DOCKWISE_BYTECODE_PYTHONS;
+  if (override !== undefined) {
+    if (override.trim() === "none") return found;
+    for (const exe of override.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const v = interpreterVersion(exe);
+      if (!v) throw new Error(`DOCKWISE_BYTECODE_PYTHONS: ${exe} is not a runnable CPython (GIL build)`);
+      if (pythons.includes(v)) found[v] = exe;
+      else console.log(`note: ${exe} is CPython ${v}, which the bundle does not include: not used`);
+    }
+    return found;
+  }
+  const exeName = (v) => (process.platform === "win32" ? "python.exe" : `python${v}`);
+  const pathDirs = (process.env.PATH || "").split(path.delimiter).filter(Boolean);
+  const pyenvRoot = process.env.PYENV_ROOT || path.join(os.homedir(), ".pyenv");
+  for (const v of pythons) {
+    const candidates = process.platform === "win32" ? [] : pathDirs.map((d) => path.join(d, exeName(v)));
+    const versions = path.join(pyenvRoot, "versions");
+    if (fs.existsSync(versions)) {
+      const installs = fs.readdirSync(versions).filter((d) => d === v || d.startsWith(`${v}.`)).sort().reverse();
+      candidates.push(...installs.map((d) => path.join(versions, d, "bin", exeName(v))));
+    }
+    // a pyenv shim on PATH fails for versions that are not active: each candidate is asked
+    const exe = candidates.find((c) => fs.existsSync(c) && interpreterVersion(c) === v);
+    if (exe) found[v] = exe;
+  }
+  return found;
+}
+
+/**
+ * Compiles bundled/libs for each version with an interpreter. Returns the versions compiled
+ * and, per version, the dependency files that did not compile (left without .pyc).
+ */
+function compileBytecode(pythons) {
+  const interpreters = bytecodeInterpreters(pythons);
+  const compiled = [];
+  const skipped = {};
+  for (const v of pythons) {
+    const exe = interpreters[v];
+    if (!exe) {
+      console.log(`note: no CPython ${v} interpreter here (PATH python${v}, pyenv, DOCKWISE_BYTECODE_PYTHONS): no bytecode for it, it compiles on its first start`);
+      continue;
+    }
+    // -s: the .pyc name their source relative to bundled/libs, not this machine's path
+    const args = ["-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", "-s", libs, libs];
+    console.log(`$ ${exe} ${args.join(" ")}`);
+    const r = spawnSync(exe, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.error) throw r.error;
+    const failed = [...r.stdout.matchAll(/^\*\*\* Error compiling '(.+)'\.\.\.$/gm)].map((m) => path.relative(libs, path.resolve(libs, m[1])).split(path.sep).join("/"));
+    if (r.status !== 0 && failed.length === 0) throw new Error(`compileall with CPython ${v} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    const ours = failed.filter((f) => f.startsWith("dockwise/"));
+    if (ours.length) throw new Error(`dockwise files do not compile with CPython ${v}:\n${r.stdout}`);
+    if (failed.length) {
+      console.log(`note: CPython ${v} cannot compile ${failed.length} dependency file(s), left without bytecode for it: ${failed.join(", ")}`);
+      skipped[v] = failed.sort();
+    }
+    compiled.push(v);
+  }
+  return { compiled, skipped };
 }
 
 function pipFor(version, target) {
@@ -202,9 +289,11 @@ function main() {
   const py = python();
   fs.rmSync(path.join(here, "bundled"), { recursive: true, force: true });
   const pythons = bundlePython(py, target, chosenPythons());
-  const info = { implementation: "CPython", pythons, platform: target };
+  const { compiled, skipped } = compileBytecode(pythons);
+  const info = { implementation: "CPython", pythons, platform: target, bytecode: compiled };
+  if (Object.keys(skipped).length) info.bytecode_skipped = skipped;
   fs.writeFileSync(path.join(here, "bundled", "bundle.json"), JSON.stringify(info, null, 2) + "\n");
-  console.log(`bundled the server for CPython ${pythons.join(", ")} on ${target}`);
+  console.log(`bundled the server for CPython ${pythons.join(", ")} on ${target}; bytecode for ${compiled.join(", ") || "none"}`);
 
   require("esbuild").buildSync({
     entryPoints: [path.join(here, "src", "extension.ts")],
