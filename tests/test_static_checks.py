@@ -1,7 +1,7 @@
 """ruff and pyright run from the test command and fail it when they find anything.
 
 scripts/check (ruff over server/ rules/ tests/ bench/ scripts/, pyright over the
-package laid out as ``dockwise`` by scripts/typecheck) is run for real on a small
+package laid out as ``dockwise`` by scripts/typecheck, and over tests/ and bench/) is run for real on a small
 checkout made here, clean and with planted findings; scripts/test is run on the
 same checkout with a stand-in interpreter that skips the installs and the tests,
 so what is shown is how scripts/test folds the checks into its exit status.
@@ -64,7 +64,7 @@ def test_check_passes_a_clean_checkout(tmp_path):
     r = check(checkout(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "All checks passed!" in r.stdout
-    assert "0 errors, 0 warnings" in r.stdout and "6 files laid out, 6 checked" in r.stdout
+    assert "0 errors, 0 warnings" in r.stdout and "7 files laid out, 7 checked" in r.stdout  # tests/ too
 
 
 def test_check_fails_on_what_ruff_or_pyright_finds(tmp_path):
@@ -73,7 +73,9 @@ def test_check_fails_on_what_ruff_or_pyright_finds(tmp_path):
     r = check(root)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "tests/test_x.py:2:12: F821 Undefined name `undefined_name`" in r.stdout
-    assert "0 errors, 0 warnings" in r.stdout  # pyright still ran, and found nothing
+    # pyright ran too (tests are checked) and found the same name, at its path in the repository
+    assert 'tests/test_x.py:2:12 - error: "undefined_name" is not defined' in r.stdout
+    assert "1 errors, 0 warnings" in r.stdout
 
     root = checkout(tmp_path / "2")
     (root / "rules" / "dl0000.py").write_text(
