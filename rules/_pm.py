@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from dockwise.syntax.commands import Command, Options, RunView, per_command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Word
@@ -605,21 +605,6 @@ def creates(kind: str, cs: list[Command]) -> bool:
 # -- the stage data flow ---------------------------------------------------------------
 
 
-def later_runs(df: Dockerfile, ins: Instruction) -> Iterator[Instruction]:
-    """The RUNs (ONBUILD RUN triggers included) after ``ins`` in its stage and in
-    every stage built FROM it, directly or not, in file order."""
-    st = df.stage_of(ins)
-    if st is None:
-        return
-    stages = {st.index}
-    for s in df.stages[st.index + 1:]:
-        if s.parent in stages:
-            stages.add(s.index)
-    for other in df.instructions[ins.index + 1:]:
-        if other.stage in stages and other.effective.keyword == "RUN":
-            yield other
-
-
 def needs_apt_lists(view: RunView) -> bool:
     """The RUN reads the apt lists before it updates them itself."""
     for c in view.commands:
@@ -631,7 +616,8 @@ def needs_apt_lists(view: RunView) -> bool:
 
 
 def _first_later(df: Dockerfile, ins: Instruction, key: str, pred: Callable[[Instruction], bool]) -> Instruction | None:
-    """The first of :func:`later_runs` for which ``pred`` holds, in O(log n).
+    """The first RUN after ``ins`` (ONBUILD RUN triggers included), in its stage
+    or in a stage built FROM it directly or not, for which ``pred`` holds, in O(log n).
 
     Per model (memoised in ``df.derived`` under ``key``): the matching RUNs of
     each stage, and per stage the first matching RUN of the stages built from

@@ -102,10 +102,33 @@ def test_declined_fixes_are_found_in_logarithmically_many_parses():
 # -- the faster selection picks exactly what the pairwise definition picks -----------------
 
 
+def _conflict(a: Edit, b: Edit) -> bool:
+    """The pairwise definition: overlap, or both touch one insertion point."""
+    s1, e1, s2, e2 = a.span.start, a.span.end, b.span.start, b.span.end
+    if s1 < e2 and s2 < e1:
+        return True
+    return s1 == s2
+
+
+def _later_runs(df, ins):
+    """The definition: the RUNs after ``ins`` in its stage and in every stage built
+    FROM it, directly or not, in file order (a scan of the rest of the file)."""
+    st = df.stage_of(ins)
+    if st is None:
+        return
+    stages = {st.index}
+    for s in df.stages[st.index + 1:]:
+        if s.parent in stages:
+            stages.add(s.index)
+    for other in df.instructions[ins.index + 1:]:
+        if other.stage in stages and other.effective.keyword == "RUN":
+            yield other
+
+
 def _brute(edit_sets):
     taken, out = [], []
     for k, edits in enumerate(edit_sets):
-        if any(fixes._conflict(e, t) for e in edits for t in taken):
+        if any(_conflict(e, t) for e in edits for t in taken):
             continue
         taken.extend(edits)
         out.append(k)
@@ -219,7 +242,7 @@ def test_first_later_run_by_index_equals_the_scan():
         text = random_dockerfile(rng, 10) + "\n".join(rng.choice(extra) for _ in range(rng.randrange(8))) + "\n"
         df = parse(text)
         for ins in df.instructions:
-            scan = list(_pm.later_runs(df, ins))
+            scan = list(_later_runs(df, ins))
             want = next((o for o in scan if _pm.needs_apt_lists(run_view(o))), None)
             assert _pm.apt_lists_needed_later(df, ins) is want
             want = next((o for o in scan if any(_pm.runs_unknown_script(c) for c in run_view(o).commands)), None)

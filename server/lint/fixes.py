@@ -101,16 +101,11 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 # -- choosing fixes -----------------------------------------------------------------
 
 
-def _conflict(a: Edit, b: Edit) -> bool:
-    """Overlap, or both touch one insertion point (their order would be a guess)."""
-    s1, e1, s2, e2 = a.span.start, a.span.end, b.span.start, b.span.end
-    if s1 < e2 and s2 < e1:
-        return True
-    return s1 == s2
-
-
 class _Taken:
-    """The edits chosen so far, for :func:`_conflict` checks in O(log n).
+    """The edits chosen so far, for conflict checks in O(log n). Two edits
+    conflict when they overlap or both touch one insertion point (their order
+    would be a guess); tests/test_scaling.py checks this against that pairwise
+    definition.
 
     Chosen edits never conflict with each other, so sorted by start their ends
     never decrease: an edit ``(s, t)`` overlaps a chosen one exactly when the
