@@ -430,3 +430,61 @@ def test_heredoc_after_an_escaped_quote_in_a_string():
     (run,) = [i for i in df.instructions if i.keyword == "RUN"]
     assert [(h.name, h.body) for h in run.heredocs] == [("EOF", "x\n")]
     assert not df.errors
+
+
+# -- BuildKit's parse errors, each with its message and where it points -----------------------------
+
+
+def _errors(text: str) -> list[tuple[str, int, int]]:
+    return [(e.message, e.span.start.line, e.span.start.col) for e in parse(text).errors]
+
+
+@pytest.mark.parametrize("text, want", [
+    ("FROM x\nSHELL /bin/sh -c\n", [("SHELL requires the arguments to be in JSON form", 1, 0)]),
+    ("FROM x\nENV =x\n", [("ENV names can not be blank", 1, 4)]),
+    ("FROM x\nENV\n", [("ENV requires at least one argument", 1, 0)]),
+    ("FROM x\nEXPOSE\n", [("EXPOSE requires at least one argument", 1, 0)]),
+    ("FROM x\nRUN\n", []),  # BuildKit's parser accepts an empty RUN (the build fails later)
+    ("FROM x\nONBUILD MAINTAINER me\n", [("MAINTAINER isn't allowed as an ONBUILD trigger", 1, 0)]),
+    ("FROM x\nONBUILD FROM y\n", [("FROM isn't allowed as an ONBUILD trigger", 1, 0)]),
+])
+def test_parse_error_message_and_position(text, want):
+    assert _errors(text) == want
+
+
+def test_a_line_over_buildkits_limit_is_reported_on_that_line():
+    text = "FROM x\nRUN " + "a" * 70000 + "\nRUN echo\n"
+    df = parse(text)
+    [e] = [e for e in df.errors if "max allowed size" in e.message]
+    assert e.message == "dockerfile line greater than max allowed size of 65535"
+    assert (e.span.start.line, e.span.start.col, e.span.end.line, e.span.end.col) == (1, 0, 1, 70004)
+
+
+def test_command_substitutions_nested_too_deep_are_reported_not_fatal():
+    text = "FROM x\nRUN " + "$(" * 70 + "x" + ")" * 70 + "\n"
+    [e] = parse(text).errors
+    assert e.message == ("command substitutions nested more than 64 levels deep: the commands inside "
+                         "are not analysed")
+    assert e.span.start.line == 1 and not e.fatal_in_buildkit
+
+
+def test_single_quoted_flag_value():
+    ins = parse("FROM x\nCOPY --chown='a b' --from=st x y\n").instructions[1]
+    assert [(f.name, f.value, f.raw) for f in ins.flags] == [("chown", "a b", "--chown=a b"), ("from", "st", "--from=st")]
+    # the name's span covers `--chown` exactly; the flag's span the whole word
+    f = ins.flags[0]
+    assert (f.name_span.start.col, f.name_span.end.col, f.span.end.col) == (5, 12, 18)
+
+
+def test_buildkit_dump_lowercases_keywords_and_nests_triggers():
+    df = parse("from x\nRUN --mount=a echo\nONBUILD RUN y\n")
+    assert dump_buildkit(df) == '(from "x")\n(run ["--mount=a"] "echo")\n(onbuild (run "y"))\n'
+
+
+def test_incremental_reparse_keeps_a_global_arg_outside_every_stage():
+    """An ARG before the first FROM taken over from the previous version is still in no stage."""
+    prev = parse("ARG V=1\nARG W=2\nFROM a\nRUN echo $V\nRUN x\n")
+    cur = parse("ARG V=1\nARG W=2\nFROM a\nRUN echo $V $W\nRUN x\n", previous=prev, discard_previous=True)
+    assert cur.instructions[0] is prev.instructions[0]  # taken over, not re-parsed
+    assert [i.stage for i in cur.instructions] == [-1, -1, 0, 0, 0]
+    assert cur.stage_of(cur.instructions[0]) is None

@@ -172,9 +172,9 @@ def _layout(df: Dockerfile, ins: Instruction) -> tuple[list[tuple[int, str]], in
     start = ins.start_line
     if start >= len(lines):
         return None
+    # whether the line continues depends only on its end (a BOM before line 0's
+    # keyword changes nothing)
     raw = lines[start]
-    if start == 0 and raw.startswith("\ufeff"):
-        raw = raw[1:]
     _, cont = _continues(raw[_lstrip_go(raw):], esc)
     out = [(start, "first")]
     i = start + 1

@@ -517,9 +517,7 @@ class _Parser:
                 if got is None:
                     return None
         ins, block, errors, comments, esc, old_start = got
-        end = start + len(block)
-        if end > len(lines):
-            return None
+        end = start + len(block)  # within the file: the block's lines were found there
         del prev[old_start]  # an old instruction object is taken over once
         d = start - old_start
         if d:
@@ -533,8 +531,7 @@ class _Parser:
         # The object is taken over, not copied: the previous version's model is
         # superseded once the new one exists (copying cost more than re-parsing).
         ins.comments = list(pending)
-        ins.stage = -1
-        ins.index = len(self.instructions)
+        ins.index = len(self.instructions)  # (its stage is set by build_stages, as every instruction's)
         self.instructions.append(ins)
         self.errors.extend(errors)
         self.comments.extend(comments)
@@ -690,8 +687,8 @@ class _Parser:
                         end = Pos(i, len(lines[i]))
                         i += 1
                     else:
-                        last = n - 1
-                        end = Pos(last, len(lines[last])) if n else end
+                        last = n - 1  # n > 0: the heredoc's opener is a line
+                        end = Pos(last, len(lines[last]))
                         self.err("unterminated heredoc", Span(Pos(start_line, 0), end))
                     target.heredocs.append(
                         Heredoc(name, rawop, chomp, quoted, fd, logical.smap.span(s, e), body, bspan, tspan)
