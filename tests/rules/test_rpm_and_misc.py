@@ -130,6 +130,7 @@ CASES = [
     ("DL3060", "FROM node:22\nRUN yarn --frozen-lockfile\n", [(1, 4, 26)]),
     ("DL3060", "FROM node:22\nRUN yarn --cwd app install\n", [(1, 4, 26)]),
     ("DL3060", "FROM node:22\nRUN yarn --version\n", []),
+    ("DL3060", "FROM node:22\nRUN yarn -v && yarn -h && yarn --help\n", []),  # version and help install nothing
     ("DL3060", "FROM node:22\nRUN yarn build\n", []),
     ("DL3060", "FROM node:22\nRUN yarn add react\n", []),
     ("DL3060", 'FROM node:22\nRUN yarn install && rm -rf "$(yarn cache dir)"\n', []),
