@@ -318,12 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=HERE / "results" / "asshipped.json")
     args = ap.parse_args(argv)
     res = run(args.keystrokes, args.symbol_docs, vsix=args.vsix, vsix_runs=args.vsix_runs)
-    text = "\n".join(table(res)) + "\n"
-    sys.stdout.write(text)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    res["table_markdown"] = text
-    args.json.write_text(json.dumps(res, indent=2) + "\n")
-    log(f"wrote {args.json}")
+    import vsix_start
+
+    vsix_start.report(res, table(res), args.json, log)
     return 0
 
 

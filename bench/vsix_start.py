@@ -219,13 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     vsix = args.vsix or build_vsix(HERE / "results" / "dockwise.vsix")
     res = measure(vsix, args.python, args.runs)
-    text = "\n".join(table(res)) + "\n"
-    sys.stdout.write(text)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    res["table_markdown"] = text
-    args.json.write_text(json.dumps(res, indent=2) + "\n")
-    log(f"wrote {args.json}")
+    report(res, table(res), args.json, log)
     return 0
+
+
+def report(res: dict[str, Any], lines: list[str], path: Path, say) -> None:
+    """Print the table and write the figures (with the table as ``table_markdown``) to ``path``."""
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    res["table_markdown"] = text
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    say(f"wrote {path}")
 
 
 if __name__ == "__main__":
