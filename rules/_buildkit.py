@@ -11,7 +11,7 @@ model and build (``df.derived``).
 
 What BuildKit does, in order:
 
-* parse time, every stage: ``MaintainerDeprecated``, ``StageNameCasing``,
+* parse time, every stage: ``MaintainerDeprecated`` (found by DL4000 itself), ``StageNameCasing``,
   ``FromAsCasing``, ``InvalidDefinitionDescription``; then over all stages
   ``ReservedStageName``, ``DuplicateStageName`` and
   ``ConsistentInstructionCasing``;
@@ -394,10 +394,8 @@ class _Analyser:
         for ins in df.instructions:
             if not ins.known:
                 continue
-            if ins.keyword == "MAINTAINER":
-                self.out.add("MaintainerDeprecated", ins.keyword_span,
-                             "Maintainer instruction is deprecated in favor of using label", ins.index)
-            elif ins.keyword == "FROM":
+            # (MaintainerDeprecated is DL4000's own finding: dl4000_maintainer.py)
+            if ins.keyword == "FROM":
                 a = ins.args
                 if len(a) == 3:
                     name = a[2].value
@@ -591,13 +589,9 @@ class _Analyser:
         for st in df.stages:
             pidx = self.view.parents[st.index]
             if pidx is not None:
-                parent = finals.get(pidx)
-                s = _State()
-                if parent is not None:
-                    s = parent.copy()
-                    s.trackers = {}
-                else:  # the base stage comes later in the file (BuildKit: an error); know nothing
-                    s.env = Env(open=True)
+                # a parent is an earlier stage (stages.view names only those), so it is dispatched
+                s = finals[pidx].copy()
+                s.trackers = {}
                 root_sig = None
             else:
                 s = _State()
@@ -607,12 +601,8 @@ class _Analyser:
                 s.windows = _windows_base((base or "").lower()) or st.windows
                 root_sig = (base, frozenset(values) if values is not None else None, config_sig)
             dispatched = st.index in self.out.dispatched
-            if pidx is not None and pidx in chain_sigs:
-                chain = _chain_sig(bounds[st.index], chain_sigs[pidx])
-            else:  # a root, or a base later in the file: fold the chain from its far end
-                chain = b""
-                for i in reversed(self.view.chain(st.index)):
-                    chain = _chain_sig(bounds[i], chain)
+            # a stage's chain digest folds its lines into its parent's (a root: into nothing)
+            chain = _chain_sig(bounds[st.index], chain_sigs[pidx] if pidx is not None else b"")
             chain_sigs[st.index] = chain
             key = (glob, chain, root_sig if pidx is None else self.root_sig_of(pidx), dispatched)
             got = _STAGE_CACHE.get(key)

@@ -323,9 +323,10 @@ def load(path: str) -> DockerIgnore | None:
 def candidates(dockerfile: str | None, context: str | None) -> list[str]:
     """Where the ignore file for ``dockerfile`` is looked for, in order."""
     out: list[str] = []
-    here = (os.path.dirname(dockerfile) or ".") if dockerfile else None
+    here: str | None = None
     if dockerfile:
-        out.append(os.path.join(here or ".", os.path.basename(dockerfile) + ".dockerignore"))
+        here = os.path.dirname(dockerfile) or "."
+        out.append(os.path.join(here, os.path.basename(dockerfile) + ".dockerignore"))
     ctx = context
     if ctx and not os.path.isabs(ctx) and here is not None:
         ctx = os.path.normpath(os.path.join(here, ctx))

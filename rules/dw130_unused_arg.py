@@ -217,23 +217,21 @@ class _Below:
         roots = []
         for s in sorted(built):
             p = parents[s]
-            if p is not None and p in built and p != s:
+            if p is not None and p in built:
                 kids.setdefault(p, []).append(s)
             else:
                 roots.append(s)
+        # a parent is an earlier stage (syntax.stages names only those): the FROM
+        # graph is a forest, and every built stage is found once from its root
         self.pre: dict[int, int] = {}
         self.last: dict[int, int] = {}  # the greatest pre-order number in the subtree
         order: list[int] = []
-        for root in roots + sorted(built):  # stages on a FROM cycle have no root: start anywhere
-            if root in self.pre:
-                continue
+        for root in roots:
             stack = [(root, False)]
             while stack:
                 s, done = stack.pop()
                 if done:
                     self.last[s] = len(order) - 1
-                    continue
-                if s in self.pre:
                     continue
                 self.pre[s] = len(order)
                 order.append(s)

@@ -466,6 +466,12 @@ def test_command_substitutions_nested_too_deep_are_reported_not_fatal():
     assert e.message == ("command substitutions nested more than 64 levels deep: the commands inside "
                          "are not analysed")
     assert e.span.start.line == 1 and not e.fatal_in_buildkit
+    # and again when the RUN's parse is taken over by an incremental parse
+    # (not the last block: that one is always parsed anew)
+    prev = parse(text + "USER app\n")
+    cur = parse("# edited\n" + text + "USER app\n", previous=prev, discard_previous=True)
+    assert cur.instructions[1] is prev.instructions[1]
+    assert [(e.message, e.span.start.line) for e in cur.errors] == [(e.message, 2)]
 
 
 def test_single_quoted_flag_value():

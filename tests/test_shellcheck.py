@@ -93,6 +93,11 @@ def test_heredoc_fed_to_a_shell_and_heredoc_data_of_the_script():
     assert ("SC2086", 2, 7, 2, 13) in found  # the body bash runs is a script
     assert ("SC2154", 5, 6, 5, 11) in found  # an unquoted heredoc expands $name
     assert ("SC2086", 4, 34, 4, 40) in found
+    # a body with no commands (the shell is the RUN's last command), and one with a shell's shebang
+    assert sc("FROM debian:12\nRUN bash <<EOS\n# nothing yet\nEOS\nRUN echo $x\n") == [
+        ("SC2086", 4, 9, 4, 11), ("SC2154", 4, 9, 4, 11)]
+    assert sc("FROM debian:12\nRUN bash <<EOS\n#!/bin/bash\necho $inner\nEOS\n") == [
+        ("SC2086", 3, 5, 3, 11), ("SC2154", 3, 5, 3, 11)]
 
 
 def test_posix_sh_by_default_bash_under_shell_and_inherited_by_a_child_stage():
@@ -104,6 +109,7 @@ def test_posix_sh_by_default_bash_under_shell_and_inherited_by_a_child_stage():
     assert "SC3010" in codes("FROM debian:12 AS base\n" + shell + "FROM debian:12\n" + bashism)
     # a SHELL found on PATH: no complaint about the script's first line (which dockwise writes)
     assert codes('FROM debian:12\nSHELL ["bash", "-c"]\n' + bashism) == set()
+    assert codes('FROM debian:12\nSHELL ["bash", "-c"]\nRUN echo $x\n') == {"SC2086", "SC2154"}  # checked
 
 
 def test_hadolint_shell_pragma():

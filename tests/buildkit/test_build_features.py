@@ -113,6 +113,9 @@ def test_unused_arg():
                      "DW130")
     # the stage built FROM this one has a RUN
     assert not codes(lint("FROM debian:12 AS a\nARG X=1\nFROM a\nRUN true\n", ["DW130"]), "DW130")
+    # a stage built FROM this one refers to the name (twice); W is used nowhere
+    vs = lint("FROM debian:12 AS a\nARG V=1\nARG W=2\nFROM a\nENV A=$V\nLABEL b=$V\n", ["DW130"])
+    assert [(v.code, v.span.start.line + 1) for v in vs] == [("DW130", 3)]
     # building the old stage: ONLY_OLD is used, the stage FROM node is not built
     got = codes(lint(ARGS, ["DW130"], build={"target": "old"}), "DW130")
     assert [ln for ln, _ in got] == [1, 2, 3]

@@ -115,8 +115,10 @@ def test_remote_script_piped_to_a_shell():
     bad = ["curl -fsSL https://get.docker.com | sh", "wget -qO- https://x.io/i.sh | sudo bash -s -- -v 2",
            "curl -sL https://deb.nodesource.com/setup_18.x | bash -", 'sh -c "$(curl -fsSL https://x/i.sh)"',
            "curl https://x/s.sh | bash /dev/stdin arg", "bash -c 'curl -s https://x | python3'",
-           "wget -qO - https://x.io/i.sh | sh", "wget --output-document - https://x.io/i.sh | sh"]
-    good = ["curl -fsSLo /tmp/i.sh https://x/i.sh && sh /tmp/i.sh", "curl -fsSL https://x/a.tgz | tar -xz",
+           "wget -qO - https://x.io/i.sh | sh", "wget --output-document - https://x.io/i.sh | sh",
+           # interpreters other than shells, by name or as a versioned python
+           'node -e "$(curl -fsSL https://x/i.js)"', 'python3.12 -c "$(curl -fsSL https://x/i.py)"']
+    good = ['node -e "$(cat /tmp/i.js)"', "curl -fsSLo /tmp/i.sh https://x/i.sh && sh /tmp/i.sh", "curl -fsSL https://x/a.tgz | tar -xz",
             "wget https://x/i.sh -O /tmp/i.sh", "curl https://x | bash -c 'cat > /tmp/x'"]
     for cmd in bad:
         vs = lint_text(f"FROM debian:12\nRUN {cmd}\n", s).violations

@@ -104,6 +104,9 @@ def test_undefined_var_skips_only_the_names_buildkit_does_not_check():
     ("FROM alpine\nEXPOSE 80/TCP\n", "DW121", "Write the protocol in lower case", "FROM alpine\nEXPOSE 80/tcp\n"),
     ("ARG UNUSED=1\nFROM alpine\nRUN x\n", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x\n"),
     ("ARG A=1\nARG UNUSED=2\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
+    # one of several names on the line: the last goes with the blank before it, another with the one after
+    ("ARG A=1 UNUSED=2\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
+    ("ARG UNUSED=2 A=1\nFROM alpine:$A\n", "DW130", "Delete ARG UNUSED", "ARG A=1\nFROM alpine:$A\n"),
     # a stage's ARG on the last line, with no line break after it
     ("FROM alpine\nRUN x\nARG UNUSED=1", "DW130", "Delete ARG UNUSED", "FROM alpine\nRUN x"),
     ("FROM alpine AS Builder\nRUN x\n", "DW102", "Write the stage name in lower case",
@@ -175,3 +178,51 @@ def test_a_shell_buildkit_rejects_sets_no_shell():
            "OS signals")
     assert lint("FROM alpine\nSHELL /bin/bash -c\nCMD run.sh\n", "DW107") == [(3, msg)]
     assert lint('FROM alpine\nSHELL ["/bin/bash", "-c"]\nCMD run.sh\n', "DW107") == []
+
+
+@pytest.mark.parametrize("image, invalid", [
+    # a domain keeps its path under 255 characters; a Docker Hub name gains "library/"
+    ("localhost/" + "a" * 250 + ":1", False),
+    ("index.docker.io/" + "a" * 247 + ":1", False),  # library/ + 247 = 255
+    ("index.docker.io/" + "a" * 248 + ":1", True),
+    ("a" * 248 + ":1", True),
+])
+def test_invalid_default_arg_in_from_counts_the_path_as_docker_names_it(image, invalid):
+    got = lint(f"FROM {image}\n", "DW117")
+    assert got == ([(1, f"InvalidDefaultArgInFrom: Default value for ARG {image} results in empty or invalid "
+                        "base image name")] if invalid else [])
+
+
+def test_undefined_arg_in_a_platform_flag_on_a_continuation_line_points_at_the_reference():
+    vs = findings("FROM \\\n    --platform=$BAD alpine:3\n", "DW109")
+    assert [(v.span.start.line, v.span.start.col, v.span.end.col) for v in vs] == [(1, 15, 19)]
+
+
+def test_scratch_has_the_default_path():
+    # BuildKit gives a scratch stage PATH (and nothing else): $PATH is defined, $HOME is not
+    assert lint("FROM scratch\nENV X=$PATH\n", "DW111") == []
+    assert [m for _, m in lint("FROM scratch\nENV X=$HOME\n", "DW111")] == [
+        "UndefinedVar: Usage of undefined variable '$HOME'"]
+
+
+class _Image(_Index):
+    """A stand-in registry source: every reference is a single-platform image."""
+
+    def config(self, ref, platform):
+        return ImageConfig(platforms=self.platforms, index=False, source="registry")
+
+
+def test_invalid_base_image_platform_reads_a_windows_platform_with_its_build():
+    # the cache names Windows platforms with their build ("windows/amd64 10.0.20348")
+    src = _Image(["windows/amd64 10.0.20348"])
+    catalog.add_source(src)
+    try:
+        got = {want: [v.message for v in lint_text("FROM example.com/app:1\nRUN true\n", LintSettings.make(
+            select=["DW114"], build={"platform": want})).violations] for want in ("linux/amd64", "windows/amd64")}
+    finally:
+        catalog.remove_source(src)
+    assert got == {
+        "linux/amd64": ['InvalidBaseImagePlatform: Base image example.com/app:1 was pulled with platform '
+                        '"windows/amd64", expected "linux/amd64" for current build'],
+        "windows/amd64": [],
+    }
