@@ -11,10 +11,11 @@ blocking the event loop:
 * each analysis (the ``document_analysed`` hook) hands the scripts without
   results to one worker thread, which runs ShellCheck on them in one batch
   (only the newest version of each document is kept in the queue);
-* when they are done, and the document still has that version, it is linted
-  again with its model kept (``documents.relint``) and, if that found
-  something, re-published (push), or the client is asked to pull again (pull,
-  with refresh support).
+* when they are done, and the document still has that version, and ShellCheck
+  found something in them, it is linted again with its model kept
+  (``documents.relint``) and re-published (push), or the client is asked to
+  pull again (pull, with refresh support). When it found nothing (typing in a
+  clean RUN) nothing more happens: the published diagnostics stand.
 
 Without a ShellCheck binary: no ``SC`` findings and one log line, once.
 """
@@ -117,12 +118,13 @@ class ShellCheckFeature(Feature):
             if loop is None or loop.is_closed():
                 continue
             try:
-                loop.call_soon_threadsafe(self._arrived, uri, version)
+                loop.call_soon_threadsafe(self._arrived, uri, version, texts)
             except RuntimeError:  # the loop closed meanwhile
                 pass
 
-    def _arrived(self, uri: str, version: Any) -> None:
-        """Event loop: ShellCheck's results for ``uri`` at ``version`` are in."""
+    def _arrived(self, uri: str, version: Any, texts: list[str]) -> None:
+        """Event loop: ShellCheck's results for ``texts`` (the scripts of ``uri`` at
+        ``version`` it had no results for) are in."""
         server = self.server
         try:
             if server.phase == "shutdown":
@@ -130,6 +132,11 @@ class ShellCheckFeature(Feature):
             doc = server.documents.open_document(uri)
             if doc is None or doc.version != version:
                 return  # edited meanwhile: that version's own analysis asked again
+            if all(r is not None and not r for r in self._runner().cached(texts)):
+                # no findings in any of them: linting again would publish what stands
+                # (a script without results and one without findings read the same),
+                # so the event loop is not held up by a lint for nothing
+                return
             entry = server.documents.entry(uri)
             before = entry.state.violations if entry is not None and entry.state is not None else None
             server.documents.relint(uri)
