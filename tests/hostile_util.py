@@ -101,6 +101,7 @@ class Attacker:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, 0))
         self._sock.listen(64)
+        self._sock.settimeout(0.1)  # here, not in the thread: stop() may close the socket before it runs
         self.port = self._sock.getsockname()[1]
         self.host = f"{host}:{self.port}"
 
@@ -111,7 +112,6 @@ class Attacker:
         return self
 
     def _accept(self) -> None:
-        self._sock.settimeout(0.1)
         while not self.stopping.is_set():
             try:
                 c, _ = self._sock.accept()
