@@ -592,19 +592,19 @@ class _Analyser:
                 # a parent is an earlier stage (stages.view names only those), so it is dispatched
                 s = finals[pidx].copy()
                 s.trackers = {}
-                root_sig = None
+                sig = self.root_sig_of(pidx)  # the chain's root decides what the stage starts from
             else:
                 s = _State()
                 base = self.view.bases[st.index]
                 values, config_sig = self._base_of(st)
                 s.env = Env(open=True) if values is None else Env(values)
                 s.windows = _windows_base((base or "").lower()) or st.windows
-                root_sig = (base, frozenset(values) if values is not None else None, config_sig)
+                sig = (base, frozenset(values) if values is not None else None, config_sig)
             dispatched = st.index in self.out.dispatched
             # a stage's chain digest folds its lines into its parent's (a root: into nothing)
             chain = _chain_sig(bounds[st.index], chain_sigs[pidx] if pidx is not None else b"")
             chain_sigs[st.index] = chain
-            key = (glob, chain, root_sig if pidx is None else self.root_sig_of(pidx), dispatched)
+            key = (glob, chain, sig, dispatched)
             got = _STAGE_CACHE.get(key)
             if got is not None:
                 reports, end = got

@@ -452,6 +452,17 @@ def test_parse_error_message_and_position(text, want):
     assert _errors(text) == want
 
 
+@pytest.mark.parametrize("text, span", [
+    ("FROM x\nRUN cat <<EOF\nabc\nlonger line\n", (1, 0, 3, 11)),  # unterminated heredoc: to the end
+    ("# only a comment\n# and another one\n", (1, 0, 1, 17)),  # no instructions: the last line
+    ("FROM x\nENV a=1 bcd e=2\n", (1, 8, 1, 11)),  # the word without "="
+    ("FROM x\nLABEL a=1 bcd\n", (1, 10, 1, 13)),
+])
+def test_parse_error_spans(text, span):
+    [e] = parse(text).errors
+    assert (e.span.start.line, e.span.start.col, e.span.end.line, e.span.end.col) == span
+
+
 def test_a_line_over_buildkits_limit_is_reported_on_that_line():
     text = "FROM x\nRUN " + "a" * 70000 + "\nRUN echo\n"
     df = parse(text)

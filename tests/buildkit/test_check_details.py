@@ -226,3 +226,25 @@ def test_invalid_base_image_platform_reads_a_windows_platform_with_its_build():
                         '"windows/amd64", expected "linux/amd64" for current build'],
         "windows/amd64": [],
     }
+
+
+class _Env(_Index):
+    """A stand-in registry source: every image's config defines exactly these names."""
+
+    def config(self, ref, platform):
+        return ImageConfig(env=frozenset(self.platforms), source="registry")
+
+
+def test_a_stage_built_from_another_is_checked_again_when_news_of_the_base_image_arrive():
+    # the same text linted before and after the registry tells what example.com/app:1 defines:
+    # first its environment is unknown (nothing is reported), then it is known, and the stage
+    # built FROM it (unchanged lines, so its analysis could be taken from the cache) sees it
+    src = "FROM example.com/app:1 AS base\nRUN true\nFROM base\nENV A=$FROM_IMAGE B=$NOT_THERE\n"
+    assert lint(src, "DW111") == []
+    registry = _Env(["PATH", "FROM_IMAGE"])
+    catalog.add_source(registry)
+    try:
+        got = lint(src, "DW111")
+    finally:
+        catalog.remove_source(registry)
+    assert got == [(4, "UndefinedVar: Usage of undefined variable '$NOT_THERE'")]
