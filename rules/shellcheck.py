@@ -110,6 +110,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, SourceMap, Span
 from dockwise.syntax.shell import is_windows_shell
 
@@ -303,11 +304,11 @@ def _not_posix(shell: str) -> bool:
 
 def _shell_bodies(eff: Instruction) -> list[tuple[str, int]]:
     """Heredocs fed to a shell on its standard input (``bash <<EOF``,
-    ``sh -s <<EOF``): (the shell's name, index in ``eff.heredocs``)."""
-    sh = eff.shell
-    if sh is None or not eff.heredocs:
+    ``sh -s <<EOF``, ``sudo bash <<EOF``: the RUN's commands as the command
+    view sees them, wrappers removed): (the shell's name, index in ``eff.heredocs``)."""
+    if eff.shell is None or not eff.heredocs:
         return []
-    cmds = sorted(sh.commands, key=lambda c: c.span.start)
+    cmds = sorted(run_view(eff).simple, key=lambda c: c.span.start)
     out = []
     for k, c in enumerate(cmds):
         name = c.name.rsplit("/", 1)[-1]

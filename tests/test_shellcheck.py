@@ -93,6 +93,9 @@ def test_heredoc_fed_to_a_shell_and_heredoc_data_of_the_script():
     assert ("SC2086", 2, 7, 2, 13) in found  # the body bash runs is a script
     assert ("SC2154", 5, 6, 5, 11) in found  # an unquoted heredoc expands $name
     assert ("SC2086", 4, 34, 4, 40) in found
+    # a shell behind a wrapper reads it too (the command view unwraps sudo, env …)
+    assert sc("FROM debian:12\nRUN sudo bash <<EOS\necho $inner\nEOS\n") == [
+        ("SC2086", 2, 5, 2, 11), ("SC2154", 2, 5, 2, 11)]
     # a body with no commands (the shell is the RUN's last command), and one with a shell's shebang
     assert sc("FROM debian:12\nRUN bash <<EOS\n# nothing yet\nEOS\nRUN echo $x\n") == [
         ("SC2086", 4, 9, 4, 11), ("SC2154", 4, 9, 4, 11)]
