@@ -188,6 +188,7 @@ class RuleContext(Protocol):
 CheckFn = Callable[[Dockerfile, RuleContext], Iterable[Finding]]
 EachFn = Callable[[Dockerfile, Instruction, RuleContext], Iterable[Finding]]
 GroupFn = Callable[[Dockerfile, "Stage | None", RuleContext], Iterable[Finding]]
+ContextFn = Callable[[Dockerfile, "Stage | None", RuleContext], object]
 
 # What a rule's findings depend on. The engine reuses findings while that is
 # unchanged, and *moves* them when the lines they depend on moved as a block
@@ -206,7 +207,13 @@ GroupFn = Callable[[Dockerfile, "Stage | None", RuleContext], Iterable[Finding]]
 # Per-stage rules, ``rule(each="group")``, ``fn(df, stage, ctx)`` (``stage`` is
 #   None for the instructions before the first FROM, a fragment): findings of the
 #   group may depend on every line of the stage chain, on the stage's index,
-#   on whether it is the last stage and on whether a later FROM builds on it.
+#   on whether it is the last stage and on whether a later FROM builds on it;
+#   with ``context=fn``, also on whatever ``fn(df, stage, ctx)`` stands for: a
+#   hashable value, computed on every lint (keep it cheap), that must change
+#   whenever anything else the group's findings depend on changes (other
+#   stages' names, the file's keyword casing, the registry's answers, …). A
+#   value that holds no line numbers lets the findings move with their lines.
+#   Several rules may share one ``fn``: it is called once per group and lint.
 #   (A rule about the final image is a per-stage rule that reports on the last
 #   stage only, anywhere in its chain.)
 # Whole-file rules, ``fn(df, ctx)``: with ``reads=KEYWORDS`` the findings may
@@ -229,6 +236,9 @@ class Rule:
     group: GroupFn | None = None  # per-stage check (``check`` runs it over every group)
     reads: frozenset[str] | None = None  # a whole-file check that reads only these keywords
     moves: bool = True  # findings may be moved with their lines (False: they name line numbers)
+    # a per-stage check's other inputs: ``context(df, stage_or_None, ctx)`` -> a hashable
+    # value; the group's findings are reused only while it is equal (see SCOPES)
+    context: "ContextFn | None" = None
 
     @property
     def code(self) -> str:
@@ -262,6 +272,7 @@ def rule(
     experimental: bool = False,
     defers_to: Iterable[str] = (),
     final_image_only: bool = False,
+    context: "ContextFn | None" = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -283,6 +294,8 @@ def rule(
         raise ValueError(f"unknown scope {each!r}")
     if reads is not None and each is not None:
         raise ValueError("reads= is for whole-file checks")
+    if context is not None and each != "group":
+        raise ValueError("context= is for per-stage checks (each='group')")
     kws = frozenset(keywords) if keywords is not None else None
     rd = frozenset(reads) if reads is not None else None
 
@@ -317,7 +330,7 @@ def rule(
 
             check_groups.__name__ = fn.__name__
             check_groups.__doc__ = fn.__doc__
-            return Rule(meta, check_groups, None, "stage", None, fn, None, moves)
+            return Rule(meta, check_groups, None, "stage", None, fn, None, moves, context)
 
         def check(df: Dockerfile, ctx) -> list[Finding]:
             out: list[Finding] = []

@@ -231,7 +231,7 @@ class _State:
         return c
 
 
-# stage results reused across document versions (see _Analyser.dispatch_all)
+# stage results reused across document versions (see _Analyser.stage)
 def _chain_sig(bound: tuple, parent: bytes) -> bytes:
     """A digest of a stage's lines and its parent chain's digest: the cache key
     of a stage costs its own size, not its chain's (a chain of n stages would
@@ -261,13 +261,57 @@ class Analysis:
         return self.reports.get(check, [])
 
 
-def analyse(df: Dockerfile, build: BuildOptions) -> Analysis:
-    """BuildKit's checks for ``df`` built as ``build`` says (memoised)."""
+def _analyser(df: Dockerfile, build: BuildOptions) -> "_Analyser":
     key = (_KEY, build)
     got = df.derived.get(key)
     if got is None:
-        got = df.derived[key] = _Analyser(df, build).run()
+        got = df.derived[key] = _Analyser(df, build)
     return got
+
+
+def analyse(df: Dockerfile, build: BuildOptions) -> Analysis:
+    """BuildKit's checks for ``df`` built as ``build`` says (memoised)."""
+    key = (_KEY, "all", build)
+    got = df.derived.get(key)
+    if got is None:
+        got = df.derived[key] = _analyser(df, build).run()
+    return got
+
+
+def group_analysis(df: Dockerfile, stage: Stage | None, build: BuildOptions) -> Analysis:
+    """The reports on one group's instructions (``stage`` None: the lines before the
+    first FROM), memoised: a lint that re-runs one stage's checks analyses that stage
+    (and the stages it is built FROM), not the file."""
+    return _analyser(df, build).group(-1 if stage is None else stage.index)
+
+
+def stage_context(df: Dockerfile, stage: Stage | None, ctx) -> object:
+    """What a group's reports depend on besides its stage chain's lines and the lines
+    before the first FROM (the lint engine's key for a per-stage rule, see
+    ``rules._api.SCOPES``): the file-wide facts (:meth:`_Analyser.file_facts`), the
+    comment lines right above the stage's FROM (InvalidDefinitionDescription reads
+    them; they belong to the stage before) and, when the build sees a stage's
+    parent elsewhere than the parser (a build arg in ``FROM ${BASE}``), that parent
+    chain's lines."""
+    a = _analyser(df, ctx.build)
+    facts = a.file_facts()
+    if stage is None:
+        return facts
+    lines = df.lines
+    fi = stage.from_instruction
+    start = df.instructions[fi].start_line
+    prev_end = df.instructions[fi - 1].end_line if fi > 0 else -1
+    above = tuple(lines[prev_end + 1:start]) if stage.index > 0 else ()
+    chain: tuple = ()
+    p, k = a.view.parents[stage.index], stage.index
+    if p != stage.parent:
+        parts = []
+        while p is not None:
+            b = a._bound(p)
+            parts.append((b[1] - start, b[2]))
+            p = a.view.parents[p]
+        chain = tuple(parts)
+    return (facts, above, chain, k)
 
 
 def image_ref(df: Dockerfile, st: Stage, base: str | None):
@@ -322,6 +366,19 @@ class _Analyser:
         # expansions by (word, environment's id) and base-image facts by base
         self._expanded: dict[tuple[str, int], tuple[dict, tuple]] = {}
         self._base_facts: dict[tuple, tuple] = {}
+        # file-wide facts (prepare), per group and per stage results
+        self._prepared = False
+        self.majority_lower = False
+        self.duplicates: set[int] = set()  # stages whose name an earlier stage has
+        self.default_env: dict[str, str] | None = None
+        self.default_stop = 0
+        self.glob: tuple = ()
+        self._keys: set[str] | None = None
+        self._facts: bytes | None = None
+        self._groups: dict[int, Analysis] = {}
+        self._stages: dict[int, tuple[tuple[Report, ...], _State]] = {}
+        self._chain_sigs: dict[int, bytes] = {}
+        self._ignore: tuple | None = None
 
     def _expand(self, word: str, env: dict[str, str]) -> tuple:
         """``expand_detailed(word, env.get)`` memoised for this analysis (``env``
@@ -372,26 +429,135 @@ class _Analyser:
         return ins.span
 
     # -- run ---------------------------------------------------------------------------
+    # The analysis is done group by group (the instructions before the first FROM, then
+    # each stage): :meth:`group` finds the reports on one group's instructions. A group's
+    # reports depend on its stage chain's lines and on the few file-wide facts that
+    # :meth:`file_facts` gathers (see :func:`stage_context`), so the lint engine reuses
+    # a group's findings while both are unchanged.
 
-    def run(self) -> Analysis:
+    def prepare(self) -> None:
+        """The file-wide facts every group reads (once per analysis)."""
+        if self._prepared:
+            return
+        self._prepared = True
         df = self.df
-        self.parse_time()
         if not df.stages:
-            return self.out
-        self.stage_names()
-        self.command_casing()
-        self.from_lines()
-        self.default_args_in_from()
+            return
+        self.out.global_env = self.view.global_env
+        self.out.declared_globals = set(self.view.declared)
+        # validateCommandCasing's majority: keywords of every stage (global ARGs and ONBUILD
+        # triggers are not counted; unknown instructions never get this far)
+        lower = upper = 0
+        for ins in df.instructions:
+            if ins.stage >= 0 and ins.known:
+                k = ins.raw_keyword
+                if k == k.lower():
+                    lower += 1
+                elif k == k.upper():
+                    upper += 1
+        self.majority_lower = lower > upper
+        seen: set[str] = set()
+        for st in df.stages:
+            if st.name is None:
+                continue
+            if st.name in seen:
+                self.duplicates.add(st.index)
+            seen.add(st.name)
+        # validateBaseImagesWithDefaultArgs stops at the first base name that does not expand
+        env, _declared, ok = meta_args(df, self.default_args(), {})
+        self.default_env = env if ok else None
+        self.default_stop = len(df.stages) if ok else 0
+        if ok:
+            for st in df.stages:
+                ins = df.instructions[st.from_instruction]
+                if ins.args and self._expand(ins.args[0].value, env)[0] is None:
+                    self.default_stop = st.index
+                    break
         # docker build --check without --target checks every stage
         self.out.dispatched = self.view.built if self.build.target else frozenset(range(len(df.stages)))
-        self.dispatch_all()
+        first = df.instructions[df.stages[0].from_instruction].start_line
+        self.glob = (df.escape, self.build, _ignore_stamp(df, self.build), tuple(df.lines[:first]))
+
+    def file_facts(self) -> bytes:
+        """A digest of the file-wide facts a group's reports depend on besides its stage
+        chain's lines and the lines before the first FROM: the keyword casing majority,
+        which stages repeat an earlier name, where the default-ARG check stops, which stages
+        are dispatched, the stages' parents and bases as the build sees them, what is
+        known of the root stages' base images (registry cache), the .dockerignore files,
+        the last stage's name (TARGETSTAGE). No line numbers: findings may move."""
+        if self._facts is None:
+            import hashlib
+
+            self.prepare()
+            df = self.df
+            if not df.stages:
+                facts: tuple = ()
+            else:
+                roots: dict = {}
+                per_stage = []
+                for st in df.stages:
+                    if self.view.parents[st.index] is None:
+                        values, config_sig = self._base_of(st)
+                        sig = (self.view.bases[st.index], None if values is None else tuple(sorted(values)),
+                               config_sig)
+                        per_stage.append(roots.setdefault(sig, len(roots)))
+                    else:
+                        per_stage.append(-1)
+                facts = (self.majority_lower, tuple(sorted(self.duplicates)), self.default_stop,
+                         tuple(sorted(self.out.dispatched)), self.view.parents, tuple(per_stage), tuple(roots),
+                         self.glob[2], df.stages[-1].name)
+            self._facts = hashlib.blake2b(repr(facts).encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        return self._facts
+
+    def group_instructions(self, index: int) -> list[Instruction]:
+        df = self.df
+        if index < 0:
+            return [i for i in df.instructions if i.stage < 0]
+        return list(df.stage_instructions(df.stages[index]))
+
+    def group(self, index: int) -> Analysis:
+        """The reports on the instructions of one group (-1: before the first FROM)."""
+        got = self._groups.get(index)
+        if got is not None:
+            return got
+        self.prepare()
+        out = Analysis()
+        out.global_env, out.declared_globals, out.dispatched = (
+            self.out.global_env, self.out.declared_globals, self.out.dispatched)
+        saved, self.out = self.out, out
+        try:
+            instructions = self.group_instructions(index)
+            self.parse_time(instructions)
+            if index >= 0:
+                st = self.df.stages[index]
+                self.stage_name(st)
+                self.command_casing(instructions)
+                self.from_line(st)
+                if index < self.default_stop:
+                    self.default_arg_in_from(st)
+        finally:
+            self.out = saved
+        if index >= 0:
+            for r in self.stage(index)[0]:
+                out.reports.setdefault(r.check, []).append(r)
+        self._groups[index] = out
+        return out
+
+    def run(self) -> Analysis:
+        """Every group's reports, in order."""
+        df = self.df
+        self.prepare()
+        groups = [-1] if any(i.stage < 0 for i in df.instructions) else []
+        groups += range(len(df.stages))
+        for g in groups:
+            for check, rs in self.group(g).reports.items():
+                self.out.reports.setdefault(check, []).extend(rs)
         return self.out
 
     # -- parse time ------------------------------------------------------------------------
 
-    def parse_time(self) -> None:
-        df = self.df
-        for ins in df.instructions:
+    def parse_time(self, instructions: Iterable[Instruction]) -> None:
+        for ins in instructions:
             if not ins.known:
                 continue
             # (MaintainerDeprecated is DL4000's own finding: dl4000_maintainer.py)
@@ -459,35 +625,24 @@ class _Analyser:
         out.reverse()
         return out
 
-    def stage_names(self) -> None:
-        seen: set[str] = set()
-        for st in self.df.stages:
-            if st.name is None:
-                continue
-            ins = self.df.instructions[st.from_instruction]
-            span = st.name_span or ins.span
-            if st.name in RESERVED_STAGE_NAMES:
-                self.out.add("ReservedStageName", span,
-                             f'Stage name should not use the same name as reserved stage "{st.name}"', ins.index)
-            if st.name in seen:
-                self.out.add("DuplicateStageName", span,
-                             f'Duplicate stage name "{st.name}", stage names should be unique', ins.index)
-            seen.add(st.name)
+    def stage_name(self, st: Stage) -> None:
+        if st.name is None:
+            return
+        ins = self.df.instructions[st.from_instruction]
+        span = st.name_span or ins.span
+        if st.name in RESERVED_STAGE_NAMES:
+            self.out.add("ReservedStageName", span,
+                         f'Stage name should not use the same name as reserved stage "{st.name}"', ins.index)
+        if st.index in self.duplicates:
+            self.out.add("DuplicateStageName", span,
+                         f'Duplicate stage name "{st.name}", stage names should be unique', ins.index)
 
-    def command_casing(self) -> None:
-        """validateCommandCasing: keywords of every stage (global ARGs and ONBUILD
-        triggers are not counted; unknown instructions never get this far)."""
-        df = self.df
-        cmds = [ins for ins in df.instructions if ins.stage >= 0 and ins.known]
-        lower = upper = 0
-        for ins in cmds:
-            k = ins.raw_keyword
-            if k == k.lower():
-                lower += 1
-            elif k == k.upper():
-                upper += 1
-        majority_lower = lower > upper
-        for ins in cmds:
+    def command_casing(self, instructions: Iterable[Instruction]) -> None:
+        """validateCommandCasing on a stage's instructions (the majority: :meth:`prepare`)."""
+        majority_lower = self.majority_lower
+        for ins in instructions:
+            if ins.stage < 0 or not ins.known:
+                continue
             k = ins.raw_keyword
             want = None
             if majority_lower and k.lower() != k:
@@ -504,34 +659,32 @@ class _Analyser:
         b = self.build
         return predefined_args(self.df, self.args, b.platform, b.host_platform, b.target)
 
-    def from_lines(self) -> None:
+    def from_line(self, st: Stage) -> None:
         df = self.df
         env = self.view.global_env
-        declared = set(self.view.declared)
-        self.out.global_env = env
-        self.out.declared_globals = declared
-        keys = declared | set(env)
-        for st in df.stages:
-            ins = df.instructions[st.from_instruction]
-            if st.base is not None and ins.args:
-                self.from_word(ins, ins.args[0].value, ins.args[0].span, env, keys)
-            if st.platform is not None:
-                flag = ins.flag("platform")
-                span = flag.value_span if flag is not None and flag.value_span is not None else ins.span
-                res = self.from_word(ins, st.platform, span, env, keys)
-                if res is not None:
-                    value, matched, unmatched = res
-                    if len(matched) == 1 and not unmatched and "TARGETPLATFORM" in matched \
-                            and value == env.get("TARGETPLATFORM"):
-                        self.out.add("RedundantTargetPlatform", span,
-                                     f"Setting platform to predefined {st.platform} in FROM is redundant as this is "
-                                     "the default behavior", ins.index)
-                    if not matched and not unmatched:
-                        p = parse_platform(value, self.build.host_platform)
-                        name = st.name or ""
-                        if p is not None and not (p[0] in name or p[1] in name):
-                            self.out.add("FromPlatformFlagConstDisallowed", span,
-                                         f'FROM --platform flag should not use constant value "{value}"', ins.index)
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = set(self.view.declared) | set(env)
+        ins = df.instructions[st.from_instruction]
+        if st.base is not None and ins.args:
+            self.from_word(ins, ins.args[0].value, ins.args[0].span, env, keys)
+        if st.platform is not None:
+            flag = ins.flag("platform")
+            span = flag.value_span if flag is not None and flag.value_span is not None else ins.span
+            res = self.from_word(ins, st.platform, span, env, keys)
+            if res is not None:
+                value, matched, unmatched = res
+                if len(matched) == 1 and not unmatched and "TARGETPLATFORM" in matched \
+                        and value == env.get("TARGETPLATFORM"):
+                    self.out.add("RedundantTargetPlatform", span,
+                                 f"Setting platform to predefined {st.platform} in FROM is redundant as this is "
+                                 "the default behavior", ins.index)
+                if not matched and not unmatched:
+                    p = parse_platform(value, self.build.host_platform)
+                    name = st.name or ""
+                    if p is not None and not (p[0] in name or p[1] in name):
+                        self.out.add("FromPlatformFlagConstDisallowed", span,
+                                     f'FROM --platform flag should not use constant value "{value}"', ins.index)
 
     def from_word(self, ins: Instruction, word: str, span: Span, env: dict[str, str],
                   keys: set[str]) -> tuple[str, set[str], set[str]] | None:
@@ -546,102 +699,103 @@ class _Analyser:
             return None
         return value, set(refs) - set(unset), set(unset)
 
-    def default_args_in_from(self) -> None:
-        """validateBaseImagesWithDefaultArgs: the base names with the global
-        ARGs' defaults (no build args) must be valid references."""
-        env, _declared, ok = meta_args(self.df, self.default_args(), {})
-        if not ok:
+    def default_arg_in_from(self, st: Stage) -> None:
+        """validateBaseImagesWithDefaultArgs on one stage: its base name with the global
+        ARGs' defaults (no build args) must be a valid reference (checked up to the
+        first stage whose base name does not expand: :meth:`prepare`)."""
+        env = self.default_env
+        ins = self.df.instructions[st.from_instruction]
+        if env is None or not ins.args:
             return
-        for st in self.df.stages:
-            ins = self.df.instructions[st.from_instruction]
-            if not ins.args:
-                continue
-            raw = ins.args[0].value
-            value, _r, _u = self._expand(raw, env)
-            if value is None:
-                return
-            if reference_error(value) is not None:
-                self.out.add("InvalidDefaultArgInFrom", ins.args[0].span,
-                             f"Default value for ARG {raw} results in empty or invalid base image name", ins.index)
+        raw = ins.args[0].value
+        value, _r, _u = self._expand(raw, env)
+        if value is not None and reference_error(value) is not None:
+            self.out.add("InvalidDefaultArgInFrom", ins.args[0].span,
+                         f"Default value for ARG {raw} results in empty or invalid base image name", ins.index)
 
     # -- dispatch ------------------------------------------------------------------------------
 
-    def dispatch_all(self) -> None:
-        """Dispatch every stage in order. A stage's result (its reports and the
-        state it leaves) depends only on its FROM chain's lines, the global
-        ARGs, the build, the base image's known configuration and the ignore
-        file, so it is reused from :data:`_STAGE_CACHE` across document
-        versions: typing in one stage re-dispatches that stage (and the stages
-        built FROM it)."""
+    def stage(self, index: int) -> tuple[tuple[Report, ...], _State]:
+        """(reports, final state) of dispatching one stage (after its parents, which
+        a stage is built FROM: earlier stages). A stage's result depends only on its
+        FROM chain's lines, the global ARGs, the build, the base image's known
+        configuration and the ignore file, so it is reused from :data:`_STAGE_CACHE`
+        across document versions."""
+        got = self._stages.get(index)
+        if got is not None:
+            return got
+        chain = [index]
+        while True:
+            p = self.view.parents[chain[-1]]
+            if p is None or p in self._stages:
+                break
+            chain.append(p)
+        for k in reversed(chain):
+            self._stages[k] = self._dispatch_stage(self.df.stages[k])
+        return self._stages[index]
+
+    def _bound(self, k: int) -> tuple:
         df = self.df
-        finals: dict[int, _State] = {}
-        ignore = None
-        ignore_sig = _ignore_stamp(df, self.build)
-        first = df.instructions[df.stages[0].from_instruction].start_line
-        glob = (df.escape, self.build, ignore_sig, tuple(df.lines[:first]))
-        bounds = []
-        for k, st in enumerate(df.stages):
-            a = df.instructions[st.from_instruction].start_line
-            b = df.instructions[df.stages[k + 1].from_instruction].start_line if k + 1 < len(df.stages) \
-                else len(df.lines)
-            bounds.append((st.from_instruction, a, tuple(df.lines[a:b])))
-        chain_sigs: dict[int, bytes] = {}  # per stage: a digest of its FROM chain's lines
-        for st in df.stages:
-            pidx = self.view.parents[st.index]
-            if pidx is not None:
-                # a parent is an earlier stage (stages.view names only those), so it is dispatched
-                s = finals[pidx].copy()
-                s.trackers = {}
-                sig = self.root_sig_of(pidx)  # the chain's root decides what the stage starts from
+        st = df.stages[k]
+        a = df.instructions[st.from_instruction].start_line
+        b = df.instructions[df.stages[k + 1].from_instruction].start_line if k + 1 < len(df.stages) \
+            else len(df.lines)
+        return (st.from_instruction, a, tuple(df.lines[a:b]))
+
+    def _dispatch_stage(self, st: Stage) -> tuple[tuple[Report, ...], _State]:
+        df = self.df
+        pidx = self.view.parents[st.index]
+        if pidx is not None:
+            # a parent is an earlier stage (stages.view names only those), dispatched first
+            s = self._stages[pidx][1].copy()
+            s.trackers = {}
+            sig = self.root_sigs[pidx]  # the chain's root decides what the stage starts from
+        else:
+            s = _State()
+            base = self.view.bases[st.index]
+            values, config_sig = self._base_of(st)
+            s.env = Env(open=True) if values is None else Env(values)
+            s.windows = _windows_base((base or "").lower()) or st.windows
+            sig = (base, frozenset(values) if values is not None else None, config_sig)
+        self.root_sigs[st.index] = sig
+        dispatched = st.index in self.out.dispatched
+        # a stage's chain digest folds its lines into its parent's (a root: into nothing)
+        chain = _chain_sig(self._bound(st.index), self._chain_sigs[pidx] if pidx is not None else b"")
+        self._chain_sigs[st.index] = chain
+        key = (self.glob, chain, sig, dispatched)
+        got = _STAGE_CACHE.get(key)
+        if got is not None:
+            _STAGE_CACHE.move_to_end(key)
+            reports, end = got
+            return reports, end.copy()
+        saved, self.out = self.out, Analysis()
+        self.out.global_env, self.out.declared_globals, self.out.dispatched = (
+            saved.global_env, saved.declared_globals, saved.dispatched)
+        try:
+            if not dispatched:
+                # not built: nothing reported, but a later stage built FROM it
+                # still starts from its state
+                self.quiet(st, s)
             else:
-                s = _State()
-                base = self.view.bases[st.index]
-                values, config_sig = self._base_of(st)
-                s.env = Env(open=True) if values is None else Env(values)
-                s.windows = _windows_base((base or "").lower()) or st.windows
-                sig = (base, frozenset(values) if values is not None else None, config_sig)
-            dispatched = st.index in self.out.dispatched
-            # a stage's chain digest folds its lines into its parent's (a root: into nothing)
-            chain = _chain_sig(bounds[st.index], chain_sigs[pidx] if pidx is not None else b"")
-            chain_sigs[st.index] = chain
-            key = (glob, chain, sig, dispatched)
-            got = _STAGE_CACHE.get(key)
-            if got is not None:
-                reports, end = got
-                _STAGE_CACHE.move_to_end(key)
-                for r in reports:
-                    self.out.reports.setdefault(r.check, []).append(r)
-                finals[st.index] = end.copy()
-                self.root_sigs[st.index] = key[2]
-                continue
-            self.root_sigs[st.index] = key[2]
-            saved, self.out = self.out, Analysis()
-            try:
-                if not dispatched:
-                    # not built: nothing reported, but a later stage built FROM it
-                    # still starts from its state
-                    self.quiet(st, s)
-                else:
-                    if ignore is None:
-                        ignore = _ignore_matcher(df, self.build)
-                    self.base_platform(st)
-                    if pidx is not None:
-                        for ins in df.stage_instructions(df.stages[pidx]):
-                            if ins.keyword == "ONBUILD" and ins.trigger is not None:
-                                self.dispatch(st, s, ins.trigger, ignore, at=df.instructions[st.from_instruction])
-                    for ins in df.stage_instructions(st):
-                        if ins.keyword == "FROM" or not ins.known:
-                            continue
-                        self.dispatch(st, s, ins, ignore)
-                mine = [r for rs in self.out.reports.values() for r in rs]
-            finally:
-                self.out = saved
-            for r in mine:
-                self.out.reports.setdefault(r.check, []).append(r)
-            finals[st.index] = s
-            _STAGE_CACHE[key] = (tuple(mine), s.copy())
-            if len(_STAGE_CACHE) > _STAGE_CACHE_MAX:
-                _STAGE_CACHE.popitem(last=False)
+                if self._ignore is None:
+                    self._ignore = (_ignore_matcher(df, self.build),)
+                ignore = self._ignore[0]
+                self.base_platform(st)
+                if pidx is not None:
+                    for ins in df.stage_instructions(df.stages[pidx]):
+                        if ins.keyword == "ONBUILD" and ins.trigger is not None:
+                            self.dispatch(st, s, ins.trigger, ignore, at=df.instructions[st.from_instruction])
+                for ins in df.stage_instructions(st):
+                    if ins.keyword == "FROM" or not ins.known:
+                        continue
+                    self.dispatch(st, s, ins, ignore)
+            mine = tuple(r for rs in self.out.reports.values() for r in rs)
+        finally:
+            self.out = saved
+        _STAGE_CACHE[key] = (mine, s.copy())
+        if len(_STAGE_CACHE) > _STAGE_CACHE_MAX:
+            _STAGE_CACHE.popitem(last=False)
+        return mine, s
 
     def root_sig_of(self, index: int):
         return self.root_sigs.get(index)
@@ -937,5 +1091,15 @@ def findings(df: Dockerfile, ctx, check: str, fix: "Callable[[Dockerfile, Report
     prefixed with the check's name as BuildKit prints it."""
     out = []
     for r in analyse(df, ctx.build).of(check):
+        out.append(Finding(r.span, f"{check}: {r.message}", fix(df, r) if fix is not None else None))
+    return out
+
+
+def group_findings(df: Dockerfile, stage: Stage | None, ctx, check: str,
+                   fix: "Callable[[Dockerfile, Report], Fix | None] | None" = None) -> list[Finding]:
+    """:func:`findings` on one group's instructions: the per-stage function of a
+    BuildKit check's rule, ``rule(each="group", context=stage_context)``."""
+    out = []
+    for r in group_analysis(df, stage, ctx.build).of(check):
         out.append(Finding(r.span, f"{check}: {r.message}", fix(df, r) if fix is not None else None))
     return out

@@ -32,10 +32,10 @@ the stage name. `# check=skip=StageNameCasing` above the `FROM` skips it there.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Edit, Fix, Severity, rule
-from ._buildkit import Report, findings
+from ._buildkit import Report, group_findings, stage_context
 
 
 def _fix(df: Dockerfile, r: Report) -> Fix | None:
@@ -53,6 +53,8 @@ def _fix(df: Dockerfile, r: Report) -> Fix | None:
     tags=('buildkit', 'style'),
     aliases=("StageNameCasing",),
     fixable=True,
+    each="group",
+    context=stage_context,
 )
-def stage_name_casing(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "StageNameCasing", _fix)
+def stage_name_casing(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "StageNameCasing", _fix)

@@ -36,10 +36,10 @@ the instruction.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Edit, Fix, Severity, rule
-from ._buildkit import Report, findings
+from ._buildkit import Report, group_findings, stage_context
 
 
 def _fix(df: Dockerfile, r: Report) -> Fix | None:
@@ -58,6 +58,8 @@ def _fix(df: Dockerfile, r: Report) -> Fix | None:
     tags=('buildkit', 'style'),
     aliases=("ConsistentInstructionCasing",),
     fixable=True,
+    each="group",
+    context=stage_context,
 )
-def consistent_instruction_casing(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "ConsistentInstructionCasing", _fix)
+def consistent_instruction_casing(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "ConsistentInstructionCasing", _fix)

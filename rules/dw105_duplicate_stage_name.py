@@ -39,10 +39,10 @@ Every stage.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -53,6 +53,8 @@ from ._buildkit import findings
     tags=('buildkit', 'stages'),
     aliases=("DuplicateStageName",),
     defers_to=("DL3024",),
+    each="group",
+    context=stage_context,
 )
-def duplicate_stage_name(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "DuplicateStageName")
+def duplicate_stage_name(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "DuplicateStageName")

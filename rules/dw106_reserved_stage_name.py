@@ -34,10 +34,10 @@ Every stage.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -48,6 +48,8 @@ from ._buildkit import findings
     tags=('buildkit', 'stages'),
     defers_to=("DL3063",),
     aliases=("ReservedStageName",),
+    each="group",
+    context=stage_context,
 )
-def reserved_stage_name(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "ReservedStageName")
+def reserved_stage_name(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "ReservedStageName")

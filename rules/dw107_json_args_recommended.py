@@ -40,10 +40,10 @@ stages that build needs).
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -54,6 +54,8 @@ from ._buildkit import findings
     tags=('buildkit', 'cmd', 'entrypoint', 'signals'),
     aliases=("JSONArgsRecommended",),
     defers_to=("DL3025",),
+    each="group",
+    context=stage_context,
 )
-def json_args_recommended(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "JSONArgsRecommended")
+def json_args_recommended(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "JSONArgsRecommended")

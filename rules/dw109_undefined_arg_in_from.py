@@ -33,10 +33,10 @@ do.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -46,6 +46,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'args'),
     aliases=("UndefinedArgInFrom",),
+    each="group",
+    context=stage_context,
 )
-def undefined_arg_in_from(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "UndefinedArgInFrom")
+def undefined_arg_in_from(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "UndefinedArgInFrom")

@@ -39,10 +39,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -53,6 +53,8 @@ from ._buildkit import findings
     tags=('buildkit', 'workdir'),
     aliases=("WorkdirRelativePath",),
     defers_to=("DL3000",),
+    each="group",
+    context=stage_context,
 )
-def workdir_relative_path(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "WorkdirRelativePath")
+def workdir_relative_path(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "WorkdirRelativePath")

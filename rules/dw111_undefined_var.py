@@ -45,10 +45,10 @@ and `ENV` do, as in BuildKit.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -58,6 +58,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'args'),
     aliases=("UndefinedVar",),
+    each="group",
+    context=stage_context,
 )
-def undefined_var(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "UndefinedVar")
+def undefined_var(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "UndefinedVar")

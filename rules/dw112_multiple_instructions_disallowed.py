@@ -36,10 +36,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -49,6 +49,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'cmd', 'entrypoint'),
     aliases=("MultipleInstructionsDisallowed",),
+    each="group",
+    context=stage_context,
 )
-def multiple_instructions_disallowed(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "MultipleInstructionsDisallowed")
+def multiple_instructions_disallowed(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "MultipleInstructionsDisallowed")

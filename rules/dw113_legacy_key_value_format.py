@@ -28,10 +28,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -41,6 +41,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'style'),
     aliases=("LegacyKeyValueFormat",),
+    each="group",
+    context=stage_context,
 )
-def legacy_key_value_format(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "LegacyKeyValueFormat")
+def legacy_key_value_format(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "LegacyKeyValueFormat")

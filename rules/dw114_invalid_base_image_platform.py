@@ -37,10 +37,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -50,6 +50,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'platform'),
     aliases=("InvalidBaseImagePlatform",),
+    each="group",
+    context=stage_context,
 )
-def invalid_base_image_platform(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "InvalidBaseImagePlatform")
+def invalid_base_image_platform(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "InvalidBaseImagePlatform")

@@ -38,10 +38,10 @@ Every stage's `FROM`.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, Pos, Span
+from dockwise.syntax.model import Dockerfile, Pos, Span, Stage
 
 from ._api import Edit, Fix, Severity, rule
-from ._buildkit import Report, findings
+from ._buildkit import Report, group_findings, stage_context
 
 
 def _fix(df: Dockerfile, r: Report) -> Fix | None:
@@ -68,6 +68,8 @@ def _fix(df: Dockerfile, r: Report) -> Fix | None:
     defers_to=("DL3065",),
     aliases=("RedundantTargetPlatform",),
     fixable=True,
+    each="group",
+    context=stage_context,
 )
-def redundant_target_platform(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "RedundantTargetPlatform", _fix)
+def redundant_target_platform(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "RedundantTargetPlatform", _fix)

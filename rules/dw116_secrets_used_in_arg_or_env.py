@@ -40,10 +40,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -54,6 +54,8 @@ from ._buildkit import findings
     tags=('buildkit', 'security'),
     defers_to=("DL3064",),
     aliases=("SecretsUsedInArgOrEnv",),
+    each="group",
+    context=stage_context,
 )
-def secrets_used_in_arg_or_env(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "SecretsUsedInArgOrEnv")
+def secrets_used_in_arg_or_env(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "SecretsUsedInArgOrEnv")

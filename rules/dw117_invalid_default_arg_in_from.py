@@ -29,10 +29,10 @@ checks the defaults on purpose.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -42,6 +42,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'args'),
     aliases=("InvalidDefaultArgInFrom",),
+    each="group",
+    context=stage_context,
 )
-def invalid_default_arg_in_from(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "InvalidDefaultArgInFrom")
+def invalid_default_arg_in_from(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "InvalidDefaultArgInFrom")

@@ -37,10 +37,10 @@ Every stage's `FROM`.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -51,6 +51,8 @@ from ._buildkit import findings
     tags=('buildkit', 'platform'),
     aliases=("FromPlatformFlagConstDisallowed",),
     defers_to=("DL3029",),
+    each="group",
+    context=stage_context,
 )
-def from_platform_flag_const_disallowed(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "FromPlatformFlagConstDisallowed")
+def from_platform_flag_const_disallowed(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "FromPlatformFlagConstDisallowed")

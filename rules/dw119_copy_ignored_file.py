@@ -44,10 +44,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -57,6 +57,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'filesystem', 'context'),
     aliases=("CopyIgnoredFile",),
+    each="group",
+    context=stage_context,
 )
-def copy_ignored_file(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "CopyIgnoredFile")
+def copy_ignored_file(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "CopyIgnoredFile")

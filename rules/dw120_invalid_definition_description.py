@@ -36,10 +36,10 @@ BuildKit).
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -50,6 +50,8 @@ from ._buildkit import findings
     tags=('buildkit', 'docs'),
     aliases=("InvalidDefinitionDescription",),
     experimental=True,
+    each="group",
+    context=stage_context,
 )
-def invalid_definition_description(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "InvalidDefinitionDescription")
+def invalid_definition_description(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "InvalidDefinitionDescription")

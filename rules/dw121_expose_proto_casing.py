@@ -29,10 +29,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Edit, Fix, Severity, rule
-from ._buildkit import Report, findings
+from ._buildkit import Report, group_findings, stage_context
 
 
 def _fix(df: Dockerfile, r: Report) -> Fix | None:
@@ -53,6 +53,8 @@ def _fix(df: Dockerfile, r: Report) -> Fix | None:
     tags=('buildkit', 'style'),
     aliases=("ExposeProtoCasing",),
     fixable=True,
+    each="group",
+    context=stage_context,
 )
-def expose_proto_casing(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "ExposeProtoCasing", _fix)
+def expose_proto_casing(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "ExposeProtoCasing", _fix)

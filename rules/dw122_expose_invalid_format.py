@@ -27,10 +27,10 @@ Every stage `docker build --check` checks.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Severity, rule
-from ._buildkit import findings
+from ._buildkit import group_findings, stage_context
 
 
 @rule(
@@ -40,6 +40,8 @@ from ._buildkit import findings
     severity=Severity.WARNING,
     tags=('buildkit', 'ports'),
     aliases=("ExposeInvalidFormat",),
+    each="group",
+    context=stage_context,
 )
-def expose_invalid_format(df: Dockerfile, ctx) -> list:
-    return findings(df, ctx, "ExposeInvalidFormat")
+def expose_invalid_format(df: Dockerfile, stage: Stage | None, ctx) -> list:
+    return group_findings(df, stage, ctx, "ExposeInvalidFormat")

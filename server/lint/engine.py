@@ -748,6 +748,29 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
                 take(key, base, lambda rs=rs, ins=ins: run_each(rs, ins))
                 rec.append(key)
 
+    def take_batch(bkey, base: int) -> bool:
+        """Take (or move) the findings of a batch entry: (findings, base, keys of its parts)."""
+        got = old.get(bkey)
+        if got is None or new.get(bkey) is not None:
+            return False
+        found, b0, inner = got
+        if b0 == base:
+            for key in inner:  # the parts' own entries stay for the next version
+                e = old.get(key)
+                if e is not None:
+                    new[key] = e
+        else:
+            d = base - b0
+            moved = []
+            for v in found:
+                w = moved_violation(v, d, fixed)
+                moves[id(w)] = (w, v, d)
+                moved.append(w)
+            found, inner = moved, ()
+        new[bkey] = (found, base, inner)
+        out.extend(found)
+        return True
+
     # Per stage: when every line of the stage chain is as it was (stage_tok), every
     # per-instruction key of the stage is too: its findings are taken (or, for the rules
     # whose findings may move, moved) in one piece, without a look at each instruction.
@@ -768,24 +791,7 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
         base = bounds[si][0]
         for movable in kinds:
             bkey = ("S", stage_tok[si], True) if movable else ("S", stage_tok[si], False, base)
-            got = old.get(bkey)
-            if got is not None and new.get(bkey) is None:
-                found, b0, inner = got
-                if b0 == base:
-                    for key in inner:  # the instructions' own entries stay for the next version
-                        e = old.get(key)
-                        if e is not None:
-                            new[key] = e
-                else:
-                    d = base - b0
-                    moved = []
-                    for v in found:
-                        w = moved_violation(v, d, fixed)
-                        moves[id(w)] = (w, v, d)
-                        moved.append(w)
-                    found, inner = moved, ()
-                new[bkey] = (found, base, inner)
-                out.extend(found)
+            if take_batch(bkey, base):
                 continue
             n_out, n_failed = len(out), len(failed)
             rec.clear()
@@ -796,22 +802,55 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
     if per_group:
         from dockwise.rules._api import groups_of
 
+        # Per group: when its key (its tokens, its context values, the rules) is as it was,
+        # the findings of all its per-stage rules are taken (or moved) in one piece;
+        # otherwise rule by rule.
+        fns: dict = {}  # context function -> a rule's (rule, sev, ctx) that uses it
+        for x in per_group:
+            if x[0].context is not None:
+                fns.setdefault(x[0].context, x)
+        batches = []
+        for movable in (True, False):
+            rs = [x for x in per_group if x[0].moves is movable]
+            if rs:
+                batches.append((movable, rs, tok(("R", tuple(x[0].code for x in rs)))))
+        inner: list = []
         for st in groups_of(df):
             si = -1 if st is None else st.index
             base = 0 if st is None else bounds[si][0]
-            for r, sev, ctx in per_group:
-                if r.code in failed:
+            cvals: dict = {}
+            for cx, (r0, sev0, ctx0) in fns.items():
+                try:
+                    cvals[cx] = tok(("c", cx, cx(df, st, ctx0)))
+                except Exception:
+                    for r, sev, ctx in per_group:
+                        if r.context is cx:
+                            failed[r.code] = (r, sev, ctx)
+            cv = tuple(cvals.values())
+            for movable, rs, rtok in batches:
+                bkey = ("G", group_tok[si], cv, rtok) if movable else ("G", group_tok[si], cv, rtok, base)
+                if take_batch(bkey, base):
                     continue
+                n_out, n_failed = len(out), len(failed)
+                inner.clear()
+                for r, sev, ctx in rs:
+                    if r.code in failed:
+                        continue
+                    cval = cvals.get(r.context, 0)
 
-                def compute(r=r, sev=sev, ctx=ctx, st=st):
-                    try:
-                        return [Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related, r.meta.url)
-                                for f in r.group(df, st, ctx)]
-                    except Exception:
-                        failed[r.code] = (r, sev, ctx)
-                        return None
+                    def compute(r=r, sev=sev, ctx=ctx, st=st):
+                        try:
+                            return [Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                              r.meta.url) for f in r.group(df, st, ctx)]
+                        except Exception:
+                            failed[r.code] = (r, sev, ctx)
+                            return None
 
-                take((group_tok[si], r.code) if r.moves else (group_tok[si], r.code, base), base, compute)
+                    key = (group_tok[si], r.code, cval) if movable else (group_tok[si], r.code, cval, base)
+                    take(key, base, compute)
+                    inner.append(key)
+                if len(failed) == n_failed:
+                    new[bkey] = (out[n_out:], base, tuple(inner))
 
     if per_file:
         read_tok: dict = {}
