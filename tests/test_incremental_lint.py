@@ -21,7 +21,9 @@ from dockwise.syntax.parser import parse
 from corpus_util import corpus_dir, corpus_files
 
 ALL = LintSettings.make(select=["ALL"])
-SETTINGS = [LintSettings(), ALL]
+# a build for one target with build args: which stages are built, and what FROM ${BASE} means
+TARGETED = LintSettings.make(select=["ALL"], build={"target": "final", "args": {"BASE": "build", "V": "2"}})
+SETTINGS = [LintSettings(), ALL, TARGETED]
 
 BASE = [
     # stages, variables in scope, package managers, a fix that looks at the next RUN (DW002)
@@ -60,12 +62,47 @@ CMD ["sh"]
     # CRLF line ends, comments inside continuations, pragmas
     "FROM ubuntu:22.04\r\n# hadolint ignore=DL3008\r\nRUN apt-get update && apt-get install -y curl\r\n"
     "RUN apt-get install -y \\\r\n# a comment\r\n    wget\r\nRUN pip install x\r\n",
+    # what the per-stage BuildKit checks and the stage graph read from other stages: global
+    # ARGs, stage names (casing, duplicates, reserved), the keyword casing majority, parents
+    # by name and by a build arg, COPY --from / RUN --mount=from, ONBUILD in a parent,
+    # comments above FROM and ARG (definition descriptions), pragmas
+    """# check=skip=JSONArgsRecommended
+ARG BASE=debian:12
+# V the version
+ARG V=1 SECRET_TOKEN
+FROM ${BASE} AS Build
+ONBUILD ENV FROM_PARENT=1
+ENV TOOL=$V
+WORKDIR src
+RUN echo $TOOL $UNDEF
+EXPOSE 80/TCP 127.0.0.1:81:81
+CMD run
+CMD again
+# the tests
+from build as test
+copy --from=build /src /src
+run --mount=type=cache,from=0,target=/c echo $FROM_PARENT
+FROM scratch AS context
+COPY --from=Build / /
+FROM --platform=linux/arm64 alpine:3.19 AS build
+# dockwise: ignore=DW111
+RUN echo ${NOPE}
+FROM ${BASE} AS final
+ENV password=x
+COPY --from=test /src /app
+RUN echo $MISSING
+EXPOSE 90/Udp
+ENTRYPOINT ./run
+""",
 ]
 SNIPPETS = [
     "RUN apt-get update", "RUN apt-get install -y curl", "ENV PIP_NO_CACHE_DIR=0", "ARG PKGS=wget",
     "FROM alpine AS build", "FROM build", 'SHELL ["cmd", "/S", "/C"]', "ONBUILD RUN pip install x",
     "RUN cd /x && sudo yum install y", "CMD run", "USER root", "COPY --from=build / /", "# escape=`",
     "RUN <<EOF", "EOF", "\\", "&& pip install y \\", "ENV http_proxy=http://p", "# dockwise: ignore=DL3008",
+    "FROM ${BASE} AS Final", "from build as test", "COPY --from=test / /", "RUN --mount=from=1 echo",
+    "ARG BASE=alpine:3.19", "ARG BASE=build", "# BASE the base", "# check=skip=all", "FROM scratch AS final",
+    "EXPOSE 8080/UDP", "WORKDIR rel", "ENV A=$UNSET", "# hadolint ignore=DW131", "FROM test",
 ]
 CHARS = list("ab $=&|;\\#\n\"'`-{}") + ["\r\n", "<<EOF", "RUN ", "FROM "]
 
@@ -296,3 +333,63 @@ def test_random_edits_on_real_files(path):
                    "dropline": 0}[kind]
             steps.append((kind, rng.random(), arg))
         check_sequence(text, steps, which, path=str(path))
+
+
+def test_dockerignore_edits_and_changes_of_the_ignore_file(tmp_path):
+    """CopyIgnoredFile (per stage, cached) follows edits of the COPY lines and of the
+    .dockerignore file itself between two versions of the same text."""
+    ignore = tmp_path / ".dockerignore"
+    ignore.write_text("secret*\n")
+    path = str(tmp_path / "Dockerfile")
+    text = BASE[3] + "COPY secret.txt notes.md /s/\n"
+    rng = random.Random(11)
+    for which in (LintSettings(), TARGETED):
+        steps = []
+        for _ in range(25):
+            kind = rng.choice(["insert", "delete", "line", "line", "dropline"])
+            arg = {"insert": rng.choice(CHARS), "delete": rng.randint(1, 4),
+                   "line": rng.choice(SNIPPETS + ["COPY secret.key /k", "ADD notes.md secret2 /x/"]),
+                   "dropline": 0}[kind]
+            steps.append((kind, rng.random(), arg))
+        check_sequence(text, steps, which, path=path)
+    cache = LintCache()
+    prev = parse(text, path=path)
+    first = lint_model(prev, ALL, cache=cache)
+    assert any(v.code == "DW119" for v in first), "the sample copies an ignored file"
+    for content in ("notes*\nsecret*\n", "", "other\n"):
+        ignore.write_text(content)
+        model = parse(text, path=path, previous=prev, discard_previous=True)
+        got = lint_model(model, ALL, cache=cache)
+        assert got == lint_model(parse(text, path=path), ALL), content
+        prev = model
+    assert not any(v.code == "DW119" for v in got)
+
+
+def test_buildkit_checks_are_per_stage_and_reused():
+    """The BuildKit checks run per stage: an edit in one stage leaves the other
+    stages' findings as they were (the same objects), and Enter above a stage
+    moves them without running the checks again."""
+    text = BASE[3]
+    cache = LintCache()
+    prev = parse(text)
+    first = lint_model(prev, ALL, cache=cache)
+    bk = [v for v in first if v.code in ("DW111", "DW104", "DW112", "DW121", "DW122", "DW116")]
+    assert {v.code for v in bk} >= {"DW111", "DW104", "DW112", "DW121"}
+    last_from = text.rindex("FROM ${BASE} AS final")
+    edited = text[:last_from] + text[last_from:].replace("./run", "./run2")
+    model = parse(edited, previous=prev, discard_previous=True)
+    second = lint_model(model, ALL, cache=cache)
+    assert second == lint_model(parse(edited), ALL)
+    final_line = edited[:last_from].count("\n")
+    kept = [v for v in bk if v.span.start.line < final_line]
+    assert kept and all(any(v is w for w in second) for v in kept)
+    # Enter at the end of the second stage: the stages after it move one line down
+    lines = edited.split("\n")
+    at = lines.index("FROM scratch AS context")
+    moved_text = "\n".join(lines[:at] + [""] + lines[at:])
+    moved = parse(moved_text, previous=model, discard_previous=True)
+    third = lint_model(moved, ALL, cache=cache)
+    assert third == lint_model(parse(moved_text), ALL)
+    later = [v for v in third if v.code in ("DW111", "DW121") and v.span.start.line > at]
+    assert {v.code for v in later} == {"DW121"}
+    assert all(cache.moved_from(v) is not None for v in later)
