@@ -176,6 +176,13 @@ def groups(df: Dockerfile) -> Iterator[tuple[Stage | None, list[Instruction]]]:
         yield st, list(df.stage_instructions(st))
 
 
+def group_instructions(df: Dockerfile, st: Stage | None) -> list[Instruction]:
+    """The instructions of one of :func:`groups`: a stage's, or (None) those before the first FROM."""
+    if st is None:
+        return [i for i in df.instructions if i.stage < 0]
+    return list(df.stage_instructions(st))
+
+
 def drop_quotes(text: str) -> str:
     """hadolint's ``dropQuotes``: every ``"`` and ``'`` at either end removed."""
     return text.strip("\"'")
@@ -256,10 +263,11 @@ def text_span(ins: Instruction) -> Span:
     return ins.text_map.span(0, len(t)) if t.strip() else ins.keyword_span
 
 
-def repeated(df: Dockerfile, keyword: str) -> Iterator[Span]:
+def repeated(df: Dockerfile, keyword: str, st: "Stage | None" = None, whole: bool = True) -> Iterator[Span]:
     """Where a stage (or the lines before the first FROM) has ``keyword``
-    again: every occurrence after the first (``ONBUILD`` triggers not counted)."""
-    for _st, instructions in groups(df):
+    again: every occurrence after the first (``ONBUILD`` triggers not counted).
+    ``whole`` False: in group ``st`` only (a per-stage rule)."""
+    for _st, instructions in groups(df) if whole else ((st, group_instructions(df, st)),):
         seen = False
         for ins in instructions:
             if ins.keyword == keyword:

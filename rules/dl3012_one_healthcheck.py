@@ -23,7 +23,7 @@ HEALTHCHECK CMD curl -f http://localhost/ || exit 1
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
 from ._helpers import repeated
@@ -35,6 +35,7 @@ from ._helpers import repeated
     summary="Multiple HEALTHCHECK instructions",
     severity=Severity.ERROR,
     tags=("healthcheck",),
+    each="group",
 )
-def multiple_healthchecks(df: Dockerfile, ctx) -> list[Finding]:
-    return [Finding(span, "Multiple `HEALTHCHECK` instructions") for span in repeated(df, "HEALTHCHECK")]
+def multiple_healthchecks(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    return [Finding(span, "Multiple `HEALTHCHECK` instructions") for span in repeated(df, "HEALTHCHECK", st, whole=False)]

@@ -26,7 +26,7 @@ BuildKit's **MultipleInstructionsDisallowed** is DW112 in dockwise, faithful to 
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
 from ._helpers import repeated
@@ -41,6 +41,7 @@ MESSAGE = ("Multiple `CMD` instructions found. If you list more than one `CMD` t
     summary="Multiple CMD instructions found",
     severity=Severity.WARNING,
     tags=("cmd",),
+    each="group",
 )
-def multiple_cmd(df: Dockerfile, ctx) -> list[Finding]:
-    return [Finding(span, MESSAGE) for span in repeated(df, "CMD")]
+def multiple_cmd(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    return [Finding(span, MESSAGE) for span in repeated(df, "CMD", st, whole=False)]

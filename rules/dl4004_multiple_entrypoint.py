@@ -25,7 +25,7 @@ BuildKit's **MultipleInstructionsDisallowed** is DW112 in dockwise, faithful to 
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
 from ._helpers import repeated
@@ -40,6 +40,7 @@ MESSAGE = ("Multiple `ENTRYPOINT` instructions found. If you list more than one 
     summary="Multiple ENTRYPOINT instructions found",
     severity=Severity.ERROR,
     tags=("entrypoint",),
+    each="group",
 )
-def multiple_entrypoint(df: Dockerfile, ctx) -> list[Finding]:
-    return [Finding(span, MESSAGE) for span in repeated(df, "ENTRYPOINT")]
+def multiple_entrypoint(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    return [Finding(span, MESSAGE) for span in repeated(df, "ENTRYPOINT", st, whole=False)]

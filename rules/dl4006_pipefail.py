@@ -43,7 +43,7 @@ from dockwise.syntax.commands import basename
 from dockwise.syntax.model import Dockerfile, Instruction, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import groups, shell_commands
+from ._helpers import group_instructions, shell_commands
 
 MESSAGE = ("Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an "
            "alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL "
@@ -88,17 +88,17 @@ def _shell_at_end(df: Dockerfile, st: Stage, memo: dict) -> bool:
     summary="Set the SHELL option -o pipefail before RUN with a pipe in it",
     severity=Severity.WARNING,
     tags=("shell", "run"),
+    each="group",
 )
-def pipefail(df: Dockerfile, ctx) -> list[Finding]:
+def pipefail(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    memo: dict[int, bool] = {}
-    for st, instructions in groups(df):
-        safe = _shell_at_end(df, df.stages[st.parent], memo) if st is not None and st.parent is not None else False
-        for ins in instructions:
-            if ins.keyword == "SHELL":
-                safe = safe_shell(ins)
-            elif ins.keyword == "RUN" and not safe:
-                piped = [c for c in shell_commands(ins) if c.in_pipe and c.shell is None]
-                if piped:
-                    out.append(Finding(piped[0].span, MESSAGE))
+    memo = df.derived.setdefault("dl4006.shell_at_end", {})
+    safe = _shell_at_end(df, df.stages[st.parent], memo) if st is not None and st.parent is not None else False
+    for ins in group_instructions(df, st):
+        if ins.keyword == "SHELL":
+            safe = safe_shell(ins)
+        elif ins.keyword == "RUN" and not safe:
+            piped = [c for c in shell_commands(ins) if c.in_pipe and c.shell is None]
+            if piped:
+                out.append(Finding(piped[0].span, MESSAGE))
     return out

@@ -393,29 +393,47 @@ def copy_context_before_deps(df: Dockerfile, st: Stage | None, ctx) -> list[Find
     copied, nearest = _copies(df)
     own = [df.instructions[i] for i in st.instructions]
     earlier: list[str] = []
-    anc = nearest[st.index]
+    anc = _nearest(df, st.index, copied, nearest)
     while anc is not None:  # parents come first: nearest first, as the FROM chain goes
-        earlier.extend(copied[anc])
-        anc = nearest[anc]
+        earlier.extend(_copied(df, anc, copied))
+        anc = _nearest(df, anc, copied, nearest)
     return _check(df, [i for i in own if i.trigger is None], earlier) + _check(
         df, [i for i in own if i.trigger is not None], [])
 
 
 def _copies(df: Dockerfile) -> tuple[dict[int, list[str]], dict[int, int | None]]:
-    """Per stage: what its own instructions copy (for the stages built FROM it), and
-    the nearest stage up its FROM chain that copies anything: a deep chain of
-    stages costs one step per copying ancestor, not one per ancestor instruction.
-    Built once per model (``df.derived``)."""
+    """Per stage, filled as stages are asked about (``df.derived``): what its own
+    instructions copy (for the stages built FROM it), and the nearest stage up its
+    FROM chain that copies anything: a deep chain of stages costs one step per
+    copying ancestor, not one per ancestor instruction; a lint that re-runs one
+    stage looks at that stage's chain only."""
     got = df.derived.get("dw004.copies")
-    if got is not None:
-        return got
-    copied: dict[int, list[str]] = {}
-    nearest: dict[int, int | None] = {}
-    for st in df.stages:
-        own = [df.instructions[i] for i in st.instructions]
-        copied[st.index] = [a.value for ins in own if ins.trigger is None and whole_context_arg(ins) is None
-                            for a in copy_sources(ins)]
-        p = st.parent if st.parent is not None and st.parent < st.index else None
-        nearest[st.index] = None if p is None else (p if copied[p] else nearest[p])
-    got = df.derived["dw004.copies"] = (copied, nearest)
+    if got is None:
+        got = df.derived["dw004.copies"] = ({}, {})
     return got
+
+
+def _copied(df: Dockerfile, index: int, copied: dict[int, list[str]]) -> list[str]:
+    got = copied.get(index)
+    if got is None:
+        own = [df.instructions[i] for i in df.stages[index].instructions]
+        got = copied[index] = [a.value for ins in own if ins.trigger is None and whole_context_arg(ins) is None
+                               for a in copy_sources(ins)]
+    return got
+
+
+def _nearest(df: Dockerfile, index: int, copied: dict[int, list[str]], nearest: dict[int, int | None]) -> int | None:
+    """The nearest stage up the FROM chain of stage ``index`` that copies anything."""
+    if index in nearest:
+        return nearest[index]
+    chain = []  # stages whose answer is not known yet, child first
+    k: int | None = index
+    while k is not None and k not in nearest:
+        chain.append(k)
+        p = df.stages[k].parent
+        k = p if p is not None and p < k else None
+    for k in reversed(chain):
+        p = df.stages[k].parent
+        p = p if p is not None and p < k else None
+        nearest[k] = None if p is None else (p if _copied(df, p, copied) else nearest[p])
+    return nearest[index]
