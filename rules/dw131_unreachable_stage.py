@@ -56,7 +56,7 @@ The whole file; multi-target Dockerfiles (`dev`/`prod` stages built with
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, Pos, Span
+from dockwise.syntax.model import Dockerfile, Pos, Span, Stage
 from dockwise.syntax.stages import target_stage, view_for
 
 from ._api import Edit, Finding, Fix, Severity, rule
@@ -66,19 +66,8 @@ from ._buildkit import suggest
 def _stage_lines(df: Dockerfile, index: int) -> tuple[int, int]:
     """[first, end) lines of a stage: its FROM's comment block to the next
     stage's (or the end of the file)."""
-
-    def head(i: int) -> int:
-        ln = df.instructions[df.stages[i].from_instruction].start_line
-        prev_end = -1
-        fi = df.stages[i].from_instruction
-        if fi > 0:
-            prev_end = df.instructions[fi - 1].end_line
-        while ln - 1 > prev_end and df.lines[ln - 1].lstrip().startswith("#"):
-            ln -= 1
-        return ln
-
-    first = head(index)
-    end = head(index + 1) if index + 1 < len(df.stages) else len(df.lines)
+    first = _head(df, index)
+    end = _head(df, index + 1) if index + 1 < len(df.stages) else len(df.lines)
     return first, end
 
 
@@ -121,40 +110,85 @@ class _Blockers:
         return False
 
 
+def _facts(df: Dockerfile, build) -> tuple:
+    """(message of a target that is not found or None, the target's description,
+    the stages built, blockers), once per model and build."""
+    key = ("dw131.facts", build)
+    got = df.derived.get(key)
+    if got is not None:
+        return got
+    view = view_for(df, build)
+    missing = None
+    if build.target and target_stage(df, build.target) is None:
+        names = [s.name for s in df.stages if s.name]
+        hint = suggest(build.target.lower(), names)
+        missing = f"target stage '{build.target}' could not be found" + (f" (did you mean {hint}?)" if hint else "")
+    tname = None
+    t = view.target
+    if missing is None and t is not None:
+        tgt = df.stages[t]
+        if build.target:
+            tname = f"the target '{tgt.name}'"
+        else:
+            tname = f"the last stage '{tgt.name}'" if tgt.name else "the last stage"
+    got = df.derived[key] = (missing, tname, view.built, _Blockers(view))
+    return got
+
+
+def _comments_above(df: Dockerfile, index: int) -> int:
+    """How many comment lines right above stage ``index``'s FROM a deletion takes along."""
+    ln = df.instructions[df.stages[index].from_instruction].start_line
+    return ln - _head(df, index)
+
+
+def _head(df: Dockerfile, i: int) -> int:
+    ln = df.instructions[df.stages[i].from_instruction].start_line
+    prev_end = -1
+    fi = df.stages[i].from_instruction
+    if fi > 0:
+        prev_end = df.instructions[fi - 1].end_line
+    while ln - 1 > prev_end and df.lines[ln - 1].lstrip().startswith("#"):
+        ln -= 1
+    return ln
+
+
+def _context(df: Dockerfile, st: Stage | None, ctx) -> object:
+    """What a stage's finding reads besides its own lines: whether the target is
+    missing (its message, on the first stage), the target's description, whether
+    the stage is built and whether another stage blocks its deletion, and how many
+    comment lines above its FROM (in the stage before) its deletion takes along."""
+    if st is None or not df.stages:
+        return None
+    missing, tname, built, blockers = _facts(df, ctx.build)
+    if missing is not None:
+        return (missing if st.index == 0 else True,)
+    if tname is None or st.index in built:
+        return (None, tname)
+    return (None, tname, False, blockers.blocks(st.index), _comments_above(df, st.index))
+
+
 @rule(
     code="DW131",
     name="unreachable-stage",
     summary="Stage not needed to build the target",
     severity=Severity.INFO,
     tags=("multi-stage", "stages"),
+    each="group",
+    context=_context,
 )
-def unreachable_stage(df: Dockerfile, ctx) -> list[Finding]:
-    if not df.stages:
+def unreachable_stage(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    if st is None or not df.stages:
         return []
-    build = ctx.build
-    view = view_for(df, build)
-    if build.target and target_stage(df, build.target) is None:
-        names = [s.name for s in df.stages if s.name]
-        hint = suggest(build.target.lower(), names)
+    missing, tname, built, blockers = _facts(df, ctx.build)
+    if missing is not None:
+        if st.index != 0:
+            return []
         first = df.instructions[df.stages[0].from_instruction]
-        return [Finding(first.keyword_span, f"target stage '{build.target}' could not be found"
-                        + (f" (did you mean {hint}?)" if hint else ""))]
-    t = view.target
-    if t is None:
+        return [Finding(first.keyword_span, missing)]
+    if tname is None or st.index in built:
         return []
-    tgt = df.stages[t]
-    if build.target:
-        tname = f"the target '{tgt.name}'"
-    else:
-        tname = f"the last stage '{tgt.name}'" if tgt.name else "the last stage"
-    out = []
-    blockers = _Blockers(view)
-    for st in df.stages:
-        if st.index in view.built:
-            continue
-        ins = df.instructions[st.from_instruction]
-        span = st.name_span or ins.keyword_span
-        what = f"Stage '{st.name}'" if st.name else f"Stage {st.index}"
-        out.append(Finding(span, f"{what} is not needed to build {tname}: docker build skips it",
-                           _fix(df, st.index, blockers)))
-    return out
+    ins = df.instructions[st.from_instruction]
+    span = st.name_span or ins.keyword_span
+    what = f"Stage '{st.name}'" if st.name else f"Stage {st.index}"
+    return [Finding(span, f"{what} is not needed to build {tname}: docker build skips it",
+                    _fix(df, st.index, blockers))]
