@@ -51,6 +51,18 @@ def final_chain_indices(df: Dockerfile, build=None) -> set[int]:
     return {s.index for s in final_chain(df, build)}
 
 
+def in_final_image(df: Dockerfile, st: Stage | None, ctx) -> bool:
+    """Whether group ``st`` is one of :func:`final_chain`'s stages for ``ctx.build``:
+    the ``context`` of a per-stage rule about the final image (memoised per model)."""
+    if st is None:
+        return False
+    key = ("final_chain_indices", ctx.build)
+    got = df.derived.get(key)
+    if got is None:
+        got = df.derived[key] = frozenset(final_chain_indices(df, ctx.build))
+    return st.index in got
+
+
 # A Dockerfile for a build or development environment: its file name has a
 # dev/build word (Dockerfile.dev, Dockerfile.builder, build.Dockerfile, ci.Dockerfile)
 # or its folder is named like one (.devcontainer/, dev/, ci/, builder/).

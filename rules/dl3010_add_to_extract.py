@@ -33,10 +33,10 @@ checked.
 from __future__ import annotations
 
 from dockwise.syntax.commands import Command
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import copy_paths, drop_quotes, groups, head_span, shell_commands
+from ._helpers import copy_paths, drop_quotes, group_instructions, head_span, shell_commands
 
 MESSAGE = "Use `ADD` for extracting archives into an image"
 # tar archives ADD unpacks (hadolint's list; .zip is not one)
@@ -68,10 +68,11 @@ def extracts(c: Command) -> bool:
     summary="Use ADD for extracting archives into an image",
     severity=Severity.INFO,
     tags=("copy", "add", "size"),
+    each="group",
 )
-def add_to_extract(df: Dockerfile, ctx) -> list[Finding]:
+def add_to_extract(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    for _st, instructions in groups(df):
+    for instructions in (group_instructions(df, st),):
         archives: dict[str, list] = {}  # archive file name -> COPYs that brought it
         flagged: set[int] = set()
         for ins in instructions:

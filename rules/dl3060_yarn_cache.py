@@ -48,10 +48,10 @@ appended command would not end up as a plain top-level command.
 from __future__ import annotations
 
 from dockwise.syntax.commands import run_view
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import relevant_stages
+from ._helpers import group_instructions, relevant_stages
 from ._pm import cache_mounted, rm_removes, uncleaned, yarn_cache_cleans, yarn_dir, yarn_installs
 from ._runfix import append_commands_fix
 
@@ -67,11 +67,14 @@ def _clean(c) -> bool:
     severity=Severity.INFO,
     tags=("yarn", "node", "size", "layers"),
     fixable=True,
+    each="group",
 )
-def yarn_cache(df: Dockerfile, ctx) -> list[Finding]:
+def yarn_cache(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    # hadolint's "stage matters": the last stage or one a later FROM builds on
+    # (what a per-stage rule may know), every ONBUILD trigger
     stages = relevant_stages(df)
     out = []
-    for ins in df.instructions:
+    for ins in group_instructions(df, st):
         if ins.effective.keyword != "RUN":
             continue
         if ins.trigger is None and ins.stage not in stages:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import copy_sources, expand_simple
@@ -59,13 +59,13 @@ _GIT = re.compile(r"(\.git(#.*)?$)|(^git@)|(^git://)", re.I)
     summary="ADD of a remote URL without --checksum",
     severity=Severity.WARNING,
     tags=("size", "layers", "reproducibility", "talk"),
+    each="instruction",
+    keywords=("ADD",),
 )
-def add_remote_url(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    for ins in df.instructions:
-        eff = ins.effective
-        if eff.keyword != "ADD" or eff.flag("checksum") is not None:
-            continue
+def add_remote_url(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    eff = ins.effective
+    if eff.keyword == "ADD" and eff.flag("checksum") is None:
         for a in copy_sources(ins):
             val = a.value
             if "$" in val:

@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import re
 
-from dockwise.syntax.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction, Stage
 from dockwise.syntax.shell import line_map
 
 from ._api import Finding, Severity, rule
-from ._helpers import final_chain_indices
+from ._helpers import group_instructions, in_final_image
 
 _MSIEXEC = re.compile(r"(?i)(?<![\w.-])msiexec(\.exe)?(?![\w-])")
 _START_MSI = re.compile(r"(?i)\bStart-Process\b[^;|&\n]*?[\w\\/.:~$-]+\.msi\b")
@@ -94,12 +94,15 @@ def _find(text: str):
     severity=Severity.WARNING,
     tags=("size", "windows", "talk"),
     final_image_only=True,
+    each="group",
+    context=in_final_image,
 )
-def msi_install(df: Dockerfile, ctx) -> list[Finding]:
-    shipped = final_chain_indices(df, ctx.build)
-    out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN" or ins.stage not in shipped:
+def msi_install(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    if not in_final_image(df, st, ctx):
+        return out
+    for ins in group_instructions(df, st):
+        if ins.effective.keyword != "RUN":
             continue
         for text, span_of in _texts(ins):
             m = _find(text)

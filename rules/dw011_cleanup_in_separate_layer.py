@@ -60,10 +60,10 @@ between).
 from __future__ import annotations
 
 from dockwise.syntax.commands import Command, run_view
-from dockwise.syntax.model import Dockerfile, Instruction, Span
+from dockwise.syntax.model import Dockerfile, Instruction, Span, Stage
 
 from ._api import Edit, Finding, Fix, Severity, rule
-from ._helpers import final_chain_indices
+from ._helpers import group_instructions, in_final_image
 from ._pm import cleanup_kind, creates, is_cleanup
 from ._runfix import STATEFUL, and_chain, delete_instruction, end_of_text, ends_plainly, flags_key, physical, plain_run
 from ._runfix import indent_of_last_line
@@ -139,12 +139,15 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     tags=("size", "layers", "talk"),
     final_image_only=True,
     fixable=True,
+    each="group",
+    context=in_final_image,
 )
-def cleanup_in_separate_layer(df: Dockerfile, ctx) -> list[Finding]:
-    shipped = final_chain_indices(df, ctx.build)
-    out = []
-    for ins in df.instructions:
-        if ins.effective.keyword != "RUN" or ins.stage not in shipped:
+def cleanup_in_separate_layer(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    if not in_final_image(df, st, ctx):
+        return out
+    for ins in group_instructions(df, st):
+        if ins.effective.keyword != "RUN":
             continue
         v = run_view(ins)
         cs = [c for c in v.commands if c.name.lower() not in _TRIVIAL]
