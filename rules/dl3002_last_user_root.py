@@ -37,7 +37,7 @@ USER app
 from __future__ import annotations
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction, Stage
 
 from ._api import Finding, Severity, rule
 
@@ -67,11 +67,11 @@ def is_root(user: str) -> bool:
     summary="Last USER should not be root",
     severity=Severity.WARNING,
     tags=("security", "user"),
-    reads=("FROM", "USER", "ARG", "ENV"),  # the last USER per stage, its variables
+    each="group",  # the last USER per stage, its variables
 )
-def last_user_root(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    for stage in df.stages:
+def last_user_root(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    for stage in () if st is None else (st,):
         last = None
         for ins in df.stage_instructions(stage):
             if ins.keyword == "USER":

@@ -37,7 +37,7 @@ is deprecated in favor of using label").
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Edit, Finding, Fix, Severity, rule
 
@@ -57,13 +57,12 @@ def _quote(value: str, escape: str) -> str:
     tags=("deprecated", "buildkit"),
     aliases=("MaintainerDeprecated",),
     fixable=True,
-    reads=("MAINTAINER",),
+    each="instruction",
+    keywords=("MAINTAINER",),
 )
-def maintainer(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    for ins in df.instructions:
-        if ins.keyword != "MAINTAINER":
-            continue
+def maintainer(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    if ins.keyword == "MAINTAINER":  # not ONBUILD MAINTAINER
         fix = None
         if ins.start_line == ins.end_line and ins.text:
             edit = Edit(ins.span, f"LABEL maintainer={_quote(ins.text, df.escape)}")

@@ -40,7 +40,7 @@ RUN echo "as app"
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction, Stage
 
 from ._api import Finding, Severity, rule
 from ._helpers import expand_simple, is_root_user, user_of
@@ -52,11 +52,11 @@ from ._helpers import expand_simple, is_root_user, user_of
     summary="USER switched back and forth within a stage",
     severity=Severity.INFO,
     tags=("security", "layers", "talk"),
-    reads=("FROM", "USER", "ARG", "ENV"),  # the USERs per stage, their variables
+    each="group",  # the USERs per stage, their variables
 )
-def user_switch_back(df: Dockerfile, ctx) -> list[Finding]:
-    out = []
-    for st in df.stages:
+def user_switch_back(df: Dockerfile, stage: Stage | None, ctx) -> list[Finding]:
+    out: list[Finding] = []
+    for st in () if stage is None else (stage,):
         seen: list[tuple[str, Instruction]] = []  # (user key, instruction)
         for ins in df.stage_instructions(st):
             if ins.keyword != "USER" or ins.trigger is not None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dockwise.images import catalog as images
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
 from ._helpers import is_scratch
@@ -72,12 +72,12 @@ def _describe(e: images.EolEntry) -> str:
     summary="The base image is past its end of life",
     severity=Severity.WARNING,
     tags=("security", "base-image", "talk"),
-    reads=("FROM",),  # and the global ARGs (always part of the key); the EOL table is offline
+    each="group",  # a stage's FROM and the global ARGs; the EOL table is offline
 )
-def eol_base_image(df: Dockerfile, ctx) -> list[Finding]:
+def eol_base_image(df: Dockerfile, stage: Stage | None, ctx) -> list[Finding]:
     today = _today(ctx.options or {})
-    out = []
-    for st in df.stages:
+    out: list[Finding] = []
+    for st in () if stage is None else (stage,):
         b = st.base
         if st.parent is not None or b is None or b.unresolved or is_scratch(b):
             continue
