@@ -10,7 +10,7 @@ the other rules still run. In-file pragmas (``# hadolint ignore=``,
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -584,19 +584,95 @@ def _mv(s: Span, d: int, fixed: int) -> Span:
 
 def moved_violation(v: Violation, d: int, fixed: int) -> Violation:
     """``v`` with every position on or after line ``fixed`` moved ``d`` lines
-    (the findings of a stage whose lines moved as a whole)."""
-    from dockwise.rules._api import Edit
+    (the findings of a stage whose lines moved as a whole). The positions are
+    moved when first read (:class:`_Moved`): Enter above most of a file costs
+    one small object per finding, not a copy of its fix and related spans."""
+    if type(v) is _Moved:  # moved again: from the first original, by the sum
+        orig = v._v
+        d += v._d
+    else:
+        orig = v
+    w = _new(_Moved)
+    _set(w, "code", orig.code)
+    _set(w, "name", orig.name)
+    _set(w, "severity", orig.severity)
+    _set(w, "message", orig.message)
+    _set(w, "url", orig.url)
+    _set(w, "_v", orig)
+    _set(w, "_d", d)
+    _set(w, "_fixed", fixed)
+    _set(w, "_span", _UNSET)
+    _set(w, "_fix", _UNSET)
+    _set(w, "_related", _UNSET)
+    return w
 
-    fix = v.fix
-    if fix is not None:
-        fix = _moved_fix(fix, tuple(Edit(_mv(e.span, d, fixed), e.new_text) for e in fix.edits))
-    related = v.related
-    if related:
-        try:
-            related = tuple((_mv(sp, d, fixed), msg) for sp, msg in related)
-        except (TypeError, ValueError):
-            pass
-    return Violation(v.code, v.name, v.severity, v.message, _mv(v.span, d, fixed), fix, related, v.url)
+
+_new = object.__new__
+_set = object.__setattr__
+_UNSET = object()
+
+
+class _Moved(Violation):
+    """A :class:`Violation` of an earlier lint moved ``_d`` lines: ``span``, ``fix``
+    and ``related`` are the original's moved (positions on or after line
+    ``_fixed``), computed on first read. Equal to (and hashed as) the Violation
+    with the same fields."""
+
+    __slots__ = ("_v", "_d", "_fixed", "_span", "_fix", "_related")
+
+    @property
+    def span(self) -> Span:  # type: ignore[override]
+        got = self._span
+        if got is _UNSET:
+            got = _mv(self._v.span, self._d, self._fixed)
+            _set(self, "_span", got)
+        return got
+
+    @property
+    def fix(self) -> "Fix | None":  # type: ignore[override]
+        got = self._fix
+        if got is _UNSET:
+            from dockwise.rules._api import Edit
+
+            got = self._v.fix
+            if got is not None:
+                d, fixed = self._d, self._fixed
+                got = _moved_fix(got, tuple(Edit(_mv(e.span, d, fixed), e.new_text) for e in got.edits))
+            _set(self, "_fix", got)
+        return got
+
+    @property
+    def related(self) -> tuple:  # type: ignore[override]
+        got = self._related
+        if got is _UNSET:
+            got = self._v.related
+            if got:
+                d, fixed = self._d, self._fixed
+                try:
+                    got = tuple((_mv(sp, d, fixed), msg) for sp, msg in got)
+                except (TypeError, ValueError):
+                    pass
+            _set(self, "_related", got)
+        return got
+
+    def _fields(self) -> tuple:
+        return (self.code, self.name, self.severity, self.message, self.span, self.fix, self.related, self.url)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Violation):
+            return self._fields() == (other.code, other.name, other.severity, other.message, other.span,
+                                      other.fix, other.related, other.url)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Violation(" + ", ".join(f"{k}={v!r}" for k, v in zip(
+            ("code", "name", "severity", "message", "span", "fix", "related", "url"), self._fields())) + ")"
+
+    def __reduce__(self):
+        return (Violation, self._fields())
 
 
 def _moved_fix(fix, edits):
@@ -992,7 +1068,7 @@ def _apply_pragmas(df: Dockerfile, out: list[Violation], disable_ignore: bool,
             if sup.suppressed(keys, v.span.start.line, skip_checks, local):
                 continue
         if raise_errors and checks and v.severity != Severity.ERROR:
-            v = replace(v, severity=Severity.ERROR)
+            v = Violation(v.code, v.name, Severity.ERROR, v.message, v.span, v.fix, v.related, v.url)
         kept.append(v)
     return kept
 
