@@ -239,6 +239,9 @@ class Rule:
     # a per-stage check's other inputs: ``context(df, stage_or_None, ctx)`` -> a hashable
     # value; the group's findings are reused only while it is equal (see SCOPES)
     context: "ContextFn | None" = None
+    # findings that name line numbers and still move: ``retitle(text, lines moved)``
+    # gives a moved finding's message and fix title
+    retitle: "Callable[[str, int], str] | None" = None
 
     @property
     def code(self) -> str:
@@ -273,6 +276,7 @@ def rule(
     defers_to: Iterable[str] = (),
     final_image_only: bool = False,
     context: "ContextFn | None" = None,
+    retitle: "Callable[[str, int], str] | None" = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Declare a rule; its docs are the defining module's docstring.
 
@@ -284,7 +288,9 @@ def rule(
     it is a per-stage check ``fn(df, stage_or_None, ctx)``. The engine may
     reuse the findings of scoped checks across document versions, moved with
     their lines; ``moves=False`` when a finding's text names a line number
-    (a fix title "… on line 8"): then they are computed again instead.
+    (a fix title "… on line 8"): then they are computed again instead, unless
+    ``retitle(text, lines_moved)`` rewrites such a text (message, fix title)
+    for the moved finding.
 
     ``subcodes`` (a code prefix such as ``"SC"``) makes it a rule that reports
     a family of codes: each finding carries its own ``code`` and ``severity``,
@@ -294,6 +300,8 @@ def rule(
         raise ValueError(f"unknown scope {each!r}")
     if reads is not None and each is not None:
         raise ValueError("reads= is for whole-file checks")
+    if retitle is not None and not moves:
+        raise ValueError("retitle= is for findings that move")
     if context is not None and each != "group":
         raise ValueError("context= is for per-stage checks (each='group')")
     kws = frozenset(keywords) if keywords is not None else None
@@ -320,7 +328,7 @@ def rule(
             final_image_only=final_image_only,
         )
         if each is None:
-            return Rule(meta, fn, reads=rd, moves=moves)
+            return Rule(meta, fn, reads=rd, moves=moves, retitle=retitle)
         if each == "group":
             def check_groups(df: Dockerfile, ctx) -> list[Finding]:
                 out: list[Finding] = []
@@ -330,7 +338,7 @@ def rule(
 
             check_groups.__name__ = fn.__name__
             check_groups.__doc__ = fn.__doc__
-            return Rule(meta, check_groups, None, "stage", None, fn, None, moves, context)
+            return Rule(meta, check_groups, None, "stage", None, fn, None, moves, context, retitle)
 
         def check(df: Dockerfile, ctx) -> list[Finding]:
             out: list[Finding] = []
@@ -341,7 +349,7 @@ def rule(
 
         check.__name__ = fn.__name__
         check.__doc__ = fn.__doc__
-        return Rule(meta, check, fn, each, kws, None, None, moves)
+        return Rule(meta, check, fn, each, kws, None, None, moves, None, retitle)
 
     return wrap
 

@@ -56,6 +56,8 @@ the last command of the script, joined by `&&`.
 """
 from __future__ import annotations
 
+import re
+
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span
 
@@ -97,6 +99,10 @@ def _target(df: Dockerfile, ins: Instruction, fam: str) -> Instruction | None:
         if any(c.name in _PACKAGE_TOOLS or runs_unknown_script(c) for c in cs):
             return None
     return None
+
+
+# the end of the fix's title: the line of the RUN it merges into (same stage: it moves with it)
+_LINE = re.compile(r"\(line (\d+)\)$")
 
 
 def _fix(df: Dockerfile, ins: Instruction, upd: Command) -> Fix | None:
@@ -156,7 +162,7 @@ def _fix(df: Dockerfile, ins: Instruction, upd: Command) -> Fix | None:
     fixable=True,
     each="stage",
     keywords=("RUN",),
-    moves=False,  # the fix's title names the line of the RUN it merges into
+    retitle=lambda text, d: _LINE.sub(lambda m: f"(line {int(m.group(1)) + d})", text),
 )
 def apt_update_alone(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
     cs = run_view(ins).commands

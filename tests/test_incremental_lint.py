@@ -393,3 +393,21 @@ def test_buildkit_checks_are_per_stage_and_reused():
     later = [v for v in third if v.code in ("DW111", "DW121") and v.span.start.line > at]
     assert {v.code for v in later} == {"DW121"}
     assert all(cache.moved_from(v) is not None for v in later)
+
+
+def test_a_fix_title_naming_a_line_follows_its_stage_when_lines_move():
+    """DW002's fix title names the line of the RUN it merges into: when Enter above
+    moves the stage, the finding is moved and its title names the new line."""
+    text = "FROM alpine AS a\nRUN echo a\n\nFROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    cache = LintCache()
+    prev = parse(text)
+    first = [v for v in lint_model(prev, cache=cache) if v.code == "DW002"]
+    assert first and first[0].fix is not None and first[0].fix.title.endswith("(line 6)")
+    for k in range(3):
+        text = text.replace("RUN echo a\n", "RUN echo a\n\n", 1)
+        model = parse(text, previous=prev, discard_previous=True)
+        got = lint_model(model, cache=cache)
+        assert got == lint_model(parse(text))
+        title = next(v for v in got if v.code == "DW002").fix.title
+        assert title.endswith(f"(line {7 + k})"), title
+        prev = model

@@ -607,6 +607,14 @@ def moved_violation(v: Violation, d: int, fixed: int) -> Violation:
     return w
 
 
+def _retitled(v: Violation, rt, d: int) -> Violation:
+    """A moved violation whose message and fix title name line numbers: rewritten by the rule's ``retitle``."""
+    fix = v.fix
+    if fix is not None:
+        fix = _moved_fix(fix, fix.edits, rt(fix.title, d))
+    return Violation(v.code, v.name, v.severity, rt(v.message, d), v.span, fix, v.related, v.url)
+
+
 _new = object.__new__
 _set = object.__setattr__
 _UNSET = object()
@@ -675,11 +683,11 @@ class _Moved(Violation):
         return (Violation, self._fields())
 
 
-def _moved_fix(fix, edits):
+def _moved_fix(fix, edits, title: "str | None" = None):
     """A Fix with ``edits`` moved as a block (their order and overlaps do not
     change, so ``Fix.__post_init__``'s sort and check are not needed)."""
     new = object.__new__(type(fix))
-    object.__setattr__(new, "title", fix.title)
+    object.__setattr__(new, "title", fix.title if title is None else title)
     object.__setattr__(new, "edits", edits)
     object.__setattr__(new, "applicability", fix.applicability)
     return new
@@ -762,6 +770,20 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
     failed: dict[str, tuple] = {}
     fixed = cache.fixed = pre_end
 
+    retitles = {r.code: r.retitle for r, _sev, _ctx in todo if r.retitle is not None}
+
+    def move_all(found: list, d: int) -> list:
+        moved = []
+        for v in found:
+            w = moved_violation(v, d, fixed)
+            rt = retitles.get(v.code) if retitles else None
+            if rt is None:
+                moves[id(w)] = (w, v, d)
+            else:  # its texts name lines: a new violation (not a moved copy for the LSP layer)
+                w = _retitled(w, rt, d)
+            moved.append(w)
+        return moved
+
     def take(key, base: int, compute) -> None:
         got = old.get(key)
         if got is None:
@@ -771,13 +793,7 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
         if got is not None:
             found, b0 = got
             if b0 != base:
-                d = base - b0
-                moved = []
-                for v in found:
-                    w = moved_violation(v, d, fixed)
-                    moves[id(w)] = (w, v, d)
-                    moved.append(w)
-                found = moved
+                found = move_all(found, base - b0)
             new[key] = (found, base)
             out.extend(found)
             return
@@ -836,13 +852,7 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
                 if e is not None:
                     new[key] = e
         else:
-            d = base - b0
-            moved = []
-            for v in found:
-                w = moved_violation(v, d, fixed)
-                moves[id(w)] = (w, v, d)
-                moved.append(w)
-            found, inner = moved, ()
+            found, inner = move_all(found, base - b0), ()
         new[bkey] = (found, base, inner)
         out.extend(found)
         return True
