@@ -443,7 +443,7 @@ class LintCache:
     the document's state.
     """
 
-    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed")
+    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed", "parts")
 
     def __init__(self) -> None:
         self.settings: LintSettings | None = None
@@ -455,6 +455,7 @@ class LintCache:
         # move its conversion instead of redoing it
         self.moved: dict[int, tuple] = {}
         self.fixed = 0  # the last lint's first line of the first stage: lines before it never move
+        self.parts: dict = {}  # (batch kind, stage) -> the entries of that batch's parts (see _lint_cached)
 
     def moved_from(self, v: "Violation") -> "tuple[Violation, int, int] | None":
         """(original, lines moved, first line that moves) when ``v`` is a moved copy
@@ -546,10 +547,10 @@ def lint_model(
     if cached:
         assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
-            cache.settings, cache.entries, cache.tokens = settings, {}, {}
+            cache.settings, cache.entries, cache.tokens, cache.parts = settings, {}, {}, {}
         failed = _lint_cached(df, cached, cache, out)
         if failed:  # entries made after the failure lack the rule's findings
-            cache.entries = {}
+            cache.entries, cache.parts = {}, {}
         for r, sev, ctx in failed:  # as without the cache: the rule's one internal error
             out = [v for v in out if v.code != r.code]
             _run_rule(r, sev, ctx, df, out)
@@ -784,22 +785,33 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
             moved.append(w)
         return moved
 
+    # The entries of a batch's parts (one instruction's or one rule's findings in a stage)
+    # live in the batch's own dict, which goes from version to version with it (no
+    # per-instruction work while the batch is taken); a batch that is not taken looks for
+    # its parts in the dict of the same batch kind and stage in the last version.
+    old_parts: dict = cache.parts
+    new_parts: dict = {}
+    cur: list = [None, None]  # (the last version's parts dict, this version's) while a batch is redone
+
     def take(key, base: int, compute) -> None:
-        got = old.get(key)
+        src, dst = cur
+        got = src.get(key) if src is not None else None
         if got is None:
-            got = new.get(key)  # the same key twice in one version (identical stages)
+            got = old.get(key)
+        if got is None:
+            got = (dst if dst is not None else new).get(key)  # the same key twice in one version
             if got is not None and got[1] != base:
                 got = None
         if got is not None:
             found, b0 = got
             if b0 != base:
                 found = move_all(found, base - b0)
-            new[key] = (found, base)
+            (dst if dst is not None else new)[key] = (found, base)
             out.extend(found)
             return
         found = compute()
         if found is not None:
-            new[key] = (found, base)
+            (dst if dst is not None else new)[key] = (found, base)
             out.extend(found)
 
     def run_each(rules_, ins) -> "list[Violation] | None":
@@ -820,8 +832,6 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
             return None
         return got
 
-    rec: list = []  # keys made by take() while a stage's instructions are done one by one
-
     def per_instruction(run_ins: list, si: int, base: int, only: "bool | None" = None) -> None:
         for ins in run_ins:
             kw = ins.effective.keyword
@@ -838,24 +848,32 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
                     continue
                 key = (toks[si], own) if movable else (toks[si], own, base)
                 take(key, base, lambda rs=rs, ins=ins: run_each(rs, ins))
-                rec.append(key)
 
-    def take_batch(bkey, base: int) -> bool:
-        """Take (or move) the findings of a batch entry: (findings, base, keys of its parts)."""
+    def take_batch(bkey, base: int, where: tuple) -> bool:
+        """Take (or move) the findings of a batch entry: (findings, base, its parts' entries)."""
         got = old.get(bkey)
         if got is None or new.get(bkey) is not None:
             return False
-        found, b0, inner = got
-        if b0 == base:
-            for key in inner:  # the parts' own entries stay for the next version
-                e = old.get(key)
-                if e is not None:
-                    new[key] = e
-        else:
-            found, inner = move_all(found, base - b0), ()
-        new[bkey] = (found, base, inner)
-        out.extend(found)
+        found, b0, parts = got
+        if b0 != base:  # the parts keep their own base: taken, they are moved from there
+            got = (move_all(found, base - b0), base, parts)
+        new[bkey] = got
+        new_parts[where] = parts
+        out.extend(got[0])
         return True
+
+    def redo_batch(bkey, base: int, where: tuple, run) -> None:
+        """Compute a batch part by part (each part's entry reused when it can be)."""
+        n_out, n_failed = len(out), len(failed)
+        parts: dict = {}
+        cur[0], cur[1] = old_parts.get(where), parts
+        try:
+            run()
+        finally:
+            cur[0] = cur[1] = None
+        new_parts[where] = parts
+        if len(failed) == n_failed:
+            new[bkey] = (out[n_out:], base, parts)
 
     # Per stage: when every line of the stage chain is as it was (stage_tok), every
     # per-instruction key of the stage is too: its findings are taken (or, for the rules
@@ -877,13 +895,11 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
         base = bounds[si][0]
         for movable in kinds:
             bkey = ("S", stage_tok[si], True) if movable else ("S", stage_tok[si], False, base)
-            if take_batch(bkey, base):
-                continue
-            n_out, n_failed = len(out), len(failed)
-            rec.clear()
-            per_instruction(run_ins, si, base, movable)
-            if len(failed) == n_failed:
-                new[bkey] = (out[n_out:], base, tuple(rec))
+            where = ("S", movable, si)
+            if not take_batch(bkey, base, where):
+                redo_batch(bkey, base, where,
+                           lambda run_ins=run_ins, si=si, base=base, movable=movable:
+                           per_instruction(run_ins, si, base, movable))
 
     if per_group:
         from dockwise.rules._api import groups_of
@@ -900,7 +916,6 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
             rs = [x for x in per_group if x[0].moves is movable]
             if rs:
                 batches.append((movable, rs, tok(("R", tuple(x[0].code for x in rs)))))
-        inner: list = []
         for st in groups_of(df):
             si = -1 if st is None else st.index
             base = 0 if st is None else bounds[si][0]
@@ -915,28 +930,28 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
             cv = tuple(cvals.values())
             for movable, rs, rtok in batches:
                 bkey = ("G", group_tok[si], cv, rtok) if movable else ("G", group_tok[si], cv, rtok, base)
-                if take_batch(bkey, base):
+                where = ("G", movable, si)
+                if take_batch(bkey, base, where):
                     continue
-                n_out, n_failed = len(out), len(failed)
-                inner.clear()
-                for r, sev, ctx in rs:
-                    if r.code in failed:
-                        continue
-                    cval = cvals.get(r.context, 0)
 
-                    def compute(r=r, sev=sev, ctx=ctx, st=st):
-                        try:
-                            return [Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
-                                              r.meta.url) for f in r.group(df, st, ctx)]
-                        except Exception:
-                            failed[r.code] = (r, sev, ctx)
-                            return None
+                def run_group(rs=rs, st=st, si=si, base=base, movable=movable, cvals=cvals) -> None:
+                    for r, sev, ctx in rs:
+                        if r.code in failed:
+                            continue
+                        cval = cvals.get(r.context, 0)
 
-                    key = (group_tok[si], r.code, cval) if movable else (group_tok[si], r.code, cval, base)
-                    take(key, base, compute)
-                    inner.append(key)
-                if len(failed) == n_failed:
-                    new[bkey] = (out[n_out:], base, tuple(inner))
+                        def compute(r=r, sev=sev, ctx=ctx):
+                            try:
+                                return [Violation(r.code, r.meta.name, sev, f.message, f.span, f.fix, f.related,
+                                                  r.meta.url) for f in r.group(df, st, ctx)]
+                            except Exception:
+                                failed[r.code] = (r, sev, ctx)
+                                return None
+
+                        key = (group_tok[si], r.code, cval) if movable else (group_tok[si], r.code, cval, base)
+                        take(key, base, compute)
+
+                redo_batch(bkey, base, where, run_group)
 
     if per_file:
         read_tok: dict = {}
@@ -962,6 +977,7 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
 
             take((key, r.code), 0, compute_file)
     cache.entries = new
+    cache.parts = new_parts
     return list(failed.values())
 
 
