@@ -32,9 +32,10 @@ or `\$A` (not expanded) do not; hadolint looks for the text `${A}` or `$A`.
 from __future__ import annotations
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
+from ._helpers import group_instructions, groups
 
 MESSAGE = "Do not refer to an environment variable within the same `ENV` statement where it is defined."
 
@@ -54,11 +55,15 @@ def _refs(value: str | None, escape: str) -> set[str]:
     summary="Do not refer to an environment variable within the same ENV statement where it is defined",
     severity=Severity.ERROR,
     tags=("env",),
+    each="group",
+    context=lambda df, st, ctx: _defined_before(df, st),
 )
-def env_self_reference(df: Dockerfile, ctx) -> list[Finding]:
+def env_self_reference(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    defined: set[str] = set()
-    for ins in df.instructions:
+    # names an ARG or ENV defines, over the whole file (as hadolint): those of the groups
+    # before that this group's ENVs define again
+    defined: set[str] = set(_defined_before(df, st))
+    for ins in group_instructions(df, st):
         if ins.keyword == "ARG":
             defined.update(p.key for p in ins.pairs)
         if ins.keyword != "ENV":
@@ -70,3 +75,26 @@ def env_self_reference(df: Dockerfile, ctx) -> list[Finding]:
                 out.append(Finding(p.value_span or p.span, MESSAGE))
         defined.update(keys)
     return out
+
+
+def _defined_before(df: Dockerfile, st: Stage | None) -> frozenset[str]:
+    """The names the ARGs and ENVs of the groups before ``st`` define that an ENV of
+    ``st`` defines too (the only ones a finding in ``st`` can depend on)."""
+    got = df.derived.get("dl3044.defined")
+    if got is None:
+        got = {}
+        acc: set[str] = set()  # what the groups so far define
+        for g, instructions in groups(df):
+            mine: set[str] = set()  # what this group's ENVs define
+            here: set[str] = set()  # what this group's ARGs and ENVs define
+            for ins in instructions:
+                if ins.keyword in ("ARG", "ENV"):
+                    keys = {p.key for p in ins.pairs}
+                    if ins.keyword == "ENV":
+                        mine |= keys
+                    here |= keys
+            if mine:
+                got[-1 if g is None else g.index] = frozenset(mine & acc)
+            acc |= here
+        df.derived["dl3044.defined"] = got
+    return got.get(-1 if st is None else st.index, frozenset())

@@ -32,10 +32,10 @@ PowerShell runs is not shell (PowerShell's `curl` and `wget` are aliases of
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import groups, shell_commands
+from ._helpers import group_instructions, groups, shell_commands
 
 TOOLS = frozenset({"curl", "wget"})
 
@@ -46,20 +46,40 @@ TOOLS = frozenset({"curl", "wget"})
     summary="Either use wget or curl but not both",
     severity=Severity.WARNING,
     tags=("curl", "wget", "size"),
+    each="group",
+    context=lambda df, st, ctx: _onbuild_before(df, st),
 )
-def wget_and_curl(df: Dockerfile, ctx) -> list[Finding]:
+def wget_and_curl(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    onbuild: set[str] = set()  # ONBUILD RUNs, counted over the whole file (as hadolint)
-    for _st, instructions in groups(df):
-        used: set[str] = set()
-        for ins in instructions:
-            if ins.effective.keyword != "RUN":
-                continue
-            cmds = [c for c in shell_commands(ins) if c.name in TOOLS]
-            if not cmds:
-                continue
-            seen = onbuild if ins.trigger is not None else used
-            seen.update(c.name for c in cmds)
-            if len(seen) == 2:
-                out.append(Finding(cmds[0].span, "Either use Wget or Curl but not both"))
+    # ONBUILD RUNs are counted over the whole file (as hadolint): those of the groups before
+    onbuild = set(_onbuild_before(df, st) or ())
+    used: set[str] = set()
+    for ins in group_instructions(df, st):
+        if ins.effective.keyword != "RUN":
+            continue
+        cmds = [c for c in shell_commands(ins) if c.name in TOOLS]
+        if not cmds:
+            continue
+        seen = onbuild if ins.trigger is not None else used
+        seen.update(c.name for c in cmds)
+        if len(seen) == 2:
+            out.append(Finding(cmds[0].span, "Either use Wget or Curl but not both"))
     return out
+
+
+def _onbuild_before(df: Dockerfile, st: Stage | None) -> frozenset[str] | None:
+    """The tools the ONBUILD RUNs of the groups before ``st`` use, when ``st`` has an
+    ONBUILD instruction (else None: nothing of the other groups matters)."""
+    got = df.derived.get("dl4001.onbuild")
+    if got is None:
+        got = {}
+        acc: frozenset[str] = frozenset()
+        for g, instructions in groups(df):
+            mine = [i for i in instructions if i.keyword == "ONBUILD"]
+            if mine:
+                got[-1 if g is None else g.index] = acc
+                for ins in mine:
+                    if ins.effective.keyword == "RUN":
+                        acc = acc | {c.name for c in shell_commands(ins) if c.name in TOOLS}
+        df.derived["dl4001.onbuild"] = got
+    return got.get(-1 if st is None else st.index)

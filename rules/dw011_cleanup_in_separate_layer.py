@@ -59,6 +59,8 @@ between).
 """
 from __future__ import annotations
 
+import re
+
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span, Stage
 
@@ -78,6 +80,9 @@ def _relative(cs: list[Command]) -> bool:
         for c in cs
         for w in c.args
     )
+
+
+_LINE = re.compile(r"on line (\d+)$")
 
 
 def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
@@ -141,6 +146,8 @@ def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:
     fixable=True,
     each="group",
     context=in_final_image,
+    # the fix's title names the line of the RUN it merges into (same stage: it moves with it)
+    retitle=lambda text, d: _LINE.sub(lambda m: f"on line {int(m.group(1)) + d}", text),
 )
 def cleanup_in_separate_layer(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out: list[Finding] = []

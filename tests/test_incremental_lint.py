@@ -103,6 +103,9 @@ SNIPPETS = [
     "FROM ${BASE} AS Final", "from build as test", "COPY --from=test / /", "RUN --mount=from=1 echo",
     "ARG BASE=alpine:3.19", "ARG BASE=build", "# BASE the base", "# check=skip=all", "FROM scratch AS final",
     "EXPOSE 8080/UDP", "WORKDIR rel", "ENV A=$UNSET", "# hadolint ignore=DW131", "FROM test",
+    # rules that count over the whole file: ONBUILD curl/wget (DL4001), names defined before (DL3044)
+    "ONBUILD RUN wget -q x", "ONBUILD RUN curl -o y z", "RUN curl -fsS u", "ENV B=$A A=1", "ARG A",
+    "USER root", "USER app", "MAINTAINER me", "HEALTHCHECK NONE", "CMD b",
 ]
 CHARS = list("ab $=&|;\\#\n\"'`-{}") + ["\r\n", "<<EOF", "RUN ", "FROM "]
 
