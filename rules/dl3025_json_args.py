@@ -202,7 +202,7 @@ MESSAGE = (
     severity=Severity.WARNING,
     tags=("cmd", "entrypoint", "signals"),
     fixable=True,
-    each="instruction",
+    each="stage",  # the fix reads the stage chain's last ENTRYPOINT, which may come later
     keywords=("CMD", "ENTRYPOINT", "HEALTHCHECK"),
 )
 def json_args(df: Dockerfile, ins: Instruction, ctx) -> list[Finding]:
