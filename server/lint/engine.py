@@ -443,7 +443,7 @@ class LintCache:
     the document's state.
     """
 
-    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed", "parts")
+    __slots__ = ("settings", "entries", "tokens", "ids", "moved", "fixed", "parts", "decls")
 
     def __init__(self) -> None:
         self.settings: LintSettings | None = None
@@ -456,6 +456,7 @@ class LintCache:
         self.moved: dict[int, tuple] = {}
         self.fixed = 0  # the last lint's first line of the first stage: lines before it never move
         self.parts: dict = {}  # (batch kind, stage) -> the entries of that batch's parts (see _lint_cached)
+        self.decls: dict = {}  # (token of the lines before the first FROM, of a stage's lines) -> its declarations'
 
     def moved_from(self, v: "Violation") -> "tuple[Violation, int, int] | None":
         """(original, lines moved, first line that moves) when ``v`` is a moved copy
@@ -547,7 +548,7 @@ def lint_model(
     if cached:
         assert cache is not None
         if cache.settings is not settings and cache.settings != settings:
-            cache.settings, cache.entries, cache.tokens, cache.parts = settings, {}, {}, {}
+            cache.settings, cache.entries, cache.tokens, cache.parts, cache.decls = settings, {}, {}, {}, {}
         failed = _lint_cached(df, cached, cache, out)
         if failed:  # entries made after the failure lack the rule's findings
             cache.entries, cache.parts = {}, {}
@@ -727,14 +728,27 @@ def _lint_cached(df: Dockerfile, todo: list, cache: LintCache, out: list[Violati
     glob = tok(("g", df.path, df.escape, "\r\n" in df.text, df.text.endswith("\n"), nst == 0,
                 tuple(lines[:pre_end])))
     # per stage: its declarations and all its lines, relative to its FROM line
+    # (a stage's declarations follow from its lines and what the parse reads before the
+    # first FROM (the escape character): looked up by those while they are unchanged)
     decl_own: list[int] = []
     whole_own: list[int] = []
+    old_decls, decls = cache.decls, {}
     for k, st in enumerate(stages):
         a, b = bounds[k]
-        decl_own.append(tok(("d", st.windows, tuple(
-            (i.start_line - a, tuple(lines[i.start_line : i.end_line + 1]))
-            for i in df.stage_instructions(st) if i.keyword in DECLARATIONS))))
-        whole_own.append(tok(("w", st.windows, tuple(lines[a:b]))))
+        w = tok(("w", st.windows, tuple(lines[a:b])))
+        whole_own.append(w)
+        dk = (glob, w)
+        got = old_decls.get(dk)
+        if got is None:
+            key = ("d", st.windows, tuple(
+                (i.start_line - a, tuple(lines[i.start_line : i.end_line + 1]))
+                for i in df.stage_instructions(st) if i.keyword in DECLARATIONS))
+            got = (tok(key), key)
+        else:
+            tokens.setdefault(got[1], got[0])  # the token stays known to later versions
+        decls[dk] = got
+        decl_own.append(got[0])
+    cache.decls = decls
     parents = {s.parent for s in stages if s.parent is not None}
     decl_tok: dict[int, int] = {-1: tok(("d", glob))}
     stage_tok: dict[int, int] = {-1: tok(("s", glob))}
