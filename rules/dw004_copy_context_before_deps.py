@@ -426,14 +426,14 @@ def _nearest(df: Dockerfile, index: int, copied: dict[int, list[str]], nearest: 
     """The nearest stage up the FROM chain of stage ``index`` that copies anything."""
     if index in nearest:
         return nearest[index]
-    chain = []  # stages whose answer is not known yet, child first
-    k: int | None = index
-    while k is not None and k not in nearest:
-        chain.append(k)
-        p = df.stages[k].parent
-        k = p if p is not None and p < k else None
+    chain: list[int] = []  # stages whose answer is not known yet, child first
+    at: int | None = index
+    while at is not None and at not in nearest:
+        chain.append(at)
+        p = df.stages[at].parent
+        at = p if p is not None and p < at else None
     for k in reversed(chain):
         p = df.stages[k].parent
-        p = p if p is not None and p < k else None
-        nearest[k] = None if p is None else (p if _copied(df, p, copied) else nearest[p])
+        up = p if p is not None and p < k else None
+        nearest[k] = None if up is None else (up if _copied(df, up, copied) else nearest[up])
     return nearest[index]

@@ -411,6 +411,8 @@ def test_a_fix_title_naming_a_line_follows_its_stage_when_lines_move():
         model = parse(text, previous=prev, discard_previous=True)
         got = lint_model(model, cache=cache)
         assert got == lint_model(parse(text))
-        title = next(v for v in got if v.code == "DW002").fix.title
+        fix = next(v for v in got if v.code == "DW002").fix
+        assert fix is not None
+        title = fix.title
         assert title.endswith(f"(line {7 + k})"), title
         prev = model
