@@ -35,7 +35,7 @@ from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import group_instructions, groups
+from ._helpers import group_instructions
 
 MESSAGE = "Do not refer to an environment variable within the same `ENV` statement where it is defined."
 
@@ -83,18 +83,24 @@ def _defined_before(df: Dockerfile, st: Stage | None) -> frozenset[str]:
     got = df.derived.get("dl3044.defined")
     if got is None:
         got = {}
-        acc: set[str] = set()  # what the groups so far define
-        for g, instructions in groups(df):
-            mine: set[str] = set()  # what this group's ENVs define
-            here: set[str] = set()  # what this group's ARGs and ENVs define
-            for ins in instructions:
-                if ins.keyword in ("ARG", "ENV"):
-                    keys = {p.key for p in ins.pairs}
-                    if ins.keyword == "ENV":
-                        mine |= keys
-                    here |= keys
-            if mine:
-                got[-1 if g is None else g.index] = frozenset(mine & acc)
-            acc |= here
+        acc: set[str] = set()  # what the groups before define
+        here: set[str] = set()  # what this group's ARGs and ENVs define
+        mine: set[str] = set()  # what this group's ENVs define
+        group = None
+        # the instructions before the first FROM come first (stage -1), then the stages in order
+        for ins in df.instructions:
+            if ins.keyword not in ("ARG", "ENV"):
+                continue
+            if ins.stage != group:
+                if mine:
+                    got[group] = frozenset(mine & acc)
+                acc |= here
+                here, mine, group = set(), set(), ins.stage
+            keys = {p.key for p in ins.pairs}
+            if ins.keyword == "ENV":
+                mine |= keys
+            here |= keys
+        if mine:
+            got[group] = frozenset(mine & acc)
         df.derived["dl3044.defined"] = got
     return got.get(-1 if st is None else st.index, frozenset())

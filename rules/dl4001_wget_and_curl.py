@@ -35,7 +35,7 @@ from __future__ import annotations
 from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Finding, Severity, rule
-from ._helpers import group_instructions, groups, shell_commands
+from ._helpers import group_instructions, shell_commands
 
 TOOLS = frozenset({"curl", "wget"})
 
@@ -74,12 +74,12 @@ def _onbuild_before(df: Dockerfile, st: Stage | None) -> frozenset[str] | None:
     if got is None:
         got = {}
         acc: frozenset[str] = frozenset()
-        for g, instructions in groups(df):
-            mine = [i for i in instructions if i.keyword == "ONBUILD"]
-            if mine:
-                got[-1 if g is None else g.index] = acc
-                for ins in mine:
-                    if ins.effective.keyword == "RUN":
-                        acc = acc | {c.name for c in shell_commands(ins) if c.name in TOOLS}
+        # the instructions before the first FROM come first (stage -1), then the stages in order
+        for ins in df.instructions:
+            if ins.keyword != "ONBUILD":
+                continue
+            got.setdefault(ins.stage, acc)
+            if ins.effective.keyword == "RUN":
+                acc = acc | {c.name for c in shell_commands(ins) if c.name in TOOLS}
         df.derived["dl4001.onbuild"] = got
     return got.get(-1 if st is None else st.index)
