@@ -7,9 +7,12 @@ lines without terminators; LSP counts in the negotiated position encoding
 ``TextDocument.position_codec``; :class:`PositionConverter` uses that codec's
 unit counter on the *model's* lines, with a fast path for ASCII lines.
 
-Everything that leaves the server in client units (diagnostic ranges and the
-fix edits embedded in ``Diagnostic.data``) goes through here, so code actions
-can apply ``data.fix`` without re-linting.
+Everything that leaves the server in client units (diagnostic ranges, fix
+edits) goes through here. Diagnostics carry no ``data``: a code action finds
+the finding (and its fix) in the analysis of the current version by code and
+range, so a publish holds only what the editor shows — 700 diagnostics with
+their fixes embedded were 443 KB per keystroke on the benchmark's document,
+and clients parse and keep every publish.
 """
 from __future__ import annotations
 
@@ -131,57 +134,11 @@ class PositionConverter:
         return Span(self.pos(rng.start), self.pos(rng.end))
 
 
-# -- JSON helpers (for Diagnostic.data, which must be plain JSON) ------------------
-
-
-def range_json(rng: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": rng.start.line, "character": rng.start.character},
-        "end": {"line": rng.end.line, "character": rng.end.character},
-    }
-
-
-def range_from_json(d: Any) -> types.Range | None:
-    """Inverse of :func:`range_json`; ``None`` when ``d`` is malformed."""
-    try:
-        s, e = d["start"], d["end"]
-        return types.Range(
-            start=types.Position(line=int(s["line"]), character=int(s["character"])),
-            end=types.Position(line=int(e["line"]), character=int(e["character"])),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 # -- fixes ---------------------------------------------------------------------------
 
 
 def fix_text_edits(fix: "Fix", conv: PositionConverter) -> list[types.TextEdit]:
     return [types.TextEdit(range=conv.range(e.span), new_text=e.new_text) for e in fix.edits]
-
-
-def fix_json(fix: "Fix", conv: PositionConverter) -> dict[str, Any]:
-    """``{"title", "applicability", "edits": [{"range", "newText"}]}`` in client units."""
-    applicability = getattr(fix.applicability, "value", str(fix.applicability))
-    return {
-        "title": fix.title,
-        "applicability": applicability,
-        "edits": [{"range": range_json(conv.range(e.span)), "newText": e.new_text} for e in fix.edits],
-    }
-
-
-def text_edits_from_fix_json(d: Any) -> list[types.TextEdit] | None:
-    """The edits of a ``data.fix`` payload; ``None`` when malformed."""
-    try:
-        out = []
-        for e in d["edits"]:
-            rng = range_from_json(e["range"])
-            if rng is None or not isinstance(e["newText"], str):
-                return None
-            out.append(types.TextEdit(range=rng, new_text=e["newText"]))
-        return out
-    except (KeyError, TypeError):
-        return None
 
 
 # -- diagnostics ---------------------------------------------------------------------
@@ -212,22 +169,14 @@ def diagnostic_tags(code: str) -> tuple[types.DiagnosticTag, ...]:
     return tuple(tags)
 
 
-def diagnostic_data(v: "Violation", conv: PositionConverter, version: int | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"rule": v.code, "version": version}
-    if v.fix is not None:
-        data["fix"] = fix_json(v.fix, conv)
-    return data
-
-
 def to_diagnostic(
     v: "Violation",
     conv: PositionConverter,
     *,
-    version: int | None,
     uri: str | None = None,
     related_information: bool = True,
 ) -> types.Diagnostic:
-    """One violation → one LSP diagnostic (ranges and fix edits in client units).
+    """One violation → one LSP diagnostic (its range in client units).
 
     ``related_information`` (when ``uri`` is given) turns ``Violation.related``
     into ``relatedInformation`` locations in the same document.
@@ -256,7 +205,6 @@ def to_diagnostic(
         source=SOURCE,
         tags=list(tags) if tags else None,
         related_information=related,
-        data=diagnostic_data(v, conv, version),
     )
 
 
@@ -264,12 +212,11 @@ def to_diagnostics(
     violations: Sequence["Violation"],
     conv: PositionConverter,
     *,
-    version: int | None,
     uri: str | None = None,
     related_information: bool = True,
 ) -> list[types.Diagnostic]:
     return [
-        to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+        to_diagnostic(v, conv, uri=uri, related_information=related_information)
         for v in violations
     ]
 
@@ -303,16 +250,17 @@ class DiagnosticCache:
     """Reuses the LSP diagnostic of a violation that did not change between two
     versions of a document (most of them, while typing): the conversion
     depends only on the violation and the text of the lines it touches, so
-    those lines are part of the key. ``data`` (which carries the document
-    version) is rebuilt each time. Keeps only the entries of the last call.
+    those lines are part of the key. Keeps only the entries of the last call.
 
     Two ways to find the previous diagnostic: by identity (the engine's
     :class:`~dockwise.lint.engine.LintCache` hands back the very same violation
     objects for unchanged instructions: no hashing) and by value (a
-    violation recomputed equal). It lives in the document's entry of the
-    document store, beside its LintCache, and dies with it."""
+    violation recomputed equal). A reused diagnostic is the same object, so
+    its JSON text (:meth:`json_text`) is encoded once. It lives in the
+    document's entry of the document store, beside its LintCache, and dies
+    with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "_relative")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_relative")
 
     def __init__(self) -> None:
         self._entries: dict = {}
@@ -321,72 +269,29 @@ class DiagnosticCache:
         self._relative: dict = {}
         self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
         self._ctx: tuple | None = None
-        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
-        self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data without "data")
-        self._version: tuple | None = None  # (version, its JSON text)
-
-    def _parts(self, d: types.Diagnostic, unstructure) -> tuple | None:
-        """(head, tail): ``d``'s JSON text is head + JSON of data.version + tail.
-        Cached per diagnostic; valid while ``data`` differs only in its version."""
-        data = d.data
-        if not isinstance(data, dict) or "version" not in data:
-            return None
-        hit = self._json.get(id(d))
-        if hit is not None and hit[0] is d and len(hit[1]) == len(data) - 1 and all(
-            data.get(k) is v for k, v in hit[1]
-        ):
-            return hit[2], hit[3]
-        import json
-
-        marker = "\x00dockwise-version\x00"
-        known = self._dicts.get(id(d))
-        if known is not None and known[0] is d:  # a moved diagnostic: its JSON data was moved too
-            j = dict(known[1])
-            j["data"] = {**data, "version": marker}
-        else:
-            j = unstructure(d)
-            plain = dict(j)
-            plain.pop("data", None)
-            self._dicts[id(d)] = (d, plain)  # kept for as_json, and moved with d (see _moved)
-            j["data"] = {**j.get("data", {}), "version": marker}
-        pieces = json.dumps(j).split(json.dumps(marker))
-        if len(pieces) != 2:
-            return None
-        check = tuple((k, v) for k, v in data.items() if k != "version")
-        self._json[id(d)] = (d, check, pieces[0], pieces[1])
-        return pieces[0], pieces[1]
+        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON text)
+        self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data)
 
     def json_text(self, d: types.Diagnostic, unstructure) -> str:
-        """``d`` as JSON text; a diagnostic reused from the last version costs
-        a string concatenation (only ``data.version`` changes)."""
+        """``d`` as JSON text, encoded once per diagnostic object."""
+        hit = self._json.get(id(d))
+        if hit is not None and hit[0] is d:
+            return hit[1]
         import json
 
-        parts = self._parts(d, unstructure)
-        if parts is None:
-            return json.dumps(self.as_json(d, unstructure))
-        data = d.data
-        assert isinstance(data, dict)  # _parts found its version
-        v = data["version"]
-        memo = self._version
-        if memo is None or memo[0] is not v and not (type(v) is type(memo[0]) is int and v == memo[0]):
-            memo = self._version = (v, json.dumps(v))
-        return parts[0] + memo[1] + parts[1]
+        text = json.dumps(self.as_json(d, unstructure))
+        self._json[id(d)] = (d, text)
+        return text
 
     def as_json(self, d: types.Diagnostic, unstructure) -> dict:
-        """``d`` as JSON-ready data; the unstructured form of a reused
-        diagnostic is reused too (only ``data`` changes between versions)."""
+        """``d`` as JSON-ready data (kept: a moved diagnostic's is moved, not
+        unstructured again)."""
         hit = self._dicts.get(id(d))
         if hit is None or hit[0] is not d:
-            j = unstructure(d)
-            j.pop("data", None)
-            self._dicts[id(d)] = hit = (d, j)
-        out = dict(hit[1])
-        if d.data is not None:
-            out["data"] = d.data
-        return out
+            self._dicts[id(d)] = hit = (d, unstructure(d))
+        return hit[1]
 
-    def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str], version: int | None
-               ) -> tuple | None:
+    def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str]) -> tuple | None:
         """(v, its lines and their text, diagnostic) made by moving the diagnostic of
         the violation ``v`` was moved from, when every line that one touched moved and
         still has the same text; else None."""
@@ -400,10 +305,7 @@ class DiagnosticCache:
         n = len(lines)
         if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
             return None
-        d = self._move(hit[2], delta)
-        if isinstance(d.data, dict):  # always: to_diagnostic gives every diagnostic its data
-            d.data["version"] = version
-        return v, tuple((i + delta, t) for i, t in hit[1]), d
+        return v, tuple((i + delta, t) for i, t in hit[1]), self._move(hit[2], delta)
 
     def _move(self, d0: types.Diagnostic, delta: int) -> types.Diagnostic:
         """``d0`` with every line ``delta`` further (its JSON form too, when known)."""
@@ -415,7 +317,7 @@ class DiagnosticCache:
         d = types.Diagnostic(
             range=_moved_range(d0.range, delta), message=d0.message, severity=d0.severity, code=d0.code,
             code_description=d0.code_description, source=d0.source, tags=d0.tags,
-            related_information=related, data=_moved_json(d0.data, delta),
+            related_information=related,
         )
         known = self._dicts.get(id(d0))
         if known is not None and known[0] is d0:
@@ -425,8 +327,6 @@ class DiagnosticCache:
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
         spans = [v.span]
-        if v.fix is not None:
-            spans += [e.span for e in v.fix.edits]
         for item in v.related or ():
             try:
                 spans.append(item[0])
@@ -442,7 +342,6 @@ class DiagnosticCache:
         violations: Sequence["Violation"],
         conv: PositionConverter,
         *,
-        version: int | None,
         uri: str | None = None,
         related_information: bool = True,
         moved_from: "Callable[[Violation], tuple[Violation, int, int] | None] | None" = None,
@@ -464,13 +363,11 @@ class DiagnosticCache:
         for v in violations:
             hit = old_ids.get(id(v))
             if hit is not None and hit[0] is v and all((lines[i] if i < n else None) == t for i, t in hit[1]):
-                d = hit[2]
-                d.data = {**d.data, "version": version}
                 new_ids[id(v)] = hit
-                out.append(d)
+                out.append(hit[2])
                 continue
             if moved_from is not None and hit is None:
-                got = self._moved(v, moved_from, old_ids, lines, version)
+                got = self._moved(v, moved_from, old_ids, lines)
                 if got is not None:
                     new_ids[id(v)] = got
                     out.append(got[2])
@@ -481,7 +378,7 @@ class DiagnosticCache:
                 key = (v, texts)
                 hash(key)
             except TypeError:  # an unhashable violation: convert without caching
-                out.append(to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information))
+                out.append(to_diagnostic(v, conv, uri=uri, related_information=related_information))
                 continue
             d = old.get(key) or new.get(key)
             if d is None:
@@ -490,13 +387,9 @@ class DiagnosticCache:
                 got = old_rel.get(rkey)
                 if got is not None and got[1] != base:
                     d = self._move(got[0], base - got[1])
-                    if isinstance(d.data, dict):
-                        d.data["version"] = version
                 else:
-                    d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+                    d = to_diagnostic(v, conv, uri=uri, related_information=related_information)
                 new_rel[rkey] = (d, base)
-            else:
-                d.data = {**d.data, "version": version}
             new[key] = d
             new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
             out.append(d)

@@ -270,7 +270,7 @@ class DocumentStore:
                                     shellcheck=self._provided.get("shellcheck"))
             shown = violations[:MAX_DIAGNOSTICS] if len(violations) > MAX_DIAGNOSTICS else violations
             diagnostics = e.diagnostic_cache.convert(
-                shown, converter, version=version, uri=uri, related_information=self.caps.related_information,
+                shown, converter, uri=uri, related_information=self.caps.related_information,
                 moved_from=e.lint_cache.moved_from,
             )
             if len(violations) > MAX_DIAGNOSTICS:
@@ -282,7 +282,7 @@ class DocumentStore:
             logs.log_failure(f"analysing {uri} (version {version})", exc)
             violations = []
             error = f"{type(exc).__name__}: {exc}"
-            diagnostics = [_internal_error(f"dockwise could not analyse this document: {error}", version)]
+            diagnostics = [_internal_error(f"dockwise could not analyse this document: {error}")]
         elapsed = time.perf_counter() - t0
         level = logging.WARNING if elapsed > SLOW_ANALYSIS_S else logging.DEBUG
         log.log(level, "analysed %s v%s in %.1f ms: %d problems%s", uri, version, elapsed * 1000,
@@ -302,14 +302,13 @@ class DocumentStore:
         return f"{next(self._result_ids)}"
 
 
-def _internal_error(message: str, version: int | None) -> types.Diagnostic:
+def _internal_error(message: str) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
         message=message,
         severity=types.DiagnosticSeverity.Error,
         code=INTERNAL_ERROR_CODE,
         source=SOURCE,
-        data={"rule": INTERNAL_ERROR_CODE, "version": version},
     )
 
 

@@ -132,9 +132,9 @@ class DiagnosticsPublisher:
 
     def _send(self, uri: str, st: "DocState") -> None:
         """publishDiagnostics. Diagnostics that did not change since the last
-        version go out from their cached JSON text (only ``data.version`` is
-        spliced in); this skips cattrs' per-object unstructuring and most of
-        the JSON encoding, the largest costs of publishing while typing."""
+        version go out from their cached JSON text; this skips cattrs'
+        per-object unstructuring and the JSON encoding, the largest costs of
+        publishing while typing."""
         entry = self.documents.entry(uri)
         proto = self.host.protocol
         writer = getattr(proto, "writer", None)

@@ -17,10 +17,8 @@ from dockwise.lsp.documents import DocState, DocumentEntry
 from dockwise.lint.engine import Violation
 from dockwise.lsp.convert import (
     PositionConverter,
-    fix_json,
-    range_json,
+    fix_text_edits,
     severity,
-    text_edits_from_fix_json,
     to_diagnostic,
 )
 from dockwise.syntax.model import Pos, Span
@@ -68,7 +66,6 @@ def test_range_and_span_round_trip():
     r = conv.range(span)
     assert r == types.Range(start=types.Position(1, 6), end=types.Position(1, 20))
     assert conv.span(r) == span
-    assert range_json(r) == {"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 20}}
 
 
 def test_lone_surrogates_do_not_crash():
@@ -94,46 +91,35 @@ def _violation(**kw: Any) -> Violation:
     return dataclasses.replace(_BASE_VIOLATION, **kw)
 
 
-def test_to_diagnostic_with_fix_in_client_units():
+def test_to_diagnostic_and_its_fix_in_client_units():
     fix = Fix.safe("Replace", Edit(Span(Pos(1, COL_B), Pos(1, COL_B + 3)), "c=2"))
     v = _violation(fix=fix)
     conv = PositionConverter(LINES, "utf-16")
-    d = to_diagnostic(v, conv, version=7, uri="file:///x")
+    d = to_diagnostic(v, conv, uri="file:///x")
     assert d.range == types.Range(start=types.Position(1, 0), end=types.Position(1, len(LINES[1]) + 1))
     assert d.severity == types.DiagnosticSeverity.Error
     assert d.code == "DL4000" and d.source == "dockwise"
     assert d.code_description is not None
     assert d.code_description.href == "https://example.invalid/dl4000"
     assert d.tags == [types.DiagnosticTag.Deprecated]
-    assert d.data == {
-        "rule": "DL4000",
-        "version": 7,
-        "fix": {
-            "title": "Replace",
-            "applicability": "safe",
-            "edits": [{"range": {"start": {"line": 1, "character": 14}, "end": {"line": 1, "character": 17}},
-                       "newText": "c=2"}],
-        },
-    }
-    assert isinstance(d.data, dict)
-    edits = text_edits_from_fix_json(d.data["fix"])
-    assert edits is not None
-    (edit,) = edits
+    # the fix is not carried in the diagnostic (code actions find it in the analysis)
+    assert d.data is None
+    (edit,) = fix_text_edits(fix, conv)
     assert edit == types.TextEdit(range=types.Range(types.Position(1, 14), types.Position(1, 17)), new_text="c=2")
 
 
 def test_to_diagnostic_plain():
     v = _violation(code="DL3006", severity=Severity.STYLE, url="", related=((Span(Pos(0, 0), Pos(0, 4)), "here"),))
     conv = PositionConverter(LINES, "utf-16")
-    d = to_diagnostic(v, conv, version=None, uri="file:///x")
+    d = to_diagnostic(v, conv, uri="file:///x")
     assert d.severity == types.DiagnosticSeverity.Hint
     assert d.code_description is None
     assert d.tags is None
-    assert d.data == {"rule": "DL3006", "version": None}
+    assert d.data is None
     assert d.related_information is not None
     (rel,) = d.related_information
     assert rel.location == types.Location(uri="file:///x", range=types.Range(types.Position(0, 0), types.Position(0, 4)))
-    assert to_diagnostic(v, conv, version=1, uri="file:///x", related_information=False).related_information is None
+    assert to_diagnostic(v, conv, uri="file:///x", related_information=False).related_information is None
 
 
 def test_severity_mapping():
@@ -143,12 +129,6 @@ def test_severity_mapping():
         types.DiagnosticSeverity.Information,
         types.DiagnosticSeverity.Hint,
     ]
-
-
-def test_fix_json_unsafe():
-    fix = Fix.unsafe("Do it", Edit(Span(Pos(0, 0), Pos(0, 4)), "from"))
-    assert fix_json(fix, PositionConverter(LINES))["applicability"] == "unsafe"
-    assert text_edits_from_fix_json({"edits": [{"range": "nope", "newText": 1}]}) is None
 
 
 # -- the server's cache ------------------------------------------------------------------------
@@ -290,7 +270,7 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
     lines = ENTER_DOC.split("\n")
     prev = parse(ENTER_DOC)
     lint_cache, diag_cache = LintCache(), DiagnosticCache()
-    diag_cache.convert(lint_model(prev, cache=lint_cache), PositionConverter(prev.lines, encoding), version=1,
+    diag_cache.convert(lint_model(prev, cache=lint_cache), PositionConverter(prev.lines, encoding),
                        uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
     moved_any = False
     for version in range(2, 40):
@@ -302,11 +282,11 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
         text = "\n".join(lines)
         model = parse(text, previous=prev)
         got = diag_cache.convert(lint_model(model, cache=lint_cache), PositionConverter(model.lines, encoding),
-                                 version=version, uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
+                                 uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
         moved_any = moved_any or bool(lint_cache.moved)
         fresh = parse(text)
         want = DiagnosticCache().convert(lint_model(fresh), PositionConverter(fresh.lines, encoding),
-                                         version=version, uri="file:///d/Dockerfile")
+                                         uri="file:///d/Dockerfile")
         assert got == want, text
         assert _json_of(diag_cache, got) == _json_of(DiagnosticCache(), want), text
         prev = model
