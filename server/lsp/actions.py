@@ -7,9 +7,10 @@ lsprotocol.
 
 * ``quickfix``: a diagnostic (published without ``data``: see
   :mod:`dockwise.lsp.convert`) is matched by code and range against the cached
-  lint of the current version, through an index built once per request; a
-  diagnostic of an older version whose finding moved or changed gets no
-  fix. Unsafe fixes say
+  lint of the current version, through an index built once per request (a
+  range in other units, as Neovim 0.7 sends for non-ASCII lines, matches the
+  nearest finding with that code on its line); a diagnostic of an older
+  version whose finding moved or changed gets no fix. Unsafe fixes say
   so in their title; safe ones are preferred; display-only ones are not
   offered. Every dockwise diagnostic also gets "Ignore CODE for this line" and
   "…for this file" (pragmas; not offered when ``disable-ignore-pragma`` is on).
@@ -69,17 +70,32 @@ class _Ctx:
         self.conv = a.converter
         self.crlf = _uses_crlf(text)
         self.versioned = bool(ls.caps.get("workspace.workspace_edit.document_changes", False))
-        self._findings: dict | None = None
+        self._findings: tuple[dict, dict] | None = None
 
     def finding(self, code: str, rng: types.Range):
-        """The violation of the current version with this code and range (client units), or None."""
+        """The violation of the current version with this code and range (client
+        units), or None. A client may send a range back in other units (Neovim 0.7
+        gives byte columns on a non-ASCII line): then the finding with this code
+        starting on that line whose columns are nearest."""
         if self._findings is None:
-            index: dict = {}
+            exact: dict = {}
+            by_line: dict = {}
             for v in self.st.violations:
                 r = self.conv.range(v.span)
-                index.setdefault((v.code, r.start.line, r.start.character, r.end.line, r.end.character), v)
-            self._findings = index
-        return self._findings.get((code, rng.start.line, rng.start.character, rng.end.line, rng.end.character))
+                key = (v.code, r.start.line, r.start.character, r.end.line, r.end.character)
+                exact.setdefault(key, v)
+                by_line.setdefault((v.code, r.start.line), []).append((key, v))
+            self._findings = (exact, by_line)
+        exact, by_line = self._findings
+        s, e = rng.start, rng.end
+        v = exact.get((code, s.line, s.character, e.line, e.character))
+        if v is not None:
+            return v
+        near = by_line.get((code, s.line))
+        if not near:
+            return None
+        return min(near, key=lambda kv: (abs(kv[0][2] - s.character) + abs(kv[0][4] - e.character)
+                                         + 1000 * abs(kv[0][3] - e.line)))[1]
 
     def text_edit(self, rng: types.Range, new_text: str) -> types.TextEdit:
         if self.crlf and "\n" in new_text:

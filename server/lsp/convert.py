@@ -17,7 +17,7 @@ and clients parse and keep every publish.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from lsprotocol import types
 
@@ -86,21 +86,26 @@ class PositionConverter:
 
     # -- server → client ---------------------------------------------------------
 
-    def position(self, pos: "Pos") -> types.Position:
+    def line_char(self, pos: "Pos") -> tuple[int, int]:
+        """``pos`` in client units as (line, character), clamped to the line's text."""
         line, col = pos.line, pos.col
         if line < 0:
-            return types.Position(line=0, character=0)
+            return 0, 0
         if col < 0:
             col = 0
         if line >= len(self.lines):
             # past the last line (e.g. the end of a file ending in a newline)
-            return types.Position(line=line, character=col)
+            return line, col
         text = self.lines[line]
         if col > len(text):
             col = len(text)
         if self.encoding == "utf-32" or self._is_ascii(line):
-            return types.Position(line=line, character=col)
-        return types.Position(line=line, character=self.units(text[:col]))
+            return line, col
+        return line, self.units(text[:col])
+
+    def position(self, pos: "Pos") -> types.Position:
+        line, character = self.line_char(pos)
+        return types.Position(line=line, character=character)
 
     def range(self, span: "Span") -> types.Range:
         return types.Range(start=self.position(span.start), end=self.position(span.end))
@@ -229,72 +234,137 @@ def _to_line0(v: "Violation", base: int) -> "Violation":
     return moved_violation(v, -base, 0)
 
 
-def _moved_range(r: types.Range, delta: int) -> types.Range:
-    return types.Range(start=types.Position(line=r.start.line + delta, character=r.start.character),
-                       end=types.Position(line=r.end.line + delta, character=r.end.character))
+def diagnostics_json(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
+    """lsprotocol diagnostics (configuration files' problems, notes) as JSON texts."""
+    import json
+
+    from lsprotocol import converters
+
+    c = converters.get_converter()
+    return [json.dumps(c.unstructure(d)) for d in diagnostics]
 
 
-def _moved_json(x: Any, delta: int) -> Any:
-    """JSON data (a diagnostic's, or its fix's) with every ``{"line", "character"}``
-    position moved ``delta`` lines."""
-    if isinstance(x, dict):
-        if len(x) == 2 and isinstance(x.get("line"), int) and "character" in x:
-            return {"line": x["line"] + delta, "character": x["character"]}
-        return {k: _moved_json(v, delta) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_moved_json(v, delta) for v in x]
-    return x
+def structure_diagnostics(texts: Sequence[str]) -> list[types.Diagnostic]:
+    """JSON texts → lsprotocol diagnostics (for a pull report, which pygls
+    serialises itself)."""
+    import json
+
+    from lsprotocol import converters
+
+    c = converters.get_converter()
+    return [c.structure(json.loads(t), types.Diagnostic) for t in texts]
+
+
+class DiagnosticJson:
+    """One diagnostic's JSON text with its line numbers left open: ``parts``
+    interleaved with ``base + offset`` for each of ``offsets``. Moving the
+    diagnostic some lines (Enter above it) only writes other numbers."""
+
+    __slots__ = ("parts", "offsets")
+
+    def __init__(self, parts: tuple[str, ...], offsets: tuple[int, ...]):
+        self.parts, self.offsets = parts, offsets
+
+    def text(self, base: int) -> str:
+        parts = self.parts
+        out = [parts[0]]
+        for i, off in enumerate(self.offsets, 1):
+            out.append(str(base + off))
+            out.append(parts[i])
+        return "".join(out)
+
+
+def diagnostic_json(v: "Violation", conv: PositionConverter, *, uri: str | None = None,
+                    related_information: bool = True) -> DiagnosticJson:
+    """The JSON of :func:`to_diagnostic` (same keys, order and separators as
+    lsprotocol's converter gives with ``json.dumps``), written directly: no
+    attrs objects, no cattrs. Line numbers are relative to ``v.span.start.line``."""
+    import json
+
+    dumps = json.dumps
+    base = v.span.start.line
+    parts: list[str] = []
+    offsets: list[int] = []
+    buf: list[str] = []
+
+    def position(p: "Pos") -> None:
+        line, character = conv.line_char(p)
+        buf.append('{"line": ')
+        parts.append("".join(buf))
+        buf.clear()
+        offsets.append(line - base)
+        buf.append(f', "character": {character}}}')
+
+    def range_(span: "Span") -> None:
+        buf.append('{"start": ')
+        position(span.start)
+        buf.append(', "end": ')
+        position(span.end)
+        buf.append("}")
+
+    buf.append('{"range": ')
+    range_(v.span)
+    buf.append(f', "message": {dumps(v.message)}, "severity": {int(severity(v.severity))}, '
+               f'"code": {dumps(v.code)}')
+    if v.url:
+        buf.append(f', "codeDescription": {{"href": {dumps(v.url)}}}')
+    buf.append(f', "source": {dumps(SOURCE)}')
+    tags = diagnostic_tags(v.code)
+    if tags:
+        buf.append(', "tags": [' + ", ".join(str(int(t)) for t in tags) + "]")
+    if related_information and uri and v.related:
+        items = []
+        for item in v.related:
+            try:
+                span, message = item
+                ends = (span.start, span.end)
+                if not all(hasattr(p, "line") and hasattr(p, "col") for p in ends):
+                    continue  # a malformed item is skipped, as by to_diagnostic
+                items.append((span, str(message)))
+            except (TypeError, ValueError, AttributeError):
+                continue
+        if items:
+            buf.append(', "relatedInformation": [')
+            for k, (span, message) in enumerate(items):
+                buf.append(f'{", " if k else ""}{{"location": {{"uri": {dumps(uri)}, "range": ')
+                range_(span)
+                buf.append(f'}}, "message": {dumps(message)}}}')
+            buf.append("]")
+    buf.append("}")
+    parts.append("".join(buf))
+    return DiagnosticJson(tuple(parts), tuple(offsets))
 
 
 class DiagnosticCache:
-    """Reuses the LSP diagnostic of a violation that did not change between two
-    versions of a document (most of them, while typing): the conversion
-    depends only on the violation and the text of the lines it touches, so
-    those lines are part of the key. Keeps only the entries of the last call.
+    """The JSON text of each violation's diagnostic, reused between versions
+    of a document: the conversion depends only on the violation and the text
+    of the lines it touches, so those lines are part of the key. Keeps only
+    the entries of the last call.
 
-    Two ways to find the previous diagnostic: by identity (the engine's
+    Three ways to find the previous text: by identity (the engine's
     :class:`~dockwise.lint.engine.LintCache` hands back the very same violation
-    objects for unchanged instructions: no hashing) and by value (a
-    violation recomputed equal). A reused diagnostic is the same object, so
-    its JSON text (:meth:`json_text`) is encoded once. It lives in the
-    document's entry of the document store, beside its LintCache, and dies
-    with it."""
+    objects for unchanged instructions: no hashing), by moving (a violation
+    the LintCache moved some lines, Enter above it: the same text with other
+    line numbers) and by value (a violation recomputed equal, possibly some
+    lines further). It lives in the document's entry of the document store,
+    beside its LintCache, and dies with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_relative")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_relative")
 
     def __init__(self) -> None:
+        # (violation, texts of its lines) -> (DiagnosticJson, base line, text)
         self._entries: dict = {}
-        # (violation moved to line 0, texts of its lines) -> (diagnostic, line it was at): a finding
-        # recomputed equal but some lines further (Enter above it) gets that diagnostic moved
+        # (violation moved to line 0, texts of its lines) -> (DiagnosticJson, line it was at): a finding
+        # recomputed equal but some lines further (Enter above it) gets that text with other numbers
         self._relative: dict = {}
-        self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
+        # id(violation) -> (violation, ((line, text), ...), DiagnosticJson, base line, text)
+        self._by_id: dict[int, tuple] = {}
         self._ctx: tuple | None = None
-        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON text)
-        self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data)
-
-    def json_text(self, d: types.Diagnostic, unstructure) -> str:
-        """``d`` as JSON text, encoded once per diagnostic object."""
-        hit = self._json.get(id(d))
-        if hit is not None and hit[0] is d:
-            return hit[1]
-        import json
-
-        text = json.dumps(self.as_json(d, unstructure))
-        self._json[id(d)] = (d, text)
-        return text
-
-    def as_json(self, d: types.Diagnostic, unstructure) -> dict:
-        """``d`` as JSON-ready data (kept: a moved diagnostic's is moved, not
-        unstructured again)."""
-        hit = self._dicts.get(id(d))
-        if hit is None or hit[0] is not d:
-            self._dicts[id(d)] = hit = (d, unstructure(d))
-        return hit[1]
 
     def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str]) -> tuple | None:
-        """(v, its lines and their text, diagnostic) made by moving the diagnostic of
-        the violation ``v`` was moved from, when every line that one touched moved and
-        still has the same text; else None."""
+        """The entry for ``v`` made by moving that of the violation ``v`` was moved
+        from, when every line that one touched moved and still has the same text;
+        else None."""
         got = moved_from(v)
         if got is None:
             return None
@@ -305,24 +375,8 @@ class DiagnosticCache:
         n = len(lines)
         if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
             return None
-        return v, tuple((i + delta, t) for i, t in hit[1]), self._move(hit[2], delta)
-
-    def _move(self, d0: types.Diagnostic, delta: int) -> types.Diagnostic:
-        """``d0`` with every line ``delta`` further (its JSON form too, when known)."""
-        related = d0.related_information
-        if related:
-            related = [types.DiagnosticRelatedInformation(
-                location=types.Location(uri=r.location.uri, range=_moved_range(r.location.range, delta)),
-                message=r.message) for r in related]
-        d = types.Diagnostic(
-            range=_moved_range(d0.range, delta), message=d0.message, severity=d0.severity, code=d0.code,
-            code_description=d0.code_description, source=d0.source, tags=d0.tags,
-            related_information=related,
-        )
-        known = self._dicts.get(id(d0))
-        if known is not None and known[0] is d0:
-            self._dicts[id(d)] = (d, _moved_json(known[1], delta))
-        return d
+        base = hit[3] + delta
+        return v, tuple((i + delta, t) for i, t in hit[1]), hit[2], base, hit[2].text(base)
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
@@ -345,11 +399,11 @@ class DiagnosticCache:
         uri: str | None = None,
         related_information: bool = True,
         moved_from: "Callable[[Violation], tuple[Violation, int, int] | None] | None" = None,
-    ) -> list[types.Diagnostic]:
-        """The diagnostics of ``violations``. ``moved_from`` (the engine's
-        ``LintCache.moved_from``) names the violations that are copies of last
-        version's moved some lines (Enter above them): their diagnostic (and its
-        JSON) is last version's moved the same way, not converted again."""
+    ) -> list[str]:
+        """The diagnostics of ``violations``, as JSON texts. ``moved_from`` (the
+        engine's ``LintCache.moved_from``) names the violations that are copies
+        of last version's moved some lines (Enter above them): their text is
+        last version's with other line numbers, not converted again."""
         lines = conv.lines
         n = len(lines)
         ctx = (conv.encoding, uri, related_information)
@@ -359,18 +413,18 @@ class DiagnosticCache:
         new_rel: dict = {}
         new: dict = {}
         new_ids: dict[int, tuple] = {}
-        out = []
+        out: list[str] = []
         for v in violations:
             hit = old_ids.get(id(v))
             if hit is not None and hit[0] is v and all((lines[i] if i < n else None) == t for i, t in hit[1]):
                 new_ids[id(v)] = hit
-                out.append(hit[2])
+                out.append(hit[4])
                 continue
             if moved_from is not None and hit is None:
                 got = self._moved(v, moved_from, old_ids, lines)
                 if got is not None:
                     new_ids[id(v)] = got
-                    out.append(got[2])
+                    out.append(got[4])
                     continue
             try:
                 idx = self._lines(v)
@@ -378,25 +432,22 @@ class DiagnosticCache:
                 key = (v, texts)
                 hash(key)
             except TypeError:  # an unhashable violation: convert without caching
-                out.append(to_diagnostic(v, conv, uri=uri, related_information=related_information))
+                out.append(diagnostic_json(v, conv, uri=uri, related_information=related_information)
+                           .text(v.span.start.line))
                 continue
-            d = old.get(key) or new.get(key)
-            if d is None:
+            e = old.get(key) or new.get(key)
+            if e is None:
                 base = v.span.start.line
                 rkey = (_to_line0(v, base), texts)
                 got = old_rel.get(rkey)
-                if got is not None and got[1] != base:
-                    d = self._move(got[0], base - got[1])
-                else:
-                    d = to_diagnostic(v, conv, uri=uri, related_information=related_information)
-                new_rel[rkey] = (d, base)
-            new[key] = d
-            new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
-            out.append(d)
+                tpl = got[0] if got is not None else diagnostic_json(
+                    v, conv, uri=uri, related_information=related_information)
+                e = (tpl, base, tpl.text(base))
+                new_rel[rkey] = (tpl, base)
+            new[key] = e
+            new_ids[id(v)] = (v, tuple(zip(idx, texts)), e[0], e[1], e[2])
+            out.append(e[2])
         self._entries, self._by_id = new, new_ids
         if new_rel or old_rel:
             self._relative = new_rel
-        keep = {id(d) for d in out}
-        self._json = {k: e for k, e in self._json.items() if k in keep}
-        self._dicts = {k: e for k, e in self._dicts.items() if k in keep}
         return out

@@ -3,6 +3,7 @@ server's analysis cache, in process."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from dockwise.lsp.documents import DocState, DocumentEntry
 from dockwise.lint.engine import Violation
 from dockwise.lsp.convert import (
     PositionConverter,
+    diagnostic_tags,
     fix_text_edits,
     severity,
     to_diagnostic,
@@ -235,13 +237,10 @@ def test_only_recent_analyses_are_kept(monkeypatch):
 # -- diagnostics moved with their lines (Enter) ----------------------------------------------
 
 
-def _json_of(cache, diags) -> list:
+def _json_of(texts) -> list:
     import json
 
-    from lsprotocol import converters
-
-    conv = converters.get_converter()
-    return [json.loads(cache.json_text(d, conv.unstructure)) for d in diags]
+    return [json.loads(t) for t in texts]
 
 
 ENTER_DOC = (
@@ -287,7 +286,70 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
         fresh = parse(text)
         want = DiagnosticCache().convert(lint_model(fresh), PositionConverter(fresh.lines, encoding),
                                          uri="file:///d/Dockerfile")
-        assert got == want, text
-        assert _json_of(diag_cache, got) == _json_of(DiagnosticCache(), want), text
+        assert got == want, text  # the JSON texts, byte for byte
+        assert _json_of(got) == _json_of(want), text
         prev = model
     assert moved_any  # the path under test was taken
+
+
+# -- the diagnostics' JSON, written directly ---------------------------------------------------
+
+
+def _corpus_sample(every: int = 25) -> list[str]:
+    from corpus_util import corpus_dir, corpus_files
+
+    root = corpus_dir()
+    if root is None:
+        from need import missing
+
+        missing("the corpus ../shared/corpus/real", "corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")
+    return [p.read_text(encoding="utf-8", errors="surrogateescape") for p in corpus_files(root)[::every]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+def test_diagnostic_json_is_what_lsprotocol_would_send(encoding):
+    """The JSON written by hand for each finding (every 25th corpus file, the
+    benchmark's document, astral characters, related information) equals
+    lsprotocol's serialisation of the same diagnostic, byte for byte, and
+    moving it some lines changes only its line numbers."""
+    import importlib
+    import json
+    import sys
+
+    from lsprotocol import converters
+
+    from dockwise.lint.engine import lint_model, moved_violation
+    from dockwise.lsp.convert import diagnostic_json
+    from dockwise.syntax.parser import parse
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "bench"))
+    editlat = importlib.import_module("editlat")
+
+    unstructure = converters.get_converter().unstructure
+    texts = _corpus_sample() + [editlat.document(), ASTRAL_DOC, ENTER_DOC]
+    seen = {"related": 0, "tags": 0, "url": 0, "astral": 0}
+    for text in texts:
+        model = parse(text)
+        conv = PositionConverter(model.lines, encoding)
+        for v in lint_model(model):
+            for related in (True, False):
+                want = json.dumps(unstructure(to_diagnostic(v, conv, uri="file:///w/Dockerfile",
+                                                             related_information=related)))
+                tpl = diagnostic_json(v, conv, uri="file:///w/Dockerfile", related_information=related)
+                assert tpl.text(v.span.start.line) == want, (v, text[:200])
+            seen["related"] += bool(v.related)
+            seen["tags"] += bool(diagnostic_tags(v.code))
+            seen["url"] += bool(v.url)
+            seen["astral"] += not all(model.lines[i].isascii() for i in range(v.span.start.line,
+                                                                                min(v.span.end.line + 1, len(model.lines))))
+            # moved 3 lines down over the same text: only the line numbers change
+            tpl = diagnostic_json(v, conv, uri="file:///w/Dockerfile")
+            lines = [""] * 3 + list(model.lines)
+            moved = moved_violation(v, 3, 0)
+            want = json.dumps(unstructure(to_diagnostic(moved, PositionConverter(lines, encoding),
+                                                        uri="file:///w/Dockerfile")))
+            assert tpl.text(v.span.start.line + 3) == want
+    assert all(n > 0 for n in seen.values()), seen  # every branch was exercised
+
+
+ASTRAL_DOC = 'FROM --platform=😀 ubuntu AS é😀\nMAINTAINER é😀 y\nRUN echo "😀" && apt-get install curl\n'

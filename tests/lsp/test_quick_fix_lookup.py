@@ -38,8 +38,22 @@ def test_finding_by_code_and_range(monkeypatch):
     v = c.finding("DL3014", d.range)
     assert v is not None and v.code == "DL3014" and v.fix is not None
     assert c.finding("DL4000", d.range) is None  # same place, other code
-    shifted = types.Range(start=types.Position(d.range.start.line, d.range.start.character + 1), end=d.range.end)
-    assert c.finding("DL3014", shifted) is None  # same code, other place
+    other_line = types.Range(start=types.Position(0, d.range.start.character), end=types.Position(0, 30))
+    assert c.finding("DL3014", other_line) is None  # same code, other line
+
+
+def test_a_range_in_bytes_finds_the_nearest_finding_on_its_line(monkeypatch):
+    """Neovim 0.7 sends back byte columns for a non-ASCII line: the finding with
+    that code on that line whose columns are nearest."""
+    text = 'FROM debian:12\nRUN echo "é" && apt-get install -y curl wget\n'
+    c = _ctx(monkeypatch, text)
+    ds = sorted((d for d in c.st.diagnostics if d.code == "DL3008"), key=lambda d: d.range.start.character)
+    assert len(ds) == 2  # curl and wget, on the same line
+    for d in ds:
+        b = types.Range(start=types.Position(d.range.start.line, d.range.start.character + 1),
+                        end=types.Position(d.range.end.line, d.range.end.character + 1))  # é is 2 bytes
+        v = c.finding("DL3008", b)
+        assert v is not None and c.conv.range(v.span) == d.range
 
 
 def test_quick_fixes_of_bare_diagnostics(monkeypatch):
