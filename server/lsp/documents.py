@@ -120,7 +120,7 @@ class DocumentEntry:
         self.state: DocState | None = None  # the analysis of the current version, if computed
         self.previous_model: "Dockerfile | None" = None  # the last model, for incremental re-parsing
         self.lint_cache: "LintCache | None" = None  # findings of unchanged instructions
-        self.diagnostic_cache = DiagnosticCache()  # unchanged findings keep their LSP diagnostic
+        self.diagnostic_cache = DiagnosticCache()  # unchanged findings keep their JSON text
 
     def text_changed(self) -> None:
         """The text changed: never trust the old analysis, but let the parser
