@@ -589,7 +589,7 @@ def moved_violation(v: Violation, d: int, fixed: int) -> Violation:
     (the findings of a stage whose lines moved as a whole). The positions are
     moved when first read (:class:`_Moved`): Enter above most of a file costs
     one small object per finding, not a copy of its fix and related spans."""
-    if type(v) is _Moved:  # moved again: from the first original, by the sum
+    if type(v) is _Moved and v._fixed == fixed:  # moved again: from the first original, by the sum
         orig = v._v
         d += v._d
     else:
