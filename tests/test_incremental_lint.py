@@ -416,3 +416,30 @@ def test_a_fix_title_naming_a_line_follows_its_stage_when_lines_move():
         title = fix.title
         assert title.endswith(f"(line {7 + k})"), title
         prev = model
+
+
+def test_moved_violations_equal_the_violation_they_stand_for():
+    """Findings moved by the cache compute their positions when read; they equal
+    (and hash like) the Violation with those positions, also when moved again,
+    and when moved with another first fixed line (the LSP layer's keys)."""
+    from dockwise.lint.engine import Violation, moved_violation
+    from dockwise.rules._api import Edit, Fix, Severity
+    from dockwise.syntax.model import Pos, Span
+
+    def sp(a: int, b: int) -> Span:
+        return Span(Pos(a, 1), Pos(b, 2))
+
+    def vio(a: int, b: int, r: int, before: int = 2) -> Violation:
+        fix = Fix.safe("t", Edit(sp(a, a), "x"), Edit(sp(b, b), "y"))
+        return Violation("DL3008", "n", Severity.INFO, "m", sp(a, b), fix, ((sp(r, r), "there"), (sp(before, before), "top")))
+
+    v = vio(5, 6, 9)
+    once = moved_violation(v, 3, 4)  # line 2 is before the first stage: it stays
+    assert once == vio(8, 9, 12) and vio(8, 9, 12) == once and hash(once) == hash(vio(8, 9, 12))
+    twice = moved_violation(once, -2, 4)
+    assert twice == vio(6, 7, 10) and [twice] == [vio(6, 7, 10)]
+    assert twice.line == 7 and "line=6" in repr(twice)
+    to_top = moved_violation(once, -8, 0)  # every line moves, as for the LSP layer's keys
+    assert to_top == Violation("DL3008", "n", Severity.INFO, "m", sp(0, 1),
+                               Fix.safe("t", Edit(sp(0, 0), "x"), Edit(sp(1, 1), "y")),
+                               ((sp(4, 4), "there"), (sp(-6, -6), "top")))
