@@ -569,6 +569,11 @@ def lint_model(
 
 
 def _order(v: Violation):
+    if type(v) is _Moved and v._span is _UNSET:  # its start, without making its span
+        start = v._v.span.start
+        if start[0] >= v._fixed:
+            start = (start[0] + v._d, start[1])
+        return (start, v.code)
     return (v.span.start, v.code)
 
 
