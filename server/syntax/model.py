@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
@@ -294,6 +295,9 @@ class Instruction:
     empty_continuation: bool = False  # a blank line inside its continuation
     shell: ShellScript | None = None  # RUN (and ONBUILD RUN through .trigger)
     known: bool = True  # keyword is a Dockerfile instruction
+    # lines its positions still have to move (see :func:`defer_shift`); 0 for every
+    # instruction a caller can see
+    pending: int = field(default=0, repr=False, compare=False)
 
     @property
     def start_line(self) -> int:
@@ -437,9 +441,9 @@ class Dockerfile:
     escape: str = "\\"
     path: str | None = None
     version: int | None = None
-    # per start line: (instruction, its physical lines, errors, comments, escape);
-    # lets the next version's parse reuse unchanged instructions
-    block_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # the parser's per-instruction record of this version (lines, errors by phase):
+    # lets the next version's parse reuse what did not change (see parser._Inc)
+    inc: object = field(default=None, repr=False, compare=False)
     # structures derived from the model, built on first use: variable scopes
     # (see visible_at_end) and whole-file facts that rules memoise under a key
     # of their own ("module.name"); never part of equality or repr
@@ -637,6 +641,65 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
                 shift_view(d, seen)
     if ins.trigger is not None:
         shift(ins.trigger, d, seen)
+
+
+# -- moving lazily ---------------------------------------------------------------------
+# Enter moves every later instruction one line down. Moving each one's positions at once
+# costs O(later instructions x positions) per keystroke; instead the parser marks them
+# (``defer_shift``) and an instruction moves the first time anything reads one of its
+# positions. A marked instruction is an instance of ``_Moving``, a subclass with the same
+# layout whose attribute access moves it (``shift``) and turns it back into a plain
+# ``Instruction``: readers see the same absolute positions as ever, only later. What
+# carries no position (keyword, text, index, stage, comments: those move at once) is read
+# without moving it, so that a reader that only compares texts does not pay for it.
+
+_STILL = frozenset(("keyword", "raw_keyword", "text", "json", "stage", "index", "known", "empty_continuation",
+                    "pending", "comments"))
+_SETTLE = threading.RLock()  # one mover at a time; readers in other threads wait for it
+_settling: set[int] = set()  # ids of the instructions being moved (by the thread holding _SETTLE)
+
+
+class _Moving(Instruction):
+    """An :class:`Instruction` whose positions are ``pending`` lines behind (see above)."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str):
+        if name not in _STILL:
+            _settle(self)
+        return object.__getattribute__(self, name)
+
+
+def _settle(ins: Instruction) -> None:
+    g = object.__getattribute__
+    with _SETTLE:
+        if g(ins, "__class__") is not _Moving or id(ins) in _settling:
+            return
+        _settling.add(id(ins))
+        try:
+            d = g(ins, "pending")
+            if d:
+                shift(ins, d)
+            object.__setattr__(ins, "pending", 0)
+            object.__setattr__(ins, "__class__", Instruction)
+        finally:
+            _settling.discard(id(ins))
+
+
+def defer_shift(ins: Instruction, d: int) -> None:
+    """Move ``ins`` ``d`` lines, in place, the first time one of its positions is read."""
+    if type(ins) is _Moving:
+        object.__setattr__(ins, "pending", object.__getattribute__(ins, "pending") + d)
+    elif d:
+        ins.pending = d
+        object.__setattr__(ins, "__class__", _Moving)
+
+
+def settle(ins: Instruction) -> Instruction:
+    """``ins`` with every deferred move done (a no-op for a plain instruction)."""
+    if type(ins) is _Moving:
+        _settle(ins)
+    return ins
 
 
 def _shift_map(m: SourceMap, d: int, seen: set) -> None:
