@@ -591,33 +591,38 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
     a copy). A RUN's command view moves too (its ``shift``); the shell commands'
     own memos are dropped. Objects shared inside ``ins`` (ONBUILD's heredocs, a
     shell parse's source map, words a view shares with the shell parse) move once."""
+    if type(ins) is _Moving and id(ins) not in _settling:
+        defer_shift(ins, d)  # it moves when read, by both amounts
+        return
     if seen is None:
         seen = set()
     ms = _ms
-    ins.span = ms(ins.span, d)
-    ins.keyword_span = ms(ins.keyword_span, d)
-    _shift_map(ins.text_map, d, seen)
-    for f in ins.flags:
+    g = object.__getattribute__  # (not through _Moving's: the mover reads the fields as they are)
+    ins.span = ms(g(ins, "span"), d)
+    ins.keyword_span = ms(g(ins, "keyword_span"), d)
+    _shift_map(g(ins, "text_map"), d, seen)
+    for f in g(ins, "flags"):
         f.span = ms(f.span, d)
         f.name_span = ms(f.name_span, d)
         if f.value_span is not None:
             f.value_span = ms(f.value_span, d)
-    for a in ins.args:
+    for a in g(ins, "args"):
         a.span = ms(a.span, d)
-    for p in ins.pairs:
+    for p in g(ins, "pairs"):
         p.span = ms(p.span, d)
         p.key_span = ms(p.key_span, d)
         if p.value_span is not None:
             p.value_span = ms(p.value_span, d)
-    if id(ins.heredocs) not in seen:
-        seen.add(id(ins.heredocs))
-        for h in ins.heredocs:
+    heredocs = g(ins, "heredocs")
+    if id(heredocs) not in seen:
+        seen.add(id(heredocs))
+        for h in heredocs:
             h.opener_span = ms(h.opener_span, d)
             if h.body_span is not None:
                 h.body_span = ms(h.body_span, d)
             if h.terminator_span is not None:
                 h.terminator_span = ms(h.terminator_span, d)
-    sh = ins.shell
+    sh = g(ins, "shell")
     if sh is not None and id(sh) not in seen:
         seen.add(id(sh))
         if sh.too_deep is not None:
@@ -639,8 +644,9 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
                 sh.view = None
             else:
                 shift_view(d, seen)
-    if ins.trigger is not None:
-        shift(ins.trigger, d, seen)
+    trigger = g(ins, "trigger")
+    if trigger is not None:
+        shift(trigger, d, seen)
 
 
 # -- moving lazily ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ import bisect
 import itertools
 import json
 import re
+from typing import cast
 
 from dockwise.syntax.model import (
     Arg,
@@ -502,7 +503,7 @@ class _OldBlocks:
     one that reaches the end of the file is never offered (the next line may extend it),
     nor line 0 after a BOM (it parses differently)."""
 
-    __slots__ = ("df", "inc", "used", "max_used", "floor", "n", "bom")
+    __slots__ = ("df", "inc", "used", "max_used", "floor", "ceil", "n", "bom")
 
     def __init__(self, prev: Dockerfile) -> None:
         self.df = prev
@@ -512,6 +513,7 @@ class _OldBlocks:
         self.used: set[int] = set()
         self.max_used = -1
         self.floor = 0  # blocks before it are the unchanged prefix (kept as they are)
+        self.ceil = len(inc.starts)  # all() offers the blocks before it (the changed part)
         self.n = len(prev.lines)
         self.bom = bool(prev.lines) and prev.lines[0].startswith("\ufeff")
 
@@ -542,7 +544,7 @@ class _OldBlocks:
             self.max_used = k
 
     def all(self):
-        for k in range(self.floor, len(self.inc.starts)):
+        for k in range(self.floor, self.ceil):
             got = self.entry(k)
             if got is not None:
                 yield got
@@ -578,6 +580,7 @@ class _Parser:
         self.chk: list[list[ParseError] | None] = []
         self.stg: list[list[ParseError] | None] = []
         self.dep: list[list[ParseError] | None] = []
+        self.todo: list[int] = []  # instructions to check (parsed anew)
         self.esc = "\\"
         self.old = prev if prev is not None and isinstance(prev.inc, _Inc) else None
         self.prev_cache = _OldBlocks(self.old) if self.old is not None else None
@@ -606,12 +609,19 @@ class _Parser:
         n0, n1 = len(raw0), len(raw1)
         m = min(n0, n1)
         p = 0
+        step = 64  # compare runs of lines at C speed, then line by line
+        while p + step <= m and raw0[p : p + step] == raw1[p : p + step]:
+            p += step
         while p < m and raw0[p] == raw1[p]:
             p += 1
         s = 0
         lim = m - p
+        while s + step <= lim and raw0[n0 - s - step : n0 - s] == raw1[n1 - s - step : n1 - s]:
+            s += step
         while s < lim and raw0[n0 - 1 - s] == raw1[n1 - 1 - s]:
             s += 1
+        # blocks found elsewhere are looked for among the old ones in the changed part only
+        self.prev_cache.ceil = bisect.bisect_left(inc.starts, n0 - s)
         self.d = n1 - n0
         self.sync_from = n1 - s
         k = bisect.bisect_left(inc.ends, min(p, n0 - 1))
@@ -949,6 +959,7 @@ class _Parser:
             self.ends.append(end.line)
             self.syn.append(self.errors[n_err:])
             del self.errors[n_err:]
+            self.todo.append(len(self.chk))
             self.chk.append(None)
             self.stg.append(None)
             self.dep.append(None)
@@ -1556,10 +1567,9 @@ def parse(
     glob: list[ParseError] = []
     internal: list[ParseError] = []
     try:
-        for i, got in enumerate(chk):
-            if got is None:
-                out = chk[i] = []
-                _check_instruction(out, df.instructions[i])
+        for i in p.todo:
+            out = chk[i] = []
+            _check_instruction(out, df.instructions[i])
     except Exception as exc:
         _internal(internal, df, "_check_all", exc)
     try:
@@ -1583,9 +1593,12 @@ def parse(
             _internal(internal, df, "_attach_shell", exc)
     elif not same:
         dep = [[] for _ in range(n)]
-    chk_ = [e if e is not None else [] for e in chk]
-    stg_ = [e if e is not None else [] for e in stg]
-    dep_ = [e if e is not None else [] for e in dep]
+    if internal:  # a phase stopped part way: what it did not reach has no errors
+        chk = [e if e is not None else [] for e in chk]
+        stg = [e if e is not None else [] for e in stg]
+        dep = [e if e is not None else [] for e in dep]
+    chk_, stg_, dep_ = cast("list[list[ParseError]]", chk), cast("list[list[ParseError]]", stg), \
+        cast("list[list[ParseError]]", dep)
     chain = itertools.chain.from_iterable
     errors = [*p.errors, *chain(p.syn), *chain(chk_), *chain(stg_), *glob, *chain(dep_), *internal]
     errors.sort(key=lambda e: (e.span.start, e.message))
