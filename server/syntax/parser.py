@@ -665,7 +665,7 @@ class _Parser:
         loose = [e for e in inc.loose if e.span.start.line > s0]
         lists = (inc.syn[j:], inc.chk[j:], inc.stg[j:], inc.dep[j:])
         tail = old.instructions[j:]
-        if self.in_place or not d:
+        if self.in_place:
             comments = cs[lo:]
             if d:
                 for ins in tail:
@@ -681,11 +681,12 @@ class _Parser:
             if at != j:
                 for t, ins in enumerate(tail, at):
                     ins.index = t
-        else:  # the previous version stays in use: copies
+        else:  # the previous version stays in use: copies (stages, shells and comments
+            # are set on the new version's instructions, which must not be the old ones)
             cmap: dict[int, Comment] = {}
             comments = []
             for c in cs[lo:]:
-                nc = cmap[id(c)] = moved_comment(c, d)
+                nc = cmap[id(c)] = moved_comment(c, d) if d else c
                 comments.append(nc)
             moved_tail = []
             for t, ins in enumerate(tail, at):
@@ -694,8 +695,9 @@ class _Parser:
                 mv.comments = [cmap.get(id(c), c) for c in ins.comments]
                 moved_tail.append(mv)
             tail = moved_tail
-            loose = [moved_error(e, d) for e in loose]
-            lists = tuple([[moved_error(e, d) for e in errs] for errs in lst] for lst in lists)
+            if d:
+                loose = [moved_error(e, d) for e in loose]
+                lists = tuple([[moved_error(e, d) for e in errs] for errs in lst] for lst in lists)
         tail[0].comments = list(pending)
         self.instructions += tail
         self.comments += comments
@@ -760,11 +762,11 @@ class _Parser:
         inc = prev.inc
         chk = inc.chk[k]
         d = start - old_start
+        if not self.in_place:  # the previous model stays in use: a copy (moved when it moved)
+            ins = moved(ins, d)
         if d:
             if self.in_place:
                 shift(ins, d)  # the previous model is discarded: move its instruction in place
-            else:
-                ins = moved(ins, d)
             errors = [moved_error(e, d) for e in errors]
             chk = [moved_error(e, d) for e in chk]
             comments = [moved_comment(c, d) for c in comments]
