@@ -657,7 +657,9 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
 # layout whose attribute access moves it (``shift``) and turns it back into a plain
 # ``Instruction``: readers see the same absolute positions as ever, only later. What
 # carries no position (keyword, text, index, stage, comments: those move at once) is read
-# without moving it, so that a reader that only compares texts does not pay for it.
+# without moving it, so that a reader that only compares texts does not pay for it; nor
+# are ``start_line``/``end_line`` (computed from the pending move) and, when there is no
+# ONBUILD trigger, ``trigger``/``effective``.
 
 _STILL = frozenset(("keyword", "raw_keyword", "text", "json", "stage", "index", "known", "empty_continuation",
                     "pending", "comments"))
@@ -672,8 +674,19 @@ class _Moving(Instruction):
 
     def __getattribute__(self, name: str):
         if name not in _STILL:
+            g = object.__getattribute__
+            if name in _LINES:  # what the moved position will be, without moving the rest
+                with _SETTLE:
+                    if g(self, "__class__") is _Moving and id(self) not in _settling:
+                        return g(self, "span")[_LINES[name]][0] + g(self, "pending")
+            elif name in _NO_TRIGGER and g(self, "trigger") is None:  # (no trigger to move)
+                return None if name == "trigger" else self
             _settle(self)
         return object.__getattribute__(self, name)
+
+
+_LINES = {"start_line": 0, "end_line": 1}
+_NO_TRIGGER = frozenset(("trigger", "effective"))
 
 
 def _settle(ins: Instruction) -> None:
