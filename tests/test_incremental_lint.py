@@ -111,7 +111,8 @@ def first_difference(a, b, path: str = "df") -> str | None:
     from dockwise.syntax.model import SourceMap
 
     # (an instruction whose positions move lazily is an instance of a subclass: compared as one)
-    if is_dataclass(a) and is_dataclass(b) and (isinstance(a, type(b)) or isinstance(b, type(a))):
+    ta, tb = type(a), type(b)
+    if (issubclass(ta, tb) or issubclass(tb, ta)) and is_dataclass(a) and is_dataclass(b):
         for f in fields(a):
             if f.compare:
                 r = first_difference(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")

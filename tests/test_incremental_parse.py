@@ -153,7 +153,7 @@ def test_typing_and_enter_on_a_large_document_reuse_what_did_not_change():
     """The work is proportional to the edit: typing re-parses one instruction; Enter
     re-parses none, and the stages (with their FROM expansions) are taken over."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "bench"))
-    import editlat
+    import editlat  # pyright: ignore[reportMissingImports]  (../shared/bench, outside the repository)
 
     text = editlat.document()
     lines = text.split("\n")
