@@ -1,14 +1,16 @@
-"""Code actions: quick fixes from Diagnostic.data, refactorings, source.fixAll.dockwise (with codeAction/resolve).
+"""Code actions: quick fixes of our diagnostics, refactorings, source.fixAll.dockwise (with codeAction/resolve).
 
 Handlers are thin: the document's cached analysis comes from
 ``server.documents.state`` (one model per document version); the work is
 done by :mod:`dockwise.editor.actions`, which imports nothing from pygls or
 lsprotocol.
 
-* ``quickfix``: a diagnostic's fix straight from ``data.fix`` (already in
-  client units) when ``data.version`` is the document's version; otherwise
-  (``data`` dropped by the client, or stale) the diagnostic is matched by code
-  and range against the cached lint of the current version. Unsafe fixes say
+* ``quickfix``: a diagnostic (published without ``data``: see
+  :mod:`dockwise.lsp.convert`) is matched by code and range against the cached
+  lint of the current version, through an index built once per request (a
+  range in other units, as Neovim 0.7 sends for non-ASCII lines, matches the
+  nearest finding with that code on its line); a diagnostic of an older
+  version whose finding moved or changed gets no fix. Unsafe fixes say
   so in their title; safe ones are preferred; display-only ones are not
   offered. Every dockwise diagnostic also gets "Ignore CODE for this line" and
   "…for this file" (pragmas; not offered when ``disable-ignore-pragma`` is on).
@@ -68,6 +70,32 @@ class _Ctx:
         self.conv = a.converter
         self.crlf = _uses_crlf(text)
         self.versioned = bool(ls.caps.get("workspace.workspace_edit.document_changes", False))
+        self._findings: tuple[dict, dict] | None = None
+
+    def finding(self, code: str, rng: types.Range):
+        """The violation of the current version with this code and range (client
+        units), or None. A client may send a range back in other units (Neovim 0.7
+        gives byte columns on a non-ASCII line): then the finding with this code
+        starting on that line whose columns are nearest."""
+        if self._findings is None:
+            exact: dict = {}
+            by_line: dict = {}
+            for v in self.st.violations:
+                r = self.conv.range(v.span)
+                key = (v.code, r.start.line, r.start.character, r.end.line, r.end.character)
+                exact.setdefault(key, v)
+                by_line.setdefault((v.code, r.start.line), []).append((key, v))
+            self._findings = (exact, by_line)
+        exact, by_line = self._findings
+        s, e = rng.start, rng.end
+        v = exact.get((code, s.line, s.character, e.line, e.character))
+        if v is not None:
+            return v
+        near = by_line.get((code, s.line))
+        if not near:
+            return None
+        return min(near, key=lambda kv: (abs(kv[0][2] - s.character) + abs(kv[0][4] - e.character)
+                                         + 1000 * abs(kv[0][3] - e.line)))[1]
 
     def text_edit(self, rng: types.Range, new_text: str) -> types.TextEdit:
         if self.crlf and "\n" in new_text:
@@ -111,43 +139,27 @@ def _context(ls: "DockwiseServer", uri: str) -> _Ctx | None:
 
 
 def _locate(c: _Ctx, d: types.Diagnostic):
-    """(code, model line, fix) for one of our diagnostics in the current
-    version; fix is a ``data.fix`` dict or a Fix. None when it is not ours or
-    no longer matches the document."""
+    """(code, model line, fix or None) for one of our diagnostics in the current
+    version; None when it is not ours or no longer matches the document."""
     if d.source is not None and d.source != "dockwise":
         return None
     data = d.data if isinstance(d.data, dict) else {}
     code = str(d.code) if d.code is not None else data.get("rule")
     if not code:
         return None
-    if data.get("rule") == code and data.get("version") == c.st.version and c.st.version is not None:
-        fix = data.get("fix")
-        return code, d.range.start.line, fix if isinstance(fix, dict) else None
-    for v in c.st.violations:  # data dropped or stale: the cached lint of this version
-        if v.code == code and c.conv.range(v.span) == d.range:
-            return code, v.span.start.line, v.fix
-    return None
+    v = c.finding(code, d.range)
+    if v is None:
+        return None
+    return code, v.span.start.line, v.fix
 
 
 def _fix_action(c: _Ctx, d: types.Diagnostic, fix) -> types.CodeAction | None:
     from dockwise.editor.actions import titled
-    from dockwise.lsp.convert import text_edits_from_fix_json
     from dockwise.rules._api import Applicability
 
     if fix is None:
         return None
-    if isinstance(fix, dict):
-        try:
-            app = Applicability(fix.get("applicability"))
-        except ValueError:
-            return None
-        title = fix.get("title")
-        edits = text_edits_from_fix_json(fix)
-        if edits is None or not isinstance(title, str):
-            return None
-        edits = [c.text_edit(e.range, e.new_text) for e in edits]
-    else:
-        app, title, edits = fix.applicability, fix.title, c.model_edits(fix.edits)
+    app, title, edits = fix.applicability, fix.title, c.model_edits(fix.edits)
     if app is Applicability.DISPLAY_ONLY or not edits:
         return None
     return types.CodeAction(

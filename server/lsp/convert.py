@@ -7,14 +7,17 @@ lines without terminators; LSP counts in the negotiated position encoding
 ``TextDocument.position_codec``; :class:`PositionConverter` uses that codec's
 unit counter on the *model's* lines, with a fast path for ASCII lines.
 
-Everything that leaves the server in client units (diagnostic ranges and the
-fix edits embedded in ``Diagnostic.data``) goes through here, so code actions
-can apply ``data.fix`` without re-linting.
+Everything that leaves the server in client units (diagnostic ranges, fix
+edits) goes through here. Diagnostics carry no ``data``: a code action finds
+the finding (and its fix) in the analysis of the current version by code and
+range, so a publish holds only what the editor shows — 700 diagnostics with
+their fixes embedded were 443 KB per keystroke on the benchmark's document,
+and clients parse and keep every publish.
 """
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from lsprotocol import types
 
@@ -83,21 +86,26 @@ class PositionConverter:
 
     # -- server → client ---------------------------------------------------------
 
-    def position(self, pos: "Pos") -> types.Position:
+    def line_char(self, pos: "Pos") -> tuple[int, int]:
+        """``pos`` in client units as (line, character), clamped to the line's text."""
         line, col = pos.line, pos.col
         if line < 0:
-            return types.Position(line=0, character=0)
+            return 0, 0
         if col < 0:
             col = 0
         if line >= len(self.lines):
             # past the last line (e.g. the end of a file ending in a newline)
-            return types.Position(line=line, character=col)
+            return line, col
         text = self.lines[line]
         if col > len(text):
             col = len(text)
         if self.encoding == "utf-32" or self._is_ascii(line):
-            return types.Position(line=line, character=col)
-        return types.Position(line=line, character=self.units(text[:col]))
+            return line, col
+        return line, self.units(text[:col])
+
+    def position(self, pos: "Pos") -> types.Position:
+        line, character = self.line_char(pos)
+        return types.Position(line=line, character=character)
 
     def range(self, span: "Span") -> types.Range:
         return types.Range(start=self.position(span.start), end=self.position(span.end))
@@ -131,57 +139,11 @@ class PositionConverter:
         return Span(self.pos(rng.start), self.pos(rng.end))
 
 
-# -- JSON helpers (for Diagnostic.data, which must be plain JSON) ------------------
-
-
-def range_json(rng: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": rng.start.line, "character": rng.start.character},
-        "end": {"line": rng.end.line, "character": rng.end.character},
-    }
-
-
-def range_from_json(d: Any) -> types.Range | None:
-    """Inverse of :func:`range_json`; ``None`` when ``d`` is malformed."""
-    try:
-        s, e = d["start"], d["end"]
-        return types.Range(
-            start=types.Position(line=int(s["line"]), character=int(s["character"])),
-            end=types.Position(line=int(e["line"]), character=int(e["character"])),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 # -- fixes ---------------------------------------------------------------------------
 
 
 def fix_text_edits(fix: "Fix", conv: PositionConverter) -> list[types.TextEdit]:
     return [types.TextEdit(range=conv.range(e.span), new_text=e.new_text) for e in fix.edits]
-
-
-def fix_json(fix: "Fix", conv: PositionConverter) -> dict[str, Any]:
-    """``{"title", "applicability", "edits": [{"range", "newText"}]}`` in client units."""
-    applicability = getattr(fix.applicability, "value", str(fix.applicability))
-    return {
-        "title": fix.title,
-        "applicability": applicability,
-        "edits": [{"range": range_json(conv.range(e.span)), "newText": e.new_text} for e in fix.edits],
-    }
-
-
-def text_edits_from_fix_json(d: Any) -> list[types.TextEdit] | None:
-    """The edits of a ``data.fix`` payload; ``None`` when malformed."""
-    try:
-        out = []
-        for e in d["edits"]:
-            rng = range_from_json(e["range"])
-            if rng is None or not isinstance(e["newText"], str):
-                return None
-            out.append(types.TextEdit(range=rng, new_text=e["newText"]))
-        return out
-    except (KeyError, TypeError):
-        return None
 
 
 # -- diagnostics ---------------------------------------------------------------------
@@ -212,22 +174,14 @@ def diagnostic_tags(code: str) -> tuple[types.DiagnosticTag, ...]:
     return tuple(tags)
 
 
-def diagnostic_data(v: "Violation", conv: PositionConverter, version: int | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"rule": v.code, "version": version}
-    if v.fix is not None:
-        data["fix"] = fix_json(v.fix, conv)
-    return data
-
-
 def to_diagnostic(
     v: "Violation",
     conv: PositionConverter,
     *,
-    version: int | None,
     uri: str | None = None,
     related_information: bool = True,
 ) -> types.Diagnostic:
-    """One violation → one LSP diagnostic (ranges and fix edits in client units).
+    """One violation → one LSP diagnostic (its range in client units).
 
     ``related_information`` (when ``uri`` is given) turns ``Violation.related``
     into ``relatedInformation`` locations in the same document.
@@ -256,7 +210,6 @@ def to_diagnostic(
         source=SOURCE,
         tags=list(tags) if tags else None,
         related_information=related,
-        data=diagnostic_data(v, conv, version),
     )
 
 
@@ -264,12 +217,11 @@ def to_diagnostics(
     violations: Sequence["Violation"],
     conv: PositionConverter,
     *,
-    version: int | None,
     uri: str | None = None,
     related_information: bool = True,
 ) -> list[types.Diagnostic]:
     return [
-        to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
+        to_diagnostic(v, conv, uri=uri, related_information=related_information)
         for v in violations
     ]
 
@@ -282,114 +234,137 @@ def _to_line0(v: "Violation", base: int) -> "Violation":
     return moved_violation(v, -base, 0)
 
 
-def _moved_range(r: types.Range, delta: int) -> types.Range:
-    return types.Range(start=types.Position(line=r.start.line + delta, character=r.start.character),
-                       end=types.Position(line=r.end.line + delta, character=r.end.character))
+def diagnostics_json(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
+    """lsprotocol diagnostics (configuration files' problems, notes) as JSON texts."""
+    import json
+
+    from lsprotocol import converters
+
+    c = converters.get_converter()
+    return [json.dumps(c.unstructure(d)) for d in diagnostics]
 
 
-def _moved_json(x: Any, delta: int) -> Any:
-    """JSON data (a diagnostic's, or its fix's) with every ``{"line", "character"}``
-    position moved ``delta`` lines."""
-    if isinstance(x, dict):
-        if len(x) == 2 and isinstance(x.get("line"), int) and "character" in x:
-            return {"line": x["line"] + delta, "character": x["character"]}
-        return {k: _moved_json(v, delta) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_moved_json(v, delta) for v in x]
-    return x
+def structure_diagnostics(texts: Sequence[str]) -> list[types.Diagnostic]:
+    """JSON texts → lsprotocol diagnostics (for a pull report, which pygls
+    serialises itself)."""
+    import json
+
+    from lsprotocol import converters
+
+    c = converters.get_converter()
+    return [c.structure(json.loads(t), types.Diagnostic) for t in texts]
+
+
+class DiagnosticJson:
+    """One diagnostic's JSON text with its line numbers left open: ``parts``
+    interleaved with ``base + offset`` for each of ``offsets``. Moving the
+    diagnostic some lines (Enter above it) only writes other numbers."""
+
+    __slots__ = ("parts", "offsets")
+
+    def __init__(self, parts: tuple[str, ...], offsets: tuple[int, ...]):
+        self.parts, self.offsets = parts, offsets
+
+    def text(self, base: int) -> str:
+        parts = self.parts
+        out = [parts[0]]
+        for i, off in enumerate(self.offsets, 1):
+            out.append(str(base + off))
+            out.append(parts[i])
+        return "".join(out)
+
+
+def diagnostic_json(v: "Violation", conv: PositionConverter, *, uri: str | None = None,
+                    related_information: bool = True) -> DiagnosticJson:
+    """The JSON of :func:`to_diagnostic` (same keys, order and separators as
+    lsprotocol's converter gives with ``json.dumps``), written directly: no
+    attrs objects, no cattrs. Line numbers are relative to ``v.span.start.line``."""
+    import json
+
+    dumps = json.dumps
+    base = v.span.start.line
+    parts: list[str] = []
+    offsets: list[int] = []
+    buf: list[str] = []
+
+    def position(p: "Pos") -> None:
+        line, character = conv.line_char(p)
+        buf.append('{"line": ')
+        parts.append("".join(buf))
+        buf.clear()
+        offsets.append(line - base)
+        buf.append(f', "character": {character}}}')
+
+    def range_(span: "Span") -> None:
+        buf.append('{"start": ')
+        position(span.start)
+        buf.append(', "end": ')
+        position(span.end)
+        buf.append("}")
+
+    buf.append('{"range": ')
+    range_(v.span)
+    buf.append(f', "message": {dumps(v.message)}, "severity": {int(severity(v.severity))}, '
+               f'"code": {dumps(v.code)}')
+    if v.url:
+        buf.append(f', "codeDescription": {{"href": {dumps(v.url)}}}')
+    buf.append(f', "source": {dumps(SOURCE)}')
+    tags = diagnostic_tags(v.code)
+    if tags:
+        buf.append(', "tags": [' + ", ".join(str(int(t)) for t in tags) + "]")
+    if related_information and uri and v.related:
+        items = []
+        for item in v.related:
+            try:
+                span, message = item
+                ends = (span.start, span.end)
+                if not all(hasattr(p, "line") and hasattr(p, "col") for p in ends):
+                    continue  # a malformed item is skipped, as by to_diagnostic
+                items.append((span, str(message)))
+            except (TypeError, ValueError, AttributeError):
+                continue
+        if items:
+            buf.append(', "relatedInformation": [')
+            for k, (span, message) in enumerate(items):
+                buf.append(f'{", " if k else ""}{{"location": {{"uri": {dumps(uri)}, "range": ')
+                range_(span)
+                buf.append(f'}}, "message": {dumps(message)}}}')
+            buf.append("]")
+    buf.append("}")
+    parts.append("".join(buf))
+    return DiagnosticJson(tuple(parts), tuple(offsets))
 
 
 class DiagnosticCache:
-    """Reuses the LSP diagnostic of a violation that did not change between two
-    versions of a document (most of them, while typing): the conversion
-    depends only on the violation and the text of the lines it touches, so
-    those lines are part of the key. ``data`` (which carries the document
-    version) is rebuilt each time. Keeps only the entries of the last call.
+    """The JSON text of each violation's diagnostic, reused between versions
+    of a document: the conversion depends only on the violation and the text
+    of the lines it touches, so those lines are part of the key. Keeps only
+    the entries of the last call.
 
-    Two ways to find the previous diagnostic: by identity (the engine's
+    Three ways to find the previous text: by identity (the engine's
     :class:`~dockwise.lint.engine.LintCache` hands back the very same violation
-    objects for unchanged instructions: no hashing) and by value (a
-    violation recomputed equal). It lives in the document's entry of the
-    document store, beside its LintCache, and dies with it."""
+    objects for unchanged instructions: no hashing), by moving (a violation
+    the LintCache moved some lines, Enter above it: the same text with other
+    line numbers) and by value (a violation recomputed equal, possibly some
+    lines further). It lives in the document's entry of the document store,
+    beside its LintCache, and dies with it."""
 
-    __slots__ = ("_entries", "_by_id", "_ctx", "_json", "_dicts", "_version", "_relative")
+    __slots__ = ("_entries", "_by_id", "_ctx", "_relative")
 
     def __init__(self) -> None:
+        # (violation, texts of its lines) -> (DiagnosticJson, base line, text)
         self._entries: dict = {}
-        # (violation moved to line 0, texts of its lines) -> (diagnostic, line it was at): a finding
-        # recomputed equal but some lines further (Enter above it) gets that diagnostic moved
+        # (violation moved to line 0, texts of its lines) -> (DiagnosticJson, line it was at): a finding
+        # recomputed equal but some lines further (Enter above it) gets that text with other numbers
         self._relative: dict = {}
-        self._by_id: dict[int, tuple] = {}  # id(violation) -> (violation, ((line, text), ...), diagnostic)
+        # id(violation) -> (violation, ((line, text), ...), DiagnosticJson, base line, text)
+        self._by_id: dict[int, tuple] = {}
         self._ctx: tuple | None = None
-        self._json: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, data check, JSON head, JSON tail)
-        self._dicts: dict[int, tuple] = {}  # id(diagnostic) -> (diagnostic, its JSON data without "data")
-        self._version: tuple | None = None  # (version, its JSON text)
 
-    def _parts(self, d: types.Diagnostic, unstructure) -> tuple | None:
-        """(head, tail): ``d``'s JSON text is head + JSON of data.version + tail.
-        Cached per diagnostic; valid while ``data`` differs only in its version."""
-        data = d.data
-        if not isinstance(data, dict) or "version" not in data:
-            return None
-        hit = self._json.get(id(d))
-        if hit is not None and hit[0] is d and len(hit[1]) == len(data) - 1 and all(
-            data.get(k) is v for k, v in hit[1]
-        ):
-            return hit[2], hit[3]
-        import json
-
-        marker = "\x00dockwise-version\x00"
-        known = self._dicts.get(id(d))
-        if known is not None and known[0] is d:  # a moved diagnostic: its JSON data was moved too
-            j = dict(known[1])
-            j["data"] = {**data, "version": marker}
-        else:
-            j = unstructure(d)
-            plain = dict(j)
-            plain.pop("data", None)
-            self._dicts[id(d)] = (d, plain)  # kept for as_json, and moved with d (see _moved)
-            j["data"] = {**j.get("data", {}), "version": marker}
-        pieces = json.dumps(j).split(json.dumps(marker))
-        if len(pieces) != 2:
-            return None
-        check = tuple((k, v) for k, v in data.items() if k != "version")
-        self._json[id(d)] = (d, check, pieces[0], pieces[1])
-        return pieces[0], pieces[1]
-
-    def json_text(self, d: types.Diagnostic, unstructure) -> str:
-        """``d`` as JSON text; a diagnostic reused from the last version costs
-        a string concatenation (only ``data.version`` changes)."""
-        import json
-
-        parts = self._parts(d, unstructure)
-        if parts is None:
-            return json.dumps(self.as_json(d, unstructure))
-        data = d.data
-        assert isinstance(data, dict)  # _parts found its version
-        v = data["version"]
-        memo = self._version
-        if memo is None or memo[0] is not v and not (type(v) is type(memo[0]) is int and v == memo[0]):
-            memo = self._version = (v, json.dumps(v))
-        return parts[0] + memo[1] + parts[1]
-
-    def as_json(self, d: types.Diagnostic, unstructure) -> dict:
-        """``d`` as JSON-ready data; the unstructured form of a reused
-        diagnostic is reused too (only ``data`` changes between versions)."""
-        hit = self._dicts.get(id(d))
-        if hit is None or hit[0] is not d:
-            j = unstructure(d)
-            j.pop("data", None)
-            self._dicts[id(d)] = hit = (d, j)
-        out = dict(hit[1])
-        if d.data is not None:
-            out["data"] = d.data
-        return out
-
-    def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str], version: int | None
-               ) -> tuple | None:
-        """(v, its lines and their text, diagnostic) made by moving the diagnostic of
-        the violation ``v`` was moved from, when every line that one touched moved and
-        still has the same text; else None."""
+    def _moved(self, v: "Violation", moved_from, old_ids: dict, lines: Sequence[str]) -> tuple | None:
+        """The entry for ``v`` made by moving that of the violation ``v`` was moved
+        from, when every line that one touched moved and still has the same text;
+        else None."""
         got = moved_from(v)
         if got is None:
             return None
@@ -400,33 +375,12 @@ class DiagnosticCache:
         n = len(lines)
         if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
             return None
-        d = self._move(hit[2], delta)
-        if isinstance(d.data, dict):  # always: to_diagnostic gives every diagnostic its data
-            d.data["version"] = version
-        return v, tuple((i + delta, t) for i, t in hit[1]), d
-
-    def _move(self, d0: types.Diagnostic, delta: int) -> types.Diagnostic:
-        """``d0`` with every line ``delta`` further (its JSON form too, when known)."""
-        related = d0.related_information
-        if related:
-            related = [types.DiagnosticRelatedInformation(
-                location=types.Location(uri=r.location.uri, range=_moved_range(r.location.range, delta)),
-                message=r.message) for r in related]
-        d = types.Diagnostic(
-            range=_moved_range(d0.range, delta), message=d0.message, severity=d0.severity, code=d0.code,
-            code_description=d0.code_description, source=d0.source, tags=d0.tags,
-            related_information=related, data=_moved_json(d0.data, delta),
-        )
-        known = self._dicts.get(id(d0))
-        if known is not None and known[0] is d0:
-            self._dicts[id(d)] = (d, _moved_json(known[1], delta))
-        return d
+        base = hit[3] + delta
+        return v, tuple((i + delta, t) for i, t in hit[1]), hit[2], base, hit[2].text(base)
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
         spans = [v.span]
-        if v.fix is not None:
-            spans += [e.span for e in v.fix.edits]
         for item in v.related or ():
             try:
                 spans.append(item[0])
@@ -442,15 +396,14 @@ class DiagnosticCache:
         violations: Sequence["Violation"],
         conv: PositionConverter,
         *,
-        version: int | None,
         uri: str | None = None,
         related_information: bool = True,
         moved_from: "Callable[[Violation], tuple[Violation, int, int] | None] | None" = None,
-    ) -> list[types.Diagnostic]:
-        """The diagnostics of ``violations``. ``moved_from`` (the engine's
-        ``LintCache.moved_from``) names the violations that are copies of last
-        version's moved some lines (Enter above them): their diagnostic (and its
-        JSON) is last version's moved the same way, not converted again."""
+    ) -> list[str]:
+        """The diagnostics of ``violations``, as JSON texts. ``moved_from`` (the
+        engine's ``LintCache.moved_from``) names the violations that are copies
+        of last version's moved some lines (Enter above them): their text is
+        last version's with other line numbers, not converted again."""
         lines = conv.lines
         n = len(lines)
         ctx = (conv.encoding, uri, related_information)
@@ -460,20 +413,18 @@ class DiagnosticCache:
         new_rel: dict = {}
         new: dict = {}
         new_ids: dict[int, tuple] = {}
-        out = []
+        out: list[str] = []
         for v in violations:
             hit = old_ids.get(id(v))
             if hit is not None and hit[0] is v and all((lines[i] if i < n else None) == t for i, t in hit[1]):
-                d = hit[2]
-                d.data = {**d.data, "version": version}
                 new_ids[id(v)] = hit
-                out.append(d)
+                out.append(hit[4])
                 continue
             if moved_from is not None and hit is None:
-                got = self._moved(v, moved_from, old_ids, lines, version)
+                got = self._moved(v, moved_from, old_ids, lines)
                 if got is not None:
                     new_ids[id(v)] = got
-                    out.append(got[2])
+                    out.append(got[4])
                     continue
             try:
                 idx = self._lines(v)
@@ -481,29 +432,22 @@ class DiagnosticCache:
                 key = (v, texts)
                 hash(key)
             except TypeError:  # an unhashable violation: convert without caching
-                out.append(to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information))
+                out.append(diagnostic_json(v, conv, uri=uri, related_information=related_information)
+                           .text(v.span.start.line))
                 continue
-            d = old.get(key) or new.get(key)
-            if d is None:
+            e = old.get(key) or new.get(key)
+            if e is None:
                 base = v.span.start.line
                 rkey = (_to_line0(v, base), texts)
                 got = old_rel.get(rkey)
-                if got is not None and got[1] != base:
-                    d = self._move(got[0], base - got[1])
-                    if isinstance(d.data, dict):
-                        d.data["version"] = version
-                else:
-                    d = to_diagnostic(v, conv, version=version, uri=uri, related_information=related_information)
-                new_rel[rkey] = (d, base)
-            else:
-                d.data = {**d.data, "version": version}
-            new[key] = d
-            new_ids[id(v)] = (v, tuple(zip(idx, texts)), d)
-            out.append(d)
+                tpl = got[0] if got is not None else diagnostic_json(
+                    v, conv, uri=uri, related_information=related_information)
+                e = (tpl, base, tpl.text(base))
+                new_rel[rkey] = (tpl, base)
+            new[key] = e
+            new_ids[id(v)] = (v, tuple(zip(idx, texts)), e[0], e[1], e[2])
+            out.append(e[2])
         self._entries, self._by_id = new, new_ids
         if new_rel or old_rel:
             self._relative = new_rel
-        keep = {id(d) for d in out}
-        self._json = {k: e for k, e in self._json.items() if k in keep}
-        self._dicts = {k: e for k, e in self._dicts.items() if k in keep}
         return out

@@ -30,14 +30,15 @@ import itertools
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from urllib.parse import unquote
 
 from lsprotocol import types
 
 from dockwise.lsp import logs
-from dockwise.lsp.convert import SOURCE, DiagnosticCache, PositionConverter
+from dockwise.lsp.convert import (SOURCE, DiagnosticCache, PositionConverter, diagnostics_json,
+                                  structure_diagnostics)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pygls.workspace import TextDocument
@@ -69,17 +70,33 @@ class DocState:
 
     ``model`` is parsed once per version and shared by every feature (hover,
     completion, code actions reuse it); a settings change re-lints the same
-    model without re-parsing.
+    model without re-parsing. ``texts`` are the diagnostics as published (the
+    JSON text of each); :attr:`diagnostics` gives them as lsprotocol objects,
+    made on first use (pull reports).
     """
 
     version: int | None
     model: "Dockerfile | None"
     violations: "list[Violation]"
-    diagnostics: list[types.Diagnostic]
+    texts: list[str]
     result_id: str
     generation: int
     converter: PositionConverter | None = None
     error: str | None = None  # set when parsing or linting failed
+    objects: list[types.Diagnostic] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def diagnostics(self) -> list[types.Diagnostic]:
+        if self.objects is None:
+            self.objects = structure_diagnostics(self.texts)
+        return self.objects
+
+    @classmethod
+    def of(cls, version: int | None, diagnostics: list[types.Diagnostic], result_id: str, generation: int,
+           error: str | None = None) -> "DocState":
+        """A state without a model whose diagnostics are lsprotocol objects."""
+        return cls(version, None, [], diagnostics_json(diagnostics), result_id, generation, error=error,
+                   objects=list(diagnostics))
 
 
 class Analysed(NamedTuple):
@@ -103,7 +120,7 @@ class DocumentEntry:
         self.state: DocState | None = None  # the analysis of the current version, if computed
         self.previous_model: "Dockerfile | None" = None  # the last model, for incremental re-parsing
         self.lint_cache: "LintCache | None" = None  # findings of unchanged instructions
-        self.diagnostic_cache = DiagnosticCache()  # unchanged findings keep their LSP diagnostic
+        self.diagnostic_cache = DiagnosticCache()  # unchanged findings keep their JSON text
 
     def text_changed(self) -> None:
         """The text changed: never trust the old analysis, but let the parser
@@ -240,15 +257,14 @@ class DocumentStore:
             except Exception as exc:
                 logs.log_failure(f"configuration diagnostics for {uri}", exc)
                 diagnostics = []
-            return DocState(version, None, [], diagnostics, self._result_id(), self.generation)
+            return DocState.of(version, diagnostics, self._result_id(), self.generation)
         if len(source) > MAX_DOCUMENT_CHARS:
             log.warning("%s v%s not analysed: %d characters (limit %d)", uri, version, len(source), MAX_DOCUMENT_CHARS)
             note = _note(
                 f"dockwise did not analyse this document: {len(source):,} characters is over "
                 f"the {MAX_DOCUMENT_CHARS:,}-character limit"
             )
-            return DocState(version, None, [], [note], self._result_id(), self.generation,
-                            error="document too large")
+            return DocState.of(version, [note], self._result_id(), self.generation, error="document too large")
         try:
             from dockwise.lint.engine import LintCache, lint_model
 
@@ -269,20 +285,20 @@ class DocumentStore:
             violations = lint_model(model, self.config.lint_settings_for(uri), cache=e.lint_cache,
                                     shellcheck=self._provided.get("shellcheck"))
             shown = violations[:MAX_DIAGNOSTICS] if len(violations) > MAX_DIAGNOSTICS else violations
-            diagnostics = e.diagnostic_cache.convert(
-                shown, converter, version=version, uri=uri, related_information=self.caps.related_information,
+            texts = e.diagnostic_cache.convert(
+                shown, converter, uri=uri, related_information=self.caps.related_information,
                 moved_from=e.lint_cache.moved_from,
             )
             if len(violations) > MAX_DIAGNOSTICS:
-                diagnostics.append(_note(
+                texts += diagnostics_json([_note(
                     f"{len(violations) - MAX_DIAGNOSTICS} more problems not shown "
-                    f"(dockwise reports at most {MAX_DIAGNOSTICS} per document)"))
+                    f"(dockwise reports at most {MAX_DIAGNOSTICS} per document)")])
             error = None
         except Exception as exc:
             logs.log_failure(f"analysing {uri} (version {version})", exc)
             violations = []
             error = f"{type(exc).__name__}: {exc}"
-            diagnostics = [_internal_error(f"dockwise could not analyse this document: {error}", version)]
+            texts = diagnostics_json([_internal_error(f"dockwise could not analyse this document: {error}")])
         elapsed = time.perf_counter() - t0
         level = logging.WARNING if elapsed > SLOW_ANALYSIS_S else logging.DEBUG
         log.log(level, "analysed %s v%s in %.1f ms: %d problems%s", uri, version, elapsed * 1000,
@@ -291,7 +307,7 @@ class DocumentStore:
             version=version,
             model=model,
             violations=violations,
-            diagnostics=diagnostics,
+            texts=texts,
             result_id=self._result_id(),
             generation=self.generation,
             converter=converter,
@@ -302,14 +318,13 @@ class DocumentStore:
         return f"{next(self._result_ids)}"
 
 
-def _internal_error(message: str, version: int | None) -> types.Diagnostic:
+def _internal_error(message: str) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
         message=message,
         severity=types.DiagnosticSeverity.Error,
         code=INTERNAL_ERROR_CODE,
         source=SOURCE,
-        data={"rule": INTERNAL_ERROR_CODE, "version": version},
     )
 
 

@@ -120,12 +120,12 @@ def workspace_symbol(ls: "DockwiseServer", params: types.WorkspaceSymbolParams):
 
 
 class SymbolIndex:
-    """The stage symbols of every open document, kept as documents are analysed
-    (the ``document_analysed`` hook) and dropped when they close: a
+    """The stage symbols of every open document, taken from a document's first
+    analysis (the ``document_analysed`` hook) and dropped when it closes: a
     ``workspace/symbol`` request reads the index instead of analysing every
-    open document. A document whose analysis is older than its text (pull
-    mode, or an analysis evicted from the store) is parsed, not linted, once
-    per version. Entries hold only names, kinds and LSP locations, never a
+    open document. An entry older than its document (edited since) is
+    refreshed by the query, from the store's analysis of that version when it
+    has one, else by parsing (not linting) the text, once per version. Entries hold only names, kinds and LSP locations, never a
     model."""
 
     def __init__(self) -> None:
@@ -144,6 +144,9 @@ class SymbolIndex:
 
     def drop(self, uri: str) -> None:
         self._by_uri.pop(uri, None)
+
+    def has(self, uri: str) -> bool:
+        return uri in self._by_uri
 
     def query(self, ls: "DockwiseServer", query: str) -> list:
         q = query.lower()
@@ -294,10 +297,14 @@ class NavigationFeature(Feature):
         self.symbols = SymbolIndex()
 
     def document_analysed(self, uri: str, state: Any) -> None:
-        if state.model is not None and state.converter is not None:
-            self.symbols.update(uri, state.version, state.model, state.converter)
-        else:
+        """Index a document's first analysis (so a workspace of documents opened
+        and never edited is indexed once); later versions — every keystroke —
+        are not indexed here: a query finds the entry's version old and takes
+        the symbols from the store's current analysis (``SymbolIndex._parse``)."""
+        if state.model is None or state.converter is None:
             self.symbols.drop(uri)
+        elif not self.symbols.has(uri):
+            self.symbols.update(uri, state.version, state.model, state.converter)
 
     def document_closed(self, uri: str) -> None:
         self.symbols.drop(uri)

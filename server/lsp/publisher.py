@@ -125,30 +125,25 @@ class DiagnosticsPublisher:
         if st is None:
             return
         self._send(uri, st)
-        if st.diagnostics:
+        if st.texts:
             self._pushed.add(uri)
         else:
             self._pushed.discard(uri)
 
     def _send(self, uri: str, st: "DocState") -> None:
-        """publishDiagnostics. Diagnostics that did not change since the last
-        version go out from their cached JSON text (only ``data.version`` is
-        spliced in); this skips cattrs' per-object unstructuring and most of
-        the JSON encoding, the largest costs of publishing while typing."""
-        entry = self.documents.entry(uri)
-        proto = self.host.protocol
-        writer = getattr(proto, "writer", None)
-        conv = getattr(proto, "converter", None)
-        if entry is None or conv is None or not isinstance(writer, FramedWriter):
+        """publishDiagnostics, written from the diagnostics' JSON texts (made
+        once per finding by :class:`~dockwise.lsp.convert.DiagnosticCache`):
+        no lsprotocol objects, no cattrs, no re-encoding of unchanged ones."""
+        writer = getattr(self.host.protocol, "writer", None)
+        if not isinstance(writer, FramedWriter):
             self.host.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=st.diagnostics, version=st.version)
             )
             return
-        cache = entry.diagnostic_cache
         body = "".join((
             '{"jsonrpc": "2.0", "method": ', json.dumps(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
             ', "params": {"uri": ', json.dumps(uri), ', "diagnostics": [',
-            ", ".join(cache.json_text(d, conv.unstructure) for d in st.diagnostics), "]",
+            ", ".join(st.texts), "]",
             "" if st.version is None else f', "version": {json.dumps(st.version)}', "}}",
         )).encode("utf-8")
         try:

@@ -326,10 +326,25 @@ def codes(diags: Iterable[types.Diagnostic]) -> list[str]:
     return [code_of(d) for d in diags]
 
 
-def data_of(d: types.Diagnostic) -> dict[str, Any]:
-    """A diagnostic's ``data`` (dockwise sends an object: rule, version, fix)."""
-    assert isinstance(d.data, dict), f"diagnostic without a data object: {d}"
-    return d.data
+async def quick_fix(client: LanguageClient, uri: str, d: types.Diagnostic) -> tuple[types.CodeAction,
+                                                                                    list[types.TextEdit]]:
+    """The one fix (not an "Ignore …" action) the server offers for the
+    diagnostic ``d`` as received, and its edits for ``uri``."""
+    res = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=d.range,
+        context=types.CodeActionContext(diagnostics=[d], only=[types.CodeActionKind.QuickFix]),
+    )), TIMEOUT)
+    fixes = [a for a in res or [] if isinstance(a, types.CodeAction) and not a.title.startswith("Ignore ")]
+    assert len(fixes) == 1, f"expected one fix for {d.code}, got {[a.title for a in fixes]}"
+    (a,) = fixes
+    assert a.edit is not None, f"the fix {a.title!r} has no edit"
+    edits: list[types.TextEdit] = []
+    for dc in a.edit.document_changes or ():
+        assert isinstance(dc, types.TextDocumentEdit) and dc.text_document.uri == uri
+        edits += [e for e in dc.edits if isinstance(e, types.TextEdit)]
+    edits += list((a.edit.changes or {}).get(uri, ()))
+    assert edits, f"the fix {a.title!r} edits nothing in {uri}"
+    return a, edits
 
 
 async def diagnostics_now(

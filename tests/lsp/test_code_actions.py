@@ -22,7 +22,6 @@ from lsp_helpers import (
     change_doc,
     client_config,
     codes,
-    data_of,
     end_session,
     new_uri,
     open_doc,
@@ -287,10 +286,6 @@ async def test_quick_fix_positions_after_an_emoji(client: DockwiseClient):
     d = diag(diags, "DL3014")
     (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title == "Add -y"]
     assert apply_workspace_edit(client, text, a.edit, uri) == want
-    # the same through the cached lint (a client that dropped data)
-    d.data = None
-    (a,) = [a for a in await code_actions(client, uri, d.range, [d]) if a.title == "Add -y"]
-    assert apply_workspace_edit(client, text, a.edit, uri) == want
 
 
 async def test_crlf_document_gets_crlf_line_breaks(client: DockwiseClient):
@@ -302,22 +297,21 @@ async def test_crlf_document_gets_crlf_line_breaks(client: DockwiseClient):
     assert got == "FROM debian:12\r\nRUN apt-get update && \\\r\n    echo hi\r\n"
 
 
-async def test_display_only_and_other_sources_are_not_offered(client: DockwiseClient):
+async def test_diagnostics_of_other_sources_get_no_actions(client: DockwiseClient):
     text = FIXABLE["DL3014"]
     uri, diags = await open_and_wait(client, text)
     d = diag(diags, "DL3014")
-    data = data_of(d)
-    d.data = {**data, "fix": {**data["fix"], "applicability": "display-only"}}
+    assert d.data is None  # a publish carries what the editor shows; fixes come from here
     titles = [a.title for a in await code_actions(client, uri, d.range, [d])]
-    assert "Add -y" not in titles and "Ignore DL3014 for this line" in titles
+    assert "Add -y" in titles and "Ignore DL3014 for this line" in titles
     other = types.Diagnostic(range=d.range, message="x", source="someone-else", code="DL3014")
     assert await code_actions(client, uri, d.range, [other], only=[QUICKFIX]) == []
 
 
-# -- stale data and dropped data ------------------------------------------------------------
+# -- diagnostics as clients send them back ------------------------------------------------------------
 
 
-async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: DockwiseClient):
+async def test_fixes_come_from_the_cached_lint_for_bare_diagnostics(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\nMAINTAINER me\n"
     uri, diags = await open_and_wait(client, text)
     stripped = [types.Diagnostic(range=d.range, message=d.message, source=d.source, code=d.code) for d in diags]
@@ -329,7 +323,7 @@ async def test_client_that_drops_data_gets_fixes_from_the_cached_lint(client: Do
     assert apply_workspace_edit(client, text, a.edit, uri, version=1) == engine_fix(text, "DL3014")[0]
 
 
-async def test_stale_data_version_uses_the_current_lint(client: DockwiseClient):
+async def test_stale_diagnostic_uses_the_current_lint(client: DockwiseClient):
     text = "FROM debian:12\nRUN apt-get install --no-install-recommends curl=8.1\n"
     uri, diags = await open_and_wait(client, text)
     old = diag(diags, "DL3014")
@@ -337,11 +331,13 @@ async def test_stale_data_version_uses_the_current_lint(client: DockwiseClient):
     change_doc(client, uri, 2, rng(1, 0, 1, 0), "ENV A=1\n")
     pub = await wait_publish(client, uri, 2)
     text2 = "FROM debian:12\nENV A=1\nRUN apt-get install --no-install-recommends curl=8.1\n"
-    # the old diagnostic (v1 data, old range) no longer matches anything: no edit for the wrong place
+    # the old diagnostic (old range) no longer matches anything: no edit for the wrong place
     assert await code_actions(client, uri, old.range, [old], only=[QUICKFIX]) == []
-    # the old data with the new range: the fix comes from the current lint, for version 2
+    # a client's own data is not trusted: with the new range the fix comes from the current lint, for version 2
     new = diag(pub.diagnostics, "DL3014")
-    moved = types.Diagnostic(range=new.range, message=old.message, source=old.source, code=old.code, data=old.data)
+    forged = {"rule": "DL3014", "version": 2, "fix": {"title": "Add -y", "applicability": "safe", "edits": [
+        {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "newText": "evil"}]}}
+    moved = types.Diagnostic(range=new.range, message=old.message, source=old.source, code=old.code, data=forged)
     (a,) = [a for a in await code_actions(client, uri, new.range, [moved]) if a.title == "Add -y"]
     assert apply_workspace_edit(client, text2, a.edit, uri, version=2) == engine_fix(text2, "DL3014")[0]
 

@@ -3,6 +3,7 @@ server's analysis cache, in process."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +18,9 @@ from dockwise.lsp.documents import DocState, DocumentEntry
 from dockwise.lint.engine import Violation
 from dockwise.lsp.convert import (
     PositionConverter,
-    fix_json,
-    range_json,
+    diagnostic_tags,
+    fix_text_edits,
     severity,
-    text_edits_from_fix_json,
     to_diagnostic,
 )
 from dockwise.syntax.model import Pos, Span
@@ -68,7 +68,6 @@ def test_range_and_span_round_trip():
     r = conv.range(span)
     assert r == types.Range(start=types.Position(1, 6), end=types.Position(1, 20))
     assert conv.span(r) == span
-    assert range_json(r) == {"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 20}}
 
 
 def test_lone_surrogates_do_not_crash():
@@ -94,46 +93,35 @@ def _violation(**kw: Any) -> Violation:
     return dataclasses.replace(_BASE_VIOLATION, **kw)
 
 
-def test_to_diagnostic_with_fix_in_client_units():
+def test_to_diagnostic_and_its_fix_in_client_units():
     fix = Fix.safe("Replace", Edit(Span(Pos(1, COL_B), Pos(1, COL_B + 3)), "c=2"))
     v = _violation(fix=fix)
     conv = PositionConverter(LINES, "utf-16")
-    d = to_diagnostic(v, conv, version=7, uri="file:///x")
+    d = to_diagnostic(v, conv, uri="file:///x")
     assert d.range == types.Range(start=types.Position(1, 0), end=types.Position(1, len(LINES[1]) + 1))
     assert d.severity == types.DiagnosticSeverity.Error
     assert d.code == "DL4000" and d.source == "dockwise"
     assert d.code_description is not None
     assert d.code_description.href == "https://example.invalid/dl4000"
     assert d.tags == [types.DiagnosticTag.Deprecated]
-    assert d.data == {
-        "rule": "DL4000",
-        "version": 7,
-        "fix": {
-            "title": "Replace",
-            "applicability": "safe",
-            "edits": [{"range": {"start": {"line": 1, "character": 14}, "end": {"line": 1, "character": 17}},
-                       "newText": "c=2"}],
-        },
-    }
-    assert isinstance(d.data, dict)
-    edits = text_edits_from_fix_json(d.data["fix"])
-    assert edits is not None
-    (edit,) = edits
+    # the fix is not carried in the diagnostic (code actions find it in the analysis)
+    assert d.data is None
+    (edit,) = fix_text_edits(fix, conv)
     assert edit == types.TextEdit(range=types.Range(types.Position(1, 14), types.Position(1, 17)), new_text="c=2")
 
 
 def test_to_diagnostic_plain():
     v = _violation(code="DL3006", severity=Severity.STYLE, url="", related=((Span(Pos(0, 0), Pos(0, 4)), "here"),))
     conv = PositionConverter(LINES, "utf-16")
-    d = to_diagnostic(v, conv, version=None, uri="file:///x")
+    d = to_diagnostic(v, conv, uri="file:///x")
     assert d.severity == types.DiagnosticSeverity.Hint
     assert d.code_description is None
     assert d.tags is None
-    assert d.data == {"rule": "DL3006", "version": None}
+    assert d.data is None
     assert d.related_information is not None
     (rel,) = d.related_information
     assert rel.location == types.Location(uri="file:///x", range=types.Range(types.Position(0, 0), types.Position(0, 4)))
-    assert to_diagnostic(v, conv, version=1, uri="file:///x", related_information=False).related_information is None
+    assert to_diagnostic(v, conv, uri="file:///x", related_information=False).related_information is None
 
 
 def test_severity_mapping():
@@ -143,12 +131,6 @@ def test_severity_mapping():
         types.DiagnosticSeverity.Information,
         types.DiagnosticSeverity.Hint,
     ]
-
-
-def test_fix_json_unsafe():
-    fix = Fix.unsafe("Do it", Edit(Span(Pos(0, 0), Pos(0, 4)), "from"))
-    assert fix_json(fix, PositionConverter(LINES))["applicability"] == "unsafe"
-    assert text_edits_from_fix_json({"edits": [{"range": "nope", "newText": 1}]}) is None
 
 
 # -- the server's cache ------------------------------------------------------------------------
@@ -255,13 +237,10 @@ def test_only_recent_analyses_are_kept(monkeypatch):
 # -- diagnostics moved with their lines (Enter) ----------------------------------------------
 
 
-def _json_of(cache, diags) -> list:
+def _json_of(texts) -> list:
     import json
 
-    from lsprotocol import converters
-
-    conv = converters.get_converter()
-    return [json.loads(cache.json_text(d, conv.unstructure)) for d in diags]
+    return [json.loads(t) for t in texts]
 
 
 ENTER_DOC = (
@@ -290,7 +269,7 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
     lines = ENTER_DOC.split("\n")
     prev = parse(ENTER_DOC)
     lint_cache, diag_cache = LintCache(), DiagnosticCache()
-    diag_cache.convert(lint_model(prev, cache=lint_cache), PositionConverter(prev.lines, encoding), version=1,
+    diag_cache.convert(lint_model(prev, cache=lint_cache), PositionConverter(prev.lines, encoding),
                        uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
     moved_any = False
     for version in range(2, 40):
@@ -302,12 +281,75 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
         text = "\n".join(lines)
         model = parse(text, previous=prev)
         got = diag_cache.convert(lint_model(model, cache=lint_cache), PositionConverter(model.lines, encoding),
-                                 version=version, uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
+                                 uri="file:///d/Dockerfile", moved_from=lint_cache.moved_from)
         moved_any = moved_any or bool(lint_cache.moved)
         fresh = parse(text)
         want = DiagnosticCache().convert(lint_model(fresh), PositionConverter(fresh.lines, encoding),
-                                         version=version, uri="file:///d/Dockerfile")
-        assert got == want, text
-        assert _json_of(diag_cache, got) == _json_of(DiagnosticCache(), want), text
+                                         uri="file:///d/Dockerfile")
+        assert got == want, text  # the JSON texts, byte for byte
+        assert _json_of(got) == _json_of(want), text
         prev = model
     assert moved_any  # the path under test was taken
+
+
+# -- the diagnostics' JSON, written directly ---------------------------------------------------
+
+
+def _corpus_sample(every: int = 25) -> list[str]:
+    from corpus_util import corpus_dir, corpus_files
+
+    root = corpus_dir()
+    if root is None:
+        from need import missing
+
+        missing("the corpus ../shared/corpus/real", "corpus ../shared/corpus/real not found (set DOCKWISE_CORPUS)")
+    return [p.read_text(encoding="utf-8", errors="surrogateescape") for p in corpus_files(root)[::every]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+def test_diagnostic_json_is_what_lsprotocol_would_send(encoding):
+    """The JSON written by hand for each finding (every 25th corpus file, the
+    benchmark's document, astral characters, related information) equals
+    lsprotocol's serialisation of the same diagnostic, byte for byte, and
+    moving it some lines changes only its line numbers."""
+    import importlib
+    import json
+    import sys
+
+    from lsprotocol import converters
+
+    from dockwise.lint.engine import lint_model, moved_violation
+    from dockwise.lsp.convert import diagnostic_json
+    from dockwise.syntax.parser import parse
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "bench"))
+    editlat = importlib.import_module("editlat")
+
+    unstructure = converters.get_converter().unstructure
+    texts = _corpus_sample() + [editlat.document(), ASTRAL_DOC, ENTER_DOC]
+    seen = {"related": 0, "tags": 0, "url": 0, "astral": 0}
+    for text in texts:
+        model = parse(text)
+        conv = PositionConverter(model.lines, encoding)
+        for v in lint_model(model):
+            for related in (True, False):
+                want = json.dumps(unstructure(to_diagnostic(v, conv, uri="file:///w/Dockerfile",
+                                                             related_information=related)))
+                tpl = diagnostic_json(v, conv, uri="file:///w/Dockerfile", related_information=related)
+                assert tpl.text(v.span.start.line) == want, (v, text[:200])
+            seen["related"] += bool(v.related)
+            seen["tags"] += bool(diagnostic_tags(v.code))
+            seen["url"] += bool(v.url)
+            seen["astral"] += not all(model.lines[i].isascii() for i in range(v.span.start.line,
+                                                                                min(v.span.end.line + 1, len(model.lines))))
+            # moved 3 lines down over the same text: only the line numbers change
+            tpl = diagnostic_json(v, conv, uri="file:///w/Dockerfile")
+            lines = [""] * 3 + list(model.lines)
+            moved = moved_violation(v, 3, 0)
+            want = json.dumps(unstructure(to_diagnostic(moved, PositionConverter(lines, encoding),
+                                                        uri="file:///w/Dockerfile")))
+            assert tpl.text(v.span.start.line + 3) == want
+    assert all(n > 0 for n in seen.values()), seen  # every branch was exercised
+
+
+ASTRAL_DOC = 'FROM --platform=😀 ubuntu AS é😀\nMAINTAINER é😀 y\nRUN echo "😀" && apt-get install curl\n'

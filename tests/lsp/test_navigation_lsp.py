@@ -13,7 +13,8 @@ from typing import Sequence
 
 import pytest
 import pytest_lsp
-from lsp_helpers import DockwiseClient, PERSONAS, TIMEOUT, client_config, end_session, new_uri, open_doc
+from lsp_helpers import (DockwiseClient, PERSONAS, TIMEOUT, change_doc, client_config, diagnostics_now,
+                         end_session, new_uri, open_doc, rng)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -154,6 +155,28 @@ async def test_workspace_symbols_list_stages_of_open_documents(push_client: Dock
     res = await request(push_client.workspace_symbol_async(types.WorkspaceSymbolParams(query="zzfetch")))
     assert [(s.location.uri, s.location.range.start.line, s.location.range.start.character) for s in res] == [
         (u1, 0, 15)]
+
+
+async def test_workspace_symbols_follow_edits(push_client: DockwiseClient):
+    """The index takes a document's first analysis; after edits a query
+    answers from the current version (renamed, added and removed stages)."""
+    uri = new_uri("ws")
+    text = "FROM alpine AS zzold\nFROM zzold AS zzkeep\n"
+    open_doc(push_client, uri, text)
+
+    async def names(query: str) -> list[tuple[str, int]]:
+        res = await request(push_client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query)))
+        return sorted((s.name, s.location.range.start.line) for s in res if s.location.uri == uri)
+
+    assert await names("zz") == [("zzkeep", 1), ("zzold", 0)]
+    change_doc(push_client, uri, 2, rng(0, 15, 0, 20), "zznew")  # rename the first stage
+    change_doc(push_client, uri, 3, rng(0, 0, 0, 0), "FROM busybox AS zzadded\n")
+    await diagnostics_now(push_client, uri, version=3)
+    assert await names("zz") == [("zzadded", 0), ("zzkeep", 2), ("zznew", 1)]
+    change_doc(push_client, uri, 4, rng(0, 0, 1, 0), "")
+    await diagnostics_now(push_client, uri, version=4)
+    assert await names("zz") == [("zzkeep", 1), ("zznew", 0)]
+    assert await names("zzold") == []
 
 
 # -- definition, references, highlight ------------------------------------------------------------

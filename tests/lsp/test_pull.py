@@ -9,12 +9,12 @@ from lsp_helpers import (
     close_doc,
     code_of,
     codes,
-    data_of,
     full,
     new_uri,
     open_doc,
     publishes,
     pull,
+    quick_fix,
     rng,
     round_trip,
     unchanged,
@@ -38,15 +38,15 @@ async def test_pull_report(pull_client: DockwiseClient):
     assert codes(report.items) == ["DL3006", "DL4000"]
     assert dl3006.range == rng(0, 5, 0, 11)
     assert dl3006.source == "dockwise"
-    data3006, data4000 = data_of(dl3006), data_of(dl4000)
-    assert (data3006["rule"], data3006["version"]) == ("DL3006", 1)
+    assert dl3006.data is None and dl4000.data is None
     # its fix (unsafe) pins the image to a version tag
-    assert data3006["fix"]["applicability"] == "unsafe"
-    assert data3006["fix"]["edits"][0]["newText"].startswith("ubuntu:")
+    a, edits = await quick_fix(pull_client, uri, dl3006)
+    assert a.title.endswith("(unsafe)") and edits[0].new_text.startswith("ubuntu:")
     assert dl4000.range.start == types.Position(line=1, character=0)
     assert dl4000.tags is not None
     assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
-    assert data4000["fix"]["edits"][0]["newText"] == 'LABEL maintainer="x"'
+    _, edits = await quick_fix(pull_client, uri, dl4000)
+    assert [e.new_text for e in edits] == ['LABEL maintainer="x"']
 
 
 async def test_no_pushes_for_pull_clients(pull_client: DockwiseClient):
@@ -83,7 +83,8 @@ async def test_change_gives_new_result(pull_client: DockwiseClient):
     assert second.kind == "full"
     assert second.result_id != first.result_id
     assert codes(second.items) == ["DL4000"]
-    assert data_of(second.items[0])["version"] == 2
+    _, edits = await quick_fix(pull_client, uri, second.items[0])  # from version 2's analysis
+    assert edits[0].range == rng(1, 0, 1, 12)
     third = await pull(pull_client, uri, previous_result_id=second.result_id)
     assert third.kind == "unchanged"
 

@@ -12,12 +12,12 @@ from lsp_helpers import (
     close_doc,
     code_of,
     codes,
-    data_of,
     full,
     new_uri,
     open_doc,
     publishes,
     pull,
+    quick_fix,
     rng,
     utf_units,
     wait_publish,
@@ -51,13 +51,14 @@ async def test_diagnostics_pushed_on_open(push_client: DockwiseClient):
     assert dl3006.source == "dockwise"
     assert dl3006.code_description is not None
     assert dl3006.code_description.href == meta("DL3006").url
-    assert (data_of(dl3006)["rule"], data_of(dl3006)["version"]) == ("DL3006", 1)
+    assert dl3006.data is None  # only what the editor shows: fixes come from code actions
     # its fix (unsafe) pins the image to a version tag
-    assert data_of(dl3006)["fix"]["applicability"] == "unsafe"
-    assert data_of(dl3006)["fix"]["edits"][0]["newText"].startswith("ubuntu:")
+    a, edits = await quick_fix(push_client, uri, dl3006)
+    assert a.title.endswith("(unsafe)") and not a.is_preferred
+    assert edits[0].new_text.startswith("ubuntu:")
     assert not dl3006.tags
 
-    # DL4000 on line 1, tagged deprecated, with its fix in data
+    # DL4000 on line 1, tagged deprecated, with a safe fix
     assert dl4000.range.start == types.Position(line=1, character=0)
     assert dl4000.range.end.line == 1
     assert dl4000.severity == types.DiagnosticSeverity(int(meta("DL4000").severity))
@@ -66,17 +67,9 @@ async def test_diagnostics_pushed_on_open(push_client: DockwiseClient):
     assert dl4000.code_description.href == meta("DL4000").url
     assert dl4000.tags is not None
     assert list(dl4000.tags) == [types.DiagnosticTag.Deprecated]
-    data = data_of(dl4000)
-    assert data["rule"] == "DL4000" and data["version"] == 1
-    fix = data["fix"]
-    assert fix["applicability"] == "safe"
-    assert fix["title"]
-    assert fix["edits"] == [
-        {
-            "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 12}},
-            "newText": 'LABEL maintainer="x"',
-        }
-    ]
+    a, edits = await quick_fix(push_client, uri, dl4000)
+    assert a.is_preferred and a.title and not a.title.endswith("(unsafe)")
+    assert edits == [types.TextEdit(range=rng(1, 0, 1, 12), new_text='LABEL maintainer="x"')]
 
 
 async def test_incremental_change_republishes_with_version(push_client: DockwiseClient):
@@ -87,8 +80,7 @@ async def test_incremental_change_republishes_with_version(push_client: Dockwise
     # tag the image: `ubuntu` → `ubuntu:22.04` (insert at 0:11)
     change_doc(push_client, uri, 2, rng(0, 11, 0, 11), ":22.04")
     pub = await wait_publish(push_client, uri, 2)
-    assert codes(pub.diagnostics) == ["DL4000"]
-    assert data_of(pub.diagnostics[0])["version"] == 2
+    assert codes(pub.diagnostics) == ["DL4000"] and pub.version == 2
 
     # delete the MAINTAINER line: nothing left to report
     change_doc(push_client, uri, 3, rng(1, 0, 2, 0), "")
@@ -189,7 +181,8 @@ async def test_position_encoding(push_client: DockwiseClient):
     assert dl3006.range == rng(0, start, 0, start + 6)
     assert by_code["DL3029"].range == rng(0, 5, 0, utf_units("FROM --platform=😀", enc))
     assert dl4000.range.end == types.Position(line=1, character=utf_units(line1, enc))
-    assert data_of(dl4000)["fix"]["edits"][0]["range"]["end"] == {"line": 1, "character": utf_units(line1, enc)}
+    _, edits = await quick_fix(push_client, uri, dl4000)
+    assert edits[0].range.end == types.Position(line=1, character=utf_units(line1, enc))
     # concretely: UTF-16 counts 😀 as 2 units, UTF-8 as 4 (and é as 2)
     expected = {"utf-16": (19, 16), "utf-8": (21, 19)}[enc]
     assert (dl3006.range.start.character, dl4000.range.end.character) == expected
