@@ -174,3 +174,23 @@ def test_typing_and_enter_on_a_large_document_reuse_what_did_not_change():
     assert all(a is b for a, b in zip(before, cur2.instructions))
     assert cur2.instructions[-1].start_line == before[-1].start_line  # (same object, read after the move)
     assert_same(cur2, entered, "enter")
+
+
+def test_adding_and_removing_an_instruction_keeps_the_stages():
+    """A RUN line added or removed (every later instruction renumbered, every later line
+    moved) takes the stages over, renumbered, and equals a fresh parse."""
+    text = BASES[0]
+    lines = text.split("\n")
+    at = next(k for k, line in enumerate(lines) if line.startswith("RUN echo 1"))
+    prev = parse(text)
+    stages = list(prev.stages)
+    lines.insert(at + 1, "RUN echo added")
+    added = "\n".join(lines)
+    cur = parse(added, previous=prev, discard_previous=True)
+    assert all(a is b for a, b in zip(stages, cur.stages))
+    assert_same(cur, added, "added")
+    del lines[at]
+    removed = "\n".join(lines)
+    cur2 = parse(removed, previous=cur, discard_previous=True)
+    assert all(a is b for a, b in zip(stages, cur2.stages))
+    assert_same(cur2, removed, "removed")

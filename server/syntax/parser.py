@@ -469,6 +469,9 @@ def _find_heredocs(line: str):
 
 # -- the parser -------------------------------------------------------------
 
+# what decides the stages and their variables and shells (see _Parser.same_structure)
+_STAGE_KEYWORDS = frozenset(("FROM", "ARG", "ENV", "SHELL"))
+
 
 def _cline(c) -> int:
     return c.span.start.line
@@ -595,6 +598,8 @@ class _Parser:
         self.k = 0
         self.j: int | None = None
         self.old_mid: list[tuple[str, str, int]] = []  # (keyword, effective keyword, stage) of old[k:j]
+        self.m = 0  # instructions parsed anew in place of old[k:j] (see same_structure)
+        self.s0: int | None = None  # the stage they are in
 
     # -- taking over the previous version --------------------------------------
 
@@ -712,10 +717,12 @@ class _Parser:
         return True
 
     def same_structure(self) -> bool:
-        """The edit left the stages as they were: as many instructions, and those that
-        changed kept their keyword (and ONBUILD trigger's) and are neither FROM, ARG, ENV
-        nor SHELL, all inside a stage; same escape. Then stage structures, variables and
-        shell contexts are taken over (see ``parse``)."""
+        """The edit left the stage structure as it was: the instructions that went
+        (``old[k:j]``) and those that came (``new[k:k + m]``) are neither FROM, ARG, ENV
+        nor SHELL, and all are in the stage of the instruction before them (not before
+        the first FROM); same escape. Then the stages, variables, FROM expansions and
+        shell contexts are taken over (see ``_take_over_stages``); ``self.s0`` is that
+        stage (None when no instruction went or came)."""
         old = self.old
         if old is None or not self.in_place or not old.stages or old.escape != self.esc:
             return False
@@ -724,15 +731,24 @@ class _Parser:
         if j is None:
             j = n_old
             self.old_mid = [(o.keyword, o.effective.keyword, o.stage) for o in old.instructions[self.k :]]
-        if len(self.instructions) != n_old:
+        k = self.k
+        m = len(self.instructions) - k - (n_old - j)
+        if m < 0:
             return False
-        ins = self.instructions
-        for t, (kw, ekw, stage) in enumerate(self.old_mid, self.k):
-            if stage < 0 or kw in ("FROM", "ARG", "ENV", "SHELL") or ins[t].keyword != kw:
+        self.s0 = None
+        if m or j > k:
+            s0 = old.instructions[k - 1].stage if k else -1
+            if s0 < 0:
                 return False
-            if ins[t].effective.keyword != ekw:
-                return False
+            for kw, _ekw, stage in self.old_mid:
+                if stage != s0 or kw in _STAGE_KEYWORDS:
+                    return False
+            for t in range(k, k + m):
+                if self.instructions[t].keyword in _STAGE_KEYWORDS:
+                    return False
+            self.s0 = s0
         self.j = j
+        self.m = m
         return True
 
     def reuse(self, start: int, pending: list[Comment]) -> int | None:
@@ -1377,26 +1393,35 @@ def _attach_shell_between(df: Dockerfile, lo: int, hi: int, dep: list) -> None:
 
 def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
     """``build_stages`` when the edit kept the stage structure (``_Parser.same_structure``):
-    the previous version's stages, variables and global ARGs, with the positions of what
-    moved moved. The instructions that changed (``p.k``..``p.j - 1``) are neither FROM, ARG,
-    ENV nor SHELL and are in the stages the old ones were in."""
-    k, j, d = p.k, p.j, p.d
+    the previous version's stages, variables and global ARGs, renumbered and moved where
+    instructions came or went or lines moved. The ``p.m`` instructions from ``p.k`` on
+    replace the old ``p.k``..``p.j - 1``, all in stage ``p.s0``; none is a FROM, ARG, ENV
+    or SHELL."""
+    k, j, d, m = p.k, p.j, p.d, p.m
     assert j is not None
+    delta = k + m - j  # how far the indices of the instructions after the edit moved
     df.stages = prev.stages
     df.global_args = prev.global_args
-    if d:
-        for v in df.global_args:  # an edit above the first instruction moves them too
-            if v.instruction >= j:
+    for v in df.global_args:  # (after the edit only when it is above the first instruction)
+        if v.instruction >= j:
+            v.instruction += delta
+            if d:
                 v.span = _ms(v.span, d)
     ins = df.instructions
-    for t, (_kw, _ekw, stage) in enumerate(p.old_mid, k):
-        ins[t].stage = stage
+    for t in range(k, k + m):
+        ins[t].stage = p.s0  # type: ignore[assignment]  (an int when m > 0)
         p.stg[t] = []
     for st in df.stages:
-        last = st.instructions[-1]
-        if last < k:
-            continue  # wholly before the edit
-        if st.from_instruction >= j:  # wholly after it: moved
+        idx = st.instructions
+        if idx[-1] < k and st.index != p.s0:
+            continue  # wholly before the edit (which may add instructions at the end of s0)
+        if st.from_instruction >= j:  # wholly after it: renumbered, moved
+            if delta:
+                st.from_instruction += delta
+                st.instructions = [i + delta for i in idx]
+                for v in st.vars:
+                    v.instruction += delta
+                st.var_index = None
             if d:
                 if st.span is not None:
                     st.span = _ms(st.span, d)
@@ -1407,12 +1432,29 @@ def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
                 for v in st.vars:
                     v.span = _ms(v.span, d)
             continue
-        if d:
-            for v in st.vars:
-                if v.instruction >= j:
+        # the stage the edit is in
+        if m or j > k:
+            st.instructions = [i for i in idx if i < k] + list(range(k, k + m)) + [i + delta for i in idx if i >= j]
+        for v in st.vars:
+            if v.instruction >= j:
+                v.instruction += delta
+                if d:
                     v.span = _ms(v.span, d)
+        if delta:
+            st.var_index = None
         if st.span is not None:
-            st.span = Span(st.span.start, ins[last].span.end)
+            st.span = Span(st.span.start, ins[st.instructions[-1]].span.end)
+
+
+def _recheck_windows(df: Dockerfile, p: _Parser) -> None:
+    """A stage is Windows when one of its RUNs runs cmd/PowerShell (``_attach_run``); a
+    RUN that went may have been the one."""
+    if p.s0 is None or p.j == p.k:
+        return
+    st = df.stages[p.s0]
+    if st.windows:
+        st.windows = any(e.keyword == "RUN" and e.shell is not None and e.shell.windows
+                         for e in (df.instructions[i].effective for i in st.instructions))
 
 
 def _report_depth(ins: Instruction, out: list[ParseError]) -> None:
@@ -1587,7 +1629,8 @@ def parse(
     if shell:
         try:
             if same:
-                _attach_shell_between(df, p.k, p.j if p.j is not None else n, dep)
+                _attach_shell_between(df, p.k, p.k + p.m, dep)
+                _recheck_windows(df, p)
             else:
                 dep = [[] for _ in range(n)]
                 _attach_shell(df, dep)
