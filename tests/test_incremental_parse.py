@@ -194,3 +194,13 @@ def test_adding_and_removing_an_instruction_keeps_the_stages():
     cur2 = parse(removed, previous=cur, discard_previous=True)
     assert all(a is b for a, b in zip(stages, cur2.stages))
     assert_same(cur2, removed, "removed")
+
+
+def test_editing_an_env_recomputes_the_variables_of_the_stages_built_from_it():
+    text = "FROM a AS p\nENV V=1\nRUN echo $V\nFROM p AS c\nENV W=${V}2\nFROM b\nENV X=${V}3\n"
+    prev = parse(text)
+    edited = text.replace("ENV V=1", "ENV V=5")
+    cur = parse(edited, previous=prev, discard_previous=True)
+    assert [[(v.name, v.value) for v in s.vars] for s in cur.stages] == [[("V", "5")], [("W", "52")], [("X", "3")]]
+    assert cur.stages[1].defs().last("W", 99)[0] is cur.stages[1].vars[0]
+    assert_same(cur, edited, "ENV edited")

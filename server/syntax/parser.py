@@ -469,8 +469,10 @@ def _find_heredocs(line: str):
 
 # -- the parser -------------------------------------------------------------
 
-# what decides the stages and their variables and shells (see _Parser.same_structure)
-_STAGE_KEYWORDS = frozenset(("FROM", "ARG", "ENV", "SHELL"))
+# what decides the stages and their shells (see _Parser.same_structure); ARG and ENV
+# inside a stage decide its variables and those of the stages built FROM it
+_STAGE_KEYWORDS = frozenset(("FROM", "SHELL"))
+_VAR_KEYWORDS = frozenset(("ARG", "ENV"))
 
 
 def _cline(c) -> int:
@@ -600,6 +602,7 @@ class _Parser:
         self.old_mid: list[tuple[str, str, int]] = []  # (keyword, effective keyword, stage) of old[k:j]
         self.m = 0  # instructions parsed anew in place of old[k:j] (see same_structure)
         self.s0: int | None = None  # the stage they are in
+        self.revars = False  # an ARG or ENV among them: s0's variables are computed again
 
     # -- taking over the previous version --------------------------------------
 
@@ -740,13 +743,18 @@ class _Parser:
             s0 = old.instructions[k - 1].stage if k else -1
             if s0 < 0:
                 return False
+            revars = False
             for kw, _ekw, stage in self.old_mid:
                 if stage != s0 or kw in _STAGE_KEYWORDS:
                     return False
+                revars = revars or kw in _VAR_KEYWORDS
             for t in range(k, k + m):
-                if self.instructions[t].keyword in _STAGE_KEYWORDS:
+                kw = self.instructions[t].keyword
+                if kw in _STAGE_KEYWORDS:
                     return False
+                revars = revars or kw in _VAR_KEYWORDS
             self.s0 = s0
+            self.revars = revars
         self.j = j
         self.m = m
         return True
@@ -1196,6 +1204,60 @@ def _expand(value: str, lookup, escape: str) -> tuple[str, bool]:
     return out, not unset
 
 
+def _add_vars(df: Dockerfile, scope: Dockerfile, stage: Stage, ins: Instruction,
+              global_vals: dict[str, str | None], global_complete: dict[str, bool]) -> None:
+    """The variables an ARG/ENV ``ins`` defines in ``stage``, appended to its ``vars``;
+    values expanded with what is in scope there (``scope.lookup_var``: ``scope`` sees
+    ``stage`` and the stages before it)."""
+    esc = df.escape
+    kw = ins.keyword
+    for p in ins.pairs:
+        val = None
+        complete = True
+        if p.value is not None:
+            used_partial: list[bool] = []
+
+            def slookup(k: str, _i=ins.index, _partial=used_partial):
+                v = scope.lookup_var(stage, k, _i)
+                if v is None:
+                    return None
+                if not v.complete:
+                    _partial.append(True)
+                return v.value
+
+            val, complete = _expand(p.value, slookup, esc)
+            complete = complete and not used_partial
+        elif kw == "ARG":
+            # ARG NAME without default imports the global value
+            val = global_vals.get(p.key)
+            complete = global_complete.get(p.key, True)
+        stage.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span, complete))
+
+
+def _redo_vars(df: Dockerfile, s0: int) -> None:
+    """Recompute the variables of stage ``s0`` and of every stage built FROM it (directly
+    or not), in order, as ``build_stages`` does (the other stages' are final)."""
+    global_vals: dict[str, str | None] = {}
+    global_complete: dict[str, bool] = {}
+    for v in df.global_args:
+        global_vals[v.name] = v.value
+        global_complete[v.name] = v.complete
+    todo = {s0}
+    for st in df.stages[s0:]:
+        if st.index != s0 and st.parent not in todo:
+            continue
+        todo.add(st.index)
+        st.vars = []
+        st.var_index = None
+        # lookups see this stage and those before it, as while build_stages built them
+        scope = Dockerfile(df.text, df.lines, [], [], df.instructions, df.stages[: st.index + 1], [], [],
+                           escape=df.escape)
+        for i in st.instructions:
+            ins = df.instructions[i]
+            if ins.keyword in ("ARG", "ENV"):
+                _add_vars(df, scope, st, ins, global_vals, global_complete)
+
+
 def build_stages(df: Dockerfile, own: list[list[ParseError]], glob: list[ParseError]) -> None:
     """Stages, their variables and the global ARGs of ``df``; errors of an instruction
     go to ``own[its index]``, errors of the whole file to ``glob``."""
@@ -1279,28 +1341,7 @@ def build_stages(df: Dockerfile, own: list[list[ParseError]], glob: list[ParseEr
         stage.instructions.append(ins.index)
         stage.span = Span(stage.span.start, ins.span.end) if stage.span else ins.span
         if kw in ("ARG", "ENV"):
-            cur = stage
-            for p in ins.pairs:
-                val = None
-                complete = True
-                if p.value is not None:
-                    used_partial: list[bool] = []
-
-                    def slookup(k: str, _i=ins.index, _partial=used_partial):
-                        v = df.lookup_var(cur, k, _i)
-                        if v is None:
-                            return None
-                        if not v.complete:
-                            _partial.append(True)
-                        return v.value
-
-                    val, complete = _expand(p.value, slookup, esc)
-                    complete = complete and not used_partial
-                elif kw == "ARG":
-                    # ARG NAME without default imports the global value
-                    val = global_vals.get(p.key)
-                    complete = global_complete.get(p.key, True)
-                cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span, complete))
+            _add_vars(df, df, stage, ins, global_vals, global_complete)
     if df.instructions and not df.stages and not no_stage:
         last = df.instructions[-1]
         glob.append(ParseError("dockerfile contains no stages to build", last.span))
@@ -1444,6 +1485,8 @@ def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
             st.var_index = None
         if st.span is not None:
             st.span = Span(st.span.start, ins[st.instructions[-1]].span.end)
+    if p.revars and p.s0 is not None:
+        _redo_vars(df, p.s0)
 
 
 def _recheck_windows(df: Dockerfile, p: _Parser) -> None:
