@@ -204,3 +204,20 @@ def test_editing_an_env_recomputes_the_variables_of_the_stages_built_from_it():
     assert [[(v.name, v.value) for v in s.vars] for s in cur.stages] == [[("V", "5")], [("W", "52")], [("X", "3")]]
     assert cur.stages[1].defs().last("W", 99)[0] is cur.stages[1].vars[0]
     assert_same(cur, edited, "ENV edited")
+
+
+def test_editing_a_from_line_keeps_the_stages_unless_others_depend_on_it():
+    text = "ARG B=alpine:3\nFROM ${B} AS a\nRUN echo a\nFROM a AS b\nRUN echo b\nFROM debian AS c\nRUN echo c\n"
+    prev = parse(text)
+    stages = list(prev.stages)
+    for old, new, kept in (
+        ("FROM debian AS c", "FROM debian:12 AS cc", True),  # nobody names c
+        ("FROM ${B} AS a", "FROM ${B} AS a2", False),  # b is built FROM a: its parent changes
+        ("FROM debian AS c", "FROM mcr.microsoft.com/windows/nanoserver AS c", False),  # RUN runs cmd now
+    ):
+        edited = text.replace(old, new)
+        cur = parse(edited, previous=prev, discard_previous=True)
+        assert all(x is y for x, y in zip(stages, cur.stages)) == kept, new
+        assert_same(cur, edited, new)
+        prev = parse(text)
+        stages = list(prev.stages)

@@ -603,6 +603,7 @@ class _Parser:
         self.m = 0  # instructions parsed anew in place of old[k:j] (see same_structure)
         self.s0: int | None = None  # the stage they are in
         self.revars = False  # an ARG or ENV among them: s0's variables are computed again
+        self.from_edit = False  # they are one FROM in place of one FROM
 
     # -- taking over the previous version --------------------------------------
 
@@ -739,7 +740,11 @@ class _Parser:
         if m < 0:
             return False
         self.s0 = None
-        if m or j > k:
+        self.from_edit = (m == 1 and j == k + 1 and self.old_mid[0][0] == "FROM"
+                          and self.instructions[k].keyword == "FROM")
+        if self.from_edit:  # one FROM line edited: its stage is taken over if the edit allows
+            self.s0 = self.old_mid[0][2]
+        elif m or j > k:
             s0 = old.instructions[k - 1].stage if k else -1
             if s0 < 0:
                 return False
@@ -1258,6 +1263,58 @@ def _redo_vars(df: Dockerfile, s0: int) -> None:
                 _add_vars(df, scope, st, ins, global_vals, global_complete)
 
 
+def _from_stage(ins: Instruction, idx: int, global_vals: dict[str, str | None], named: dict[str, int], esc: str,
+                errors: list[ParseError], from_words: dict[str, tuple]) -> Stage:
+    """The stage a FROM starts (without its instructions and variables): base image
+    expanded with the global ARGs, name, parent (the first earlier stage of the name the
+    base is, ``named``), platform; its errors go to ``errors``."""
+    args = ins.args
+    base = None
+    name = None
+    name_span = None
+    parent = None
+    platform = ins.flag("platform")
+    if args:
+        raw = args[0].value
+
+        def glookup(k: str):
+            if k in global_vals:
+                return global_vals[k]
+            return None
+
+        if "$" not in raw:
+            resolved, ok = raw, True
+        else:  # the global ARGs are all known by now: one expansion per word
+            got = from_words.get(raw)
+            if got is None:
+                got = from_words[raw] = _expand(raw, glookup, esc)
+            resolved, ok = got
+        parent = named.get(resolved)  # the first stage of that name
+        base = parse_image_ref(raw, resolved, args[0].span, not ok)
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
+        errors.append(ParseError("FROM requires either one or three arguments", ins.span))
+    elif len(args) == 3:
+        name = args[2].value.lower()
+        name_span = args[2].span
+        if not re.fullmatch(r"[a-z][a-z0-9\-_.]*", name):
+            errors.append(
+                ParseError(
+                    f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
+                    args[2].span,
+                )
+            )
+    return Stage(
+        index=idx,
+        from_instruction=ins.index,
+        base=base,
+        name=name,
+        name_span=name_span,
+        parent=parent,
+        platform=platform.value if platform else None,
+        span=ins.span,
+    )
+
+
 def build_stages(df: Dockerfile, own: list[list[ParseError]], glob: list[ParseError]) -> None:
     """Stages, their variables and the global ARGs of ``df``; errors of an instruction
     go to ``own[its index]``, errors of the whole file to ``glob``."""
@@ -1273,54 +1330,10 @@ def build_stages(df: Dockerfile, own: list[list[ParseError]], glob: list[ParseEr
         kw = ins.keyword
         if kw == "FROM":
             idx = len(df.stages)
-            args = ins.args
-            base = None
-            name = None
-            name_span = None
-            parent = None
-            platform = ins.flag("platform")
-            if args:
-                raw = args[0].value
-
-                def glookup(k: str):
-                    if k in global_vals:
-                        return global_vals[k]
-                    return None
-
-                if "$" not in raw:
-                    resolved, ok = raw, True
-                else:  # the global ARGs are all known by now: one expansion per word
-                    got = from_words.get(raw)
-                    if got is None:
-                        got = from_words[raw] = _expand(raw, glookup, esc)
-                    resolved, ok = got
-                parent = named.get(resolved)  # the first stage of that name
-                base = parse_image_ref(raw, resolved, args[0].span, not ok)
-            if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
-                own[ins.index].append(ParseError("FROM requires either one or three arguments", ins.span))
-            elif len(args) == 3:
-                name = args[2].value.lower()
-                name_span = args[2].span
-                if not re.fullmatch(r"[a-z][a-z0-9\-_.]*", name):
-                    own[ins.index].append(
-                        ParseError(
-                            f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
-                            args[2].span,
-                        )
-                    )
-            stage = Stage(
-                index=idx,
-                from_instruction=ins.index,
-                base=base,
-                name=name,
-                name_span=name_span,
-                parent=parent,
-                platform=platform.value if platform else None,
-                span=ins.span,
-            )
+            stage = _from_stage(ins, idx, global_vals, named, esc, own[ins.index], from_words)
             df.stages.append(stage)
-            if name is not None:
-                named.setdefault(name, idx)
+            if stage.name is not None:
+                named.setdefault(stage.name, idx)
         if stage is None:
             ins.stage = -1
             if kw == "ARG":
@@ -1432,7 +1445,7 @@ def _attach_shell_between(df: Dockerfile, lo: int, hi: int, dep: list) -> None:
         _attach_run(df, st, eff, is_windows_shell(shell) if shell else _windows_base(st), out)
 
 
-def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
+def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> bool:
     """``build_stages`` when the edit kept the stage structure (``_Parser.same_structure``):
     the previous version's stages, variables and global ARGs, renumbered and moved where
     instructions came or went or lines moved. The ``p.m`` instructions from ``p.k`` on
@@ -1440,6 +1453,11 @@ def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
     or SHELL."""
     k, j, d, m = p.k, p.j, p.d, p.m
     assert j is not None
+    from_stage = None
+    if p.from_edit:  # decided before anything is changed: False leaves the old stages alone
+        from_stage = _edited_from(df, prev, p)
+        if from_stage is None:
+            return False
     delta = k + m - j  # how far the indices of the instructions after the edit moved
     df.stages = prev.stages
     df.global_args = prev.global_args
@@ -1487,6 +1505,34 @@ def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> None:
             st.span = Span(st.span.start, ins[st.instructions[-1]].span.end)
     if p.revars and p.s0 is not None:
         _redo_vars(df, p.s0)
+    if from_stage is not None:
+        st, new, errors = from_stage
+        st.base, st.name, st.name_span, st.platform = new.base, new.name, new.name_span, new.platform
+        st.span = Span(ins[k].span.start, ins[st.instructions[-1]].span.end)
+        p.stg[k] = errors
+    return True
+
+
+def _edited_from(df: Dockerfile, prev: Dockerfile, p: _Parser):
+    """For one FROM line edited: (its old stage, the stage it starts now, its errors) when
+    nothing else changes with it — the same parent stage, a Windows base or not as before,
+    and, when its name changed, no later FROM naming the old or the new name; else None."""
+    k = p.k
+    st = prev.stages[p.s0]  # type: ignore[index]  (set for a FROM edit)
+    gv = {v.name: v.value for v in prev.global_args}
+    named: dict[str, int] = {}
+    for o in prev.stages[: st.index]:
+        if o.name is not None:
+            named.setdefault(o.name, o.index)
+    errors: list[ParseError] = []
+    new = _from_stage(df.instructions[k], st.index, gv, named, df.escape, errors, {})
+    if new.parent != st.parent or _windows_base(new) != _windows_base(st):
+        return None
+    if new.name != st.name:
+        names = {st.name, new.name} - {None}
+        if any(o.base is not None and o.base.resolved in names for o in prev.stages[st.index + 1:]):
+            return None
+    return st, new, errors
 
 
 def _recheck_windows(df: Dockerfile, p: _Parser) -> None:
@@ -1662,7 +1708,8 @@ def parse(
     try:
         if same:
             assert prev is not None
-            _take_over_stages(df, prev, p)
+            same = _take_over_stages(df, prev, p)
+        if same:
             glob = list(prev.inc.glob)  # type: ignore[union-attr]
         else:
             stg = [[] for _ in range(n)]
