@@ -221,3 +221,12 @@ def test_editing_a_from_line_keeps_the_stages_unless_others_depend_on_it():
         assert_same(cur, edited, new)
         prev = parse(text)
         stages = list(prev.stages)
+
+
+def test_a_model_parsed_without_shells_is_not_taken_over():
+    text = "FROM a\nRUN echo 1\nRUN apt-get update\n"
+    bare = parse(text, shell=False)
+    edited = text.replace("echo 1", "echo 2")
+    cur = parse(edited, previous=bare, discard_previous=True)
+    assert [c.argv for c in cur.instructions[2].shell.commands] == [["apt-get", "update"]]
+    assert_same(cur, edited, "after a parse without shells")

@@ -1738,7 +1738,8 @@ def parse(
     errors = [*p.errors, *chain(p.syn), *chain(chk_), *chain(stg_), *glob, *chain(dep_), *internal]
     errors.sort(key=lambda e: (e.span.start, e.message))
     df.errors = errors
-    df.inc = _Inc(p.raw_lines, p.starts, p.ends, p.syn, chk_, stg_, dep_, p.errors, glob, not internal)
+    # (a model without shell parses is no base for one with them)
+    df.inc = _Inc(p.raw_lines, p.starts, p.ends, p.syn, chk_, stg_, dep_, p.errors, glob, shell and not internal)
     return df
 
 
