@@ -228,5 +228,6 @@ def test_a_model_parsed_without_shells_is_not_taken_over():
     bare = parse(text, shell=False)
     edited = text.replace("echo 1", "echo 2")
     cur = parse(edited, previous=bare, discard_previous=True)
-    assert [c.argv for c in cur.instructions[2].shell.commands] == [["apt-get", "update"]]
+    sh = cur.instructions[2].shell
+    assert sh is not None and [c.argv for c in sh.commands] == [["apt-get", "update"]]
     assert_same(cur, edited, "after a parse without shells")
