@@ -150,7 +150,9 @@ def first_difference(a, b, path: str = "df") -> str | None:
 
     from dockwise.syntax.model import SourceMap
 
-    if is_dataclass(a) and is_dataclass(b) and type(a) is type(b):
+    # (an instruction whose positions move lazily is an instance of a subclass: compared as one)
+    ta, tb = type(a), type(b)
+    if (issubclass(ta, tb) or issubclass(tb, ta)) and is_dataclass(a) and is_dataclass(b):
         for f in fields(a):
             if f.compare:
                 r = first_difference(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")

@@ -34,12 +34,14 @@ handling, as with pygls).
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import queue
 import re
 import sys
 import threading
+import time
 from typing import Any, BinaryIO, Callable, Protocol
 
 from dockwise.lsp.logs import log_failure, one_line
@@ -161,11 +163,19 @@ class FramedWriter:
     sink, adding the ``Content-Length`` header: pygls hands it bare JSON
     bodies (``include_headers=False``), and so does the diagnostics fast path.
     Thread-safe; ``close`` is synchronous, so pygls' ``exit`` handling raises
-    ``SystemExit`` right away."""
+    ``SystemExit`` right away.
 
-    def __init__(self, write: Callable[[bytes], Any], flush: Callable[[], Any] | None = None,
-                 close: Callable[[], Any] | None = None):
+    Every byte of a message is written before the next message starts: a sink
+    whose ``write`` returns a count smaller than what it was given (a raw
+    file: a pipe write interrupted by a signal returns early) is called again
+    with the rest, and a non-blocking one that would block is waited for. A
+    ``write`` that returns anything but an int (asyncio's ``StreamWriter``)
+    has taken everything."""
+
+    def __init__(self, write: Callable[..., Any], flush: Callable[[], Any] | None = None,
+                 close: Callable[[], Any] | None = None, fileno: int | None = None):
         self._write, self._flush, self._close = write, flush, close
+        self._fileno = fileno
         self._lock = threading.Lock()
         self.closed = False
 
@@ -175,9 +185,29 @@ class FramedWriter:
         with self._lock:
             if self.closed:
                 return
-            self._write(framed)
+            self._write_all(framed)
             if self._flush is not None:
                 self._flush()
+
+    def _write_all(self, framed: bytes) -> None:
+        view = memoryview(framed)
+        while view:
+            try:
+                n = self._write(view)
+            except BlockingIOError as exc:  # a non-blocking sink: part may have gone
+                n = exc.characters_written
+                self._wait_writable()
+            if not isinstance(n, int):
+                return
+            view = view[n:]
+
+    def _wait_writable(self) -> None:
+        if self._fileno is None:
+            time.sleep(0.001)
+            return
+        import select
+
+        select.select([], [self._fileno], [], 1.0)
 
     def send_json(self, obj: Any) -> None:
         self.write(json.dumps(obj).encode("utf-8"))
@@ -391,10 +421,22 @@ async def run_session(session: Session, next_frame: Callable[[], Any]) -> int:
 
 
 def run_stdio(protocol: MessageSink, set_writer: Callable[[FramedWriter], None], stdin: BinaryIO,
-              stdout: BinaryIO, on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+              stdout: "BinaryIO | io.RawIOBase", on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None,
               on_phase: Callable[[str], None] | None = None) -> int:
-    """Serve one session over a pair of byte streams; returns the exit status."""
-    writer = FramedWriter(stdout.write, stdout.flush, stdout.close)
+    """Serve one session over a pair of byte streams; returns the exit status.
+
+    An unbuffered ``stdout`` (``sys.stdout.buffer`` is a raw file when Python
+    runs with ``PYTHONUNBUFFERED=1`` or ``-u``) is written through a buffered
+    writer, which writes the rest of a message after a write a signal cut
+    short; before, such a cut left the client a truncated message (a 270 KB
+    publish under load, ShellCheck processes ending meanwhile) and the client
+    lost the stream."""
+    sink: Any = io.BufferedWriter(stdout) if isinstance(stdout, io.RawIOBase) else stdout
+    try:
+        fileno: int | None = sink.fileno()
+    except (OSError, AttributeError, ValueError):
+        fileno = None
+    writer = FramedWriter(sink.write, sink.flush, sink.close, fileno)
     set_writer(writer)
     session = Session(protocol, writer, on_phase)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
@@ -294,6 +295,9 @@ class Instruction:
     empty_continuation: bool = False  # a blank line inside its continuation
     shell: ShellScript | None = None  # RUN (and ONBUILD RUN through .trigger)
     known: bool = True  # keyword is a Dockerfile instruction
+    # lines its positions still have to move (see :func:`defer_shift`); 0 for every
+    # instruction a caller can see
+    pending: int = field(default=0, repr=False, compare=False)
 
     @property
     def start_line(self) -> int:
@@ -437,9 +441,9 @@ class Dockerfile:
     escape: str = "\\"
     path: str | None = None
     version: int | None = None
-    # per start line: (instruction, its physical lines, errors, comments, escape);
-    # lets the next version's parse reuse unchanged instructions
-    block_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # the parser's per-instruction record of this version (lines, errors by phase):
+    # lets the next version's parse reuse what did not change (see parser._Inc)
+    inc: object = field(default=None, repr=False, compare=False)
     # structures derived from the model, built on first use: variable scopes
     # (see visible_at_end) and whole-file facts that rules memoise under a key
     # of their own ("module.name"); never part of equality or repr
@@ -587,33 +591,38 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
     a copy). A RUN's command view moves too (its ``shift``); the shell commands'
     own memos are dropped. Objects shared inside ``ins`` (ONBUILD's heredocs, a
     shell parse's source map, words a view shares with the shell parse) move once."""
+    if type(ins) is _Moving and id(ins) not in _settling:
+        defer_shift(ins, d)  # it moves when read, by both amounts
+        return
     if seen is None:
         seen = set()
     ms = _ms
-    ins.span = ms(ins.span, d)
-    ins.keyword_span = ms(ins.keyword_span, d)
-    _shift_map(ins.text_map, d, seen)
-    for f in ins.flags:
+    g = object.__getattribute__  # (not through _Moving's: the mover reads the fields as they are)
+    ins.span = ms(g(ins, "span"), d)
+    ins.keyword_span = ms(g(ins, "keyword_span"), d)
+    _shift_map(g(ins, "text_map"), d, seen)
+    for f in g(ins, "flags"):
         f.span = ms(f.span, d)
         f.name_span = ms(f.name_span, d)
         if f.value_span is not None:
             f.value_span = ms(f.value_span, d)
-    for a in ins.args:
+    for a in g(ins, "args"):
         a.span = ms(a.span, d)
-    for p in ins.pairs:
+    for p in g(ins, "pairs"):
         p.span = ms(p.span, d)
         p.key_span = ms(p.key_span, d)
         if p.value_span is not None:
             p.value_span = ms(p.value_span, d)
-    if id(ins.heredocs) not in seen:
-        seen.add(id(ins.heredocs))
-        for h in ins.heredocs:
+    heredocs = g(ins, "heredocs")
+    if id(heredocs) not in seen:
+        seen.add(id(heredocs))
+        for h in heredocs:
             h.opener_span = ms(h.opener_span, d)
             if h.body_span is not None:
                 h.body_span = ms(h.body_span, d)
             if h.terminator_span is not None:
                 h.terminator_span = ms(h.terminator_span, d)
-    sh = ins.shell
+    sh = g(ins, "shell")
     if sh is not None and id(sh) not in seen:
         seen.add(id(sh))
         if sh.too_deep is not None:
@@ -635,8 +644,81 @@ def shift(ins: Instruction, d: int, seen: set | None = None) -> None:
                 sh.view = None
             else:
                 shift_view(d, seen)
-    if ins.trigger is not None:
-        shift(ins.trigger, d, seen)
+    trigger = g(ins, "trigger")
+    if trigger is not None:
+        shift(trigger, d, seen)
+
+
+# -- moving lazily ---------------------------------------------------------------------
+# Enter moves every later instruction one line down. Moving each one's positions at once
+# costs O(later instructions x positions) per keystroke; instead the parser marks them
+# (``defer_shift``) and an instruction moves the first time anything reads one of its
+# positions. A marked instruction is an instance of ``_Moving``, a subclass with the same
+# layout whose attribute access moves it (``shift``) and turns it back into a plain
+# ``Instruction``: readers see the same absolute positions as ever, only later. What
+# carries no position (keyword, text, index, stage, comments: those move at once) is read
+# without moving it, so that a reader that only compares texts does not pay for it; nor
+# are ``start_line``/``end_line`` (computed from the pending move) and, when there is no
+# ONBUILD trigger, ``trigger``/``effective``.
+
+_STILL = frozenset(("keyword", "raw_keyword", "text", "json", "stage", "index", "known", "empty_continuation",
+                    "pending", "comments"))
+_SETTLE = threading.RLock()  # one mover at a time; readers in other threads wait for it
+_settling: set[int] = set()  # ids of the instructions being moved (by the thread holding _SETTLE)
+
+
+class _Moving(Instruction):
+    """An :class:`Instruction` whose positions are ``pending`` lines behind (see above)."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str):
+        if name not in _STILL:
+            g = object.__getattribute__
+            if name in _LINES:  # what the moved position will be, without moving the rest
+                with _SETTLE:
+                    if g(self, "__class__") is _Moving and id(self) not in _settling:
+                        return g(self, "span")[_LINES[name]][0] + g(self, "pending")
+            elif name in _NO_TRIGGER and g(self, "trigger") is None:  # (no trigger to move)
+                return None if name == "trigger" else self
+            _settle(self)
+        return object.__getattribute__(self, name)
+
+
+_LINES = {"start_line": 0, "end_line": 1}
+_NO_TRIGGER = frozenset(("trigger", "effective"))
+
+
+def _settle(ins: Instruction) -> None:
+    g = object.__getattribute__
+    with _SETTLE:
+        if g(ins, "__class__") is not _Moving or id(ins) in _settling:
+            return
+        _settling.add(id(ins))
+        try:
+            d = g(ins, "pending")
+            if d:
+                shift(ins, d)
+            object.__setattr__(ins, "pending", 0)
+            object.__setattr__(ins, "__class__", Instruction)
+        finally:
+            _settling.discard(id(ins))
+
+
+def defer_shift(ins: Instruction, d: int) -> None:
+    """Move ``ins`` ``d`` lines, in place, the first time one of its positions is read."""
+    if type(ins) is _Moving:
+        object.__setattr__(ins, "pending", object.__getattribute__(ins, "pending") + d)
+    elif d:
+        ins.pending = d
+        object.__setattr__(ins, "__class__", _Moving)
+
+
+def settle(ins: Instruction) -> Instruction:
+    """``ins`` with every deferred move done (a no-op for a plain instruction)."""
+    if type(ins) is _Moving:
+        _settle(ins)
+    return ins
 
 
 def _shift_map(m: SourceMap, d: int, seen: set) -> None:

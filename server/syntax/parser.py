@@ -12,8 +12,11 @@ character maps back to its physical line and column (code points).
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import re
+from typing import cast
 
 from dockwise.syntax.model import (
     Arg,
@@ -31,6 +34,8 @@ from dockwise.syntax.model import (
     Span,
     Stage,
     VarDef,
+    _ms,
+    defer_shift,
     moved,
     moved_comment,
     moved_error,
@@ -464,6 +469,91 @@ def _find_heredocs(line: str):
 
 # -- the parser -------------------------------------------------------------
 
+# what decides the stages and their shells (see _Parser.same_structure); ARG and ENV
+# inside a stage decide its variables and those of the stages built FROM it
+_STAGE_KEYWORDS = frozenset(("FROM", "SHELL"))
+_VAR_KEYWORDS = frozenset(("ARG", "ENV"))
+
+
+def _cline(c) -> int:
+    return c.span.start.line
+
+
+class _Inc:
+    """What a parse keeps so that the next version's parse does work proportional to the
+    edit: the raw physical lines; per instruction (lists parallel to
+    ``Dockerfile.instructions``) its first and last line and its errors by phase (syntax,
+    instruction checks, stages, shell); the errors tied to no instruction (directives,
+    over-long lines: ``loose``) or to the whole file (``glob``); ``ok``: no phase failed."""
+
+    __slots__ = ("raw", "starts", "ends", "syn", "chk", "stg", "dep", "loose", "glob", "ok")
+
+    def __init__(self, raw, starts, ends, syn, chk, stg, dep, loose, glob, ok) -> None:
+        self.raw: list[str] = raw
+        self.starts: list[int] = starts
+        self.ends: list[int] = ends
+        self.syn: list[list[ParseError]] = syn
+        self.chk: list[list[ParseError]] = chk
+        self.stg: list[list[ParseError]] = stg
+        self.dep: list[list[ParseError]] = dep
+        self.loose: list[ParseError] = loose
+        self.glob: list[ParseError] = glob
+        self.ok: bool = ok
+
+
+class _OldBlocks:
+    """The previous version's blocks (an instruction with its continuation and heredoc
+    lines) by start line, for :meth:`_Parser.reuse`: ``(instruction, its lines, syntax
+    errors, comments inside it, escape, start line, index)``. Each is taken over once;
+    one that reaches the end of the file is never offered (the next line may extend it),
+    nor line 0 after a BOM (it parses differently)."""
+
+    __slots__ = ("df", "inc", "used", "max_used", "floor", "ceil", "n", "bom")
+
+    def __init__(self, prev: Dockerfile) -> None:
+        self.df = prev
+        inc = prev.inc
+        assert isinstance(inc, _Inc)
+        self.inc = inc
+        self.used: set[int] = set()
+        self.max_used = -1
+        self.floor = 0  # blocks before it are the unchanged prefix (kept as they are)
+        self.ceil = len(inc.starts)  # all() offers the blocks before it (the changed part)
+        self.n = len(prev.lines)
+        self.bom = bool(prev.lines) and prev.lines[0].startswith("\ufeff")
+
+    def index_of(self, start: int) -> int | None:
+        starts = self.inc.starts
+        k = bisect.bisect_left(starts, start)
+        return k if k < len(starts) and starts[k] == start else None
+
+    def get(self, start: int):
+        k = self.index_of(start)
+        return None if k is None else self.entry(k)
+
+    def entry(self, k: int):
+        if k < self.floor or k in self.used:
+            return None
+        inc = self.inc
+        s, e = inc.starts[k], inc.ends[k]
+        if e >= self.n - 1 or (s == 0 and self.bom):
+            return None
+        cs = self.df.comments
+        lo = bisect.bisect_left(cs, s, key=_cline)
+        hi = bisect.bisect_right(cs, e, key=_cline)
+        return (self.df.instructions[k], self.df.lines[s : e + 1], inc.syn[k], cs[lo:hi], self.df.escape, s, k)
+
+    def take(self, k: int) -> None:
+        self.used.add(k)
+        if k > self.max_used:
+            self.max_used = k
+
+    def all(self):
+        for k in range(self.floor, self.ceil):
+            got = self.entry(k)
+            if got is not None:
+                yield got
+
 
 class _Parser:
     def __init__(self, text: str, path: str | None, prev: Dockerfile | None = None,
@@ -483,17 +573,196 @@ class _Parser:
             self.bom = True
         else:
             self.bom = False
-        self.errors: list[ParseError] = []
+        self.errors: list[ParseError] = []  # the errors tied to no instruction ("loose")
         self.directives: list[Directive] = []
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
+        # per instruction: first and last line, syntax errors; check, stage and shell
+        # errors taken over from the previous version (None: to compute)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.syn: list[list[ParseError]] = []
+        self.chk: list[list[ParseError] | None] = []
+        self.stg: list[list[ParseError] | None] = []
+        self.dep: list[list[ParseError] | None] = []
+        self.todo: list[int] = []  # instructions to check (parsed anew)
         self.esc = "\\"
-        # the previous version's blocks by start line (consumed as they are reused)
-        self.prev_cache: dict = dict(prev.block_cache) if prev is not None else {}
-        self.by_first: dict | None = None  # first line -> old start lines, built when a block moved
+        self.old = prev if prev is not None and isinstance(prev.inc, _Inc) else None
+        self.prev_cache = _OldBlocks(self.old) if self.old is not None else None
+        self.by_first: dict | None = None  # first line -> old block indices, built when a block moved
         self.shift = 0  # how far the last reused block moved
-        self.cache: dict = {}
         self.reused = 0
+        # the edit, when there is a previous version: lines moved (d), first line of the
+        # unchanged tail (sync_from), instructions kept as they were (k), old index at
+        # which the unchanged tail was taken over (j)
+        self.d = 0
+        self.sync_from = 1 << 60
+        self.k = 0
+        self.j: int | None = None
+        self.old_mid: list[tuple[str, str, int]] = []  # (keyword, effective keyword, stage) of old[k:j]
+        self.m = 0  # instructions parsed anew in place of old[k:j] (see same_structure)
+        self.s0: int | None = None  # the stage they are in
+        self.revars = False  # an ARG or ENV among them: s0's variables are computed again
+        self.from_edit = False  # they are one FROM in place of one FROM
+
+    # -- taking over the previous version --------------------------------------
+
+    def plan(self) -> tuple[int, bool]:
+        """Compare with the previous version's lines: keep the instructions that end
+        before the first changed line (and not on the last line) as they are, and note
+        where the unchanged tail starts. Returns (line to parse from, directives done)."""
+        old = self.old
+        assert old is not None and self.prev_cache is not None
+        inc = self.prev_cache.inc
+        raw0, raw1 = inc.raw, self.raw_lines
+        n0, n1 = len(raw0), len(raw1)
+        m = min(n0, n1)
+        p = 0
+        step = 64  # compare runs of lines at C speed, then line by line
+        while p + step <= m and raw0[p : p + step] == raw1[p : p + step]:
+            p += step
+        while p < m and raw0[p] == raw1[p]:
+            p += 1
+        s = 0
+        lim = m - p
+        while s + step <= lim and raw0[n0 - s - step : n0 - s] == raw1[n1 - s - step : n1 - s]:
+            s += step
+        while s < lim and raw0[n0 - 1 - s] == raw1[n1 - 1 - s]:
+            s += 1
+        # blocks found elsewhere are looked for among the old ones in the changed part only
+        self.prev_cache.ceil = bisect.bisect_left(inc.starts, n0 - s)
+        self.d = n1 - n0
+        self.sync_from = n1 - s
+        k = bisect.bisect_left(inc.ends, min(p, n0 - 1))
+        self.k = k
+        self.prev_cache.floor = k
+        if k == 0:
+            return 0, False
+        r0 = inc.ends[k - 1] + 1
+        self.directives = list(old.directives)
+        self.esc = old.escape
+        self.comments = old.comments[: bisect.bisect_left(old.comments, r0, key=_cline)]
+        self.errors = [e for e in inc.loose if e.span.start.line < r0]
+        self.instructions = old.instructions[:k]
+        self.starts, self.ends = inc.starts[:k], inc.ends[:k]
+        self.syn = inc.syn[:k]
+        self.chk = list(inc.chk[:k])
+        self.stg = list(inc.stg[:k])
+        self.dep = list(inc.dep[:k])
+        return r0, True
+
+    def resync(self, i: int, pending: list[Comment]) -> bool:
+        """At the start of an instruction on line ``i`` in the unchanged tail: when the
+        previous version had an instruction starting on the same line of the tail (and the
+        escape is the same), everything from there on is the same as then, moved by ``d``
+        lines: take it over wholesale. Returns whether it did."""
+        old, oc = self.old, self.prev_cache
+        assert old is not None and oc is not None
+        if old.escape != self.esc or (i == 0 and self.bom):
+            return False
+        j = oc.index_of(i - self.d)
+        if j is None or j < self.k or j <= oc.max_used:
+            return False
+        inc = oc.inc
+        d = self.d
+        self.j = j
+        self.old_mid = [(o.keyword, o.effective.keyword, o.stage) for o in old.instructions[self.k : j]]
+        at = len(self.instructions)
+        s0 = inc.starts[j]
+        cs = old.comments
+        lo = bisect.bisect_left(cs, s0, key=_cline)
+        loose = [e for e in inc.loose if e.span.start.line > s0]
+        lists = (inc.syn[j:], inc.chk[j:], inc.stg[j:], inc.dep[j:])
+        tail = old.instructions[j:]
+        if self.in_place:
+            comments = cs[lo:]
+            if d:
+                for ins in tail:
+                    defer_shift(ins, d)
+                for c in comments:
+                    c.span = _ms(c.span, d)
+                for e in loose:
+                    e.span = _ms(e.span, d)
+                for lst in lists:
+                    for errs in lst:
+                        for e in errs:
+                            e.span = _ms(e.span, d)
+            if at != j:
+                for t, ins in enumerate(tail, at):
+                    ins.index = t
+        else:  # the previous version stays in use: copies (stages, shells and comments
+            # are set on the new version's instructions, which must not be the old ones)
+            cmap: dict[int, Comment] = {}
+            comments = []
+            for c in cs[lo:]:
+                nc = cmap[id(c)] = moved_comment(c, d) if d else c
+                comments.append(nc)
+            moved_tail = []
+            for t, ins in enumerate(tail, at):
+                mv = moved(ins, d)
+                mv.index, mv.stage = t, ins.stage
+                mv.comments = [cmap.get(id(c), c) for c in ins.comments]
+                moved_tail.append(mv)
+            tail = moved_tail
+            if d:
+                loose = [moved_error(e, d) for e in loose]
+                lists = tuple([[moved_error(e, d) for e in errs] for errs in lst] for lst in lists)
+        tail[0].comments = list(pending)
+        self.instructions += tail
+        self.comments += comments
+        self.errors += loose
+        self.starts += [s + d for s in inc.starts[j:]] if d else inc.starts[j:]
+        self.ends += [e + d for e in inc.ends[j:]] if d else inc.ends[j:]
+        self.syn += lists[0]
+        self.chk += lists[1]
+        self.stg += lists[2]
+        self.dep += lists[3]
+        self.reused += len(tail)
+        return True
+
+    def same_structure(self) -> bool:
+        """The edit left the stage structure as it was: the instructions that went
+        (``old[k:j]``) and those that came (``new[k:k + m]``) are neither FROM, ARG, ENV
+        nor SHELL, and all are in the stage of the instruction before them (not before
+        the first FROM); same escape. Then the stages, variables, FROM expansions and
+        shell contexts are taken over (see ``_take_over_stages``); ``self.s0`` is that
+        stage (None when no instruction went or came)."""
+        old = self.old
+        if old is None or not self.in_place or not old.stages or old.escape != self.esc:
+            return False
+        n_old = len(old.instructions)
+        j = self.j
+        if j is None:
+            j = n_old
+            self.old_mid = [(o.keyword, o.effective.keyword, o.stage) for o in old.instructions[self.k :]]
+        k = self.k
+        m = len(self.instructions) - k - (n_old - j)
+        if m < 0:
+            return False
+        self.s0 = None
+        self.from_edit = (m == 1 and j == k + 1 and self.old_mid[0][0] == "FROM"
+                          and self.instructions[k].keyword == "FROM")
+        if self.from_edit:  # one FROM line edited: its stage is taken over if the edit allows
+            self.s0 = self.old_mid[0][2]
+        elif m or j > k:
+            s0 = old.instructions[k - 1].stage if k else -1
+            if s0 < 0:
+                return False
+            revars = False
+            for kw, _ekw, stage in self.old_mid:
+                if stage != s0 or kw in _STAGE_KEYWORDS:
+                    return False
+                revars = revars or kw in _VAR_KEYWORDS
+            for t in range(k, k + m):
+                kw = self.instructions[t].keyword
+                if kw in _STAGE_KEYWORDS:
+                    return False
+                revars = revars or kw in _VAR_KEYWORDS
+            self.s0 = s0
+            self.revars = revars
+        self.j = j
+        self.m = m
+        return True
 
     def reuse(self, start: int, pending: list[Comment]) -> int | None:
         """Reuse the previous version's parse of the block (instruction with its
@@ -503,7 +772,7 @@ class _Parser:
         difference, see :func:`~dockwise.syntax.model.moved`). Returns the next
         line index."""
         prev = self.prev_cache
-        if not prev:
+        if prev is None:
             return None
         if start == 0 and self.bom:
             return None
@@ -516,16 +785,19 @@ class _Parser:
                 got = self._find_moved(start)
                 if got is None:
                     return None
-        ins, block, errors, comments, esc, old_start = got
+        ins, block, errors, comments, esc, old_start, k = got
         end = start + len(block)  # within the file: the block's lines were found there
-        del prev[old_start]  # an old instruction object is taken over once
+        prev.take(k)  # an old instruction object is taken over once
+        inc = prev.inc
+        chk = inc.chk[k]
         d = start - old_start
+        if not self.in_place:  # the previous model stays in use: a copy (moved when it moved)
+            ins = moved(ins, d)
         if d:
             if self.in_place:
                 shift(ins, d)  # the previous model is discarded: move its instruction in place
-            else:
-                ins = moved(ins, d)
             errors = [moved_error(e, d) for e in errors]
+            chk = [moved_error(e, d) for e in chk]
             comments = [moved_comment(c, d) for c in comments]
             self.shift = d
         # The object is taken over, not copied: the previous version's model is
@@ -533,26 +805,31 @@ class _Parser:
         ins.comments = list(pending)
         ins.index = len(self.instructions)  # (its stage is set by build_stages, as every instruction's)
         self.instructions.append(ins)
-        self.errors.extend(errors)
+        self.starts.append(start)
+        self.ends.append(end - 1)
+        self.syn.append(errors)
+        self.chk.append(chk)
+        self.stg.append(None)
+        self.dep.append(None)
         self.comments.extend(comments)
-        self.cache[start] = (ins, block, errors, comments, esc, start)
         self.reused += 1
         return end
 
     def _find_moved(self, start: int):
         """An unused old block with the lines that start at ``start``, wherever it was."""
+        oc = self.prev_cache
+        assert oc is not None
         index = self.by_first
         if index is None:
             index = self.by_first = {}
-            for k, e in self.prev_cache.items():
-                index.setdefault(e[1][0], []).append(k)
+            for e in oc.all():
+                index.setdefault(e[1][0], []).append(e[6])
         cands = index.get(self.lines[start])
         if not cands:
             return None
         lines = self.lines
-        prev = self.prev_cache
         for k in cands:
-            e = prev.get(k)
+            e = oc.entry(k)
             if e is not None and e[4] == self.esc and lines[start : start + len(e[1])] == e[1]:
                 return e
         return None
@@ -564,12 +841,19 @@ class _Parser:
         return Span(Pos(i, 0), Pos(i, len(self.lines[i])))
 
     def run(self) -> None:
+        i, directives_done = self.plan() if self.old is not None else (0, False)
+        self.loop(i, directives_done)
+        if not self.instructions:
+            lines = self.lines
+            n = len(lines)
+            last = max(n - 1, 0)
+            self.err("file with no instructions", Span(Pos(last, 0), Pos(last, len(lines[last]) if n else 0)))
+
+    def loop(self, i: int, directives_done: bool) -> None:
         lines = self.lines
         n = len(lines)
-        directives_done = False
         seen_directives: set[str] = set()
         pending: list[Comment] = []
-        i = 0
         while i < n:
             raw = lines[i]
             col0 = 0
@@ -622,12 +906,14 @@ class _Parser:
                 i += 1  # blank line
                 continue
             start_line = i
+            if i >= self.sync_from and self.resync(i, pending):
+                return
             hit = self.reuse(start_line, pending)
             if hit is not None:
                 i = hit
                 pending = []
                 continue
-            n_err, n_com = len(self.errors), len(self.comments)
+            n_err = len(self.errors)
             logical = _Logical()
             logical.add(first, i, col0 + lead)
             empty_cont = False
@@ -700,20 +986,15 @@ class _Parser:
                 target.span = Span(target.span.start, end)
             ins.index = len(self.instructions)
             self.instructions.append(ins)
-            # a block that reaches EOF may grow with the next edit; line 0 after a BOM parses differently
-            if end.line < n - 1 and not (start_line == 0 and self.bom):
-                self.cache[start_line] = (
-                    ins,
-                    lines[start_line : end.line + 1],
-                    self.errors[n_err:],
-                    self.comments[n_com:],
-                    self.esc,
-                    start_line,
-                )
+            self.starts.append(start_line)
+            self.ends.append(end.line)
+            self.syn.append(self.errors[n_err:])
+            del self.errors[n_err:]
+            self.todo.append(len(self.chk))
+            self.chk.append(None)
+            self.stg.append(None)
+            self.dep.append(None)
             pending = []
-        if not self.instructions:
-            last = max(n - 1, 0)
-            self.err("file with no instructions", Span(Pos(last, 0), Pos(last, len(lines[last]) if n else 0)))
 
     # -- instruction construction -----------------------------------------
 
@@ -928,7 +1209,115 @@ def _expand(value: str, lookup, escape: str) -> tuple[str, bool]:
     return out, not unset
 
 
-def build_stages(df: Dockerfile) -> None:
+def _add_vars(df: Dockerfile, scope: Dockerfile, stage: Stage, ins: Instruction,
+              global_vals: dict[str, str | None], global_complete: dict[str, bool]) -> None:
+    """The variables an ARG/ENV ``ins`` defines in ``stage``, appended to its ``vars``;
+    values expanded with what is in scope there (``scope.lookup_var``: ``scope`` sees
+    ``stage`` and the stages before it)."""
+    esc = df.escape
+    kw = ins.keyword
+    for p in ins.pairs:
+        val = None
+        complete = True
+        if p.value is not None:
+            used_partial: list[bool] = []
+
+            def slookup(k: str, _i=ins.index, _partial=used_partial):
+                v = scope.lookup_var(stage, k, _i)
+                if v is None:
+                    return None
+                if not v.complete:
+                    _partial.append(True)
+                return v.value
+
+            val, complete = _expand(p.value, slookup, esc)
+            complete = complete and not used_partial
+        elif kw == "ARG":
+            # ARG NAME without default imports the global value
+            val = global_vals.get(p.key)
+            complete = global_complete.get(p.key, True)
+        stage.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span, complete))
+
+
+def _redo_vars(df: Dockerfile, s0: int) -> None:
+    """Recompute the variables of stage ``s0`` and of every stage built FROM it (directly
+    or not), in order, as ``build_stages`` does (the other stages' are final)."""
+    global_vals: dict[str, str | None] = {}
+    global_complete: dict[str, bool] = {}
+    for v in df.global_args:
+        global_vals[v.name] = v.value
+        global_complete[v.name] = v.complete
+    todo = {s0}
+    for st in df.stages[s0:]:
+        if st.index != s0 and st.parent not in todo:
+            continue
+        todo.add(st.index)
+        st.vars = []
+        st.var_index = None
+        # lookups see this stage and those before it, as while build_stages built them
+        scope = Dockerfile(df.text, df.lines, [], [], df.instructions, df.stages[: st.index + 1], [], [],
+                           escape=df.escape)
+        for i in st.instructions:
+            ins = df.instructions[i]
+            if ins.keyword in ("ARG", "ENV"):
+                _add_vars(df, scope, st, ins, global_vals, global_complete)
+
+
+def _from_stage(ins: Instruction, idx: int, global_vals: dict[str, str | None], named: dict[str, int], esc: str,
+                errors: list[ParseError], from_words: dict[str, tuple]) -> Stage:
+    """The stage a FROM starts (without its instructions and variables): base image
+    expanded with the global ARGs, name, parent (the first earlier stage of the name the
+    base is, ``named``), platform; its errors go to ``errors``."""
+    args = ins.args
+    base = None
+    name = None
+    name_span = None
+    parent = None
+    platform = ins.flag("platform")
+    if args:
+        raw = args[0].value
+
+        def glookup(k: str):
+            if k in global_vals:
+                return global_vals[k]
+            return None
+
+        if "$" not in raw:
+            resolved, ok = raw, True
+        else:  # the global ARGs are all known by now: one expansion per word
+            got = from_words.get(raw)
+            if got is None:
+                got = from_words[raw] = _expand(raw, glookup, esc)
+            resolved, ok = got
+        parent = named.get(resolved)  # the first stage of that name
+        base = parse_image_ref(raw, resolved, args[0].span, not ok)
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
+        errors.append(ParseError("FROM requires either one or three arguments", ins.span))
+    elif len(args) == 3:
+        name = args[2].value.lower()
+        name_span = args[2].span
+        if not re.fullmatch(r"[a-z][a-z0-9\-_.]*", name):
+            errors.append(
+                ParseError(
+                    f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
+                    args[2].span,
+                )
+            )
+    return Stage(
+        index=idx,
+        from_instruction=ins.index,
+        base=base,
+        name=name,
+        name_span=name_span,
+        parent=parent,
+        platform=platform.value if platform else None,
+        span=ins.span,
+    )
+
+
+def build_stages(df: Dockerfile, own: list[list[ParseError]], glob: list[ParseError]) -> None:
+    """Stages, their variables and the global ARGs of ``df``; errors of an instruction
+    go to ``own[its index]``, errors of the whole file to ``glob``."""
     esc = df.escape
     global_vals: dict[str, str | None] = {}
     global_complete: dict[str, bool] = {}
@@ -941,54 +1330,10 @@ def build_stages(df: Dockerfile) -> None:
         kw = ins.keyword
         if kw == "FROM":
             idx = len(df.stages)
-            args = ins.args
-            base = None
-            name = None
-            name_span = None
-            parent = None
-            platform = ins.flag("platform")
-            if args:
-                raw = args[0].value
-
-                def glookup(k: str):
-                    if k in global_vals:
-                        return global_vals[k]
-                    return None
-
-                if "$" not in raw:
-                    resolved, ok = raw, True
-                else:  # the global ARGs are all known by now: one expansion per word
-                    got = from_words.get(raw)
-                    if got is None:
-                        got = from_words[raw] = _expand(raw, glookup, esc)
-                    resolved, ok = got
-                parent = named.get(resolved)  # the first stage of that name
-                base = parse_image_ref(raw, resolved, args[0].span, not ok)
-            if len(args) not in (1, 3) or (len(args) == 3 and args[1].value.lower() != "as"):
-                df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
-            elif len(args) == 3:
-                name = args[2].value.lower()
-                name_span = args[2].span
-                if not re.fullmatch(r"[a-z][a-z0-9\-_.]*", name):
-                    df.errors.append(
-                        ParseError(
-                            f'invalid name for build stage: "{args[2].value}", name can\'t start with a number or contain symbols',
-                            args[2].span,
-                        )
-                    )
-            stage = Stage(
-                index=idx,
-                from_instruction=ins.index,
-                base=base,
-                name=name,
-                name_span=name_span,
-                parent=parent,
-                platform=platform.value if platform else None,
-                span=ins.span,
-            )
+            stage = _from_stage(ins, idx, global_vals, named, esc, own[ins.index], from_words)
             df.stages.append(stage)
-            if name is not None:
-                named.setdefault(name, idx)
+            if stage.name is not None:
+                named.setdefault(stage.name, idx)
         if stage is None:
             ins.stage = -1
             if kw == "ARG":
@@ -1003,45 +1348,22 @@ def build_stages(df: Dockerfile) -> None:
             elif ins.known and not no_stage:
                 # BuildKit stops here; the rest is still linted, so one error says it
                 no_stage = True
-                df.errors.append(ParseError("no build stage in current context", ins.span))
+                own[ins.index].append(ParseError("no build stage in current context", ins.span))
             continue
         ins.stage = stage.index
         stage.instructions.append(ins.index)
         stage.span = Span(stage.span.start, ins.span.end) if stage.span else ins.span
         if kw in ("ARG", "ENV"):
-            cur = stage
-            for p in ins.pairs:
-                val = None
-                complete = True
-                if p.value is not None:
-                    used_partial: list[bool] = []
-
-                    def slookup(k: str, _i=ins.index, _partial=used_partial):
-                        v = df.lookup_var(cur, k, _i)
-                        if v is None:
-                            return None
-                        if not v.complete:
-                            _partial.append(True)
-                        return v.value
-
-                    val, complete = _expand(p.value, slookup, esc)
-                    complete = complete and not used_partial
-                elif kw == "ARG":
-                    # ARG NAME without default imports the global value
-                    val = global_vals.get(p.key)
-                    complete = global_complete.get(p.key, True)
-                cur.vars.append(VarDef(p.key, kw, val, ins.index, p.key_span, complete))
-    if df.instructions and not df.stages and not no_stage and not any(
-        e.message == "file with no instructions" for e in df.errors
-    ):
+            _add_vars(df, df, stage, ins, global_vals, global_complete)
+    if df.instructions and not df.stages and not no_stage:
         last = df.instructions[-1]
-        df.errors.append(ParseError("dockerfile contains no stages to build", last.span))
+        glob.append(ParseError("dockerfile contains no stages to build", last.span))
 
 
-def _attach_shell(df: Dockerfile) -> None:
-    """Parse the shell of every RUN (and ONBUILD RUN) with tree-sitter-bash."""
+def _attach_shell(df: Dockerfile, dep: list[list[ParseError]]) -> None:
+    """Parse the shell of every RUN (and ONBUILD RUN) with tree-sitter-bash; an
+    instruction's errors (too deep substitutions) go to ``dep[its index]``."""
     from dockwise.syntax.shell import is_windows_shell
-    from dockwise.syntax.model import ShellScript
 
     current_shell: dict[int, list[str]] = {}
     # instructions before the first FROM (a fragment, a file whose FROM is
@@ -1052,8 +1374,7 @@ def _attach_shell(df: Dockerfile) -> None:
         shell: list[str] | None = None
         if st is not None and st.parent is not None:
             shell = current_shell.get(st.parent)
-        base = (st.base.resolved if st is not None and st.base else "").lower()
-        win_base = any(w in base for w in ("windows", "nanoserver", "servercore", "ltsc"))
+        win_base = _windows_base(st)
         for idx in indices:
             ins = df.instructions[idx]
             eff = ins.effective
@@ -1062,27 +1383,175 @@ def _attach_shell(df: Dockerfile) -> None:
             if eff.keyword != "RUN":
                 continue
             # a SHELL decides; without one, a Windows base runs cmd
-            windows = is_windows_shell(shell) if shell else win_base
-            if windows and st is not None:
-                st.windows = True
-            if eff.shell is not None and eff.shell.windows == windows:
-                _report_depth(df, eff)
-                continue  # reused from the previous version
-            if windows:
-                eff.shell = ShellScript(eff.text, [], True, dialect="none", windows=True)
-                continue
-            _shell_of(df, eff)
-            _report_depth(df, eff)
+            _attach_run(df, st, eff, is_windows_shell(shell) if shell else win_base, dep[idx])
         if st is not None:
             current_shell[st.index] = shell or []
 
 
-def _report_depth(df: Dockerfile, ins: Instruction) -> None:
+def _windows_base(st: Stage | None) -> bool:
+    base = (st.base.resolved if st is not None and st.base else "").lower()
+    return any(w in base for w in ("windows", "nanoserver", "servercore", "ltsc"))
+
+
+def _attach_run(df: Dockerfile, st: Stage | None, eff: Instruction, windows: bool, out: list[ParseError]) -> None:
+    from dockwise.syntax.model import ShellScript
+
+    if windows and st is not None:
+        st.windows = True
+    if eff.shell is not None and eff.shell.windows == windows:
+        _report_depth(eff, out)
+        return  # reused from the previous version
+    if windows:
+        eff.shell = ShellScript(eff.text, [], True, dialect="none", windows=True)
+        return
+    _shell_of(df, eff)
+    _report_depth(eff, out)
+
+
+def _shell_before(df: Dockerfile, st: Stage, idx: int) -> list[str] | None:
+    """The SHELL in effect at instruction ``idx`` of stage ``st`` as ``_attach_shell``
+    tracks it: the last SHELL before it in the stage, else the last of the nearest stage
+    up its FROM chain that has one (None: none)."""
+    before = idx
+    cur: Stage | None = st
+    seen: set[int] = set()
+    while cur is not None and cur.index not in seen:
+        seen.add(cur.index)
+        for i in reversed(cur.instructions):
+            if i >= before:
+                continue
+            ins = df.instructions[i]
+            if ins.keyword == "SHELL" and ins.json and ins.args:
+                return [a.value for a in ins.args]
+        before = 1 << 60
+        p = cur.parent
+        cur = df.stages[p] if p is not None and 0 <= p < cur.index else None
+    return None
+
+
+def _attach_shell_between(df: Dockerfile, lo: int, hi: int, dep: list) -> None:
+    """``_attach_shell`` for instructions ``lo``..``hi - 1`` only (the stages are those
+    of the previous version: see ``_take_over_stages``)."""
+    from dockwise.syntax.shell import is_windows_shell
+
+    for idx in range(lo, hi):
+        ins = df.instructions[idx]
+        out = dep[idx] = []
+        eff = ins.effective
+        if eff.keyword != "RUN":
+            continue
+        st = df.stages[ins.stage]
+        shell = _shell_before(df, st, idx)
+        _attach_run(df, st, eff, is_windows_shell(shell) if shell else _windows_base(st), out)
+
+
+def _take_over_stages(df: Dockerfile, prev: Dockerfile, p: _Parser) -> bool:
+    """``build_stages`` when the edit kept the stage structure (``_Parser.same_structure``):
+    the previous version's stages, variables and global ARGs, renumbered and moved where
+    instructions came or went or lines moved. The ``p.m`` instructions from ``p.k`` on
+    replace the old ``p.k``..``p.j - 1``, all in stage ``p.s0``; none is a FROM, ARG, ENV
+    or SHELL."""
+    k, j, d, m = p.k, p.j, p.d, p.m
+    assert j is not None
+    from_stage = None
+    if p.from_edit:  # decided before anything is changed: False leaves the old stages alone
+        from_stage = _edited_from(df, prev, p)
+        if from_stage is None:
+            return False
+    delta = k + m - j  # how far the indices of the instructions after the edit moved
+    df.stages = prev.stages
+    df.global_args = prev.global_args
+    for v in df.global_args:  # (after the edit only when it is above the first instruction)
+        if v.instruction >= j:
+            v.instruction += delta
+            if d:
+                v.span = _ms(v.span, d)
+    ins = df.instructions
+    for t in range(k, k + m):
+        ins[t].stage = p.s0  # type: ignore[assignment]  (an int when m > 0)
+        p.stg[t] = []
+    for st in df.stages:
+        idx = st.instructions
+        if idx[-1] < k and st.index != p.s0:
+            continue  # wholly before the edit (which may add instructions at the end of s0)
+        if st.from_instruction >= j:  # wholly after it: renumbered, moved
+            if delta:
+                st.from_instruction += delta
+                st.instructions = [i + delta for i in idx]
+                for v in st.vars:
+                    v.instruction += delta
+                st.var_index = None
+            if d:
+                if st.span is not None:
+                    st.span = _ms(st.span, d)
+                if st.base is not None:
+                    st.base.span = _ms(st.base.span, d)
+                if st.name_span is not None:
+                    st.name_span = _ms(st.name_span, d)
+                for v in st.vars:
+                    v.span = _ms(v.span, d)
+            continue
+        # the stage the edit is in
+        if m or j > k:
+            st.instructions = [i for i in idx if i < k] + list(range(k, k + m)) + [i + delta for i in idx if i >= j]
+        for v in st.vars:
+            if v.instruction >= j:
+                v.instruction += delta
+                if d:
+                    v.span = _ms(v.span, d)
+        if delta:
+            st.var_index = None
+        if st.span is not None:
+            st.span = Span(st.span.start, ins[st.instructions[-1]].span.end)
+    if p.revars and p.s0 is not None:
+        _redo_vars(df, p.s0)
+    if from_stage is not None:
+        st, new, errors = from_stage
+        st.base, st.name, st.name_span, st.platform = new.base, new.name, new.name_span, new.platform
+        st.span = Span(ins[k].span.start, ins[st.instructions[-1]].span.end)
+        p.stg[k] = errors
+    return True
+
+
+def _edited_from(df: Dockerfile, prev: Dockerfile, p: _Parser):
+    """For one FROM line edited: (its old stage, the stage it starts now, its errors) when
+    nothing else changes with it — the same parent stage, a Windows base or not as before,
+    and, when its name changed, no later FROM naming the old or the new name; else None."""
+    k = p.k
+    st = prev.stages[p.s0]  # type: ignore[index]  (set for a FROM edit)
+    gv = {v.name: v.value for v in prev.global_args}
+    named: dict[str, int] = {}
+    for o in prev.stages[: st.index]:
+        if o.name is not None:
+            named.setdefault(o.name, o.index)
+    errors: list[ParseError] = []
+    new = _from_stage(df.instructions[k], st.index, gv, named, df.escape, errors, {})
+    if new.parent != st.parent or _windows_base(new) != _windows_base(st):
+        return None
+    if new.name != st.name:
+        names = {st.name, new.name} - {None}
+        if any(o.base is not None and o.base.resolved in names for o in prev.stages[st.index + 1:]):
+            return None
+    return st, new, errors
+
+
+def _recheck_windows(df: Dockerfile, p: _Parser) -> None:
+    """A stage is Windows when one of its RUNs runs cmd/PowerShell (``_attach_run``); a
+    RUN that went may have been the one."""
+    if p.s0 is None or p.j == p.k:
+        return
+    st = df.stages[p.s0]
+    if st.windows:
+        st.windows = any(e.keyword == "RUN" and e.shell is not None and e.shell.windows
+                         for e in (df.instructions[i].effective for i in st.instructions))
+
+
+def _report_depth(ins: Instruction, out: list[ParseError]) -> None:
     from dockwise.syntax.shell import MAX_SUBST_DEPTH
 
     sh = ins.shell
     if sh is not None and sh.too_deep is not None:
-        df.errors.append(ParseError(
+        out.append(ParseError(
             f"command substitutions nested more than {MAX_SUBST_DEPTH} levels deep: the commands inside "
             "are not analysed", sh.too_deep, fatal_in_buildkit=False))
 
@@ -1198,52 +1667,92 @@ def parse(
     runs on its own; a bug in a later phase is reported as an internal parse
     error and the model built so far is kept.
 
-    ``previous`` (the model of the document's previous version) lets the parser
-    reuse every instruction whose physical lines and position did not change,
-    including its shell parse: a keystroke re-parses one instruction. Blocks
-    whose lines moved (lines inserted or deleted above them) are reused too:
-    copied with their positions moved, or, with ``discard_previous`` (the
-    caller never uses ``previous`` again, as the language server's document
-    store), moved in place, which costs a fraction of the copy.
+    ``previous`` (the model of the document's previous version) makes the parse
+    cost what the edit changed: the instructions before the first changed line are
+    kept as they are, the changed lines are parsed, and as soon as the parse reaches
+    an instruction start in the unchanged tail of the file that was an instruction
+    start in ``previous`` too, every instruction from there on is taken over with its
+    syntax, check, stage and shell errors (moved by the number of lines inserted or
+    deleted). Blocks in the changed part that were elsewhere before are found and
+    reused too. With ``discard_previous`` (the caller never uses ``previous`` again, as
+    the language server's document store) instructions are taken over in place: their
+    positions move lazily, on first read (``model.defer_shift``), and when the edit
+    keeps the stage structure (see ``_Parser.same_structure``) the stages, variables,
+    FROM expansions and shell contexts are taken over too; otherwise the old model is
+    left untouched and what must move is copied.
     """
     df = Dockerfile(text, [], [], [], [], [], [], [], path=path, version=version)
+    prev = previous if (previous is not None and shell and isinstance(previous.inc, _Inc)
+                        and previous.inc.ok) else None
     try:
-        p = _Parser(text, path, previous if (previous is not None and shell) else None, discard_previous)
+        p = _Parser(text, path, prev, discard_previous)
         df.lines = p.lines
         p.run()
-        df.block_cache = p.cache
         df.directives, df.comments, df.instructions = p.directives, p.comments, p.instructions
-        df.errors, df.escape = p.errors, p.esc
+        df.escape = p.esc
+        same = shell and p.same_structure()
     except Exception as exc:
-        _internal(df, "syntax", exc)
+        df.errors = []
+        _internal(df.errors, df, "syntax", exc)
         return df
-    phases = [_check_all, build_stages]
+    n = len(df.instructions)
+    chk, stg, dep = p.chk, p.stg, p.dep
+    glob: list[ParseError] = []
+    internal: list[ParseError] = []
+    try:
+        for i in p.todo:
+            out = chk[i] = []
+            _check_instruction(out, df.instructions[i])
+    except Exception as exc:
+        _internal(internal, df, "_check_all", exc)
+    try:
+        if same:
+            assert prev is not None
+            same = _take_over_stages(df, prev, p)
+        if same:
+            glob = list(prev.inc.glob)  # type: ignore[union-attr]
+        else:
+            stg = [[] for _ in range(n)]
+            build_stages(df, stg, glob)
+    except Exception as exc:
+        _internal(internal, df, "build_stages", exc)
     if shell:
-        phases.append(_attach_shell)
-    for phase in phases:
         try:
-            phase(df)
+            if same:
+                _attach_shell_between(df, p.k, p.k + p.m, dep)
+                _recheck_windows(df, p)
+            else:
+                dep = [[] for _ in range(n)]
+                _attach_shell(df, dep)
         except Exception as exc:
-            _internal(df, phase.__name__, exc)
-    df.errors.sort(key=lambda e: (e.span.start, e.message))
+            _internal(internal, df, "_attach_shell", exc)
+    elif not same:
+        dep = [[] for _ in range(n)]
+    if internal:  # a phase stopped part way: what it did not reach has no errors
+        chk = [e if e is not None else [] for e in chk]
+        stg = [e if e is not None else [] for e in stg]
+        dep = [e if e is not None else [] for e in dep]
+    chk_, stg_, dep_ = cast("list[list[ParseError]]", chk), cast("list[list[ParseError]]", stg), \
+        cast("list[list[ParseError]]", dep)
+    chain = itertools.chain.from_iterable
+    errors = [*p.errors, *chain(p.syn), *chain(chk_), *chain(stg_), *glob, *chain(dep_), *internal]
+    errors.sort(key=lambda e: (e.span.start, e.message))
+    df.errors = errors
+    # (a model without shell parses is no base for one with them)
+    df.inc = _Inc(p.raw_lines, p.starts, p.ends, p.syn, chk_, stg_, dep_, p.errors, glob, shell and not internal)
     return df
 
 
-def _internal(df: Dockerfile, phase: str, exc: BaseException) -> None:
+def _internal(out: list, df: Dockerfile, phase: str, exc: BaseException) -> None:
     import logging
 
     logging.getLogger("dockwise.syntax.parser").exception("parser phase %s failed on %s", phase, df.path or "<text>")
-    df.errors.append(
+    out.append(
         ParseError(f"internal parser error in {phase}: {type(exc).__name__}: {exc}", Span(Pos(0, 0), Pos(0, 0)))
     )
 
 
-def _check_all(df: Dockerfile) -> None:
-    for ins in df.instructions:
-        _check_instruction(df, ins)
-
-
-def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) -> None:
+def _check_instruction(out: list[ParseError], ins: Instruction, trigger: bool = False) -> None:
     """Instruction-layer checks that do not need stages."""
     kw = ins.keyword
     if not ins.known:
@@ -1255,29 +1764,29 @@ def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) 
         if cand and _edit_distance(word.upper(), cand[0]) <= 2:
             sug = cand[0].lower() if word.islower() else cand[0]
             msg += f" (did you mean {sug}?)"
-        df.errors.append(ParseError(msg, ins.keyword_span))
+        out.append(ParseError(msg, ins.keyword_span))
         return
     if kw == "ONBUILD":
         if ins.trigger is None:
-            df.errors.append(ParseError("ONBUILD requires at least one argument", ins.span))
+            out.append(ParseError("ONBUILD requires at least one argument", ins.span))
         else:
             t = ins.trigger.keyword
             if t == "ONBUILD":
-                df.errors.append(ParseError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", ins.span))
+                out.append(ParseError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", ins.span))
             elif t in ("FROM", "MAINTAINER"):
-                df.errors.append(ParseError(f"{t} isn't allowed as an ONBUILD trigger", ins.span))
+                out.append(ParseError(f"{t} isn't allowed as an ONBUILD trigger", ins.span))
             else:
-                _check_instruction(df, ins.trigger, True)
+                _check_instruction(out, ins.trigger, True)
         return
     if not trigger:  # a trigger's flags are parsed when a build uses the image
-        _check_flags(df, ins)
+        _check_flags(out, ins)
     n = len(ins.args)
     if kw in ("ENV", "LABEL", "ARG", "EXPOSE", "VOLUME") and n == 0:
-        df.errors.append(ParseError(f"{kw} requires at least one argument", ins.span))
+        out.append(ParseError(f"{kw} requires at least one argument", ins.span))
     elif kw in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL") and n == 0:
-        df.errors.append(ParseError(f"{kw} requires exactly one argument", ins.span))
+        out.append(ParseError(f"{kw} requires exactly one argument", ins.span))
     elif kw in ("ADD", "COPY") and n < 2:  # heredocs count as arguments, as in BuildKit
-        df.errors.append(
+        out.append(
             ParseError(
                 f"{kw} requires at least two arguments, but only one was provided. Destination could not be determined",
                 ins.span,
@@ -1285,29 +1794,29 @@ def _check_instruction(df: Dockerfile, ins: Instruction, trigger: bool = False) 
         )
     elif kw in ("ADD", "COPY") and _single_heredoc(ins.args[-1].value):
         # BuildKit's instructions.parseSourcesAndDest
-        df.errors.append(ParseError(f"{kw} cannot accept a heredoc as a destination", ins.args[-1].span))
+        out.append(ParseError(f"{kw} cannot accept a heredoc as a destination", ins.args[-1].span))
     elif kw == "FROM" and n == 0:
-        df.errors.append(ParseError("FROM requires either one or three arguments", ins.span))
+        out.append(ParseError("FROM requires either one or three arguments", ins.span))
     elif kw == "SHELL":
         if not ins.json:
-            df.errors.append(ParseError("SHELL requires the arguments to be in JSON form", ins.span))
+            out.append(ParseError("SHELL requires the arguments to be in JSON form", ins.span))
         elif n == 0:
-            df.errors.append(ParseError("SHELL requires at least one argument", ins.span))
+            out.append(ParseError("SHELL requires at least one argument", ins.span))
     elif kw == "HEALTHCHECK":
         if n == 0:
-            df.errors.append(ParseError("HEALTHCHECK requires at least one argument", ins.span))
+            out.append(ParseError("HEALTHCHECK requires at least one argument", ins.span))
         else:
             typ = ins.args[0].value.upper()
             if typ == "NONE" and n > 1:
-                df.errors.append(ParseError("HEALTHCHECK NONE takes no arguments", ins.span))
+                out.append(ParseError("HEALTHCHECK NONE takes no arguments", ins.span))
             elif typ == "CMD" and n == 1:
-                df.errors.append(ParseError("Missing command after HEALTHCHECK CMD", ins.span))
+                out.append(ParseError("Missing command after HEALTHCHECK CMD", ins.span))
             elif typ not in ("CMD", "NONE"):
-                df.errors.append(ParseError(f'Unknown type "{typ}" in HEALTHCHECK (try CMD)', ins.args[0].span))
+                out.append(ParseError(f'Unknown type "{typ}" in HEALTHCHECK (try CMD)', ins.args[0].span))
     if kw in ("ENV", "LABEL", "ARG"):
         for p in ins.pairs:
             if p.key == "" :
-                df.errors.append(ParseError(f"{kw} names can not be blank", p.span))
+                out.append(ParseError(f"{kw} names can not be blank", p.span))
 
 
 # BuildKit's flags per instruction (instructions/parse.go and commands_run*.go):
@@ -1326,7 +1835,7 @@ _FLAG_TYPES: dict[str, dict[str, str]] = {
 _FLAGS_IGNORED = frozenset(("ARG", "STOPSIGNAL"))
 
 
-def _check_flags(df: Dockerfile, ins: Instruction) -> None:
+def _check_flags(out: list[ParseError], ins: Instruction) -> None:
     """BuildKit's ``BFlags.Parse``: the first bad flag of an instruction fails
     the build (unknown, missing value, bad boolean, repeated)."""
     kw = ins.keyword
@@ -1358,7 +1867,7 @@ def _check_flags(df: Dockerfile, ins: Instruction) -> None:
         else:
             used.add(f.name)
             continue
-        df.errors.append(ParseError(msg, f.span))
+        out.append(ParseError(msg, f.span))
         return
 
 
