@@ -88,8 +88,9 @@ def main() -> None:
     for who in ("against", "this"):
         for edit in ("type", "enter"):
             rs = [r for r in runs[who] if r["edit"] == edit]
-            med = {k: statistics.median(r[k] for r in rs) for k in ("lint_p50", "lint_p95")}
-            print(f"{who:8s} {edit:6s} lint p50 {med['lint_p50']:.1f} ms  p95 {med['lint_p95']:.1f} ms "
+            med = {k: statistics.median(r[k] for r in rs) for k in ("parse_p50", "parse_p95", "lint_p50", "lint_p95")}
+            print(f"{who:8s} {edit:6s} parse p50 {med['parse_p50']:.1f} p95 {med['parse_p95']:.1f} ms   "
+                  f"lint p50 {med['lint_p50']:.1f} ms  p95 {med['lint_p95']:.1f} ms "
                   f"(median of {len(rs)} runs; findings {rs[-1]['findings']})")
 
 
