@@ -36,12 +36,17 @@ tag) is flagged: write `nginx:1.27`.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile
+from dockwise.syntax.model import Dockerfile, by_source
 
 from ._api import Finding, Severity, rule
 from ._helpers import drop_quotes, known_value
 
 MESSAGE = "`COPY --from` should reference a previously defined `FROM` alias"
+
+
+def _from_value(ins) -> str | None:
+    f = ins.flag("from")
+    return None if f is None else f.value or ""
 
 
 @rule(
@@ -62,15 +67,17 @@ def copy_from_unknown_stage(df: Dockerfile, ctx) -> list[Finding]:
             if st is not None and st.name:
                 names.add(st.name)
             continue
-        f = ins.flag("from") if ins.keyword == "COPY" else None
-        if f is None:
+        value = by_source(df, ins, "dl3022.from", _from_value) if ins.keyword == "COPY" else None
+        if value is None:  # (asked by source: reading the flags of a moved COPY would move it)
             continue
-        src = drop_quotes(f.value or "")
+        src = drop_quotes(value)
         if "$" in src:
             src = known_value(df, ins, src) or ""
             if not src:
                 continue
         if ":" in src or src.lower() in names or (src.isdigit() and int(src) < count):
             continue
-        out.append(Finding(f.value_span or f.span, MESSAGE))
+        f = ins.flag("from")
+        if f is not None:
+            out.append(Finding(f.value_span or f.span, MESSAGE))
     return out

@@ -32,7 +32,7 @@ or `\$A` (not expanded) do not; hadolint looks for the text `${A}` or `$A`.
 from __future__ import annotations
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Dockerfile, Stage
+from dockwise.syntax.model import Dockerfile, Stage, by_source
 
 from ._api import Finding, Severity, rule
 from ._helpers import group_instructions
@@ -77,6 +77,10 @@ def env_self_reference(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     return out
 
 
+def _keys(ins) -> frozenset[str]:
+    return frozenset(p.key for p in ins.pairs)
+
+
 def _defined_before(df: Dockerfile, st: Stage | None) -> frozenset[str]:
     """The names the ARGs and ENVs of the groups before ``st`` define that an ENV of
     ``st`` defines too (the only ones a finding in ``st`` can depend on)."""
@@ -96,7 +100,7 @@ def _defined_before(df: Dockerfile, st: Stage | None) -> frozenset[str]:
                     got[group] = frozenset(mine & acc)
                 acc |= here
                 here, mine, group = set(), set(), ins.stage
-            keys = {p.key for p in ins.pairs}
+            keys = by_source(df, ins, "dl3044.keys", _keys)
             if ins.keyword == "ENV":
                 mine |= keys
             here |= keys

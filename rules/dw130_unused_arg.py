@@ -57,8 +57,8 @@ platform decide them, see DW131).
 from __future__ import annotations
 
 from dockwise.syntax.expand import variables_in
-from dockwise.syntax.model import Dockerfile, Instruction, KeyValue, Pos, Span
-from dockwise.syntax.stages import view_for
+from dockwise.syntax.model import Dockerfile, Instruction, KeyValue, Pos, Span, by_source
+from dockwise.syntax.stages import from_word, view_for
 
 from ._api import Edit, Finding, Fix, Severity, rule
 
@@ -170,8 +170,9 @@ def unused_arg(df: Dockerfile, ctx) -> list[Finding]:
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         names = set()
-        if ins.args and "$" in ins.args[0].value:
-            names.update(n for n, _a, _b in variables_in(ins.args[0].value, df.escape))
+        word = by_source(df, ins, "stages.from-word", from_word)  # not ins.args: that would move a moved FROM
+        if word is not None and "$" in word:
+            names.update(n for n, _a, _b in variables_in(word, df.escape))
         if st.platform and "$" in st.platform:
             names.update(n for n, _a, _b in variables_in(st.platform, df.escape))
         if st.index in built:

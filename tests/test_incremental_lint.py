@@ -445,3 +445,30 @@ def test_moved_violations_equal_the_violation_they_stand_for():
     assert to_top == Violation("DL3008", "n", Severity.INFO, "m", sp(0, 1),
                                Fix.safe("t", Edit(sp(0, 0), "x"), Edit(sp(1, 1), "y")),
                                ((sp(4, 4), "there"), (sp(-6, -6), "top")))
+
+
+def test_enter_leaves_later_instructions_unmoved():
+    """Enter near the top moves every later instruction one line down; the parser
+    moves them lazily, and linting must not read the positions of instructions it
+    has cached findings for (the stage graph, DL3022 and DL3044 read flags, FROM
+    words and ENV keys by source instead): after the lint most stay unmoved.
+    The findings equal a fresh lint's."""
+    from dockwise.syntax.model import _Moving
+
+    text = "ARG BASE=debian:12-slim\n" + "".join(
+        f"FROM ${{BASE}} AS s{i}\nENV A{i}=1 B=2\nCOPY . /app{i}\n"
+        f"RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+        f"COPY --from=s0 /x /y{i}\nWORKDIR /app{i}\n"
+        for i in range(40)
+    )
+    m = parse(text)
+    cache = LintCache()
+    lint_model(m, cache=cache)
+    lines = text.split("\n")
+    lines.insert(2, "")
+    new = "\n".join(lines)
+    m2 = parse(new, previous=m, discard_previous=True)
+    got = lint_model(m2, cache=cache)
+    unmoved = sum(type(i) is _Moving for i in m2.instructions)  # type() does not move it
+    assert unmoved > 0.75 * len(m2.instructions), (unmoved, len(m2.instructions))
+    assert got == lint_model(parse(new))

@@ -22,7 +22,9 @@ import bisect
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple, TypeVar, cast
+
+T = TypeVar("T")
 
 
 class Pos(NamedTuple):
@@ -888,3 +890,27 @@ class _Scopes:
         self._catch_up(stages)
         m = self._find(name, kind, index)
         return m if m >= 0 else None
+
+
+# -- facts remembered by an instruction's source ----------------------------------------
+
+_BY_SOURCE: dict[tuple, object] = {}
+_BY_SOURCE_MAX = 16384
+
+
+def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[[Instruction], T]") -> "T":
+    """``compute(ins)`` for a fact that depends only on the instruction's own
+    source (its flags' values, its words, its keys — never positions),
+    remembered by (``what``, keyword, source lines, escape character).
+    Reading such a fact from an instruction an edit above moved would move all
+    its positions (:func:`defer_shift`): whole-file readers (the build's stage
+    graph, DL3022, DL3044) would make every Enter pay that for every later
+    instruction."""
+    key = (what, df.escape, ins.keyword, tuple(df.lines[ins.start_line:ins.end_line + 1]))
+    if key in _BY_SOURCE:
+        return cast(T, _BY_SOURCE[key])
+    got = compute(ins)
+    if len(_BY_SOURCE) >= _BY_SOURCE_MAX:
+        _BY_SOURCE.clear()
+    _BY_SOURCE[key] = got
+    return got

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Dockerfile, Instruction
+from dockwise.syntax.model import Dockerfile, Instruction, by_source
 
 _KEY = "dockwise.syntax.stages"
 DEFAULT_PLATFORM = "linux/amd64"
@@ -224,21 +224,39 @@ def _stage_named(df: Dockerfile, name: str) -> tuple[int | None, bool]:
     return None, False
 
 
-def _refs_of(df: Dockerfile, ins: Instruction, at: int) -> list[StageRef]:
+def _stage_words(df: Dockerfile, ins: Instruction) -> tuple[tuple[str, str], ...]:
+    """(kind, word) for each ``COPY --from=word`` and ``RUN --mount=…,from=word`` of
+    ``ins`` (or of its ONBUILD trigger), remembered by its source (``by_source``)."""
+    if ins.keyword not in ("COPY", "RUN", "ONBUILD"):
+        return ()
+    return by_source(df, ins, "stages.words", _words_of)
+
+
+def _words_of(ins: Instruction) -> tuple[tuple[str, str], ...]:
     eff = ins.effective
-    out: list[StageRef] = []
+    words: list[tuple[str, str]] = []
     if eff.keyword == "COPY":
-        for v in eff.flag_values("from"):
-            i, by_index = _stage_named(df, v)
-            if i is not None:
-                out.append(StageRef(at, i, "copy", by_index))
+        words += [("copy", v) for v in eff.flag_values("from")]
     elif eff.keyword == "RUN":
         for v in eff.flag_values("mount"):
             name = _mount_from(v)
             if name:
-                i, by_index = _stage_named(df, name)
-                if i is not None:
-                    out.append(StageRef(at, i, "mount", by_index))
+                words.append(("mount", name))
+    return tuple(words)
+
+
+def from_word(ins: Instruction) -> str | None:
+    """The image word of a FROM as written (``${BASE}``); ask it through
+    ``by_source(df, ins, "stages.from-word", from_word)``."""
+    return ins.args[0].value if ins.args else None
+
+
+def _refs_of(df: Dockerfile, ins: Instruction, at: int) -> list[StageRef]:
+    out: list[StageRef] = []
+    for kind, word in _stage_words(df, ins):
+        i, by_index = _stage_named(df, word)
+        if i is not None:
+            out.append(StageRef(at, i, kind, by_index))
     return out
 
 
@@ -258,8 +276,8 @@ def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str |
     for st in df.stages:
         ins = df.instructions[st.from_instruction]
         base: str | None = None
-        if ins.args:
-            word = ins.args[0].value
+        word = by_source(df, ins, "stages.from-word", from_word)
+        if word is not None:
             if word in expanded:
                 base = expanded[word]
             else:
