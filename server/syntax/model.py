@@ -670,25 +670,62 @@ _settling: set[int] = set()  # ids of the instructions being moved (by the threa
 
 
 class _Moving(Instruction):
-    """An :class:`Instruction` whose positions are ``pending`` lines behind (see above)."""
+    """An :class:`Instruction` whose positions are ``pending`` lines behind (see above).
+
+    Only the fields that hold positions are properties here (they move the
+    instruction, then read the slot); every other field is the plain slot, read
+    at C speed: whole-file rules loop over every instruction after an Enter."""
 
     __slots__ = ()
 
-    def __getattribute__(self, name: str):
-        if name not in _STILL:
-            g = object.__getattribute__
-            if name in _LINES:  # what the moved position will be, without moving the rest
-                with _SETTLE:
-                    if g(self, "__class__") is _Moving and id(self) not in _settling:
-                        return g(self, "span")[_LINES[name]][0] + g(self, "pending")
-            elif name in _NO_TRIGGER and g(self, "trigger") is None:  # (no trigger to move)
-                return None if name == "trigger" else self
-            _settle(self)
-        return object.__getattribute__(self, name)
+
+def _moving_field(name: str) -> property:
+    slot = Instruction.__dict__[name]  # the slot's member descriptor
+
+    def get(self):
+        _settle(self)
+        return slot.__get__(self, Instruction)
+
+    def put(self, value) -> None:
+        slot.__set__(self, value)
+
+    return property(get, put)
 
 
-_LINES = {"start_line": 0, "end_line": 1}
-_NO_TRIGGER = frozenset(("trigger", "effective"))
+_SLOT_SPAN = Instruction.__dict__["span"]
+_SLOT_PENDING = Instruction.__dict__["pending"]
+_SLOT_TRIGGER = Instruction.__dict__["trigger"]
+
+
+def _moving_line(end: int) -> property:
+    def get(self) -> int:  # what the moved position will be, without moving the rest
+        with _SETTLE:
+            if type(self) is _Moving and id(self) not in _settling:
+                return _SLOT_SPAN.__get__(self, Instruction)[end][0] + _SLOT_PENDING.__get__(self, Instruction)
+        return _SLOT_SPAN.__get__(self, Instruction)[end][0]
+
+    return property(get)
+
+
+def _moving_trigger(self):
+    if _SLOT_TRIGGER.__get__(self, Instruction) is None:  # no trigger to move
+        return None
+    _settle(self)
+    return _SLOT_TRIGGER.__get__(self, Instruction)
+
+
+def _moving_effective(self):
+    t = _moving_trigger(self)
+    return self if t is None else t
+
+
+for _name in getattr(Instruction, "__slots__"):
+    if _name not in _STILL and _name != "trigger":
+        setattr(_Moving, _name, _moving_field(_name))
+setattr(_Moving, "trigger", property(_moving_trigger, lambda self, v: _SLOT_TRIGGER.__set__(self, v)))
+setattr(_Moving, "start_line", _moving_line(0))
+setattr(_Moving, "end_line", _moving_line(1))
+setattr(_Moving, "effective", property(_moving_effective))
 
 
 def _settle(ins: Instruction) -> None:
