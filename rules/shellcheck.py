@@ -107,11 +107,12 @@ ShellCheck's range.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from dockwise.syntax.commands import run_view
-from dockwise.syntax.model import Dockerfile, Instruction, SourceMap, Span
+from dockwise.syntax.model import Dockerfile, Instruction, SourceMap, Span, shell_as_parsed
 from dockwise.syntax.shell import is_windows_shell
 
 from ._api import Finding, Severity, rule
@@ -133,13 +134,30 @@ _SHEBANG_OK = re.compile(r"#![ \t]*/(?:usr/)?bin/(?:env[ \t]+)?(?:ba|da|a|k|mk|z
 class Script:
     """One script for ShellCheck: ``text`` is exactly what ShellCheck reads
     (``#!`` line, the declared variables, then the script); ``pieces`` map
-    offsets of ``text`` back to the Dockerfile through ``smap`` (offsets of the
-    script as the instruction holds it)."""
+    offsets of ``text`` back to offsets of the script as the instruction holds
+    it, and :attr:`smap` those to the Dockerfile. ``heredoc``: the index of the
+    heredoc in ``ins.effective.heredocs`` whose body this is, None for the
+    RUN's own script."""
 
     ins: Instruction  # the instruction as written (ONBUILD for a trigger)
     text: str
     pieces: tuple[tuple[int, int, int], ...]  # (offset in text, offset in the source script, length)
-    smap: SourceMap
+    heredoc: int | None = None
+
+    @property
+    def smap(self) -> SourceMap:
+        """Offsets of the script → Dockerfile positions, read when a finding is
+        placed (so that listing the scripts moves no instruction an edit above
+        moved, see ``syntax.model.shell_as_parsed``)."""
+        from dockwise.syntax.shell import line_map
+
+        eff = self.ins.effective
+        if self.heredoc is None:
+            assert eff.shell is not None and eff.shell.smap is not None
+            return eff.shell.smap
+        h = eff.heredocs[self.heredoc]
+        assert h.body_span is not None
+        return line_map(h.body, h.body_span.start.line, 0)
 
     def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
         """ShellCheck's 1-based (line, column) range → the Dockerfile range.
@@ -152,10 +170,11 @@ class Script:
             return self.ins.keyword_span
         if b is None or b < a:
             b = a
+        smap = self.smap
         if b == a:
-            p = self.smap.pos(a)
+            p = smap.pos(a)
             return Span(p, p)
-        return self.smap.span(a, b)
+        return smap.span(a, b)
 
     def _source(self, starts: list[int], line: int, col: int) -> int | None:
         if line < 1 or line > len(starts):
@@ -180,7 +199,7 @@ _MADE: "OrderedDict[tuple, tuple[str, tuple]]" = OrderedDict()  # (shebang, name
 _MADE_MAX = 4096
 
 
-def _make(ins: Instruction, shebang: str, names: list[str], body: str, smap: SourceMap) -> Script:
+def _make(ins: Instruction, shebang: str, names: list[str], body: str, heredoc: int | None = None) -> Script:
     """``#!shebang``, ``export NAME=1`` per declared name the body mentions, the body.
     A body with its own ``#!`` line keeps it first (then it decides the shell).
     The text is remembered across document versions (an edit changes one script)."""
@@ -190,7 +209,7 @@ def _make(ins: Instruction, shebang: str, names: list[str], body: str, smap: Sou
         got = _MADE[key] = _text_of(shebang, names, body)
         if len(_MADE) > _MADE_MAX:
             _MADE.popitem(last=False)
-    return Script(ins, got[0], got[1], smap)
+    return Script(ins, got[0], got[1], heredoc)
 
 
 def _text_of(shebang: str, names: list[str], body: str) -> tuple[str, tuple]:
@@ -222,9 +241,10 @@ def _declared_in(df: Dockerfile, ins: Instruction, chains: dict) -> list[str]:
         inherited: set[str] = set(PROXY_VARS)
         for s in df.stage_chain(st)[1:]:
             inherited.update(v.name for v in s.vars)
-        got = chains[st.index] = (inherited, [(v.instruction, v.name) for v in st.vars])
-    inherited, own = got
-    k = sum(1 for i, _n in own if i < ins.index)  # the stage's own names declared before ``ins``
+        own = [(v.instruction, v.name) for v in st.vars]
+        got = chains[st.index] = (inherited, own, [i for i, _n in own])
+    inherited, own, at = got
+    k = bisect_left(at, ins.index)  # the stage's own names declared before ``ins``
     names = chains.get((st.index, k))
     if names is None:
         every = set(inherited)
@@ -271,9 +291,13 @@ def _shells(df: Dockerfile) -> dict[int, str | None]:
     default: str | None = None
     at_end: dict[int, str | None] = {}
     out: dict[int, str | None] = {}
-    events: list[tuple[int, int, object]] = [(ln, 0, sh) for ln, sh in pragmas]
-    events += [(ins.start_line, 1, ins) for ins in df.instructions]
-    events.sort(key=lambda e: (e[0], e[1]))
+    events: list[tuple[int, int, object]]
+    if pragmas:
+        events = [(ln, 0, sh) for ln, sh in pragmas]
+        events += [(ins.start_line, 1, ins) for ins in df.instructions]
+        events.sort(key=lambda e: (e[0], e[1]))
+    else:  # the instructions are in file order
+        events = [(0, 1, ins) for ins in df.instructions]
     cur: str | None = None
     stage = -1
     for _ln, kind, obj in events:
@@ -306,7 +330,7 @@ def _shell_bodies(eff: Instruction) -> list[tuple[str, int]]:
     """Heredocs fed to a shell on its standard input (``bash <<EOF``,
     ``sh -s <<EOF``, ``sudo bash <<EOF``: the RUN's commands as the command
     view sees them, wrappers removed): (the shell's name, index in ``eff.heredocs``)."""
-    if eff.shell is None or not eff.heredocs:
+    if "<<" not in eff.text or eff.shell is None or not eff.heredocs:  # (text first: it moves nothing)
         return []
     cmds = sorted(run_view(eff).simple, key=lambda c: c.span.start)
     out = []
@@ -333,8 +357,6 @@ def scripts_of(df: Dockerfile) -> list[Script]:
 
 
 def _scripts_of(df: Dockerfile) -> list[Script]:
-    from dockwise.syntax.shell import line_map
-
     runs = [ins for ins in df.instructions if ins.effective.keyword == "RUN"]
     if not runs:
         return []
@@ -343,7 +365,7 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
     out: list[Script] = []
     for ins in runs:
         eff = ins.effective
-        sh = eff.shell
+        sh = shell_as_parsed(eff)  # text and dialect only: positions are read when a finding is placed
         if eff.json or sh is None or sh.windows or sh.dialect != "bash" or sh.smap is None:
             continue
         shell = shells.get(ins.index)
@@ -356,13 +378,13 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
         text = sh.text
         if text.startswith("#!") and not _SHEBANG_OK.match(text):
             continue
-        out.append(_make(ins, program, names, text, sh.smap))
+        out.append(_make(ins, program, names, text))
         for name, i in _shell_bodies(eff):
             h = eff.heredocs[i]
             body = h.body
             if h.body_span is None or (body.startswith("#!") and not _SHEBANG_OK.match(body)):
                 continue
-            out.append(_make(ins, "/bin/" + name, names, body, line_map(body, h.body_span.start.line, 0)))
+            out.append(_make(ins, "/bin/" + name, names, body, i))
     return out
 
 

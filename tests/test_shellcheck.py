@@ -393,3 +393,32 @@ def test_editor_offers_hadolints_pragma_for_an_sc_code():
 
     assert actions.ignorable("SC2086") and actions.pragma_tool("SC2086") == "hadolint"
     assert not actions.ignorable("SC20")
+
+
+def test_enter_above_moves_findings_not_instructions():
+    """Enter near the top of a long file: ShellCheck's findings of the later
+    RUNs move down with their lines, equal to a fresh lint's, and listing the
+    scripts does not move the instructions an edit above moved (only those
+    with a finding are placed). Before, every Enter moved every later RUN."""
+    from dockwise.lint.engine import LintCache, lint_model
+    from dockwise.syntax.model import _Moving
+    from dockwise.syntax.parser import parse
+
+    r = shellcheck.Runner(EXE)
+    settings = LintSettings.make(select=["SC"])
+    text = "FROM debian:12\n" + "".join(
+        f"ENV V{i}=1\nRUN echo {i} \\\n    && true\n" for i in range(30)) + "RUN echo $unset\n"
+    m = parse(text)
+    cache = LintCache()
+    lint_model(m, settings, cache=cache, shellcheck=r.blocking)
+    lines = text.split("\n")
+    lines.insert(1, "")
+    new = "\n".join(lines)
+    m2 = parse(new, previous=m, discard_previous=True)
+    got = lint_model(m2, settings, cache=cache, shellcheck=r.blocking)
+    unmoved = sum(type(i) is _Moving for i in m2.instructions)
+    assert unmoved > 0.75 * len(m2.instructions), (unmoved, len(m2.instructions))
+    fresh = lint_model(parse(new), settings, shellcheck=r.blocking)
+    assert [(v.code, v.span) for v in got] == [(v.code, v.span) for v in fresh]
+    last = len(lines) - 2  # the RUN echo $unset line, one further down
+    assert {(v.code, v.span.start.line) for v in got} >= {("SC2154", last), ("SC2086", last)}

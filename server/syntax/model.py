@@ -753,6 +753,18 @@ def defer_shift(ins: Instruction, d: int) -> None:
         object.__setattr__(ins, "__class__", _Moving)
 
 
+_SLOT_SHELL = Instruction.__dict__["shell"]
+
+
+def shell_as_parsed(ins: Instruction) -> "ShellScript | None":
+    """``ins.shell`` without doing a deferred move (see :func:`defer_shift`): for
+    what a shell parse holds apart from positions (``text``, ``dialect``,
+    ``windows``, ``ok``). Its positions may be behind by the pending move: read
+    them from ``ins.shell``. Whole-file readers of every RUN's script text
+    (ShellCheck's scripts) would otherwise move every later RUN on each Enter."""
+    return _SLOT_SHELL.__get__(ins, Instruction)
+
+
 def settle(ins: Instruction) -> Instruction:
     """``ins`` with every deferred move done (a no-op for a plain instruction)."""
     if type(ins) is _Moving:
