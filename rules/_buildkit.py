@@ -42,8 +42,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from dockwise.syntax.expand import ExpandError, expand_detailed, expand_words
-from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage
-from dockwise.syntax.stages import BuildView, format_platform, meta_args, parse_platform, predefined_args, view_for
+from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage, by_source
+from dockwise.syntax.stages import (BuildView, format_platform, from_word, meta_args, parse_platform, predefined_args,
+                                    view_for)
 
 from ._api import BuildOptions, Finding, Fix
 from ._dockerignore import go_clean
@@ -469,8 +470,8 @@ class _Analyser:
         self.default_stop = len(df.stages) if ok else 0
         if ok:
             for st in df.stages:
-                ins = df.instructions[st.from_instruction]
-                if ins.args and self._expand(ins.args[0].value, env)[0] is None:
+                word = by_source(df, df.instructions[st.from_instruction], "stages.from-word", from_word)
+                if word is not None and self._expand(word, env)[0] is None:
                     self.default_stop = st.index
                     break
         # docker build --check without --target checks every stage

@@ -70,12 +70,12 @@ import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Container
 
 from dockwise.syntax.model import Pos, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dockwise.syntax.model import Dockerfile
+    from dockwise.syntax.model import Dockerfile, Instruction
 
 # BuildKit's build checks (frontend/dockerfile/linter/ruleset.go), case-sensitive.
 BUILDKIT_CHECKS = frozenset(
@@ -444,7 +444,7 @@ class _CommentRuns:
         return j
 
 
-def _next_instruction_line(runs: _CommentRuns, after: int, starts: set[int]) -> int | None:
+def _next_instruction_line(runs: _CommentRuns, after: int, starts: "Container[int]") -> int | None:
     """The start line of the instruction following line ``after`` across comment
     lines only; None when a blank line (or anything else) comes first."""
     i = runs.end(after + 1)
@@ -470,9 +470,20 @@ def _analyse(df: "Dockerfile", check_override: str | None) -> Pragmas:
     res = Pragmas()
     out = res.problems
     lines = df.lines
-    starts = {ins.start_line: ins for ins in df.instructions}
-    start_set = set(starts)
-    from_lines = sorted(df.instructions[s.from_instruction].start_line for s in df.stages)
+    # where instructions and stages start: only when a pragma needs it (reading the
+    # start of every instruction costs a little for each, moved or not, on every edit)
+    where: dict[str, Any] = {}
+
+    def starts() -> "dict[int, Instruction]":
+        if "starts" not in where:
+            where["starts"] = {ins.start_line: ins for ins in df.instructions}
+        return where["starts"]
+
+    def from_lines() -> list[int]:
+        if "from" not in where:
+            where["from"] = sorted(df.instructions[s.from_instruction].start_line for s in df.stages)
+        return where["from"]
+
     runs = _CommentRuns(lines)
 
     if check_override is not None:
@@ -501,14 +512,16 @@ def _analyse(df: "Dockerfile", check_override: str | None) -> Pragmas:
         if p is None:
             continue
         if p.kind == "ignore":
-            target = _next_instruction_line(runs, line, start_set)
+            at = starts()
+            target = _next_instruction_line(runs, line, at)
             if target is not None:
-                ins = starts[target]
+                ins = at[target]
                 p = _with_target(p, (ins.start_line, ins.end_line))
         elif p.kind == "stage":
             first = runs.end(line + 1)
-            k = bisect.bisect_right(from_lines, first)
-            p = _with_target(p, (line + 1, from_lines[k] - 1 if k < len(from_lines) else 1 << 60))
+            fl = from_lines()
+            k = bisect.bisect_right(fl, first)
+            p = _with_target(p, (line + 1, fl[k] - 1 if k < len(fl) else 1 << 60))
         res.pragmas.append(p)
 
     for ins in df.instructions:

@@ -945,6 +945,8 @@ class _Scopes:
 
 _BY_SOURCE: dict[tuple, object] = {}
 _BY_SOURCE_MAX = 16384
+_BY_OBJECT: dict[tuple, tuple] = {}  # (id(instruction), what) -> (instruction, escape, fact)
+_BY_OBJECT_MAX = 8192  # it keeps instructions alive: fewer
 
 
 def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[[Instruction], T]") -> "T":
@@ -955,11 +957,23 @@ def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[
     its positions (:func:`defer_shift`): whole-file readers (the build's stage
     graph, DL3022, DL3044) would make every Enter pay that for every later
     instruction."""
+    # An instruction object keeps its source for life (the parser takes unchanged ones
+    # over, moved or not, and makes new ones for changed lines): by identity first,
+    # which spares reading its lines. The entry holds the instruction, so its id is
+    # not reused while the entry is there.
+    fast = (id(ins), what)
+    hit = _BY_OBJECT.get(fast)
+    if hit is not None and hit[0] is ins and hit[1] == df.escape:
+        return cast(T, hit[2])
     key = (what, df.escape, ins.keyword, tuple(df.lines[ins.start_line:ins.end_line + 1]))
     if key in _BY_SOURCE:
-        return cast(T, _BY_SOURCE[key])
-    got = compute(ins)
-    if len(_BY_SOURCE) >= _BY_SOURCE_MAX:
-        _BY_SOURCE.clear()
-    _BY_SOURCE[key] = got
+        got = cast(T, _BY_SOURCE[key])
+    else:
+        got = compute(ins)
+        if len(_BY_SOURCE) >= _BY_SOURCE_MAX:
+            _BY_SOURCE.clear()
+        _BY_SOURCE[key] = got
+    if len(_BY_OBJECT) >= _BY_OBJECT_MAX:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[fast] = (ins, df.escape, got)
     return got
