@@ -106,6 +106,7 @@ ShellCheck's range.
 """
 from __future__ import annotations
 
+import operator
 import re
 from bisect import bisect_left
 from collections import OrderedDict
@@ -283,11 +284,7 @@ def _shells(df: Dockerfile) -> dict[int, str | None]:
     shell=`` before it in its stage (a stage starts with its parent stage's,
     a pragma before the first ``FROM`` is every stage's default); None when
     neither is there (``/bin/sh``)."""
-    pragmas: list[tuple[int, str]] = []
-    for c in df.comments:
-        m = _SHELL_PRAGMA.match(df.lines[c.span.start.line][c.span.start.col:]) if c.text.startswith("hadolint") else None
-        if m:
-            pragmas.append((c.span.start.line, m.group(1)))
+    pragmas = _shell_pragmas(df)
     default: str | None = None
     at_end: dict[int, str | None] = {}
     out: dict[int, str | None] = {}
@@ -357,6 +354,114 @@ def scripts_of(df: Dockerfile) -> list[Script]:
 
 
 def _scripts_of(df: Dockerfile) -> list[Script]:
+    """The scripts, stage by stage: a stage whose instructions are the very objects
+    of the last lint (the parser takes unchanged ones over) and whose parent chain
+    ends with the same shell and variables keeps its scripts (an edit re-makes
+    those of one stage, not of every RUN of the file). A file with a ``# hadolint
+    shell=`` pragma is done in one pass (:func:`_scripts_plain`)."""
+    stages = df.stages
+    if not stages or any(st.parent is not None and st.parent >= st.index for st in stages) or _shell_pragmas(df):
+        return _scripts_plain(df)
+    out: list[Script] = []
+    shell: str | None = None
+    for ins in df.instructions[:stages[0].from_instruction]:  # a RUN before the first FROM
+        if ins.keyword == "SHELL" and ins.json and ins.args:
+            shell = " ".join(a.value for a in ins.args)
+        if ins.effective.keyword == "RUN":
+            out.extend(_scripts_for(df, ins, shell, _declared(df, ins)))
+    at_end: dict[int, str | None] = {}  # the shell in effect at the end of each stage
+    chain_vars: dict[int, frozenset] = {}  # (name, kind) of the variables of each stage's chain
+    for st in stages:
+        own = tuple(df.stage_instructions(st))
+        p = st.parent
+        start_shell = at_end.get(p) if p is not None else None
+        inherited = chain_vars[p] if p is not None else frozenset()
+        key = (start_shell, inherited, df.escape)
+        got = _STAGES.get(id(own[0])) if own else None
+        if got is None or got[1] != key or len(got[0]) != len(own) or not all(map(operator.is_, got[0], own)):
+            got = (own, key, *_stage_scripts(df, st, own, start_shell, inherited))
+            if len(_STAGES) >= _STAGES_MAX:
+                _STAGES.clear()
+            if own:
+                _STAGES[id(own[0])] = got
+        scripts, end_shell, own_vars = got[2], got[3], got[4]
+        at_end[st.index] = end_shell
+        chain_vars[st.index] = inherited | own_vars
+        out.extend(scripts)
+    return out
+
+
+# id(a stage's FROM) -> (the stage's instructions, (shell and variables it starts with, escape),
+# its scripts, the shell at its end, its own variables); the entry holds the instructions, so
+# the id is not reused while it is there
+_STAGES: dict[int, tuple] = {}
+_STAGES_MAX = 4096
+
+
+def _shell_pragmas(df: Dockerfile) -> list[tuple[int, str]]:
+    """(line, shell) of every ``# hadolint shell=NAME`` comment."""
+    out = []
+    for c in df.comments:
+        m = _SHELL_PRAGMA.match(df.lines[c.span.start.line][c.span.start.col:]) if c.text.startswith("hadolint") else None
+        if m:
+            out.append((c.span.start.line, m.group(1)))
+    return out
+
+
+def _stage_scripts(df: Dockerfile, st, own: tuple, shell: str | None,
+                   inherited: frozenset) -> tuple[list[Script], str | None, frozenset]:
+    """The scripts of one stage (no shell pragma in the file), the shell in effect at
+    its end and its own variables, as (name, kind)."""
+    base = set(PROXY_VARS)
+    base.update(n for n, _k in inherited)
+    own_vars = [(v.instruction, v.name) for v in st.vars]
+    at = [i for i, _n in own_vars]
+    names_at: dict[int, list[str]] = {}
+    out: list[Script] = []
+    for ins in own:
+        if ins.keyword == "SHELL" and ins.json and ins.args:
+            shell = " ".join(a.value for a in ins.args)
+        if ins.effective.keyword != "RUN":
+            continue
+        if ins.trigger is not None:
+            names = _declared(df, ins)
+        else:
+            k = bisect_left(at, ins.index)  # the stage's own names declared before ``ins``
+            names = names_at.get(k)
+            if names is None:
+                every = set(base)
+                every.update(n for _i, n in own_vars[:k])
+                names = names_at[k] = sorted(n for n in every if _IDENT.match(n))
+        out.extend(_scripts_for(df, ins, shell, names))
+    return out, shell, frozenset((v.name, v.kind) for v in st.vars)
+
+
+def _scripts_for(df: Dockerfile, ins: Instruction, shell: str | None, names: list[str]) -> list[Script]:
+    """The scripts of one RUN run by ``shell`` (None: ``/bin/sh``) with ``names`` declared."""
+    eff = ins.effective
+    sh = shell_as_parsed(eff)  # text and dialect only: positions are read when a finding is placed
+    if eff.json or sh is None or sh.windows or sh.dialect != "bash" or sh.smap is None:
+        return []
+    if shell is not None and _not_posix(shell):
+        return []
+    program = (shell.split() or ["/bin/sh"])[0] if shell else "/bin/sh"
+    if "/" not in program:  # SHELL ["bash", "-c"]: found on PATH
+        program = "/usr/bin/env " + program
+    text = sh.text
+    if text.startswith("#!") and not _SHEBANG_OK.match(text):
+        return []
+    out = [_make(ins, program, names, text)]
+    for name, i in _shell_bodies(eff):
+        h = eff.heredocs[i]
+        body = h.body
+        if h.body_span is None or (body.startswith("#!") and not _SHEBANG_OK.match(body)):
+            continue
+        out.append(_make(ins, "/bin/" + name, names, body, i))
+    return out
+
+
+def _scripts_plain(df: Dockerfile) -> list[Script]:
+    """Every script of ``df`` in one pass over the file (any file, pragmas included)."""
     runs = [ins for ins in df.instructions if ins.effective.keyword == "RUN"]
     if not runs:
         return []
@@ -364,27 +469,7 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
     chains: dict[int, tuple] = {}
     out: list[Script] = []
     for ins in runs:
-        eff = ins.effective
-        sh = shell_as_parsed(eff)  # text and dialect only: positions are read when a finding is placed
-        if eff.json or sh is None or sh.windows or sh.dialect != "bash" or sh.smap is None:
-            continue
-        shell = shells.get(ins.index)
-        if shell is not None and _not_posix(shell):
-            continue
-        program = (shell.split() or ["/bin/sh"])[0] if shell else "/bin/sh"
-        if "/" not in program:  # SHELL ["bash", "-c"]: found on PATH
-            program = "/usr/bin/env " + program
-        names = _declared_in(df, ins, chains)
-        text = sh.text
-        if text.startswith("#!") and not _SHEBANG_OK.match(text):
-            continue
-        out.append(_make(ins, program, names, text))
-        for name, i in _shell_bodies(eff):
-            h = eff.heredocs[i]
-            body = h.body
-            if h.body_span is None or (body.startswith("#!") and not _SHEBANG_OK.match(body)):
-                continue
-            out.append(_make(ins, "/bin/" + name, names, body, i))
+        out.extend(_scripts_for(df, ins, shells.get(ins.index), _declared_in(df, ins, chains)))
     return out
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from dockwise import rules
 from dockwise.lint.engine import LintCache, LintSettings, lint_model
+from dockwise.rules import shellcheck
 from dockwise.syntax.parser import parse
 
 from corpus_util import corpus_dir, corpus_files
@@ -199,7 +200,16 @@ def check_sequence(text: str, steps: list[tuple], settings_: LintSettings, path:
         assert _views(model) == _views(fresh), f"command views after {step!r}:\n{text}"
         want = lint_model(fresh, settings_)
         assert got == want, f"after {step!r}:\n{text}"
+        # ShellCheck's scripts: the stages the parser took over keep theirs (placed anew)
+        assert _scripts(shellcheck.scripts_of(model)) == _scripts(shellcheck._scripts_plain(fresh)), \
+            f"ShellCheck scripts after {step!r}:\n{text}"
         prev = model
+
+
+def _scripts(scripts) -> list:
+    """What ShellCheck reads and where its last line's findings go."""
+    return [(s.text, s.pieces, s.heredoc, s.ins.index, s.span(s.text.count("\n") + 1, 1, s.text.count("\n") + 1, 2))
+            for s in scripts]
 
 
 def line_edits(text: str):
@@ -472,3 +482,22 @@ def test_enter_leaves_later_instructions_unmoved():
     unmoved = sum(type(i) is _Moving for i in m2.instructions)  # type() does not move it
     assert unmoved > 0.75 * len(m2.instructions), (unmoved, len(m2.instructions))
     assert got == lint_model(parse(new))
+
+
+def test_shellcheck_scripts_of_untouched_stages_are_kept():
+    """Typing in one stage re-makes the ShellCheck scripts of that stage only (and
+    of the stages built FROM it); the others are the very objects of the last version."""
+    text = "".join(f"FROM debian:12 AS s{i}\nENV A{i}=1\nRUN echo {i} && true\nRUN cat <<EOF | sh\nx\nEOF\n"
+                   for i in range(6))
+    m = parse(text)
+    before = shellcheck.scripts_of(m)
+    lines = text.split("\n")
+    k = lines.index("RUN echo 3 && true")
+    lines[k] += " x"
+    m2 = parse("\n".join(lines), previous=m, discard_previous=True)
+    after = shellcheck.scripts_of(m2)
+    assert len(after) == len(before) == 12
+    kept = [a is b for a, b in zip(after, before)]
+    assert kept == [True] * 6 + [False] * 2 + [True] * 4, kept
+    assert "echo 3 && true x" in after[6].text
+    assert _scripts(after) == _scripts(shellcheck._scripts_plain(parse("\n".join(lines))))
