@@ -106,8 +106,8 @@ ShellCheck's range.
 """
 from __future__ import annotations
 
-import operator
 import re
+import weakref
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -378,12 +378,14 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
         inherited = chain_vars[p] if p is not None else frozenset()
         key = (start_shell, inherited, df.escape)
         got = _STAGES.get(id(own[0])) if own else None
-        if got is None or got[1] != key or len(got[0]) != len(own) or not all(map(operator.is_, got[0], own)):
-            got = (own, key, *_stage_scripts(df, st, own, start_shell, inherited))
-            if len(_STAGES) >= _STAGES_MAX:
-                _STAGES.clear()
+        if (got is None or got[1] != key or len(got[0]) != len(own)
+                or not all(r() is i for r, i in zip(got[0], own))):
+            got = (tuple(map(weakref.ref, own)), key, *_stage_scripts(df, st, own, start_shell, inherited))
             if own:
-                _STAGES[id(own[0])] = got
+                first = id(own[0])
+                if first not in _STAGES:  # the entry goes when that FROM does
+                    weakref.finalize(own[0], _STAGES.pop, first, None)
+                _STAGES[first] = got
         scripts, end_shell, own_vars = got[2], got[3], got[4]
         at_end[st.index] = end_shell
         chain_vars[st.index] = inherited | own_vars
@@ -391,11 +393,10 @@ def _scripts_of(df: Dockerfile) -> list[Script]:
     return out
 
 
-# id(a stage's FROM) -> (the stage's instructions, (shell and variables it starts with, escape),
-# its scripts, the shell at its end, its own variables); the entry holds the instructions, so
-# the id is not reused while it is there
+# id(a stage's first instruction) -> (weak references to the stage's instructions, (shell and
+# variables it starts with, escape), its scripts, the shell at its end, its own variables);
+# an entry goes when that first instruction does (a closed document's scripts do not stay)
 _STAGES: dict[int, tuple] = {}
-_STAGES_MAX = 4096
 
 
 def _shell_pragmas(df: Dockerfile) -> list[tuple[int, str]]:

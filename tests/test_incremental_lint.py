@@ -501,3 +501,24 @@ def test_shellcheck_scripts_of_untouched_stages_are_kept():
     assert kept == [True] * 6 + [False] * 2 + [True] * 4, kept
     assert "echo 3 && true x" in after[6].text
     assert _scripts(after) == _scripts(shellcheck._scripts_plain(parse("\n".join(lines))))
+
+
+def test_memos_keyed_by_instruction_go_with_the_document():
+    """The facts remembered per instruction object (by_source) and ShellCheck's
+    scripts per stage do not keep a closed document's instructions alive."""
+    import gc
+    import weakref
+
+    from dockwise.syntax import model as model_mod
+
+    text = "".join(f"FROM debian:12 AS s{i}\nCOPY --from=s0 /a /b\nRUN echo {i}\n" for i in range(5))
+    m = parse(text)
+    lint_model(m, ALL)
+    shellcheck.scripts_of(m)
+    refs = [weakref.ref(i) for i in m.instructions]
+    ids = {id(i) for i in m.instructions}
+    assert ids & set(model_mod._BY_OBJECT) and ids & set(shellcheck._STAGES)
+    del m
+    gc.collect()
+    assert all(r() is None for r in refs)
+    assert not ids & set(model_mod._BY_OBJECT) and not ids & set(shellcheck._STAGES)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple, TypeVar, cast
 
@@ -277,7 +278,7 @@ class ShellScript:
     view: object = field(default=None, repr=False, compare=False)  # syntax.commands.RunView, built on first use
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Instruction:
     keyword: str  # upper-cased: "RUN"; unknown words are kept upper-cased too
     raw_keyword: str  # as written
@@ -720,7 +721,7 @@ def _moving_effective(self):
 
 
 for _name in getattr(Instruction, "__slots__"):
-    if _name not in _STILL and _name != "trigger":
+    if _name not in _STILL and _name not in ("trigger", "__weakref__"):
         setattr(_Moving, _name, _moving_field(_name))
 setattr(_Moving, "trigger", property(_moving_trigger, lambda self, v: _SLOT_TRIGGER.__set__(self, v)))
 setattr(_Moving, "start_line", _moving_line(0))
@@ -945,8 +946,9 @@ class _Scopes:
 
 _BY_SOURCE: dict[tuple, object] = {}
 _BY_SOURCE_MAX = 16384
-_BY_OBJECT: dict[tuple, tuple] = {}  # (id(instruction), what) -> (instruction, escape, fact)
-_BY_OBJECT_MAX = 8192  # it keeps instructions alive: fewer
+# id(instruction) -> (weak reference to it, {what: (escape, fact)}); an entry goes with its
+# instruction (a closed document's facts do not stay)
+_BY_OBJECT: dict[int, tuple] = {}
 
 
 def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[[Instruction], T]") -> "T":
@@ -959,12 +961,14 @@ def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[
     instruction."""
     # An instruction object keeps its source for life (the parser takes unchanged ones
     # over, moved or not, and makes new ones for changed lines): by identity first,
-    # which spares reading its lines. The entry holds the instruction, so its id is
-    # not reused while the entry is there.
-    fast = (id(ins), what)
-    hit = _BY_OBJECT.get(fast)
-    if hit is not None and hit[0] is ins and hit[1] == df.escape:
-        return cast(T, hit[2])
+    # which spares reading its lines.
+    mine = _BY_OBJECT.get(id(ins))
+    if mine is not None and mine[0]() is ins:
+        hit = mine[1].get(what)
+        if hit is not None and hit[0] == df.escape:
+            return cast(T, hit[1])
+    else:
+        mine = None
     key = (what, df.escape, ins.keyword, tuple(df.lines[ins.start_line:ins.end_line + 1]))
     if key in _BY_SOURCE:
         got = cast(T, _BY_SOURCE[key])
@@ -973,7 +977,16 @@ def by_source(df: "Dockerfile", ins: Instruction, what: str, compute: "Callable[
         if len(_BY_SOURCE) >= _BY_SOURCE_MAX:
             _BY_SOURCE.clear()
         _BY_SOURCE[key] = got
-    if len(_BY_OBJECT) >= _BY_OBJECT_MAX:
-        _BY_OBJECT.clear()
-    _BY_OBJECT[fast] = (ins, df.escape, got)
+    if mine is None:
+        mine = _BY_OBJECT[id(ins)] = (weakref.ref(ins, _forget(id(ins))), {})
+    mine[1][what] = (df.escape, got)
     return got
+
+
+def _forget(key: int) -> "Callable[[weakref.ref], None]":
+    """A weak reference's callback that drops the facts of the instruction it named
+    (it runs as the instruction is freed, before its id can be another object's)."""
+    def gone(_ref: weakref.ref) -> None:
+        _BY_OBJECT.pop(key, None)
+
+    return gone
