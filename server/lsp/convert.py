@@ -260,18 +260,14 @@ class DiagnosticJson:
     interleaved with ``base + offset`` for each of ``offsets``. Moving the
     diagnostic some lines (Enter above it) only writes other numbers."""
 
-    __slots__ = ("parts", "offsets")
+    __slots__ = ("parts", "offsets", "_fmt")
 
     def __init__(self, parts: tuple[str, ...], offsets: tuple[int, ...]):
         self.parts, self.offsets = parts, offsets
+        self._fmt = "%d".join(p.replace("%", "%%") for p in parts)  # one C-level format per text
 
     def text(self, base: int) -> str:
-        parts = self.parts
-        out = [parts[0]]
-        for i, off in enumerate(self.offsets, 1):
-            out.append(str(base + off))
-            out.append(parts[i])
-        return "".join(out)
+        return self._fmt % tuple([base + off for off in self.offsets])
 
 
 def diagnostic_json(v: "Violation", conv: PositionConverter, *, uri: str | None = None,
@@ -373,10 +369,12 @@ class DiagnosticCache:
         if hit is None or hit[0] is not orig:
             return None
         n = len(lines)
-        if not all(i >= fixed and i + delta < n and lines[i + delta] == t for i, t in hit[1]):
-            return None
+        for i, t in hit[1]:
+            j = i + delta
+            if i < fixed or j >= n or lines[j] != t:
+                return None
         base = hit[3] + delta
-        return v, tuple((i + delta, t) for i, t in hit[1]), hit[2], base, hit[2].text(base)
+        return v, tuple([(i + delta, t) for i, t in hit[1]]), hit[2], base, hit[2].text(base)
 
     @staticmethod
     def _lines(v: "Violation") -> tuple[int, ...]:
