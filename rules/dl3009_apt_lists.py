@@ -38,7 +38,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 ## Fix
 Appends `&& rm -rf /var/lib/apt/lists/*` on a new continuation line at the end
 of the `RUN` (safe). Not offered for heredoc or exec-form `RUN`s, for a script
-that does not end in a plain command (a trailing `;`, `&`, comment or `exit`).
+that does not end in a plain command (a trailing `;`, `&`, comment or `exit`) or that
+`exec`s a command (the shell is replaced: nothing after it runs).
 
 Withheld when a later `RUN` of the stage, a `RUN` of a stage built `FROM` it,
 or an `ONBUILD RUN` there, uses the lists without its own `apt-get update`
@@ -87,8 +88,8 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
     if not text or text[-1] in ";&|\\(`" or _COMMENT.search(text):
         return None
     last = max(v.simple, key=lambda c: c.span.end)
-    if last.background or last.name == "exit":
-        return None
+    if last.background or last.name == "exit" or any("exec" in c.wrappers for c in v.simple):
+        return None  # the shell ends (or is replaced) first: the cleanup would never run
     if apt_lists_needed_later(df, ins) is not None:
         return None  # a later RUN installs with the lists this RUN fetched: it would fail
     at = end_of_text(ins)

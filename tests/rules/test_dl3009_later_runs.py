@@ -124,3 +124,17 @@ def test_harness_files_under_a_deleted_folder():
     before = D + "RUN make\nCOPY r.txt /tmp/r.txt\nRUN pip install -r /tmp/r.txt\nRUN rm -rf /tmp/*\n"
     after = D + "RUN make && rm -rf /tmp/*\nCOPY r.txt /tmp/r.txt\nRUN pip install -r /tmp/r.txt\n"
     assert new_breaks(parse(before), parse(after)) == []
+
+
+@pytest.mark.parametrize("run", [
+    "apt-get update && apt-get install -y curl && exec bash",
+    "apt-get update && exec apt-get install -y curl",
+    "apt-get update && apt-get install -y curl && exec /entry.sh --x",
+])
+def test_no_fix_after_exec(run):
+    """``exec`` replaces the shell: a cleanup appended after it never runs, so
+    the finding has no fix (it had a safe one that did nothing)."""
+    (v,) = lint_text(D + f"RUN {run}\n", DL3009).violations
+    assert v.code == "DL3009" and v.fix is None
+    (w,) = lint_text(D + "RUN apt-get update && apt-get install -y curl && bash\n", DL3009).violations
+    assert w.fix is not None  # without exec the fix is there
