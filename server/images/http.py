@@ -30,7 +30,6 @@ No third-party imports: :mod:`http.client`, :mod:`socket`, :mod:`ssl`.
 """
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import socket
 import ssl
@@ -38,8 +37,11 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # imported where a connection is made: it pulls in email.*, ~20 ms of start-up
+    import http.client
 
 MAX_HEADER_VALUE = 8192  # characters kept of one header (repeated headers joined)
 MAX_HEADERS_TOTAL = 64 * 1024
@@ -379,6 +381,8 @@ class Session:
                 self._socks.discard(raw)
             self._track(tls)
             sock = tls
+        import http.client
+
         hc = http.client.HTTPConnection(host, port)
         hc.auto_open = 0  # never a connection of its own (it would bypass the checks above)
         hc.sock = sock
@@ -452,6 +456,8 @@ class Session:
             self._untrack(conn.sock)
             if self.expired:
                 raise Expired(f"{clip(key[1], 80)} did not answer in time") from None
+            import http.client
+
             if reused and isinstance(exc, (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError)):
                 raise _Stale() from None
             raise HTTPFailure(f"bad answer ({type(exc).__name__})") from None

@@ -62,6 +62,13 @@ METADATA_NAMES = frozenset({
 })
 _EXTRA_PRIVATE = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("198.18.0.0/15"))
 MAX_REDIRECTS = 3
+
+
+def offline_env() -> bool:
+    """True when ``DOCKWISE_OFFLINE`` asks for no network at all (here, in a light
+    module: the editor asks before it imports the registry client)."""
+    return os.environ.get("DOCKWISE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
 MAX_HOSTS_PER_DOCUMENT = 8
 MAX_IMAGES_PER_DOCUMENT = 32
 MAX_ENTRIES = 256  # of images.registries

@@ -77,7 +77,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import email.utils
 import hashlib
 import json
 import logging
@@ -101,7 +100,7 @@ from dockwise.images import catalog as images
 from dockwise.images.http import (
     Connector, Expired, HTTPFailure, Refused, Response, Session, TooLarge, clip, is_loopback_host,
 )
-from dockwise.images.policy import MAX_REDIRECTS, NOT_ALLOWED_HINT, NetworkPolicy  # noqa: F401 (re-exported)
+from dockwise.images.policy import MAX_REDIRECTS, NOT_ALLOWED_HINT, NetworkPolicy, offline_env  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.syntax.model import ImageRef
@@ -162,11 +161,6 @@ _PLATFORM_RE = re.compile(r"^[a-z0-9._-]{1,32}/[a-z0-9._-]{1,32}(?:/[a-z0-9._-]{
 OK, NOT_FOUND, UNAUTHORIZED, ERROR, RATE_LIMITED, OFFLINE, NOT_ALLOWED = (
     "ok", "not_found", "unauthorized", "error", "rate_limited", "offline", "not_allowed")
 _CACHED_STATUSES = (OK, NOT_FOUND, UNAUTHORIZED, ERROR, NOT_ALLOWED)
-
-
-def offline_env() -> bool:
-    """True when ``DOCKWISE_OFFLINE`` asks for no network at all."""
-    return os.environ.get("DOCKWISE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def default_cache_dir() -> Path:
@@ -362,6 +356,8 @@ def retry_after(headers: Mapping[str, str], now: float) -> float:
             delay = float(ra.strip())
         except ValueError:
             try:
+                import email.utils  # (only here: importing it costs ~20 ms of start-up)
+
                 delay = email.utils.parsedate_to_datetime(ra).timestamp() - now
             except (TypeError, ValueError):
                 delay = None

@@ -226,12 +226,23 @@ def to_diagnostics(
     ]
 
 
-def _to_line0(v: "Violation", base: int) -> "Violation":
-    """``v`` with every position ``base`` lines up (a key that does not change when
-    the lines it touches move together)."""
-    from dockwise.lint.engine import moved_violation
+def _shown(v: "Violation", base: int = 0) -> tuple:
+    """What a violation's diagnostic is made of (not its fix, which is not sent),
+    with every line ``base`` lines up: with ``base`` 0 a key equal for equal
+    diagnostics, with the first line's number a key that does not change when
+    the lines it touches move together. Hashing the violation itself would hash
+    its fix's edits as well: a third of converting a document the first time."""
+    def up(sp):
+        a, b = sp
+        return ((a[0] - base, a[1]), (b[0] - base, b[1]))
 
-    return moved_violation(v, -base, 0)
+    related = v.related
+    if related and base:
+        try:
+            related = tuple((up(sp), msg) for sp, msg in related)
+        except (TypeError, ValueError, IndexError):  # a malformed item (skipped by the conversion)
+            pass
+    return (v.code, v.severity, v.message, v.url, up(v.span) if base else v.span, related)
 
 
 def diagnostics_json(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
@@ -427,7 +438,7 @@ class DiagnosticCache:
             try:
                 idx = self._lines(v)
                 texts = tuple(lines[i] if i < n else None for i in idx)
-                key = (v, texts)
+                key = (_shown(v), texts)
                 hash(key)
             except TypeError:  # an unhashable violation: convert without caching
                 out.append(diagnostic_json(v, conv, uri=uri, related_information=related_information)
@@ -436,7 +447,7 @@ class DiagnosticCache:
             e = old.get(key) or new.get(key)
             if e is None:
                 base = v.span.start.line
-                rkey = (_to_line0(v, base), texts)
+                rkey = (_shown(v, base), texts)
                 got = old_rel.get(rkey)
                 tpl = got[0] if got is not None else diagnostic_json(
                     v, conv, uri=uri, related_information=related_information)

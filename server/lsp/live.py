@@ -94,13 +94,17 @@ class LiveFeature(Feature):
 
     def sync(self) -> None:
         """Create or drop the live source to match ``images.online``/DOCKWISE_OFFLINE."""
+        from dockwise.images.policy import offline_env
+
+        server = self.server
+        want = (bool(server.settings.images_online) and not offline_env()
+                and server.loop is not None and server.initialized)
+        live = self.live_images
+        if not want and live is None:
+            return  # nothing to do: the registry client is not even imported
         from dockwise.images import catalog as images
         from dockwise.images import registry
 
-        server = self.server
-        want = (bool(server.settings.images_online) and not registry.offline_env()
-                and server.loop is not None and server.initialized)
-        live = self.live_images
         listed = tuple(getattr(server.settings, "images_registries", ()) or ())
         if want and live is None:
             live = registry.LiveImages(on_update=self._on_update, registries=listed)
