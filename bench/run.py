@@ -917,7 +917,7 @@ def run_figures(args: argparse.Namespace, only: set[str], files: list[str], tota
         import asshipped
 
         wait_quiet("shipped")
-        F["as_shipped"] = asshipped.run(10, len(files), files, vsix_runs=1) if args.quick else asshipped.run(100, 1100)
+        F["as_shipped"] = asshipped.run(10, len(files), files, vsix_runs=1, rounds=1) if args.quick else asshipped.run(100, 1100)
     if "rss" in only:
         wait_quiet("rss")
         bg = Background()
