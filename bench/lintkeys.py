@@ -4,7 +4,10 @@ with the document's LintCache), thread CPU time per keystroke.
 
 Two edits, 60 keystrokes each, at the end of the line ``RUN echo 20``:
 typing one character ("type") and Enter ("enter": every later line moves).
-Prints p50/p95 of parse and lint per edit.
+Prints p50/p95 of parse and lint per edit. As in the server with a ShellCheck
+binary, the lint is given a ShellCheck results function (every script pending, as
+before ShellCheck answers: the SC rule lists the scripts, nothing is run);
+``--no-shellcheck`` lints as without a binary.
 
     python bench/lintkeys.py                 # this checkout
     python bench/lintkeys.py --against /work/main/.venv/bin/python --rounds 3
@@ -25,7 +28,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EDITLAT = os.path.join(HERE, "..", "..", "shared", "bench")
 
 
-def measure(edit: str, keys: int = 60) -> dict:
+def _pending(scripts: list) -> list:
+    return [None] * len(scripts)
+
+
+def measure(edit: str, keys: int = 60, shellcheck: bool = True) -> dict:
     sys.path.insert(0, EDITLAT)
     import editlat  # type: ignore[import-not-found]
 
@@ -39,7 +46,8 @@ def measure(edit: str, keys: int = 60) -> dict:
     cache = LintCache()
     path = "/tmp/lintkeys/Dockerfile"
     m = parse(text, path=path)
-    lint_model(m, settings, cache=cache)
+    sc = _pending if shellcheck else None
+    lint_model(m, settings, cache=cache, shellcheck=sc)
     tp, tl = [], []
     n = 0
     for k in range(keys):
@@ -52,7 +60,7 @@ def measure(edit: str, keys: int = 60) -> dict:
         t0 = time.thread_time()
         m = parse(text, path=path, previous=m, discard_previous=True)
         t1 = time.thread_time()
-        n = len(lint_model(m, settings, cache=cache))
+        n = len(lint_model(m, settings, cache=cache, shellcheck=sc))
         t2 = time.thread_time()
         tp.append((t1 - t0) * 1000)
         tl.append((t2 - t1) * 1000)
@@ -69,10 +77,11 @@ def main() -> None:
     ap.add_argument("--against", help="another checkout's python, run round by round with this one")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="one JSON line per edit (used by --against)")
+    ap.add_argument("--no-shellcheck", action="store_true", help="lint as without a ShellCheck binary")
     a = ap.parse_args()
     if not a.against:
         for edit in ("type", "enter"):
-            r = measure(edit)
+            r = measure(edit, shellcheck=not a.no_shellcheck)
             if a.json:
                 print(json.dumps(r))
             else:
@@ -82,7 +91,8 @@ def main() -> None:
     runs: dict[str, list] = {"this": [], "against": []}
     for _ in range(a.rounds):
         for who, py in (("against", a.against), ("this", sys.executable)):
-            out = subprocess.run([py, os.path.abspath(__file__), "--json"], capture_output=True, text=True,
+            extra = ["--no-shellcheck"] if a.no_shellcheck else []
+            out = subprocess.run([py, os.path.abspath(__file__), "--json", *extra], capture_output=True, text=True,
                                  check=True, cwd="/tmp").stdout
             runs[who].extend(json.loads(line) for line in out.splitlines() if line.strip())
     for who in ("against", "this"):
