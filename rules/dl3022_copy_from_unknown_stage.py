@@ -36,10 +36,10 @@ tag) is flagged: write `nginx:1.27`.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, by_source
+from dockwise.syntax.model import Dockerfile, Stage, by_source
 
 from ._api import Finding, Severity, rule
-from ._helpers import drop_quotes, known_value
+from ._helpers import drop_quotes, group_instructions, known_value
 
 MESSAGE = "`COPY --from` should reference a previously defined `FROM` alias"
 
@@ -49,24 +49,34 @@ def _from_value(ins) -> str | None:
     return None if f is None else f.value or ""
 
 
+def _names_upto(df: Dockerfile, st: Stage | None) -> frozenset[str]:
+    """The names of the stages up to and including ``st`` (none before the first
+    FROM): the other input of a group's findings, besides its stage chain."""
+    got = df.derived.get("dl3022.names")
+    if got is None:
+        got, acc = [], frozenset()
+        for s in df.stages:
+            if s.name:
+                acc = acc | {s.name}
+            got.append(acc)
+        df.derived["dl3022.names"] = got
+    return frozenset() if st is None else got[st.index]
+
+
 @rule(
     code="DL3022",
     name="copy-from-unknown-stage",
     summary="COPY --from should reference a previously defined FROM alias",
     severity=Severity.WARNING,
     tags=("copy", "multi-stage"),
+    each="group",
+    context=lambda df, st, ctx: _names_upto(df, st),
 )
-def copy_from_unknown_stage(df: Dockerfile, ctx) -> list[Finding]:
+def copy_from_unknown_stage(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    names: set[str] = set()
-    count = 0
-    for ins in df.instructions:
-        if ins.keyword == "FROM":
-            count += 1
-            st = df.stage_of(ins)
-            if st is not None and st.name:
-                names.add(st.name)
-            continue
+    names = _names_upto(df, st)
+    count = 0 if st is None else st.index + 1  # stages defined so far (COPY --from=0 … count-1)
+    for ins in group_instructions(df, st):
         value = by_source(df, ins, "dl3022.from", _from_value) if ins.keyword == "COPY" else None
         if value is None:  # (asked by source: reading the flags of a moved COPY would move it)
             continue
