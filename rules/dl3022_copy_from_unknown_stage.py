@@ -36,6 +36,8 @@ tag) is flagged: write `nginx:1.27`.
 """
 from __future__ import annotations
 
+import hashlib
+
 from dockwise.syntax.model import Dockerfile, Stage, by_source
 
 from ._api import Finding, Severity, rule
@@ -49,18 +51,27 @@ def _from_value(ins) -> str | None:
     return None if f is None else f.value or ""
 
 
-def _names_upto(df: Dockerfile, st: Stage | None) -> frozenset[str]:
-    """The names of the stages up to and including ``st`` (none before the first
-    FROM): the other input of a group's findings, besides its stage chain."""
+def _names(df: Dockerfile) -> tuple[dict[str, int], list[bytes]]:
+    """(each stage name's first stage index, a digest of the names of the stages up
+    to each stage): the digest is a group's context (what its findings depend on
+    besides its stage chain), the index answers "defined by this stage?". Both are
+    linear in the stages, memory included."""
     got = df.derived.get("dl3022.names")
     if got is None:
-        got, acc = [], frozenset()
+        first: dict[str, int] = {}
+        chain: list[bytes] = []
+        h = b""
         for s in df.stages:
             if s.name:
-                acc = acc | {s.name}
-            got.append(acc)
-        df.derived["dl3022.names"] = got
-    return frozenset() if st is None else got[st.index]
+                first.setdefault(s.name, s.index)
+                h = hashlib.blake2b(h + b"\0" + s.name.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            chain.append(h)
+        got = df.derived["dl3022.names"] = (first, chain)
+    return got
+
+
+def _context(df: Dockerfile, st: Stage | None, ctx) -> bytes:
+    return b"" if st is None else _names(df)[1][st.index]
 
 
 @rule(
@@ -70,11 +81,11 @@ def _names_upto(df: Dockerfile, st: Stage | None) -> frozenset[str]:
     severity=Severity.WARNING,
     tags=("copy", "multi-stage"),
     each="group",
-    context=lambda df, st, ctx: _names_upto(df, st),
+    context=_context,
 )
 def copy_from_unknown_stage(df: Dockerfile, st: Stage | None, ctx) -> list[Finding]:
     out = []
-    names = _names_upto(df, st)
+    first = _names(df)[0]
     count = 0 if st is None else st.index + 1  # stages defined so far (COPY --from=0 … count-1)
     for ins in group_instructions(df, st):
         value = by_source(df, ins, "dl3022.from", _from_value) if ins.keyword == "COPY" else None
@@ -85,7 +96,7 @@ def copy_from_unknown_stage(df: Dockerfile, st: Stage | None, ctx) -> list[Findi
             src = known_value(df, ins, src) or ""
             if not src:
                 continue
-        if ":" in src or src.lower() in names or (src.isdigit() and int(src) < count):
+        if ":" in src or first.get(src.lower(), count) < count or (src.isdigit() and int(src) < count):
             continue
         f = ins.flag("from")
         if f is not None:
