@@ -1167,11 +1167,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             _err(f"--tcp expects HOST:PORT, got {args.tcp!r}")
             return 2
         tcp = (host.strip("[]") or "127.0.0.1", int(port))
-    from dockwise.lsp.startup import cached_attrs_compile
-
-    with cached_attrs_compile():  # reuses attrs' generated code for the LSP types (start-up time)
-        from dockwise.lsp.logs import LogFileError
-        from dockwise.lsp.server import serve  # lazy: only the server needs the LSP libraries
+    from dockwise.lsp.boot import serve  # lazy: only the server needs the LSP libraries (loaded after start-up)
+    from dockwise.lsp.logs import LogFileError
 
     try:
         rc = serve(tcp=tcp, log_file=args.log_file)

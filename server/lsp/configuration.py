@@ -28,19 +28,22 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
-from lsprotocol import types
 
 from dockwise.editor.settings import FOLDER_SETTINGS, SECTION, Settings, merge_payloads
 from dockwise.lint.config import CONFIG_BASENAMES, WATCH_GLOBS, Config, ConfigProblem, load_config
 from dockwise.lsp import logs
+from dockwise.lsp.lazy import lazy_module
 from dockwise.lsp.capabilities import ClientCapabilities
 from dockwise.lsp.convert import SOURCE, PositionConverter
 from dockwise.lsp.hooks import Hooks, SettingsChange
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lsprotocol import types
     from pygls.workspace import TextDocument, Workspace
 
     from dockwise.lint.engine import LintSettings
+else:
+    types = lazy_module("lsprotocol.types")  # not on the start-up path (dockwise.lsp.boot)
 
 log = logging.getLogger("dockwise")
 
@@ -106,6 +109,7 @@ class WorkspaceConfig:
         self._watch_requested = False
         self.watching = False  # didChangeWatchedFiles registered
         self._flush_pending = False
+        self._unshown: list[list[ConfigProblem]] = []  # warnings found before the server was up
 
     # -- client settings --------------------------------------------------------------------
 
@@ -322,14 +326,28 @@ class WorkspaceConfig:
                 continue
             warnings = [p for p in probs if p.severity != "info"]
             if warnings and self.host.initialized:
-                more = f" (and {len(warnings) - 1} more; see the dockwise log)" if len(warnings) > 1 else ""
-                try:
-                    self.host.window_show_message(types.ShowMessageParams(
-                        type=types.MessageType.Warning,
-                        message=f"dockwise: configuration problem: {warnings[0]}{more}",
-                    ))
-                except Exception as exc:
-                    logs.log_failure("window/showMessage", exc)
+                self._show(warnings)
+            elif warnings:  # the start-up path (dockwise.lsp.boot): shown when the server is up
+                self._unshown.append(warnings)
+
+    def _show(self, warnings: list[ConfigProblem]) -> None:
+        more = f" (and {len(warnings) - 1} more; see the dockwise log)" if len(warnings) > 1 else ""
+        try:
+            self.host.window_show_message(types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message=f"dockwise: configuration problem: {warnings[0]}{more}",
+            ))
+        except Exception as exc:
+            logs.log_failure("window/showMessage", exc)
+
+    def started(self) -> None:
+        """The language server took over from the start-up path: show the
+        problems found before, and watch the configuration files in use."""
+        unshown, self._unshown = self._unshown, []
+        for warnings in unshown:
+            self._show(warnings)
+        for cfg in list(self._root_configs.values()):
+            self._maybe_watch(cfg)
 
     def _schedule_flush(self) -> None:
         """Re-send the diagnostics of open configuration files (after the

@@ -19,26 +19,31 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from lsprotocol import types
+from dockwise.lsp.lazy import lazy_module
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lsprotocol import types
     from pygls.workspace.position_codec import PositionCodec
 
     from dockwise.syntax.model import Pos, Span
 
     from dockwise.lint.engine import Violation
     from dockwise.rules._api import Fix
+else:
+    types = lazy_module("lsprotocol.types")  # not on the start-up path (dockwise.lsp.boot)
 
 SOURCE = "dockwise"
 
+# LSP's DiagnosticTag values (ints, so that the JSON path needs no lsprotocol)
+_UNNECESSARY, _DEPRECATED = 1, 2
 # rule code → diagnostic tags, on top of what rule metadata tags imply
-_EXTRA_TAGS: dict[str, tuple[types.DiagnosticTag, ...]] = {
-    "DL4000": (types.DiagnosticTag.Deprecated,),  # MAINTAINER is deprecated
+_EXTRA_TAGS: dict[str, tuple[int, ...]] = {
+    "DL4000": (_DEPRECATED,),  # MAINTAINER is deprecated
 }
 # rule metadata tag → diagnostic tag
 _META_TAGS = {
-    "deprecated": types.DiagnosticTag.Deprecated,
-    "unnecessary": types.DiagnosticTag.Unnecessary,
+    "deprecated": _DEPRECATED,
+    "unnecessary": _UNNECESSARY,
 }
 
 
@@ -59,7 +64,7 @@ class PositionConverter:
     def __init__(self, lines: Sequence[str], codec: "PositionCodec | str | None" = None):
         self.lines = lines
         if codec is None or isinstance(codec, str):
-            self.encoding = str(codec or types.PositionEncodingKind.Utf16.value)
+            self.encoding = str(codec or "utf-16")
             self._codec = None
         else:
             self.encoding = str(getattr(codec.encoding, "value", codec.encoding))
@@ -149,16 +154,23 @@ def fix_text_edits(fix: "Fix", conv: PositionConverter) -> list[types.TextEdit]:
 # -- diagnostics ---------------------------------------------------------------------
 
 
-def severity(level: int) -> types.DiagnosticSeverity:
-    """Our Severity (ERROR=1 .. STYLE=4) → LSP DiagnosticSeverity (STYLE → Hint)."""
+def severity_value(level: int) -> int:
+    """Our Severity (ERROR=1 .. STYLE=4) → LSP's DiagnosticSeverity value (STYLE → Hint)."""
     try:
-        return types.DiagnosticSeverity(int(level))
-    except ValueError:
-        return types.DiagnosticSeverity.Warning
+        n = int(level)
+    except (TypeError, ValueError):
+        return 2
+    return n if 1 <= n <= 4 else 2
+
+
+def severity(level: int) -> types.DiagnosticSeverity:
+    """:func:`severity_value` as lsprotocol's enum."""
+    return types.DiagnosticSeverity(severity_value(level))
 
 
 @lru_cache(maxsize=512)
-def diagnostic_tags(code: str) -> tuple[types.DiagnosticTag, ...]:
+def diagnostic_tags(code: str) -> tuple[int, ...]:
+    """LSP DiagnosticTag values of ``code``'s diagnostics."""
     tags = list(_EXTRA_TAGS.get(code, ()))
     try:
         from dockwise import rules as registry
@@ -208,7 +220,7 @@ def to_diagnostic(
         code=v.code,
         code_description=types.CodeDescription(href=v.url) if v.url else None,
         source=SOURCE,
-        tags=list(tags) if tags else None,
+        tags=[types.DiagnosticTag(t) for t in tags] if tags else None,
         related_information=related,
     )
 
@@ -311,7 +323,7 @@ def diagnostic_json(v: "Violation", conv: PositionConverter, *, uri: str | None 
 
     buf.append('{"range": ')
     range_(v.span)
-    buf.append(f', "message": {dumps(v.message)}, "severity": {int(severity(v.severity))}, '
+    buf.append(f', "message": {dumps(v.message)}, "severity": {severity_value(v.severity)}, '
                f'"code": {dumps(v.code)}')
     if v.url:
         buf.append(f', "codeDescription": {{"href": {dumps(v.url)}}}')
@@ -460,3 +472,19 @@ class DiagnosticCache:
         if new_rel or old_rel:
             self._relative = new_rel
         return out
+
+
+PUBLISH_DIAGNOSTICS = "textDocument/publishDiagnostics"
+
+
+def publish_body(uri: str, texts: Sequence[str], version: "int | None") -> bytes:
+    """The JSON body of a ``publishDiagnostics`` notification from the
+    diagnostics' JSON texts (:class:`DiagnosticCache`): no lsprotocol objects,
+    no cattrs, no re-encoding of unchanged diagnostics."""
+    import json
+
+    return "".join((
+        '{"jsonrpc": "2.0", "method": "', PUBLISH_DIAGNOSTICS, '", "params": {"uri": ', json.dumps(uri),
+        ', "diagnostics": [', ", ".join(texts), "]",
+        "" if version is None else f', "version": {json.dumps(version)}', "}}",
+    )).encode("utf-8")

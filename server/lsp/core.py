@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -128,8 +128,16 @@ def _is_notification(method: str) -> bool:
 # -- the server ----------------------------------------------------------------------
 
 
+class Parts(Protocol):
+    """The server's parts made before it (by :class:`dockwise.lsp.boot.Boot`)."""
+
+    hooks: Hooks
+    config: WorkspaceConfig
+    documents: DocumentStore
+
+
 class DockwiseServer(LanguageServer):
-    def __init__(self) -> None:
+    def __init__(self, parts: "Parts | None" = None) -> None:
         super().__init__(
             SERVER_NAME,
             __version__,
@@ -140,10 +148,16 @@ class DockwiseServer(LanguageServer):
         self.loop_thread: int | None = None
         self.initialized = False  # initialize received
         self.phase = "new"  # the transport's lifecycle phase: new, running, shutdown
-        self.hooks = Hooks()
         self.caps = ClientCapabilities(lambda: self.client_capabilities)
-        self.config = WorkspaceConfig(self)
-        self.documents = DocumentStore(workspace_lookup(lambda: self.workspace), self.config, self.caps, self.hooks)
+        if parts is None:
+            self.hooks = Hooks()
+            self.config = WorkspaceConfig(self)
+            self.documents = DocumentStore(workspace_lookup(lambda: self.workspace), self.config, self.caps,
+                                           self.hooks)
+        else:  # taken over from the start-up path: what it analysed stays
+            self.hooks, self.config, self.documents = parts.hooks, parts.config, parts.documents
+            self.config.host = self
+            self.documents.host_changed(workspace_lookup(lambda: self.workspace), self.caps)
         self.diagnostics = DiagnosticsPublisher(self, self.documents, self.config, self.caps)
         self.features: dict[str, Feature] = {}
         # the server's own parts react to a settings change first: stale analyses, then publishing
@@ -213,6 +227,34 @@ class DockwiseServer(LanguageServer):
         self.config.init_payload = initialization_options
         self.config.apply_settings("initializationOptions", resync=False)
         self.diagnostics.mode = self.diagnostics.effective_mode()
+
+    def adopt_opened(self, item: dict, state: Any) -> None:
+        """A document the start-up path opened, analysed and published
+        (``item``: the ``didOpen``'s ``textDocument``): into the workspace,
+        and announced to the features, without analysing it again."""
+        uri = item["uri"]
+        self.workspace.put_text_document(types.TextDocumentItem(
+            uri=uri, language_id=item["languageId"], version=item["version"], text=item["text"]))
+        self.diagnostics.published(uri, state)
+        if self.loop is not None:  # after what the replayed initialize scheduled (the live image source)
+            self.loop.call_soon(self._announce_opened, uri, state)
+        else:
+            self._announce_opened(uri, state)
+
+    def _announce_opened(self, uri: str, state: Any) -> None:
+        """The features hear of the document; and since setting them up may
+        change what the engine sees (the live image sizes), it is linted
+        again, its model kept, and published again only if that changed anything."""
+        if self.documents.open_document(uri) is None:
+            return  # closed meanwhile
+        self.hooks.emit("document_opened", uri)
+        entry = self.documents.entry(uri)
+        if state is None or entry is None or entry.state is not state:
+            return  # edited meanwhile: that version's analysis ran the hooks
+        self.documents.relint(uri)
+        after = self.documents.state(uri)  # runs the document_analysed hook
+        if after is not None and after.violations != state.violations:
+            self.diagnostics.refresh([uri])
 
     # -- the transport and the log ------------------------------------------------------
 

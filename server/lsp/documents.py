@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from urllib.parse import unquote
 
-from lsprotocol import types
 
 from dockwise.lsp import logs
+from dockwise.lsp.lazy import lazy_module
 from dockwise.lsp.convert import (SOURCE, DiagnosticCache, PositionConverter, diagnostics_json,
                                   structure_diagnostics)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lsprotocol import types
     from pygls.workspace import TextDocument
 
     from dockwise.lint.engine import LintCache, Violation
@@ -48,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lsp.configuration import WorkspaceConfig
     from dockwise.lsp.hooks import Hooks
     from dockwise.syntax.model import Dockerfile
+else:
+    types = lazy_module("lsprotocol.types")  # not on the start-up path (dockwise.lsp.boot)
 
 log = logging.getLogger("dockwise")
 
@@ -145,6 +148,13 @@ class DocumentStore:
         self._entries: dict[str, DocumentEntry] = {}  # least recently analysed first
         self._result_ids = itertools.count(1)
         self._provided: dict[str, Any] = {}  # what features give the lint engine (see provide)
+
+    def host_changed(self, open_document: Callable[[str], "TextDocument | None"],
+                     caps: "ClientCapabilities") -> None:
+        """The language server took the store over from the start-up path
+        (:mod:`dockwise.lsp.boot`): its workspace holds the documents now."""
+        self._open_document = open_document
+        self.caps = caps
 
     # -- lookups ----------------------------------------------------------------------------
 

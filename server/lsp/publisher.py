@@ -17,13 +17,14 @@ the client is asked to pull again (pull, when it supports
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lsprotocol import types
 
 from dockwise.lsp import logs
+from dockwise.lsp.capabilities import diagnostic_mode
+from dockwise.lsp.convert import publish_body
 from dockwise.lsp.transport import FramedWriter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,10 +67,12 @@ class DiagnosticsPublisher:
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
     def effective_mode(self) -> str:
-        m = self.config.settings.diagnosticMode
-        if m in ("push", "pull"):
-            return m
-        return "pull" if self.caps.pulls else "push"
+        return diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
+
+    def published(self, uri: str, st: "DocState | None") -> None:
+        """``st`` was published for ``uri`` before this publisher existed (:mod:`dockwise.lsp.boot`)."""
+        if st is not None and st.texts:
+            self._pushed.add(uri)
 
     def _open_uris(self) -> list[str]:
         if not self.host.initialized:
@@ -140,12 +143,7 @@ class DiagnosticsPublisher:
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=st.diagnostics, version=st.version)
             )
             return
-        body = "".join((
-            '{"jsonrpc": "2.0", "method": ', json.dumps(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
-            ', "params": {"uri": ', json.dumps(uri), ', "diagnostics": [',
-            ", ".join(st.texts), "]",
-            "" if st.version is None else f', "version": {json.dumps(st.version)}', "}}",
-        )).encode("utf-8")
+        body = publish_body(uri, st.texts, st.version)
         try:
             writer.write(body)
         except (BrokenPipeError, ConnectionError) as exc:

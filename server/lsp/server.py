@@ -5,21 +5,20 @@ registers the lifecycle and document-sync handlers (below, thin: each hands
 the event to the document store, the workspace configuration or the
 diagnostics publisher) and adds the features of :data:`FEATURE_MODULES`
 (each module's ``setup(server)`` adds its :class:`~dockwise.lsp.hooks.Feature`).
-:func:`serve` runs it over stdio or TCP with the server's own transport
-(:mod:`dockwise.lsp.transport`) and logging (:mod:`dockwise.lsp.logs`:
-``window/logMessage`` and ``--log-file``, nothing on stderr).
+:func:`dockwise.lsp.boot.serve` runs it over stdio or TCP with the server's own
+transport (:mod:`dockwise.lsp.transport`) and logging (:mod:`dockwise.lsp.logs`:
+``window/logMessage`` and ``--log-file``, nothing on stderr), after answering
+``initialize`` and publishing the first diagnostics itself (``parts``: what it
+made meanwhile).
 
 The engine, parser and rules are imported lazily (first analysis, or warmed
 up in a worker thread after ``initialized``) so that start-up only pays for
-pygls and lsprotocol. Nothing but the protocol goes to stdout: in stdio mode
-``sys.stdout`` is pointed at stderr so a stray ``print`` cannot corrupt the
-stream. See ``docs/architecture.md`` for the path of a keystroke.
+pygls and lsprotocol. See ``docs/architecture.md`` for the path of a keystroke.
 """
 from __future__ import annotations
 
 import importlib
 import logging
-import sys
 from typing import Any
 
 from lsprotocol import types
@@ -109,8 +108,10 @@ def _document_handlers(server: DockwiseServer) -> None:
         ls.config.forget("workspace folders changed")
 
 
-def create_server() -> DockwiseServer:
-    server = DockwiseServer()
+def create_server(parts: Any = None) -> DockwiseServer:
+    """The language server with every feature; ``parts``: the configuration,
+    document store and hooks made before it (:class:`dockwise.lsp.boot.Boot`)."""
+    server = DockwiseServer(parts)
     _document_handlers(server)
     # Feature modules import only lsprotocol at module level, so start-up stays cheap.
     for name in FEATURE_MODULES:
@@ -118,59 +119,3 @@ def create_server() -> DockwiseServer:
     return server
 
 
-# -- entry points -------------------------------------------------------------------------
-
-
-def _parse_tcp(tcp: Any) -> tuple[str, int]:
-    if isinstance(tcp, (tuple, list)):
-        host, port = tcp
-        return str(host or "127.0.0.1"), int(port)
-    text = str(tcp).strip()
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host, port = "127.0.0.1", text
-    return (host.strip("[]") or "127.0.0.1"), int(port)
-
-
-def serve(tcp: "str | tuple[str, int] | None" = None, log_file: str | None = None) -> int:
-    """Run the server until the client says ``exit`` (or the input ends).
-
-    ``tcp``: ``"HOST:PORT"`` (or ``(host, port)``) to listen on a socket;
-    ``None`` for stdio. ``log_file``: also write the log there (raises
-    :class:`~dockwise.lsp.logs.LogFileError` when it cannot be opened). Returns the process exit status the spec asks
-    for: 0 after ``shutdown`` and ``exit``, else 1.
-    """
-    from dockwise.lsp import transport
-
-    server = create_server()
-    logs.configure_logging(server, logging.INFO, log_file)
-    try:
-        if tcp:
-            host, port = _parse_tcp(tcp)
-            return transport.run_tcp(server.protocol, server.set_writer, host, port,
-                                     on_start=server.started, on_phase=server.set_phase)
-        stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-        sys.stdout = sys.stderr  # stray prints must not corrupt the protocol stream
-        return transport.run_stdio(server.protocol, server.set_writer, stdin, stdout,
-                                   on_start=server.started, on_phase=server.set_phase)
-    finally:
-        server.shutdown()
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m dockwise.lsp.server", description="dockwise language server")
-    p.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
-    p.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
-    p.add_argument("--log-file", metavar="PATH", help="also write the server's log to PATH")
-    args = p.parse_args(argv)
-    try:
-        return serve(tcp=args.tcp, log_file=args.log_file)
-    except logs.LogFileError as exc:
-        print(f"dockwise serve: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -35,6 +35,15 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("dockwise")
 
 
+def cached_results(texts: list[str]) -> list:
+    """What the lint engine gets: the results the process-wide runner already
+    has for ``texts`` (None for each script it has not checked)."""
+    from dockwise.lint import shellcheck
+
+    r = shellcheck.runner()
+    return r.cached(texts) if r.available else [None] * len(texts)
+
+
 class ShellCheckFeature(Feature):
     name = "shellcheck"
 
@@ -55,8 +64,7 @@ class ShellCheckFeature(Feature):
         return shellcheck.runner()
 
     def _cached(self, texts: list[str]) -> list:
-        r = self._runner()
-        return r.cached(texts) if r.available else [None] * len(texts)
+        return cached_results(texts)
 
     # -- hooks ------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ vscode-pl  VS Code + textDocument.diag.    utf-16     yes    yes (+refresh)
 ========== =============================== ========== ====== =============
 
 The server command is ``python -m dockwise serve`` when the CLI's
-``__main__`` exists and works, else ``python -m dockwise.lsp.server``
+``__main__`` exists and works, else ``python -m dockwise.lsp.boot``
 (override with ``DOCKWISE_LSP_COMMAND``). Every wait is bounded.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def server_command() -> list[str]:
     override = os.environ.get("DOCKWISE_LSP_COMMAND")
     if override:
         return shlex.split(override)
-    fallback = [sys.executable, "-m", "dockwise.lsp.server"]
+    fallback = [sys.executable, "-m", "dockwise.lsp.boot"]
     if importlib.util.find_spec("dockwise.__main__") is None:
         return fallback
     cli = [sys.executable, "-m", "dockwise", "serve"]

@@ -12,6 +12,7 @@ from pygls.exceptions import FeatureNotificationError
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
+from dockwise.lsp import boot
 from dockwise.lsp import documents as lsp_documents
 from dockwise.lsp import server as lsp_server
 from dockwise.lsp.documents import DocState, DocumentEntry
@@ -215,7 +216,7 @@ def test_report_server_error_does_not_show_message(monkeypatch):
      ("[::1]:5", ("::1", 5)), (("localhost", 7), ("localhost", 7))],
 )
 def test_parse_tcp(tcp, expected):
-    assert lsp_server._parse_tcp(tcp) == expected
+    assert boot._parse_tcp(tcp) == expected
 
 
 def test_only_recent_analyses_are_kept(monkeypatch):

@@ -169,6 +169,30 @@ async def test_client_without_inlay_refresh_gets_republished_diagnostics_only(re
         await stop(client)
 
 
+async def test_figures_cached_on_disk_reach_the_document_opened_at_start_up(reg, tmp_path):
+    """The first diagnostics are published before the live image source is set up
+    (dockwise.lsp.boot); once it is, the document is linted again and the figures an
+    earlier session cached on disk show without a new lookup."""
+    ws = workspace(tmp_path)
+    from dockwise.images import registry
+    from dockwise.syntax.parser import parse_image_ref
+
+    pre = registry.LiveImages(tmp_path / "cache", docker_config=tmp_path / "no-docker-config",
+                              registries=LISTED)
+    for ref in (f"{reg.host}/team/app:1", f"{reg.host}/team/app:1-slim"):
+        assert pre.fetch(parse_image_ref(ref, ref, Span(Pos(0, 0), Pos(0, len(ref)))), "linux/amd64").size
+    pre.close()
+    client = await start(tmp_path, "nvim-0.7", {"images": {"platform": "linux/amd64", "registries": LISTED}})
+    try:
+        uri = (ws / "Dockerfile").as_uri()
+        open_doc(client, uri, f"FROM {reg.host}/team/app:1\n")
+        d = await wait_until(lambda: dw001(client, uri), TIMEOUT, "DW001 from the figures cached on disk")
+        assert "is 0.2 MB (compressed, linux/amd64)" in d.message, d.message
+        assert all(p.version == 1 for p in publishes(client, uri))
+    finally:
+        await stop(client)
+
+
 def dw001_in_first(client, uri) -> bool:
     return any(d.code == "DW001" for d in publishes(client, uri)[0].diagnostics)
 

@@ -1,0 +1,461 @@
+"""Start-up: answer ``initialize`` and publish the first diagnostics before pygls is loaded.
+
+Importing pygls and lsprotocol takes ~300 ms (lsprotocol defines ~570 attrs
+classes); the engine and rules ~130 ms; analysing a large document ~200 ms.
+Loaded in that order, a client waited for all three before the first
+diagnostics. :class:`Boot` is what the transport
+(:mod:`dockwise.lsp.transport`) hands messages to until the language server
+is up:
+
+1. ``initialize`` is answered at once from :mod:`dockwise.lsp._initialize`,
+   the ``InitializeResult`` pygls builds for each client capability that
+   changes it (generated from pygls and checked by the tests, so the answer
+   is the same byte for byte after JSON decoding). The engine is imported
+   right after the answer is written.
+2. ``initialized`` is kept for later. A ``textDocument/didOpen`` of a
+   Dockerfile is analysed by the server's own parts
+   (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
+   :class:`~dockwise.lsp.documents.DocumentStore`, the ShellCheck results it
+   already has), built here with no pygls or lsprotocol, and its diagnostics
+   are published (push mode).
+3. Then the language server is created with those same parts
+   (:func:`dockwise.lsp.server.create_server`), ``initialize`` is replayed to
+   it (its answer dropped: the client has ours), the opened documents are
+   put in its workspace without being analysed again, and every message
+   kept meanwhile is handed to it in order. From then on the boot object
+   only passes messages through.
+
+Anything else before that point — a request, a change, a pull-mode client,
+a configuration document, params this module does not recognise — makes the
+hand-over happen first, so pygls sees every message as it would have.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from dockwise import __version__
+from dockwise.lsp import logs
+from dockwise.lsp.capabilities import ClientCapabilities, diagnostic_mode, raw_capability
+from dockwise.lsp.configuration import WorkspaceConfig, uri_path
+from dockwise.lsp.convert import publish_body
+from dockwise.lsp.documents import DocumentStore, warm_up
+from dockwise.lsp.hooks import Hooks
+from dockwise.lsp.transport import FramedWriter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwise.lsp.configuration import ConfigHost
+
+log = logging.getLogger("dockwise")
+
+SERVER_NAME = "dockwise"
+SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
+DID_OPEN = "textDocument/didOpen"
+
+
+def choose_position_encoding(caps: dict) -> str | None:
+    """pygls' choice (``ServerCapabilitiesBuilder.choose_position_encoding``)
+    from raw capabilities: the client's first supported encoding, else
+    UTF-16; None when the list is not a list of strings (pygls decides)."""
+    encodings = raw_capability(caps, "general.position_encodings")
+    if encodings is None:
+        return "utf-16"
+    if not isinstance(encodings, list) or not all(isinstance(e, str) for e in encodings):
+        return None
+    for e in encodings:
+        if e in SUPPORTED_ENCODINGS:
+            return e
+    return "utf-16"
+
+
+def capability_key(caps: dict) -> str | None:
+    """Which of the generated results applies: the client capabilities
+    pygls' builder reads (see ``_initialize.VARIANTS``), as ``"PWU"`` bits;
+    None when one is not a boolean (pygls decides)."""
+    bits = []
+    for path, present in (("text_document.rename.prepare_support", False),
+                          ("text_document.synchronization.will_save", True),
+                          ("text_document.synchronization.will_save_wait_until", True)):
+        v = raw_capability(caps, path)
+        if v is not None and not isinstance(v, bool):
+            return None
+        bits.append("1" if (v is not None if present else bool(v)) else "0")
+    return "".join(bits)
+
+
+def initialize_result(params: Any) -> dict | None:
+    """The ``InitializeResult`` pygls would answer ``params`` with, or None
+    when this module cannot tell (the server answers then)."""
+    if not isinstance(params, dict):
+        return None
+    caps = params.get("capabilities")
+    if not isinstance(caps, dict):
+        return None
+    for name, kinds in (("rootUri", (str, type(None))), ("rootPath", (str, type(None))),
+                        ("workspaceFolders", (list, type(None)))):
+        if not isinstance(params.get(name), kinds):
+            return None
+    for f in params.get("workspaceFolders") or ():
+        if not (isinstance(f, dict) and isinstance(f.get("uri"), str) and isinstance(f.get("name"), str)):
+            return None
+    encoding = choose_position_encoding(caps)
+    key = capability_key(caps)
+    if encoding is None or key is None:
+        return None
+    from dockwise.lsp._initialize import VARIANTS
+
+    template = VARIANTS.get(key)
+    if template is None:
+        return None
+    result = json.loads(template)
+    result["capabilities"]["positionEncoding"] = encoding
+    result["serverInfo"] = {"name": SERVER_NAME, "version": __version__}
+    return result
+
+
+class BootDocument:
+    """An opened document as the document store reads it (pygls' TextDocument's fields)."""
+
+    __slots__ = ("uri", "version", "source", "language_id", "path", "position_codec")
+
+    def __init__(self, uri: str, version: int | None, source: str, language_id: str, encoding: str):
+        self.uri, self.version, self.source, self.language_id = uri, version, source, language_id
+        self.path = uri_path(uri) or ""
+        self.position_codec = encoding  # PositionConverter takes an encoding name
+
+
+class _Folder:
+    __slots__ = ("uri", "name")
+
+    def __init__(self, uri: str, name: str):
+        self.uri, self.name = uri, name
+
+
+class BootWorkspace:
+    """Root URI, folders and open documents as pygls' ``Workspace`` gives them."""
+
+    def __init__(self, params: dict, encoding: str):
+        root_uri = params.get("rootUri")
+        root_path = params.get("rootPath")
+        if root_path is not None and root_uri is None:
+            from pygls.uris import from_fs_path  # light: no lsprotocol
+
+            root_uri = from_fs_path(root_path)
+        self.root_uri = root_uri
+        self.folders = {f["uri"]: _Folder(f["uri"], f["name"]) for f in params.get("workspaceFolders") or ()}
+        self.position_encoding = encoding
+        self.text_documents: dict[str, BootDocument] = {}
+
+
+class _DropAnswer:
+    """A writer that drops the answer to request ``msg_id`` (the replayed ``initialize``)."""
+
+    def __init__(self, writer: FramedWriter, msg_id: Any):
+        self.writer, self.msg_id, self.dropped = writer, msg_id, False
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        if not self.dropped:
+            try:
+                msg = json.loads(data)
+            except ValueError:
+                msg = None
+            if isinstance(msg, dict) and "method" not in msg and msg.get("id") == self.msg_id:
+                self.dropped = True
+                return
+        self.writer.write(data)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Boot:
+    """The transport's message sink until the language server is up (module docstring)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.loop_thread: int | None = None
+        self.initialized = False  # for the configuration: no showMessage or registration before hand-over
+        self.phase = "new"
+        self.writer: FramedWriter | None = None
+        self.hooks = Hooks()
+        self._caps: dict = {}
+        self.caps = ClientCapabilities(lambda: self._caps)
+        self._workspace: BootWorkspace | None = None
+        # Before the hand-over the configuration reads only loop, initialized, caps, hooks and the
+        # workspace's root, folders and documents (it asks the client for nothing while
+        # ``initialized`` is False); the store reads a document's uri, version, source, path, codec.
+        self.config = WorkspaceConfig(cast("ConfigHost", self))
+        self.documents = DocumentStore(cast(Any, self._document), self.config, self.caps, self.hooks)
+        from dockwise.lsp.shellcheck import cached_results
+
+        self.documents.provide("shellcheck", cached_results)  # as the shellcheck feature does
+        self.server: Any = None
+        self._initialize: dict | None = None
+        self._mode = "push"
+        self._kept: list[dict] = []  # messages for the server, in order
+        self._opened: dict[str, Any] = {}  # URI → the state published for it
+        self._handing_over = False
+        self._next: Any = None  # the server being handed over to
+
+    # -- what the parts ask of their host ---------------------------------------------------
+
+    @property
+    def workspace(self) -> BootWorkspace:
+        if self._workspace is None:
+            raise RuntimeError("no workspace before initialize")  # as pygls
+        return self._workspace
+
+    def _document(self, uri: str) -> BootDocument | None:
+        return self._workspace.text_documents.get(uri) if self._workspace is not None else None
+
+    # -- the transport's callbacks ----------------------------------------------------------
+
+    def started(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.loop_thread = threading.get_ident()
+        if self.server is not None:
+            self.server.started(loop)
+
+    def set_phase(self, phase: str) -> None:
+        self.phase = phase
+        if self.server is not None:
+            self.server.set_phase(phase)
+
+    def set_writer(self, writer: FramedWriter) -> None:
+        self.writer = writer
+        if self.server is not None:
+            self.server.set_writer(writer)
+
+    def shutdown(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+
+    # -- the log's sink (logs.configure_logging) ---------------------------------------------
+
+    def can_log_to_client(self) -> bool:
+        if self.server is not None:
+            return self.server.can_log_to_client()
+        w = self.writer
+        return self.phase != "new" and w is not None and not w.closed
+
+    def log_to_client(self, kind: int, message: str) -> None:
+        if self.server is not None:
+            self.server.log_to_client(kind, message)
+        elif self.writer is not None:
+            self.writer.send_json({"jsonrpc": "2.0", "method": "window/logMessage",
+                                   "params": {"type": kind, "message": message}})
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        if self.server is None and self._next is None and self._initialize is None \
+                and data.get("method") == "initialize" and initialize_result(data.get("params")) is None:
+            self.hand_over()  # params this module does not take: pygls answers (an error, if they are bad)
+        if self.server is not None:
+            return self.server.protocol.structure_message(data)
+        return data
+
+    def handle_message(self, message: Any) -> None:
+        if self.server is not None:
+            self.server.protocol.handle_message(message)
+            return
+        if message is None:
+            return
+        method = message.get("method")
+        if method == "initialize" and self._initialize is None and self._answer_initialize(message):
+            return
+        if self._initialize is not None and method == "initialized":
+            self._kept.append(message)
+            return
+        if self._initialize is not None and method == DID_OPEN and self._open(message):
+            return
+        self._kept.append(message)
+        self.hand_over()
+
+    def _answer_initialize(self, message: dict) -> bool:
+        params = message.get("params")
+        result = initialize_result(params)
+        if result is None or self.writer is None or "id" not in message:
+            return False
+        assert isinstance(params, dict)
+        self._initialize = message
+        self._caps = params["capabilities"]
+        self._workspace = BootWorkspace(params, result["capabilities"]["positionEncoding"])
+        self.config.init_payload = params.get("initializationOptions")
+        self.config.apply_settings("initializationOptions", resync=False)
+        self._mode = diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
+        self.writer.send_json({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        if self.loop is not None:
+            self.loop.call_soon(self._after_initialize)
+        return True
+
+    def _after_initialize(self) -> None:
+        if self.server is not None:
+            return
+        warm_up()  # the engine, parser and rules: the first analysis needs them
+        if self._mode != "push":
+            self.hand_over()  # nothing to publish: the client asks
+
+    def _open(self, message: dict) -> bool:
+        """Analyse and publish a ``didOpen``'d Dockerfile; False when the server should."""
+        if self._mode != "push" or self._workspace is None or self.writer is None:
+            return False
+        params = message.get("params")
+        item = params.get("textDocument") if isinstance(params, dict) else None
+        if not isinstance(item, dict):
+            return False
+        uri, text, version, language = item.get("uri"), item.get("text"), item.get("version"), item.get("languageId")
+        if not (isinstance(uri, str) and isinstance(text, str) and isinstance(language, str)
+                and isinstance(version, int) and not isinstance(version, bool)):
+            return False
+        if uri in self._workspace.text_documents or self.config.is_config_document(uri):
+            return False
+        self._workspace.text_documents[uri] = BootDocument(uri, version, text, language,
+                                                           self._workspace.position_encoding)
+        self._kept.append(message)
+        self.documents.opened(uri)
+        try:
+            self.config.check_changes(uri)
+        except Exception as exc:  # the document is still published
+            logs.log_failure("checking configuration files", exc)
+        st = self.documents.state(uri)
+        if st is not None:
+            self.writer.write(publish_body(uri, st.texts, st.version))
+        self._opened[uri] = st
+        if self.loop is not None:
+            self.loop.call_soon(self.hand_over)
+        return True
+
+    # -- the hand-over ----------------------------------------------------------------------
+
+    def hand_over(self) -> None:
+        """Create the language server with this object's parts and give it
+        every message kept so far (module docstring, step 3)."""
+        if self.server is not None or self._handing_over:
+            return
+        self._handing_over = True
+        t0 = time.perf_counter()
+        from dockwise.lsp.startup import cached_attrs_compile
+
+        try:
+            with cached_attrs_compile():  # reuses attrs' generated code for the LSP types
+                from dockwise.lsp import server as lsp_server
+            server = lsp_server.create_server(parts=self)
+        except Exception as exc:  # no language server without pygls: say so and stop, never go deaf
+            from dockwise.lsp.transport import fatal
+
+            fatal(f"the language server could not start: {logs.describe(exc)}")
+            raise SystemExit(1) from None
+        if self.loop is not None:
+            server.started(self.loop)
+        server.set_phase(self.phase)
+        protocol: Any = server.protocol
+        if self._initialize is not None and self.writer is not None:
+            drop = _DropAnswer(self.writer, self._initialize["id"])
+            protocol.set_writer(drop, include_headers=False)
+            protocol.handle_message(protocol.structure_message(self._initialize))
+            if not drop.dropped:
+                log.warning("the replayed initialize was not answered at once")
+        if self.writer is not None:
+            server.set_writer(self.writer)
+        self._next = server
+        log.debug("language server created in %.0f ms", (time.perf_counter() - t0) * 1000)
+        self._replay()
+
+    def _replay(self) -> None:
+        server = self._next
+        protocol: Any = server.protocol
+        while self._kept:
+            message = self._kept.pop(0)
+            uri = _opened_uri(message)
+            if uri is not None and uri in self._opened:
+                server.adopt_opened(message["params"]["textDocument"], self._opened.pop(uri))
+                continue
+            try:
+                protocol.handle_message(protocol.structure_message(message))
+            except SystemExit:  # exit: the session ends
+                self.server = server
+                raise
+            except Exception as exc:
+                logs.log_failure(f"handling {message.get('method')}", exc)
+        self.server = server  # from here on messages pass through
+        self.config.started()
+
+
+def _opened_uri(message: dict) -> str | None:
+    if message.get("method") != DID_OPEN:
+        return None
+    try:
+        return message["params"]["textDocument"]["uri"]
+    except (KeyError, TypeError):
+        return None
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def _parse_tcp(tcp: Any) -> tuple[str, int]:
+    if isinstance(tcp, (tuple, list)):
+        host, port = tcp
+        return str(host or "127.0.0.1"), int(port)
+    text = str(tcp).strip()
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    return (host.strip("[]") or "127.0.0.1"), int(port)
+
+
+def serve(tcp: "str | tuple[str, int] | None" = None, log_file: str | None = None) -> int:
+    """Run the server until the client says ``exit`` (or the input ends).
+
+    ``tcp``: ``"HOST:PORT"`` (or ``(host, port)``) to listen on a socket;
+    ``None`` for stdio. ``log_file``: also write the log there (raises
+    :class:`~dockwise.lsp.logs.LogFileError` when it cannot be opened). Returns
+    the process exit status the spec asks for: 0 after ``shutdown`` and
+    ``exit``, else 1. Nothing but the protocol goes to stdout: in stdio mode
+    ``sys.stdout`` is pointed at stderr so a stray ``print`` cannot corrupt
+    the stream.
+    """
+    import sys
+
+    from dockwise.lsp import transport
+
+    boot = Boot()
+    logs.configure_logging(boot, logging.INFO, log_file)
+    try:
+        if tcp:
+            host, port = _parse_tcp(tcp)
+            return transport.run_tcp(boot, boot.set_writer, host, port, on_start=boot.started,
+                                     on_phase=boot.set_phase)
+        stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+        sys.stdout = sys.stderr  # stray prints must not corrupt the protocol stream
+        return transport.run_stdio(boot, boot.set_writer, stdin, stdout, on_start=boot.started,
+                                   on_phase=boot.set_phase)
+    finally:
+        boot.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dockwise.lsp.boot``: the server without the CLI."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m dockwise.lsp.boot", description="dockwise language server")
+    p.add_argument("--stdio", action="store_true", help="use stdin/stdout (the default)")
+    p.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    p.add_argument("--log-file", metavar="PATH", help="also write the server's log to PATH")
+    args = p.parse_args(argv)
+    try:
+        return serve(tcp=args.tcp, log_file=args.log_file)
+    except logs.LogFileError as exc:
+        print(f"dockwise serve: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

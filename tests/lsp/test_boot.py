@@ -1,0 +1,218 @@
+"""The start-up path (dockwise.lsp.boot): initialize and the first diagnostics before pygls loads.
+
+* boot's ``initialize`` answer equals pygls' for client capabilities that
+  change it, and the generated table is current;
+* in a real ``dockwise serve`` process the first ``publishDiagnostics`` is
+  written before lsprotocol or pygls is imported, holds what the language
+  server publishes for the same text, and the server works after the
+  hand-over (edits, requests, close);
+* a configuration file's problem found before the hand-over is still shown.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dockwise.lsp import boot, initialize_gen
+
+TIMEOUT = 30.0
+
+CAPS = [
+    {},
+    {"general": {"positionEncodings": ["utf-8", "utf-16"]}},
+    {"general": {"positionEncodings": ["utf-32"]}},
+    {"general": {"positionEncodings": ["latin-1", "utf-8"]}},
+    {"general": {"positionEncodings": ["latin-1"]}},
+    {"general": {"positionEncodings": []}},
+    {"textDocument": {"rename": {"prepareSupport": True}}},
+    {"textDocument": {"rename": {"prepareSupport": False}, "synchronization": {"willSave": False}}},
+    {"textDocument": {"synchronization": {"willSave": True, "willSaveWaitUntil": True, "didSave": True}}},
+    {"textDocument": {"synchronization": {"willSaveWaitUntil": False}, "diagnostic": {}}},
+    {"notebookDocument": {"synchronization": {}}, "workspace": {"configuration": True}},
+]
+
+
+@pytest.mark.parametrize("caps", CAPS, ids=[json.dumps(c, sort_keys=True)[:60] for c in CAPS])
+@pytest.mark.parametrize("extra", [{}, {"initializationOptions": {"diagnosticMode": "pull", "images": {"online": False}}},
+                                   {"rootUri": "file:///w", "workspaceFolders": [{"uri": "file:///w", "name": "w"}]}])
+def test_initialize_answer_is_pygls_answer(caps, extra):
+    params = {"processId": None, "rootUri": None, "capabilities": caps, **extra}
+    mine = boot.initialize_result(params)
+    assert mine is not None
+    assert mine == initialize_gen.pygls_initialize_result(params)
+
+
+@pytest.mark.parametrize("params", [
+    {"processId": None, "capabilities": "none"},
+    {"processId": None, "capabilities": {"general": {"positionEncodings": "utf-8"}}},
+    {"processId": None, "capabilities": {"textDocument": {"rename": {"prepareSupport": "yes"}}}},
+    {"processId": None, "capabilities": {}, "workspaceFolders": [{"uri": 3}]},
+    [],
+])
+def test_params_it_does_not_take_are_left_to_pygls(params):
+    assert boot.initialize_result(params) is None
+
+
+def test_generated_table_is_current():
+    path = Path(initialize_gen.__file__).with_name("_initialize.py")
+    assert path.read_text(encoding="utf-8") == initialize_gen.generate_variants(), \
+        "run python -m dockwise.lsp.initialize_gen --write"
+
+
+# -- a real process ---------------------------------------------------------------------------------
+
+SPY = textwrap.dedent("""
+    import sys
+    from dockwise.lsp import boot
+    real = boot.publish_body
+    def spy(*args):
+        loaded = [m for m in ("lsprotocol.types", "pygls.lsp.server", "cattrs") if m in sys.modules]
+        sys.stderr.write("first publish; loaded: %s\\n" % (",".join(loaded) or "nothing"))
+        sys.stderr.flush()
+        boot.publish_body = real
+        return real(*args)
+    boot.publish_body = spy
+    sys.exit(boot.main([]))
+""")
+
+
+class Proc:
+    def __init__(self, cwd: Path):
+        env = {**os.environ, "DOCKWISE_OFFLINE": "1"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.p = subprocess.Popen([sys.executable, "-c", SPY], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, cwd=cwd)
+        self.msgs: list[dict] = []
+        self.err: list[str] = []
+        self.cv = threading.Condition()
+        threading.Thread(target=self._out, daemon=True).start()
+        threading.Thread(target=self._err, daemon=True).start()
+
+    def _out(self) -> None:
+        out = self.p.stdout
+        assert out is not None
+        while True:
+            n = None
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                if line == b"\r\n":
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    n = int(line.split(b":")[1])
+            assert n is not None
+            msg = json.loads(out.read(n))
+            with self.cv:
+                self.msgs.append(msg)
+                self.cv.notify_all()
+
+    def _err(self) -> None:
+        assert self.p.stderr is not None
+        for line in self.p.stderr:
+            self.err.append(line.decode(errors="replace"))
+
+    def send(self, msg: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **msg}).encode()
+        assert self.p.stdin is not None
+        self.p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.p.stdin.flush()
+
+    def wait(self, pred, what: str, start: int = 0) -> dict:
+        deadline = time.monotonic() + TIMEOUT
+        with self.cv:
+            while True:
+                for m in self.msgs[start:]:
+                    if pred(m):
+                        return m
+                left = deadline - time.monotonic()
+                assert left > 0, f"timed out waiting for {what}; got {[m.get('method', m.get('id')) for m in self.msgs]}"
+                self.cv.wait(left)
+
+    def publish(self, uri: str, version: int, start: int = 0) -> dict:
+        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                         and m["params"]["uri"] == uri and m["params"].get("version") == version,
+                         f"diagnostics of {uri} v{version}", start)
+
+    def close(self) -> int:
+        try:
+            self.send({"id": 99, "method": "shutdown"})
+            self.wait(lambda m: m.get("id") == 99, "shutdown")
+            self.send({"method": "exit"})
+            return self.p.wait(TIMEOUT)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+
+
+TEXT = "FROM ubuntu\nRUN apt-get update && apt-get install -y curl\nMAINTAINER me\nCOPY . /app\n"
+
+
+def test_first_diagnostics_before_pygls_then_the_server_takes_over(tmp_path):
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(),
+            "capabilities": {"general": {"positionEncodings": ["utf-8"]}}}})
+        init = p.wait(lambda m: m.get("id") == 1, "initialize")
+        assert init["result"]["capabilities"]["positionEncoding"] == "utf-8"
+        p.send({"method": "initialized", "params": {}})
+        p.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "dockerfile", "version": 1, "text": TEXT}}})
+        first = p.publish(uri, 1)["params"]["diagnostics"]
+        codes = {d["code"] for d in first}
+        assert {"DL3006", "DL4000", "DL3008"} <= codes, codes
+
+        # the language server has it now: a request, an edit, close and reopen
+        n = len(p.msgs)
+        p.send({"id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}})
+        hover = p.wait(lambda m: m.get("id") == 2, "hover", n)
+        assert "error" not in hover and hover["result"] is not None, hover
+        p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": {"start": {"line": 2, "character": 0},
+                                              "end": {"line": 3, "character": 0}}, "text": ""}]}})
+        second = p.publish(uri, 2, n)["params"]["diagnostics"]
+        assert "DL4000" not in {d["code"] for d in second}
+        n = len(p.msgs)
+        p.send({"method": "textDocument/didClose", "params": {"textDocument": {"uri": uri}}})
+        p.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "dockerfile", "version": 3, "text": TEXT}}})
+        again = p.publish(uri, 3, n)["params"]["diagnostics"]
+        assert again == first  # what boot published is what the language server publishes
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+    lines = [e for e in p.err if e.startswith("first publish")]
+    assert lines == ["first publish; loaded: nothing\n"], p.err
+
+
+def test_a_configuration_problem_found_before_the_hand_over_is_shown(tmp_path):
+    (tmp_path / ".hadolint.yaml").write_text("ignored:\n  - DL3006\nfailure-threshold: loud\n")
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "dockerfile", "version": 1, "text": TEXT}}})
+        codes = {d["code"] for d in p.publish(uri, 1)["params"]["diagnostics"]}
+        assert "DL3006" not in codes and "DL4000" in codes  # the file is read before the first publish
+        shown = p.wait(lambda m: m.get("method") == "window/showMessage", "showMessage")
+        assert "failure-threshold" in shown["params"]["message"]
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
