@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from dockwise.lsp import boot, initialize_gen
+from dockwise.lsp.transport import read_frame
 
 TIMEOUT = 30.0
 
@@ -99,20 +100,9 @@ class Proc:
     def _out(self) -> None:
         out = self.p.stdout
         assert out is not None
-        while True:
-            n = None
-            while True:
-                line = out.readline()
-                if not line:
-                    return
-                if line == b"\r\n":
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    n = int(line.split(b":")[1])
-            assert n is not None
-            msg = json.loads(out.read(n))
+        while (body := read_frame(out)) is not None:  # the server's own framing (tested on its own)
             with self.cv:
-                self.msgs.append(msg)
+                self.msgs.append(json.loads(body))
                 self.cv.notify_all()
 
     def _err(self) -> None:
