@@ -27,7 +27,12 @@ is up:
 
 Anything else before that point — a request, a change, a pull-mode client,
 a configuration document, params this module does not recognise — makes the
-hand-over happen first, so pygls sees every message as it would have.
+hand-over happen first, so pygls sees every message as it would have (a test
+feeds the same sessions to both and compares what the client gets). One
+difference: capabilities with a wrong type deep inside, which pygls would
+refuse with an error, are answered here (this module reads only the few it
+needs), and the server then starts without the part it cannot read (one
+warning).
 """
 from __future__ import annotations
 
@@ -96,9 +101,19 @@ def initialize_result(params: Any) -> dict | None:
     if not isinstance(caps, dict):
         return None
     for name, kinds in (("rootUri", (str, type(None))), ("rootPath", (str, type(None))),
-                        ("workspaceFolders", (list, type(None)))):
+                        ("workspaceFolders", (list, type(None))), ("locale", (str, type(None))),
+                        ("clientInfo", (dict, type(None)))):
         if not isinstance(params.get(name), kinds):
             return None
+    pid = params.get("processId")
+    if (pid is not None and (not isinstance(pid, int) or isinstance(pid, bool))) or "processId" not in params:
+        return None
+    client = params.get("clientInfo")
+    if client is not None and not (isinstance(client.get("name"), str)
+                                   and isinstance(client.get("version", ""), str)):
+        return None
+    if params.get("trace", "off") not in ("off", "messages", "verbose"):
+        return None
     for f in params.get("workspaceFolders") or ():
         if not (isinstance(f, dict) and isinstance(f.get("uri"), str) and isinstance(f.get("name"), str)):
             return None
@@ -358,7 +373,7 @@ class Boot:
         if self._initialize is not None and self.writer is not None:
             drop = _DropAnswer(self.writer, self._initialize["id"])
             protocol.set_writer(drop, include_headers=False)
-            protocol.handle_message(protocol.structure_message(self._initialize))
+            protocol.handle_message(_readable_initialize(protocol, self._initialize))
             if not drop.dropped:
                 log.warning("the replayed initialize was not answered at once")
         if self.writer is not None:
@@ -385,6 +400,74 @@ class Boot:
                 logs.log_failure(f"handling {message.get('method')}", exc)
         self.server = server  # from here on messages pass through
         self.config.started()
+
+
+def _readable_initialize(protocol: Any, message: dict) -> Any:
+    """``initialize`` structured by pygls. The client already has this
+    module's answer, which read only the few capabilities it needs; a part of
+    the capabilities pygls cannot read (a wrong type somewhere, where pygls
+    would have answered with an error) is left out, with one warning, so
+    the server starts with every part it can read instead of not at all."""
+    params = json.loads(json.dumps(message["params"]))  # a copy to cut
+    for _ in range(32):
+        try:
+            return protocol.structure_strict({**message, "params": params})
+        except Exception as exc:
+            path, why = _unreadable(exc)
+            if path is None or not _cut(params, path):
+                break
+            log.warning("initialize: the client's %s could not be read (%s): left out", ".".join(path), why)
+    log.warning("initialize: the client's capabilities could not be read: going on without them")
+    minimal = {"processId": None, "capabilities": {}, "rootUri": params.get("rootUri"),
+               "workspaceFolders": params.get("workspaceFolders"),
+               "initializationOptions": params.get("initializationOptions")}
+    return protocol.structure_strict({**message, "params": minimal})
+
+
+def _unreadable(exc: Exception) -> tuple[list[str] | None, str]:
+    """The JSON path (under ``params``) of the first problem cattrs reports, and its wording."""
+    import re
+
+    try:
+        from cattrs import transform_error
+
+        problems = transform_error(exc.__cause__ or exc, path="$")  # type: ignore[arg-type]
+    except Exception:
+        return None, ""
+    if not problems:
+        return None, ""
+    why, _, where = problems[0].rpartition(" @ ")
+    if not where.startswith("$.params."):
+        return None, why
+    out: list[str] = []
+    for seg in where[len("$.params."):].split("."):
+        m = re.fullmatch(r"([A-Za-z0-9_]+)((?:\[\d+\])*)", seg)
+        if m is None:
+            return None, why
+        head, *rest = m.group(1).split("_")
+        out.append(head + "".join(w[:1].upper() + w[1:] for w in rest))
+        out += re.findall(r"\d+", m.group(2))
+    return out, why
+
+
+def _cut(params: dict, path: list[str]) -> bool:
+    """Remove ``path`` from ``params``; False when it is not there."""
+    node: Any = params
+    for key in path[:-1]:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    last = path[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        del node[int(last)]
+        return True
+    return False
 
 
 def _opened_uri(message: dict) -> str | None:

@@ -100,6 +100,10 @@ class DockwiseProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    def structure_strict(self, data: dict[str, Any]):
+        """pygls' structured message; raises when the params do not match the spec."""
+        return super().structure_message(data)
+
 
 def _why(exc: Exception) -> str:
     """One line saying what is wrong with a message's params (cattrs' own

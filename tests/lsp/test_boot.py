@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pytest
 
@@ -56,6 +57,12 @@ def test_initialize_answer_is_pygls_answer(caps, extra):
     {"processId": None, "capabilities": {"general": {"positionEncodings": "utf-8"}}},
     {"processId": None, "capabilities": {"textDocument": {"rename": {"prepareSupport": "yes"}}}},
     {"processId": None, "capabilities": {}, "workspaceFolders": [{"uri": 3}]},
+    {"processId": "me", "capabilities": {}},
+    {"processId": True, "capabilities": {}},
+    {"capabilities": {}},
+    {"processId": None, "capabilities": {}, "trace": "loud"},
+    {"processId": None, "capabilities": {}, "clientInfo": {"name": 1}},
+    {"processId": None, "capabilities": {}, "locale": 5},
     [],
 ])
 def test_params_it_does_not_take_are_left_to_pygls(params):
@@ -100,7 +107,7 @@ class Proc:
     def _out(self) -> None:
         out = self.p.stdout
         assert out is not None
-        while (body := read_frame(out)) is not None:  # the server's own framing (tested on its own)
+        while (body := read_frame(cast(BinaryIO, out))) is not None:  # the server's own framing (tested on its own)
             with self.cv:
                 self.msgs.append(json.loads(body))
                 self.cv.notify_all()
@@ -202,6 +209,155 @@ def test_a_configuration_problem_found_before_the_hand_over_is_shown(tmp_path):
         assert "DL3006" not in codes and "DL4000" in codes  # the file is read before the first publish
         shown = p.wait(lambda m: m.get("method") == "window/showMessage", "showMessage")
         assert "failure-threshold" in shown["params"]["message"]
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+
+
+# -- the same messages out, with and without the start-up path --------------------------------------
+
+A = "file:///w/a/Dockerfile"
+B = "file:///w/b/Dockerfile"
+CONF = "file:///w/a/.hadolint.yaml"
+
+
+def _open(uri: str, text: str, version: int = 1) -> dict:
+    return {"method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "dockerfile", "version": version, "text": text}}}
+
+
+def _change(uri: str, version: int, line: int, text: str) -> dict:
+    return {"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                          "end": {"line": line, "character": 0}}, "text": text}]}}
+
+
+def _init(caps: dict, **extra) -> dict:
+    return {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": "file:///w",
+                                                        "capabilities": caps, **extra}}
+
+
+DOC = "FROM ubuntu\nRUN apt-get install -y curl\nMAINTAINER me\n"
+SCENARIOS = {
+    "push, edits and requests": [
+        _init({"general": {"positionEncodings": ["utf-8"]}}), {"method": "initialized", "params": {}},
+        _open(A, DOC), _change(A, 2, 0, "# comment\n"),
+        {"id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": A},
+                                                             "position": {"line": 1, "character": 6}}},
+        _open(B, "FROM python:3.12\nCOPY . /app\nRUN pip install -r requirements.txt\n"),
+        {"method": "textDocument/didClose", "params": {"textDocument": {"uri": A}}},
+        {"id": 3, "method": "shutdown"},
+    ],
+    "pull": [
+        _init({"textDocument": {"diagnostic": {}}}), {"method": "initialized", "params": {}}, _open(A, DOC),
+        {"id": 2, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": A}}},
+        {"id": 3, "method": "shutdown"},
+    ],
+    "bad initialize, then a good one": [
+        {"id": 1, "method": "initialize", "params": {"processId": "me", "capabilities": "none"}},
+        _init({}), {"method": "initialized", "params": {}}, _open(A, DOC), {"id": 3, "method": "shutdown"},
+    ],
+    "configuration file opened first": [
+        _init({}), {"method": "initialized", "params": {}}, _open(CONF, "ignored: [DL3006]\nnope: 1\n"),
+        _open(A, DOC), {"id": 3, "method": "shutdown"},
+    ],
+    "settings in initializationOptions": [
+        _init({}, initializationOptions={"ignore": ["DL4000"]}), {"method": "initialized", "params": {}},
+        _open(A, DOC), _change(A, 2, 3, "WORKDIR tmp\n"), {"id": 3, "method": "shutdown"},
+    ],
+}
+
+
+def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
+    """Feed ``messages`` to a transport session over the sink ``sink_of(writer)``
+    returns; what it wrote, as JSON (log messages left out: their wording and
+    order are not part of the protocol; request ids of the server's own
+    requests normalised)."""
+    import asyncio
+
+    from dockwise.lsp import transport
+
+    out: list[bytes] = []
+    writer = transport.FramedWriter(lambda b: out.append(bytes(b)) or len(b))
+    sink, set_writer, started, set_phase, shutdown = sink_of()
+    set_writer(writer)
+    session = transport.Session(sink, writer, set_phase)
+
+    async def run() -> None:
+        started(asyncio.get_running_loop())
+        for m in messages:
+            session.dispatch(json.dumps({"jsonrpc": "2.0", **m}).encode())
+            for _ in range(20):  # let what the message scheduled run (debounce 0, hand-over, …)
+                await asyncio.sleep(0.005)
+
+    try:
+        asyncio.run(run())
+    finally:
+        shutdown()
+    msgs = [json.loads(f.split(b"\r\n\r\n", 1)[1]) for f in out]
+    kept = []
+    for m in msgs:
+        if m.get("method") in ("window/logMessage", "window/showMessage"):
+            continue
+        if "method" in m and "id" in m:
+            m = {**m, "id": "<server request>"}
+        kept.append(m)
+    return kept
+
+
+def _boot_sink():
+    b = boot.Boot()
+    return b, b.set_writer, b.started, b.set_phase, b.shutdown
+
+
+def _server_sink():
+    from dockwise.lsp.server import create_server
+
+    s = create_server()
+    return s.protocol, s.set_writer, s.started, s.set_phase, s.shutdown
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_client_sees_the_same_messages_with_and_without_the_start_up_path(name, tmp_path, monkeypatch):
+    """The scripts have nothing for ShellCheck to say: its results come from a worker
+    thread, whenever it finishes."""
+    from dockwise.lint import shellcheck
+
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
+    messages = SCENARIOS[name]
+    monkeypatch.setattr(shellcheck, "_RUNNER", None)  # each session starts with ShellCheck's cache empty
+    reference = _session_output(_server_sink, messages, tmp_path)
+    monkeypatch.setattr(shellcheck, "_RUNNER", None)
+    mine = _session_output(_boot_sink, messages, tmp_path)
+    assert any(m.get("method") == "textDocument/publishDiagnostics" for m in reference) or name == "pull"
+    assert mine == reference
+
+
+def test_capabilities_pygls_cannot_read_in_part_are_left_out_and_the_server_works(tmp_path):
+    """pygls answers such an initialize with an error; the start-up path has answered it
+    already (it reads only what it needs), so the server starts without the unreadable part."""
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(),
+            "capabilities": {"textDocument": {"hover": True, "rename": {"prepareSupport": True}},
+                             "general": {"positionEncodings": ["utf-8"]}}}})
+        caps = p.wait(lambda m: m.get("id") == 1, "initialize")["result"]["capabilities"]
+        assert caps["positionEncoding"] == "utf-8" and caps["renameProvider"] == {"prepareProvider": True}
+        p.send({"method": "initialized", "params": {}})
+        p.send(_open(uri, TEXT))
+        assert p.publish(uri, 1)["params"]["diagnostics"]
+        p.send({"id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}})
+        hover = p.wait(lambda m: m.get("id") == 2, "hover")
+        assert "error" not in hover and "ubuntu" in json.dumps(hover["result"]), hover
+        p.send({"id": 3, "method": "textDocument/prepareRename", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}})
+        assert "error" not in p.wait(lambda m: m.get("id") == 3, "prepareRename")
+        logs = [m["params"]["message"] for m in p.msgs if m.get("method") == "window/logMessage"]
+        assert any("textDocument.hover could not be read" in line for line in logs), logs
         assert p.close() == 0
     finally:
         if p.p.poll() is None:
