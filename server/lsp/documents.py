@@ -20,9 +20,10 @@ where per-document state lives, so incremental analysis can grow here.
   kept; an evicted one is recomputed on demand.
 * Every analysis emits the ``document_analysed`` hook.
 
-The engine, parser and rules are imported on first analysis (or by the
-warm-up thread after ``initialized``), so start-up pays only for pygls and
-lsprotocol.
+The engine, parser and rules are imported on first analysis or by
+:func:`warm_up` (which :mod:`dockwise.lsp.boot` calls right after answering
+``initialize``); this module imports neither them nor lsprotocol at import
+time, so the start-up path can build a store before pygls is loaded.
 """
 from __future__ import annotations
 

@@ -11,9 +11,11 @@ transport (:mod:`dockwise.lsp.transport`) and logging (:mod:`dockwise.lsp.logs`:
 ``initialize`` and publishing the first diagnostics itself (``parts``: what it
 made meanwhile).
 
-The engine, parser and rules are imported lazily (first analysis, or warmed
-up in a worker thread after ``initialized``) so that start-up only pays for
-pygls and lsprotocol. See ``docs/architecture.md`` for the path of a keystroke.
+Under ``dockwise serve`` the engine, parser and rules are already imported
+(:mod:`dockwise.lsp.boot` does it right after answering ``initialize``);
+created on its own, the server imports them on first analysis or in a
+worker thread after ``initialized``. See ``docs/architecture.md`` for the
+path of a keystroke.
 """
 from __future__ import annotations
 
