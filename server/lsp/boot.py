@@ -305,8 +305,9 @@ class Boot:
         self.config.apply_settings("initializationOptions", resync=False)
         self._mode = diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
         self.writer.send_json({"jsonrpc": "2.0", "id": message["id"], "result": result})
-        if self.loop is not None:
-            self.loop.call_soon(self._after_initialize)
+        # Still inside this message's dispatch (the answer is written; no read is pending), so
+        # that a failure ends the session cleanly through the transport.
+        self._after_initialize()
         return True
 
     def _after_initialize(self) -> None:
@@ -342,8 +343,7 @@ class Boot:
         if st is not None:
             self.writer.write(publish_body(uri, st.texts, st.version))
         self._opened[uri] = st
-        if self.loop is not None:
-            self.loop.call_soon(self.hand_over)
+        self.hand_over()  # the diagnostics are out; still inside this message's dispatch
         return True
 
     # -- the hand-over ----------------------------------------------------------------------
@@ -361,21 +361,21 @@ class Boot:
             with cached_attrs_compile():  # reuses attrs' generated code for the LSP types
                 from dockwise.lsp import server as lsp_server
             server = lsp_server.create_server(parts=self)
-        except Exception as exc:  # no language server without pygls: say so and stop, never go deaf
+            if self.loop is not None:
+                server.started(self.loop)
+            server.set_phase(self.phase)
+            protocol: Any = server.protocol
+            if self._initialize is not None and self.writer is not None:
+                drop = _DropAnswer(self.writer, self._initialize["id"])
+                protocol.set_writer(drop, include_headers=False)
+                protocol.handle_message(_readable_initialize(protocol, self._initialize))
+                if not drop.dropped:
+                    log.warning("the replayed initialize was not answered at once")
+        except Exception as exc:  # no language server: say so and stop, never go on deaf
             from dockwise.lsp.transport import fatal
 
             fatal(f"the language server could not start: {logs.describe(exc)}")
             raise SystemExit(1) from None
-        if self.loop is not None:
-            server.started(self.loop)
-        server.set_phase(self.phase)
-        protocol: Any = server.protocol
-        if self._initialize is not None and self.writer is not None:
-            drop = _DropAnswer(self.writer, self._initialize["id"])
-            protocol.set_writer(drop, include_headers=False)
-            protocol.handle_message(_readable_initialize(protocol, self._initialize))
-            if not drop.dropped:
-                log.warning("the replayed initialize was not answered at once")
         if self.writer is not None:
             server.set_writer(self.writer)
         self._next = server

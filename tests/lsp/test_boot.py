@@ -92,11 +92,21 @@ SPY = textwrap.dedent("""
 """)
 
 
+BROKEN = textwrap.dedent("""
+    import sys
+    from dockwise.lsp import boot, server
+    def create_server(parts=None):
+        raise RuntimeError("no server today")
+    server.create_server = create_server
+    sys.exit(boot.main([]))
+""")
+
+
 class Proc:
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, script: str = SPY):
         env = {**os.environ, "DOCKWISE_OFFLINE": "1"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        self.p = subprocess.Popen([sys.executable, "-c", SPY], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=env, cwd=cwd)
         self.msgs: list[dict] = []
         self.err: list[str] = []
@@ -362,3 +372,22 @@ def test_capabilities_pygls_cannot_read_in_part_are_left_out_and_the_server_work
     finally:
         if p.p.poll() is None:
             p.p.kill()
+
+
+def test_a_server_that_cannot_be_created_ends_the_session_with_one_line(tmp_path):
+    """Never alive and deaf: the first diagnostics are out, then the hand-over fails."""
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path, BROKEN)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {"processId": None, "capabilities": {}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send(_open(uri, TEXT))
+        assert p.publish(uri, 1)["params"]["diagnostics"]
+        assert p.p.wait(TIMEOUT) == 1
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+    time.sleep(0.2)  # the stderr reader
+    assert p.err == ["dockwise serve: closing the connection: the language server could not start: "
+                     "RuntimeError: no server today\n"], p.err
