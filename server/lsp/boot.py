@@ -12,7 +12,8 @@ is up:
    changes it (generated from pygls and checked by the tests, so the answer
    is the same byte for byte after JSON decoding). The engine is imported
    right after the answer is written.
-2. ``initialized`` is kept for later. A ``textDocument/didOpen`` of a
+2. ``initialized`` is kept for later, and so is a ``didChangeConfiguration``
+   without settings (one with settings is applied). A ``textDocument/didOpen`` of a
    Dockerfile is analysed by the server's own parts
    (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
    :class:`~dockwise.lsp.documents.DocumentStore`, the ShellCheck results it
@@ -60,6 +61,7 @@ log = logging.getLogger("dockwise")
 SERVER_NAME = "dockwise"
 SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 DID_OPEN = "textDocument/didOpen"
+DID_CHANGE_CONFIGURATION = "workspace/didChangeConfiguration"
 
 
 def choose_position_encoding(caps: dict) -> str | None:
@@ -289,6 +291,8 @@ class Boot:
             return
         if self._initialize is not None and method == DID_OPEN and self._open(message):
             return
+        if self._initialize is not None and method == DID_CHANGE_CONFIGURATION and self._configure(message):
+            return
         self._kept.append(message)
         self.hand_over()
 
@@ -316,6 +320,25 @@ class Boot:
         warm_up()  # the engine, parser and rules: the first analysis needs them
         if self._mode != "push":
             self.hand_over()  # nothing to publish: the client asks
+
+    def _configure(self, message: dict) -> bool:
+        """``workspace/didChangeConfiguration`` before the first ``didOpen`` (Neovim and
+        Emacs send the user's settings right after ``initialized``): settings in the
+        payload apply to the first analysis; a payload without them (the client wants
+        to be asked) is kept, and the server asks after the hand-over, as it does for
+        ``initialized``."""
+        from dockwise.editor.settings import Settings
+
+        params = message.get("params")
+        payload = params.get("settings") if isinstance(params, dict) else None
+        if not Settings.looks_like_settings(payload):
+            self._kept.append(message)
+            return True
+        self.config.did_change_configuration(payload)
+        self._mode = diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
+        if self._mode != "push":
+            self.hand_over()
+        return True
 
     def _open(self, message: dict) -> bool:
         """Analyse and publish a ``didOpen``'d Dockerfile; False when the server should."""

@@ -272,6 +272,17 @@ SCENARIOS = {
         _init({}), {"method": "initialized", "params": {}}, _open(CONF, "ignored: [DL3006]\nnope: 1\n"),
         _open(A, DOC), {"id": 3, "method": "shutdown"},
     ],
+    "settings by didChangeConfiguration before the first didOpen": [
+        _init({"workspace": {"configuration": True}}), {"method": "initialized", "params": {}},
+        {"method": "workspace/didChangeConfiguration", "params": {"settings": {"dockwise": {"ignore": ["DL4000"]}}}},
+        _open(A, DOC), {"method": "workspace/didChangeConfiguration", "params": {"settings": None}},
+        _change(A, 2, 0, "# x\n"), {"id": 3, "method": "shutdown"},
+    ],
+    "didChangeConfiguration without settings, then didOpen": [
+        _init({"workspace": {"configuration": True}}), {"method": "initialized", "params": {}},
+        {"method": "workspace/didChangeConfiguration", "params": {"settings": {"other-tool": {"x": 1}}}},
+        _open(A, DOC), {"id": 3, "method": "shutdown"},
+    ],
     "settings in initializationOptions": [
         _init({}, initializationOptions={"ignore": ["DL4000"]}), {"method": "initialized", "params": {}},
         _open(A, DOC), _change(A, 2, 3, "WORKDIR tmp\n"), {"id": 3, "method": "shutdown"},
@@ -306,14 +317,17 @@ def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
     finally:
         shutdown()
     msgs = [json.loads(f.split(b"\r\n\r\n", 1)[1]) for f in out]
-    kept = []
+    kept, asked = [], []
     for m in msgs:
         if m.get("method") in ("window/logMessage", "window/showMessage"):
             continue
-        if "method" in m and "id" in m:
-            m = {**m, "id": "<server request>"}
+        if "method" in m and "id" in m:  # the server's own requests (workspace/configuration, …): their
+            asked.append(json.dumps({**m, "id": "<id>"}, sort_keys=True))  # order against publishes is free
+            continue
         kept.append(m)
-    return kept
+    # which requests, not how many: replayed at once, initialized's settings fetch is replaced by the
+    # next didChangeConfiguration's before it is sent (the server drops an older answer anyway)
+    return kept + sorted(set(asked))
 
 
 def _boot_sink():
