@@ -18,7 +18,9 @@ is up:
    (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
    :class:`~dockwise.lsp.documents.DocumentStore`, the ShellCheck results it
    already has), built here with no pygls or lsprotocol, and its diagnostics
-   are published (push mode).
+   are published (push mode). A pull client's first ``textDocument/diagnostic``
+   for it is answered the same way (the report ``DiagnosticsPublisher.report``
+   gives, written from the same JSON texts).
 3. Then the language server is created with those same parts
    (:func:`dockwise.lsp.server.create_server`), ``initialize`` is replayed to
    it (its answer dropped: the client has ours), the opened documents are
@@ -26,8 +28,8 @@ is up:
    kept meanwhile is handed to it in order. From then on the boot object
    only passes messages through.
 
-Anything else before that point — a request, a change, a pull-mode client,
-a configuration document, params this module does not recognise — makes the
+Anything else before that point — another request, a change, a configuration
+document, params this module does not recognise — makes the
 hand-over happen first, so pygls sees every message as it would have (a test
 feeds the same sessions to both and compares what the client gets). One
 difference: capabilities with a wrong type deep inside, which pygls would
@@ -62,6 +64,7 @@ SERVER_NAME = "dockwise"
 SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 DID_OPEN = "textDocument/didOpen"
 DID_CHANGE_CONFIGURATION = "workspace/didChangeConfiguration"
+DIAGNOSTIC = "textDocument/diagnostic"
 
 
 def choose_position_encoding(caps: dict) -> str | None:
@@ -215,7 +218,8 @@ class Boot:
         self._initialize: dict | None = None
         self._mode = "push"
         self._kept: list[dict] = []  # messages for the server, in order
-        self._opened: dict[str, Any] = {}  # URI → the state published for it
+        self._opened: dict[str, Any] = {}  # URI → the state published or reported for it (None: not yet)
+        self._published: set[str] = set()  # URIs whose diagnostics were pushed
         self._handing_over = False
         self._next: Any = None  # the server being handed over to
 
@@ -293,6 +297,8 @@ class Boot:
             return
         if self._initialize is not None and method == DID_CHANGE_CONFIGURATION and self._configure(message):
             return
+        if self._initialize is not None and method == DIAGNOSTIC and self._report(message):
+            return
         self._kept.append(message)
         self.hand_over()
 
@@ -318,8 +324,6 @@ class Boot:
         if self.server is not None:
             return
         warm_up()  # the engine, parser and rules: the first analysis needs them
-        if self._mode != "push":
-            self.hand_over()  # nothing to publish: the client asks
 
     def _configure(self, message: dict) -> bool:
         """``workspace/didChangeConfiguration`` before the first ``didOpen`` (Neovim and
@@ -334,15 +338,16 @@ class Boot:
         if not Settings.looks_like_settings(payload):
             self._kept.append(message)
             return True
+        mode = self._mode
         self.config.did_change_configuration(payload)
         self._mode = diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
-        if self._mode != "push":
-            self.hand_over()
+        if self._mode != mode and self._opened:
+            self.hand_over()  # the server resyncs what is open (it knows how)
         return True
 
     def _open(self, message: dict) -> bool:
         """Analyse and publish a ``didOpen``'d Dockerfile; False when the server should."""
-        if self._mode != "push" or self._workspace is None or self.writer is None:
+        if self._workspace is None or self.writer is None:
             return False
         params = message.get("params")
         item = params.get("textDocument") if isinstance(params, dict) else None
@@ -362,10 +367,38 @@ class Boot:
             self.config.check_changes(uri)
         except Exception as exc:  # the document is still published
             logs.log_failure("checking configuration files", exc)
+        if self._mode != "push":
+            self._opened[uri] = None  # analysed when the client asks (textDocument/diagnostic)
+            return True
         st = self.documents.state(uri)
         if st is not None:
             self.writer.write(publish_body(uri, st.texts, st.version))
+            self._published.add(uri)
         self._opened[uri] = st
+        self.hand_over()  # the diagnostics are out; still inside this message's dispatch
+        return True
+
+    def _report(self, message: dict) -> bool:
+        """A pull client's ``textDocument/diagnostic`` for a document opened here:
+        the report :meth:`DiagnosticsPublisher.report` gives, written from the
+        diagnostics' JSON texts; then the hand-over. False when the server should answer."""
+        params = message.get("params")
+        doc = params.get("textDocument") if isinstance(params, dict) else None
+        uri = doc.get("uri") if isinstance(doc, dict) else None
+        previous = params.get("previousResultId") if isinstance(params, dict) else None
+        if (self._mode != "pull" or self.writer is None or "id" not in message or not isinstance(uri, str)
+                or uri not in self._opened or not isinstance(previous, (str, type(None)))):
+            return False
+        st = self.documents.state(uri)
+        if st is None:
+            return False
+        self._opened[uri] = st
+        if previous is not None and previous == st.result_id:
+            result = '{"kind": "unchanged", "resultId": %s}' % json.dumps(st.result_id)
+        else:
+            result = '{"kind": "full", "resultId": %s, "items": [%s]}' % (json.dumps(st.result_id), ", ".join(st.texts))
+        self.writer.write(('{"jsonrpc": "2.0", "id": %s, "result": %s}' % (json.dumps(message["id"]), result))
+                          .encode("utf-8"))
         self.hand_over()  # the diagnostics are out; still inside this message's dispatch
         return True
 
@@ -412,7 +445,8 @@ class Boot:
             message = self._kept.pop(0)
             uri = _opened_uri(message)
             if uri is not None and uri in self._opened:
-                server.adopt_opened(message["params"]["textDocument"], self._opened.pop(uri))
+                server.adopt_opened(message["params"]["textDocument"], self._opened.pop(uri),
+                                    pushed=uri in self._published)
                 continue
             try:
                 protocol.handle_message(protocol.structure_message(message))

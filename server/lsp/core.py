@@ -232,14 +232,17 @@ class DockwiseServer(LanguageServer):
         self.config.apply_settings("initializationOptions", resync=False)
         self.diagnostics.mode = self.diagnostics.effective_mode()
 
-    def adopt_opened(self, item: dict, state: Any) -> None:
+    def adopt_opened(self, item: dict, state: Any, pushed: bool = True) -> None:
         """A document the start-up path opened, analysed and published
-        (``item``: the ``didOpen``'s ``textDocument``): into the workspace,
-        and announced to the features, without analysing it again."""
+        (``item``: the ``didOpen``'s ``textDocument``; ``state``: its analysis,
+        published when ``pushed``, reported to a pull client, or None when not
+        made yet): into the workspace, and announced to the features, without
+        analysing it again."""
         uri = item["uri"]
         self.workspace.put_text_document(types.TextDocumentItem(
             uri=uri, language_id=item["languageId"], version=item["version"], text=item["text"]))
-        self.diagnostics.published(uri, state)
+        if pushed:
+            self.diagnostics.published(uri, state)
         if self.loop is not None:  # after what the replayed initialize scheduled (the live image source)
             self.loop.call_soon(self._announce_opened, uri, state)
         else:
@@ -248,16 +251,15 @@ class DockwiseServer(LanguageServer):
     def _announce_opened(self, uri: str, state: Any) -> None:
         """The features hear of the document; and since setting them up may
         change what the engine sees (the live image sizes), it is linted
-        again, its model kept, and published again only if that changed anything."""
+        again, its model kept, and published (or pulled) again only if that
+        changed anything; else its analysis and result id stay."""
         if self.documents.open_document(uri) is None:
             return  # closed meanwhile
         self.hooks.emit("document_opened", uri)
         entry = self.documents.entry(uri)
         if state is None or entry is None or entry.state is not state:
             return  # edited meanwhile: that version's analysis ran the hooks
-        self.documents.relint(uri)
-        after = self.documents.state(uri)  # runs the document_analysed hook
-        if after is not None and after.violations != state.violations:
+        if self.documents.lint_again(uri):  # runs the document_analysed hook
             self.diagnostics.refresh([uri])
 
     # -- the transport and the log ------------------------------------------------------

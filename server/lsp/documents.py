@@ -228,6 +228,25 @@ class DocumentStore:
         if e is not None and e.state is not None:
             e.state.generation = -1
 
+    def lint_again(self, uri: str) -> bool:
+        """Lint the current version of ``uri`` again with its model kept (what the
+        engine sees may have changed: the live image source appeared). When the
+        findings are the same, the analysis — and its result id, which a pull
+        client holds — stays. Runs the ``document_analysed`` hook either way;
+        True when the findings changed."""
+        e = self._entries.get(uri)
+        doc = self.open_document(uri)
+        old = e.state if e is not None else None
+        if e is None or old is None or old.model is None or doc is None or doc.version != old.version:
+            return False
+        new = self.analyse(uri, doc, e, reuse=old, result_id=old.result_id)
+        changed = new.violations != old.violations
+        if changed:
+            new.result_id = self._result_id()
+            e.state = new
+        self.hooks.emit("document_analysed", uri, e.state)
+        return changed
+
     def provide(self, name: str, source: Any) -> None:
         """Register what the lint engine asks the editor for while linting
         (``shellcheck``: the ShellCheck results it has, see
@@ -251,11 +270,13 @@ class DocumentStore:
 
     # -- analysis ---------------------------------------------------------------------------
 
-    def analyse(self, uri: str, doc: "TextDocument", e: DocumentEntry, reuse: DocState | None) -> DocState:
+    def analyse(self, uri: str, doc: "TextDocument", e: DocumentEntry, reuse: DocState | None,
+                result_id: str | None = None) -> DocState:
         """Analyse ``doc``'s current text into a new :class:`DocState`, using
         (and updating) the caches of ``e``; ``reuse``: a state of the same
-        version whose model is kept (only the lint is redone). Never raises: a
-        failure becomes one ``DW999`` diagnostic."""
+        version whose model is kept (only the lint is redone); ``result_id``:
+        the id to give it (a new one by default). Never raises: a failure
+        becomes one ``DW999`` diagnostic."""
         version = doc.version
         t0 = time.perf_counter()
         model = reuse.model if reuse is not None else None
@@ -319,7 +340,7 @@ class DocumentStore:
             model=model,
             violations=violations,
             texts=texts,
-            result_id=self._result_id(),
+            result_id=result_id or self._result_id(),
             generation=self.generation,
             converter=converter,
             error=error,

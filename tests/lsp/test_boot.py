@@ -88,6 +88,14 @@ SPY = textwrap.dedent("""
         boot.publish_body = real
         return real(*args)
     boot.publish_body = spy
+    real_report = boot.Boot._report
+    def report(self, message):
+        loaded = [m for m in ("lsprotocol.types", "pygls.lsp.server", "cattrs") if m in sys.modules]
+        sys.stderr.write("first report; loaded: %s\\n" % (",".join(loaded) or "nothing"))
+        sys.stderr.flush()
+        boot.Boot._report = real_report
+        return real_report(self, message)
+    boot.Boot._report = report
     sys.exit(boot.main([]))
 """)
 
@@ -262,6 +270,17 @@ SCENARIOS = {
     "pull": [
         _init({"textDocument": {"diagnostic": {}}}), {"method": "initialized", "params": {}}, _open(A, DOC),
         {"id": 2, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": A}}},
+        {"id": 4, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": A},
+                                                                  "previousResultId": "1"}},
+        _change(A, 2, 0, "# x\n"),
+        {"id": 5, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": A},
+                                                                  "previousResultId": "1"}},
+        {"id": 3, "method": "shutdown"},
+    ],
+    "pull, asked with a result id first": [
+        _init({"textDocument": {"diagnostic": {}}}), {"method": "initialized", "params": {}}, _open(A, DOC),
+        {"id": 2, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": A},
+                                                                  "previousResultId": "1"}},
         {"id": 3, "method": "shutdown"},
     ],
     "bad initialize, then a good one": [
@@ -354,7 +373,7 @@ def test_the_client_sees_the_same_messages_with_and_without_the_start_up_path(na
     reference = _session_output(_server_sink, messages, tmp_path)
     monkeypatch.setattr(shellcheck, "_RUNNER", None)
     mine = _session_output(_boot_sink, messages, tmp_path)
-    assert any(m.get("method") == "textDocument/publishDiagnostics" for m in reference) or name == "pull"
+    assert any(m.get("method") == "textDocument/publishDiagnostics" for m in reference) or name.startswith("pull")
     assert mine == reference
 
 
@@ -405,3 +424,29 @@ def test_a_server_that_cannot_be_created_ends_the_session_with_one_line(tmp_path
     time.sleep(0.2)  # the stderr reader
     assert p.err == ["dockwise serve: closing the connection: the language server could not start: "
                      "RuntimeError: no server today\n"], p.err
+
+
+def test_a_pull_client_gets_its_first_report_before_pygls(tmp_path):
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"textDocument": {"diagnostic": {}}}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send(_open(uri, TEXT))
+        p.send({"id": 2, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": uri}}})
+        first = p.wait(lambda m: m.get("id") == 2, "the first report")["result"]
+        assert first["kind"] == "full" and {"DL3006", "DL4000"} <= {d["code"] for d in first["items"]}
+        p.send({"id": 3, "method": "textDocument/diagnostic", "params": {
+            "textDocument": {"uri": uri}, "previousResultId": first["resultId"]}})
+        again = p.wait(lambda m: m.get("id") == 3, "the second report")["result"]  # the server's, after the hand-over
+        assert again["kind"] in ("unchanged", "full")
+        if again["kind"] == "full":  # re-linted once at the hand-over (a new result id), same findings
+            assert again["items"] == first["items"]
+        assert not any(m.get("method") == "textDocument/publishDiagnostics" for m in p.msgs)  # never both
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+    assert [e for e in p.err if e.startswith("first")] == ["first report; loaded: nothing\n"], p.err
