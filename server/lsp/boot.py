@@ -12,7 +12,8 @@ is up:
    changes it (generated from pygls and checked by the tests, so the answer
    is the same byte for byte after JSON decoding). The engine is imported
    right after the answer is written.
-2. ``initialized`` is kept for later, and so is a ``didChangeConfiguration``
+2. ``initialized`` is kept for later (when nothing needs the server within
+   :data:`IDLE_HAND_OVER_S` of it, the hand-over happens then), and so is a ``didChangeConfiguration``
    without settings (one with settings is applied). A ``textDocument/didOpen`` of a
    Dockerfile is analysed by the server's own parts
    (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
@@ -65,6 +66,9 @@ SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 DID_OPEN = "textDocument/didOpen"
 DID_CHANGE_CONFIGURATION = "workspace/didChangeConfiguration"
 DIAGNOSTIC = "textDocument/diagnostic"
+# After ``initialized``, how long the start-up path waits for a document before it hands over
+# anyway: editors send didOpen right after initialized when a document is open.
+IDLE_HAND_OVER_S = 0.25
 
 
 def choose_position_encoding(caps: dict) -> str | None:
@@ -292,6 +296,8 @@ class Boot:
             return
         if self._initialize is not None and method == "initialized":
             self._kept.append(message)
+            if self.loop is not None:  # no document to open: the server comes up anyway
+                self.loop.call_later(IDLE_HAND_OVER_S, self._idle_hand_over)
             return
         if self._initialize is not None and method == DID_OPEN and self._open(message):
             return
@@ -301,6 +307,23 @@ class Boot:
             return
         self._kept.append(message)
         self.hand_over()
+
+    def _idle_hand_over(self) -> None:
+        """No message has needed the server since ``initialized``: hand over now
+        (the client's settings are fetched, configuration files watched). From a
+        timer, a failure cannot end the session through the transport (its reader
+        is blocked on stdin), so it ends the process after saying why."""
+        if self.server is not None or self._handing_over:
+            return
+        try:
+            self.hand_over()
+        except SystemExit as exc:
+            import os
+
+            if self.writer is not None:
+                self.writer.close()
+            logging.shutdown()
+            os._exit(exc.code if isinstance(exc.code, int) else 1)
 
     def _answer_initialize(self, message: dict) -> bool:
         params = message.get("params")

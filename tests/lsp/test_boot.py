@@ -450,3 +450,26 @@ def test_a_pull_client_gets_its_first_report_before_pygls(tmp_path):
         if p.p.poll() is None:
             p.p.kill()
     assert [e for e in p.err if e.startswith("first")] == ["first report; loaded: nothing\n"], p.err
+
+
+def test_without_a_document_the_server_comes_up_after_initialized(tmp_path):
+    """No didOpen: the hand-over happens anyway (boot.IDLE_HAND_OVER_S after initialized),
+    and the server asks the client for its settings as it does after initialized."""
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"workspace": {"configuration": True}}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        assert not any(m.get("method") == "workspace/configuration" for m in p.msgs)
+        p.send({"method": "initialized", "params": {}})
+        asked = p.wait(lambda m: m.get("method") == "workspace/configuration", "workspace/configuration")
+        assert asked["params"]["items"][0]["section"] == "dockwise"
+        p.send({"id": asked["id"], "result": [{"ignore": ["DL4000"]}]})
+        uri = (tmp_path / "Dockerfile").as_uri()
+        p.send(_open(uri, TEXT))  # the server's own didOpen, with the settings it was given
+        assert "DL4000" not in {d["code"] for d in p.publish(uri, 1)["params"]["diagnostics"]}
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+    assert not [e for e in p.err if e.startswith("first publish")], p.err  # published by the server, not boot
