@@ -105,7 +105,7 @@ class RuleMeta:
     tags: frozenset[str]
     aliases: tuple[str, ...]  # other names users know: BuildKit check names, hadolint codes
     fixable: bool
-    docs: str  # Markdown, from the module docstring
+    docstring: str  # the defining module's docstring as written (``docs`` is it cleaned up)
     module: str
     default_enabled: bool = True
     # a rule that reports a family of codes: their common prefix ("SC" for ShellCheck's
@@ -130,6 +130,12 @@ class RuleMeta:
             return ("final image: only in the stages whose layers the built image contains (the target stage "
                     "and the stages it is built FROM)")
         return "every stage (the `final-image-only` setting can limit it to the final image's stages)"
+
+    @property
+    def docs(self) -> str:
+        """The rule's documentation (Markdown): its module docstring, dedented. Computed
+        when read (docs, ``dockwise rule``), not while the rules are imported."""
+        return inspect.cleandoc(self.docstring)
 
     @property
     def url(self) -> str:
@@ -309,7 +315,7 @@ def rule(
 
     def wrap(fn) -> Rule:
         mod = sys.modules.get(fn.__module__)
-        docs = inspect.cleandoc(mod.__doc__ or "") if mod else ""
+        docs = (mod.__doc__ or "") if mod else ""
         meta = RuleMeta(
             code=code,
             name=name,
@@ -318,7 +324,7 @@ def rule(
             tags=frozenset(tags),
             aliases=tuple(aliases),
             fixable=fixable,
-            docs=docs,
+            docstring=docs,
             module=fn.__module__,
             subcodes=subcodes,
             subcode_url=subcode_url,
