@@ -225,3 +225,77 @@ def test_a_file_swapped_in_when_the_cache_is_opened_is_not_loaded(tmp_path):
     res = json.loads(out.stdout)
     assert res["swapped"], "the cache file was never opened: the probe did not test anything"
     assert res["hits"] == 0, f"{res['hits']} code objects were loaded from a file others can write"
+
+
+# -- the engine's dataclasses (cached_dataclass_code) -----------------------------------------
+
+DC_PROBE = """
+import json, os
+from dockwise.lsp.startup import cached_dataclass_code
+with cached_dataclass_code("engine") as stats:
+    from dockwise.lsp.documents import ensure_engine
+    ensure_engine()
+# the classes behave as dataclasses made them: findings of a lint, compared by the caller
+from dockwise.syntax.parser import parse
+from dockwise.lint.engine import lint_model, LintSettings
+from dockwise.syntax.model import Span
+from dockwise.rules._api import Edit
+a, b = Edit(Span.of(1, 2, 3, 4), "x"), Edit(Span.of(1, 2, 3, 4), "x")
+assert a == b and hash(a) == hash(b) and a != Edit(Span.of(1, 2, 3, 4), "y") and "Edit(" in repr(a)
+text = "FROM python:3.12\\nRUN apt-get update && apt-get install -y curl\\nCOPY . /app\\nRUN pip install -r /app/r.txt\\n"
+found = [(v.code, v.span.start.line, v.span.start.col, v.message, v.fix is not None) for v in lint_model(parse(text), LintSettings.make())]
+print(json.dumps({**stats, "found": found}))
+"""
+
+
+def run_dc_probe(cache_dir, **env):
+    full = {**os.environ, "DOCKWISE_CACHE_DIR": str(cache_dir), **env}
+    out = subprocess.run([sys.executable, "-c", DC_PROBE], capture_output=True, text=True, timeout=120, env=full)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    return json.loads(out.stdout)
+
+
+def test_the_engines_dataclasses_come_from_the_cache_on_the_second_start(tmp_path):
+    off = run_dc_probe(tmp_path, DOCKWISE_NO_STARTUP_CACHE="1")
+    assert not off["patched"] and cache_files(tmp_path) == [] and off["found"]
+    first = run_dc_probe(tmp_path)
+    assert first["patched"], "dataclasses no longer calls exec by name: the cache does nothing"
+    assert first["hits"] == 0 and first["misses"] > 100  # the rules' and model's dataclasses
+    assert [n for n in cache_files(tmp_path) if n.startswith("dataclasses-engine-code-")] == cache_files(tmp_path)
+    second = run_dc_probe(tmp_path)
+    assert second["hits"] == first["misses"] and second["misses"] == 0
+    assert first["found"] == second["found"] == off["found"]  # the same findings, with or without it
+
+
+def test_a_dataclass_cache_others_can_write_is_not_loaded(tmp_path):
+    first = run_dc_probe(tmp_path)
+    if not first["patched"]:
+        from need import missing
+
+        missing("dataclasses that call exec by name", "this Python's dataclasses does not: nothing to cache")
+    (f,) = [tmp_path / n for n in cache_files(tmp_path)]
+    os.chmod(f, 0o666)
+    again = run_dc_probe(tmp_path)
+    assert again["hits"] == 0 and again["found"] == first["found"]
+
+
+def test_the_dataclasses_patch_is_removed_after_the_block_and_not_nested(tmp_path, monkeypatch):
+    import dataclasses
+
+    monkeypatch.setenv("DOCKWISE_CACHE_DIR", str(tmp_path))
+    with _startup.cached_dataclass_code("t1") as outer:
+        assert outer["patched"] and "exec" in vars(dataclasses)
+        with _startup.cached_dataclass_code("t2") as inner:
+            assert not inner["patched"]  # one at a time: the outer block's stays in place
+        assert "exec" in vars(dataclasses)
+
+        @dataclasses.dataclass(frozen=True)
+        class Probe:
+            x: int
+            y: str = "a"
+
+        assert Probe(1) == Probe(1, "a") and Probe(1).y == "a"
+    assert "exec" not in vars(dataclasses)
+    assert outer["misses"] >= 1

@@ -406,7 +406,10 @@ def warm_up() -> None:
     """Import the engine, parser and rules off the event loop."""
     try:
         t0 = time.perf_counter()
-        ensure_engine()
+        from dockwise.lsp.startup import cached_dataclass_code
+
+        with cached_dataclass_code("engine"):  # the rules' and model's dataclasses: their code from the cache
+            ensure_engine()
         from dockwise.syntax import parser
 
         parser.parse("FROM scratch\nRUN true\n")  # loads tree-sitter's grammar
