@@ -189,9 +189,13 @@ def prefetch(server: "DockwiseServer", live: Any, model: Any, uri: str = "") -> 
     from dockwise.images import catalog as images
 
     todo = []
+    seen = set()  # stages FROM the same image ask once (a 100-stage file often names one base)
     for st in _lookup_stages(model):
         b = st.base
         plat = _platform(server, st)
+        if (b.resolved, plat) in seen:
+            continue
+        seen.add((b.resolved, plat))
         if images.lookup(b, plat) is None:
             todo.append((b, plat))
     live.request_document(uri, todo)
