@@ -120,7 +120,8 @@ class Proc:
         self.err: list[str] = []
         self.cv = threading.Condition()
         threading.Thread(target=self._out, daemon=True).start()
-        threading.Thread(target=self._err, daemon=True).start()
+        self._err_reader = threading.Thread(target=self._err, daemon=True)
+        self._err_reader.start()
 
     def _out(self) -> None:
         out = self.p.stdout
@@ -134,6 +135,15 @@ class Proc:
         assert self.p.stderr is not None
         for line in self.p.stderr:
             self.err.append(line.decode(errors="replace"))
+
+    def stderr(self) -> list[str]:
+        """Everything the server wrote to stderr (after it ended: the reader has read it all)."""
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait(TIMEOUT)
+        self._err_reader.join(TIMEOUT)
+        assert not self._err_reader.is_alive(), "stderr still open after the server ended"
+        return list(self.err)
 
     def send(self, msg: dict) -> None:
         body = json.dumps({"jsonrpc": "2.0", **msg}).encode()
@@ -208,8 +218,9 @@ def test_first_diagnostics_before_pygls_then_the_server_takes_over(tmp_path):
     finally:
         if p.p.poll() is None:
             p.p.kill()
-    lines = [e for e in p.err if e.startswith("first publish")]
-    assert lines == ["first publish; loaded: nothing\n"], p.err
+    err = p.stderr()
+    lines = [e for e in err if e.startswith("first publish")]
+    assert lines == ["first publish; loaded: nothing\n"], err
 
 
 def test_a_configuration_problem_found_before_the_hand_over_is_shown(tmp_path):
@@ -421,9 +432,9 @@ def test_a_server_that_cannot_be_created_ends_the_session_with_one_line(tmp_path
     finally:
         if p.p.poll() is None:
             p.p.kill()
-    time.sleep(0.2)  # the stderr reader
-    assert p.err == ["dockwise serve: closing the connection: the language server could not start: "
-                     "RuntimeError: no server today\n"], p.err
+    err = p.stderr()
+    assert err == ["dockwise serve: closing the connection: the language server could not start: "
+                   "RuntimeError: no server today\n"], err
 
 
 def test_a_pull_client_gets_its_first_report_before_pygls(tmp_path):
@@ -449,7 +460,8 @@ def test_a_pull_client_gets_its_first_report_before_pygls(tmp_path):
     finally:
         if p.p.poll() is None:
             p.p.kill()
-    assert [e for e in p.err if e.startswith("first")] == ["first report; loaded: nothing\n"], p.err
+    err = p.stderr()
+    assert [e for e in err if e.startswith("first")] == ["first report; loaded: nothing\n"], err
 
 
 def test_without_a_document_the_server_comes_up_after_initialized(tmp_path):
@@ -477,4 +489,5 @@ def test_without_a_document_the_server_comes_up_after_initialized(tmp_path):
     finally:
         if p.p.poll() is None:
             p.p.kill()
-    assert not [e for e in p.err if e.startswith("first publish")], p.err  # published by the server, not boot
+    err = p.stderr()
+    assert not [e for e in err if e.startswith("first publish")], err  # published by the server, not boot
