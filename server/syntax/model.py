@@ -19,6 +19,7 @@ Vocabulary:
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import threading
 import weakref
@@ -50,6 +51,13 @@ class Span(NamedTuple):
 
     def union(self, other: "Span") -> "Span":
         return Span(min(self.start, other.start), max(self.end, other.end))
+
+
+# Pos((line, col)) and Span((start, end)) from a tuple, in C: the named tuples' own
+# constructors run a Python-level __new__, and the parser makes ~25,000 of them per
+# 1,000 lines
+_pos = cast("Callable[[tuple[int, int]], Pos]", functools.partial(tuple.__new__, Pos))
+_span = cast("Callable[[tuple[Pos, Pos]], Span]", functools.partial(tuple.__new__, Span))
 
 
 class SourceMap:
@@ -85,33 +93,41 @@ class SourceMap:
 
         For ``off`` equal to the text length this is the end of the last piece.
         """
-        if not self._offs:
+        offs = self._offs
+        n = len(offs)
+        if n == 1:  # one piece: most instructions (one line)
+            p = _pos((self._lines[0], self._cols[0] + (off - offs[0])))
+            return self._end if p > self._end else p
+        if not n:
             return self._end
-        i = bisect.bisect_right(self._offs, off) - 1
+        i = bisect.bisect_right(offs, off) - 1
         if i < 0:
             i = 0
-        if i == len(self._offs) - 1 or off < self._offs[i + 1]:
-            p = Pos(self._lines[i], self._cols[i] + (off - self._offs[i]))
+        if i == n - 1 or off < offs[i + 1]:
+            p = _pos((self._lines[i], self._cols[i] + (off - offs[i])))
             # past the final piece: clamp to the recorded end
-            if i == len(self._offs) - 1 and p > self._end:
+            if i == n - 1 and p > self._end:
                 return self._end
             return p
-        return Pos(self._lines[i + 1], self._cols[i + 1])
+        return _pos((self._lines[i + 1], self._cols[i + 1]))
 
     def end_pos(self, off: int) -> Pos:
         """Position just after the character at logical offset ``off - 1``
         (use for the exclusive end of a range)."""
         if off <= 0:
             return self.pos(0)
-        p = self.pos(off - 1)
-        return Pos(p.line, p.col + 1)
+        line, col = self.pos(off - 1)
+        return _pos((line, col + 1))
 
     def span(self, start: int, end: int) -> Span:
         """Span of logical offsets ``[start, end)``."""
         if end <= start:
             p = self.pos(start)
-            return Span(p, p)
-        return Span(self.pos(start), self.end_pos(end))
+            return _span((p, p))
+        if end <= 0:  # as end_pos: no character before it
+            return _span((self.pos(start), self.pos(0)))
+        line, col = self.pos(end - 1)
+        return _span((self.pos(start), _pos((line, col + 1))))
 
     def offset(self, pos: Pos) -> int | None:
         """The logical offset of the character at ``pos`` (the inverse of
