@@ -117,11 +117,11 @@ def test_platform_from_global_arg_setting_and_host(monkeypatch):
     src = "FROM --platform=$BUILDPLATFORM python:3.12\n"
     assert f"**{mb(e[ARM])}**" in hov(src, "python", platform="linux/arm64").markdown
     assert "images.platform" in hov(src, "python", platform="linux/arm64").markdown
-    monkeypatch.setattr(H._platform_mod, "machine", lambda: "aarch64")
+    monkeypatch.setattr(H.images, "_machine", lambda: "aarch64")
     assert H.host_platform() == ARM
     md = answer(H.hover(parse(src), at(src, "python", 1), today=TODAY)).markdown
     assert f"**{mb(e[ARM])}**" in md and "this machine" in md
-    monkeypatch.setattr(H._platform_mod, "machine", lambda: "x86_64")
+    monkeypatch.setattr(H.images, "_machine", lambda: "x86_64")
     assert H.host_platform() == AMD
 
 

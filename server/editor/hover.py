@@ -27,7 +27,6 @@ is no figure (``registry example.com: not found``).
 from __future__ import annotations
 
 import datetime as _dt
-import platform as _platform_mod
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -47,14 +46,6 @@ COMMON_PLATFORMS = (
     "linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386",
     "linux/ppc64le", "linux/s390x", "linux/riscv64",
 )
-
-_MACHINES = {
-    "x86_64": "linux/amd64", "amd64": "linux/amd64", "x64": "linux/amd64",
-    "aarch64": "linux/arm64", "arm64": "linux/arm64", "armv8l": "linux/arm64",
-    "armv7l": "linux/arm/v7", "armv7": "linux/arm/v7", "armv6l": "linux/arm/v6",
-    "i386": "linux/386", "i686": "linux/386", "x86": "linux/386",
-    "ppc64le": "linux/ppc64le", "s390x": "linux/s390x", "riscv64": "linux/riscv64",
-}
 
 LiveRequest = Callable[[ImageRef, str], object]
 
@@ -106,8 +97,8 @@ def _esc(text: str) -> str:
 
 
 def host_platform() -> str:
-    """The host's container platform (``platform.machine()`` mapped; linux/amd64 when unknown)."""
-    return _MACHINES.get(_platform_mod.machine().lower(), images.DEFAULT_PLATFORM)
+    """The host's container platform (:func:`dockwise.images.catalog.host_platform`)."""
+    return images.host_platform()
 
 
 # -- positions --------------------------------------------------------------------
