@@ -52,8 +52,9 @@ _MIRRORS = {("public.ecr.aws", "docker/library/"), ("mirror.gcr.io", "library/")
 
 
 def _read_json(name: str) -> dict:
-    """A data file shipped beside this module: read from the folder (importlib.resources,
-    ~7 ms to import on the way to the first diagnostics, only when the package is not one)."""
+    """A data file shipped beside this module, read from the package's folder.
+    ``importlib.resources``' reader (~7 ms, profiled, on the way to the first
+    diagnostics) only when the package is not a folder (a zipped install)."""
     try:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", name), encoding="utf-8") as f:
             return json.load(f)

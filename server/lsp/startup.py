@@ -4,14 +4,15 @@ Importing ``lsprotocol.types`` defines ~570 attrs classes, and attrs writes
 and ``compile()``s the source of their ``__init__``/``__eq__``/… methods each
 time: about 40% of the import. The engine and rules define ~50 dataclasses,
 and :mod:`dataclasses` does the same for their ~200 methods (``exec`` of
-generated source), ~30 ms of the ~110 ms the engine takes to import, which is
-on the way to the first diagnostics (the cache saves 15-30 ms of it). The generated source depends only on the class definitions, so
-this module keeps the compiled code objects in a marshal file in the user's
-cache directory (``DOCKWISE_CACHE_DIR`` or platformdirs' cache dir) keyed by a
-hash of (file name, source), much as Python keeps ``.pyc`` files; one file per
-use (attrs for pygls, dataclasses for the engine) and
-Python/library build. A cache miss compiles as before; a damaged, foreign or
-other-version cache file is ignored and rewritten.
+generated source): ~30 ms of the ~110 ms the engine takes to import, which is
+on the way to the first diagnostics (the cache saves 15-30 ms of it). The
+generated source depends only on the class definitions, so this module keeps
+the compiled code objects in a marshal file in the user's cache directory
+(``DOCKWISE_CACHE_DIR`` or platformdirs' cache dir) keyed by a hash of (file
+name, source), much as Python keeps ``.pyc`` files; one file per use (attrs
+for pygls, dataclasses for the engine) and Python/library build. A cache miss
+compiles as before; a damaged, foreign or other-version cache file is ignored
+and rewritten.
 
 The file holds code that is run, so it is only loaded when it is provably
 ours (issue 12, item 1): opened with ``O_NOFOLLOW | O_NONBLOCK`` (a symlink or
