@@ -66,8 +66,9 @@ SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 DID_OPEN = "textDocument/didOpen"
 DID_CHANGE_CONFIGURATION = "workspace/didChangeConfiguration"
 DIAGNOSTIC = "textDocument/diagnostic"
-# After ``initialized``, how long the start-up path waits for a document before it hands over
-# anyway: editors send didOpen right after initialized when a document is open.
+DID_CHANGE = "textDocument/didChange"
+# How long the start-up path waits with no message from the client before it hands over
+# anyway (after ``initialized``, or after the last document message it handled).
 IDLE_HAND_OVER_S = 0.25
 
 
@@ -226,6 +227,8 @@ class Boot:
         self._published: set[str] = set()  # URIs whose diagnostics were pushed
         self._handing_over = False
         self._next: Any = None  # the server being handed over to
+        self._last_message = 0.0  # time.monotonic() of the last message handled here
+        self._idle_armed = False
 
     # -- what the parts ask of their host ---------------------------------------------------
 
@@ -291,15 +294,17 @@ class Boot:
             return
         if message is None:
             return
+        self._last_message = time.monotonic()
         method = message.get("method")
         if method == "initialize" and self._initialize is None and self._answer_initialize(message):
             return
         if self._initialize is not None and method == "initialized":
             self._kept.append(message)
-            if self.loop is not None:  # no document to open: the server comes up anyway
-                self.loop.call_later(IDLE_HAND_OVER_S, self._idle_hand_over)
+            self._arm_idle()  # no document to open: the server comes up anyway
             return
         if self._initialize is not None and method == DID_OPEN and self._open(message):
+            return
+        if self._initialize is not None and method == DID_CHANGE and self._change(message):
             return
         if self._initialize is not None and method == DID_CHANGE_CONFIGURATION and self._configure(message):
             return
@@ -308,12 +313,25 @@ class Boot:
         self._kept.append(message)
         self.hand_over()
 
+    def _arm_idle(self) -> None:
+        if self.loop is not None and not self._idle_armed:
+            self._idle_armed = True
+            self.loop.call_later(IDLE_HAND_OVER_S, self._idle_hand_over)
+
     def _idle_hand_over(self) -> None:
-        """No message has needed the server since ``initialized``: hand over now
-        (the client's settings are fetched, configuration files watched). From a
-        timer, a failure cannot end the session through the transport (its reader
-        is blocked on stdin), so it ends the process after saying why."""
+        """No message for :data:`IDLE_HAND_OVER_S`: hand over now (the client's
+        settings are fetched, configuration files watched, ShellCheck and the
+        live image source start); while messages keep coming, wait for the
+        pause. From a timer, a failure cannot end the session through the
+        transport (its reader is blocked on stdin), so it ends the process
+        after saying why."""
+        self._idle_armed = False
         if self.server is not None or self._handing_over:
+            return
+        quiet = time.monotonic() - self._last_message
+        if quiet < IDLE_HAND_OVER_S and self.loop is not None:
+            self._idle_armed = True
+            self.loop.call_later(IDLE_HAND_OVER_S - quiet, self._idle_hand_over)
             return
         try:
             self.hand_over()
@@ -390,15 +408,48 @@ class Boot:
             self.config.check_changes(uri)
         except Exception as exc:  # the document is still published
             logs.log_failure("checking configuration files", exc)
+        self._arm_idle()  # the server is created at the first pause (or the first message it must take)
         if self._mode != "push":
             self._opened[uri] = None  # analysed when the client asks (textDocument/diagnostic)
             return True
+        self._publish(uri)
+        return True
+
+    def _publish(self, uri: str) -> None:
+        assert self.writer is not None
         st = self.documents.state(uri)
         if st is not None:
             self.writer.write(publish_body(uri, st.texts, st.version))
             self._published.add(uri)
         self._opened[uri] = st
-        self.hand_over()  # the diagnostics are out; still inside this message's dispatch
+
+    def _change(self, message: dict) -> bool:
+        """A ``didChange`` of a document opened here, in push mode with no
+        debounce (the defaults): applied to the text as pygls applies it, analysed
+        and published, as the server's ``did_change`` does. False (the server
+        takes it, after the hand-over) for anything else: pull mode, a debounce,
+        a document not opened here, params this module does not take."""
+        if self._mode != "push" or self.writer is None or self._workspace is None \
+                or self.config.settings.debounceMs > 0:
+            return False
+        params = message.get("params")
+        ident = params.get("textDocument") if isinstance(params, dict) else None
+        changes = params.get("contentChanges") if isinstance(params, dict) else None
+        if not isinstance(ident, dict) or not isinstance(changes, list):
+            return False
+        uri, version = ident.get("uri"), ident.get("version")
+        if not isinstance(uri, str) or uri not in self._opened or not _uinteger(version, signed=True):
+            return False
+        doc = self._workspace.text_documents.get(uri)
+        parsed = [_content_change(c) for c in changes]
+        if doc is None or any(c is None for c in parsed):
+            return False
+        source = doc.source
+        for change in parsed:
+            source = apply_content_change(source, cast(ContentChange, change), doc.position_codec)
+        doc.source, doc.version = source, version
+        self.documents.changed(uri)
+        self._publish(uri)
         return True
 
     def _report(self, message: dict) -> bool:
@@ -468,8 +519,9 @@ class Boot:
             message = self._kept.pop(0)
             uri = _opened_uri(message)
             if uri is not None and uri in self._opened:
-                server.adopt_opened(message["params"]["textDocument"], self._opened.pop(uri),
-                                    pushed=uri in self._published)
+                doc = self.workspace.text_documents[uri]  # as opened, with the changes applied here
+                item = {"uri": uri, "languageId": doc.language_id, "version": doc.version, "text": doc.source}
+                server.adopt_opened(item, self._opened.pop(uri), pushed=uri in self._published)
                 continue
             try:
                 protocol.handle_message(protocol.structure_message(message))
@@ -548,6 +600,103 @@ def _cut(params: dict, path: list[str]) -> bool:
         del node[int(last)]
         return True
     return False
+
+
+# -- didChange as pygls applies it -----------------------------------------------------------
+
+# (start line, start character, end line, end character) in the client's units, or None for the
+# whole text; and the new text
+ContentChange = tuple["tuple[int, int, int, int] | None", str]
+_UINTEGER_MAX = 2**31 - 1
+
+
+def _uinteger(value: Any, signed: bool = False) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and (-_UINTEGER_MAX - 1 if signed else 0) <= value <= _UINTEGER_MAX)
+
+
+def _position(p: Any) -> tuple[int, int] | None:
+    if not isinstance(p, dict) or p.keys() != {"line", "character"}:
+        return None
+    line, character = p["line"], p["character"]
+    return (line, character) if _uinteger(line) and _uinteger(character) else None
+
+
+def _content_change(c: Any) -> ContentChange | None:
+    """One of ``contentChanges``, when it is plainly one of the two kinds
+    (``{"text"}``, or ``{"range", "text"}`` with an optional integer
+    ``rangeLength``); None for anything else (pygls reads it, or refuses it)."""
+    if not isinstance(c, dict) or not isinstance(c.get("text"), str):
+        return None
+    keys = c.keys()
+    if keys == {"text"}:
+        return None, c["text"]
+    if not keys <= {"range", "rangeLength", "text"} or "range" not in keys:
+        return None
+    if "rangeLength" in keys and not _uinteger(c["rangeLength"]):
+        return None
+    r = c["range"]
+    if not isinstance(r, dict) or r.keys() != {"start", "end"}:
+        return None
+    start, end = _position(r["start"]), _position(r["end"])
+    if start is None or end is None:
+        return None
+    return (*start, *end), c["text"]
+
+
+def _units(text: str, encoding: str) -> int:
+    """The length of ``text`` in the client's code units (pygls' ``num_units``)."""
+    if encoding == "utf-32" or text.isascii():
+        return len(text)
+    if encoding == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _server_position(lines: list[str], line: int, character: int, encoding: str) -> tuple[int, int]:
+    """pygls' ``PositionCodec.position_from_client_units``, quirks included: a
+    line past the end is the last line's length in client units; a character
+    past the line's end (its line break counted) is one before that end."""
+    if not lines:
+        return 0, 0
+    if line >= len(lines):
+        return len(lines) - 1, _units(lines[-1], encoding)
+    text = lines[line].replace("\r\n", "\n")
+    n = _units(text, encoding)
+    if n == 0:
+        return line, 0
+    if character > n:
+        character = n - 1
+    if encoding == "utf-32" or text.isascii():
+        return line, min(character, len(text))
+    client = index = 0
+    for ch in text:
+        if client >= character:
+            break
+        o = ord(ch)
+        if encoding == "utf-8":
+            client += 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+        else:
+            client += 2 if o > 0xFFFF else 1
+        index += 1
+    return line, (len(text) if client < character else index)
+
+
+def apply_content_change(source: str, change: ContentChange, encoding: str) -> str:
+    """``source`` after ``change``, as pygls' ``TextDocument.apply_change``
+    makes it (incremental sync; its handling of odd ranges included: a range
+    that ends before it starts leaves the text as it is)."""
+    rng, text = change
+    if rng is None:
+        return text
+    lines = source.splitlines(True)
+    sl, sc = _server_position(lines, rng[0], rng[1], encoding)
+    el, ec = _server_position(lines, rng[2], rng[3], encoding)
+    if sl == len(lines):  # no lines at all
+        return source + text
+    if sl > el:
+        return source
+    return "".join(lines[:sl]) + lines[sl][:sc] + text + lines[el][ec:] + "".join(lines[el + 1:])
 
 
 def _opened_uri(message: dict) -> str | None:

@@ -268,6 +268,36 @@ def _init(caps: dict, **extra) -> dict:
 
 
 DOC = "FROM ubuntu\nRUN apt-get install -y curl\nMAINTAINER me\n"
+# No message for longer than boot.IDLE_HAND_OVER_S: the start-up path hands over (the server then asks
+# the client for its settings, as it does right after initialized without the start-up path).
+PAUSE = {"pause": 0.4}
+UNI = "FROM ubuntu\r\nLABEL a=\"😋😋\" b=\"é\"\nRUN apt-get install -y curl  # ünïcode 😋\nMAINTAINER me\n"
+
+
+def _edit(version: int, *changes: tuple) -> dict:
+    """didChange of A: each change (start line, start character, end line, end character, text), or (text,)."""
+    out = []
+    for c in changes:
+        if len(c) == 1:
+            out.append({"text": c[0]})
+        else:
+            out.append({"range": {"start": {"line": c[0], "character": c[1]}, "end": {"line": c[2], "character": c[3]}},
+                        "text": c[4]})
+    return {"method": "textDocument/didChange", "params": {"textDocument": {"uri": A, "version": version},
+                                                           "contentChanges": out}}
+
+
+# Keystrokes around astral characters (two UTF-16 units, four UTF-8 bytes), a CRLF line, positions past
+# a line's end and past the last line, a range that ends before it starts, several changes in one
+# message, a whole-text change, a deleted MAINTAINER line (DL4000 goes) and a new RUN (findings come).
+TYPING = [
+    _edit(2, (1, 9, 1, 9, "x")), _edit(3, (1, 10, 1, 12, "")), _edit(4, (1, 11, 1, 11, "😋")),
+    _edit(5, (0, 11, 0, 11, "y")), _edit(6, (0, 99, 0, 99, "z")), _edit(7, (99, 0, 99, 5, "RUN apt-get update\n")),
+    _edit(8, (2, 5, 2, 2, "never")), _edit(9, (3, 0, 4, 0, ""), (0, 0, 0, 0, "# one\n"), (1, 4, 1, 4, "two")),
+    _edit(10, (2, 30, 2, 31, "")), _edit(11, (1, 0, 1, 0, "RUN cd /tmp && apt-get install -y vim\n")),
+    _edit(12, ("FROM debian:12\nRUN pip install flask  # 😋\nMAINTAINER x\n",)),
+    _edit(13, (2, 0, 3, 0, "")), _edit(14, (1, 27, 1, 27, " é")),
+]
 SCENARIOS = {
     "push, edits and requests": [
         _init({"general": {"positionEncodings": ["utf-8"]}}), {"method": "initialized", "params": {}},
@@ -306,12 +336,44 @@ SCENARIOS = {
         _init({"workspace": {"configuration": True}}), {"method": "initialized", "params": {}},
         {"method": "workspace/didChangeConfiguration", "params": {"settings": {"dockwise": {"ignore": ["DL4000"]}}}},
         _open(A, DOC), {"method": "workspace/didChangeConfiguration", "params": {"settings": None}},
-        _change(A, 2, 0, "# x\n"), {"id": 3, "method": "shutdown"},
+        _change(A, 2, 0, "# x\n"), PAUSE, {"id": 3, "method": "shutdown"},
     ],
     "didChangeConfiguration without settings, then didOpen": [
         _init({"workspace": {"configuration": True}}), {"method": "initialized", "params": {}},
         {"method": "workspace/didChangeConfiguration", "params": {"settings": {"other-tool": {"x": 1}}}},
-        _open(A, DOC), {"id": 3, "method": "shutdown"},
+        _open(A, DOC), PAUSE, {"id": 3, "method": "shutdown"},
+    ],
+    "typing before the first pause, utf-16": [
+        _init({"workspace": {"configuration": True}}), {"method": "initialized", "params": {}},
+        _open(A, UNI), *TYPING, PAUSE,
+        {"id": 2, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": A}}},
+        _change(A, 20, 0, "# after the hand-over\n"), {"id": 3, "method": "shutdown"},
+    ],
+    "typing before the first pause, utf-8": [
+        _init({"general": {"positionEncodings": ["utf-8"]}}), {"method": "initialized", "params": {}},
+        _open(A, UNI), *TYPING, {"id": 2, "method": "textDocument/formatting", "params": {
+            "textDocument": {"uri": A}, "options": {"tabSize": 4, "insertSpaces": True}}},
+        _change(A, 20, 0, "# after the hand-over\n"), {"id": 3, "method": "shutdown"},
+    ],
+    "typing before the first pause, utf-32": [
+        _init({"general": {"positionEncodings": ["utf-32"]}}), {"method": "initialized", "params": {}},
+        _open(A, UNI), *TYPING, {"id": 3, "method": "shutdown"},
+    ],
+    "a debounce: changes go to the server": [
+        _init({}, initializationOptions={"debounceMs": 20}), {"method": "initialized", "params": {}},
+        _open(A, DOC), _change(A, 2, 0, "# x\n"), _change(A, 3, 1, "RUN true\n"), {"id": 3, "method": "shutdown"},
+    ],
+    "changes the start-up path does not read": [
+        _init({}), {"method": "initialized", "params": {}}, _open(A, DOC),
+        _change(A, 2, 0, "# x\n"),
+        {"method": "textDocument/didChange", "params": {"textDocument": {"uri": A, "version": 3},
+         "contentChanges": [{"range": None, "text": "FROM alpine\n"}]}},
+        {"method": "textDocument/didChange", "params": {"textDocument": {"uri": A, "version": 4},
+         "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                             "rangeLength": 0, "text": "# y\n", "extra": 1}]}},
+        {"method": "textDocument/didChange", "params": {"textDocument": {"uri": B, "version": 2},
+         "contentChanges": [{"text": "FROM alpine\n"}]}},
+        _change(A, 5, 0, "# z\n"), {"id": 3, "method": "shutdown"},
     ],
     "settings in initializationOptions": [
         _init({}, initializationOptions={"ignore": ["DL4000"]}), {"method": "initialized", "params": {}},
@@ -338,6 +400,9 @@ def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
     async def run() -> None:
         started(asyncio.get_running_loop())
         for m in messages:
+            if "pause" in m:
+                await asyncio.sleep(m["pause"])
+                continue
             session.dispatch(json.dumps({"jsonrpc": "2.0", **m}).encode())
             for _ in range(20):  # let what the message scheduled run (debounce 0, hand-over, …)
                 await asyncio.sleep(0.005)
@@ -491,3 +556,93 @@ def test_without_a_document_the_server_comes_up_after_initialized(tmp_path):
             p.p.kill()
     err = p.stderr()
     assert not [e for e in err if e.startswith("first publish")], err  # published by the server, not boot
+
+
+# -- typing before the first pause ------------------------------------------------------------------
+
+
+def _typed_text(text: str, edits: list[dict], encoding: str) -> str:
+    for m in edits:
+        for c in m["params"]["contentChanges"]:
+            change = boot._content_change(c)
+            assert change is not None
+            text = boot.apply_content_change(text, change, encoding)
+    return text
+
+
+def test_keystrokes_before_the_first_pause_are_published_without_the_server(tmp_path, monkeypatch):
+    """Every version typed is analysed and published by the start-up path, in order, and no
+    language server is created while messages keep coming; the last publish is what a fresh
+    open of the final text publishes (the text was kept right)."""
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
+    made: list[boot.Boot] = []
+
+    def sink():
+        b = boot.Boot()
+        made.append(b)
+        return b, b.set_writer, b.started, b.set_phase, b.shutdown
+
+    init = _init({"general": {"positionEncodings": ["utf-16"]}})
+    typed = _session_output(sink, [init, {"method": "initialized", "params": {}}, _open(A, UNI), *TYPING], tmp_path)
+    assert made[0].server is None and made[0]._next is None
+    pubs = [m["params"] for m in typed if m.get("method") == "textDocument/publishDiagnostics"]
+    assert [p["version"] for p in pubs] == list(range(1, 2 + len(TYPING)))
+    final = _typed_text(UNI, TYPING, "utf-16")
+    assert "pip install flask" in final and "MAINTAINER" not in final
+    fresh = _session_output(sink, [init, {"method": "initialized", "params": {}}, _open(A, final, 14)], tmp_path)
+    [again] = [m["params"] for m in fresh if m.get("method") == "textDocument/publishDiagnostics"]
+    assert pubs[-1] == again
+    assert {d["code"] for d in pubs[0]["diagnostics"]} != {d["code"] for d in pubs[-1]["diagnostics"]}
+
+
+SPY_EVERY = textwrap.dedent("""
+    import sys
+    from dockwise.lsp import boot
+    real = boot.publish_body
+    def spy(uri, texts, version):
+        loaded = [m for m in ("lsprotocol.types", "pygls.lsp.server", "cattrs") if m in sys.modules]
+        sys.stderr.write("publish v%s; loaded: %s\\n" % (version, ",".join(loaded) or "nothing"))
+        sys.stderr.flush()
+        return real(uri, texts, version)
+    boot.publish_body = spy
+    sys.exit(boot.main([]))
+""")
+
+
+def test_a_real_server_takes_keystrokes_before_pygls_and_hands_over_at_the_pause(tmp_path):
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path, SPY_EVERY)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"workspace": {"configuration": True}}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send(_open(uri, TEXT))
+        p.publish(uri, 1)
+        for v in range(2, 7):  # one character at a time at the end of the RUN line, each awaited
+            p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": v},
+                    "contentChanges": [{"range": {"start": {"line": 1, "character": 43 + v},
+                                                  "end": {"line": 1, "character": 43 + v}}, "text": "x"}]}})
+            p.publish(uri, v)
+        assert not any(m.get("method") == "workspace/configuration" for m in p.msgs)  # no server yet
+        # the pause: the server is created and asks for the settings, as after initialized
+        asked = p.wait(lambda m: m.get("method") == "workspace/configuration", "workspace/configuration")
+        p.send({"id": asked["id"], "result": [None]})
+        n = len(p.msgs)
+        p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 7},
+                "contentChanges": [{"range": {"start": {"line": 2, "character": 0},
+                                              "end": {"line": 3, "character": 0}}, "text": ""}]}})
+        last = p.publish(uri, 7, n)["params"]["diagnostics"]
+        assert "DL4000" not in {d["code"] for d in last}
+        # the server has the text as typed: the package is now curlxxxxx (end of line 2, 45 + 5)
+        [pin] = [d for d in last if d["code"] == "DL3008"]
+        assert pin["message"].endswith("(curlxxxxx)") and pin["range"]["end"] == {"line": 1, "character": 50}, pin
+        p.send({"id": 3, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 1, "character": 50}}})
+        assert "error" not in p.wait(lambda m: m.get("id") == 3, "hover")
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
+    err = [e for e in p.stderr() if e.startswith("publish v")]
+    assert err == [f"publish v{v}; loaded: nothing\n" for v in range(1, 7)], err
