@@ -294,6 +294,9 @@ class Boot:
             return
         if message is None:
             return
+        if self._next is not None:  # handed over, the kept messages not all replayed yet
+            self._kept.append(message)
+            return
         self._last_message = time.monotonic()
         method = message.get("method")
         if method == "initialize" and self._initialize is None and self._answer_initialize(message):
@@ -333,8 +336,11 @@ class Boot:
             self._idle_armed = True
             self.loop.call_later(IDLE_HAND_OVER_S - quiet, self._idle_hand_over)
             return
+        self._from_timer(self.hand_over)
+
+    def _from_timer(self, step: Any) -> None:
         try:
-            self.hand_over()
+            step()
         except SystemExit as exc:
             import os
 
@@ -371,19 +377,22 @@ class Boot:
         Emacs send the user's settings right after ``initialized``): settings in the
         payload apply to the first analysis; a payload without them (the client wants
         to be asked) is kept, and the server asks after the hand-over, as it does for
-        ``initialized``."""
+        ``initialized``. False once a document is open: the server applies a change of
+        settings to what it published (republishing, withdrawing, asking again)."""
         from dockwise.editor.settings import Settings
 
+        if self._opened:
+            return False
         params = message.get("params")
         payload = params.get("settings") if isinstance(params, dict) else None
         if not Settings.looks_like_settings(payload):
             self._kept.append(message)
             return True
-        mode = self._mode
         self.config.did_change_configuration(payload)
+        # in the replay, this payload is newer than what the kept initialized (or an earlier
+        # didChangeConfiguration without settings) asks the client for: that answer is dropped
+        self._kept.append(SETTINGS_APPLIED)
         self._mode = diagnostic_mode(self.config.settings.diagnosticMode, self.caps.pulls)
-        if self._mode != mode and self._opened:
-            self.hand_over()  # the server resyncs what is open (it knows how)
         return True
 
     def _open(self, message: dict) -> bool:
@@ -515,13 +524,25 @@ class Boot:
     def _replay(self) -> None:
         server = self._next
         protocol: Any = server.protocol
+        adopted = False
         while self._kept:
-            message = self._kept.pop(0)
+            message = self._kept[0]
             uri = _opened_uri(message)
             if uri is not None and uri in self._opened:
+                self._kept.pop(0)
                 doc = self.workspace.text_documents[uri]  # as opened, with the changes applied here
                 item = {"uri": uri, "languageId": doc.language_id, "version": doc.version, "text": doc.source}
                 server.adopt_opened(item, self._opened.pop(uri), pushed=uri in self._published)
+                adopted = True
+                continue
+            if adopted and self.loop is not None:
+                # the features hear of the adopted documents first (adopt_opened's call_soon), as
+                # they would have before a message that came after them
+                self.loop.call_soon(self._from_timer, self._replay)
+                return
+            self._kept.pop(0)
+            if message is SETTINGS_APPLIED:
+                self.config.payload_applied()
                 continue
             try:
                 protocol.handle_message(protocol.structure_message(message))
@@ -600,6 +621,10 @@ def _cut(params: dict, path: list[str]) -> bool:
         del node[int(last)]
         return True
     return False
+
+
+# In the kept messages: settings the start-up path applied from a didChangeConfiguration.
+SETTINGS_APPLIED: dict = {"method": "$/dockwise/settingsApplied"}
 
 
 # -- didChange as pygls applies it -----------------------------------------------------------

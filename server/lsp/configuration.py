@@ -141,11 +141,16 @@ class WorkspaceConfig:
                              SettingsChange(source, old, new, lint_changed=lint_changed, resync=resync))
         return new != old
 
+    def payload_applied(self) -> None:
+        """Settings newer than any ``workspace/configuration`` answer still on
+        its way were applied: that answer is dropped."""
+        self._payloads += 1
+        if self._fetch_task is not None and not self._fetch_task.done():
+            self._fetch_task.cancel()
+
     def did_change_configuration(self, payload: Any) -> None:
         if Settings.looks_like_settings(payload):
-            self._payloads += 1  # a workspace/configuration answer still on its way is older than this
-            if self._fetch_task is not None and not self._fetch_task.done():
-                self._fetch_task.cancel()
+            self.payload_applied()
             self.dynamic_payload = Settings.unwrap(payload)
             self.apply_settings("workspace/didChangeConfiguration")
         elif self.host.caps.configuration:

@@ -646,3 +646,32 @@ def test_a_real_server_takes_keystrokes_before_pygls_and_hands_over_at_the_pause
             p.p.kill()
     err = [e for e in p.stderr() if e.startswith("publish v")]
     assert err == [f"publish v{v}; loaded: nothing\n" for v in range(1, 7)], err
+
+
+def test_settings_pushed_before_the_first_didopen_outlast_the_hand_over(tmp_path):
+    """Settings sent with didChangeConfiguration right after initialized are newer than what
+    the client would answer to the server's ask for initialized: after the hand-over (here at
+    the pause) they still hold, whatever that answer says."""
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"workspace": {"configuration": True}}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send({"method": "workspace/didChangeConfiguration", "params": {"settings": {"dockwise": {"ignore": ["DL4000"]}}}})
+        p.send(_open(uri, TEXT))
+        assert "DL4000" not in {d["code"] for d in p.publish(uri, 1)["params"]["diagnostics"]}
+        time.sleep(3 * boot.IDLE_HAND_OVER_S)  # the pause: the hand-over
+        for m in [m for m in p.msgs if m.get("method") == "workspace/configuration"]:
+            p.send({"id": m["id"], "result": [{}]})  # an older answer, if the server asked
+        n = len(p.msgs)
+        p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": {"start": {"line": 0, "character": 0},
+                                              "end": {"line": 0, "character": 0}}, "text": "# x\n"}]}})
+        codes = {d["code"] for d in p.publish(uri, 2, n)["params"]["diagnostics"]}
+        assert "DL4000" not in codes and "DL3006" in codes, codes
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
