@@ -12,31 +12,40 @@ is up:
    changes it (generated from pygls and checked by the tests, so the answer
    is the same byte for byte after JSON decoding). The engine is imported
    right after the answer is written.
-2. ``initialized`` is kept for later (when nothing needs the server within
-   :data:`IDLE_HAND_OVER_S` of it, the hand-over happens then), and so is a ``didChangeConfiguration``
-   without settings (one with settings is applied). A ``textDocument/didOpen`` of a
-   Dockerfile is analysed by the server's own parts
-   (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
+2. ``initialized`` is kept for later, and so is a ``didChangeConfiguration``
+   without settings (one with settings, before the first ``didOpen``, is
+   applied). A ``textDocument/didOpen`` of a Dockerfile is analysed by the
+   server's own parts (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
    :class:`~dockwise.lsp.documents.DocumentStore`, the ShellCheck results it
    already has), built here with no pygls or lsprotocol, and its diagnostics
-   are published (push mode). A pull client's first ``textDocument/diagnostic``
-   for it is answered the same way (the report ``DiagnosticsPublisher.report``
-   gives, written from the same JSON texts).
-3. Then the language server is created with those same parts
-   (:func:`dockwise.lsp.server.create_server`), ``initialize`` is replayed to
-   it (its answer dropped: the client has ours), the opened documents are
-   put in its workspace without being analysed again, and every message
-   kept meanwhile is handed to it in order. From then on the boot object
-   only passes messages through.
+   are published (push mode). So is every ``textDocument/didChange`` of it
+   that follows (push mode, no debounce: the defaults), its changes applied
+   to the text as pygls applies them (:func:`apply_content_change`). A pull
+   client's first ``textDocument/diagnostic`` for it is answered the same way
+   (the report ``DiagnosticsPublisher.report`` gives, written from the same
+   JSON texts).
+3. At the first pause — no message for :data:`IDLE_HAND_OVER_S` — or at the
+   first message this module does not take (any other request, a close, a
+   change of settings once a document is open, a pull client's report, params
+   it does not recognise), the language server is created with those same
+   parts (:func:`dockwise.lsp.server.create_server`), ``initialize`` is
+   replayed to it (its answer dropped: the client has ours), the opened
+   documents are put in its workspace as they are now (with the changes
+   applied here) without being analysed again, and every message kept
+   meanwhile is handed to it in order. From then on the boot object only
+   passes messages through.
 
-Anything else before that point — another request, a change, a configuration
-document, params this module does not recognise — makes the
-hand-over happen first, so pygls sees every message as it would have (a test
-feeds the same sessions to both and compares what the client gets). One
-difference: capabilities with a wrong type deep inside, which pygls would
-refuse with an error, are answered here (this module reads only the few it
-needs), and the server then starts without the part it cannot read (one
-warning).
+So a client that types right after opening a document is answered by the
+same engine and store, without waiting for pygls (~150–300 ms of imports);
+the server's own work that needs pygls — asking the client for its settings,
+watching configuration files, ShellCheck in the background, live image
+lookups — starts at that first pause instead of right after the first
+publish. The tests feed the same sessions to both paths and compare what
+the client gets (with a pause where a session needs the server's own
+requests). One more difference: capabilities with a wrong type deep inside,
+which pygls would refuse with an error, are answered here (this module reads
+only the few it needs), and the server then starts without the part it
+cannot read (one warning).
 """
 from __future__ import annotations
 

@@ -6,7 +6,12 @@
   written before lsprotocol or pygls is imported, holds what the language
   server publishes for the same text, and the server works after the
   hand-over (edits, requests, close);
-* a configuration file's problem found before the hand-over is still shown.
+* a configuration file's problem found before the hand-over is still shown;
+* keystrokes before the first pause are published by the start-up path (no
+  pygls), the server takes over at the pause with the text as typed, and
+  settings pushed before the first didOpen outlast the hand-over;
+* the same sessions (typing, requests, settings, pull, odd changes) give
+  the client the same messages with and without the start-up path.
 """
 from __future__ import annotations
 
