@@ -74,7 +74,11 @@ def test_bench_quick(tmp_path: Path) -> None:
         assert is_number(shipped["dockwise"][k]), k
     assert shipped["workspace_symbol"]["documents_open"] == lint["files"]
     assert is_number(shipped["workspace_symbol"]["worst_ms"])
-    assert "### 8 As shipped" in cp.stdout
+    after = shipped["after_the_pause"]  # the language server up (editlat's runs never pause)
+    for k in ("during_hand_over_ms", "typing_p95_ms", "enter_p95_ms", "rss_mib"):
+        assert is_number(after[k]), k
+    assert shipped["dockwise"]["rss_mib"] >= after["rss_mib"]
+    assert "### 8 As shipped" in cp.stdout and "starts the hand-over waited" in cp.stdout
 
 
 def test_the_other_bench_scripts_start():
