@@ -14,7 +14,7 @@ is up:
    right after the answer is written.
 2. ``initialized`` is kept for later, and so is a ``didChangeConfiguration``
    without settings (one with settings, before the first ``didOpen``, is
-   applied). A ``textDocument/didOpen`` of a Dockerfile is analysed by the
+   applied). The first ``textDocument/didOpen`` of a Dockerfile is analysed by the
    server's own parts (:class:`~dockwise.lsp.configuration.WorkspaceConfig`,
    :class:`~dockwise.lsp.documents.DocumentStore`, the ShellCheck results it
    already has), built here with no pygls or lsprotocol, and its diagnostics
@@ -25,9 +25,9 @@ is up:
    (the report ``DiagnosticsPublisher.report`` gives, written from the same
    JSON texts).
 3. At the first pause — no message for :data:`IDLE_HAND_OVER_S` — or at the
-   first message this module does not take (any other request, a close, a
-   change of settings once a document is open, a pull client's report, params
-   it does not recognise), the language server is created with those same
+   first message this module does not take (any other request, a second
+   document, a close, a change of settings once a document is open, a pull
+   client's report, params it does not recognise), the language server is created with those same
    parts (:func:`dockwise.lsp.server.create_server`), ``initialize`` is
    replayed to it (its answer dropped: the client has ours), the opened
    documents are put in its workspace as they are now (with the changes
@@ -417,6 +417,10 @@ class Boot:
                 and isinstance(version, int) and not isinstance(version, bool)):
             return False
         if uri in self._workspace.text_documents or self.config.is_config_document(uri):
+            return False
+        if self._mode == "push" and self._published:
+            # one document: the hand-over lints each adopted document once more, so a client
+            # opening many at once would wait for all of them at its first request
             return False
         self._workspace.text_documents[uri] = BootDocument(uri, version, text, language,
                                                            self._workspace.position_encoding)

@@ -364,6 +364,10 @@ SCENARIOS = {
         _init({"general": {"positionEncodings": ["utf-32"]}}), {"method": "initialized", "params": {}},
         _open(A, UNI), *TYPING, {"id": 3, "method": "shutdown"},
     ],
+    "two documents opened at once, then typing in the first": [
+        _init({}), {"method": "initialized", "params": {}}, _open(A, DOC), _open(B, UNI),
+        _change(A, 2, 0, "# x\n"), _change(A, 3, 1, "RUN true\n"), {"id": 3, "method": "shutdown"},
+    ],
     "a debounce: changes go to the server": [
         _init({}, initializationOptions={"debounceMs": 20}), {"method": "initialized", "params": {}},
         _open(A, DOC), _change(A, 2, 0, "# x\n"), _change(A, 3, 1, "RUN true\n"), {"id": 3, "method": "shutdown"},
@@ -680,3 +684,23 @@ def test_settings_pushed_before_the_first_didopen_outlast_the_hand_over(tmp_path
     finally:
         if p.p.poll() is None:
             p.p.kill()
+
+
+def test_a_second_document_is_opened_by_the_server(tmp_path, monkeypatch):
+    """The hand-over lints each document the start-up path published once more (the live
+    image source may change what the engine sees): the start-up path takes one, so a
+    client opening a whole workspace does not wait for all of them at its first request."""
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
+    made: list[boot.Boot] = []
+
+    def sink():
+        b = boot.Boot()
+        made.append(b)
+        return b, b.set_writer, b.started, b.set_phase, b.shutdown
+
+    out = _session_output(sink, [_init({}), {"method": "initialized", "params": {}}, _open(A, DOC)], tmp_path)
+    assert made[0].server is None and [m["params"]["uri"] for m in out if "params" in m] == [A]
+    out = _session_output(sink, [_init({}), {"method": "initialized", "params": {}}, _open(A, DOC), _open(B, DOC)],
+                          tmp_path)
+    assert made[1].server is not None
+    assert [m["params"]["uri"] for m in out if m.get("method") == "textDocument/publishDiagnostics"] == [A, B]
