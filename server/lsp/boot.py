@@ -306,7 +306,12 @@ class Boot:
         if self._next is not None:  # handed over, the kept messages not all replayed yet
             self._kept.append(message)
             return
-        self._last_message = time.monotonic()
+        try:
+            self._take(message)
+        finally:
+            self._last_message = time.monotonic()  # the pause counts from the end of the work
+
+    def _take(self, message: dict) -> None:
         method = message.get("method")
         if method == "initialize" and self._initialize is None and self._answer_initialize(message):
             return
