@@ -24,7 +24,9 @@ is up:
    client's first ``textDocument/diagnostic`` for it is answered the same way
    (the report ``DiagnosticsPublisher.report`` gives, written from the same
    JSON texts).
-3. At the first pause — no message for :data:`IDLE_HAND_OVER_S` — or at the
+3. At the first pause — no message for :data:`IDLE_HAND_OVER_S` — the
+   language server's modules (pygls, lsprotocol) are imported in a thread,
+   keystrokes meanwhile still answered here. At the next pause, or at the
    first message this module does not take (any other request, a second
    document, a close, a change of settings once a document is open, a pull
    client's report, params it does not recognise), the language server is created with those same
@@ -35,8 +37,9 @@ is up:
    meanwhile is handed to it in order. From then on the boot object only
    passes messages through.
 
-So a client that types right after opening a document is answered by the
-same engine and store, without waiting for pygls (~150–300 ms of imports);
+So a client that types right after opening a document, or after a pause, is
+answered by the same engine and store, without waiting for pygls (~150–300 ms
+of imports);
 the server's own work that needs pygls — asking the client for its settings,
 watching configuration files, ShellCheck in the background, live image
 lookups — starts at that first pause instead of right after the first
@@ -236,8 +239,9 @@ class Boot:
         self._published: set[str] = set()  # URIs whose diagnostics were pushed
         self._handing_over = False
         self._next: Any = None  # the server being handed over to
-        self._last_message = 0.0  # time.monotonic() of the last message handled here
+        self._last_message = 0.0  # time.monotonic() of the end of the last message handled here
         self._idle_armed = False
+        self._modules: threading.Thread | None = None  # imports the language server's modules
 
     # -- what the parts ask of their host ---------------------------------------------------
 
@@ -336,12 +340,16 @@ class Boot:
             self.loop.call_later(IDLE_HAND_OVER_S, self._idle_hand_over)
 
     def _idle_hand_over(self) -> None:
-        """No message for :data:`IDLE_HAND_OVER_S`: hand over now (the client's
+        """No message for :data:`IDLE_HAND_OVER_S`: hand over (the client's
         settings are fetched, configuration files watched, ShellCheck and the
         live image source start); while messages keep coming, wait for the
-        pause. From a timer, a failure cannot end the session through the
-        transport (its reader is blocked on stdin), so it ends the process
-        after saying why."""
+        pause. The language server's modules (pygls, lsprotocol: most of the
+        hand-over's cost) are imported first, in a thread, so that a keystroke
+        typed meanwhile is answered here, sharing the interpreter with the
+        import, instead of waiting for it; the server is created at the next
+        pause after that. From a timer, a failure cannot end the session
+        through the transport (its reader is blocked on stdin), so it ends the
+        process after saying why."""
         self._idle_armed = False
         if self.server is not None or self._handing_over:
             return
@@ -350,7 +358,33 @@ class Boot:
             self._idle_armed = True
             self.loop.call_later(IDLE_HAND_OVER_S - quiet, self._idle_hand_over)
             return
+        if self._modules is None and self.loop is not None:
+            self._modules = threading.Thread(target=self._import_server, name="dockwise-import", daemon=True)
+            self._modules.start()
+            return
+        if self._modules is not None and self._modules.is_alive():
+            return  # _imported comes back here
         self._from_timer(self.hand_over)
+
+    def _import_server(self) -> None:
+        """(In a thread.) Import the language server's modules; then, on the loop,
+        hand over at the next pause. A failure is left to :meth:`hand_over`,
+        which imports them again and says why it cannot."""
+        from dockwise.lsp.startup import cached_attrs_compile
+
+        t0 = time.perf_counter()
+        try:
+            with cached_attrs_compile():  # reuses attrs' generated code for the LSP types
+                from dockwise.lsp import server  # noqa: F401
+            log.debug("language server modules imported in %.0f ms", (time.perf_counter() - t0) * 1000)
+        except BaseException as exc:
+            log.debug("importing the language server's modules in the background: %s", logs.describe(exc))
+        loop = self.loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._idle_hand_over)
+            except RuntimeError:  # the loop is closed: the session is over
+                pass
 
     def _from_timer(self, step: Any) -> None:
         try:
@@ -512,6 +546,8 @@ class Boot:
             return
         self._handing_over = True
         t0 = time.perf_counter()
+        if self._modules is not None:
+            self._modules.join()  # importing them at the pause: its end (never two attrs caches at once)
         from dockwise.lsp.startup import cached_attrs_compile
 
         try:
