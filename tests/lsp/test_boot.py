@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -169,6 +170,14 @@ class Proc:
                 assert left > 0, f"timed out waiting for {what}; got {[m.get('method', m.get('id')) for m in self.msgs]}"
                 self.cv.wait(left)
 
+    def begin(self, root: Path, caps: dict) -> dict:
+        """initialize (answered) and initialized; the answer."""
+        self.send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": root.as_uri(), "capabilities": caps}})
+        answer = self.wait(lambda m: m.get("id") == 1, "initialize")
+        self.send({"method": "initialized", "params": {}})
+        return answer
+
     def publish(self, uri: str, version: int, start: int = 0) -> dict:
         return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                          and m["params"]["uri"] == uri and m["params"].get("version") == version,
@@ -235,10 +244,7 @@ def test_a_configuration_problem_found_before_the_hand_over_is_shown(tmp_path):
     uri = (tmp_path / "Dockerfile").as_uri()
     p = Proc(tmp_path)
     try:
-        p.send({"id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
-        p.wait(lambda m: m.get("id") == 1, "initialize")
-        p.send({"method": "initialized", "params": {}})
+        p.begin(tmp_path, {})
         p.send({"method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": uri, "languageId": "dockerfile", "version": 1, "text": TEXT}}})
         codes = {d["code"] for d in p.publish(uri, 1)["params"]["diagnostics"]}
@@ -436,8 +442,10 @@ def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
     return kept + sorted(set(asked))
 
 
-def _boot_sink():
+def _boot_sink(made: "list[boot.Boot] | None" = None):
     b = boot.Boot()
+    if made is not None:  # the test looks at the Boot afterwards
+        made.append(b)
     return b, b.set_writer, b.started, b.set_phase, b.shutdown
 
 
@@ -517,10 +525,7 @@ def test_a_pull_client_gets_its_first_report_before_pygls(tmp_path):
     uri = (tmp_path / "Dockerfile").as_uri()
     p = Proc(tmp_path)
     try:
-        p.send({"id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"textDocument": {"diagnostic": {}}}}})
-        p.wait(lambda m: m.get("id") == 1, "initialize")
-        p.send({"method": "initialized", "params": {}})
+        p.begin(tmp_path, {"textDocument": {"diagnostic": {}}})
         p.send(_open(uri, TEXT))
         p.send({"id": 2, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": uri}}})
         first = p.wait(lambda m: m.get("id") == 2, "the first report")["result"]
@@ -587,11 +592,7 @@ def test_keystrokes_before_the_first_pause_are_published_without_the_server(tmp_
     open of the final text publishes (the text was kept right)."""
     monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
     made: list[boot.Boot] = []
-
-    def sink():
-        b = boot.Boot()
-        made.append(b)
-        return b, b.set_writer, b.started, b.set_phase, b.shutdown
+    sink = functools.partial(_boot_sink, made)
 
     init = _init({"general": {"positionEncodings": ["utf-16"]}})
     typed = _session_output(sink, [init, {"method": "initialized", "params": {}}, _open(A, UNI), *TYPING], tmp_path)
@@ -629,10 +630,7 @@ def test_a_real_server_takes_keystrokes_before_pygls_and_hands_over_at_the_pause
     uri = (tmp_path / "Dockerfile").as_uri()
     p = Proc(tmp_path, SPY_EVERY)
     try:
-        p.send({"id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"workspace": {"configuration": True}}}})
-        p.wait(lambda m: m.get("id") == 1, "initialize")
-        p.send({"method": "initialized", "params": {}})
+        p.begin(tmp_path, {"workspace": {"configuration": True}})
         p.send(_open(uri, TEXT))
         p.publish(uri, 1)
         time.sleep(wait)
@@ -676,10 +674,7 @@ def test_settings_pushed_before_the_first_didopen_outlast_the_hand_over(tmp_path
     uri = (tmp_path / "Dockerfile").as_uri()
     p = Proc(tmp_path)
     try:
-        p.send({"id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {"workspace": {"configuration": True}}}})
-        p.wait(lambda m: m.get("id") == 1, "initialize")
-        p.send({"method": "initialized", "params": {}})
+        p.begin(tmp_path, {"workspace": {"configuration": True}})
         p.send({"method": "workspace/didChangeConfiguration", "params": {"settings": {"dockwise": {"ignore": ["DL4000"]}}}})
         p.send(_open(uri, TEXT))
         assert "DL4000" not in {d["code"] for d in p.publish(uri, 1)["params"]["diagnostics"]}
@@ -704,11 +699,7 @@ def test_a_second_document_is_opened_by_the_server(tmp_path, monkeypatch):
     client opening a whole workspace does not wait for all of them at its first request."""
     monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
     made: list[boot.Boot] = []
-
-    def sink():
-        b = boot.Boot()
-        made.append(b)
-        return b, b.set_writer, b.started, b.set_phase, b.shutdown
+    sink = functools.partial(_boot_sink, made)
 
     out = _session_output(sink, [_init({}), {"method": "initialized", "params": {}}, _open(A, DOC)], tmp_path)
     assert made[0].server is None and [m["params"]["uri"] for m in out if "params" in m] == [A]
@@ -728,10 +719,7 @@ def test_shellcheck_checks_what_was_typed_before_the_pause(tmp_path):
     uri = (tmp_path / "Dockerfile").as_uri()
     p = Proc(tmp_path)
     try:
-        p.send({"id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
-        p.wait(lambda m: m.get("id") == 1, "initialize")
-        p.send({"method": "initialized", "params": {}})
+        p.begin(tmp_path, {})
         p.send(_open(uri, "FROM ubuntu:22.04\nRUN echo hi\n"))
         p.publish(uri, 1)
         p.send({"method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2},
