@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from need import missing
 
@@ -399,11 +401,11 @@ SCENARIOS = {
 }
 
 
-def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
+def _session_output(sink_of, messages: list[dict], tmp: Path, settle: int = 20) -> list[dict]:
     """Feed ``messages`` to a transport session over the sink ``sink_of(writer)``
     returns; what it wrote, as JSON (log messages left out: their wording and
     order are not part of the protocol; request ids of the server's own
-    requests normalised)."""
+    requests normalised). Each message gets ``settle`` turns of 5 ms of the loop."""
     import asyncio
 
     from dockwise.lsp import transport
@@ -421,7 +423,7 @@ def _session_output(sink_of, messages: list[dict], tmp: Path) -> list[dict]:
                 await asyncio.sleep(m["pause"])
                 continue
             session.dispatch(json.dumps({"jsonrpc": "2.0", **m}).encode())
-            for _ in range(20):  # let what the message scheduled run (debounce 0, hand-over, …)
+            for _ in range(settle):  # let what the message scheduled run (debounce 0, hand-over, …)
                 await asyncio.sleep(0.005)
 
     try:
@@ -736,3 +738,41 @@ def test_shellcheck_checks_what_was_typed_before_the_pause(tmp_path):
     finally:
         if p.p.poll() is None:
             p.p.kill()
+
+
+# -- any typing, both ways ------------------------------------------------------------------------
+
+_LINES = st.sampled_from(["FROM ubuntu\n", "FROM python:3.12 AS b\r\n", "RUN apt-get install -y curl\n",
+                          "MAINTAINER me\n", "LABEL a=\"😋\" \\\n", "  b=é\n", "COPY . /app\n", "RUN echo $x\n",
+                          "# c\n", "\n", "ENV A=1"])
+_EDIT_TEXT = st.lists(st.sampled_from(["x", " ", "\n", "\r\n", "😋", "é", "RUN ", "\\", "$", "FROM alpine\n", ""]),
+                      max_size=4).map("".join)
+_EDIT = st.one_of(
+    st.tuples(st.integers(0, 8), st.integers(0, 30), st.integers(0, 8), st.integers(0, 30), _EDIT_TEXT),
+    st.tuples(st.lists(_LINES, max_size=6).map("".join)),
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(_LINES, min_size=1, max_size=8).map("".join),
+       edits=st.lists(st.lists(_EDIT, min_size=1, max_size=3), min_size=1, max_size=5),
+       encoding=st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_any_typing_gives_the_client_the_same_messages_both_ways(text, edits, encoding, tmp_path, monkeypatch):
+    """Random edits (several changes per message, odd ranges, astral characters, CRLF,
+    whole-text changes) in each encoding, before any pause: what the start-up path
+    publishes is what the language server publishes. Without ShellCheck: the server
+    runs it in the background, the start-up path at the hand-over (a test above)."""
+    from dockwise.lint import shellcheck
+
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
+    monkeypatch.setenv("DOCKWISE_SHELLCHECK", "off")
+    messages = [_init({"general": {"positionEncodings": [encoding]}}), {"method": "initialized", "params": {}},
+                _open(A, text), *[_edit(v, *changes) for v, changes in enumerate(edits, start=2)],
+                {"id": 3, "method": "shutdown"}]
+    monkeypatch.setattr(shellcheck, "_RUNNER", None)
+    reference = _session_output(_server_sink, messages, tmp_path, settle=2)
+    monkeypatch.setattr(shellcheck, "_RUNNER", None)
+    mine = _session_output(_boot_sink, messages, tmp_path, settle=2)
+    versions = [m["params"]["version"] for m in mine if m.get("method") == "textDocument/publishDiagnostics"]
+    assert versions == list(range(1, 2 + len(edits)))
+    assert mine == reference
