@@ -21,9 +21,9 @@ it never pauses, so dockwise's start-up path (``dockwise.lsp.boot``) answers
 all of them and pygls is never loaded in those runs. **After the pause**
 (dockwise only, this bench's client): a keystroke typed just after the pause
 that starts the import of pygls (in a thread), one just after the next pause,
-which starts the server's creation (the worst waits a user can meet, once), typing and
-Enter with the language server up, and the peak RSS with pygls loaded; the
-peak RSS compared with rcjsuen's is the larger of the two.
+which starts the server's creation (the worst waits a user can meet, once),
+typing and Enter with the language server up, and the peak RSS with pygls
+loaded; the peak RSS compared with rcjsuen's is the larger of the two.
 
 The runs alternate (dockwise typing, rcjsuen typing, dockwise Enter, rcjsuen
 Enter) so that a change in the machine's load falls on both servers, for
@@ -198,9 +198,10 @@ def after_the_pause(keystrokes: int = 100) -> dict:
     publishes): editlat's document opened; one keystroke typed just after the
     pause that starts the import of the server's modules (in a thread), and one
     just after the next pause, which starts the server's creation (what a user
-    resuming typing then waits, the worst cases); then, with the server up, ``keystrokes`` typed characters and
-    ``keystrokes`` Enters into the same line as editlat's (p50/p95, each awaited),
-    and the peak RSS (VmHWM) with pygls loaded."""
+    resuming typing then waits, the worst cases); then, with the server up,
+    ``keystrokes`` typed characters and ``keystrokes`` Enters into the same line
+    as editlat's (p50/p95, each awaited), and the peak RSS (VmHWM) with pygls
+    loaded."""
     from lspclient import LspProcess
 
     from dockwise.lsp.boot import IDLE_HAND_OVER_S

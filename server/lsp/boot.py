@@ -363,7 +363,7 @@ class Boot:
             self._modules.start()
             return
         if self._modules is not None and self._modules.is_alive():
-            return  # _imported comes back here
+            return  # _import_server calls back when it is done
         self._from_timer(self.hand_over)
 
     def _import_server(self) -> None:
