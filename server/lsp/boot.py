@@ -63,7 +63,7 @@ from dockwise import __version__
 from dockwise.lsp import logs
 from dockwise.lsp.capabilities import ClientCapabilities, diagnostic_mode, raw_capability
 from dockwise.lsp.configuration import WorkspaceConfig, uri_path
-from dockwise.lsp.convert import publish_body
+from dockwise.lsp.convert import client_units, publish_body
 from dockwise.lsp.documents import DocumentStore, warm_up
 from dockwise.lsp.hooks import Hooks
 from dockwise.lsp.transport import FramedWriter
@@ -723,15 +723,6 @@ def _content_change(c: Any) -> ContentChange | None:
     return (*start, *end), c["text"]
 
 
-def _units(text: str, encoding: str) -> int:
-    """The length of ``text`` in the client's code units (pygls' ``num_units``)."""
-    if encoding == "utf-32" or text.isascii():
-        return len(text)
-    if encoding == "utf-8":
-        return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
 def _server_position(lines: list[str], line: int, character: int, encoding: str) -> tuple[int, int]:
     """pygls' ``PositionCodec.position_from_client_units``, quirks included: a
     line past the end is the last line's length in client units; a character
@@ -739,9 +730,9 @@ def _server_position(lines: list[str], line: int, character: int, encoding: str)
     if not lines:
         return 0, 0
     if line >= len(lines):
-        return len(lines) - 1, _units(lines[-1], encoding)
+        return len(lines) - 1, client_units(lines[-1], encoding)
     text = lines[line].replace("\r\n", "\n")
-    n = _units(text, encoding)
+    n = client_units(text, encoding)
     if n == 0:
         return line, 0
     if character > n:

@@ -51,6 +51,16 @@ def _utf16_units(s: str) -> int:
     return len(s) + sum(1 for c in s if ord(c) > 0xFFFF)
 
 
+def client_units(text: str, encoding: str) -> int:
+    """Length of ``text`` in the client's units for ``encoding`` ("utf-8",
+    "utf-32"; anything else counts UTF-16 units, as pygls does)."""
+    if text.isascii() or encoding == "utf-32":
+        return len(text)
+    if encoding == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    return _utf16_units(text)
+
+
 class PositionConverter:
     """Converts model positions of one document version to and from client units.
 
@@ -75,13 +85,9 @@ class PositionConverter:
 
     def units(self, text: str) -> int:
         """Length of ``text`` in client units."""
-        if text.isascii() or self.encoding == "utf-32":
-            return len(text)
-        if self._codec is not None:
+        if self._codec is not None and not (text.isascii() or self.encoding == "utf-32"):
             return self._codec.client_num_units(text)
-        if self.encoding == "utf-8":
-            return len(text.encode("utf-8", "surrogatepass"))
-        return _utf16_units(text)
+        return client_units(text, self.encoding)
 
     def _is_ascii(self, line: int) -> bool:
         r = self._ascii.get(line)
