@@ -41,6 +41,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from dockwise import lazyre
 from dockwise.syntax.expand import ExpandError, expand_detailed, expand_words
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage, by_source
 from dockwise.syntax.stages import (BuildView, format_platform, from_word, meta_args, parse_platform, predefined_args,
@@ -107,9 +108,9 @@ _REMOTE = _PATH_COMPONENT + r"(?:/" + _PATH_COMPONENT + r")*"
 _NAME = r"(?:" + _DOMAIN + r"/)?" + _REMOTE
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
-_REFERENCE = re.compile(r"^(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?$", re.ASCII)
-_ANCHORED_NAME = re.compile(r"^(?:(" + _DOMAIN + r")/)?(" + _REMOTE + r")$", re.ASCII)
-_IDENTIFIER = re.compile(r"^[a-f0-9]{64}$")
+_REFERENCE = lazyre.compile(r"^(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?$", re.ASCII)
+_ANCHORED_NAME = lazyre.compile(r"^(?:(" + _DOMAIN + r")/)?(" + _REMOTE + r")$", re.ASCII)
+_IDENTIFIER = lazyre.compile(r"^[a-f0-9]{64}$")
 _DIGEST_LEN = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
@@ -163,8 +164,8 @@ def is_abs(path: str, windows: bool) -> bool:
     return p.startswith("/")
 
 
-_SECRET = re.compile(r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)")
-_SECRET_ALLOW = re.compile(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)")
+_SECRET = lazyre.compile(r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)")
+_SECRET_ALLOW = lazyre.compile(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)")
 
 
 def is_secret_key(key: str) -> bool:
@@ -1065,7 +1066,7 @@ def _csv_fields(value: str) -> list[str]:
         return value.split(",")
 
 
-_GIT = re.compile(r"(?i)^(git@|git://|ssh://|https?://.*\.git(#.*)?$|github\.com/)")
+_GIT = lazyre.compile(r"(?i)^(git@|git://|ssh://|https?://.*\.git(#.*)?$|github\.com/)")
 
 
 def _is_git(value: str) -> bool:

@@ -9,6 +9,7 @@ import posixpath
 import re
 from typing import Iterator
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, Span, Stage
@@ -67,8 +68,8 @@ def in_final_image(df: Dockerfile, st: Stage | None, ctx) -> bool:
 # dev/build word (Dockerfile.dev, Dockerfile.builder, build.Dockerfile, ci.Dockerfile)
 # or its folder is named like one (.devcontainer/, dev/, ci/, builder/).
 _DEV_WORDS = "builder|build|buildenv|dev|devel|develop|development|devcontainer|ci|toolchain|sdk"
-_DEV_FILE = re.compile(rf"(?i)(^|[._-])({_DEV_WORDS})([._-]|$)")
-_DEV_DIR = re.compile(rf"(?i)^\.?({_DEV_WORDS})$")
+_DEV_FILE = lazyre.compile(rf"(?i)(^|[._-])({_DEV_WORDS})([._-]|$)")
+_DEV_DIR = lazyre.compile(rf"(?i)^\.?({_DEV_WORDS})$")
 
 
 def is_dev_environment(df: Dockerfile) -> bool:
@@ -143,7 +144,7 @@ def is_root_user(user: str) -> bool:
 
 # -- variables ----------------------------------------------------------------------
 
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VAR = lazyre.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def expand_simple(df: Dockerfile, ins: Instruction, text: str) -> str | None:

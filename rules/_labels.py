@@ -11,6 +11,7 @@ import datetime
 import re
 from typing import Iterator
 
+from dockwise import lazyre
 from dockwise.syntax.expand import unquote
 from dockwise.syntax.model import Dockerfile, Instruction, KeyValue
 
@@ -52,7 +53,7 @@ def check_values(df: Dockerfile, ins: Instruction, ctx, kind: str | None, valid,
 
 _PCT = r"%[0-9A-Fa-f]{2}"
 _PCHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|{_PCT})"
-_URI = re.compile(  # RFC 3986 absolute URI (scheme required), as Network.URI.parseURI
+_URI = lazyre.compile(  # RFC 3986 absolute URI (scheme required), as Network.URI.parseURI
     rf"[A-Za-z][A-Za-z0-9+.\-]*:"
     rf"(?://(?:[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]|{_PCT})*(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
     rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
@@ -63,7 +64,7 @@ def is_url(v: str) -> bool:
     return _URI.fullmatch(v) is not None
 
 
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})")
+_RFC3339 = lazyre.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})")
 
 
 def is_rfc3339(v: str) -> bool:
@@ -103,7 +104,7 @@ def is_git_hash(v: str) -> bool:
     return len(v) in (7, 40) and re.fullmatch(r"[0-9a-f]+", v) is not None
 
 
-_SEMVER = re.compile(
+_SEMVER = lazyre.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
@@ -115,9 +116,9 @@ def is_semver(v: str) -> bool:
 
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]"
-_LOCAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*|\"(?:[^\"\\\r\n]|\\.)*\"")
+_LOCAL = lazyre.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*|\"(?:[^\"\\\r\n]|\\.)*\"")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[^\[\]\\\r\n]*\]")
+_DOMAIN = lazyre.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[^\[\]\\\r\n]*\]")
 
 
 def is_email(v: str) -> bool:

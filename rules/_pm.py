@@ -15,6 +15,7 @@ import posixpath
 import re
 from typing import Callable, Iterable
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, Options, RunView, per_command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Word
 
@@ -117,7 +118,7 @@ def apk_adds(c: Command) -> Options | None:
     return c.options() if c.name == "apk" and c.sub == "add" else None
 
 
-_PIP_NAME = re.compile(r"pip(-?[0-9][0-9.]*)?")
+_PIP_NAME = lazyre.compile(r"pip(-?[0-9][0-9.]*)?")
 
 
 def is_pip(c: Command) -> bool:
@@ -134,7 +135,7 @@ def pip_installs(c: Command) -> Options | None:
 
 # where pip keeps its cache: root's, the home of $HOME, another user's
 _PIP_CACHE_DIRS = ("/root/.cache/pip", "$HOME/.cache/pip", "${HOME}/.cache/pip", "~/.cache/pip")
-_HOME_CACHE = re.compile(r"/home/[^/$]+(/\.cache(/pip)?)?")
+_HOME_CACHE = lazyre.compile(r"/home/[^/$]+(/\.cache(/pip)?)?")
 
 
 def pip_cache_mounted(view: RunView) -> bool:
@@ -192,7 +193,7 @@ def literal(word: Word) -> str:
 
 
 # $(…), `…`, ${NAME<op>word}, $NAME, $1
-_EXPANSION = re.compile(
+_EXPANSION = lazyre.compile(
     r"\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
     r"|\$\{[#!]?[A-Za-z_0-9@*]+(?:(:?[-+=?])([^}]*)|[^}]*)\}"
     r"|\$[A-Za-z_][A-Za-z0-9_]*|\$."
@@ -207,7 +208,7 @@ def _keep_alternative(m: re.Match[str]) -> str:
     return ""
 
 
-_VAR_WORD = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VAR_WORD = lazyre.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def expand_packages(df: Dockerfile, ins: Instruction, word: Word) -> list[str] | None:
@@ -503,7 +504,7 @@ def uncleaned(view: RunView, is_install: Callable[[Command], bool],
 
 # -- cleanups (DW011, DW004) -------------------------------------------------------------
 
-_CLEAN_PATH = re.compile(
+_CLEAN_PATH = lazyre.compile(
     r"""(?ix)
     ^/var/lib/apt/lists(/|$) | ^/var/cache(/|$) | ^/var/lib/(dnf|yum)(/|$) | ^/var/lib/apt/?$
     | ^/tmp(/|$) | ^/var/tmp(/|$) | ^/var/log(/|$)
@@ -563,13 +564,13 @@ def is_cleanup(c: Command, cache_targets: list[str]) -> bool:
 
 
 _KIND_PATH = (
-    (re.compile(r"^/var/(lib|cache)/apt(/|$)"), "apt"),
-    (re.compile(r"^/var/(lib|cache)/(yum|dnf)(/|$)"), "rpm"),
-    (re.compile(r"^/var/cache/zypp(/|$)"), "zypper"),
-    (re.compile(r"^/var/cache/apk(/|$)"), "apk"),
-    (re.compile(r"(^|/)\.npm(/|$)"), "npm"),
-    (re.compile(r"(^|/)\.cache/pip(/|$)"), "pip"),
-    (re.compile(r"(^|/)\.cache/yarn(/|$)"), "yarn"),
+    (lazyre.compile(r"^/var/(lib|cache)/apt(/|$)"), "apt"),
+    (lazyre.compile(r"^/var/(lib|cache)/(yum|dnf)(/|$)"), "rpm"),
+    (lazyre.compile(r"^/var/cache/zypp(/|$)"), "zypper"),
+    (lazyre.compile(r"^/var/cache/apk(/|$)"), "apk"),
+    (lazyre.compile(r"(^|/)\.npm(/|$)"), "npm"),
+    (lazyre.compile(r"(^|/)\.cache/pip(/|$)"), "pip"),
+    (lazyre.compile(r"(^|/)\.cache/yarn(/|$)"), "yarn"),
 )
 
 

@@ -72,6 +72,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Container
 
+from dockwise import lazyre
 from dockwise.syntax.model import Pos, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,21 +119,21 @@ HADOLINT_CODES = frozenset(
     + [f"DL{n}" for n in range(3000, 3068)]
     + [f"DL{n}" for n in range(4000, 4007) if n != 4002]
 )
-_SHELLCHECK = re.compile(r"SC[12]\d{3}")
-_HADOLINT_TOKEN = re.compile(r"[DLSC0-9]+")  # hadolint's grammar for a code
+_SHELLCHECK = lazyre.compile(r"SC[12]\d{3}")
+_HADOLINT_TOKEN = lazyre.compile(r"[DLSC0-9]+")  # hadolint's grammar for a code
 
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 # candidates: comments that are meant as a pragma (checked strictly below)
-_HADOLINT_START = re.compile(r"hadolint[ \t]+(?:(?:global|stage)[ \t]+)?(?:ignore|shell)\b", re.I)
-_DOCKWISE_START = re.compile(r"dockwise[ \t]*:", re.I)
-_CHECK_START = re.compile(r"check[ \t]*=", re.I)
-_HADOLINT_FORM = re.compile(
+_HADOLINT_START = lazyre.compile(r"hadolint[ \t]+(?:(?:global|stage)[ \t]+)?(?:ignore|shell)\b", re.I)
+_DOCKWISE_START = lazyre.compile(r"dockwise[ \t]*:", re.I)
+_CHECK_START = lazyre.compile(r"check[ \t]*=", re.I)
+_HADOLINT_FORM = lazyre.compile(
     r"(?P<tool>hadolint)[ \t]+(?:(?P<scope>global|stage)[ \t]+)?(?P<kw>ignore|shell)[ \t]*(?P<eq>=)?",
     re.I,
 )
-_DOCKWISE_FORM = re.compile(
+_DOCKWISE_FORM = lazyre.compile(
     r"(?P<tool>dockwise)[ \t]*:[ \t]*(?:(?P<scope>global|stage)[ \t]+)?(?P<kw>ignore)[ \t]*(?P<eq>=)?",
     re.I,
 )

@@ -8,14 +8,14 @@ instruction's logical text (``ins.text``), which has no newlines.
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, basename, run_view, unwrap
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Word
 
 from ._api import Edit, Fix
 
-_COMMENT = re.compile(r"(?:^|[\s;&|()])#")
+_COMMENT = lazyre.compile(r"(?:^|[\s;&|()])#")
 # builtins whose effect outlives the command (as DL3059 lists them)
 STATEFUL = frozenset(
     ("cd", "pushd", "popd", "export", "set", "unset", "source", ".", "umask", "shopt", "ulimit", "alias",

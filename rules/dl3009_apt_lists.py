@@ -63,8 +63,8 @@ requires the lists themselves to be removed after the update.
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span
 
@@ -75,7 +75,7 @@ from ._pm import unknown_script_later
 from ._runfix import end_of_text
 
 MESSAGE = "Delete the apt lists (/var/lib/apt/lists) after installing something"  # hadolint's text
-_COMMENT = re.compile(r"(?:^|[\s;&|()])#")
+_COMMENT = lazyre.compile(r"(?:^|[\s;&|()])#")
 
 
 def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:

@@ -23,13 +23,13 @@ EXPOSE 8000
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 
-_PORT = re.compile(r"(\d+)(?:-(\d+))?(?:/\w*)?")
+_PORT = lazyre.compile(r"(\d+)(?:-(\d+))?(?:/\w*)?")
 
 
 @rule(

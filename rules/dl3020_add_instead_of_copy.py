@@ -42,8 +42,8 @@ non-archive path and the `ADD` has no `ADD`-only flags (`--checksum`,
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Dockerfile, Instruction
 
@@ -53,7 +53,7 @@ ARCHIVE_EXTENSIONS = (
     ".tar", ".z", ".bz2", ".gz", ".lz", ".lzma", ".tz", ".tb2", ".tbz", ".tbz2", ".tgz",
     ".tlz", ".tpz", ".txz", ".xz", ".zst", ".tzst",
 )
-_REMOTE = re.compile(r"(?i)^(https?://|git@[^:/]+:|git://|ssh://)")
+_REMOTE = lazyre.compile(r"(?i)^(https?://|git@[^:/]+:|git://|ssh://)")
 _COPY_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
 _UNKNOWN = "\x00"
 

@@ -35,8 +35,8 @@ as packages, and `sudo yum` counts. Variables are expanded (`$V` as well as
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Instruction, Word
 
 from ._api import Finding, Severity, rule
@@ -44,8 +44,8 @@ from ._pm import literal
 from ._helpers import declared, known_value, shell_commands
 
 MESSAGE = "Specify version with `yum install -y <package>-<version>`."
-_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VERSION_PART = lazyre.compile(r"[A-Za-z0-9.~^_:+]*")
+_VAR = lazyre.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def version_like(package: str) -> bool:

@@ -27,14 +27,14 @@ LABEL org.opencontainers.image.authors="jane@example.com"
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.expand import unquote
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 
-_VALID = re.compile(r"[a-z]([a-z0-9._/-]*[a-z0-9])?")
+_VALID = lazyre.compile(r"[a-z]([a-z0-9._/-]*[a-z0-9])?")
 _RESERVED = ("com.docker.", "io.docker.", "org.dockerproject.")
 
 

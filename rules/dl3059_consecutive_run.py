@@ -54,8 +54,8 @@ plain command (`b || c` after `a &&` would change what runs when `a` fails).
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span
 
@@ -92,8 +92,8 @@ def _flags(ins: Instruction) -> list[str]:
 
 
 # a shell comment runs to the end of the joined text and would swallow what follows
-_COMMENT = re.compile(r"(?:^|[\s;&|()])#")
-_FUNCTION = re.compile(r"\(\s*\)|(?:^|[\s;&|({])function\s")
+_COMMENT = lazyre.compile(r"(?:^|[\s;&|()])#")
+_FUNCTION = lazyre.compile(r"\(\s*\)|(?:^|[\s;&|({])function\s")
 _BAD_END = ";&|(`\\"
 
 

@@ -56,8 +56,8 @@ the last command of the script, joined by `&&`.
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span
 
@@ -102,7 +102,7 @@ def _target(df: Dockerfile, ins: Instruction, fam: str) -> Instruction | None:
 
 
 # the end of the fix's title: the line of the RUN it merges into (same stage: it moves with it)
-_LINE = re.compile(r"\(line (\d+)\)$")
+_LINE = lazyre.compile(r"\(line (\d+)\)$")
 
 
 def _fix(df: Dockerfile, ins: Instruction, upd: Command) -> Fix | None:

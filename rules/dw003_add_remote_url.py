@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import re
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Instruction
 
 from ._api import Finding, Severity, rule
 from ._helpers import copy_sources, expand_simple
 
-_URL = re.compile(r"^https?://", re.I)
-_GIT = re.compile(r"(\.git(#.*)?$)|(^git@)|(^git://)", re.I)
+_URL = lazyre.compile(r"^https?://", re.I)
+_GIT = lazyre.compile(r"(\.git(#.*)?$)|(^git@)|(^git://)", re.I)
 
 
 @rule(

@@ -80,9 +80,9 @@ sits there while the destination is relative.
 from __future__ import annotations
 
 import posixpath
-import re
 from fnmatch import fnmatchcase
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Span, Stage
 
@@ -163,7 +163,7 @@ def _covers(source: str, manifest: str) -> bool:
 _METADATA = {"WORKDIR", "ENV", "ARG", "LABEL", "EXPOSE", "USER", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK",
              "CMD", "ENTRYPOINT"}
 _ELSEWHERE = ("--prefix", "--cwd", "-C", "--working-dir", "-d", "--dir", "--directory", "--project", "--gemfile")
-_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/@+-]+$")
+_SAFE_PATH = lazyre.compile(r"^[A-Za-z0-9._/@+-]+$")
 
 
 def _fix_manifests(c: Command) -> list[tuple[str, bool]] | None:

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import re
 
+from dockwise import lazyre
 from dockwise.images import catalog as images
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile
@@ -72,7 +73,7 @@ _BUILD_PKGS = {
     "build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "make", "cmake",
     "autoconf", "automake", "libtool", "devtoolset", "gfortran",
 }
-_VERSIONED = re.compile(r"^(gcc|g\+\+|clang|cpp|gcc-c\+\+)-?\d+(\.\d+)*$")
+_VERSIONED = lazyre.compile(r"^(gcc|g\+\+|clang|cpp|gcc-c\+\+)-?\d+(\.\d+)*$")
 _TOOLCHAIN_IMAGES = {"golang", "rust", "maven", "gradle", "gcc"}
 _JDK_IMAGES = {"eclipse-temurin", "openjdk", "amazoncorretto", "adoptopenjdk", "ibm-semeru-runtimes", "sapmachine"}
 
@@ -103,7 +104,7 @@ _IMAGE_TOOLS = {
     "gradle": {"gradle", "gradlew"},
     "gcc": {"gcc", "g++", "cc", "c++", "make", "cmake"},
 }
-_RUNTIME_TOOL = re.compile(r"(^|[\s\"'\[,/])(go|cargo|mvn|mvnw|gradle|gradlew|javac|gcc|make)([\s\"',\]]|$)")
+_RUNTIME_TOOL = lazyre.compile(r"(^|[\s\"'\[,/])(go|cargo|mvn|mvnw|gradle|gradlew|javac|gcc|make)([\s\"',\]]|$)")
 
 
 def _used_at_runtime(tool: str, runtime: str) -> bool:

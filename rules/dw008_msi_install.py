@@ -40,17 +40,17 @@ RUN Invoke-WebRequest https://example.com/tool.zip -OutFile tool.zip; `
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Instruction, Stage
 from dockwise.syntax.shell import line_map
 
 from ._api import Finding, Severity, rule
 from ._helpers import group_instructions, in_final_image
 
-_MSIEXEC = re.compile(r"(?i)(?<![\w.-])msiexec(\.exe)?(?![\w-])")
-_START_MSI = re.compile(r"(?i)\bStart-Process\b[^;|&\n]*?[\w\\/.:~$-]+\.msi\b")
-_DIRECT_MSI = re.compile(r"(?i)(?:^|[;&|\n]|\bcmd(?:\.exe)?\s+/[cCkK])\s*(?:&\s*)?[\"']?(?:\.[\\/])?[\w\\/.:~-]+\.msi\b")
+_MSIEXEC = lazyre.compile(r"(?i)(?<![\w.-])msiexec(\.exe)?(?![\w-])")
+_START_MSI = lazyre.compile(r"(?i)\bStart-Process\b[^;|&\n]*?[\w\\/.:~$-]+\.msi\b")
+_DIRECT_MSI = lazyre.compile(r"(?i)(?:^|[;&|\n]|\bcmd(?:\.exe)?\s+/[cCkK])\s*(?:&\s*)?[\"']?(?:\.[\\/])?[\w\\/.:~-]+\.msi\b")
 
 
 def _in_prose(text: str, start: int, end: int) -> bool:

@@ -59,8 +59,8 @@ between).
 """
 from __future__ import annotations
 
-import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction, Span, Stage
 
@@ -82,7 +82,7 @@ def _relative(cs: list[Command]) -> bool:
     )
 
 
-_LINE = re.compile(r"on line (\d+)$")
+_LINE = lazyre.compile(r"on line (\d+)$")
 
 
 def _fix(df: Dockerfile, ins: Instruction, cs: list[Command]) -> Fix | None:

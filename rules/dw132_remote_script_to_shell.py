@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 
+from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.model import Dockerfile, Instruction
 
@@ -51,8 +52,8 @@ from ._api import Finding, Severity, rule
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
 _INTERPRETERS = frozenset({"python", "python2", "python3", "perl", "ruby", "node", "php"})
-_FETCH_SUB = re.compile(r"(\$\(|`|<\()\s*(sudo\s+)?(curl|wget)\b")
-_PY = re.compile(r"python[0-9.]*")
+_FETCH_SUB = lazyre.compile(r"(\$\(|`|<\()\s*(sudo\s+)?(curl|wget)\b")
+_PY = lazyre.compile(r"python[0-9.]*")
 
 
 def _interpreter(c: Command) -> bool:

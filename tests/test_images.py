@@ -76,7 +76,7 @@ def test_import_is_light_and_lazy():
         "print(i.size_table.cache_info().currsize, i.eol_table.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['dockwise', 'dockwise.images', 'dockwise.images.catalog']", "0 0"]
+    assert out == ["['dockwise', 'dockwise.images', 'dockwise.images.catalog', 'dockwise.lazyre']", "0 0"]
 
 
 # -- sizes -----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Bottom to top:
     atomic → syntax → images → rules → lint → editor → lsp → cli
 
 (``dockwise`` itself, the package's ``__init__`` with the version and the docs
-URL, sits with ``atomic`` at the bottom; ``python -m dockwise`` is the command
+URL, and ``lazyre``, patterns compiled on first use, sit with ``atomic`` at the
+bottom; ``python -m dockwise`` is the command
 line.) A module imports only from its own layer or the layers below it. lsp and
 cli are both at the top: the command line starts the server (``dockwise
 serve``), so cli may import lsp, never the other way round. Every import
@@ -89,7 +90,7 @@ def imports(mods: dict[str, Path]) -> list[Import]:
 
 
 def layer_of(mod: str) -> int | None:
-    if mod in ("dockwise", "dockwise.atomic"):
+    if mod in ("dockwise", "dockwise.atomic", "dockwise.lazyre"):
         return LAYERS.index("atomic")
     if mod == "dockwise.__main__":
         return LAYERS.index("cli")

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockwise import lazyre
 from dockwise.editor import instruction_docs as docs
 from dockwise.syntax.model import Dockerfile, Instruction, Pos, Stage
 from dockwise.syntax.parser import KEYWORDS, _continues, _is_comment
@@ -500,7 +501,7 @@ def _mount_items(df: Dockerfile, ctx: Context, value: str) -> list[Item]:
 
 # -- variables --------------------------------------------------------------------------
 
-_VAR_REF = re.compile(r"(?<![\\`$])\$(\{?)([A-Za-z_][A-Za-z0-9_]*)?$")
+_VAR_REF = lazyre.compile(r"(?<![\\`$])\$(\{?)([A-Za-z_][A-Za-z0-9_]*)?$")
 
 
 def variables_in_scope(df: Dockerfile, ins: Instruction | None, keyword: str | None = None) -> dict[str, tuple[str, str | None, int | None]]:

@@ -54,6 +54,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Flag, Instruction, Pos, Span, Stage, VarDef
 
 PREDEFINED_ARGS = frozenset(
@@ -62,8 +63,8 @@ PREDEFINED_ARGS = frozenset(
     "ftp_proxy NO_PROXY no_proxy ALL_PROXY all_proxy".split()
 )
 RESERVED_STAGE_NAMES = frozenset(("scratch", "context"))
-_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*\Z")
+_VAR_NAME = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_STAGE_NAME = lazyre.compile(r"[a-z][a-z0-9_.-]*\Z")
 _EXPANDED = frozenset(("ENV", "LABEL", "ARG", "ADD", "COPY", "WORKDIR", "USER", "VOLUME", "STOPSIGNAL", "EXPOSE"))
 _RUNTIME = frozenset(("CMD", "ENTRYPOINT", "HEALTHCHECK"))
 _EXPANDED_FLAGS = {"ADD": ("chown", "chmod", "checksum"), "COPY": ("chown", "chmod"), "RUN": ("mount",),
@@ -855,7 +856,7 @@ def semantic_tokens(df: Dockerfile) -> list[Token]:
 # -- document links ---------------------------------------------------------------------------------
 
 _HUB_REGISTRIES = frozenset(("docker.io", "index.docker.io", "registry-1.docker.io"))
-_PATH_OK = re.compile(r"[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*\Z")
+_PATH_OK = lazyre.compile(r"[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*\Z")
 
 
 def registry_url(registry: str | None, path: str) -> str | None:

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Protocol
+from dockwise import lazyre
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.syntax.model import ImageRef
@@ -147,7 +148,7 @@ _FLAVOUR_WORDS = frozenset(
         "bookworm", "bullseye", "buster", "stretch", "jessie", "trixie",
     }
 ) | DEBIAN_CODENAMES | UBUNTU_CODENAMES
-_FLAVOUR_RE = re.compile(r"^(alpine\d+(\.\d+)*|ltsc\d{4}|\d{4}|ubi\d+)$")
+_FLAVOUR_RE = lazyre.compile(r"^(alpine\d+(\.\d+)*|ltsc\d{4}|\d{4}|ubi\d+)$")
 # Extra tokens that make a variant *smaller* than the tag it extends.
 _SMALLER = frozenset({"slim", "alpine", "jre", "minimal"})
 _CODENAMES = DEBIAN_CODENAMES | UBUNTU_CODENAMES

@@ -95,6 +95,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from dockwise import lazyre
 from dockwise.atomic import private_dir, prune, read_regular, write_atomic
 from dockwise.images import catalog as images
 from dockwise.images.http import (
@@ -152,11 +153,11 @@ MAX_CACHE_BYTES = 32 << 20
 PRUNE_EVERY = 64  # disk-cache writes between two prunes
 MAX_MEMORY_REPOS = 1024
 
-_PATH_RE = re.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*\Z")
-_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
-_DIGEST_RE = re.compile(r"^(?=.{1,256}\Z)[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}\Z")
-_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\Z")
-_PLATFORM_RE = re.compile(r"^[a-z0-9._-]{1,32}/[a-z0-9._-]{1,32}(?:/[a-z0-9._-]{1,16})?(?: [0-9.]{1,24})?\Z")
+_PATH_RE = lazyre.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*\Z")
+_TAG_RE = lazyre.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+_DIGEST_RE = lazyre.compile(r"^(?=.{1,256}\Z)[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{32,}\Z")
+_HOST_RE = lazyre.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\Z")
+_PLATFORM_RE = lazyre.compile(r"^[a-z0-9._-]{1,32}/[a-z0-9._-]{1,32}(?:/[a-z0-9._-]{1,16})?(?: [0-9.]{1,24})?\Z")
 
 OK, NOT_FOUND, UNAUTHORIZED, ERROR, RATE_LIMITED, OFFLINE, NOT_ALLOWED = (
     "ok", "not_found", "unauthorized", "error", "rate_limited", "offline", "not_allowed")
@@ -320,7 +321,7 @@ def cache_ref(reference: str) -> str:
 
 # -- challenges, rate-limit headers ---------------------------------------------------
 
-_PARAM_RE = re.compile(r'([A-Za-z][\w.-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))')
+_PARAM_RE = lazyre.compile(r'([A-Za-z][\w.-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))')
 
 
 def parse_challenge(header: str | None) -> tuple[str, dict[str, str]] | None:
@@ -593,7 +594,7 @@ def _only_ok(status: int) -> bool:
     return status == 200
 
 
-_TOKEN_RE = re.compile(r"[\x21-\x7e]{1,%d}" % MAX_TOKEN_CHARS)
+_TOKEN_RE = lazyre.compile(r"[\x21-\x7e]{1,%d}" % MAX_TOKEN_CHARS)
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 

@@ -76,6 +76,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from dockwise import lazyre
+
 if TYPE_CHECKING:  # pragma: no cover
     from dockwise.lint.engine import LintSettings
 
@@ -905,8 +907,8 @@ def parse_hadolint(text: str, shown: str, problems: list[ConfigProblem]) -> File
 # -- dockwise's TOML ---------------------------------------------------------------------
 
 
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOML_HEADER = re.compile(r"^\s*\[(?!\[)\s*([^\[\]]+?)\s*\]")
+_TOML_POS = lazyre.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_HEADER = lazyre.compile(r"^\s*\[(?!\[)\s*([^\[\]]+?)\s*\]")
 
 
 def _dotted(text: str) -> tuple[str, ...]:

@@ -51,10 +51,10 @@ facts on a command the same way. Nothing here knows package managers: that is
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
+from dockwise import lazyre
 from dockwise.syntax.model import Dockerfile, Flag, Instruction, Pos, ShellCommand, ShellScript, SourceMap, Span, Word
 
 __all__ = [
@@ -228,8 +228,8 @@ OPTION_SPECS: dict[str, OptSpec] = {
                      "inactive", "password", "key"),
     "adduser": _spec("ugsdhGkK", "uid", "gid", "shell", "home", "gecos", "ingroup", "conf", "firstuid", "lastuid"),
 }
-_PIP_NAME = re.compile(r"pip(-?[0-9][0-9.]*)?")
-_PYTHON_NAME = re.compile(r"python[0-9.]*")
+_PIP_NAME = lazyre.compile(r"pip(-?[0-9][0-9.]*)?")
+_PYTHON_NAME = lazyre.compile(r"python[0-9.]*")
 
 
 def spec_for(name: str) -> OptSpec:
@@ -422,7 +422,7 @@ _WRAPPERS: dict[str, _Wrapper] = {
     "chroot": _Wrapper(_spec("", "userspec", "groups"), skip=1),
 }
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
-_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGN = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _MAX_STRING_DEPTH = 3
 
 
@@ -748,9 +748,9 @@ def _coarse(sc: ShellCommand, span: Span) -> ShellCommand:
 
 # -- cmd / PowerShell: a crude tokenizer --------------------------------------------------
 
-_SEP = re.compile(r"&&|\|\||[;|&\n\r]")
-_TOKEN = re.compile(r"""'[^']*'|"[^"]*"|[^\s'"]+""")
-_WIN_SHELL_SCRIPT = re.compile(r"(?i)/[ck]|-c|-command")
+_SEP = lazyre.compile(r"&&|\|\||[;|&\n\r]")
+_TOKEN = lazyre.compile(r"""'[^']*'|"[^"]*"|[^\s'"]+""")
+_WIN_SHELL_SCRIPT = lazyre.compile(r"(?i)/[ck]|-c|-command")
 
 
 def _crude(text: str, span_of: Callable[[int, int], Span]) -> list[Command]:

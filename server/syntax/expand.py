@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Optional, Union, cast
+from dockwise import lazyre
 
 __all__ = [
     "ExpandError",
@@ -68,7 +69,7 @@ _GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_SPACE_RUNS = re.compile("[%s]+|[^%s]+" % (re.escape(_GO_SPACE), re.escape(_GO_SPACE)))
+_SPACE_RUNS = lazyre.compile("[%s]+|[^%s]+" % (re.escape(_GO_SPACE), re.escape(_GO_SPACE)))
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 
 

@@ -25,6 +25,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple, TypeVar, cast
+from dockwise import lazyre
 
 T = TypeVar("T")
 
@@ -229,7 +230,7 @@ class Heredoc:
         return chomp_heredoc(self.body) if self.chomp else self.body
 
 
-_LEADING_TABS = re.compile(r"^\t+", re.M)
+_LEADING_TABS = lazyre.compile(r"^\t+", re.M)
 
 
 def chomp_heredoc(text: str) -> str:

@@ -18,6 +18,7 @@ import json
 import re
 from typing import cast
 
+from dockwise import lazyre
 from dockwise.syntax.model import (
     Arg,
     Comment,
@@ -56,10 +57,10 @@ _GO_SPACE = frozenset(
 )
 _WS = frozenset("\t\v\f\r ")  # BuildKit's reWhitespace class
 _HEREDOC_GAP = frozenset("\t\r ")  # what BuildKit's lexer keeps after `<<` (shell.isWhitespace)
-_DIRECTIVE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
+_DIRECTIVE = lazyre.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
 _VALID_DIRECTIVES = ("syntax", "escape", "check")
 # BuildKit's reHeredoc `^(\d*)<<(-?)\s*([^<]*)$` with Go's (ASCII) \d and \s
-_HEREDOC = re.compile(r"^([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
+_HEREDOC = lazyre.compile(r"^([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _GLOBAL_PREDEFINED = (
     "BUILDPLATFORM BUILDOS BUILDARCH BUILDVARIANT BUILDOSVERSION TARGETPLATFORM TARGETOS TARGETARCH "
     "TARGETVARIANT TARGETOSVERSION TARGETSTAGE"
@@ -1162,7 +1163,7 @@ class _Parser:
 # -- stages, ARG/ENV scopes ---------------------------------------------------
 
 
-_REF = re.compile(
+_REF = lazyre.compile(
     r"^(?:(?P<registry>[^/]+?)/)?(?P<path>[^:@]+?)(?::(?P<tag>[^@/:]+))?(?:@(?P<digest>.+))?$"
 )
 

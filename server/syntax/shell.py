@@ -22,6 +22,7 @@ import threading
 from bisect import bisect_right
 from typing import Any, Callable
 
+from dockwise import lazyre
 from dockwise.syntax.model import Pos, ShellCommand, ShellScript, SourceMap, Span, Word
 
 __all__ = ["parse_shell", "line_map", "is_windows_shell", "unquote_word"]
@@ -97,7 +98,7 @@ MAX_SUBST_DEPTH = 64
 
 # -- quote removal ----------------------------------------------------------
 
-_TOKEN = re.compile(
+_TOKEN = lazyre.compile(
     r"""
       '(?P<sq>[^']*)'?                                  # 'single'
     | \$'(?P<ansi>[^'\\]*(?:\\.?[^'\\]*)*)'?            # $'ansi c'
@@ -107,9 +108,9 @@ _TOKEN = re.compile(
     """,
     re.X | re.S,
 )
-_DQ_ESC = re.compile(r"\\([$`\"\\\n])")
-_BARE_ESC = re.compile(r"\\(.?)", re.S)
-_ANSI_ESC = re.compile(
+_DQ_ESC = lazyre.compile(r"\\([$`\"\\\n])")
+_BARE_ESC = lazyre.compile(r"\\(.?)", re.S)
+_ANSI_ESC = lazyre.compile(
     r"\\(?:([abeEfnrtv\\'\"?])|([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
     r"|U([0-9A-Fa-f]{1,8})|c(.))",
     re.S,
@@ -742,10 +743,10 @@ class _Walker:
 
 # -- public API ---------------------------------------------------------------
 
-_ASTRAL = re.compile(rb"[\xf0-\xf7][\x80-\xbf]{3}")  # a 4-byte UTF-8 character
+_ASTRAL = lazyre.compile(rb"[\xf0-\xf7][\x80-\xbf]{3}")  # a 4-byte UTF-8 character
 
 
-_BACKQUOTED_COMMENT = re.compile(rb"`[ \t]*#[^`\n]*`")
+_BACKQUOTED_COMMENT = lazyre.compile(rb"`[ \t]*#[^`\n]*`")
 
 
 def parse_shell(text: str, smap: SourceMap) -> ShellScript:

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dockwise import lazyre
 from dockwise.syntax.expand import ExpandError, expand_detailed
 from dockwise.syntax.model import Dockerfile, Instruction, by_source
 
@@ -36,7 +37,7 @@ DEFAULT_PLATFORM = "linux/amd64"
 
 # -- platforms (containerd's platforms.Parse, normalised) -------------------------
 
-_PLATFORM_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PLATFORM_PART = lazyre.compile(r"^[A-Za-z0-9_.-]+$")
 _KNOWN_OS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js",
                        "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"})
 _KNOWN_ARCH = frozenset({"386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips",
