@@ -147,7 +147,9 @@ class RuleMeta:
 class ScriptResults(Protocol):
     """What the ShellCheck rule asks the lint layer for (``dockwise.lint.shellcheck``):
     ShellCheck's comments on each script text, or None for a script whose
-    results are not there (yet: the editor publishes them when they arrive)."""
+    results are not there (yet: the editor publishes them when they arrive).
+    A lookup that is false (``__bool__``) has no results for any script: the
+    rule does not build the scripts to ask it."""
 
     def __call__(self, scripts: list[str]) -> list["tuple | None"]: ...
 

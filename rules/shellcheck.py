@@ -106,12 +106,12 @@ ShellCheck's range.
 """
 from __future__ import annotations
 
-import re
 import weakref
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from dockwise import lazyre
 from dockwise.syntax.commands import run_view
 from dockwise.syntax.model import Dockerfile, Instruction, SourceMap, Span, shell_as_parsed
 from dockwise.syntax.shell import is_windows_shell
@@ -125,10 +125,10 @@ PROXY_VARS = ("FTP_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ftp_proxy",
               "no_proxy")
 LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "style": Severity.STYLE}
 _NON_POSIX = ("pwsh", "powershell", "cmd")  # hadolint: a shell whose text holds one of these is not checked
-_SHELL_PRAGMA = re.compile(r"#[ \t]*hadolint[ \t]+shell[ \t]*=[ \t]*([^\s]+)[ \t]*(?:#.*)?$")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SHELL_PRAGMA = lazyre.compile(r"#[ \t]*hadolint[ \t]+shell[ \t]*=[ \t]*([^\s]+)[ \t]*(?:#.*)?$")
+_IDENT = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SHELLS = frozenset(("sh", "bash", "ash", "dash", "ksh", "mksh", "zsh", "busybox"))
-_SHEBANG_OK = re.compile(r"#![ \t]*/(?:usr/)?bin/(?:env[ \t]+)?(?:ba|da|a|k|mk|z)?sh\b")
+_SHEBANG_OK = lazyre.compile(r"#![ \t]*/(?:usr/)?bin/(?:env[ \t]+)?(?:ba|da|a|k|mk|z)?sh\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,7 +485,7 @@ def _scripts_plain(df: Dockerfile) -> list[Script]:
 )
 def check(df: Dockerfile, ctx) -> list[Finding]:
     results = getattr(ctx, "shellcheck", None)
-    if results is None:
+    if not results:  # None (ShellCheck is not run) or a lookup with no results yet
         return []
     scripts = scripts_of(df)
     if not scripts:

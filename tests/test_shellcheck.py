@@ -234,6 +234,37 @@ def test_results_are_cached_per_script_and_editing_one_run_rechecks_one():
     assert [v.message for v in got if v.code == "SC2154"][3] == "b3 is referenced but not assigned."
 
 
+def test_the_editors_lookup_is_false_until_the_runner_has_results_and_then_gives_them(monkeypatch):
+    """The editor's lookup (cached results only) is false in a new process: the
+    rule then asks it nothing, and reports nothing. Once ShellCheck has checked
+    the scripts, the same lookup gives their findings."""
+    from dockwise.lsp.shellcheck import cached_results
+
+    monkeypatch.setattr(shellcheck, "_RUNNER", None)
+    monkeypatch.setenv(shellcheck.ENV_VAR, EXE)
+    text = "FROM debian:12\nRUN echo $undefined_var\n"
+    settings = LintSettings.make(select=["SC"])
+    assert not cached_results and not shellcheck.has_results()
+    assert lint_text(text, settings, shellcheck=cached_results).violations == []
+    assert shellcheck._RUNNER is None  # nothing looked the binary up for it
+
+    r = shellcheck.runner()
+    assert not cached_results  # a runner, still without results
+    r.blocking(shellcheck.scripts(lint_text(text).model))
+    assert cached_results
+    got = lint_text(text, settings, shellcheck=cached_results).violations
+    assert sorted(v.code for v in got) == ["SC2086", "SC2154"] and {v.span.start.line for v in got} == {1}
+
+    class Refuses:
+        def __bool__(self):
+            return False
+
+        def __call__(self, texts):
+            raise AssertionError("a false lookup is asked nothing")
+
+    assert lint_text(text, settings, shellcheck=Refuses()).violations == []
+
+
 def test_many_files_one_process_per_batch():
     from dockwise.syntax.parser import parse
 

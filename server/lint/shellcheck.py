@@ -350,6 +350,13 @@ def runner() -> Runner:
         return _RUNNER
 
 
+def has_results() -> bool:
+    """Whether the process-wide runner has the results of any script yet; False
+    before it is made (nothing looks the binary up for this question)."""
+    r = _RUNNER
+    return r is not None and r.exe is not None and bool(r.cache)
+
+
 def blocking(r: Runner | None = None):
     """A lookup for :func:`dockwise.lint.engine.lint_model` that runs ShellCheck
     on what is missing and waits; None when there is no binary."""
