@@ -72,7 +72,8 @@ def test_compiles_at_first_use_then_calls_the_compiled_pattern_directly():
     with pytest.raises(re.error):
         bad.match("x")
     p = lazyre.compile(r"a+")
-    assert p.match("aa").group() == "aa"
+    m = p.match("aa")
+    assert m is not None and m.group() == "aa"
     # after the first use each method is the compiled pattern's own bound method
     assert p.search.__self__ is p.match.__self__
     assert isinstance(p.search.__self__, re.Pattern)
@@ -80,7 +81,7 @@ def test_compiles_at_first_use_then_calls_the_compiled_pattern_directly():
     assert p == lazyre.compile(r"a+") and hash(p) == hash(lazyre.compile(r"a+"))
     assert p != lazyre.compile(r"a+", re.I)
     with pytest.raises(AttributeError):
-        p.no_such_attribute
+        getattr(p, "no_such_attribute")
 
 
 def test_importing_the_engine_compiles_few_patterns():
