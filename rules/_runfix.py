@@ -8,6 +8,7 @@ instruction's logical text (``ins.text``), which has no newlines.
 """
 from __future__ import annotations
 
+import functools
 
 from dockwise import lazyre
 from dockwise.syntax.commands import Command, basename, run_view, unwrap
@@ -37,11 +38,29 @@ def flags_key(ins: Instruction) -> list[str]:
 
 
 def logical_commands(text: str) -> tuple[bool, list[Command]]:
-    """Parse ``text`` (no newlines) so that command spans are offsets (columns of line 0)."""
+    """Parse ``text`` (no newlines) so that command spans are offsets (columns of line 0).
+    The result depends on the text alone: the same RUN text (in another stage, in the
+    next version of the document) is parsed once (see ``_logical``)."""
+    if len(text) > _LOGICAL_TEXT_MAX:
+        ok, cmds = _parse_logical(text)
+    else:
+        ok, cmds = _logical(text)
+    return ok, list(cmds)
+
+
+# A fix parses its RUN's text again (a second, offset-based parse). The parses of the
+# texts of short RUNs are kept: a bounded number of a bounded size.
+_LOGICAL_TEXT_MAX = 4096
+
+
+def _parse_logical(text: str) -> tuple[bool, tuple[Command, ...]]:
     from dockwise.syntax.shell import line_map, parse_shell
 
     sh = parse_shell(text, line_map(text, 0))
-    return sh.ok, [unwrap(c) for c in sh.commands]
+    return sh.ok, tuple(unwrap(c) for c in sh.commands)
+
+
+_logical = functools.lru_cache(maxsize=512)(_parse_logical)
 
 
 def and_chain(text: str) -> list[Command] | None:
