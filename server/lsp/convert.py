@@ -466,7 +466,9 @@ class DiagnosticCache:
             if e is None:
                 base = v.span.start.line
                 rkey = (_shown(v, base), texts)
-                got = old_rel.get(rkey)
+                # the last version's, else one made in this call for the same diagnostic at
+                # another line over the same texts (a stage repeated down the file)
+                got = old_rel.get(rkey) or new_rel.get(rkey)
                 tpl = got[0] if got is not None else diagnostic_json(
                     v, conv, uri=uri, related_information=related_information)
                 e = (tpl, base, tpl.text(base))

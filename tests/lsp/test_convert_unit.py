@@ -293,6 +293,37 @@ def test_diagnostics_moved_with_their_lines_equal_fresh_ones(encoding):
     assert moved_any  # the path under test was taken
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_a_diagnostic_repeated_down_the_file_is_converted_once_and_each_copy_is_right(encoding, monkeypatch):
+    """A stage repeated down a file (the same lines, the same findings): the first
+    conversion makes one JSON template per distinct diagnostic and writes each copy
+    with its own line numbers, equal to converting each alone."""
+    from dockwise.lint.engine import lint_model
+    from dockwise.lsp import convert
+    from dockwise.syntax.parser import parse
+
+    stage = ("FROM debian:12 AS s{k}\nRUN apt-get update && apt-get install -y curl  # é😀\n"
+             "COPY . /app\nRUN pip install -r requirements.txt\nmaintainer x\n")
+    text = "".join(stage.format(k=k) for k in range(12))
+    model = parse(text)
+    violations = lint_model(model)
+    conv = convert.PositionConverter(model.lines, encoding)
+    uri = "file:///d/Dockerfile"
+    want = [convert.diagnostic_json(v, conv, uri=uri).text(v.span.start.line) for v in violations]
+    made = []
+    real = convert.diagnostic_json
+
+    def counting(v, *args, **kw):
+        made.append(v)
+        return real(v, *args, **kw)
+
+    monkeypatch.setattr(convert, "diagnostic_json", counting)
+    got = convert.DiagnosticCache().convert(violations, conv, uri=uri)
+    assert got == want  # byte for byte, each at its own lines
+    assert len(violations) >= 60
+    assert len(made) <= len(violations) // 4, (len(made), len(violations))
+
+
 # -- the diagnostics' JSON, written directly ---------------------------------------------------
 
 
