@@ -64,7 +64,7 @@ from dockwise.lsp import logs
 from dockwise.lsp.capabilities import ClientCapabilities, diagnostic_mode, raw_capability
 from dockwise.lsp.configuration import WorkspaceConfig, uri_path
 from dockwise.lsp.convert import client_units, publish_body
-from dockwise.lsp.documents import DocumentStore, warm_up
+from dockwise.lsp.documents import DocumentStore, settle_collector, warm_up
 from dockwise.lsp.hooks import Hooks
 from dockwise.lsp.transport import FramedWriter
 
@@ -242,6 +242,7 @@ class Boot:
         self._last_message = 0.0  # time.monotonic() of the end of the last message handled here
         self._idle_armed = False
         self._modules: threading.Thread | None = None  # imports the language server's modules
+        self._collector_off = False  # see _after_initialize
 
     # -- what the parts ask of their host ---------------------------------------------------
 
@@ -313,6 +314,9 @@ class Boot:
         try:
             self._take(message)
         finally:
+            if self._collector_off and message.get("method") not in (
+                    "initialize", "initialized", DID_CHANGE_CONFIGURATION):
+                self._settle_collector()
             self._last_message = time.monotonic()  # the pause counts from the end of the work
 
     def _take(self, message: dict) -> None:
@@ -351,6 +355,7 @@ class Boot:
         through the transport (its reader is blocked on stdin), so it ends the
         process after saying why."""
         self._idle_armed = False
+        self._settle_collector()
         if self.server is not None or self._handing_over:
             return
         quiet = time.monotonic() - self._last_message
@@ -418,7 +423,23 @@ class Boot:
     def _after_initialize(self) -> None:
         if self.server is not None:
             return
-        warm_up()  # the engine, parser and rules: the first analysis needs them
+        # The engine's import and the first analysis allocate ~300,000 objects that live on
+        # (modules, the first document's model, its caches): the garbage collector scanned
+        # them again and again (~6 ms of the first diagnostics on editlat's file) before
+        # they were frozen. Off until the first message after initialize that is not
+        # ``initialized`` or settings is handled (the first document, usually), or a pause,
+        # or the hand-over: then what exists is frozen and the collector is back on.
+        # Editing leaves no garbage cycles (tests/test_no_cycles.py) for it to miss meanwhile.
+        import gc
+
+        gc.disable()
+        self._collector_off = True
+        warm_up(settle=False)  # the engine, parser and rules: the first analysis needs them
+
+    def _settle_collector(self) -> None:
+        if self._collector_off:
+            self._collector_off = False
+            settle_collector()
 
     def _configure(self, message: dict) -> bool:
         """``workspace/didChangeConfiguration`` before the first ``didOpen`` (Neovim and
@@ -545,6 +566,7 @@ class Boot:
         if self.server is not None or self._handing_over:
             return
         self._handing_over = True
+        self._settle_collector()
         t0 = time.perf_counter()
         if self._modules is not None:
             self._modules.join()  # importing them at the pause: its end (never two attrs caches at once)

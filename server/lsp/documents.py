@@ -402,8 +402,10 @@ def ensure_engine() -> None:
             _engine_ready = True
 
 
-def warm_up() -> None:
-    """Import the engine, parser and rules off the event loop."""
+def warm_up(settle: bool = True) -> None:
+    """Import the engine, parser and rules off the event loop; then
+    :func:`settle_collector` unless ``settle`` is False (the start-up path
+    settles it after its first analysis)."""
     try:
         t0 = time.perf_counter()
         from dockwise.lsp.startup import cached_dataclass_code
@@ -413,12 +415,21 @@ def warm_up() -> None:
         from dockwise.syntax import parser
 
         parser.parse("FROM scratch\nRUN true\n")  # loads tree-sitter's grammar
-        # Long-lived objects (modules, grammar, rule tables) need no GC scans,
-        # and young-generation collections are what made keystroke latency spiky.
-        import gc
-
-        gc.freeze()
-        gc.set_threshold(20000, 20, 20)
         log.debug("engine, parser and rules imported in %.0f ms", (time.perf_counter() - t0) * 1000)
     except Exception as exc:
         logs.log_failure("importing the engine", exc)
+    if settle:
+        settle_collector()
+
+
+def settle_collector() -> None:
+    """Long-lived objects (modules, grammar, rule tables, the first document's
+    model and caches) need no garbage-collector scans: they are frozen, and the
+    young generation is collected every 20,000 allocations (young-generation
+    collections made keystroke latency spiky). Turns the collector on (the
+    start-up path runs without it until its first analysis is published)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(20000, 20, 20)
+    gc.enable()

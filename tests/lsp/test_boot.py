@@ -776,3 +776,57 @@ def test_any_typing_gives_the_client_the_same_messages_both_ways(text, edits, en
     versions = [m["params"]["version"] for m in mine if m.get("method") == "textDocument/publishDiagnostics"]
     assert versions == list(range(1, 2 + len(edits)))
     assert mine == reference
+
+
+# -- the garbage collector during start-up --------------------------------------------------------
+
+
+def _collector_states(tmp_path: Path, after_initialized: dict) -> tuple[list[bool], list[bytes]]:
+    """gc.isenabled() after initialize, after initialized and after ``after_initialized``,
+    in a session with the start-up path (in process); the collector is on again after."""
+    import asyncio
+    import gc
+
+    from dockwise.lsp.transport import FramedWriter
+
+    out: list[bytes] = []
+    b = boot.Boot()
+    b.set_writer(FramedWriter(lambda data: out.append(bytes(data)) or len(data)))
+
+    async def session() -> list[bool]:
+        b.started(asyncio.get_running_loop())
+        b.handle_message({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                          "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+        states = [gc.isenabled()]
+        b.handle_message({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        states.append(gc.isenabled())
+        b.handle_message(after_initialized)
+        states.append(gc.isenabled())
+        return states
+
+    try:
+        return asyncio.run(session()), out
+    finally:
+        b.shutdown()
+        gc.enable()
+
+
+def test_the_collector_is_off_from_initialize_to_the_first_document_then_on_with_what_exists_frozen(tmp_path):
+    """The engine's import and the first analysis allocate objects that live on: the
+    collector does not scan them meanwhile; once the first diagnostics are out they
+    are frozen and it is on, collecting young objects every 20,000 allocations."""
+    import gc
+
+    uri = (tmp_path / "Dockerfile").as_uri()
+    states, out = _collector_states(tmp_path, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": "FROM ubuntu\nRUN apt-get update\n"}}})
+    assert states == [False, False, True]
+    assert gc.get_threshold()[0] == 20000 and gc.get_freeze_count() > 0
+    assert any(b'"textDocument/publishDiagnostics"' in o for o in out)
+
+
+def test_the_collector_is_on_again_when_the_server_takes_over_before_any_document(tmp_path):
+    states, out = _collector_states(tmp_path, {"jsonrpc": "2.0", "id": 2, "method": "workspace/symbol",
+                                               "params": {"query": ""}})
+    assert states == [False, False, True]
+    assert any(b'"id": 2' in o for o in out)  # the server answered it
