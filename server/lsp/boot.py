@@ -425,7 +425,7 @@ class Boot:
             return
         # The engine's import and the first analysis allocate ~300,000 objects that live on
         # (modules, the first document's model, its caches): the garbage collector scanned
-        # them again and again (~6 ms of the first diagnostics on editlat's file) before
+        # them again and again (~4-6 ms of the first diagnostics on editlat's file) before
         # they were frozen. Off until the first message after initialize that is not
         # ``initialized`` or settings is handled (the first document, usually), or a pause,
         # or the hand-over: then what exists is frozen and the collector is back on.

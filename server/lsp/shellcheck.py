@@ -40,7 +40,7 @@ class CachedResults:
     has for ``texts`` (None for each script it has not checked). False while
     the runner has none at all (a new process, and the start-up path before its
     first pause): the ShellCheck rule then skips building the scripts it would
-    ask about (~11 ms of the first analysis of editlat's 1,000-line file)."""
+    ask about (~5 ms of the first analysis of editlat's 1,000-line file)."""
 
     def __call__(self, texts: list[str]) -> list:
         from dockwise.lint import shellcheck
