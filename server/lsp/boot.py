@@ -423,7 +423,7 @@ class Boot:
     def _after_initialize(self) -> None:
         if self.server is not None:
             return
-        # The engine's import and the first analysis allocate ~300,000 objects that live on
+        # The engine's import and the first analysis leave ~90,000 objects the collector tracks
         # (modules, the first document's model, its caches): the garbage collector scanned
         # them again and again (~4-6 ms of the first diagnostics on editlat's file) before
         # they were frozen. Off until the first message after initialize that is not
