@@ -47,7 +47,7 @@ def test_fixing_every_flag_at_once_converges():
     src = "ARG --g=1 V\nFROM alpine\nARG --a --b=2 W\nSTOPSIGNAL --x SIGTERM\nONBUILD ARG --y Z\n"
     vs = findings(src, "DW133")
     assert len(vs) == 5 and all(v.fix is not None for v in vs)
-    out = apply_edits(src, [e for v in vs for e in v.fix.edits])
+    out = apply_edits(src, [e for v in vs if v.fix is not None for e in v.fix.edits])
     assert out == "ARG V\nFROM alpine\nARG W\nSTOPSIGNAL SIGTERM\nONBUILD ARG Z\n"
     assert parse(out).errors == [] and findings(out, "DW133") == []
     model = parse(out)
