@@ -12,7 +12,7 @@ from typing import Iterator
 from dockwise import lazyre
 from dockwise.syntax.commands import Command, run_view
 from dockwise.syntax.expand import ExpandError, expand_detailed
-from dockwise.syntax.model import Arg, Dockerfile, Instruction, Pos, Span, Stage
+from dockwise.syntax.model import Arg, Dockerfile, Flag, Instruction, Pos, Span, Stage
 
 # -- stages -------------------------------------------------------------------------
 
@@ -89,6 +89,22 @@ def is_scratch(ref) -> bool:
 # -- COPY / ADD -----------------------------------------------------------------------
 
 _WHOLE = {".", "./", "./.", "*", "./*", "/.", ".\\", ".\\*"}
+
+
+def flag_removal(df: Dockerfile, flag: Flag) -> Span | None:
+    """What to delete to remove ``flag`` from its instruction: the flag and the
+    blanks after it. None when it spans lines or is the last thing on its line
+    (before a continuation or the end: removing it would leave a bare ``\\``)."""
+    span = flag.span
+    if span.start.line != span.end.line:
+        return None
+    line = df.lines[span.start.line]
+    end = span.end.col
+    while end < len(line) and line[end] in " \t":
+        end += 1
+    if line[end:].strip() in ("", df.escape):
+        return None
+    return Span(span.start, Pos(span.start.line, end))
 
 
 def copy_sources(ins: Instruction) -> list[Arg]:

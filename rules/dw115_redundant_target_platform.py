@@ -38,25 +38,17 @@ Every stage's `FROM`.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, Pos, Span, Stage
+from dockwise.syntax.model import Dockerfile, Stage
 
 from ._api import Edit, Fix, Severity, rule
 from ._buildkit import Report, group_findings, stage_context
+from ._helpers import flag_removal
 
 
 def _fix(df: Dockerfile, r: Report) -> Fix | None:
-    ins = df.instructions[r.instruction]
-    flag = ins.flag("platform")
-    if flag is None or flag.span.start.line != flag.span.end.line:
-        return None
-    line = df.lines[flag.span.start.line]
-    end = flag.span.end.col
-    while end < len(line) and line[end] in " \t":
-        end += 1
-    if end >= len(line):  # the flag ends the line (a continuation follows): leave it
-        return None
-    span = Span(flag.span.start, Pos(flag.span.start.line, end))
-    return Fix.safe("Remove --platform=$TARGETPLATFORM", Edit(span, ""))
+    flag = df.instructions[r.instruction].flag("platform")
+    span = None if flag is None else flag_removal(df, flag)
+    return None if span is None else Fix.safe("Remove --platform=$TARGETPLATFORM", Edit(span, ""))
 
 
 @rule(

@@ -41,9 +41,10 @@ others) and is not flagged.
 """
 from __future__ import annotations
 
-from dockwise.syntax.model import Dockerfile, Flag, Instruction, Pos, Span
+from dockwise.syntax.model import Dockerfile, Flag, Instruction
 
 from ._api import Edit, Finding, Fix, Severity, rule
+from ._helpers import flag_removal
 
 
 def _takes_no_flags(ins: Instruction) -> bool:
@@ -54,16 +55,8 @@ def _takes_no_flags(ins: Instruction) -> bool:
 
 
 def _fix(df: Dockerfile, flag: Flag) -> Fix | None:
-    span = flag.span
-    if span.start.line != span.end.line:
-        return None
-    line = df.lines[span.start.line]
-    end = span.end.col
-    while end < len(line) and line[end] in " \t":
-        end += 1
-    if line[end:].strip() in ("", df.escape):  # the flag ends its line (a continuation follows): leave it
-        return None
-    return Fix.safe(f"Remove {flag.raw}", Edit(Span(span.start, Pos(span.start.line, end)), ""))
+    span = flag_removal(df, flag)
+    return None if span is None else Fix.safe(f"Remove {flag.raw}", Edit(span, ""))
 
 
 @rule(
