@@ -1688,7 +1688,11 @@ def parse(
         # holds the model (BuildKit's analyser), a reference cycle that kept each
         # superseded version, with everything only it reached, alive until a garbage
         # collection (~400 objects a keystroke on editlat's file, and a 10-15 ms
-        # collection every ~50 keystrokes). The parse does not read it.
+        # collection every ~50 keystrokes). The parse does not read it. The stage
+        # graph's views hold no model and no position: offered to the new version.
+        from dockwise.syntax.stages import carry
+
+        carry(previous, df)
         previous.derived.clear()
     prev = previous if (previous is not None and shell and isinstance(previous.inc, _Inc)
                         and previous.inc.ok) else None

@@ -261,13 +261,54 @@ def _refs_of(df: Dockerfile, ins: Instruction, at: int) -> list[StageRef]:
     return out
 
 
+_CARRIED = _KEY + ".carried"
+# instructions whose change can change the stage graph: FROM (stages, names, bases), ARG (the
+# global ones expand FROM), ONBUILD (its COPY --from runs in the stages built on this one)
+_GRAPH_KEYWORDS = frozenset(("FROM", "ARG", "ONBUILD"))
+
+
+def carry(previous: Dockerfile, df: Dockerfile) -> None:
+    """Let ``df``, the next version of ``previous`` (parsed with ``discard_previous``:
+    its unchanged instructions are ``previous``'s own objects), reuse ``previous``'s
+    views where no instruction that shapes the stage graph changed (see
+    :func:`view`). A view holds no positions: Enter above a stage leaves it as it
+    is."""
+    views = {k: v for k, v in previous.derived.items() if type(k) is tuple and k and k[0] == _KEY}
+    if views:
+        df.derived[_CARRIED] = (tuple(previous.instructions), views)
+
+
+def _same_graph(df: Dockerfile, old: tuple) -> bool:
+    """Whether ``df``'s instructions shape the same stage graph as ``old`` (the last
+    version's): the same number, and each either the same object (unchanged, moved
+    or not) or a changed one that is neither FROM, ARG nor ONBUILD and refers to the
+    same stages (``COPY --from``, ``RUN --mount=from=``) as the one it replaces."""
+    new = df.instructions
+    if len(new) != len(old):
+        return False
+    for a, b in zip(old, new):
+        if a is b:
+            continue
+        if a.keyword != b.keyword or a.keyword in _GRAPH_KEYWORDS or a.stage != b.stage \
+                or _words_of(a) != _words_of(b):
+            return False
+    return True
+
+
 def view(df: Dockerfile, args: tuple[tuple[str, str], ...] = (), platform: str | None = None,
          host: str = DEFAULT_PLATFORM, target: str | None = None) -> BuildView:
-    """The stages of ``df`` for the build (memoised on the model)."""
+    """The stages of ``df`` for the build (memoised on the model; taken over from
+    the last version when the stage graph cannot have changed, see :func:`carry`)."""
     key = (_KEY, args, platform, host, target)
     got = df.derived.get(key)
     if got is not None:
         return got
+    carried = df.derived.get(_CARRIED)
+    if carried is not None:
+        got = carried[1].get(key)
+        if got is not None and _same_graph(df, carried[0]):
+            df.derived[key] = got
+            return got
     amap = dict(args)
     env, declared, _ok = meta_args(df, predefined_args(df, amap, platform, host, target), amap)
     bases: list[str | None] = []
