@@ -242,6 +242,7 @@ class Boot:
         self._last_message = 0.0  # time.monotonic() of the end of the last message handled here
         self._idle_armed = False
         self._modules: threading.Thread | None = None  # imports the language server's modules
+        self._modules_done = threading.Event()  # set by that thread when it has imported them
         self._collector_off = False  # see _after_initialize
 
     # -- what the parts ask of their host ---------------------------------------------------
@@ -367,7 +368,7 @@ class Boot:
             self._modules = threading.Thread(target=self._import_server, name="dockwise-import", daemon=True)
             self._modules.start()
             return
-        if self._modules is not None and self._modules.is_alive():
+        if self._modules is not None and not self._modules_done.is_set():
             return  # _import_server calls back when it is done
         self._from_timer(self.hand_over)
 
@@ -384,6 +385,10 @@ class Boot:
             log.debug("language server modules imported in %.0f ms", (time.perf_counter() - t0) * 1000)
         except BaseException as exc:
             log.debug("importing the language server's modules in the background: %s", logs.describe(exc))
+        # Done, for the callback below: the thread is still alive when the loop runs it (the
+        # callback once asked is_alive(), and a loaded machine ran it before the thread had
+        # ended: the hand-over then waited for a message that might never come).
+        self._modules_done.set()
         loop = self.loop
         if loop is not None:
             try:

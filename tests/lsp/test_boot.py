@@ -830,3 +830,45 @@ def test_the_collector_is_on_again_when_the_server_takes_over_before_any_documen
                                                "params": {"query": ""}})
     assert states == [False, False, True]
     assert any(b'"id": 2' in o for o in out)  # the server answered it
+
+
+def test_the_hand_over_happens_when_the_import_thread_calls_back_before_it_has_ended(tmp_path, monkeypatch):
+    """The import thread asks the loop to hand over and only then ends; on a loaded
+    machine the loop ran that callback while the thread was still alive, and the
+    hand-over, which waited for the thread's end, never came (no message to wake
+    it). Here the thread stays alive a while after its callback."""
+    import asyncio
+
+    from dockwise.lsp.transport import FramedWriter
+
+    real = boot.Boot._import_server
+
+    def slow_to_end(self):
+        real(self)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(boot.Boot, "_import_server", slow_to_end)
+    monkeypatch.setattr(boot, "IDLE_HAND_OVER_S", 0.05)
+    out: list[bytes] = []
+    b = boot.Boot()
+    b.set_writer(FramedWriter(lambda data: out.append(bytes(data)) or len(data)))
+
+    async def session() -> float:
+        b.started(asyncio.get_running_loop())
+        b.handle_message({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                          "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+        b.handle_message({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        t0 = time.monotonic()
+        while b.server is None and time.monotonic() - t0 < 10:
+            await asyncio.sleep(0.02)
+        return time.monotonic() - t0
+
+    try:
+        waited = asyncio.run(session())
+    finally:
+        b.shutdown()
+        import gc
+
+        gc.enable()
+    assert b.server is not None, "the server never came up"
+    assert waited < 5

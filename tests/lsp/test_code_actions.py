@@ -234,6 +234,7 @@ FIXABLE = {
     # BuildKit flags the default form too; hadolint's DL3065 (which DW115 defers to) does not
     "DW115": "FROM --platform=${TARGETPLATFORM:-linux/amd64} alpine:3.20\nRUN true\n",
     "DW121": "FROM alpine:3.20\nEXPOSE 80/TCP\n",
+    "DW133": "FROM alpine:3.20\nARG --required TOKEN\nRUN echo \"$TOKEN\"\n",
 }
 
 
